@@ -1,0 +1,77 @@
+//! The `chokepoint` command-line tool: argument parsing, then library calls.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd_calibrate;
+mod cmd_info;
+mod cmd_montecarlo;
+mod cmd_run;
+mod cmd_solve;
+mod cmd_validate;
+
+/// Simulate how closures of trade corridors disrupt trade, and what they cost.
+#[derive(Parser)]
+#[command(name = "chokepoint", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check scenario files and report every problem with file and line.
+    Validate(cmd_validate::Args),
+    /// Show what a scenario holds.
+    Info(cmd_info::Args),
+    /// Solve a DIMACS min-cost-flow file.
+    Solve(cmd_solve::Args),
+    /// Simulate one deterministic path (the scenario's fixed closures).
+    Run(cmd_run::Args),
+    /// Run many simulated years with random closures.
+    Montecarlo(cmd_montecarlo::Args),
+    /// Merge shard outputs of `montecarlo --shard` into one result.
+    Merge(cmd_montecarlo::MergeArgs),
+    /// Fit closure processes to a log of closures.
+    Calibrate(cmd_calibrate::Args),
+}
+
+/// Exit code for bad input (a file, an argument): the user can fix it.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code_for(&err))
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(a) => cmd_validate::run(a),
+        Command::Info(a) => cmd_info::run(a),
+        Command::Solve(a) => cmd_solve::run(a),
+        Command::Run(a) => cmd_run::run(a),
+        Command::Montecarlo(a) => cmd_montecarlo::run(a),
+        Command::Merge(a) => cmd_montecarlo::merge(a),
+        Command::Calibrate(a) => cmd_calibrate::run(a),
+    }
+}
+
+/// Bad input (scenario problems, invalid arguments, unreadable input files) exits 2;
+/// anything else 1.
+fn exit_code_for(err: &anyhow::Error) -> u8 {
+    use chokepoint::Error;
+    match err.downcast_ref::<Error>() {
+        Some(Error::Scenario(_)) | Some(Error::Invalid(_)) | Some(Error::Io { .. }) => {
+            EXIT_BAD_INPUT
+        }
+        Some(Error::Solve(_)) => EXIT_BAD_INPUT,
+        _ => 1,
+    }
+}

@@ -1,0 +1,1 @@
+//! Outputs: CSV tables in long format, manifests, atomic file writes.

@@ -1,0 +1,206 @@
+//! Scenarios: the whole model of one study, loaded from TOML (and CSV) files and
+//! validated, and options (change sets over a base scenario).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::closure::{ClosureProcess, ClosureWindow, RegimeChain, ShockGroup, Target};
+use crate::network::{Corridor, Demand, Link, LinkId, Node, Product, Supply};
+
+/// Scenario-wide settings (the `[scenario]` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Short name.
+    pub name: String,
+    /// What the scenario is for, where its numbers come from.
+    pub description: String,
+    /// Date of day 0 (default 2024-01-01).
+    pub start: NaiveDate,
+    /// Days simulated (default 365).
+    pub days: u32,
+    /// Tonnes per truck, for stranded-truck counts (default 25).
+    pub truck_payload_t: f64,
+    /// Days before traders react to a change in a link's capacity (default 2). Until
+    /// then they route as if the link were as it was: that lag is why trucks pile up.
+    pub reaction_days: u32,
+    /// Days cargo waits in a queue at a crossing before it turns back to reroute
+    /// (default 7).
+    pub queue_patience_days: u32,
+    /// Days an unmet order stays open before it is lost trade (default 30).
+    pub order_patience_days: u32,
+    /// Days cargo that turned back waits for a route before it is abandoned (default 30).
+    pub abandon_after_days: u32,
+    /// Annual discount rate for option appraisal (default 0.05).
+    pub discount_rate: f64,
+}
+
+impl Settings {
+    /// Settings with every default and this name.
+    pub fn named(name: &str) -> Self {
+        Settings {
+            name: name.to_string(),
+            description: String::new(),
+            start: NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date"),
+            days: 365,
+            truck_payload_t: 25.0,
+            reaction_days: 2,
+            queue_patience_days: 7,
+            order_patience_days: 30,
+            abandon_after_days: 30,
+            discount_rate: 0.05,
+        }
+    }
+}
+
+/// A capacity expansion on a link that ramps in linearly (from an option).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expansion {
+    /// The link.
+    pub link: LinkId,
+    /// Extra capacity once fully ramped, t/day.
+    pub extra_t_per_day: f64,
+    /// First day of the ramp (0-based day index).
+    pub start_day: i64,
+    /// Days to reach the full extra capacity (0 = at once).
+    pub ramp_days: u32,
+}
+
+impl Expansion {
+    /// Extra capacity on `day`, t/day.
+    pub fn extra_on(&self, day: i64) -> f64 {
+        if day < self.start_day {
+            0.0
+        } else if self.ramp_days == 0 {
+            self.extra_t_per_day
+        } else {
+            let k = (day - self.start_day + 1) as f64;
+            self.extra_t_per_day * (k / f64::from(self.ramp_days)).min(1.0)
+        }
+    }
+}
+
+/// A validated scenario: everything a simulation needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Scenario-wide settings.
+    pub settings: Settings,
+    /// Markets, border posts, ports, terminals, junctions.
+    pub nodes: Vec<Node>,
+    /// Transport links (border crossings among them).
+    pub links: Vec<Link>,
+    /// Named sets of links that close together.
+    pub corridors: Vec<Corridor>,
+    /// Goods.
+    pub products: Vec<Product>,
+    /// Where goods are available.
+    pub supplies: Vec<Supply>,
+    /// Where goods are wanted.
+    pub demands: Vec<Demand>,
+    /// Fixed closure windows (history, or a "what if").
+    pub closures: Vec<ClosureWindow>,
+    /// Random closure processes (Monte Carlo only).
+    pub processes: Vec<ClosureProcess>,
+    /// Common-shock groups (Monte Carlo only).
+    pub shocks: Vec<ShockGroup>,
+    /// Optional regime chain scaling the random onset rates (Monte Carlo only).
+    pub regimes: Option<RegimeChain>,
+    /// Capacity expansions (added by options).
+    pub expansions: Vec<Expansion>,
+    /// The file it was loaded from, if any.
+    pub source: Option<PathBuf>,
+    /// SHA-256 (hex) of the scenario's files as loaded, for manifests.
+    pub checksum: String,
+}
+
+impl Scenario {
+    /// The links a closure target covers.
+    pub fn target_links<'a>(&'a self, target: &'a Target) -> &'a [LinkId] {
+        match target {
+            Target::Corridor(c) => &self.corridors[c.index()].links,
+            Target::Link(l) => std::slice::from_ref(l),
+        }
+    }
+
+    /// The id of the corridor or link a target names, for messages and outputs.
+    pub fn target_name(&self, target: Target) -> &str {
+        match target {
+            Target::Corridor(c) => &self.corridors[c.index()].id,
+            Target::Link(l) => &self.links[l.index()].id,
+        }
+    }
+
+    /// Look up a corridor by id.
+    pub fn corridor(&self, id: &str) -> Option<crate::network::CorridorId> {
+        self.corridors
+            .iter()
+            .position(|c| c.id == id)
+            .map(|i| crate::network::CorridorId(i as u32))
+    }
+
+    /// Look up a link by id.
+    pub fn link(&self, id: &str) -> Option<LinkId> {
+        self.links
+            .iter()
+            .position(|l| l.id == id)
+            .map(|i| LinkId(i as u32))
+    }
+
+    /// Look up a corridor or link by id (corridors first).
+    pub fn target(&self, id: &str) -> Option<Target> {
+        self.corridor(id)
+            .map(Target::Corridor)
+            .or_else(|| self.link(id).map(Target::Link))
+    }
+
+    /// The 0-based day index of a date (negative before the start).
+    pub fn day_of(&self, date: NaiveDate) -> i64 {
+        (date - self.settings.start).num_days()
+    }
+
+    /// The date of a 0-based day index.
+    pub fn date_of(&self, day: i64) -> NaiveDate {
+        self.settings.start + chrono::Duration::days(day)
+    }
+}
+
+/// One change an option makes to its base scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    /// Add a node.
+    AddNode(Node),
+    /// Add a link, optionally into a corridor (new or existing).
+    AddLink {
+        /// The link (its `from`/`to` resolved against the base plus added nodes).
+        link: Link,
+        /// Corridor to put it in, if any.
+        corridor: Option<String>,
+    },
+    /// Expand a link's capacity, ramping in.
+    Expand(Expansion),
+    /// Set a link's freight cost, USD/t.
+    SetCost {
+        /// The link.
+        link: LinkId,
+        /// New cost, USD/t.
+        cost_usd_per_t: f64,
+    },
+}
+
+/// An option: a change set over a base scenario, with its capital cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioOption {
+    /// Short name, e.g. `khaf_herat_phase4`.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// The base scenario file, as written in the option file (relative to it).
+    pub base: PathBuf,
+    /// Capital cost, USD.
+    pub capital_cost_usd: f64,
+    /// Appraisal horizon, years.
+    pub horizon_years: f64,
+    /// The changes, in order.
+    pub changes: Vec<Change>,
+}
