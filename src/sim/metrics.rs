@@ -1,0 +1,141 @@
+//! What one run reports: the loss components kept apart, per crossing, per corridor,
+//! per product and per partner country, and daily series.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Metrics of one crossing (a link where cargo queues) over a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CrossingMetrics {
+    /// Link id.
+    pub link: String,
+    /// Value of trade that did not cross here when planned, USD (shortfall against the
+    /// counterfactual, summed over days).
+    pub trade_value_halted_usd: f64,
+    /// Most trucks queued here on any day.
+    pub peak_stranded_trucks: f64,
+    /// Trucks queued here, summed over days (truck-days).
+    pub stranded_truck_days: f64,
+}
+
+/// Metrics of one corridor over a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CorridorMetrics {
+    /// Corridor id.
+    pub corridor: String,
+    /// Days on which any of its links ran below full capacity because of a closure.
+    pub closure_days: u32,
+    /// Tonnes that crossed it (entered its links), t.
+    pub delivered_t: f64,
+    /// Value of what crossed it, USD.
+    pub delivered_usd: f64,
+    /// The same in the counterfactual, t.
+    pub counterfactual_t: f64,
+    /// The same in the counterfactual, USD.
+    pub counterfactual_usd: f64,
+}
+
+/// Delivered trade of one product or partner, actual and counterfactual.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Delivered {
+    /// Delivered, t.
+    pub t: f64,
+    /// Delivered value (at the buyer's value), USD.
+    pub usd: f64,
+    /// Counterfactual delivered, t.
+    pub counterfactual_t: f64,
+    /// Counterfactual delivered value, USD.
+    pub counterfactual_usd: f64,
+}
+
+/// The metrics of one run: losses are differences from the counterfactual (the same
+/// scenario with no closures). All USD unless the name says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunMetrics {
+    /// Value of trade that did not cross when planned (what the news calls "daily
+    /// losses", summed over the run): the shortfall of crossings' daily traded value
+    /// against the counterfactual.
+    pub trade_value_halted_usd: f64,
+    /// Extra freight and charges of the routes taken over the counterfactual's.
+    pub reroute_cost_usd: f64,
+    /// Extra holding cost of transit and waiting days.
+    pub delay_cost_usd: f64,
+    /// Extra value lost by perishables (partial losses while waiting, and whole loads
+    /// past their shelf life).
+    pub spoilage_usd: f64,
+    /// Extra value of trade that never happened (orders lost, cargo abandoned).
+    pub lost_trade_usd: f64,
+    /// reroute + delay + spoilage + lost trade.
+    pub total_loss_usd: f64,
+    /// Border charges not collected, per country (reported beside the total, not added).
+    pub revenue_lost_usd: BTreeMap<String, f64>,
+    /// Most trucks queued at all crossings together on any day.
+    pub peak_stranded_trucks: f64,
+    /// Trucks queued at all crossings, summed over days.
+    pub stranded_truck_days: f64,
+    /// Days from the end of the last closure until queues and the order backlog are back
+    /// to the counterfactual's; `None` when nothing closed or they never recover within
+    /// the simulated window.
+    pub days_to_recover: Option<u32>,
+    /// Per crossing.
+    pub crossings: Vec<CrossingMetrics>,
+    /// Per corridor.
+    pub corridors: Vec<CorridorMetrics>,
+    /// Delivered trade per product id.
+    pub by_product: BTreeMap<String, Delivered>,
+    /// Delivered trade per partner country (the other country of the trade).
+    pub by_partner: BTreeMap<String, Delivered>,
+}
+
+/// Daily series of a run (recorded on request).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DailySeries {
+    /// Trucks queued at all crossings at the end of each day.
+    pub stranded_trucks: Vec<f64>,
+    /// Value delivered each day, USD.
+    pub delivered_usd: Vec<f64>,
+    /// Counterfactual value delivered each day, USD.
+    pub counterfactual_delivered_usd: Vec<f64>,
+    /// Per corridor (same order as the scenario's corridors), per day: capacity factor
+    /// (the lowest of its links), tonnes that entered its links, trucks queued at its
+    /// crossings.
+    pub corridors: Vec<CorridorDaily>,
+    /// Per product (scenario order), per day: tonnes delivered and tonnes of open orders.
+    pub products: Vec<ProductDaily>,
+}
+
+/// One corridor's daily series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CorridorDaily {
+    /// Corridor id.
+    pub corridor: String,
+    /// Capacity factor per day.
+    pub capacity_factor: Vec<f64>,
+    /// Tonnes that entered its links per day.
+    pub flow_t: Vec<f64>,
+    /// Trucks queued at its crossings at the end of each day.
+    pub queue_trucks: Vec<f64>,
+}
+
+/// One product's daily series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductDaily {
+    /// Product id.
+    pub product: String,
+    /// Tonnes delivered per day.
+    pub delivered_t: Vec<f64>,
+    /// Tonnes of open (unmet) orders at the end of each day.
+    pub open_orders_t: Vec<f64>,
+    /// Tonnes in transit, queued or waiting at the end of each day.
+    pub in_system_t: Vec<f64>,
+}
+
+/// What [`crate::sim::Engine::run`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// The run's metrics (differences from the counterfactual).
+    pub metrics: RunMetrics,
+    /// Daily series, when asked for.
+    pub daily: Option<DailySeries>,
+}
