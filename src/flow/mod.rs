@@ -64,6 +64,7 @@
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
+pub mod dimacs;
 pub mod simplex;
 
 pub use crate::error::SolveError;
