@@ -65,6 +65,7 @@
 //! ```
 
 pub mod dimacs;
+pub mod generate;
 pub mod simplex;
 
 pub use crate::error::SolveError;

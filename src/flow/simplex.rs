@@ -59,7 +59,14 @@ pub struct NetworkSimplex {
     /// Supplies of the real nodes as the user set them.
     supply: Vec<i64>,
 
-    // Arc data: artificial arcs at 0..n, real arc i at n + i.
+    // Arc data: artificial arcs at 0..n, then the real arcs, in the mixed order of
+    // `pos` (user arc i is internal arc pos[i]; internal arc e is user arc user_of[e - n]).
+    pos: Vec<usize>,
+    user_of: Vec<usize>,
+    /// Flows by user arc index, filled after every successful solve.
+    user_flow: Vec<i64>,
+    /// The internal arc order is mixed (LEMON's arc mixing) for all arcs.
+    mixed: bool,
     src: Vec<usize>,
     tgt: Vec<usize>,
     cap: Vec<i64>,
@@ -125,6 +132,10 @@ impl NetworkSimplex {
         let mut s = NetworkSimplex {
             n,
             supply: vec![0; n],
+            pos: Vec::new(),
+            user_of: Vec::new(),
+            user_flow: Vec::new(),
+            mixed: true,
             src: Vec::new(),
             tgt: Vec::new(),
             cap: Vec::new(),
@@ -181,7 +192,11 @@ impl NetworkSimplex {
     /// (0, 1, 2, ... in the order of addition). Bad node indices or a negative capacity
     /// are reported by the next [`solve`](Self::solve) as [`SolveError::InvalidInput`].
     pub fn add_arc(&mut self, from: usize, to: usize, capacity: i64, cost: i64) -> usize {
-        let idx = self.src.len() - self.n;
+        let idx = self.pos.len();
+        self.pos.push(self.src.len());
+        self.user_of.push(idx);
+        self.user_flow.push(0);
+        self.mixed = false;
         self.src.push(from);
         self.tgt.push(to);
         self.cap.push(capacity);
@@ -270,12 +285,12 @@ impl NetworkSimplex {
 
     /// The flow on an arc after the last solve (0 for an arc that does not exist).
     pub fn flow(&self, arc: usize) -> i64 {
-        self.real(arc).map_or(0, |e| self.flow[e])
+        self.user_flow.get(arc).copied().unwrap_or(0)
     }
 
-    /// The flows of all arcs, by arc index.
+    /// The flows of all arcs after the last successful solve, by arc index.
     pub fn flows(&self) -> &[i64] {
-        &self.flow[self.n..]
+        &self.user_flow
     }
 
     /// The potential of a node after the last solve (0 for a node that does not exist).
@@ -332,6 +347,9 @@ impl NetworkSimplex {
         if let Some(msg) = self.pending_error.take() {
             return Err(SolveError::InvalidInput(msg));
         }
+        if !self.mixed {
+            self.remix();
+        }
         let res = self.validate().and_then(|()| {
             self.init_cold();
             if !self.initial_pivots() {
@@ -347,8 +365,40 @@ impl NetworkSimplex {
     // ---------------------------------------------------------------------------------
 
     fn real(&self, arc: usize) -> Option<usize> {
-        let e = arc.checked_add(self.n)?;
-        (e < self.src.len()).then_some(e)
+        self.pos.get(arc).copied()
+    }
+
+    /// Store the arcs in LEMON's mixed order (arc i at position i * skip, wrapping), so
+    /// that a block of the pricing scan samples the whole network rather than one layer.
+    fn remix(&mut self) {
+        let n = self.n;
+        let m = self.pos.len();
+        self.mixed = true;
+        self.csr_valid = false;
+        let skip = if n > 1 { (m / n).max(3) } else { 1 };
+        let (mut i, mut j) = (0usize, 0usize);
+        let mut new_src = vec![0; m];
+        let mut new_tgt = vec![0; m];
+        let mut new_cap = vec![0; m];
+        let mut new_cost = vec![0; m];
+        for a in 0..m {
+            let e = self.pos[a];
+            new_src[i] = self.src[e];
+            new_tgt[i] = self.tgt[e];
+            new_cap[i] = self.cap[e];
+            new_cost[i] = self.cost[e];
+            self.pos[a] = n + i;
+            self.user_of[i] = a;
+            i += skip;
+            if i >= m {
+                j += 1;
+                i = j;
+            }
+        }
+        self.src[n..].copy_from_slice(&new_src);
+        self.tgt[n..].copy_from_slice(&new_tgt);
+        self.cap[n..].copy_from_slice(&new_cap);
+        self.cost[n..].copy_from_slice(&new_cost);
     }
 
     fn arc_index(&mut self, arc: usize, what: &str) -> Option<usize> {
@@ -366,6 +416,9 @@ impl NetworkSimplex {
         match res {
             Ok(obj) => {
                 self.objective = obj;
+                for (f, &e) in self.user_flow.iter_mut().zip(&self.pos) {
+                    *f = self.flow[e];
+                }
                 self.basis_valid = true;
                 self.dirty = false;
                 self.costs_changed = false;
@@ -408,13 +461,13 @@ impl NetworkSimplex {
             if s >= n || t >= n {
                 return Err(SolveError::InvalidInput(format!(
                     "arc {} goes from node {s} to node {t}, but nodes are numbered 0..{n}",
-                    e - n
+                    self.user_of[e - n]
                 )));
             }
             if c < 0 {
                 return Err(SolveError::InvalidInput(format!(
                     "arc {} has capacity {c}; capacities must be >= 0",
-                    e - n
+                    self.user_of[e - n]
                 )));
             }
             if c < INFINITE_CAPACITY {
