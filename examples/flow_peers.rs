@@ -120,6 +120,14 @@ fn time(dir: &Path, reps: usize) -> Res<()> {
                 return Err(format!("{name}: unchanged re-solve gave {o} != {obj}").into());
             }
         }
+        if std::env::var_os("FLOW_PEERS_PIVOTS").is_some() {
+            ns.solve_cold()?;
+            let p = ns.pivots();
+            let mut w = ns.clone();
+            w.set_capacity(arc, 0);
+            w.solve()?;
+            eprintln!("{name}: {p} pivots cold, {} warm after the closure", w.pivots());
+        }
         println!(
             "{name}\t{obj}\t{:.3}\t{obj_closed}\t{:.3}\t{:.3}",
             median(cold),

@@ -28,6 +28,50 @@ const STATE_UPPER: i8 = -1;
 const STATE_TREE: i8 = 0;
 const STATE_LOWER: i8 = 1;
 
+/// Running totals of the input (see [`NetworkSimplex::validate`]).
+#[derive(Debug, Clone, Default)]
+struct Totals {
+    /// Sum of supplies.
+    supply_sum: i128,
+    /// Sum of positive supplies.
+    pos_supply: i128,
+    /// Sum of finite capacities (negative ones included, they are errors anyway).
+    finite_caps: i128,
+    /// Number of arcs with an infinite capacity.
+    infinite: i128,
+    /// Number of arcs with a negative capacity.
+    negative: usize,
+    /// Number of arcs with an endpoint out of range.
+    bad_ends: usize,
+    /// An upper bound on the largest |cost| (it never decreases).
+    max_cost: i128,
+    /// Sum of |cost| over arcs.
+    sum_cost: i128,
+}
+
+impl Totals {
+    fn cap(&mut self, c: i64, sign: i128) {
+        if c >= INFINITE_CAPACITY {
+            self.infinite += sign;
+        } else {
+            self.finite_caps += sign * i128::from(c);
+            if c < 0 {
+                if sign > 0 {
+                    self.negative += 1;
+                } else {
+                    self.negative -= 1;
+                }
+            }
+        }
+    }
+
+    fn cost(&mut self, k: i64, sign: i128) {
+        let a = i128::from(k).abs();
+        self.sum_cost += sign * a;
+        self.max_cost = self.max_cost.max(a);
+    }
+}
+
 /// A min-cost flow problem and its solver: a primal network simplex with block-search
 /// pricing that keeps its last basis for warm starts.
 ///
@@ -116,6 +160,11 @@ pub struct NetworkSimplex {
     pending_error: Option<String>,
     /// Objective of the last successful solve.
     objective: i64,
+    /// Pivots of the last solve.
+    pivots: u64,
+    /// Running totals of the input, kept by the setters, so that a solve can check the
+    /// input in O(1) (falling back to a full scan only when a cheap bound fails).
+    totals: Totals,
 
     // In-arc adjacency (CSR) for the initial-pivot heuristic; rebuilt when arcs are added.
     in_start: Vec<usize>,
@@ -169,6 +218,8 @@ impl NetworkSimplex {
             scratch_idx: Vec::new(),
             pending_error: None,
             objective: 0,
+            pivots: 0,
+            totals: Totals::default(),
             in_start: Vec::new(),
             in_arcs: Vec::new(),
             csr_valid: false,
@@ -197,6 +248,12 @@ impl NetworkSimplex {
         self.user_of.push(idx);
         self.user_flow.push(0);
         self.mixed = false;
+        let n = self.n;
+        if from >= n || to >= n {
+            self.totals.bad_ends += 1;
+        }
+        self.totals.cap(capacity, 1);
+        self.totals.cost(cost, 1);
         self.src.push(from);
         self.tgt.push(to);
         self.cap.push(capacity);
@@ -233,6 +290,9 @@ impl NetworkSimplex {
             return;
         }
         self.supply[node] = supply;
+        let t = &mut self.totals;
+        t.supply_sum += i128::from(supply) - i128::from(old);
+        t.pos_supply += i128::from(supply.max(0)) - i128::from(old.max(0));
         self.excess[node] = self.excess[node].wrapping_add(supply.wrapping_sub(old));
         self.dirty = true;
     }
@@ -250,6 +310,8 @@ impl NetworkSimplex {
         if self.cap[e] == capacity {
             return;
         }
+        self.totals.cap(self.cap[e], -1);
+        self.totals.cap(capacity, 1);
         self.cap[e] = capacity;
         self.touched.push(e);
         self.dirty = true;
@@ -268,6 +330,8 @@ impl NetworkSimplex {
         if self.cost[e] == cost {
             return;
         }
+        self.totals.cost(self.cost[e], -1);
+        self.totals.cost(cost, 1);
         self.cost[e] = cost;
         self.costs_changed = true;
         self.dirty = true;
@@ -307,6 +371,11 @@ impl NetworkSimplex {
         }
     }
 
+    /// The number of pivots of the last solve (0 when it returned a cached optimum).
+    pub fn pivots(&self) -> u64 {
+        self.pivots
+    }
+
     /// The total cost of the current flows (the optimal cost after a successful solve).
     pub fn objective(&self) -> i64 {
         self.objective
@@ -329,8 +398,10 @@ impl NetworkSimplex {
             return self.solve_cold();
         }
         if !self.dirty {
+            self.pivots = 0;
             return Ok(self.objective);
         }
+        self.pivots = 0;
         let res = self.validate().and_then(|()| {
             self.warm_repair();
             self.run_pivots()
@@ -350,6 +421,7 @@ impl NetworkSimplex {
         if !self.mixed {
             self.remix();
         }
+        self.pivots = 0;
         let res = self.validate().and_then(|()| {
             self.init_cold();
             if !self.initial_pivots() {
@@ -433,72 +505,62 @@ impl NetworkSimplex {
     }
 
     /// Check indices, capacities, the supply balance and overflow headroom, and set the
-    /// artificial cost.
+    /// artificial cost. O(1) from the running totals unless a cheap bound fails, then a
+    /// full scan decides.
     fn validate(&mut self) -> Result<(), SolveError> {
         let n = self.n;
-        let mut pos_supply: i128 = 0;
-        let mut sum: i128 = 0;
-        for (u, &b) in self.supply.iter().enumerate() {
-            sum += i128::from(b);
-            if b > 0 {
-                pos_supply += i128::from(b);
-            }
-            if b == i64::MIN {
-                return Err(SolveError::Overflow(format!(
-                    "supply of node {u} is i64::MIN"
-                )));
-            }
+        let t = &self.totals;
+        if t.bad_ends > 0 || t.negative > 0 {
+            return Err(self.scan_arcs_for_error());
         }
-        if sum != 0 {
+        if t.supply_sum != 0 {
             return Err(SolveError::InvalidInput(format!(
-                "supplies sum to {sum}, not 0: add a sink or source that takes the difference"
+                "supplies sum to {}, not 0: add a sink or source that takes the difference",
+                t.supply_sum
             )));
         }
-        let mut finite_caps: i128 = 0;
-        let mut max_cost: i128 = 0;
-        for e in n..self.src.len() {
-            let (s, t, c, k) = (self.src[e], self.tgt[e], self.cap[e], self.cost[e]);
-            if s >= n || t >= n {
-                return Err(SolveError::InvalidInput(format!(
-                    "arc {} goes from node {s} to node {t}, but nodes are numbered 0..{n}",
-                    self.user_of[e - n]
-                )));
-            }
-            if c < 0 {
-                return Err(SolveError::InvalidInput(format!(
-                    "arc {} has capacity {c}; capacities must be >= 0",
-                    self.user_of[e - n]
-                )));
-            }
-            if c < INFINITE_CAPACITY {
-                finite_caps += i128::from(c);
-            }
-            max_cost = max_cost.max(i128::from(k).abs());
-        }
         let limit = i128::from(SUM_LIMIT);
-        let bound = pos_supply + finite_caps;
+        let bound = t.pos_supply + t.finite_caps;
         if bound > limit {
             return Err(SolveError::Overflow(format!(
                 "total supply plus finite capacities is {bound}, above the limit {limit}"
             )));
         }
+        let mut max_cost = t.max_cost;
         // Potentials stay within art_cost + n * max_cost; reduced costs within 4x that.
-        let art = (max_cost + 1) * (n as i128 + 1);
-        if art * 4 > limit {
-            return Err(SolveError::Overflow(format!(
-                "largest |cost| {max_cost} times {} nodes is above the limit {limit}",
-                n + 1
-            )));
-        }
-        let mut obj_bound: i128 = 0;
-        for e in n..self.src.len() {
-            let c = i128::from(self.cap[e]).min(bound);
-            obj_bound += c * i128::from(self.cost[e]).abs();
-            if obj_bound > limit {
+        let mut art = (max_cost + 1) * (n as i128 + 1);
+        if art.saturating_mul(4) > limit {
+            // The running maximum may be stale (costs were lowered): recompute it.
+            max_cost = self.cost[n..]
+                .iter()
+                .map(|&k| i128::from(k).abs())
+                .max()
+                .unwrap_or(0);
+            self.totals.max_cost = max_cost;
+            art = (max_cost + 1) * (n as i128 + 1);
+            if art.saturating_mul(4) > limit {
                 return Err(SolveError::Overflow(format!(
-                    "the sum of |cost| x capacity over arcs exceeds the limit {limit}; \
-                     scale costs or capacities down"
+                    "largest |cost| {max_cost} times {} nodes is above the limit {limit}",
+                    n + 1
                 )));
+            }
+        }
+        // The objective: sum |cost| x min(capacity, bound) over arcs.
+        let t = &self.totals;
+        let cheap = t.sum_cost.saturating_mul(bound).min(
+            max_cost.saturating_mul(t.finite_caps + t.infinite.saturating_mul(bound)),
+        );
+        if cheap > limit {
+            let mut obj_bound: i128 = 0;
+            for e in n..self.src.len() {
+                let c = i128::from(self.cap[e]).min(bound);
+                obj_bound += c * i128::from(self.cost[e]).abs();
+                if obj_bound > limit {
+                    return Err(SolveError::Overflow(format!(
+                        "the sum of |cost| x capacity over arcs exceeds the limit {limit}; \
+                         scale costs or capacities down"
+                    )));
+                }
             }
         }
         let art = art as i64;
@@ -518,6 +580,26 @@ impl NetworkSimplex {
             self.next_arc = n;
         }
         Ok(())
+    }
+
+    /// The error for an arc with a bad endpoint or a negative capacity (a full scan).
+    fn scan_arcs_for_error(&self) -> SolveError {
+        let n = self.n;
+        for e in n..self.src.len() {
+            let (s, t, c) = (self.src[e], self.tgt[e], self.cap[e]);
+            let arc = self.user_of[e - n];
+            if s >= n || t >= n {
+                return SolveError::InvalidInput(format!(
+                    "arc {arc} goes from node {s} to node {t}, but nodes are numbered 0..{n}"
+                ));
+            }
+            if c < 0 {
+                return SolveError::InvalidInput(format!(
+                    "arc {arc} has capacity {c}; capacities must be >= 0"
+                ));
+            }
+        }
+        SolveError::InvalidInput("an arc is invalid".into())
     }
 
     /// The artificial starting basis: every node hangs from the root by its artificial
@@ -681,6 +763,7 @@ impl NetworkSimplex {
 
     /// One pivot on `self.in_arc`. Returns false if the cycle has unlimited capacity.
     fn pivot(&mut self) -> bool {
+        self.pivots += 1;
         self.find_join_node();
         let change = self.find_leaving_arc();
         if self.delta == INF {
