@@ -488,6 +488,12 @@ impl NetworkSimplex {
         match res {
             Ok(obj) => {
                 self.objective = obj;
+                let shift = self.pi[self.n];
+                if shift != 0 {
+                    for p in &mut self.pi {
+                        *p -= shift;
+                    }
+                }
                 for (f, &e) in self.user_flow.iter_mut().zip(&self.pos) {
                     *f = self.flow[e];
                 }
@@ -833,7 +839,7 @@ impl NetworkSimplex {
         }
         self.in_arc = best;
         // Resume after the block that gave the arc (LEMON resumes at the block's end).
-        self.next_arc = if found { e + 1 } else { e };
+        self.next_arc = e;
         if self.next_arc >= end {
             self.next_arc = n;
         }
@@ -841,13 +847,15 @@ impl NetworkSimplex {
     }
 
     fn find_join_node(&mut self) {
+        let succ_num = &self.succ_num[..];
+        let parent = &self.parent[..];
         let mut u = self.src[self.in_arc];
         let mut v = self.tgt[self.in_arc];
         while u != v {
-            if self.succ_num[u] < self.succ_num[v] {
-                u = self.parent[u];
+            if succ_num[u] < succ_num[v] {
+                u = parent[u];
             } else {
-                v = self.parent[v];
+                v = parent[v];
             }
         }
         self.join = u;
@@ -860,40 +868,44 @@ impl NetworkSimplex {
         } else {
             (self.tgt[in_arc], self.src[in_arc])
         };
-        let c = self.cap[in_arc];
+        let (pred, pred_dir, parent) = (&self.pred[..], &self.pred_dir[..], &self.parent[..]);
+        let (flow, cap) = (&self.flow[..], &self.cap[..]);
+        let c = cap[in_arc];
         let mut delta = if c >= INFINITE_CAPACITY { INF } else { c };
         let mut result = 0u8;
+        let mut u_out = self.u_out;
         let join = self.join;
         let mut u = first;
         while u != join {
-            let e = self.pred[u];
-            let mut d = self.flow[e];
-            if self.pred_dir[u] == DOWN {
-                let c = self.cap[e];
+            let e = pred[u];
+            let mut d = flow[e];
+            if pred_dir[u] == DOWN {
+                let c = cap[e];
                 d = if c >= INFINITE_CAPACITY { INF } else { c - d };
             }
             if d < delta {
                 delta = d;
-                self.u_out = u;
+                u_out = u;
                 result = 1;
             }
-            u = self.parent[u];
+            u = parent[u];
         }
         let mut u = second;
         while u != join {
-            let e = self.pred[u];
-            let mut d = self.flow[e];
-            if self.pred_dir[u] == UP {
-                let c = self.cap[e];
+            let e = pred[u];
+            let mut d = flow[e];
+            if pred_dir[u] == UP {
+                let c = cap[e];
                 d = if c >= INFINITE_CAPACITY { INF } else { c - d };
             }
             if d <= delta {
                 delta = d;
-                self.u_out = u;
+                u_out = u;
                 result = 2;
             }
-            u = self.parent[u];
+            u = parent[u];
         }
+        self.u_out = u_out;
         if result == 1 {
             self.u_in = first;
             self.v_in = second;
@@ -908,24 +920,26 @@ impl NetworkSimplex {
     fn change_flow(&mut self, change: bool) {
         let in_arc = self.in_arc;
         let join = self.join;
+        let (pred, pred_dir, parent) = (&self.pred[..], &self.pred_dir[..], &self.parent[..]);
+        let flow = &mut self.flow[..];
         if self.delta > 0 {
             let val = i64::from(self.state[in_arc]) * self.delta;
-            self.flow[in_arc] += val;
+            flow[in_arc] += val;
             let mut u = self.src[in_arc];
             while u != join {
-                self.flow[self.pred[u]] -= i64::from(self.pred_dir[u]) * val;
-                u = self.parent[u];
+                flow[pred[u]] -= i64::from(pred_dir[u]) * val;
+                u = parent[u];
             }
             let mut u = self.tgt[in_arc];
             while u != join {
-                self.flow[self.pred[u]] += i64::from(self.pred_dir[u]) * val;
-                u = self.parent[u];
+                flow[pred[u]] += i64::from(pred_dir[u]) * val;
+                u = parent[u];
             }
         }
         if change {
             self.state[in_arc] = STATE_TREE;
-            let out = self.pred[self.u_out];
-            self.state[out] = if self.flow[out] == 0 {
+            let out = pred[self.u_out];
+            self.state[out] = if flow[out] == 0 {
                 STATE_LOWER
             } else {
                 STATE_UPPER
@@ -938,130 +952,165 @@ impl NetworkSimplex {
     fn update_tree_structure(&mut self) {
         let (u_in, v_in, u_out, join, in_arc) =
             (self.u_in, self.v_in, self.u_out, self.join, self.in_arc);
-        let old_rev_thread = self.rev_thread[u_out];
-        let old_succ_num = self.succ_num[u_out];
-        let old_last_succ = self.last_succ[u_out];
-        let v_out = self.parent[u_out];
+        let in_src = self.src[in_arc];
+        let Self {
+            parent,
+            pred,
+            pred_dir,
+            thread,
+            rev_thread,
+            succ_num,
+            last_succ,
+            dirty_revs,
+            ..
+        } = self;
+        let parent = &mut parent[..];
+        let pred = &mut pred[..];
+        let pred_dir = &mut pred_dir[..];
+        let thread = &mut thread[..];
+        let rev_thread = &mut rev_thread[..];
+        let succ_num = &mut succ_num[..];
+        let last_succ = &mut last_succ[..];
+
+        let old_rev_thread = rev_thread[u_out];
+        let old_succ_num = succ_num[u_out];
+        let old_last_succ = last_succ[u_out];
+        let v_out = parent[u_out];
 
         if u_in == u_out {
-            self.parent[u_in] = v_in;
-            self.pred[u_in] = in_arc;
-            self.pred_dir[u_in] = if u_in == self.src[in_arc] { UP } else { DOWN };
-            if self.thread[v_in] != u_out {
-                let mut after = self.thread[old_last_succ];
-                self.thread[old_rev_thread] = after;
-                self.rev_thread[after] = old_rev_thread;
-                after = self.thread[v_in];
-                self.thread[v_in] = u_out;
-                self.rev_thread[u_out] = v_in;
-                self.thread[old_last_succ] = after;
-                self.rev_thread[after] = old_last_succ;
+            parent[u_in] = v_in;
+            pred[u_in] = in_arc;
+            pred_dir[u_in] = if u_in == in_src { UP } else { DOWN };
+            if thread[v_in] != u_out {
+                let mut after = thread[old_last_succ];
+                thread[old_rev_thread] = after;
+                rev_thread[after] = old_rev_thread;
+                after = thread[v_in];
+                thread[v_in] = u_out;
+                rev_thread[u_out] = v_in;
+                thread[old_last_succ] = after;
+                rev_thread[after] = old_last_succ;
             }
         } else {
             let thread_continue = if old_rev_thread == v_in {
-                self.thread[old_last_succ]
+                thread[old_last_succ]
             } else {
-                self.thread[v_in]
+                thread[v_in]
             };
             let mut stem = u_in;
             let mut par_stem = v_in;
-            let mut last = self.last_succ[u_in];
-            let mut after = self.thread[last];
-            self.thread[v_in] = u_in;
-            self.dirty_revs.clear();
-            self.dirty_revs.push(v_in);
+            let mut last = last_succ[u_in];
+            let mut after = thread[last];
+            thread[v_in] = u_in;
+            dirty_revs.clear();
+            dirty_revs.push(v_in);
             while stem != u_out {
-                let next_stem = self.parent[stem];
-                self.thread[last] = next_stem;
-                self.dirty_revs.push(last);
-                let before = self.rev_thread[stem];
-                self.thread[before] = after;
-                self.rev_thread[after] = before;
-                self.parent[stem] = par_stem;
+                let next_stem = parent[stem];
+                thread[last] = next_stem;
+                dirty_revs.push(last);
+                let before = rev_thread[stem];
+                thread[before] = after;
+                rev_thread[after] = before;
+                parent[stem] = par_stem;
                 par_stem = stem;
                 stem = next_stem;
-                last = if self.last_succ[stem] == self.last_succ[par_stem] {
-                    self.rev_thread[par_stem]
+                last = if last_succ[stem] == last_succ[par_stem] {
+                    rev_thread[par_stem]
                 } else {
-                    self.last_succ[stem]
+                    last_succ[stem]
                 };
-                after = self.thread[last];
+                after = thread[last];
             }
-            self.parent[u_out] = par_stem;
-            self.thread[last] = thread_continue;
-            self.rev_thread[thread_continue] = last;
-            self.last_succ[u_out] = last;
+            parent[u_out] = par_stem;
+            thread[last] = thread_continue;
+            rev_thread[thread_continue] = last;
+            last_succ[u_out] = last;
             if old_rev_thread != v_in {
-                self.thread[old_rev_thread] = after;
-                self.rev_thread[after] = old_rev_thread;
+                thread[old_rev_thread] = after;
+                rev_thread[after] = old_rev_thread;
             }
-            for i in 0..self.dirty_revs.len() {
-                let u = self.dirty_revs[i];
-                let t = self.thread[u];
-                self.rev_thread[t] = u;
+            for &u in dirty_revs.iter() {
+                rev_thread[thread[u]] = u;
             }
             let mut tmp_sc = 0usize;
-            let tmp_ls = self.last_succ[u_out];
+            let tmp_ls = last_succ[u_out];
             let mut u = u_out;
             while u != u_in {
-                let p = self.parent[u];
-                self.pred[u] = self.pred[p];
-                self.pred_dir[u] = -self.pred_dir[p];
-                tmp_sc = tmp_sc + self.succ_num[u] - self.succ_num[p];
-                self.succ_num[u] = tmp_sc;
-                self.last_succ[p] = tmp_ls;
+                let p = parent[u];
+                pred[u] = pred[p];
+                pred_dir[u] = -pred_dir[p];
+                tmp_sc = tmp_sc + succ_num[u] - succ_num[p];
+                succ_num[u] = tmp_sc;
+                last_succ[p] = tmp_ls;
                 u = p;
             }
-            self.pred[u_in] = in_arc;
-            self.pred_dir[u_in] = if u_in == self.src[in_arc] { UP } else { DOWN };
-            self.succ_num[u_in] = old_succ_num;
+            pred[u_in] = in_arc;
+            pred_dir[u_in] = if u_in == in_src { UP } else { DOWN };
+            succ_num[u_in] = old_succ_num;
         }
 
-        let up_limit_out = if self.last_succ[join] == v_in {
-            join
-        } else {
-            NONE
-        };
-        let last_succ_out = self.last_succ[u_out];
+        let up_limit_out = if last_succ[join] == v_in { join } else { NONE };
+        let last_succ_out = last_succ[u_out];
         let mut u = v_in;
-        while u != NONE && self.last_succ[u] == v_in {
-            self.last_succ[u] = last_succ_out;
-            u = self.parent[u];
+        while u != NONE && last_succ[u] == v_in {
+            last_succ[u] = last_succ_out;
+            u = parent[u];
         }
         if join != old_rev_thread && v_in != old_rev_thread {
             let mut u = v_out;
-            while u != up_limit_out && u != NONE && self.last_succ[u] == old_last_succ {
-                self.last_succ[u] = old_rev_thread;
-                u = self.parent[u];
+            while u != up_limit_out && u != NONE && last_succ[u] == old_last_succ {
+                last_succ[u] = old_rev_thread;
+                u = parent[u];
             }
         } else if last_succ_out != old_last_succ {
             let mut u = v_out;
-            while u != up_limit_out && u != NONE && self.last_succ[u] == old_last_succ {
-                self.last_succ[u] = last_succ_out;
-                u = self.parent[u];
+            while u != up_limit_out && u != NONE && last_succ[u] == old_last_succ {
+                last_succ[u] = last_succ_out;
+                u = parent[u];
             }
         }
         let mut u = v_in;
         while u != join {
-            self.succ_num[u] += old_succ_num;
-            u = self.parent[u];
+            succ_num[u] += old_succ_num;
+            u = parent[u];
         }
         let mut u = v_out;
         while u != join {
-            self.succ_num[u] -= old_succ_num;
-            u = self.parent[u];
+            succ_num[u] -= old_succ_num;
+            u = parent[u];
         }
     }
 
+    /// Shift the potentials of the subtree that moved so that the entering arc has
+    /// reduced cost 0, or (when the subtree is the larger part of the tree) shift the
+    /// rest of the tree the other way, which is equivalent.
     fn update_potential(&mut self) {
         let (u_in, v_in) = (self.u_in, self.v_in);
-        let sigma =
-            self.pi[v_in] - self.pi[u_in] - i64::from(self.pred_dir[u_in]) * self.cost[self.in_arc];
-        let end = self.thread[self.last_succ[u_in]];
-        let mut u = u_in;
-        while u != end {
-            self.pi[u] += sigma;
-            u = self.thread[u];
+        let pi = &mut self.pi[..];
+        let thread = &self.thread[..];
+        let sigma = pi[v_in] - pi[u_in] - i64::from(self.pred_dir[u_in]) * self.cost[self.in_arc];
+        let end = thread[self.last_succ[u_in]];
+        let size = self.succ_num[u_in];
+        if 2 * size <= self.n + 1 {
+            let mut u = u_in;
+            while u != end {
+                pi[u] += sigma;
+                u = thread[u];
+            }
+        } else {
+            let mut u = end;
+            while u != u_in {
+                pi[u] -= sigma;
+                u = thread[u];
+            }
+            // Keep the potentials small: the root's potential drifts with such shifts.
+            let root = self.n;
+            if pi[root].abs() > SUM_LIMIT / 2 {
+                let shift = pi[root];
+                for p in pi.iter_mut() {
+                    *p -= shift;
+                }
+            }
         }
     }
 
