@@ -54,7 +54,10 @@ fn generate(dir: &Path) -> Res<()> {
         closed.arcs[arc].capacity = 0;
         write_problem(&dir.join(format!("{}-closed.min", inst.name)), &closed)?;
         // The closed arc, 1-based as in DIMACS, for anyone who wants to re-solve warm.
-        std::fs::write(dir.join(format!("{}.closure", inst.name)), format!("{}\n", arc + 1))?;
+        std::fs::write(
+            dir.join(format!("{}.closure", inst.name)),
+            format!("{}\n", arc + 1),
+        )?;
         names.push(inst.name);
     }
     std::fs::write(dir.join("instances.txt"), names.join("\n") + "\n")?;
@@ -126,7 +129,10 @@ fn time(dir: &Path, reps: usize) -> Res<()> {
             let mut w = ns.clone();
             w.set_capacity(arc, 0);
             w.solve()?;
-            eprintln!("{name}: {p} pivots cold, {} warm after the closure", w.pivots());
+            eprintln!(
+                "{name}: {p} pivots cold, {} warm after the closure",
+                w.pivots()
+            );
         }
         println!(
             "{name}\t{obj}\t{:.3}\t{obj_closed}\t{:.3}\t{:.3}",
@@ -137,4 +143,3 @@ fn time(dir: &Path, reps: usize) -> Res<()> {
     }
     Ok(())
 }
-
