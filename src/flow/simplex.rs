@@ -154,9 +154,9 @@ pub struct NetworkSimplex {
     excess: Vec<i64>,
     /// Real arcs (internal index) whose capacity changed since the last solve.
     touched: Vec<usize>,
-    /// Scratch for the warm repair.
-    scratch: Vec<i64>,
-    /// Scratch for rebuilding the thread.
+    /// Nodes whose `excess` may be non-zero.
+    excess_nodes: Vec<usize>,
+    /// Scratch stack for the initial-pivot search.
     scratch_idx: Vec<usize>,
     /// A setter was called with a bad index; reported by the next solve.
     pending_error: Option<String>,
@@ -216,7 +216,7 @@ impl NetworkSimplex {
             costs_changed: false,
             excess: vec![0; n],
             touched: Vec::new(),
-            scratch: vec![0; n + 1],
+            excess_nodes: Vec::new(),
             scratch_idx: Vec::new(),
             pending_error: None,
             objective: 0,
@@ -295,7 +295,16 @@ impl NetworkSimplex {
         let t = &mut self.totals;
         t.supply_sum += i128::from(supply) - i128::from(old);
         t.pos_supply += i128::from(supply.max(0)) - i128::from(old.max(0));
-        self.excess[node] = self.excess[node].wrapping_add(supply.wrapping_sub(old));
+        let was = self.excess[node];
+        self.excess[node] = was.wrapping_add(supply.wrapping_sub(old));
+        if was == 0 {
+            self.excess_nodes.push(node);
+            if self.excess_nodes.len() > 2 * self.n {
+                // Many changes without a solve: keep each node once.
+                self.excess_nodes.sort_unstable();
+                self.excess_nodes.dedup();
+            }
+        }
         self.dirty = true;
     }
 
@@ -489,6 +498,7 @@ impl NetworkSimplex {
     fn finish(&mut self, res: Result<i64, SolveError>) -> Result<i64, SolveError> {
         match res {
             Ok(obj) => {
+                debug_assert_eq!(self.check_tree(), Ok(()));
                 self.objective = obj;
                 let shift = self.pi[self.n];
                 if shift != 0 {
@@ -658,6 +668,7 @@ impl NetworkSimplex {
         for x in &mut self.excess {
             *x = 0;
         }
+        self.excess_nodes.clear();
         self.touched.clear();
         self.next_arc = n;
     }
@@ -1144,13 +1155,12 @@ impl NetworkSimplex {
     /// changes are pushed up the tree to the root, and a tree arc that would leave its
     /// bounds (or break strong feasibility) is set to the bound and leaves the tree, its
     /// subtree hanging from the root by its artificial arc, which takes the remainder.
-    /// Then potentials are recomputed when anything they depend on changed.
+    /// Work is proportional to the tree paths of the changed nodes and arcs, plus the
+    /// subtrees that move; after a cost change the potentials are recomputed in O(n).
     fn warm_repair(&mut self) {
         let n = self.n;
-        let root = n;
-        let mut need_push = false;
-        for i in 0..self.touched.len() {
-            let e = self.touched[i];
+        let mut touched = std::mem::take(&mut self.touched);
+        for &e in &touched {
             if self.state[e] == STATE_UPPER {
                 // A non-tree arc sits at a bound: its new capacity, or 0 if that is infinite.
                 let c = self.cap[e];
@@ -1163,203 +1173,256 @@ impl NetworkSimplex {
                 let d = target - self.flow[e];
                 if d != 0 {
                     self.flow[e] = target;
-                    self.excess[self.src[e]] -= d;
-                    self.excess[self.tgt[e]] += d;
+                    let (s, t) = (self.src[e], self.tgt[e]);
+                    self.excess[s] -= d;
+                    self.excess[t] += d;
+                    self.excess_nodes.push(s);
+                    self.excess_nodes.push(t);
                 }
-            }
-            if self.state[e] == STATE_TREE {
-                need_push = true;
-            }
-        }
-        self.touched.clear();
-        if !need_push {
-            need_push = self.excess.iter().any(|&x| x != 0);
-        }
-        let mut tree_changed = false;
-        if need_push {
-            let sub = &mut self.scratch;
-            sub[..n].copy_from_slice(&self.excess);
-            sub[n] = 0;
-            for x in &mut self.excess {
-                *x = 0;
-            }
-            // Reverse preorder: every node after all of its descendants.
-            let mut v = self.rev_thread[root];
-            while v != root {
-                let prev = self.rev_thread[v];
-                let s = sub[v];
-                let e = self.pred[v];
-                let p = self.parent[v];
-                if e < n {
-                    // Artificial arc to the root: carries whatever the subtree sends.
-                    let up = if self.pred_dir[v] == UP {
-                        self.flow[e]
-                    } else {
-                        -self.flow[e]
-                    };
-                    Self::orient_art(
-                        &mut self.src,
-                        &mut self.tgt,
-                        &mut self.cost,
-                        &mut self.flow,
-                        &mut self.pred_dir,
-                        self.art_cost,
-                        n,
-                        v,
-                        up + s,
-                    );
-                } else {
-                    let dir = self.pred_dir[v];
-                    let f = self.flow[e];
-                    let c = self.cap[e];
-                    let nf = f + i64::from(dir) * s;
-                    let ok = if dir == UP {
-                        nf >= 0 && (nf < c || c >= INFINITE_CAPACITY)
-                    } else {
-                        nf > 0 && nf <= c
-                    };
-                    if ok {
-                        self.flow[e] = nf;
-                        sub[p] += s;
-                    } else {
-                        // The bound the arc would cross (strong feasibility counts an
-                        // arc pointing up at capacity, or down at 0, as crossing).
-                        let bound = if dir == UP {
-                            if nf >= c {
-                                c
-                            } else {
-                                0
-                            }
-                        } else if nf > c {
-                            c
-                        } else {
-                            0
-                        };
-                        let pushed = (bound - f) * i64::from(dir);
-                        self.flow[e] = bound;
-                        self.state[e] = if bound == 0 { STATE_LOWER } else { STATE_UPPER };
-                        sub[p] += pushed;
-                        self.parent[v] = root;
-                        self.pred[v] = v;
-                        self.state[v] = STATE_TREE;
-                        self.flow[v] = 0;
-                        Self::orient_art(
-                            &mut self.src,
-                            &mut self.tgt,
-                            &mut self.cost,
-                            &mut self.flow,
-                            &mut self.pred_dir,
-                            self.art_cost,
-                            n,
-                            v,
-                            s - pushed,
-                        );
-                        tree_changed = true;
-                    }
-                }
-                v = prev;
+            } else if self.state[e] == STATE_TREE {
+                // Check the arc against its new capacity, pushing nothing.
+                let s = self.src[e];
+                let child = if self.pred[s] == e { s } else { self.tgt[e] };
+                self.push_up(child, 0);
             }
         }
-        if tree_changed {
-            self.rebuild_thread();
+        touched.clear();
+        self.touched = touched;
+        let mut nodes = std::mem::take(&mut self.excess_nodes);
+        for &u in &nodes {
+            let s = self.excess[u];
+            if s != 0 {
+                self.excess[u] = 0;
+                self.push_up(u, s);
+            }
         }
-        if tree_changed || need_push || self.costs_changed {
+        nodes.clear();
+        self.excess_nodes = nodes;
+        if self.costs_changed {
             self.recompute_potentials();
+        }
+        debug_assert!(self.excess[..n].iter().all(|&x| x == 0));
+        debug_assert_eq!(self.check_tree(), Ok(()));
+    }
+
+    /// Consistency of the basis (debug builds check it after every warm repair): the
+    /// thread is a preorder of the tree, subtree sizes and last successors are right,
+    /// tree arcs join each node to its parent in the recorded direction, flows are
+    /// within bounds and tree arcs have reduced cost 0.
+    #[cfg(debug_assertions)]
+    fn check_tree(&self) -> Result<(), String> {
+        let n = self.n;
+        let root = n;
+        let mut order = Vec::with_capacity(n + 1);
+        let mut pos = vec![usize::MAX; n + 1];
+        let mut u = root;
+        loop {
+            if pos[u] != usize::MAX {
+                return Err(format!("thread revisits node {u}"));
+            }
+            pos[u] = order.len();
+            order.push(u);
+            let next = self.thread[u];
+            if self.rev_thread[next] != u {
+                return Err(format!("rev_thread[{next}] != {u}"));
+            }
+            u = next;
+            if u == root {
+                break;
+            }
+        }
+        if order.len() != n + 1 {
+            return Err(format!("thread has {} of {} nodes", order.len(), n + 1));
+        }
+        let mut size = vec![1usize; n + 1];
+        for &v in order.iter().rev() {
+            if v != root {
+                let p = self.parent[v];
+                if pos[p] >= pos[v] {
+                    return Err(format!("parent {p} of {v} comes later in the thread"));
+                }
+                size[p] += size[v];
+            }
+        }
+        for &v in &order {
+            if self.succ_num[v] != size[v] {
+                return Err(format!(
+                    "succ_num[{v}] = {} != {}",
+                    self.succ_num[v], size[v]
+                ));
+            }
+            if self.last_succ[v] != order[pos[v] + size[v] - 1] {
+                return Err(format!("last_succ[{v}] is wrong"));
+            }
+            if v == root {
+                continue;
+            }
+            let e = self.pred[v];
+            let p = self.parent[v];
+            let (a, b) = if self.pred_dir[v] == UP {
+                (v, p)
+            } else {
+                (p, v)
+            };
+            if self.src[e] != a || self.tgt[e] != b || self.state[e] != STATE_TREE {
+                return Err(format!("pred arc {e} of {v} does not join it to {p}"));
+            }
+            if self.cost[e] + self.pi[a] - self.pi[b] != 0 {
+                return Err(format!("tree arc {e} has a non-zero reduced cost"));
+            }
+        }
+        for e in 0..self.src.len() {
+            let c = if e < n { INF } else { self.cap[e] };
+            if self.flow[e] < 0 || self.flow[e] > c {
+                return Err(format!(
+                    "arc {e} has flow {} outside [0, {c}]",
+                    self.flow[e]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(debug_assertions))]
+    fn check_tree(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Send `s` more units from node `v` up its tree path to the root. A tree arc that
+    /// cannot take the change (it would leave its bounds, or break strong feasibility)
+    /// is set to the bound it would cross and leaves the tree; the node below it then
+    /// hangs from the root by its artificial arc, which carries the remainder.
+    fn push_up(&mut self, mut v: usize, mut s: i64) {
+        let n = self.n;
+        loop {
+            let e = self.pred[v];
+            if e < n {
+                // The artificial arc from a child of the root carries whatever arrives.
+                let up = if self.pred_dir[v] == UP {
+                    self.flow[e]
+                } else {
+                    -self.flow[e]
+                };
+                let old_dir = self.pred_dir[v];
+                self.orient_art(v, up + s);
+                if self.pred_dir[v] != old_dir {
+                    self.shift_subtree_potentials(v);
+                }
+                return;
+            }
+            let p = self.parent[v];
+            let dir = self.pred_dir[v];
+            let f = self.flow[e];
+            let c = self.cap[e];
+            let nf = f + i64::from(dir) * s;
+            let ok = if dir == UP {
+                nf >= 0 && (nf < c || c >= INFINITE_CAPACITY)
+            } else {
+                nf > 0 && nf <= c
+            };
+            if ok {
+                if s == 0 {
+                    return;
+                }
+                self.flow[e] = nf;
+                v = p;
+                continue;
+            }
+            // The bound the arc would cross (strong feasibility counts an arc pointing
+            // up at capacity, or down at 0, as crossing).
+            let bound = if dir == UP {
+                if nf >= c {
+                    c
+                } else {
+                    0
+                }
+            } else if nf > c {
+                c
+            } else {
+                0
+            };
+            let pushed = (bound - f) * i64::from(dir);
+            self.flow[e] = bound;
+            self.state[e] = if bound == 0 { STATE_LOWER } else { STATE_UPPER };
+            self.cut_to_root(v, s - pushed);
+            s = pushed;
+            v = p;
+            if s == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Detach the subtree of `v` and hang it from the root by `v`'s artificial arc,
+    /// carrying `up` units up (or `-up` down); update the thread and the potentials.
+    fn cut_to_root(&mut self, v: usize, up: i64) {
+        let root = self.n;
+        let size = self.succ_num[v];
+        let last = self.last_succ[v];
+        let before = self.rev_thread[v];
+        let after = self.thread[last];
+        // Remove the subtree from the thread.
+        self.thread[before] = after;
+        self.rev_thread[after] = before;
+        let mut u = self.parent[v];
+        loop {
+            self.succ_num[u] -= size;
+            if self.last_succ[u] == last {
+                self.last_succ[u] = before;
+            }
+            if u == root {
+                break;
+            }
+            u = self.parent[u];
+        }
+        // Insert it right after the root.
+        let first = self.thread[root];
+        self.thread[root] = v;
+        self.rev_thread[v] = root;
+        self.thread[last] = first;
+        self.rev_thread[first] = last;
+        if first == root {
+            self.last_succ[root] = last;
+        }
+        self.succ_num[root] += size;
+        self.parent[v] = root;
+        self.pred[v] = v;
+        self.state[v] = STATE_TREE;
+        self.orient_art(v, up);
+        self.shift_subtree_potentials(v);
+    }
+
+    /// Make the potentials of `v`'s subtree agree with `v`'s (new) tree arc.
+    fn shift_subtree_potentials(&mut self, v: usize) {
+        let p = self.parent[v];
+        let want = self.pi[p] - i64::from(self.pred_dir[v]) * self.cost[self.pred[v]];
+        let sigma = want - self.pi[v];
+        if sigma == 0 {
+            return;
+        }
+        let mut u = v;
+        for _ in 0..self.succ_num[v] {
+            self.pi[u] += sigma;
+            u = self.thread[u];
         }
     }
 
     /// Point the artificial arc of `v` up (flow `up`) when `up >= 0`, else down (flow
     /// `-up`, cost big M).
-    #[allow(clippy::too_many_arguments)]
-    fn orient_art(
-        src: &mut [usize],
-        tgt: &mut [usize],
-        cost: &mut [i64],
-        flow: &mut [i64],
-        pred_dir: &mut [i8],
-        art_cost: i64,
-        root: usize,
-        v: usize,
-        up: i64,
-    ) {
+    fn orient_art(&mut self, v: usize, up: i64) {
+        let root = self.n;
         if up >= 0 {
-            src[v] = v;
-            tgt[v] = root;
-            cost[v] = 0;
-            flow[v] = up;
-            pred_dir[v] = UP;
+            self.src[v] = v;
+            self.tgt[v] = root;
+            self.cost[v] = 0;
+            self.flow[v] = up;
+            self.pred_dir[v] = UP;
         } else {
-            src[v] = root;
-            tgt[v] = v;
-            cost[v] = art_cost;
-            flow[v] = -up;
-            pred_dir[v] = DOWN;
-        }
-    }
-
-    /// Rebuild `thread`, `rev_thread`, `succ_num` and `last_succ` from `parent`.
-    fn rebuild_thread(&mut self) {
-        let n = self.n;
-        let root = n;
-        // Children lists as first_child / next_sibling (scratch_idx holds both).
-        let idx = &mut self.scratch_idx;
-        idx.clear();
-        idx.resize(2 * (n + 1), NONE);
-        let (first_child, next_sib) = idx.split_at_mut(n + 1);
-        for v in (0..n).rev() {
-            let p = self.parent[v];
-            next_sib[v] = first_child[p];
-            first_child[p] = v;
-        }
-        // Iterative preorder walk.
-        let mut prev = root;
-        let mut v = root;
-        loop {
-            // Descend to the first child if any, else go to the next sibling of v or of
-            // its nearest ancestor that has one.
-            let next = if first_child[v] != NONE {
-                first_child[v]
-            } else {
-                let mut u = v;
-                loop {
-                    if u == root {
-                        break NONE;
-                    }
-                    if next_sib[u] != NONE {
-                        break next_sib[u];
-                    }
-                    u = self.parent[u];
-                }
-            };
-            if next == NONE {
-                break;
-            }
-            self.thread[prev] = next;
-            self.rev_thread[next] = prev;
-            prev = next;
-            v = next;
-        }
-        self.thread[prev] = root;
-        self.rev_thread[root] = prev;
-        // Subtree sizes and last successors in reverse preorder.
-        for u in 0..=n {
-            self.succ_num[u] = 1;
-            self.last_succ[u] = NONE;
-        }
-        let mut v = self.rev_thread[root];
-        while v != root {
-            if self.last_succ[v] == NONE {
-                self.last_succ[v] = v;
-            }
-            let p = self.parent[v];
-            self.succ_num[p] += self.succ_num[v];
-            if self.last_succ[p] == NONE {
-                self.last_succ[p] = self.last_succ[v];
-            }
-            v = self.rev_thread[v];
-        }
-        if self.last_succ[root] == NONE {
-            self.last_succ[root] = root;
+            self.src[v] = root;
+            self.tgt[v] = v;
+            self.cost[v] = self.art_cost;
+            self.flow[v] = -up;
+            self.pred_dir[v] = DOWN;
         }
     }
 

@@ -568,3 +568,65 @@ mod dimacs_io {
         assert_eq!(out.status.code(), Some(2));
     }
 }
+
+/// Warm start on the generated corridor networks (deeper trees than the small random
+/// graphs): random closures, reopenings, demand and cost changes, each solved warm and
+/// compared with a cold solve; the warm solution is certified optimal.
+#[test]
+fn warm_equals_cold_on_corridor_networks() {
+    use chokepoint::flow::generate::corridor_daily;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    for seed in 0..6u64 {
+        let inst = corridor_daily(50 + 30 * seed as usize, seed);
+        let mut warm = inst.solver.clone();
+        let m = warm.num_arcs();
+        let n = warm.num_nodes();
+        let mut p = Problem {
+            n,
+            arcs: (0..m)
+                .map(|a| {
+                    let (u, v) = warm.arc_ends(a).unwrap();
+                    (u, v, warm.capacity(a), warm.cost(a))
+                })
+                .collect(),
+            supply: (0..n).map(|u| warm.supply(u)).collect(),
+        };
+        let base: Vec<i64> = p.arcs.iter().map(|a| a.2).collect();
+        warm.solve().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for step in 0..40 {
+            match rng.random_range(0..4) {
+                0 => {
+                    let a = inst.crossings[rng.random_range(0..inst.crossings.len())];
+                    p.arcs[a].2 = 0;
+                    warm.set_capacity(a, 0);
+                }
+                1 => {
+                    let a = rng.random_range(0..m);
+                    p.arcs[a].2 = base[a] * rng.random_range(0..3) / 2;
+                    warm.set_capacity(a, p.arcs[a].2);
+                }
+                2 => {
+                    // The daily supply moves: the super source and sink are the last two.
+                    let k = rng.random_range(-5000..5000);
+                    p.supply[n - 2] += k;
+                    p.supply[n - 1] -= k;
+                    warm.set_supply(n - 2, p.supply[n - 2]);
+                    warm.set_supply(n - 1, p.supply[n - 1]);
+                }
+                _ => {
+                    let a = rng.random_range(0..m);
+                    p.arcs[a].3 = rng.random_range(0..6000);
+                    warm.set_cost(a, p.arcs[a].3);
+                }
+            }
+            let w = warm.solve();
+            let k = p.build().solve_cold();
+            assert_eq!(w, k, "seed {seed} step {step}");
+            if let Ok(obj) = w {
+                check_solution(&p, &warm, obj);
+            }
+        }
+    }
+}
