@@ -2,11 +2,11 @@
 //!
 //! Layout, after LEMON's `network_simplex.h`: an artificial root node `n` joined to every
 //! node `u` by an artificial arc (stored at internal index `u`); the real arcs follow at
-//! internal indices `n..n + m`. The spanning tree is kept in the arrays `parent`, `pred`
-//! (the tree arc to the parent), `pred_dir` (whether that arc points up, to the parent, or
-//! down), `thread` (a preorder of the tree, as a cyclic list through the root),
-//! `rev_thread`, `succ_num` (subtree sizes) and `last_succ` (the last node of a subtree in
-//! the thread order). Pivots keep the tree strongly feasible, which rules out cycling.
+//! internal indices `n..n + m`, in LEMON's mixed order. The spanning tree is kept per node
+//! in `up` (parent, `pred` = the tree arc to the parent, whether that arc points up to the
+//! parent or down, subtree size), `thread` (a preorder of the tree, as a cyclic list
+//! through the root), `rev_thread` and `last_succ` (the last node of a subtree in the
+//! thread order). Pivots keep the tree strongly feasible, which rules out cycling.
 
 use crate::error::SolveError;
 
@@ -29,6 +29,19 @@ const DOWN: i8 = -1;
 const STATE_UPPER: i8 = -1;
 const STATE_TREE: i8 = 0;
 const STATE_LOWER: i8 = 1;
+
+/// The tree data of a node that the cycle walks read together.
+#[derive(Debug, Clone, Copy)]
+struct Up {
+    /// Parent node (`NONE` for the root).
+    parent: usize,
+    /// The tree arc joining the node to its parent.
+    pred: usize,
+    /// Number of nodes in the node's subtree (itself included).
+    succ: usize,
+    /// `UP` if `pred` points from the node to its parent, else `DOWN`.
+    dir: i8,
+}
 
 /// Running totals of the input (see [`NetworkSimplex::validate`]).
 #[derive(Debug, Clone, Default)]
@@ -122,12 +135,11 @@ pub struct NetworkSimplex {
 
     // Spanning tree, indexed by node (0..=n).
     pi: Vec<i64>,
-    parent: Vec<usize>,
-    pred: Vec<usize>,
-    pred_dir: Vec<i8>,
+    /// Per node: parent, tree arc to the parent and its direction, subtree size; kept
+    /// together because the cycle walks read them together.
+    up: Vec<Up>,
     thread: Vec<usize>,
     rev_thread: Vec<usize>,
-    succ_num: Vec<usize>,
     last_succ: Vec<usize>,
     dirty_revs: Vec<usize>,
 
@@ -194,12 +206,17 @@ impl NetworkSimplex {
             flow: Vec::new(),
             state: Vec::new(),
             pi: vec![0; n + 1],
-            parent: vec![NONE; n + 1],
-            pred: vec![NONE; n + 1],
-            pred_dir: vec![UP; n + 1],
+            up: vec![
+                Up {
+                    parent: NONE,
+                    pred: NONE,
+                    succ: 0,
+                    dir: UP,
+                };
+                n + 1
+            ],
             thread: vec![0; n + 1],
             rev_thread: vec![0; n + 1],
-            succ_num: vec![0; n + 1],
             last_succ: vec![0; n + 1],
             dirty_revs: Vec::new(),
             in_arc: 0,
@@ -632,32 +649,32 @@ impl NetworkSimplex {
             self.flow[e] = 0;
             self.state[e] = STATE_LOWER;
         }
-        self.parent[root] = NONE;
-        self.pred[root] = NONE;
+        self.up[root].parent = NONE;
+        self.up[root].pred = NONE;
         self.thread[root] = if n > 0 { 0 } else { root };
         self.rev_thread[0] = root;
-        self.succ_num[root] = n + 1;
+        self.up[root].succ = n + 1;
         self.last_succ[root] = if n > 0 { n - 1 } else { root };
         self.pi[root] = 0;
         for u in 0..n {
             let e = u;
-            self.parent[u] = root;
-            self.pred[u] = e;
+            self.up[u].parent = root;
+            self.up[u].pred = e;
             self.thread[u] = u + 1;
             self.rev_thread[u + 1] = u;
-            self.succ_num[u] = 1;
+            self.up[u].succ = 1;
             self.last_succ[u] = u;
             self.state[e] = STATE_TREE;
             let b = self.supply[u];
             if b >= 0 {
-                self.pred_dir[u] = UP;
+                self.up[u].dir = UP;
                 self.pi[u] = 0;
                 self.src[e] = u;
                 self.tgt[e] = root;
                 self.flow[e] = b;
                 self.cost[e] = 0;
             } else {
-                self.pred_dir[u] = DOWN;
+                self.up[u].dir = DOWN;
                 self.pi[u] = self.art_cost;
                 self.src[e] = root;
                 self.tgt[e] = u;
@@ -863,15 +880,14 @@ impl NetworkSimplex {
     }
 
     fn find_join_node(&mut self) {
-        let succ_num = &self.succ_num[..];
-        let parent = &self.parent[..];
+        let up = &self.up[..];
         let mut u = self.src[self.in_arc];
         let mut v = self.tgt[self.in_arc];
         while u != v {
-            if succ_num[u] < succ_num[v] {
-                u = parent[u];
+            if up[u].succ < up[v].succ {
+                u = up[u].parent;
             } else {
-                v = parent[v];
+                v = up[v].parent;
             }
         }
         self.join = u;
@@ -884,7 +900,7 @@ impl NetworkSimplex {
         } else {
             (self.tgt[in_arc], self.src[in_arc])
         };
-        let (pred, pred_dir, parent) = (&self.pred[..], &self.pred_dir[..], &self.parent[..]);
+        let up = &self.up[..];
         let (flow, cap) = (&self.flow[..], &self.cap[..]);
         let c = cap[in_arc];
         let mut delta = if c >= INFINITE_CAPACITY { INF } else { c };
@@ -893,9 +909,9 @@ impl NetworkSimplex {
         let join = self.join;
         let mut u = first;
         while u != join {
-            let e = pred[u];
+            let e = up[u].pred;
             let mut d = flow[e];
-            if pred_dir[u] == DOWN {
+            if up[u].dir == DOWN {
                 let c = cap[e];
                 d = if c >= INFINITE_CAPACITY { INF } else { c - d };
             }
@@ -904,13 +920,13 @@ impl NetworkSimplex {
                 u_out = u;
                 result = 1;
             }
-            u = parent[u];
+            u = up[u].parent;
         }
         let mut u = second;
         while u != join {
-            let e = pred[u];
+            let e = up[u].pred;
             let mut d = flow[e];
-            if pred_dir[u] == UP {
+            if up[u].dir == UP {
                 let c = cap[e];
                 d = if c >= INFINITE_CAPACITY { INF } else { c - d };
             }
@@ -919,7 +935,7 @@ impl NetworkSimplex {
                 u_out = u;
                 result = 2;
             }
-            u = parent[u];
+            u = up[u].parent;
         }
         self.u_out = u_out;
         if result == 1 {
@@ -936,25 +952,25 @@ impl NetworkSimplex {
     fn change_flow(&mut self, change: bool) {
         let in_arc = self.in_arc;
         let join = self.join;
-        let (pred, pred_dir, parent) = (&self.pred[..], &self.pred_dir[..], &self.parent[..]);
+        let up = &self.up[..];
         let flow = &mut self.flow[..];
         if self.delta > 0 {
             let val = i64::from(self.state[in_arc]) * self.delta;
             flow[in_arc] += val;
             let mut u = self.src[in_arc];
             while u != join {
-                flow[pred[u]] -= i64::from(pred_dir[u]) * val;
-                u = parent[u];
+                flow[up[u].pred] -= i64::from(up[u].dir) * val;
+                u = up[u].parent;
             }
             let mut u = self.tgt[in_arc];
             while u != join {
-                flow[pred[u]] += i64::from(pred_dir[u]) * val;
-                u = parent[u];
+                flow[up[u].pred] += i64::from(up[u].dir) * val;
+                u = up[u].parent;
             }
         }
         if change {
             self.state[in_arc] = STATE_TREE;
-            let out = pred[self.u_out];
+            let out = up[self.u_out].pred;
             self.state[out] = if flow[out] == 0 {
                 STATE_LOWER
             } else {
@@ -970,33 +986,27 @@ impl NetworkSimplex {
             (self.u_in, self.v_in, self.u_out, self.join, self.in_arc);
         let in_src = self.src[in_arc];
         let Self {
-            parent,
-            pred,
-            pred_dir,
+            up,
             thread,
             rev_thread,
-            succ_num,
             last_succ,
             dirty_revs,
             ..
         } = self;
-        let parent = &mut parent[..];
-        let pred = &mut pred[..];
-        let pred_dir = &mut pred_dir[..];
+        let up = &mut up[..];
         let thread = &mut thread[..];
         let rev_thread = &mut rev_thread[..];
-        let succ_num = &mut succ_num[..];
         let last_succ = &mut last_succ[..];
 
         let old_rev_thread = rev_thread[u_out];
-        let old_succ_num = succ_num[u_out];
+        let old_succ_num = up[u_out].succ;
         let old_last_succ = last_succ[u_out];
-        let v_out = parent[u_out];
+        let v_out = up[u_out].parent;
 
         if u_in == u_out {
-            parent[u_in] = v_in;
-            pred[u_in] = in_arc;
-            pred_dir[u_in] = if u_in == in_src { UP } else { DOWN };
+            up[u_in].parent = v_in;
+            up[u_in].pred = in_arc;
+            up[u_in].dir = if u_in == in_src { UP } else { DOWN };
             if thread[v_in] != u_out {
                 let mut after = thread[old_last_succ];
                 thread[old_rev_thread] = after;
@@ -1021,13 +1031,13 @@ impl NetworkSimplex {
             dirty_revs.clear();
             dirty_revs.push(v_in);
             while stem != u_out {
-                let next_stem = parent[stem];
+                let next_stem = up[stem].parent;
                 thread[last] = next_stem;
                 dirty_revs.push(last);
                 let before = rev_thread[stem];
                 thread[before] = after;
                 rev_thread[after] = before;
-                parent[stem] = par_stem;
+                up[stem].parent = par_stem;
                 par_stem = stem;
                 stem = next_stem;
                 last = if last_succ[stem] == last_succ[par_stem] {
@@ -1037,7 +1047,7 @@ impl NetworkSimplex {
                 };
                 after = thread[last];
             }
-            parent[u_out] = par_stem;
+            up[u_out].parent = par_stem;
             thread[last] = thread_continue;
             rev_thread[thread_continue] = last;
             last_succ[u_out] = last;
@@ -1052,17 +1062,17 @@ impl NetworkSimplex {
             let tmp_ls = last_succ[u_out];
             let mut u = u_out;
             while u != u_in {
-                let p = parent[u];
-                pred[u] = pred[p];
-                pred_dir[u] = -pred_dir[p];
-                tmp_sc = tmp_sc + succ_num[u] - succ_num[p];
-                succ_num[u] = tmp_sc;
+                let p = up[u].parent;
+                up[u].pred = up[p].pred;
+                up[u].dir = -up[p].dir;
+                tmp_sc = tmp_sc + up[u].succ - up[p].succ;
+                up[u].succ = tmp_sc;
                 last_succ[p] = tmp_ls;
                 u = p;
             }
-            pred[u_in] = in_arc;
-            pred_dir[u_in] = if u_in == in_src { UP } else { DOWN };
-            succ_num[u_in] = old_succ_num;
+            up[u_in].pred = in_arc;
+            up[u_in].dir = if u_in == in_src { UP } else { DOWN };
+            up[u_in].succ = old_succ_num;
         }
 
         let up_limit_out = if last_succ[join] == v_in { join } else { NONE };
@@ -1070,30 +1080,30 @@ impl NetworkSimplex {
         let mut u = v_in;
         while u != NONE && last_succ[u] == v_in {
             last_succ[u] = last_succ_out;
-            u = parent[u];
+            u = up[u].parent;
         }
         if join != old_rev_thread && v_in != old_rev_thread {
             let mut u = v_out;
             while u != up_limit_out && u != NONE && last_succ[u] == old_last_succ {
                 last_succ[u] = old_rev_thread;
-                u = parent[u];
+                u = up[u].parent;
             }
         } else if last_succ_out != old_last_succ {
             let mut u = v_out;
             while u != up_limit_out && u != NONE && last_succ[u] == old_last_succ {
                 last_succ[u] = last_succ_out;
-                u = parent[u];
+                u = up[u].parent;
             }
         }
         let mut u = v_in;
         while u != join {
-            succ_num[u] += old_succ_num;
-            u = parent[u];
+            up[u].succ += old_succ_num;
+            u = up[u].parent;
         }
         let mut u = v_out;
         while u != join {
-            succ_num[u] -= old_succ_num;
-            u = parent[u];
+            up[u].succ -= old_succ_num;
+            u = up[u].parent;
         }
     }
 
@@ -1104,9 +1114,9 @@ impl NetworkSimplex {
         let (u_in, v_in) = (self.u_in, self.v_in);
         let pi = &mut self.pi[..];
         let thread = &self.thread[..];
-        let sigma = pi[v_in] - pi[u_in] - i64::from(self.pred_dir[u_in]) * self.cost[self.in_arc];
+        let sigma = pi[v_in] - pi[u_in] - i64::from(self.up[u_in].dir) * self.cost[self.in_arc];
         let end = thread[self.last_succ[u_in]];
-        let size = self.succ_num[u_in];
+        let size = self.up[u_in].succ;
         if 2 * size <= self.n + 1 {
             let mut u = u_in;
             while u != end {
@@ -1182,7 +1192,7 @@ impl NetworkSimplex {
             } else if self.state[e] == STATE_TREE {
                 // Check the arc against its new capacity, pushing nothing.
                 let s = self.src[e];
-                let child = if self.pred[s] == e { s } else { self.tgt[e] };
+                let child = if self.up[s].pred == e { s } else { self.tgt[e] };
                 self.push_up(child, 0);
             }
         }
@@ -1237,7 +1247,7 @@ impl NetworkSimplex {
         let mut size = vec![1usize; n + 1];
         for &v in order.iter().rev() {
             if v != root {
-                let p = self.parent[v];
+                let p = self.up[v].parent;
                 if pos[p] >= pos[v] {
                     return Err(format!("parent {p} of {v} comes later in the thread"));
                 }
@@ -1245,10 +1255,10 @@ impl NetworkSimplex {
             }
         }
         for &v in &order {
-            if self.succ_num[v] != size[v] {
+            if self.up[v].succ != size[v] {
                 return Err(format!(
                     "succ_num[{v}] = {} != {}",
-                    self.succ_num[v], size[v]
+                    self.up[v].succ, size[v]
                 ));
             }
             if self.last_succ[v] != order[pos[v] + size[v] - 1] {
@@ -1257,9 +1267,9 @@ impl NetworkSimplex {
             if v == root {
                 continue;
             }
-            let e = self.pred[v];
-            let p = self.parent[v];
-            let (a, b) = if self.pred_dir[v] == UP {
+            let e = self.up[v].pred;
+            let p = self.up[v].parent;
+            let (a, b) = if self.up[v].dir == UP {
                 (v, p)
             } else {
                 (p, v)
@@ -1295,23 +1305,23 @@ impl NetworkSimplex {
     fn push_up(&mut self, mut v: usize, mut s: i64) {
         let n = self.n;
         loop {
-            let e = self.pred[v];
+            let e = self.up[v].pred;
             if e < n {
                 // The artificial arc from a child of the root carries whatever arrives.
-                let up = if self.pred_dir[v] == UP {
+                let up = if self.up[v].dir == UP {
                     self.flow[e]
                 } else {
                     -self.flow[e]
                 };
-                let old_dir = self.pred_dir[v];
+                let old_dir = self.up[v].dir;
                 self.orient_art(v, up + s);
-                if self.pred_dir[v] != old_dir {
+                if self.up[v].dir != old_dir {
                     self.shift_subtree_potentials(v);
                 }
                 return;
             }
-            let p = self.parent[v];
-            let dir = self.pred_dir[v];
+            let p = self.up[v].parent;
+            let dir = self.up[v].dir;
             let f = self.flow[e];
             let c = self.cap[e];
             let nf = f + i64::from(dir) * s;
@@ -1357,23 +1367,23 @@ impl NetworkSimplex {
     /// carrying `up` units up (or `-up` down); update the thread and the potentials.
     fn cut_to_root(&mut self, v: usize, up: i64) {
         let root = self.n;
-        let size = self.succ_num[v];
+        let size = self.up[v].succ;
         let last = self.last_succ[v];
         let before = self.rev_thread[v];
         let after = self.thread[last];
         // Remove the subtree from the thread.
         self.thread[before] = after;
         self.rev_thread[after] = before;
-        let mut u = self.parent[v];
+        let mut u = self.up[v].parent;
         loop {
-            self.succ_num[u] -= size;
+            self.up[u].succ -= size;
             if self.last_succ[u] == last {
                 self.last_succ[u] = before;
             }
             if u == root {
                 break;
             }
-            u = self.parent[u];
+            u = self.up[u].parent;
         }
         // Insert it right after the root.
         let first = self.thread[root];
@@ -1384,9 +1394,9 @@ impl NetworkSimplex {
         if first == root {
             self.last_succ[root] = last;
         }
-        self.succ_num[root] += size;
-        self.parent[v] = root;
-        self.pred[v] = v;
+        self.up[root].succ += size;
+        self.up[v].parent = root;
+        self.up[v].pred = v;
         self.state[v] = STATE_TREE;
         self.orient_art(v, up);
         self.shift_subtree_potentials(v);
@@ -1394,14 +1404,14 @@ impl NetworkSimplex {
 
     /// Make the potentials of `v`'s subtree agree with `v`'s (new) tree arc.
     fn shift_subtree_potentials(&mut self, v: usize) {
-        let p = self.parent[v];
-        let want = self.pi[p] - i64::from(self.pred_dir[v]) * self.cost[self.pred[v]];
+        let p = self.up[v].parent;
+        let want = self.pi[p] - i64::from(self.up[v].dir) * self.cost[self.up[v].pred];
         let sigma = want - self.pi[v];
         if sigma == 0 {
             return;
         }
         let mut u = v;
-        for _ in 0..self.succ_num[v] {
+        for _ in 0..self.up[v].succ {
             self.pi[u] += sigma;
             u = self.thread[u];
         }
@@ -1416,13 +1426,13 @@ impl NetworkSimplex {
             self.tgt[v] = root;
             self.cost[v] = 0;
             self.flow[v] = up;
-            self.pred_dir[v] = UP;
+            self.up[v].dir = UP;
         } else {
             self.src[v] = root;
             self.tgt[v] = v;
             self.cost[v] = self.art_cost;
             self.flow[v] = -up;
-            self.pred_dir[v] = DOWN;
+            self.up[v].dir = DOWN;
         }
     }
 
@@ -1432,8 +1442,8 @@ impl NetworkSimplex {
         self.pi[root] = 0;
         let mut u = self.thread[root];
         while u != root {
-            let p = self.parent[u];
-            self.pi[u] = self.pi[p] - i64::from(self.pred_dir[u]) * self.cost[self.pred[u]];
+            let p = self.up[u].parent;
+            self.pi[u] = self.pi[p] - i64::from(self.up[u].dir) * self.cost[self.up[u].pred];
             u = self.thread[u];
         }
     }
