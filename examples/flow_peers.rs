@@ -86,12 +86,8 @@ fn time(dir: &Path, reps: usize) -> Res<()> {
             .parse::<usize>()?
             - 1;
         let mut ns = base.to_solver()?;
-        // Large instances: fewer repetitions.
-        let r = if base.arcs.len() > 20_000 {
-            reps.div_ceil(10).max(3)
-        } else {
-            reps
-        };
+        // Larger instances: fewer repetitions (about 200,000 arc-solves, at least 5).
+        let r = (200_000 / base.arcs.len().max(1)).clamp(5, reps.max(5));
         let mut cold = Vec::with_capacity(r);
         let mut obj = 0;
         for _ in 0..r {

@@ -4,9 +4,10 @@
 #
 #   benches/peers/run.sh [OUT_DIR]        (default target/peers)
 #
-# Environment: REPS (solves per timing, default 1001), ROUNDS (alternating rounds of
-# ours and LEMON, default 5), NX_REPS (NetworkX solves per instance, default 3; 1 on
-# the time-expanded instances).
+# Environment: REPS (solves per timing on the smallest instances, default 1001; fewer
+# on larger ones, about 200,000 arc-solves per timing and at least 5), ROUNDS
+# (alternating rounds of ours and LEMON, default 5), NX_REPS (NetworkX solves per
+# instance, default 3; 1 on instances of more than 2,000 arcs).
 #
 # On a fresh machine it installs what is missing: g++ and liblemon-dev with apt-get,
 # networkx with pip. It writes the instances of chokepoint::flow::generate::benchmark_set
@@ -61,8 +62,9 @@ while read -r name; do
   [ -n "$name" ] || continue
   f="$inst/$name.min"
   read -r _ nodes arcs < <(awk '$1=="p"{print $1, $3, $4; exit}' "$f")
-  reps="$REPS"; nx_reps="$NX_REPS"
-  if [ "$arcs" -gt 20000 ]; then reps=$(( (REPS + 99) / 100 )); [ "$reps" -ge 3 ] || reps=3; nx_reps=1; fi
+  # Fewer solves on larger instances: about 200,000 arc-solves per timing, at least 5.
+  reps=$(( 200000 / arcs )); [ "$reps" -le "$REPS" ] || reps="$REPS"; [ "$reps" -ge 5 ] || reps=5
+  nx_reps="$NX_REPS"; [ "$arcs" -le 2000 ] || nx_reps=1
   o=(); l=(); lc=()
   for _ in $(seq "$ROUNDS"); do
     r=$("$ours" solve "$f" --repeat "$reps")
@@ -92,7 +94,7 @@ done < "$inst/instances.txt"
 echo
 echo "ratio = ours / LEMON (below 1: ours is faster). 'clos' = the instance with its busiest"
 echo "border crossing closed: LEMON solves it from scratch, ours re-solves warm from the"
-echo "optimal basis of the open instance. Medians of $ROUNDS alternating rounds of $REPS solves"
-echo "(fewer on instances of more than 20,000 arcs); NetworkX: median of $NX_REPS."
+echo "optimal basis of the open instance. Times: median over $ROUNDS alternating rounds of"
+echo "the median of up to $REPS solves; NetworkX: median of $NX_REPS (1 on large instances)."
 if [ "$fail" -ne 0 ]; then echo "objectives DISAGREE" >&2; exit 1; fi
 echo "all objectives agree (ours cold and warm, LEMON, NetworkX)."

@@ -30,6 +30,64 @@ const STATE_UPPER: i8 = -1;
 const STATE_TREE: i8 = 0;
 const STATE_LOWER: i8 = 1;
 
+/// Block-search pricing state: the most negative reduced cost so far and its arc.
+struct Scan {
+    min: i64,
+    best: usize,
+    cnt: usize,
+    block: usize,
+}
+
+impl Scan {
+    /// Price arcs `lo..hi`; at the end of each block, stop if an eligible arc was found
+    /// and return where.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        src: &[usize],
+        tgt: &[usize],
+        cost: &[i64],
+        state: &[i8],
+        pi: &[i64],
+        lo: usize,
+        hi: usize,
+    ) -> Option<usize> {
+        let (src, tgt, cost, state) = (&src[..hi], &tgt[..hi], &cost[..hi], &state[..hi]);
+        let mut min = self.min;
+        let mut best = self.best;
+        let mut cnt = self.cnt;
+        for e in lo..hi {
+            let c = i64::from(state[e]) * (cost[e] + pi[src[e]] - pi[tgt[e]]);
+            if c < min {
+                // A branch, not a conditional move: new minima are rare, and a
+                // conditional move would chain every arc's comparison to the last.
+                (min, best) = new_min(c, e);
+            }
+            cnt -= 1;
+            if cnt == 0 {
+                if min < 0 {
+                    self.min = min;
+                    self.best = best;
+                    self.cnt = cnt;
+                    return Some(e);
+                }
+                cnt = self.block;
+            }
+        }
+        self.min = min;
+        self.best = best;
+        self.cnt = cnt;
+        None
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn new_min(c: i64, e: usize) -> (i64, usize) {
+    (c, e)
+}
+
 /// The tree data of a node that the cycle walks read together.
 #[derive(Debug, Clone, Copy)]
 struct Up {
@@ -821,58 +879,29 @@ impl NetworkSimplex {
     fn find_entering_arc(&mut self) -> bool {
         let n = self.n;
         let end = self.src.len();
-        let mut min = 0i64;
-        let mut cnt = self.block_size;
-        let mut best = NONE;
         let start = self.next_arc;
-        let src = &self.src[..end];
-        let tgt = &self.tgt[..end];
-        let cost = &self.cost[..end];
-        let state = &self.state[..end];
+        let mut sc = Scan {
+            min: 0,
+            best: NONE,
+            cnt: self.block_size,
+            block: self.block_size,
+        };
+        let (src, tgt, cost, state) = (
+            &self.src[..],
+            &self.tgt[..],
+            &self.cost[..],
+            &self.state[..],
+        );
         let pi = &self.pi[..];
-        let mut e = start;
-        let mut found = false;
-        while e < end {
-            let c = i64::from(state[e]) * (cost[e] + pi[src[e]] - pi[tgt[e]]);
-            if c < min {
-                min = c;
-                best = e;
-            }
-            cnt -= 1;
-            if cnt == 0 {
-                if min < 0 {
-                    found = true;
-                    break;
-                }
-                cnt = self.block_size;
-            }
-            e += 1;
-        }
-        if !found {
-            e = n;
-            while e < start {
-                let c = i64::from(state[e]) * (cost[e] + pi[src[e]] - pi[tgt[e]]);
-                if c < min {
-                    min = c;
-                    best = e;
-                }
-                cnt -= 1;
-                if cnt == 0 {
-                    if min < 0 {
-                        found = true;
-                        break;
-                    }
-                    cnt = self.block_size;
-                }
-                e += 1;
-            }
-        }
-        if !found && min >= 0 {
+        let stop = sc
+            .run(src, tgt, cost, state, pi, start, end)
+            .or_else(|| sc.run(src, tgt, cost, state, pi, n, start));
+        if stop.is_none() && sc.min >= 0 {
             return false;
         }
-        self.in_arc = best;
-        // Resume after the block that gave the arc (LEMON resumes at the block's end).
-        self.next_arc = e;
+        self.in_arc = sc.best;
+        // Resume where the block that gave the arc ended, as LEMON does.
+        self.next_arc = stop.unwrap_or(start);
         if self.next_arc >= end {
             self.next_arc = n;
         }
@@ -1269,11 +1298,7 @@ impl NetworkSimplex {
             }
             let e = self.up[v].pred;
             let p = self.up[v].parent;
-            let (a, b) = if self.up[v].dir == UP {
-                (v, p)
-            } else {
-                (p, v)
-            };
+            let (a, b) = if self.up[v].dir == UP { (v, p) } else { (p, v) };
             if self.src[e] != a || self.tgt[e] != b || self.state[e] != STATE_TREE {
                 return Err(format!("pred arc {e} of {v} does not join it to {p}"));
             }
