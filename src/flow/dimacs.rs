@@ -20,7 +20,7 @@
 //! assert_eq!(solution.objective, 30);
 //! assert_eq!(solution.flows, vec![3]);
 //! let mut out = Vec::new();
-//! dimacs::write(&mut out, &problem)?;
+//! dimacs::write(&mut out, &problem).expect("writing to memory cannot fail");
 //! assert_eq!(dimacs::read(out.as_slice())?, problem);
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
