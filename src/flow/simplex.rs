@@ -244,6 +244,8 @@ pub struct NetworkSimplex {
     csr_valid: bool,
     heur_arcs: Vec<usize>,
     heur_reached: Vec<bool>,
+    heur_dist: Vec<i64>,
+    heur_heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, usize)>>,
 }
 
 impl NetworkSimplex {
@@ -302,6 +304,8 @@ impl NetworkSimplex {
             csr_valid: false,
             heur_arcs: Vec::new(),
             heur_reached: Vec::new(),
+            heur_dist: Vec::new(),
+            heur_heap: std::collections::BinaryHeap::new(),
         };
         // Artificial arcs: node u <-> root, stored at index u.
         for u in 0..n {
@@ -769,8 +773,9 @@ impl NetworkSimplex {
     }
 
     /// LEMON's heuristic first pivots: with one source and one sink, a path of arcs wide
-    /// enough for the whole supply found by a reverse search from the sink; otherwise the
-    /// cheapest incoming arc of every sink. Returns false if the problem is unbounded.
+    /// enough for the whole supply found by a reverse search from the sink, followed by
+    /// the arcs of a shortest-path tree towards the sink; otherwise the cheapest incoming
+    /// arc of every sink. Returns false if the problem is unbounded.
     fn initial_pivots(&mut self) -> bool {
         let n = self.n;
         let mut total = 0i64;
@@ -820,6 +825,8 @@ impl NetworkSimplex {
             }
             self.scratch_idx = stack;
             self.heur_reached = reached;
+            // Then (our addition) a shortest-path tree towards the sink.
+            self.shortest_path_arcs(t, &mut arcs);
         } else {
             for v in 0..n {
                 if self.supply[v] >= 0 {
@@ -851,6 +858,47 @@ impl NetworkSimplex {
         }
         self.heur_arcs = arcs;
         ok
+    }
+
+    /// Append the arcs of a shortest-path in-tree towards the sink `t` (Dijkstra over arcs
+    /// of positive capacity), nearest nodes first, when no cost is negative. Pivoting
+    /// them in first builds the tree the simplex would otherwise grow one priced arc at a
+    /// time, with the right potentials from the start.
+    fn shortest_path_arcs(&mut self, t: usize, arcs: &mut Vec<usize>) {
+        let n = self.n;
+        if self.cost[n..].iter().any(|&c| c < 0) {
+            return;
+        }
+        let mut dist = std::mem::take(&mut self.heur_dist);
+        dist.clear();
+        dist.resize(n, i64::MAX);
+        let mut via = std::mem::take(&mut self.scratch_idx);
+        via.clear();
+        via.resize(n, NONE);
+        let mut heap = std::mem::take(&mut self.heur_heap);
+        heap.clear();
+        dist[t] = 0;
+        heap.push(std::cmp::Reverse((0i64, t)));
+        while let Some(std::cmp::Reverse((d, v))) = heap.pop() {
+            if d > dist[v] {
+                continue;
+            }
+            if via[v] != NONE {
+                arcs.push(via[v]);
+            }
+            for &e in &self.in_arcs[self.in_start[v]..self.in_start[v + 1]] {
+                let u = self.src[e];
+                let nd = d + self.cost[e];
+                if self.cap[e] > 0 && nd < dist[u] {
+                    dist[u] = nd;
+                    via[u] = e;
+                    heap.push(std::cmp::Reverse((nd, u)));
+                }
+            }
+        }
+        self.heur_dist = dist;
+        self.scratch_idx = via;
+        self.heur_heap = heap;
     }
 
     #[inline]
