@@ -176,6 +176,20 @@ proptest! {
     fn solves_like_the_reference_nonneg_costs(p in problem_strategy(12, 40, false)) {
         agree_with_reference(&p);
     }
+
+    /// One source and one sink (the solver then starts from a shortest-path tree).
+    #[test]
+    fn solves_like_the_reference_single_source(
+        p in problem_strategy(12, 40, false),
+        amount in 1i64..30,
+    ) {
+        let mut p = p;
+        let n = p.n;
+        p.supply = vec![0; n];
+        p.supply[0] = amount;
+        p.supply[n - 1] = -amount;
+        agree_with_reference(&p);
+    }
 }
 
 /// A change to a problem between two solves.
