@@ -35,6 +35,17 @@ fn daily(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
+        // The engine's pattern: one solver, changed in place day after day.
+        let mut daily = inst.solver.clone();
+        let open = daily.capacity(arc);
+        g.bench_function("warm-close-then-reopen", |b| {
+            b.iter(|| {
+                daily.set_capacity(arc, 0);
+                let closed = daily.solve().expect("feasible");
+                daily.set_capacity(arc, open);
+                black_box((closed, daily.solve().expect("feasible")))
+            })
+        });
         let mut same = inst.solver.clone();
         g.bench_function("warm-unchanged", |b| {
             b.iter(|| black_box(same.solve().expect("feasible")))
