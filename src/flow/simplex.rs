@@ -492,10 +492,17 @@ impl NetworkSimplex {
             return Ok(self.objective);
         }
         self.pivots = 0;
-        let res = self.validate().and_then(|()| {
-            self.warm_repair();
-            self.run_pivots()
-        });
+        if let Err(e) = self.validate() {
+            return self.finish(Err(e));
+        }
+        // The warm repair adds supply and capacity changes to flows before they are
+        // routed; with numbers near the limits that could overflow, so start cold.
+        let t = &self.totals;
+        if t.pos_supply + t.finite_caps > i128::from(SUM_LIMIT / 8) {
+            return self.solve_cold();
+        }
+        self.warm_repair();
+        let res = self.run_pivots();
         self.finish(res)
     }
 

@@ -644,3 +644,25 @@ fn warm_equals_cold_on_corridor_networks() {
         }
     }
 }
+
+/// Numbers near the limits: re-solving after large supply changes neither overflows nor
+/// panics (debug builds check every addition).
+#[test]
+fn huge_values_resolve_without_overflow() {
+    use chokepoint::flow::SUM_LIMIT;
+    let big = SUM_LIMIT / 3;
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 1, INFINITE_CAPACITY, 1);
+    ns.add_arc(1, 0, INFINITE_CAPACITY, 1);
+    ns.set_supply(0, big);
+    ns.set_supply(1, -big);
+    assert_eq!(ns.solve(), Ok(big));
+    ns.set_supply(0, -big);
+    ns.set_supply(1, big);
+    assert_eq!(ns.solve(), Ok(big));
+    assert_eq!(ns.flows(), &[0, big]);
+    // Past the limit: an error, not a panic.
+    ns.set_supply(0, -SUM_LIMIT);
+    ns.set_supply(1, SUM_LIMIT);
+    assert!(matches!(ns.solve(), Err(SolveError::Overflow(_))));
+}
