@@ -666,3 +666,10 @@ fn huge_values_resolve_without_overflow() {
     ns.set_supply(1, SUM_LIMIT);
     assert!(matches!(ns.solve(), Err(SolveError::Overflow(_))));
 }
+
+/// The simulation engine keeps one solver per worker thread.
+#[test]
+fn solver_is_send() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<NetworkSimplex>();
+}
