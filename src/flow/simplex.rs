@@ -779,10 +779,10 @@ impl NetworkSimplex {
         self.csr_valid = true;
     }
 
-    /// LEMON's heuristic first pivots: with one source and one sink, a path of arcs wide
-    /// enough for the whole supply found by a reverse search from the sink, followed by
-    /// the arcs of a shortest-path tree towards the sink; otherwise the cheapest incoming
-    /// arc of every sink. Returns false if the problem is unbounded.
+    /// Heuristic first pivots. LEMON's: with one source and one sink, a path of arcs wide
+    /// enough for the whole supply found by a reverse search from the sink; otherwise the
+    /// cheapest incoming arc of every sink. Then ours: the arcs of a shortest-path forest
+    /// towards the sinks. Returns false if the problem is unbounded.
     fn initial_pivots(&mut self) -> bool {
         let n = self.n;
         let mut total = 0i64;
@@ -833,7 +833,7 @@ impl NetworkSimplex {
             self.scratch_idx = stack;
             self.heur_reached = reached;
             // Then (our addition) a shortest-path tree towards the sink.
-            self.shortest_path_arcs(t, &mut arcs);
+            self.shortest_path_arcs(&mut arcs);
         } else {
             for v in 0..n {
                 if self.supply[v] >= 0 {
@@ -851,6 +851,8 @@ impl NetworkSimplex {
                     arcs.push(best);
                 }
             }
+            // Then (our addition) a shortest-path forest towards the sinks.
+            self.shortest_path_arcs(&mut arcs);
         }
         let mut ok = true;
         for &e in &arcs {
@@ -867,11 +869,12 @@ impl NetworkSimplex {
         ok
     }
 
-    /// Append the arcs of a shortest-path in-tree towards the sink `t` (Dijkstra over arcs
-    /// of positive capacity), nearest nodes first, when no cost is negative. Pivoting
+    /// Append the arcs of a shortest-path forest towards the sinks (Dijkstra from all
+    /// nodes of negative supply at once, over arcs of positive capacity), nearest nodes
+    /// first, when no cost is negative. Pivoting
     /// them in first builds the tree the simplex would otherwise grow one priced arc at a
     /// time, with the right potentials from the start.
-    fn shortest_path_arcs(&mut self, t: usize, arcs: &mut Vec<usize>) {
+    fn shortest_path_arcs(&mut self, arcs: &mut Vec<usize>) {
         let n = self.n;
         if self.cost[n..].iter().any(|&c| c < 0) {
             return;
@@ -884,8 +887,12 @@ impl NetworkSimplex {
         via.resize(n, NONE);
         let mut heap = std::mem::take(&mut self.heur_heap);
         heap.clear();
-        dist[t] = 0;
-        heap.push(std::cmp::Reverse((0i64, t)));
+        for (t, (&b, d)) in self.supply.iter().zip(dist.iter_mut()).enumerate() {
+            if b < 0 {
+                *d = 0;
+                heap.push(std::cmp::Reverse((0i64, t)));
+            }
+        }
         while let Some(std::cmp::Reverse((d, v))) = heap.pop() {
             if d > dist[v] {
                 continue;
