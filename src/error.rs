@@ -54,6 +54,8 @@ pub enum DiagnosticKind {
     WrongType,
     /// Two items share an id.
     DuplicateId,
+    /// An id that is not of the form `[a-z0-9_]+`.
+    BadId,
     /// A reference to an id that does not exist.
     UnknownReference,
     /// A number that is negative, zero where it must be positive, NaN or infinite.
