@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::network::{CorridorId, LinkId};
 
+pub mod random;
+pub mod regime;
+
+pub use random::{sample_closures, ClosureSampler};
+
 /// What a closure applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Target {
