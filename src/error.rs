@@ -99,7 +99,13 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}: {sev}: {}", self.file.display(), self.line, self.message)?;
+        write!(
+            f,
+            "{}:{}: {sev}: {}",
+            self.file.display(),
+            self.line,
+            self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, "; {h}")?;
         }
