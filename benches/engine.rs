@@ -24,7 +24,9 @@ fn bench(c: &mut Criterion) {
             continue;
         }
         let scenario = chokepoint::scenario::load(&path).expect("shipped scenarios load");
-        let name = rel.trim_start_matches("scenarios/").trim_end_matches(".toml");
+        let name = rel
+            .trim_start_matches("scenarios/")
+            .trim_end_matches(".toml");
         let mut engine = Engine::new(&scenario).expect("engine builds");
         let mut g = c.benchmark_group(format!("year/{name}"));
         g.sample_size(30);
