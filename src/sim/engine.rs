@@ -1491,3 +1491,9 @@ fn decompose(
     }
     plan
 }
+
+impl crate::montecarlo::RunModel for Engine {
+    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
+        Engine::run(self, closures, record_daily)
+    }
+}

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chokepoint::closure::{apply_window, parse_close_spec, parse_date};
+use chokepoint::closure::spec::parse_date;
+use chokepoint::closure::{apply_window, parse_close_spec};
 use chokepoint::report::{self, Manifest};
 use chokepoint::sim::Engine;
 
