@@ -404,9 +404,3 @@ where
         records,
     })
 }
-
-impl RunModel for crate::sim::Engine {
-    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
-        crate::sim::Engine::run(self, closures, record_daily)
-    }
-}
