@@ -330,7 +330,39 @@ where
         let mut rng = run_rng(config.seed, i);
         let mut closures = fixed.clone();
         closures.extend(sampler.sample(0, days, &mut rng));
-        let report = model.run(&closures, config.record_daily)?;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            model.run(&closures, config.record_daily)
+        }));
+        let report = match result {
+            Ok(r) => r?,
+            Err(panic) => {
+                // The model may be broken now: build a fresh one for the next run.
+                *slot = None;
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let spec: Vec<String> = closures
+                    .iter()
+                    .map(|w| {
+                        format!(
+                            "--close {}:{}+{}@{}",
+                            scenario.target_name(w.target),
+                            scenario.date_of(w.start_day),
+                            w.duration_days,
+                            w.capacity_factor
+                        )
+                    })
+                    .collect();
+                return Err(Error::Sim(crate::error::SimError::Invalid(format!(
+                    "the engine panicked in run {i} (seed {}): {what}; this is a bug. \
+                     Its closures (ramps left out): {}",
+                    config.seed,
+                    spec.join(" ")
+                ))));
+            }
+        };
         progress.run_done();
         Ok(RunRecord {
             run: i,
