@@ -904,3 +904,93 @@ fn cli_bad_input_exits_2() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+// ------------------------------------------------------------------ properties
+
+mod properties {
+    use super::*;
+    use chokepoint::montecarlo::stats::{exceedance_curve, quantile_sorted, Stats};
+    use proptest::prelude::*;
+
+    fn stochastic_matrix(n: usize) -> impl Strategy<Value = Vec<Vec<f64>>> {
+        proptest::collection::vec(proptest::collection::vec(0.01f64..1.0, n), n).prop_map(|rows| {
+            rows.into_iter()
+                .map(|r| {
+                    let s: f64 = r.iter().sum();
+                    r.into_iter().map(|v| v / s).collect()
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// pi P = pi, sum pi = 1, pi >= 0 for any chain with all transitions positive.
+        #[test]
+        fn stationary_is_a_fixed_point(p in (1usize..6).prop_flat_map(stochastic_matrix)) {
+            let n = p.len();
+            let chain = RegimeChain {
+                states: (0..n).map(|i| RegimeState { id: format!("s{i}"), rate_multiplier: 1.0 }).collect(),
+                transitions: p.clone(),
+                initial: None,
+            };
+            let pi = regime::stationary(&chain).unwrap();
+            prop_assert!((pi.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            for j in 0..n {
+                let v: f64 = (0..n).map(|i| pi[i] * p[i][j]).sum();
+                prop_assert!(pi[j] >= 0.0 && (v - pi[j]).abs() < 1e-9);
+            }
+        }
+
+        /// Percentiles are ordered and within the data; TVaR >= VaR; the CI holds the mean.
+        #[test]
+        fn statistics_are_consistent(v in proptest::collection::vec(-1e6f64..1e9, 1..200)) {
+            let s = Stats::of(&v).unwrap();
+            prop_assert!(s.min <= s.p5 && s.p5 <= s.p50 && s.p50 <= s.p95 && s.p95 <= s.p99 && s.p99 <= s.max);
+            prop_assert!(s.tvar95 >= s.p95 && s.tvar99 >= s.p99 && s.tvar99 <= s.max);
+            if v.len() > 1 {
+                prop_assert!(s.ci_low <= s.mean && s.mean <= s.ci_high);
+            }
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            prop_assert_eq!(quantile_sorted(&sorted, 0.0), sorted[0]);
+            prop_assert_eq!(quantile_sorted(&sorted, 1.0), sorted[sorted.len() - 1]);
+            // The exceedance curve falls as the loss rises and ends at AEP 1.
+            let c = exceedance_curve(&v);
+            prop_assert!(c.windows(2).all(|w| w[0].loss_usd > w[1].loss_usd && w[0].aep < w[1].aep));
+            prop_assert_eq!(c.last().unwrap().aep, 1.0);
+        }
+
+        /// Every run is in exactly one shard.
+        #[test]
+        fn shards_partition_the_runs(n in 1u64..20, runs in 0u64..200) {
+            for i in 0..runs {
+                let owners = (1..=n).filter(|k| Shard { k: *k, n }.contains(i)).count();
+                prop_assert_eq!(owners, 1);
+            }
+        }
+
+        /// Sampled windows start inside the window, last at least a day, and carry their
+        /// process's factor and ramp.
+        #[test]
+        fn sampled_windows_are_well_formed(
+            seed in any::<u64>(), start in -400i64..400, days in 1u32..400,
+            rate in 0.0f64..50.0, factor in 0.0f64..1.0, ramp in 0u32..10,
+        ) {
+            let mut s = corridors_scenario(1);
+            let mut pr = process(0, rate, DurationDist::lognormal(1.0, 1.5).unwrap());
+            pr.capacity_factor = factor;
+            pr.ramp_days = ramp;
+            s.processes = vec![pr];
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let ws = ClosureSampler::new(&s).unwrap().sample(start, days, &mut rng);
+            for w in &ws {
+                prop_assert!(w.start_day >= start && w.start_day < start + i64::from(days));
+                prop_assert!(w.duration_days >= 1);
+                prop_assert_eq!((w.capacity_factor, w.ramp_days), (factor, ramp));
+            }
+            prop_assert!(ws.windows(2).all(|p| p[0].start_day < p[1].start_day));
+        }
+    }
+}
