@@ -107,6 +107,7 @@ impl Node {
     }
 
     /// Look up a key when this is a table.
+    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.table()?.iter().find(|(k, _)| k == key).map(|(_, n)| n)
     }
