@@ -503,7 +503,7 @@ fn cli_validate_never_panics_on_garbage() {
             "deep.toml",
             "a = "
                 .bytes()
-                .chain(std::iter::repeat(b'[').take(5000))
+                .chain(std::iter::repeat_n(b'[', 5000))
                 .collect(),
         ),
         ("half.toml", b"[scenario]\nname = \"x".to_vec()),
