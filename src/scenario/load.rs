@@ -763,12 +763,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
 /// Build the regime chain: unique states, known transition targets, rows summing to 1.
 fn regime_chain(rg: &raw::RawRegimes, d: &mut Diags) -> Option<RegimeChain> {
     if rg.states.is_empty() {
-        d.err(
-            K::Empty,
-            rg.loc,
-            "[regimes] has no states".into(),
-            Some("add [[regimes.state]] tables, or remove [regimes]".into()),
-        );
+        // Already reported by the raw stage (missing, wrong type or empty).
         return None;
     }
     let mut ids = Ids::new("regime state");

@@ -845,7 +845,6 @@ pub(crate) struct RawState {
 pub(crate) struct RawRegimes {
     pub initial: Option<Sp<String>>,
     pub states: Vec<RawState>,
-    pub loc: Loc,
 }
 
 /// An `[[expand]]`.
@@ -1351,7 +1350,6 @@ pub(crate) fn regimes(it: &Item<'_>, d: &mut Diags) -> RawRegimes {
     RawRegimes {
         initial: it.id("initial", false, d),
         states,
-        loc: it.loc,
     }
 }
 

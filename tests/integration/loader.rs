@@ -686,7 +686,11 @@ fn mutate(text: &str, muts: &[Mutation]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        // 200 by default (fast in debug); PROPTEST_CASES=20000 for a longer hunt.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(200),
+        ..ProptestConfig::default()
+    })]
 
     /// Whatever is done to a shipped scenario, the loader returns (a scenario or errors,
     /// never a panic); what it accepts also passes `Scenario::check`; and every error
@@ -712,6 +716,34 @@ proptest! {
                     }
                 }
             }
+            Err(e) => prop_assert!(false, "unexpected error kind: {e}"),
+        }
+    }
+
+    /// The same for the CSV table of the starter and for the starter option file.
+    #[test]
+    fn mutated_csv_tables_and_options_load_or_fail_cleanly(
+        muts in prop::collection::vec(mutation(), 1..4),
+        option in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let starter = std::fs::read_to_string(root().join("scenarios/starter.toml")).unwrap();
+        let csv = std::fs::read_to_string(root().join("scenarios/starter/demand.csv")).unwrap();
+        std::fs::create_dir(dir.path().join("starter")).unwrap();
+        std::fs::write(dir.path().join("starter.toml"), &starter).unwrap();
+        let result = if option {
+            let opt = std::fs::read_to_string(root().join("scenarios/starter-option.toml")).unwrap();
+            std::fs::write(dir.path().join("starter/demand.csv"), &csv).unwrap();
+            let path = dir.path().join("option.toml");
+            std::fs::write(&path, mutate(&opt, &muts)).unwrap();
+            scenario::load_option(&path).map(|(_, s)| s)
+        } else {
+            std::fs::write(dir.path().join("starter/demand.csv"), mutate(&csv, &muts)).unwrap();
+            scenario::load(dir.path().join("starter.toml"))
+        };
+        match result {
+            Ok(s) => prop_assert!(s.check().is_ok(), "{:?}", s.check()),
+            Err(Error::Scenario(e)) => prop_assert!(e.errors().count() >= 1),
             Err(e) => prop_assert!(false, "unexpected error kind: {e}"),
         }
     }

@@ -136,7 +136,7 @@ fn print_info(s: &Scenario) {
         s.demands.len()
     );
     println!(
-        "  {} fixed closures, {} random processes, {} shocks, {}",
+        "  {} fixed closures, {} random processes, {} shock(s), {}",
         s.closures.len(),
         s.processes.len(),
         s.shocks.len(),

@@ -85,7 +85,7 @@ fn validate(
 /// "18 nodes, 22 links, ..." for one scenario.
 pub fn summary(s: &Scenario) -> String {
     format!(
-        "{} nodes, {} links, {} corridors, {} products, {} supplies, {} demands, {} closures, {} processes, {} shocks{}",
+        "{} nodes, {} links, {} corridors, {} products, {} supplies, {} demands, {} closures, {} processes, {} shock(s){}",
         s.nodes.len(),
         s.links.len(),
         s.corridors.len(),
