@@ -525,7 +525,11 @@ impl<'a> Item<'a> {
                 kind,
                 n.loc(),
                 format!("`{key}` = {x} in {} is out of range", self.what),
-                Some(rule.expected().to_string()),
+                Some(if x.is_finite() {
+                    rule.expected().to_string()
+                } else {
+                    format!("{} (not NaN or infinity)", rule.expected())
+                }),
             );
             return None;
         }

@@ -748,3 +748,56 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_table_kind_can_come_from_csv() {
+    let s = scenario::load(fixture("csv/scenario.toml")).unwrap();
+    let ids: Vec<&str> = s.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["hub", "east", "port"],
+        "TOML rows first, then CSV rows"
+    );
+    assert_eq!(s.nodes[1].name, "East Town");
+    assert_eq!(s.nodes[2].name, "port", "empty cell: default name = id");
+    assert_eq!(s.links.len(), 2);
+    let (a, b) = (&s.links[0], &s.links[1]);
+    assert!(a.both_ways && a.charges.is_empty() && !a.crossing);
+    assert_eq!(
+        (b.mode, b.cost_usd_per_t, b.crossing),
+        (Mode::Rail, 7.5, false)
+    );
+    assert_eq!(b.charges.len(), 1);
+    assert_eq!(
+        (b.charges[0].country.as_str(), b.charges[0].usd_per_t),
+        ("Y", 3.0)
+    );
+    assert_eq!(b.charges[0].direction, Direction::Backward);
+    let p = s.products[0].perishability.expect("fruit perishes");
+    assert_eq!(
+        (p.grace_days, p.loss_per_day, p.shelf_life_days),
+        (1.0, 0.2, 8.0)
+    );
+    assert!(s.products[1].perishability.is_none());
+    assert_eq!(s.products[1].priority, 0);
+    let season = s.supplies[0].seasonality.expect("seasonal");
+    assert_eq!(season[5], 2.0);
+    assert_eq!(
+        s.supplies[0].price_usd_per_t, 600.0,
+        "default: the product's value"
+    );
+    assert_eq!(s.demands[1].value_usd_per_t, 900.0);
+    // 2024-01-11 is day 10; it reopens 2024-01-16, so 5 days closed.
+    let c = &s.closures[0];
+    assert_eq!(
+        (c.start_day, c.duration_days, c.capacity_factor, c.ramp_days),
+        (10, 5, 0.25, 2)
+    );
+    assert_eq!(s.target_name(c.target), "east");
+    assert_eq!(s.target_name(s.closures[1].target), "hub_east");
+    assert_eq!(
+        (s.closures[1].start_day, s.closures[1].duration_days),
+        (40, 3)
+    );
+    assert_eq!(s.closures[1].label.as_deref(), Some("by day"));
+}
