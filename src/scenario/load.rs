@@ -397,8 +397,13 @@ impl Ids {
         if let Some(i) = self.get(&r.v) {
             return Some(i);
         }
-        let hint = did_you_mean(&r.v, self.order.iter().map(String::as_str))
-            .or_else(|| (self.order.is_empty()).then(|| format!("there are no {}s", self.kind)));
+        let hint = did_you_mean(&r.v, self.order.iter().map(String::as_str)).or_else(|| {
+            Some(match self.order.len() {
+                0 => format!("there are no {}s", self.kind),
+                1..=8 => format!("known {}s: {}", self.kind, self.order.join(", ")),
+                _ => format!("no {} has a similar id", self.kind),
+            })
+        });
         d.err(
             K::UnknownReference,
             r.loc,
