@@ -39,6 +39,49 @@ pub fn load_with_warnings(path: impl AsRef<Path>) -> Result<(Scenario, Vec<Diagn
 
 /// Load a scenario from TOML text. CSV tables are read relative to `path`'s folder, and
 /// `path` names the file in messages and in [`Scenario::source`].
+///
+/// ```
+/// use std::path::Path;
+/// let text = r#"[scenario]
+/// name = "inline"
+/// [[node]]
+/// id = "a"
+/// country = "X"
+/// [[node]]
+/// id = "b"
+/// country = "Y"
+/// [[link]]
+/// id = "ab"
+/// from = "a"
+/// to = "b"
+/// mode = "road"
+/// capacity_t_per_day = 100.0
+/// cost_usd_per_t = 2.0
+/// transit_days = 1.0
+/// [[product]]
+/// id = "p"
+/// value_usd_per_t = 10.0
+/// [[supply]]
+/// product = "p"
+/// node = "a"
+/// t_per_day = 5.0
+/// [[demand]]
+/// product = "p"
+/// node = "b"
+/// t_per_day = 5.0
+/// "#;
+/// let (s, warnings) = chokepoint::scenario::from_toml_str(text, Path::new("inline.toml"))?;
+/// assert_eq!(s.links.len(), 1);
+/// assert!(warnings.is_empty());
+///
+/// // Every problem comes back at once, each with its line and a hint.
+/// let bad = text.replace(r#"to = "b""#, r#"to = "bb""#).replace("2.0", "-2.0");
+/// let err = chokepoint::scenario::from_toml_str(&bad, Path::new("inline.toml")).unwrap_err();
+/// let shown = err.to_string();
+/// assert!(shown.contains("inline.toml:12: error: unknown node `bb`"), "{shown}");
+/// assert!(shown.contains("inline.toml:15: error: `cost_usd_per_t` = -2"), "{shown}");
+/// # Ok::<(), chokepoint::Error>(())
+/// ```
 pub fn from_toml_str(text: &str, path: &Path) -> Result<(Scenario, Vec<Diagnostic>), Error> {
     let mut d = Diags::new(path.to_path_buf());
     let mut hasher = Sha256::new();
