@@ -303,6 +303,8 @@ fn csv_table(bytes: &[u8], kind: &str, file: usize, d: &mut Diags) -> Vec<Node> 
     if kind == "product" {
         allowed.extend(raw::CSV_PRODUCT_EXTRA);
     }
+    // Spreadsheets often save a byte-order mark first.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -318,8 +320,12 @@ fn csv_table(bytes: &[u8], kind: &str, file: usize, d: &mut Diags) -> Vec<Node> 
     for (i, h) in headers.iter().enumerate() {
         if !allowed.contains(&h.as_str()) {
             keep[i] = false;
-            let hint = did_you_mean(h, allowed.iter().copied())
-                .unwrap_or_else(|| format!("allowed columns: {}", allowed.join(", ")));
+            let hint = if h.contains(';') || h.contains('\t') {
+                "separate the fields with commas (`,`)".to_string()
+            } else {
+                did_you_mean(h, allowed.iter().copied())
+                    .unwrap_or_else(|| format!("allowed columns: {}", allowed.join(", ")))
+            };
             d.err(
                 K::UnknownKey,
                 at(1),

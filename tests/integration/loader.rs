@@ -801,3 +801,32 @@ fn every_table_kind_can_come_from_csv() {
     );
     assert_eq!(s.closures[1].label.as_deref(), Some("by day"));
 }
+
+#[test]
+fn csv_tables_from_spreadsheets_byte_order_mark_and_semicolons() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = TINY.replace(
+        "[scenario]\nname = \"tiny\"",
+        "[scenario]\nname = \"tiny\"\n[tables]\ndemand = \"d.csv\"",
+    );
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, &toml).unwrap();
+    // A byte-order mark before the header is ignored.
+    std::fs::write(
+        dir.path().join("d.csv"),
+        b"\xef\xbb\xbfproduct,node,t_per_day\np,b,2\n",
+    )
+    .unwrap();
+    let s = scenario::load(&path).unwrap();
+    assert_eq!(s.demands.len(), 2);
+    // Semicolon-separated files get a hint about commas, on line 1 of the CSV.
+    std::fs::write(dir.path().join("d.csv"), "product;node;t_per_day\np;b;2\n").unwrap();
+    let e = errors(&path);
+    assert_eq!((e[0].kind, e[0].line), (K::UnknownKey, 1));
+    assert_eq!(e[0].file, dir.path().join("d.csv"));
+    assert!(
+        e[0].hint.as_deref().unwrap_or("").contains("commas"),
+        "{}",
+        e[0]
+    );
+}
