@@ -291,7 +291,24 @@ fn print_regimes(r: &RegimeChain) {
         }
         println!();
     }
-    // regime shares: chokepoint::closure::regime (branch closure)
-    // The lead wires `chokepoint::closure::regime::stationary(r)` (long-run shares) and
-    // `mean_sojourn_days(r)` here at merge; until then only the matrix is printed.
+    // Long-run shares and mean sojourn times, exact (nalgebra linear solve).
+    match chokepoint::closure::regime::stationary(r) {
+        Ok(shares) => {
+            let sojourn = chokepoint::closure::regime::mean_sojourn_days(r);
+            println!(
+                "\n  {:<12} {:>14} {:>18}",
+                "state", "long-run share", "mean stay (days)"
+            );
+            for (i, s) in r.states.iter().enumerate() {
+                println!("  {:<12} {:>14.4} {:>18.1}", s.id, shares[i], sojourn[i]);
+            }
+            let mean_mult: f64 = shares
+                .iter()
+                .zip(&r.states)
+                .map(|(p, s)| p * s.rate_multiplier)
+                .sum();
+            println!("  long-run mean rate multiplier: {mean_mult:.3}");
+        }
+        Err(e) => println!("  long-run shares: {e}"),
+    }
 }
