@@ -1,6 +1,16 @@
 //! Scenarios: the whole model of one study, loaded from TOML (and CSV) files and
 //! validated, and options (change sets over a base scenario).
 
+mod check;
+mod load;
+mod option;
+mod raw;
+mod tree;
+
+pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
+pub use option::load_option;
+pub use raw::ACCEPTED_KEYS;
+
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -115,6 +125,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Load and validate a scenario file: the same as [`load`].
+    ///
+    /// ```
+    /// let s = chokepoint::Scenario::load("scenarios/twoland.toml")?;
+    /// assert_eq!(s.settings.name, "twoland");
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Scenario, crate::Error> {
+        load::load(path)
+    }
+
     /// The links a closure target covers.
     pub fn target_links<'a>(&'a self, target: &'a Target) -> &'a [LinkId] {
         match target {
