@@ -51,3 +51,62 @@ fn calibrate_on_a_bad_csv_exits_2_with_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn every_afghanistan_scenario_and_option_validates() {
+    let dir = crate::common::root().join("scenarios/afghanistan");
+    let mut files = vec![dir.join("base.toml")];
+    for sub in ["options", "history"] {
+        let mut v: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        v.sort();
+        assert!(!v.is_empty(), "no files in {sub}/");
+        files.extend(v);
+    }
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // No warnings either: every demand is reachable, every product has supply and demand.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn base_has_the_issue_corridor_ids() {
+    let s =
+        chokepoint::Scenario::load(crate::common::root().join("scenarios/afghanistan/base.toml"))
+            .expect("base.toml loads");
+    for id in [
+        "torkham",
+        "chaman",
+        "ghulam_khan",
+        "angoor_adda",
+        "kharlachi",
+        "islam_qala",
+        "zaranj_milak",
+        "khaf_herat_rail",
+        "hairatan_rail",
+        "hairatan_road",
+        "torghundi",
+        "aqina",
+        "sher_khan_bandar",
+        "air",
+    ] {
+        assert!(s.corridor(id).is_some(), "corridor {id} missing");
+    }
+    assert_eq!(s.settings.start.to_string(), "2024-01-01");
+    assert_eq!(s.settings.days, 366);
+    assert!(s.nodes.len() <= 45 && s.links.len() <= 70 && s.products.len() == 8);
+}
