@@ -19,6 +19,7 @@
 //! ```
 
 pub mod fit;
+pub mod regime;
 pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -426,6 +427,8 @@ pub struct Calibration {
     pub alpha: f64,
     /// Onsets within this many days of each other formed one joint event.
     pub joint_window_days: u32,
+    /// A calm / tense regime chain fitted to the daily onsets of the joint corridors.
+    pub regimes: Option<regime::RegimeFit>,
 }
 
 fn closed_days(eps: &[&Episode], start: NaiveDate, end: NaiveDate) -> BTreeSet<NaiveDate> {
@@ -581,6 +584,14 @@ pub fn calibrate(log: &[Episode], opts: &Options) -> Result<Calibration, Error> 
             });
         }
     }
+    let mut counts = vec![0u32; total_days as usize];
+    for e in &tested {
+        let d = (e.start - start).num_days();
+        if d >= 0 && (d as usize) < counts.len() {
+            counts[d as usize] += 1;
+        }
+    }
+    let regimes = regime::fit(&counts);
     let m = events.len() as u64;
     let (lo, hi) = stats::garwood_ci(m, opts.alpha);
     let jd: Vec<Observation> = events
@@ -603,6 +614,7 @@ pub fn calibrate(log: &[Episode], opts: &Options) -> Result<Calibration, Error> 
         ignored_lines,
         alpha: opts.alpha,
         joint_window_days: opts.joint_window_days,
+        regimes,
     })
 }
 
@@ -820,8 +832,71 @@ impl Calibration {
             let _ = writeln!(o, "duration = {}", duration_toml(&dist));
             let _ = writeln!(o, "capacity_factor = 0.0");
         }
+        if let Some(r) = &self.regimes {
+            regimes_toml(&mut o, r, &j.corridors);
+        }
         o
     }
+}
+
+fn regimes_toml(o: &mut String, r: &regime::RegimeFit, ids: &[String]) {
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "# Regimes: a two-state Markov-modulated Poisson process fitted to the {} daily onsets of {} over {} days:",
+        r.onsets,
+        ids.join(", "),
+        r.days
+    );
+    for (i, name) in ["calm", "tense"].iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "#   {name}: {:.3} onsets/yr, mean sojourn {:.0} days, long-run share {:.2}, rate multiplier {:.3}",
+            r.rate_per_day[i] * 365.0,
+            1.0 / r.leave_per_day[i],
+            r.share[i],
+            r.multiplier[i]
+        );
+    }
+    let favoured = r.delta_aic < 0.0;
+    let _ = writeln!(
+        o,
+        "#   lnL {:.3} vs {:.3} for a constant rate: LR {:.2} (rough p {:.2}, chi-square 3 df), AIC difference {:+.2}: {}",
+        r.log_likelihood,
+        r.log_likelihood_constant,
+        r.lr,
+        r.p_rough,
+        r.delta_aic,
+        if favoured {
+            "the data favour regimes."
+        } else {
+            "the data do not favour regimes over a constant rate; the block is commented out."
+        }
+    );
+    let _ = writeln!(
+        o,
+        "#   The multipliers average 1 over the long-run shares, so the processes' fitted rates are kept; they scale every process and shock."
+    );
+    let c = if favoured { "" } else { "# " };
+    let round8 = |x: f64| (x * 1e8).round() / 1e8;
+    let (a, b) = (round8(r.leave_per_day[0]), round8(r.leave_per_day[1]));
+    let _ = writeln!(o, "{c}[regimes]");
+    let _ = writeln!(o, "{c}[[regimes.state]]");
+    let _ = writeln!(o, "{c}id = \"calm\"");
+    let _ = writeln!(o, "{c}rate_multiplier = {:.4}", r.multiplier[0]);
+    let _ = writeln!(
+        o,
+        "{c}transitions = {{ calm = {:.8}, tense = {a:.8} }}",
+        1.0 - a
+    );
+    let _ = writeln!(o, "{c}[[regimes.state]]");
+    let _ = writeln!(o, "{c}id = \"tense\"");
+    let _ = writeln!(o, "{c}rate_multiplier = {:.4}", r.multiplier[1]);
+    let _ = writeln!(
+        o,
+        "{c}transitions = {{ calm = {b:.8}, tense = {:.8} }}",
+        1.0 - b
+    );
 }
 
 fn quoted(ids: &[String]) -> String {
