@@ -91,12 +91,12 @@ pub fn fit(counts: &[u32]) -> Option<RegimeFit> {
     // Several starts: contrasts 3x and 10x, sojourns of 1 month to 2 years.
     let mut best: Option<(Vec<f64>, f64)> = None;
     for &(lo, hi) in &[(0.5, 2.0), (0.3, 3.0), (0.1, 5.0)] {
-        for &(sa, sb) in &[(365.0, 180.0), (730.0, 365.0), (180.0, 30.0)] {
+        for &(sa, sb) in &[(365.0f64, 180.0f64), (730.0, 365.0), (180.0, 30.0)] {
             let x0 = [
                 (l0 * lo).ln(),
                 (l0 * hi).ln(),
-                -((sa as f64) - 1.0f64).ln(),
-                -((sb as f64) - 1.0f64).ln(),
+                -(sa - 1.0f64).ln(),
+                -(sb - 1.0f64).ln(),
             ];
             let r = nelder_mead(nll, &x0, 0.5, 3000);
             if best.as_ref().is_none_or(|b| r.1 < b.1) {
