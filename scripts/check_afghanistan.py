@@ -11,8 +11,10 @@ border charges + holding and spoilage over transit), shipping only what pays. It
 - daily tonnes and trucks per crossing,
 
 and, with --close ID[,ID...], the same with those corridors shut (to see the diversion).
-This is a simplification (no queues, no order backlog, spoilage linear in transit days with
-the grace credited at the origin): the engine's daily run is the real test. Needs networkx.
+Route costs follow the engine's routing (src/sim/engine.rs darc_cost): freight + charges +
+(holding + loss_per_day) x value x transit days, with no grace credit. This is a
+simplification (no queues, no order backlog, no transit rounding, no start/end-of-window
+effects): the engine's daily run is the real test. Needs networkx.
 
     python3 scripts/check_afghanistan.py [scenarios/afghanistan/base.toml] [--close torkham]
 """
@@ -95,8 +97,6 @@ def solve(sc, closed):
         for i, s in sups:
             t = int(round(s["t_per_day"]))
             price = s.get("price_usd_per_t", value)
-            if per:
-                price -= per["loss_per_day"] * value * per["grace_days"]
             g.add_edge("SRC", ("sup", i), capacity=t, weight=round(price * SCALE))
             g.add_edge(("sup", i), s["node"], weight=0)
             total += t

@@ -1,1 +1,367 @@
-//! Integration tests: solver.
+//! Integration tests: the min-cost flow solver (`chokepoint::flow`).
+//!
+//! Every solution is checked on its own terms (bounds, conservation, an optimality
+//! certificate from the node potentials) and against an independent reference solver
+//! (successive shortest paths with Bellman-Ford) written here.
+
+use chokepoint::error::SolveError;
+use chokepoint::flow::{NetworkSimplex, INFINITE_CAPACITY};
+use proptest::prelude::*;
+
+/// A min-cost flow problem as plain data.
+#[derive(Debug, Clone)]
+struct Problem {
+    n: usize,
+    arcs: Vec<(usize, usize, i64, i64)>,
+    supply: Vec<i64>,
+}
+
+impl Problem {
+    fn build(&self) -> NetworkSimplex {
+        let mut ns = NetworkSimplex::new(self.n);
+        for &(u, v, cap, cost) in &self.arcs {
+            ns.add_arc(u, v, cap, cost);
+        }
+        for (u, &b) in self.supply.iter().enumerate() {
+            ns.set_supply(u, b);
+        }
+        ns
+    }
+}
+
+/// Reference: successive shortest paths. Negative-cost arcs are saturated first so that
+/// the residual graph has no negative cycle; then excess is sent to deficits along
+/// shortest residual paths (Bellman-Ford from all excess nodes at once).
+/// Returns None if infeasible. Capacities must be finite.
+fn reference(p: &Problem) -> Option<i64> {
+    let n = p.n;
+    let m = p.arcs.len();
+    let mut flow = vec![0i64; m];
+    let mut excess = p.supply.clone();
+    for (i, &(u, v, cap, cost)) in p.arcs.iter().enumerate() {
+        if cost < 0 {
+            flow[i] = cap;
+            excess[u] -= cap;
+            excess[v] += cap;
+        }
+    }
+    loop {
+        if excess.iter().all(|&x| x == 0) {
+            break;
+        }
+        // Bellman-Ford over residual arcs: (from, to, cost, arc, forward).
+        let mut dist = vec![i64::MAX; n];
+        let mut pred: Vec<Option<(usize, bool)>> = vec![None; n];
+        for u in 0..n {
+            if excess[u] > 0 {
+                dist[u] = 0;
+            }
+        }
+        for _ in 0..n {
+            let mut changed = false;
+            for (i, &(u, v, cap, cost)) in p.arcs.iter().enumerate() {
+                if flow[i] < cap && dist[u] != i64::MAX && dist[u] + cost < dist[v] {
+                    dist[v] = dist[u] + cost;
+                    pred[v] = Some((i, true));
+                    changed = true;
+                }
+                if flow[i] > 0 && dist[v] != i64::MAX && dist[v] - cost < dist[u] {
+                    dist[u] = dist[v] - cost;
+                    pred[u] = Some((i, false));
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let t = (0..n)
+            .filter(|&v| excess[v] < 0 && dist[v] != i64::MAX)
+            .min_by_key(|&v| dist[v])?;
+        // Walk back to the excess node the path starts from.
+        let mut path = Vec::new();
+        let mut v = t;
+        while let Some((i, fwd)) = pred[v] {
+            path.push((i, fwd));
+            let (a, b, _, _) = p.arcs[i];
+            v = if fwd { a } else { b };
+            if excess[v] > 0 && dist[v] == 0 {
+                break;
+            }
+        }
+        let s = v;
+        let mut amount = excess[s].min(-excess[t]);
+        for &(i, fwd) in &path {
+            let r = if fwd { p.arcs[i].2 - flow[i] } else { flow[i] };
+            amount = amount.min(r);
+        }
+        assert!(amount > 0, "reference solver made no progress");
+        for &(i, fwd) in &path {
+            flow[i] += if fwd { amount } else { -amount };
+        }
+        excess[s] -= amount;
+        excess[t] += amount;
+    }
+    Some(p.arcs.iter().zip(&flow).map(|(a, f)| a.3 * f).sum())
+}
+
+/// Check bounds, conservation, the optimality certificate and the objective.
+fn check_solution(p: &Problem, ns: &NetworkSimplex, obj: i64) {
+    let mut balance = vec![0i64; p.n];
+    let mut total = 0i64;
+    for (i, &(u, v, cap, cost)) in p.arcs.iter().enumerate() {
+        let f = ns.flow(i);
+        assert!(f >= 0 && f <= cap, "arc {i}: flow {f} outside [0, {cap}]");
+        balance[u] += f;
+        balance[v] -= f;
+        total += f * cost;
+        let rc = cost + ns.potential(u) - ns.potential(v);
+        if f > 0 {
+            assert!(rc <= 0, "arc {i} carries {f} but has reduced cost {rc} > 0");
+        }
+        if f < cap {
+            assert!(
+                rc >= 0,
+                "arc {i} has room ({f} < {cap}) but reduced cost {rc} < 0"
+            );
+        }
+    }
+    assert_eq!(balance, p.supply, "conservation");
+    assert_eq!(total, obj, "objective is the cost of the flows");
+    assert_eq!(ns.objective(), obj);
+    assert_eq!(ns.flows().len(), p.arcs.len());
+}
+
+fn problem_strategy(
+    max_nodes: usize,
+    max_arcs: usize,
+    neg_costs: bool,
+) -> impl Strategy<Value = Problem> {
+    (2..=max_nodes)
+        .prop_flat_map(move |n| {
+            let lo = if neg_costs { -10i64 } else { 0 };
+            let arcs = prop::collection::vec((0..n, 0..n, 0i64..12, lo..20i64), 0..=max_arcs);
+            let supply = prop::collection::vec(-8i64..9, n);
+            (Just(n), arcs, supply)
+        })
+        .prop_map(|(n, arcs, mut supply)| {
+            let sum: i64 = supply.iter().sum();
+            supply[n - 1] -= sum;
+            Problem { n, arcs, supply }
+        })
+}
+
+fn agree_with_reference(p: &Problem) {
+    let mut ns = p.build();
+    let got = ns.solve();
+    match reference(p) {
+        Some(want) => {
+            let obj = got.unwrap_or_else(|e| panic!("solver said {e:?}, reference {want}"));
+            assert_eq!(obj, want, "objective vs reference");
+            check_solution(p, &ns, obj);
+        }
+        None => assert_eq!(got, Err(SolveError::Infeasible)),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn solves_like_the_reference(p in problem_strategy(8, 20, true)) {
+        agree_with_reference(&p);
+    }
+
+    #[test]
+    fn solves_like_the_reference_nonneg_costs(p in problem_strategy(12, 40, false)) {
+        agree_with_reference(&p);
+    }
+}
+
+/// A change to a problem between two solves.
+#[derive(Debug, Clone)]
+enum Change {
+    Capacity(usize, i64),
+    Cost(usize, i64),
+    /// Move `amount` of supply from one node to another (keeps the balance).
+    Supply(usize, usize, i64),
+    Nothing,
+}
+
+fn change_strategy() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        4 => (any::<prop::sample::Index>(), prop_oneof![Just(0i64), 0i64..15])
+            .prop_map(|(i, c)| Change::Capacity(i.index(1 << 20), c)),
+        2 => (any::<prop::sample::Index>(), -5i64..20)
+            .prop_map(|(i, c)| Change::Cost(i.index(1 << 20), c)),
+        3 => (any::<prop::sample::Index>(), any::<prop::sample::Index>(), -6i64..7)
+            .prop_map(|(a, b, k)| Change::Supply(a.index(1 << 20), b.index(1 << 20), k)),
+        1 => Just(Change::Nothing),
+    ]
+}
+
+fn apply(p: &mut Problem, ns: &mut NetworkSimplex, c: &Change) {
+    let m = p.arcs.len();
+    match *c {
+        Change::Capacity(i, cap) if m > 0 => {
+            p.arcs[i % m].2 = cap;
+            ns.set_capacity(i % m, cap);
+        }
+        Change::Cost(i, cost) if m > 0 => {
+            p.arcs[i % m].3 = cost;
+            ns.set_cost(i % m, cost);
+        }
+        Change::Supply(a, b, k) => {
+            let (a, b) = (a % p.n, b % p.n);
+            p.supply[a] += k;
+            p.supply[b] -= k;
+            ns.set_supply(a, p.supply[a]);
+            ns.set_supply(b, p.supply[b]);
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Random change sequences: the warm solve equals a cold solve and the reference at
+    /// every step, and its solution is certified optimal.
+    #[test]
+    fn warm_equals_cold(
+        p in problem_strategy(10, 30, true),
+        changes in prop::collection::vec(change_strategy(), 1..12),
+    ) {
+        let mut p = p;
+        let mut warm = p.build();
+        let _ = warm.solve();
+        for c in &changes {
+            apply(&mut p, &mut warm, c);
+            let w = warm.solve();
+            let mut cold = p.build();
+            let k = cold.solve_cold();
+            prop_assert_eq!(&w, &k, "warm vs cold after {:?}", c);
+            match reference(&p) {
+                Some(want) => {
+                    prop_assert_eq!(w.clone(), Ok(want));
+                    check_solution(&p, &warm, want);
+                }
+                None => prop_assert_eq!(w.clone(), Err(SolveError::Infeasible)),
+            }
+            // A second solve with no change returns the same answer.
+            prop_assert_eq!(warm.solve(), w);
+        }
+    }
+}
+
+#[test]
+fn detects_infeasible() {
+    // Supply 5 at node 0, demand 5 at node 2, but only 3 units of capacity.
+    let p = Problem {
+        n: 3,
+        arcs: vec![(0, 1, 3, 1), (1, 2, 10, 1)],
+        supply: vec![5, 0, -5],
+    };
+    assert_eq!(p.build().solve(), Err(SolveError::Infeasible));
+    // No path at all.
+    let p = Problem {
+        n: 2,
+        arcs: vec![(1, 0, 10, 1)],
+        supply: vec![1, -1],
+    };
+    assert_eq!(p.build().solve(), Err(SolveError::Infeasible));
+}
+
+#[test]
+fn detects_unbounded() {
+    // A negative cycle 1 -> 2 -> 1 of unlimited capacity.
+    let p = Problem {
+        n: 3,
+        arcs: vec![
+            (0, 1, 5, 1),
+            (1, 2, INFINITE_CAPACITY, -3),
+            (2, 1, i64::MAX, 1),
+        ],
+        supply: vec![0, 0, 0],
+    };
+    assert_eq!(p.build().solve(), Err(SolveError::Unbounded));
+    // A negative self-loop of unlimited capacity.
+    let mut ns = NetworkSimplex::new(1);
+    ns.add_arc(0, 0, INFINITE_CAPACITY, -1);
+    assert_eq!(ns.solve(), Err(SolveError::Unbounded));
+    // The same cycle with a finite capacity is fine: it is saturated.
+    let p = Problem {
+        n: 3,
+        arcs: vec![(0, 1, 5, 1), (1, 2, 7, -3), (2, 1, i64::MAX, 1)],
+        supply: vec![0, 0, 0],
+    };
+    let mut ns = p.build();
+    assert_eq!(ns.solve(), Ok(7 * -3 + 7));
+    check_solution(&p, &ns, -14);
+}
+
+#[test]
+fn rejects_invalid_input() {
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 5, 1, 1);
+    assert!(matches!(ns.solve(), Err(SolveError::InvalidInput(_))));
+
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 1, -1, 1);
+    assert!(matches!(ns.solve(), Err(SolveError::InvalidInput(_))));
+
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 1, 10, 1);
+    ns.set_supply(0, 3);
+    assert!(matches!(ns.solve(), Err(SolveError::InvalidInput(_))));
+    ns.set_supply(1, -3);
+    assert_eq!(ns.solve(), Ok(3));
+
+    // Setters on bad indices do not panic; the next solve reports them once.
+    ns.set_capacity(7, 1);
+    ns.set_cost(9, 1);
+    ns.set_supply(4, 1);
+    assert!(matches!(ns.solve(), Err(SolveError::InvalidInput(_))));
+    assert_eq!(ns.solve(), Ok(3));
+    assert_eq!(ns.flow(99), 0);
+    assert_eq!(ns.potential(99), 0);
+}
+
+#[test]
+fn rejects_overflow() {
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 1, i64::MAX / 8, i64::MAX / 8);
+    assert!(matches!(ns.solve(), Err(SolveError::Overflow(_))));
+
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 1, INFINITE_CAPACITY - 1, 1);
+    ns.add_arc(0, 1, INFINITE_CAPACITY - 1, 1);
+    assert!(matches!(ns.solve(), Err(SolveError::Overflow(_))));
+
+    let mut ns = NetworkSimplex::new(2);
+    ns.set_supply(0, i64::MAX);
+    ns.set_supply(1, -i64::MAX);
+    assert!(matches!(ns.solve(), Err(SolveError::Overflow(_))));
+}
+
+#[test]
+fn empty_and_trivial_problems() {
+    let mut ns = NetworkSimplex::new(0);
+    assert_eq!(ns.solve(), Ok(0));
+    let mut ns = NetworkSimplex::new(3);
+    assert_eq!(ns.solve(), Ok(0));
+    assert_eq!(ns.num_nodes(), 3);
+    assert_eq!(ns.num_arcs(), 0);
+}
+
+#[test]
+fn arcs_added_after_a_solve_are_used() {
+    let mut ns = NetworkSimplex::new(2);
+    ns.add_arc(0, 1, 10, 5);
+    ns.set_supply(0, 4);
+    ns.set_supply(1, -4);
+    assert_eq!(ns.solve(), Ok(20));
+    let cheap = ns.add_arc(0, 1, 3, 1);
+    assert_eq!(ns.solve(), Ok(3 + 5));
+    assert_eq!(ns.flow(cheap), 3);
+}
