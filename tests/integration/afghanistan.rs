@@ -110,3 +110,76 @@ fn base_has_the_issue_corridor_ids() {
     assert_eq!(s.settings.days, 366);
     assert!(s.nodes.len() <= 45 && s.links.len() <= 70 && s.products.len() == 8);
 }
+
+/// The base-year check of docs/validation.md §1: the 2024 replay (with the year's recorded
+/// closures) delivers trade by partner and direction within 15% of the official 2024
+/// figures (calibration.md §3).
+#[test]
+fn base_year_2024_trade_by_partner_is_within_15_percent() {
+    let s =
+        chokepoint::Scenario::load(crate::common::root().join("scenarios/afghanistan/base.toml"))
+            .expect("base.toml loads");
+    let mut engine = chokepoint::sim::Engine::new(&s).expect("engine builds");
+    let report = engine
+        .run(&s.closures, false)
+        .expect("the 2024 replay runs");
+    let by = &report.metrics.by_partner;
+    let bn = |pred: &dyn Fn(&str) -> bool| -> f64 {
+        by.iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, d)| d.usd)
+            .sum::<f64>()
+            / 1e9
+    };
+    // (what, model, official low, official high), USD bn; cal §3.
+    let checks = [
+        ("exports", bn(&|k| k.starts_with("AF->")), 1.8, 1.9),
+        (
+            "exports to PK",
+            bn(&|k| k == "AF->PK"),
+            0.46 * 1.85,
+            0.46 * 1.85,
+        ),
+        (
+            "exports to IN",
+            bn(&|k| k == "AF->IN"),
+            0.28 * 1.85,
+            0.28 * 1.85,
+        ),
+        ("imports", bn(&|k| k.ends_with("->AF")), 10.6, 10.8),
+        ("imports from IR", bn(&|k| k == "IR->AF"), 3.143, 3.143),
+        (
+            "imports from PK",
+            bn(&|k| k == "PK->AF"),
+            2.461 - 0.852,
+            2.461 - 0.852,
+        ),
+        (
+            "imports from UZ",
+            bn(&|k| k == "UZ->AF"),
+            0.10 * 10.7,
+            0.10 * 10.7,
+        ),
+        (
+            "imports from CN",
+            bn(&|k| k == "CN->AF"),
+            0.08 * 10.7,
+            0.10 * 10.7,
+        ),
+        (
+            "imports from KZ",
+            bn(&|k| k == "KZ->AF"),
+            0.05 * 10.7,
+            0.05 * 10.7,
+        ),
+    ];
+    let mut misses = Vec::new();
+    for (what, model, lo, hi) in checks {
+        if !(model >= 0.85 * lo && model <= 1.15 * hi) {
+            misses.push(format!(
+                "{what}: model {model:.3} bn, official {lo:.3}-{hi:.3}"
+            ));
+        }
+    }
+    assert!(misses.is_empty(), "outside the 15% band: {misses:#?}");
+}
