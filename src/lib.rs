@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod calibrate;
 pub mod closure;
 pub mod error;
 pub mod flow;

@@ -39,6 +39,49 @@ pub fn load_with_warnings(path: impl AsRef<Path>) -> Result<(Scenario, Vec<Diagn
 
 /// Load a scenario from TOML text. CSV tables are read relative to `path`'s folder, and
 /// `path` names the file in messages and in [`Scenario::source`].
+///
+/// ```
+/// use std::path::Path;
+/// let text = r#"[scenario]
+/// name = "inline"
+/// [[node]]
+/// id = "a"
+/// country = "X"
+/// [[node]]
+/// id = "b"
+/// country = "Y"
+/// [[link]]
+/// id = "ab"
+/// from = "a"
+/// to = "b"
+/// mode = "road"
+/// capacity_t_per_day = 100.0
+/// cost_usd_per_t = 2.0
+/// transit_days = 1.0
+/// [[product]]
+/// id = "p"
+/// value_usd_per_t = 10.0
+/// [[supply]]
+/// product = "p"
+/// node = "a"
+/// t_per_day = 5.0
+/// [[demand]]
+/// product = "p"
+/// node = "b"
+/// t_per_day = 5.0
+/// "#;
+/// let (s, warnings) = chokepoint::scenario::from_toml_str(text, Path::new("inline.toml"))?;
+/// assert_eq!(s.links.len(), 1);
+/// assert!(warnings.is_empty());
+///
+/// // Every problem comes back at once, each with its line and a hint.
+/// let bad = text.replace(r#"to = "b""#, r#"to = "bb""#).replace("2.0", "-2.0");
+/// let err = chokepoint::scenario::from_toml_str(&bad, Path::new("inline.toml")).unwrap_err();
+/// let shown = err.to_string();
+/// assert!(shown.contains("inline.toml:12: error: unknown node `bb`"), "{shown}");
+/// assert!(shown.contains("inline.toml:15: error: `cost_usd_per_t` = -2"), "{shown}");
+/// # Ok::<(), chokepoint::Error>(())
+/// ```
 pub fn from_toml_str(text: &str, path: &Path) -> Result<(Scenario, Vec<Diagnostic>), Error> {
     let mut d = Diags::new(path.to_path_buf());
     let mut hasher = Sha256::new();
@@ -260,6 +303,8 @@ fn csv_table(bytes: &[u8], kind: &str, file: usize, d: &mut Diags) -> Vec<Node> 
     if kind == "product" {
         allowed.extend(raw::CSV_PRODUCT_EXTRA);
     }
+    // Spreadsheets often save a byte-order mark first.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -275,8 +320,12 @@ fn csv_table(bytes: &[u8], kind: &str, file: usize, d: &mut Diags) -> Vec<Node> 
     for (i, h) in headers.iter().enumerate() {
         if !allowed.contains(&h.as_str()) {
             keep[i] = false;
-            let hint = did_you_mean(h, allowed.iter().copied())
-                .unwrap_or_else(|| format!("allowed columns: {}", allowed.join(", ")));
+            let hint = if h.contains(';') || h.contains('\t') {
+                "separate the fields with commas (`,`)".to_string()
+            } else {
+                did_you_mean(h, allowed.iter().copied())
+                    .unwrap_or_else(|| format!("allowed columns: {}", allowed.join(", ")))
+            };
             d.err(
                 K::UnknownKey,
                 at(1),
@@ -397,8 +446,13 @@ impl Ids {
         if let Some(i) = self.get(&r.v) {
             return Some(i);
         }
-        let hint = did_you_mean(&r.v, self.order.iter().map(String::as_str))
-            .or_else(|| (self.order.is_empty()).then(|| format!("there are no {}s", self.kind)));
+        let hint = did_you_mean(&r.v, self.order.iter().map(String::as_str)).or_else(|| {
+            Some(match self.order.len() {
+                0 => format!("there are no {}s", self.kind),
+                1..=8 => format!("known {}s: {}", self.kind, self.order.join(", ")),
+                _ => format!("no {} has a similar id", self.kind),
+            })
+        });
         d.err(
             K::UnknownReference,
             r.loc,
@@ -763,12 +817,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
 /// Build the regime chain: unique states, known transition targets, rows summing to 1.
 fn regime_chain(rg: &raw::RawRegimes, d: &mut Diags) -> Option<RegimeChain> {
     if rg.states.is_empty() {
-        d.err(
-            K::Empty,
-            rg.loc,
-            "[regimes] has no states".into(),
-            Some("add [[regimes.state]] tables, or remove [regimes]".into()),
-        );
+        // Already reported by the raw stage (missing, wrong type or empty).
         return None;
     }
     let mut ids = Ids::new("regime state");

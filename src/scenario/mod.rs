@@ -3,10 +3,12 @@
 
 mod check;
 mod load;
+mod option;
 mod raw;
 mod tree;
 
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
+pub use option::load_option;
 pub use raw::ACCEPTED_KEYS;
 
 use std::path::PathBuf;

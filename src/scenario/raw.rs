@@ -525,7 +525,11 @@ impl<'a> Item<'a> {
                 kind,
                 n.loc(),
                 format!("`{key}` = {x} in {} is out of range", self.what),
-                Some(rule.expected().to_string()),
+                Some(if x.is_finite() {
+                    rule.expected().to_string()
+                } else {
+                    format!("{} (not NaN or infinity)", rule.expected())
+                }),
             );
             return None;
         }
@@ -750,7 +754,6 @@ pub(crate) struct RawNode {
     pub name: Option<String>,
     pub country: Option<String>,
     pub kind: NodeKind,
-    pub loc: Loc,
 }
 
 /// A `[[link]]` (or `[[add_link]]`).
@@ -767,7 +770,6 @@ pub(crate) struct RawLink {
     pub charges: Vec<Charge>,
     /// Only in `[[add_link]]`.
     pub corridor: Option<Sp<String>>,
-    pub loc: Loc,
 }
 
 /// A `[[corridor]]`.
@@ -775,7 +777,6 @@ pub(crate) struct RawCorridor {
     pub id: Option<Sp<String>>,
     pub name: Option<String>,
     pub links: Vec<Sp<String>>,
-    pub loc: Loc,
 }
 
 /// A `[[product]]`.
@@ -822,7 +823,6 @@ pub(crate) struct RawClosure {
     pub capacity_factor: f64,
     pub ramp_days: u32,
     pub label: Option<String>,
-    pub loc: Loc,
 }
 
 /// A `[[process]]` or `[[shock]]`.
@@ -849,7 +849,6 @@ pub(crate) struct RawState {
 pub(crate) struct RawRegimes {
     pub initial: Option<Sp<String>>,
     pub states: Vec<RawState>,
-    pub loc: Loc,
 }
 
 /// An `[[expand]]`.
@@ -858,14 +857,12 @@ pub(crate) struct RawExpand {
     pub extra_t_per_day: Option<f64>,
     pub start: Option<Start>,
     pub ramp_days: u32,
-    pub loc: Loc,
 }
 
 /// A `[[set_cost]]`.
 pub(crate) struct RawSetCost {
     pub link: Option<Sp<String>>,
     pub cost_usd_per_t: Option<f64>,
-    pub loc: Loc,
 }
 
 /// `[option]` and its changes.
@@ -961,7 +958,6 @@ pub(crate) fn node(it: &Item<'_>, d: &mut Diags) -> RawNode {
         name: it.string("name", false, d).map(|s| s.v),
         country: it.text("country", true, d).map(|s| s.v),
         kind: it.choice("kind", NODE_KINDS, d).unwrap_or_default(),
-        loc: it.loc,
     }
 }
 
@@ -1015,7 +1011,6 @@ pub(crate) fn link(it: &Item<'_>, add: bool, d: &mut Diags) -> RawLink {
         } else {
             None
         },
-        loc: it.loc,
     }
 }
 
@@ -1046,7 +1041,6 @@ pub(crate) fn corridor(it: &Item<'_>, d: &mut Diags) -> RawCorridor {
         id: it.id("id", true, d),
         name: it.string("name", false, d).map(|s| s.v),
         links,
-        loc: it.loc,
     }
 }
 
@@ -1163,7 +1157,6 @@ pub(crate) fn closure(it: &Item<'_>, d: &mut Diags) -> RawClosure {
             .unwrap_or(0.0),
         ramp_days: it.days("ramp_days", d).unwrap_or(0),
         label: it.string("label", false, d).map(|s| s.v),
-        loc: it.loc,
     }
 }
 
@@ -1361,7 +1354,6 @@ pub(crate) fn regimes(it: &Item<'_>, d: &mut Diags) -> RawRegimes {
     RawRegimes {
         initial: it.id("initial", false, d),
         states,
-        loc: it.loc,
     }
 }
 
@@ -1372,7 +1364,6 @@ pub(crate) fn expand(it: &Item<'_>, d: &mut Diags) -> RawExpand {
         extra_t_per_day: it.num("extra_t_per_day", true, Rule::Pos, d),
         start: start(it, d),
         ramp_days: it.days("ramp_days", d).unwrap_or(0),
-        loc: it.loc,
     }
 }
 
@@ -1381,7 +1372,6 @@ pub(crate) fn set_cost(it: &Item<'_>, d: &mut Diags) -> RawSetCost {
     RawSetCost {
         link: it.id("link", true, d),
         cost_usd_per_t: it.num("cost_usd_per_t", true, Rule::NonNeg, d),
-        loc: it.loc,
     }
 }
 

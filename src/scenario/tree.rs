@@ -11,7 +11,6 @@ use std::ops::Range;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::value::Datetime;
-use toml::Spanned;
 
 /// One value with where it was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +106,7 @@ impl Node {
     }
 
     /// Look up a key when this is a table.
+    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.table()?.iter().find(|(k, _)| k == key).map(|(_, n)| n)
     }
@@ -156,15 +156,15 @@ fn skip_blank(text: &str, offset: usize) -> usize {
 /// Parse TOML text into a tree with lines. `Err((line, message))` on a syntax error.
 pub(crate) fn parse_toml(text: &str, file: usize) -> Result<Node, (usize, String)> {
     let lines = LineIndex::new(text);
-    match toml::from_str::<Spanned<NodeDe>>(text) {
-        Ok(sp) => {
-            let mut node = sp.into_inner().0;
-            node.line = 0;
+    match toml::from_str::<NodeDe>(text) {
+        Ok(root) => {
+            let mut node = root.0;
             if let V::Table(t) = &mut node.v {
                 for (_, n) in t.iter_mut() {
-                    fix_offsets(n, text);
+                    fix_offsets(n, text, 0);
                 }
             }
+            node.line = 0;
             node.fix_lines(&lines);
             node.line = 1;
             node.set_file(file);
@@ -177,40 +177,71 @@ pub(crate) fn parse_toml(text: &str, file: usize) -> Result<Node, (usize, String
     }
 }
 
-fn fix_offsets(n: &mut Node, text: &str) {
-    n.line = skip_blank(text, n.line);
+/// Offsets of values without a span (implicit tables of dotted keys) come from their
+/// first child, else their parent; array-of-table offsets skip blank and comment lines.
+fn fix_offsets(n: &mut Node, text: &str, parent: usize) {
+    let own = (n.line != NO_POS).then_some(n.line);
+    let here = own.unwrap_or(parent);
+    let mut first_child = None;
+    let mut visit = |c: &mut Node| {
+        fix_offsets(c, text, here);
+        first_child = Some(first_child.map_or(c.line, |f: usize| f.min(c.line)));
+    };
     match &mut n.v {
-        V::Array(a) => a.iter_mut().for_each(|n| fix_offsets(n, text)),
-        V::Table(t) => t.iter_mut().for_each(|(_, n)| fix_offsets(n, text)),
+        V::Array(a) => a.iter_mut().for_each(&mut visit),
+        V::Table(t) => t.iter_mut().for_each(|(_, c)| visit(c)),
         _ => {}
+    }
+    n.line = match own {
+        Some(o) => skip_blank(text, o),
+        None => first_child.unwrap_or(parent),
+    };
+}
+
+/// Marks a value whose position the parser did not give.
+const NO_POS: usize = usize::MAX;
+
+/// The private protocol by which `toml::Spanned` asks toml's deserializer for a span
+/// (serde_spanned 0.6). Values the parser has a span for answer with a map of these three
+/// fields; values without one (implicit tables of dotted keys) answer as themselves. The
+/// unit tests below pin this behaviour.
+const SPANNED_NAME: &str = "$__serde_spanned_private_Spanned";
+const SPANNED_START: &str = "$__serde_spanned_private_start";
+const SPANNED_END: &str = "$__serde_spanned_private_end";
+const SPANNED_VALUE: &str = "$__serde_spanned_private_value";
+const SPANNED_FIELDS: [&str; 3] = [SPANNED_START, SPANNED_END, SPANNED_VALUE];
+
+/// A nested value, with its span when the parser has one.
+struct MaybeSpanned(Node);
+
+impl<'de> Deserialize<'de> for MaybeSpanned {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct(SPANNED_NAME, &SPANNED_FIELDS, NodeVisitor { spanned: true })
+            .map(|n| MaybeSpanned(n.0))
     }
 }
 
-/// Deserialization target: a [`Node`] whose nested values are read as `Spanned`.
+/// Deserialization target: a [`Node`] whose nested values carry their spans.
 struct NodeDe(Node);
 
 impl<'de> Deserialize<'de> for NodeDe {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NodeVisitor)
+        d.deserialize_any(NodeVisitor { spanned: false })
     }
-}
-
-fn spanned_node(sp: Spanned<NodeDe>) -> Node {
-    let start = sp.span().start;
-    let mut n = sp.into_inner().0;
-    n.line = start;
-    n
 }
 
 fn leaf(v: V) -> NodeDe {
     NodeDe(Node {
         file: 0,
-        line: 0,
+        line: NO_POS,
         v,
     })
 }
 
-struct NodeVisitor;
+struct NodeVisitor {
+    /// Whether a span map may come (the value was asked for as a spanned struct).
+    spanned: bool,
+}
 
 impl<'de> Visitor<'de> for NodeVisitor {
     type Value = NodeDe;
@@ -241,21 +272,37 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodeDe, A::Error> {
         let mut out = Vec::new();
-        while let Some(sp) = seq.next_element::<Spanned<NodeDe>>()? {
-            out.push(spanned_node(sp));
+        while let Some(MaybeSpanned(n)) = seq.next_element::<MaybeSpanned>()? {
+            out.push(n);
         }
         Ok(leaf(V::Array(out)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeDe, A::Error> {
         let mut out = Vec::new();
+        let mut first = true;
         while let Some(key) = map.next_key::<String>()? {
-            if key == DATETIME_FIELD {
+            if first && self.spanned && key == SPANNED_START {
+                let start: usize = map.next_value()?;
+                let mut inner = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k == SPANNED_VALUE {
+                        inner = Some(map.next_value::<NodeDe>()?.0);
+                    } else {
+                        let _: de::IgnoredAny = map.next_value()?;
+                    }
+                }
+                let mut n = inner.ok_or_else(|| de::Error::missing_field(SPANNED_VALUE))?;
+                n.line = start;
+                return Ok(NodeDe(n));
+            }
+            if first && key == DATETIME_FIELD {
                 let s: String = map.next_value()?;
                 let d: Datetime = s.parse().map_err(de::Error::custom)?;
                 return Ok(leaf(V::Date(d)));
             }
-            let sp = map.next_value::<Spanned<NodeDe>>()?;
-            out.push((key, spanned_node(sp)));
+            first = false;
+            let MaybeSpanned(n) = map.next_value::<MaybeSpanned>()?;
+            out.push((key, n));
         }
         Ok(leaf(V::Table(out)))
     }
@@ -282,5 +329,32 @@ mod tests {
         assert_eq!(nodes[1].line, 10);
         assert_eq!(nodes[1].get("id").unwrap().line, 11);
         assert_eq!(nodes[1].get("x").unwrap().get("y").unwrap().line, 12);
+    }
+
+    #[test]
+    fn dotted_keys_and_implicit_tables_get_lines() {
+        let text = "[scenario]\nname = \"x\"\n\n[[node]]\nid = \"a\"\nextra.x = 1\nextra.y = 2\n";
+        let t = parse_toml(text, 0).unwrap();
+        let V::Array(nodes) = &t.get("node").unwrap().v else {
+            panic!()
+        };
+        let extra = nodes[0].get("extra").unwrap();
+        assert_eq!(extra.line, 6);
+        assert_eq!(extra.get("y").unwrap().line, 7);
+        let t = parse_toml("a.b.c = 1\n\nd = 2\n", 0).unwrap();
+        assert_eq!(t.get("a").unwrap().line, 1);
+        assert_eq!(t.get("d").unwrap().line, 3);
+        assert!(matches!(
+            t.get("a").unwrap().get("b").unwrap().get("c").unwrap().v,
+            V::Int(1)
+        ));
+    }
+
+    #[test]
+    fn dates_and_errors() {
+        let t = parse_toml("d = 2024-01-02\ne = [2024-01-03]\n", 0).unwrap();
+        assert!(matches!(t.get("d").unwrap().v, V::Date(_)));
+        assert_eq!(parse_toml("a = 1\nb = = 2\n", 0).unwrap_err().0, 2);
+        assert_eq!(parse_toml("a = 1\na = 2\n", 0).unwrap_err().0, 2);
     }
 }

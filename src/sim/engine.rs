@@ -874,9 +874,10 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Mark a ship gone. Its id is recycled only where its last reference (an arrival
+    /// bucket, the work list or a queue) is dropped, never while one may remain.
     fn kill(&mut self, id: u32) {
         self.ships[id as usize].alive = false;
-        self.free.push(id);
     }
 
     /// Split `take` units off ship `id` into a new ship (same state), returned.
@@ -894,6 +895,7 @@ impl<'a> Sim<'a> {
             };
             if !self.ships[id as usize].alive {
                 self.queues[a].pop_front();
+                self.free.push(id);
                 continue;
             }
             let u = self.ships[id as usize].units;
@@ -913,6 +915,7 @@ impl<'a> Sim<'a> {
     fn process_work(&mut self, day: u32) {
         while let Some(id) = self.work.pop() {
             if !self.ships[id as usize].alive {
+                self.free.push(id);
                 continue;
             }
             self.arrive(id, day);
@@ -1011,6 +1014,7 @@ impl<'a> Sim<'a> {
             v[day as usize] += t;
         }
         self.kill(id);
+        self.free.push(id);
     }
 
     fn intern_path(&mut self, demand: u32, darcs: Vec<u32>, origin: u32) -> u32 {
@@ -1282,8 +1286,13 @@ impl<'a> Sim<'a> {
         for a in 0..self.queues.len() {
             if !self.queues[a].is_empty() {
                 let ships = &self.ships;
+                let free = &mut self.free;
                 self.queues[a].retain(|&id| {
-                    ships[id as usize].alive && ships[id as usize].queued_at == a as u32 + 1
+                    let keep = ships[id as usize].alive;
+                    if !keep {
+                        free.push(id);
+                    }
+                    keep
                 });
             }
         }

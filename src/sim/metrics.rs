@@ -131,7 +131,7 @@ pub struct ProductDaily {
     pub in_system_t: Vec<f64>,
 }
 
-/// What [`crate::sim::Engine::run`] returns.
+/// What `Engine::run` returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// The run's metrics (differences from the counterfactual).
