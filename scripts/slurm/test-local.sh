@@ -6,10 +6,11 @@
 # The daemons this script starts are stopped on exit (by their PID files).
 #
 #   scripts/slurm/test-local.sh            # defaults below
-#   SCENARIO=scenarios/afghanistan/base.toml RUNS=1000 SHARDS=4 scripts/slurm/test-local.sh
+#   SCENARIO=scenarios/afghanistan/base.toml RUNS=90 SHARDS=3 scripts/slurm/test-local.sh
+#   KEEP=1 keeps the outputs (in /tmp/chokepoint-slurm.*) after a pass; a failure keeps them.
 #
-# Exit status 0 when every file matches. Set-up follows docs of
-# ../shared/reference/slurm-local.md; it rewrites /etc/slurm/slurm.conf.
+# Exit status 0 when every file matches. Set-up as in the project's
+# shared reference slurm-local.md; it rewrites /etc/slurm/slurm.conf.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -140,7 +141,8 @@ done
 extra=$(cd "$WORK/slurm/result" && ls | grep -v '^timing.json$' | while read -r x; do [ -e "$WORK/single/$x" ] || echo "$x"; done)
 [ -z "$extra" ] || { log "only in the merged result: $extra"; status=1; }
 if [ $status -eq 0 ]; then
-    log "PASS: $n files of the Slurm array ($SHARDS shards) + merge are byte-identical to one process ($WORK)"
+    log "PASS: $n files of the Slurm array ($SHARDS shards) + merge are byte-identical to one process"
+    [ -n "${KEEP:-}" ] && log "outputs kept in $WORK" || rm -rf "$WORK"
 else
     log "FAIL (outputs kept in $WORK)"
 fi
