@@ -41,7 +41,7 @@ pub struct CorridorMetrics {
 pub struct Delivered {
     /// Delivered, t.
     pub t: f64,
-    /// Delivered value (at the buyer's value), USD.
+    /// Delivered value (at the product's value), USD.
     pub usd: f64,
     /// Counterfactual delivered, t.
     pub counterfactual_t: f64,
