@@ -192,6 +192,8 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
         "run",
         "link",
         "trade_value_halted_usd",
+        "halted_while_closed_usd",
+        "closed_days",
         "peak_stranded_trucks",
         "stranded_truck_days",
     ]);
@@ -201,6 +203,8 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
                 r.run.to_string(),
                 c.link.clone(),
                 f(c.trade_value_halted_usd),
+                f(c.halted_while_closed_usd),
+                c.closed_days.to_string(),
                 f(c.peak_stranded_trucks),
                 f(c.stranded_truck_days),
             ]
@@ -732,6 +736,8 @@ fn read_partial(dir: &Path) -> Result<Outcome, Error> {
         t.col("run")?,
         t.col("link")?,
         t.col("trade_value_halted_usd")?,
+        t.col("halted_while_closed_usd")?,
+        t.col("closed_days")?,
         t.col("peak_stranded_trucks")?,
         t.col("stranded_truck_days")?,
     ];
@@ -740,8 +746,10 @@ fn read_partial(dir: &Path) -> Result<Outcome, Error> {
         let m = CrossingMetrics {
             link: cells.get(c[1]).cloned().unwrap_or_default(),
             trade_value_halted_usd: t.num(*line, cells, c[2])?,
-            peak_stranded_trucks: t.num(*line, cells, c[3])?,
-            stranded_truck_days: t.num(*line, cells, c[4])?,
+            halted_while_closed_usd: t.num(*line, cells, c[3])?,
+            closed_days: t.num(*line, cells, c[4])?,
+            peak_stranded_trucks: t.num(*line, cells, c[5])?,
+            stranded_truck_days: t.num(*line, cells, c[6])?,
         };
         record(&t, *line, &mut records, run)?
             .metrics

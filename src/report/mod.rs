@@ -127,6 +127,13 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
         push(
             "crossing",
             &c.link,
+            "halted_while_closed_usd",
+            c.halted_while_closed_usd,
+        );
+        push("crossing", &c.link, "closed_days", f64::from(c.closed_days));
+        push(
+            "crossing",
+            &c.link,
             "peak_stranded_trucks",
             c.peak_stranded_trucks,
         );

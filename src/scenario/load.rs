@@ -558,10 +558,13 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
             arcs.push((f, t, l.both_ways));
         }
         let (f, t) = (from.unwrap_or(0), to.unwrap_or(0));
+        let mode = l.mode.unwrap_or(crate::network::Mode::Road);
         let crossing = l
             .crossing
             .unwrap_or_else(|| match (nodes.get(f), nodes.get(t)) {
-                (Some(a), Some(b)) => a.country != b.country,
+                (Some(a), Some(b)) => {
+                    crate::network::default_crossing(mode, &a.country, &b.country)
+                }
                 _ => false,
             });
         links.push(Link {
@@ -569,7 +572,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
             from: NodeId(f as u32),
             to: NodeId(t as u32),
             both_ways: l.both_ways,
-            mode: l.mode.unwrap_or(crate::network::Mode::Road),
+            mode,
             capacity_t_per_day: l.capacity_t_per_day.unwrap_or(0.0),
             cost_usd_per_t: l.cost_usd_per_t.unwrap_or(0.0),
             transit_days: l.transit_days.unwrap_or(0.0),

@@ -149,7 +149,16 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
             l.to.as_ref()
                 .and_then(|x| node_ids.resolve(x, &format!("`to` of added link `{id}`"), d));
         let (f, t) = (from.unwrap_or(0), to.unwrap_or(0));
-        let crossing = l.crossing.unwrap_or_else(|| country(f) != country(t));
+        let crossing = l
+            .crossing
+            .unwrap_or_else(|| match (country(f), country(t)) {
+                (Some(a), Some(b)) => crate::network::default_crossing(
+                    l.mode.unwrap_or(crate::network::Mode::Road),
+                    a,
+                    b,
+                ),
+                _ => false,
+            });
         added_links.push((
             Link {
                 id,

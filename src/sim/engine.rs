@@ -128,6 +128,8 @@ struct Accounts {
     revenue_usd: Vec<f64>,
     /// Value crossing each crossing link per day: `[crossing_slot * days + day]`.
     cross_value: Vec<f64>,
+    /// Whether a closure held the crossing below full capacity: `[slot * days + day]`.
+    cross_closed: Vec<bool>,
     /// Per crossing slot.
     peak_trucks: Vec<f64>,
     truck_days: Vec<f64>,
@@ -371,15 +373,22 @@ impl Engine {
             }
         }
         for (slot, &l) in self.st.crossing_links.iter().enumerate() {
-            let mut halted = 0.0;
+            let (mut halted, mut while_closed, mut closed_days) = (0.0, 0.0, 0u32);
             for day in 0..days {
                 let k = slot * days + day;
-                halted += (cf.cross_value[k] - acc.cross_value[k]).max(0.0);
+                let short = (cf.cross_value[k] - acc.cross_value[k]).max(0.0);
+                halted += short;
+                if acc.cross_closed[k] {
+                    while_closed += short;
+                    closed_days += 1;
+                }
             }
             m.trade_value_halted_usd += halted;
             m.crossings.push(CrossingMetrics {
                 link: scn.links[l].id.clone(),
                 trade_value_halted_usd: halted,
+                halted_while_closed_usd: while_closed,
+                closed_days,
                 peak_stranded_trucks: acc.peak_trucks[slot],
                 stranded_truck_days: acc.truck_days[slot],
             });
@@ -717,6 +726,14 @@ impl<'a> Sim<'a> {
             dispatched_units: vec![0; scn.demands.len()],
             revenue_usd: vec![0.0; st.countries.len()],
             cross_value: vec![0.0; nc * days as usize],
+            cross_closed: st
+                .crossing_links
+                .iter()
+                .flat_map(|&l| {
+                    let row = &factor[l * span..(l + 1) * span];
+                    (0..days as usize).map(move |d| row[d + lag as usize] < 1.0)
+                })
+                .collect(),
             peak_trucks: vec![0.0; nc],
             truck_days: vec![0.0; nc],
             stranded_total: vec![0.0; days as usize],

@@ -193,7 +193,7 @@ fn single_route(perishable: Option<Perishability>, holding: f64) -> Scenario {
 ///
 /// Stranded trucks at the end of days 10..15: 4, 8, 12, 12, 12, 4 -> peak 12, 52 truck-days.
 /// Trade halted at the border (100 t/day x 1,000 USD normally): short 100 t on days
-/// 10-14, 17 and 18 = 700 t = 700,000 USD.
+/// 10-14, 17 and 18 = 700 t = 700,000 USD, of which 500,000 USD while closed.
 /// Holding at 1 USD/t/day: the counterfactual holds each tonne 1 day. The day-9 lot is
 /// held 6 days, the day-10 lot 5, the day-11 lot 5: (5 + 4 + 4) x 100 t = 1,300 USD.
 #[test]
@@ -218,6 +218,9 @@ fn single_route_queue_and_recovery() {
         "{}",
         m.trade_value_halted_usd
     );
+    // 500 t of it on the five closed days; the rest while traders react to the reopening.
+    assert_eq!(m.crossings[0].closed_days, 5);
+    assert!(close(m.crossings[0].halted_while_closed_usd, 500_000.0));
     assert!(close(m.delay_cost_usd, 1_300.0), "{}", m.delay_cost_usd);
     assert!(close(m.reroute_cost_usd, 0.0), "{}", m.reroute_cost_usd);
     assert!(close(m.lost_trade_usd, 0.0));
