@@ -96,6 +96,14 @@ struct Static {
     darc_charges: Vec<Vec<(u32, f64)>>,
     /// Corridors each link belongs to.
     link_corridors: Vec<Vec<u32>>,
+    /// Expansions of each link (indices into the scenario's expansions).
+    link_expansions: Vec<Vec<usize>>,
+    /// Links with an expansion: their capacity is recomputed every day.
+    expanding_links: Vec<u32>,
+    /// Demands of each product.
+    product_demands: Vec<Vec<usize>>,
+    /// Per demand: holding cost per unit (0.01 t) per day, USD.
+    demand_holding: Vec<f64>,
 }
 
 /// A lot of cargo on its way.
@@ -536,7 +544,31 @@ fn build_static(scn: &Scenario) -> Static {
             link_corridors[l.index()].push(c as u32);
         }
     }
+    let mut link_expansions = vec![Vec::new(); scn.links.len()];
+    for (i, e) in scn.expansions.iter().enumerate() {
+        link_expansions[e.link.index()].push(i);
+    }
+    let expanding_links = (0..scn.links.len())
+        .filter(|&l| !link_expansions[l].is_empty())
+        .map(|l| l as u32)
+        .collect();
+    let mut product_demands = vec![Vec::new(); scn.products.len()];
+    for (k, d) in scn.demands.iter().enumerate() {
+        product_demands[d.product.index()].push(k);
+    }
+    let demand_holding = scn
+        .demands
+        .iter()
+        .map(|d| {
+            let p = &scn.products[d.product.index()];
+            p.value_usd_per_t * p.holding_cost_per_day / UNITS_PER_T
+        })
+        .collect();
     Static {
+        link_expansions,
+        expanding_links,
+        product_demands,
+        demand_holding,
         darcs,
         out,
         link_darcs,
@@ -649,6 +681,10 @@ struct Sim<'a> {
     lag: u32,
     /// Today, per darc.
     cap_units: Vec<i64>,
+    /// Capacity traders see today, per darc.
+    seen_units: Vec<i64>,
+    /// Links whose closure factor changes at factor-table index `i` (day `i - lag`).
+    changes_at: Vec<Vec<u32>>,
     rem_units: Vec<i64>,
     admitted: Vec<i64>,
     perceived: Vec<i64>,
@@ -658,6 +694,12 @@ struct Sim<'a> {
     queues: Vec<VecDeque<u32>>,
     ships: Vec<Ship>,
     free: Vec<u32>,
+    /// Ids of ships of perishable products (checked each evening); `listed[id]` says
+    /// whether an id is in the list (ids are recycled).
+    perishable: Vec<u32>,
+    listed: Vec<bool>,
+    /// Units in the system (dispatched, not yet delivered or lost), per destination.
+    in_system: Vec<i64>,
     due: Vec<Vec<u32>>,
     work: Vec<u32>,
     /// Open orders per demand: (day placed, units).
@@ -669,6 +711,8 @@ struct Sim<'a> {
     spoiled: Vec<i64>,
     abandoned: Vec<i64>,
     acc: Accounts,
+    /// Whether any queue held cargo when routing began today.
+    any_queue: bool,
     key: Vec<i64>,
     crossing_slot: Vec<Option<usize>>,
 }
@@ -700,6 +744,15 @@ impl<'a> Sim<'a> {
                     if f < *slot {
                         *slot = f;
                     }
+                }
+            }
+        }
+        let mut changes_at = vec![Vec::new(); span];
+        for l in 0..nl {
+            let row = &factor[l * span..(l + 1) * span];
+            for i in 1..span {
+                if row[i] != row[i - 1] {
+                    changes_at[i].push(l as u32);
                 }
             }
         }
@@ -784,6 +837,8 @@ impl<'a> Sim<'a> {
             factor,
             lag,
             cap_units: vec![0; nd],
+            seen_units: vec![0; nd],
+            changes_at,
             rem_units: vec![0; nd],
             admitted: vec![0; nd],
             perceived: vec![0; nd],
@@ -792,6 +847,9 @@ impl<'a> Sim<'a> {
             queues: vec![VecDeque::new(); nd],
             ships: Vec::new(),
             free: Vec::new(),
+            perishable: Vec::new(),
+            listed: Vec::new(),
+            in_system: vec![0; scn.demands.len()],
             due: vec![Vec::new(); days as usize],
             work: Vec::new(),
             orders: vec![VecDeque::new(); scn.demands.len()],
@@ -801,6 +859,7 @@ impl<'a> Sim<'a> {
             spoiled: vec![0; np],
             abandoned: vec![0; np],
             acc,
+            any_queue: false,
             key: Vec::new(),
             crossing_slot,
         }
@@ -818,29 +877,51 @@ impl<'a> Sim<'a> {
 
     fn capacity_t(&self, link: usize, day: i64, factor_day: i64) -> f64 {
         let base = self.scn.links[link].capacity_t_per_day
-            + self
-                .scn
-                .expansions
+            + self.st.link_expansions[link]
                 .iter()
-                .filter(|e| e.link.index() == link)
-                .map(|e| e.extra_on(day))
+                .map(|&e| self.scn.expansions[e].extra_on(day))
                 .sum::<f64>();
         base * self.factor_at(link, factor_day)
+    }
+
+    /// Recompute today's actual and perceived capacity of a link's directions.
+    fn refresh_link(&mut self, l: usize, d: i64) {
+        let cap = (self.capacity_t(l, d, d) * UNITS_PER_T + 1e-6).floor() as i64;
+        let seen =
+            (self.capacity_t(l, d, d - i64::from(self.lag)) * UNITS_PER_T + 1e-6).floor() as i64;
+        for &a in &self.st.link_darcs[l] {
+            self.cap_units[a as usize] = cap;
+            self.seen_units[a as usize] = seen;
+        }
     }
 
     fn step(&mut self, day: u32) -> Result<(), Error> {
         let d = i64::from(day);
         // 1. Capacities: actual for movement, perceived for routing.
-        let oldest_queue = self.queue_hist.front().cloned().unwrap_or_default();
-        for (i, a) in self.st.darcs.iter().enumerate() {
-            let l = a.link as usize;
-            let cap = (self.capacity_t(l, d, d) * UNITS_PER_T + 1e-6).floor() as i64;
-            self.cap_units[i] = cap;
-            self.rem_units[i] = cap;
-            self.admitted[i] = 0;
-            let seen = (self.capacity_t(l, d, d - i64::from(self.lag)) * UNITS_PER_T + 1e-6).floor()
-                as i64;
-            self.perceived[i] = (seen - oldest_queue.get(i).copied().unwrap_or(0)).max(0);
+        // Only links whose factor (today's, or the one traders see) changes today, or
+        // with an expansion ramping in, are recomputed: most days none.
+        if day == 0 {
+            for l in 0..self.scn.links.len() {
+                self.refresh_link(l, d);
+            }
+        } else {
+            let lag = self.lag as usize;
+            let changed = std::mem::take(&mut self.changes_at);
+            for &l in changed[day as usize + lag]
+                .iter()
+                .chain(&changed[day as usize])
+                .chain(&self.st.expanding_links)
+            {
+                self.refresh_link(l as usize, d);
+            }
+            self.changes_at = changed;
+        }
+        self.rem_units.copy_from_slice(&self.cap_units);
+        self.admitted.fill(0);
+        if let Some(oldest) = self.queue_hist.front() {
+            for (i, p) in self.perceived.iter_mut().enumerate() {
+                *p = (self.seen_units[i] - oldest[i]).max(0);
+            }
         }
         // New orders, expired orders.
         let month = self.st.month[day as usize] as usize;
@@ -870,6 +951,7 @@ impl<'a> Sim<'a> {
         self.work.append(&mut due);
         self.process_work(day);
         // 3. Routing, products in priority order.
+        self.any_queue = self.queues.iter().any(|q| !q.is_empty());
         for oi in 0..self.st.order.len() {
             let p = self.st.order[oi];
             self.turn_back(p, day);
@@ -882,13 +964,23 @@ impl<'a> Sim<'a> {
     }
 
     fn new_ship(&mut self, ship: Ship) -> u32 {
-        if let Some(id) = self.free.pop() {
+        let demand = self.paths[ship.path as usize].demand as usize;
+        let perishable = self.scn.products[self.scn.demands[demand].product.index()]
+            .perishability
+            .is_some();
+        let id = if let Some(id) = self.free.pop() {
             self.ships[id as usize] = ship;
             id
         } else {
             self.ships.push(ship);
+            self.listed.push(false);
             (self.ships.len() - 1) as u32
+        };
+        if perishable && !self.listed[id as usize] {
+            self.listed[id as usize] = true;
+            self.perishable.push(id);
         }
+        id
     }
 
     /// Mark a ship gone. Its id is recycled only where its last reference (an arrival
@@ -1017,6 +1109,7 @@ impl<'a> Sim<'a> {
         let p = self.scn.demands[path.demand as usize].product.index();
         let value = self.scn.products[p].value_usd_per_t;
         let t = tonnes(s.units);
+        self.in_system[path.demand as usize] -= s.units;
         self.delivered[p] += s.units;
         self.acc.product_units[p] += s.units;
         self.acc.product_usd[p] += t * value;
@@ -1058,6 +1151,9 @@ impl<'a> Sim<'a> {
     /// Queued cargo of product `p` past its patience takes another route, if traders
     /// see one open.
     fn turn_back(&mut self, p: usize, day: u32) {
+        if !self.any_queue {
+            return;
+        }
         let patience = self.scn.settings.queue_patience_days;
         for a in 0..self.queues.len() {
             if self.queues[a].is_empty() {
@@ -1221,6 +1317,7 @@ impl<'a> Sim<'a> {
             }
             self.take_orders(demand, u);
             self.supplied[p] += u;
+            self.in_system[demand] += u;
             self.acc.dispatched_units[demand] += u;
             let id = self.new_ship(Ship {
                 path: pid,
@@ -1255,48 +1352,74 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Remove a ship from the system as spoiled whole or abandoned (lost trade at its
+    /// remaining value).
+    fn lose(&mut self, id: u32, spoiled: bool) {
+        let sh = &self.ships[id as usize];
+        let demand = self.paths[sh.path as usize].demand as usize;
+        let p = self.scn.demands[demand].product.index();
+        let remaining =
+            tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
+        if spoiled {
+            self.spoiled[p] += sh.units;
+            self.acc.spoiled_whole_usd += remaining;
+        } else {
+            self.abandoned[p] += sh.units;
+            self.acc.abandoned_usd += remaining;
+        }
+        self.in_system[demand] -= sh.units;
+        if sh.queued_at != 0 {
+            let a = (sh.queued_at - 1) as usize;
+            self.queue_units[a] -= sh.units;
+        }
+        self.kill(id);
+    }
+
     fn end_of_day(&mut self, day: u32) {
         let s = &self.scn.settings;
         let abandon = s.abandon_after_days;
-        for id in 0..self.ships.len() {
-            let sh = &self.ships[id];
-            if !sh.alive {
+        // Holding cost: every tonne in the system, per destination.
+        for (k, &u) in self.in_system.iter().enumerate() {
+            self.acc.holding_usd[k] += u as f64 * self.st.demand_holding[k];
+        }
+        // Perishables age wherever they are.
+        let mut list = std::mem::take(&mut self.perishable);
+        list.retain(|&id| {
+            let sh = &self.ships[id as usize];
+            let demand = self.paths[sh.path as usize].demand as usize;
+            let prod = &self.scn.products[self.scn.demands[demand].product.index()];
+            let per = match (sh.alive, prod.perishability) {
+                (true, Some(per)) => per,
+                _ => {
+                    self.listed[id as usize] = false;
+                    return false;
+                }
+            };
+            let age = f64::from(day + 1 - sh.dispatched);
+            if age > per.shelf_life_days {
+                self.lose(id, true);
+                self.listed[id as usize] = false;
+                return false;
+            }
+            if age > per.grace_days && sh.decay < 1.0 {
+                let step = per.loss_per_day.min(1.0 - sh.decay);
+                self.acc.spoilage_usd += tonnes(sh.units) * prod.value_usd_per_t * step;
+                self.ships[id as usize].decay += step;
+            }
+            true
+        });
+        self.perishable = list;
+        // Cargo that has waited too long in a queue is abandoned.
+        for a in 0..self.queues.len() {
+            if self.queues[a].is_empty() {
                 continue;
             }
-            let path = &self.paths[sh.path as usize];
-            let demand = path.demand as usize;
-            let p = self.scn.demands[demand].product.index();
-            let prod = &self.scn.products[p];
-            let t = tonnes(sh.units);
-            let value = prod.value_usd_per_t;
-            self.acc.holding_usd[demand] += t * value * prod.holding_cost_per_day;
-            let age = f64::from(day + 1 - sh.dispatched);
-            let mut spoiled = false;
-            if let Some(per) = prod.perishability {
-                if age > per.shelf_life_days {
-                    spoiled = true;
-                } else if age > per.grace_days && sh.decay < 1.0 {
-                    let step = per.loss_per_day.min(1.0 - sh.decay);
-                    self.ships[id].decay += step;
-                    self.acc.spoilage_usd += t * value * step;
+            for i in 0..self.queues[a].len() {
+                let id = self.queues[a][i];
+                let sh = &self.ships[id as usize];
+                if sh.alive && day + 1 >= sh.queued_since + abandon {
+                    self.lose(id, false);
                 }
-            }
-            let sh = &self.ships[id];
-            let abandoned = !spoiled && sh.queued_at != 0 && day + 1 >= sh.queued_since + abandon;
-            if spoiled || abandoned {
-                let remaining = t * value * (1.0 - sh.decay);
-                if spoiled {
-                    self.spoiled[p] += sh.units;
-                    self.acc.spoiled_whole_usd += remaining;
-                } else {
-                    self.abandoned[p] += sh.units;
-                    self.acc.abandoned_usd += remaining;
-                }
-                if sh.queued_at != 0 {
-                    let a = (sh.queued_at - 1) as usize;
-                    self.queue_units[a] -= sh.units;
-                }
-                self.kill(id as u32);
             }
         }
         // Drop dead ships from queues.
@@ -1343,7 +1466,6 @@ impl<'a> Sim<'a> {
     fn record_daily(&mut self, day: u32, stranded: f64) {
         let di = day as usize;
         let payload = units(self.scn.settings.truck_payload_t).max(1) as f64;
-        let balances = self.balances();
         let lag = self.lag as usize;
         let span = (self.days + self.lag) as usize;
         let Some(dl) = self.acc.daily.as_mut() else {
@@ -1371,18 +1493,11 @@ impl<'a> Sim<'a> {
         }
         for (p, pd) in dl.products.iter_mut().enumerate() {
             pd.delivered_t.resize(di + 1, 0.0);
-            let open: i64 = self
-                .scn
-                .demands
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.product.index() == p)
-                .map(|(k, _)| self.open_units[k])
-                .sum();
+            let ks = &self.st.product_demands[p];
+            let open: i64 = ks.iter().map(|&k| self.open_units[k]).sum();
             pd.open_orders_t.push(tonnes(open));
-            let b = balances[p];
-            pd.in_system_t
-                .push(b.in_transit_t + b.queued_t + b.waiting_t);
+            let inside: i64 = ks.iter().map(|&k| self.in_system[k]).sum();
+            pd.in_system_t.push(tonnes(inside));
         }
     }
 
