@@ -64,6 +64,8 @@
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
+pub mod dimacs;
+pub mod generate;
 pub mod simplex;
 
 pub use crate::error::SolveError;

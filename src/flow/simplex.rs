@@ -2,11 +2,11 @@
 //!
 //! Layout, after LEMON's `network_simplex.h`: an artificial root node `n` joined to every
 //! node `u` by an artificial arc (stored at internal index `u`); the real arcs follow at
-//! internal indices `n..n + m`. The spanning tree is kept in the arrays `parent`, `pred`
-//! (the tree arc to the parent), `pred_dir` (whether that arc points up, to the parent, or
-//! down), `thread` (a preorder of the tree, as a cyclic list through the root),
-//! `rev_thread`, `succ_num` (subtree sizes) and `last_succ` (the last node of a subtree in
-//! the thread order). Pivots keep the tree strongly feasible, which rules out cycling.
+//! internal indices `n..n + m`, in LEMON's mixed order. The spanning tree is kept per node
+//! in `up` (parent, `pred` = the tree arc to the parent, whether that arc points up to the
+//! parent or down, subtree size), `thread` (a preorder of the tree, as a cyclic list
+//! through the root), `rev_thread` and `last_succ` (the last node of a subtree in the
+//! thread order). Pivots keep the tree strongly feasible, which rules out cycling.
 
 use crate::error::SolveError;
 
@@ -19,6 +19,8 @@ pub const INFINITE_CAPACITY: i64 = i64::MAX / 4;
 pub const SUM_LIMIT: i64 = i64::MAX / 4;
 
 const INF: i64 = i64::MAX;
+const BLOCK_SIZE_FACTOR: f64 = 2.0;
+const MIN_BLOCK_SIZE: usize = 10;
 const NONE: usize = usize::MAX;
 
 const UP: i8 = 1;
@@ -27,6 +29,63 @@ const DOWN: i8 = -1;
 const STATE_UPPER: i8 = -1;
 const STATE_TREE: i8 = 0;
 const STATE_LOWER: i8 = 1;
+
+/// The tree data of a node that the cycle walks read together.
+#[derive(Debug, Clone, Copy)]
+struct Up {
+    /// Parent node (`NONE` for the root).
+    parent: usize,
+    /// The tree arc joining the node to its parent.
+    pred: usize,
+    /// Number of nodes in the node's subtree (itself included).
+    succ: usize,
+    /// `UP` if `pred` points from the node to its parent, else `DOWN`.
+    dir: i8,
+}
+
+/// Running totals of the input (see [`NetworkSimplex::validate`]).
+#[derive(Debug, Clone, Default)]
+struct Totals {
+    /// Sum of supplies.
+    supply_sum: i128,
+    /// Sum of positive supplies.
+    pos_supply: i128,
+    /// Sum of finite capacities (negative ones included, they are errors anyway).
+    finite_caps: i128,
+    /// Number of arcs with an infinite capacity.
+    infinite: i128,
+    /// Number of arcs with a negative capacity.
+    negative: usize,
+    /// Number of arcs with an endpoint out of range.
+    bad_ends: usize,
+    /// An upper bound on the largest |cost| (it never decreases).
+    max_cost: i128,
+    /// Sum of |cost| over arcs.
+    sum_cost: i128,
+}
+
+impl Totals {
+    fn cap(&mut self, c: i64, sign: i128) {
+        if c >= INFINITE_CAPACITY {
+            self.infinite += sign;
+        } else {
+            self.finite_caps += sign * i128::from(c);
+            if c < 0 {
+                if sign > 0 {
+                    self.negative += 1;
+                } else {
+                    self.negative -= 1;
+                }
+            }
+        }
+    }
+
+    fn cost(&mut self, k: i64, sign: i128) {
+        let a = i128::from(k).abs();
+        self.sum_cost += sign * a;
+        self.max_cost = self.max_cost.max(a);
+    }
+}
 
 /// A min-cost flow problem and its solver: a primal network simplex with block-search
 /// pricing that keeps its last basis for warm starts.
@@ -59,7 +118,14 @@ pub struct NetworkSimplex {
     /// Supplies of the real nodes as the user set them.
     supply: Vec<i64>,
 
-    // Arc data: artificial arcs at 0..n, real arc i at n + i.
+    // Arc data: artificial arcs at 0..n, then the real arcs, in the mixed order of
+    // `pos` (user arc i is internal arc pos[i]; internal arc e is user arc user_of[e - n]).
+    pos: Vec<usize>,
+    user_of: Vec<usize>,
+    /// Flows by user arc index, filled after every successful solve.
+    user_flow: Vec<i64>,
+    /// The internal arc order is mixed (LEMON's arc mixing) for all arcs.
+    mixed: bool,
     src: Vec<usize>,
     tgt: Vec<usize>,
     cap: Vec<i64>,
@@ -69,12 +135,11 @@ pub struct NetworkSimplex {
 
     // Spanning tree, indexed by node (0..=n).
     pi: Vec<i64>,
-    parent: Vec<usize>,
-    pred: Vec<usize>,
-    pred_dir: Vec<i8>,
+    /// Per node: parent, tree arc to the parent and its direction, subtree size; kept
+    /// together because the cycle walks read them together.
+    up: Vec<Up>,
     thread: Vec<usize>,
     rev_thread: Vec<usize>,
-    succ_num: Vec<usize>,
     last_succ: Vec<usize>,
     dirty_revs: Vec<usize>,
 
@@ -101,14 +166,19 @@ pub struct NetworkSimplex {
     excess: Vec<i64>,
     /// Real arcs (internal index) whose capacity changed since the last solve.
     touched: Vec<usize>,
-    /// Scratch for the warm repair.
-    scratch: Vec<i64>,
-    /// Scratch for rebuilding the thread.
+    /// Nodes whose `excess` may be non-zero.
+    excess_nodes: Vec<usize>,
+    /// Scratch stack for the initial-pivot search.
     scratch_idx: Vec<usize>,
     /// A setter was called with a bad index; reported by the next solve.
     pending_error: Option<String>,
     /// Objective of the last successful solve.
     objective: i64,
+    /// Pivots of the last solve.
+    pivots: u64,
+    /// Running totals of the input, kept by the setters, so that a solve can check the
+    /// input in O(1) (falling back to a full scan only when a cheap bound fails).
+    totals: Totals,
 
     // In-arc adjacency (CSR) for the initial-pivot heuristic; rebuilt when arcs are added.
     in_start: Vec<usize>,
@@ -125,6 +195,10 @@ impl NetworkSimplex {
         let mut s = NetworkSimplex {
             n,
             supply: vec![0; n],
+            pos: Vec::new(),
+            user_of: Vec::new(),
+            user_flow: Vec::new(),
+            mixed: true,
             src: Vec::new(),
             tgt: Vec::new(),
             cap: Vec::new(),
@@ -132,12 +206,17 @@ impl NetworkSimplex {
             flow: Vec::new(),
             state: Vec::new(),
             pi: vec![0; n + 1],
-            parent: vec![NONE; n + 1],
-            pred: vec![NONE; n + 1],
-            pred_dir: vec![UP; n + 1],
+            up: vec![
+                Up {
+                    parent: NONE,
+                    pred: NONE,
+                    succ: 0,
+                    dir: UP,
+                };
+                n + 1
+            ],
             thread: vec![0; n + 1],
             rev_thread: vec![0; n + 1],
-            succ_num: vec![0; n + 1],
             last_succ: vec![0; n + 1],
             dirty_revs: Vec::new(),
             in_arc: 0,
@@ -154,10 +233,12 @@ impl NetworkSimplex {
             costs_changed: false,
             excess: vec![0; n],
             touched: Vec::new(),
-            scratch: vec![0; n + 1],
+            excess_nodes: Vec::new(),
             scratch_idx: Vec::new(),
             pending_error: None,
             objective: 0,
+            pivots: 0,
+            totals: Totals::default(),
             in_start: Vec::new(),
             in_arcs: Vec::new(),
             csr_valid: false,
@@ -181,7 +262,17 @@ impl NetworkSimplex {
     /// (0, 1, 2, ... in the order of addition). Bad node indices or a negative capacity
     /// are reported by the next [`solve`](Self::solve) as [`SolveError::InvalidInput`].
     pub fn add_arc(&mut self, from: usize, to: usize, capacity: i64, cost: i64) -> usize {
-        let idx = self.src.len() - self.n;
+        let idx = self.pos.len();
+        self.pos.push(self.src.len());
+        self.user_of.push(idx);
+        self.user_flow.push(0);
+        self.mixed = false;
+        let n = self.n;
+        if from >= n || to >= n {
+            self.totals.bad_ends += 1;
+        }
+        self.totals.cap(capacity, 1);
+        self.totals.cost(cost, 1);
         self.src.push(from);
         self.tgt.push(to);
         self.cap.push(capacity);
@@ -218,7 +309,19 @@ impl NetworkSimplex {
             return;
         }
         self.supply[node] = supply;
-        self.excess[node] = self.excess[node].wrapping_add(supply.wrapping_sub(old));
+        let t = &mut self.totals;
+        t.supply_sum += i128::from(supply) - i128::from(old);
+        t.pos_supply += i128::from(supply.max(0)) - i128::from(old.max(0));
+        let was = self.excess[node];
+        self.excess[node] = was.wrapping_add(supply.wrapping_sub(old));
+        if was == 0 {
+            self.excess_nodes.push(node);
+            if self.excess_nodes.len() > 2 * self.n {
+                // Many changes without a solve: keep each node once.
+                self.excess_nodes.sort_unstable();
+                self.excess_nodes.dedup();
+            }
+        }
         self.dirty = true;
     }
 
@@ -235,6 +338,8 @@ impl NetworkSimplex {
         if self.cap[e] == capacity {
             return;
         }
+        self.totals.cap(self.cap[e], -1);
+        self.totals.cap(capacity, 1);
         self.cap[e] = capacity;
         self.touched.push(e);
         self.dirty = true;
@@ -253,6 +358,8 @@ impl NetworkSimplex {
         if self.cost[e] == cost {
             return;
         }
+        self.totals.cost(self.cost[e], -1);
+        self.totals.cost(cost, 1);
         self.cost[e] = cost;
         self.costs_changed = true;
         self.dirty = true;
@@ -270,12 +377,12 @@ impl NetworkSimplex {
 
     /// The flow on an arc after the last solve (0 for an arc that does not exist).
     pub fn flow(&self, arc: usize) -> i64 {
-        self.real(arc).map_or(0, |e| self.flow[e])
+        self.user_flow.get(arc).copied().unwrap_or(0)
     }
 
-    /// The flows of all arcs, by arc index.
+    /// The flows of all arcs after the last successful solve, by arc index.
     pub fn flows(&self) -> &[i64] {
-        &self.flow[self.n..]
+        &self.user_flow
     }
 
     /// The potential of a node after the last solve (0 for a node that does not exist).
@@ -290,6 +397,11 @@ impl NetworkSimplex {
         } else {
             0
         }
+    }
+
+    /// The number of pivots of the last solve (0 when it returned a cached optimum).
+    pub fn pivots(&self) -> u64 {
+        self.pivots
     }
 
     /// The total cost of the current flows (the optimal cost after a successful solve).
@@ -314,8 +426,10 @@ impl NetworkSimplex {
             return self.solve_cold();
         }
         if !self.dirty {
+            self.pivots = 0;
             return Ok(self.objective);
         }
+        self.pivots = 0;
         let res = self.validate().and_then(|()| {
             self.warm_repair();
             self.run_pivots()
@@ -332,6 +446,10 @@ impl NetworkSimplex {
         if let Some(msg) = self.pending_error.take() {
             return Err(SolveError::InvalidInput(msg));
         }
+        if !self.mixed {
+            self.remix();
+        }
+        self.pivots = 0;
         let res = self.validate().and_then(|()| {
             self.init_cold();
             if !self.initial_pivots() {
@@ -347,8 +465,40 @@ impl NetworkSimplex {
     // ---------------------------------------------------------------------------------
 
     fn real(&self, arc: usize) -> Option<usize> {
-        let e = arc.checked_add(self.n)?;
-        (e < self.src.len()).then_some(e)
+        self.pos.get(arc).copied()
+    }
+
+    /// Store the arcs in LEMON's mixed order (arc i at position i * skip, wrapping), so
+    /// that a block of the pricing scan samples the whole network rather than one layer.
+    fn remix(&mut self) {
+        let n = self.n;
+        let m = self.pos.len();
+        self.mixed = true;
+        self.csr_valid = false;
+        let skip = if n > 1 { (m / n).max(3) } else { 1 };
+        let (mut i, mut j) = (0usize, 0usize);
+        let mut new_src = vec![0; m];
+        let mut new_tgt = vec![0; m];
+        let mut new_cap = vec![0; m];
+        let mut new_cost = vec![0; m];
+        for a in 0..m {
+            let e = self.pos[a];
+            new_src[i] = self.src[e];
+            new_tgt[i] = self.tgt[e];
+            new_cap[i] = self.cap[e];
+            new_cost[i] = self.cost[e];
+            self.pos[a] = n + i;
+            self.user_of[i] = a;
+            i += skip;
+            if i >= m {
+                j += 1;
+                i = j;
+            }
+        }
+        self.src[n..].copy_from_slice(&new_src);
+        self.tgt[n..].copy_from_slice(&new_tgt);
+        self.cap[n..].copy_from_slice(&new_cap);
+        self.cost[n..].copy_from_slice(&new_cost);
     }
 
     fn arc_index(&mut self, arc: usize, what: &str) -> Option<usize> {
@@ -365,7 +515,17 @@ impl NetworkSimplex {
     fn finish(&mut self, res: Result<i64, SolveError>) -> Result<i64, SolveError> {
         match res {
             Ok(obj) => {
+                debug_assert_eq!(self.check_tree(), Ok(()));
                 self.objective = obj;
+                let shift = self.pi[self.n];
+                if shift != 0 {
+                    for p in &mut self.pi {
+                        *p -= shift;
+                    }
+                }
+                for (f, &e) in self.user_flow.iter_mut().zip(&self.pos) {
+                    *f = self.flow[e];
+                }
                 self.basis_valid = true;
                 self.dirty = false;
                 self.costs_changed = false;
@@ -380,72 +540,63 @@ impl NetworkSimplex {
     }
 
     /// Check indices, capacities, the supply balance and overflow headroom, and set the
-    /// artificial cost.
+    /// artificial cost. O(1) from the running totals unless a cheap bound fails, then a
+    /// full scan decides.
     fn validate(&mut self) -> Result<(), SolveError> {
         let n = self.n;
-        let mut pos_supply: i128 = 0;
-        let mut sum: i128 = 0;
-        for (u, &b) in self.supply.iter().enumerate() {
-            sum += i128::from(b);
-            if b > 0 {
-                pos_supply += i128::from(b);
-            }
-            if b == i64::MIN {
-                return Err(SolveError::Overflow(format!(
-                    "supply of node {u} is i64::MIN"
-                )));
-            }
+        let t = &self.totals;
+        if t.bad_ends > 0 || t.negative > 0 {
+            return Err(self.scan_arcs_for_error());
         }
-        if sum != 0 {
+        if t.supply_sum != 0 {
             return Err(SolveError::InvalidInput(format!(
-                "supplies sum to {sum}, not 0: add a sink or source that takes the difference"
+                "supplies sum to {}, not 0: add a sink or source that takes the difference",
+                t.supply_sum
             )));
         }
-        let mut finite_caps: i128 = 0;
-        let mut max_cost: i128 = 0;
-        for e in n..self.src.len() {
-            let (s, t, c, k) = (self.src[e], self.tgt[e], self.cap[e], self.cost[e]);
-            if s >= n || t >= n {
-                return Err(SolveError::InvalidInput(format!(
-                    "arc {} goes from node {s} to node {t}, but nodes are numbered 0..{n}",
-                    e - n
-                )));
-            }
-            if c < 0 {
-                return Err(SolveError::InvalidInput(format!(
-                    "arc {} has capacity {c}; capacities must be >= 0",
-                    e - n
-                )));
-            }
-            if c < INFINITE_CAPACITY {
-                finite_caps += i128::from(c);
-            }
-            max_cost = max_cost.max(i128::from(k).abs());
-        }
         let limit = i128::from(SUM_LIMIT);
-        let bound = pos_supply + finite_caps;
+        let bound = t.pos_supply + t.finite_caps;
         if bound > limit {
             return Err(SolveError::Overflow(format!(
                 "total supply plus finite capacities is {bound}, above the limit {limit}"
             )));
         }
+        let mut max_cost = t.max_cost;
         // Potentials stay within art_cost + n * max_cost; reduced costs within 4x that.
-        let art = (max_cost + 1) * (n as i128 + 1);
-        if art * 4 > limit {
-            return Err(SolveError::Overflow(format!(
-                "largest |cost| {max_cost} times {} nodes is above the limit {limit}",
-                n + 1
-            )));
-        }
-        let mut obj_bound: i128 = 0;
-        for e in n..self.src.len() {
-            let c = i128::from(self.cap[e]).min(bound);
-            obj_bound += c * i128::from(self.cost[e]).abs();
-            if obj_bound > limit {
+        let mut art = (max_cost + 1) * (n as i128 + 1);
+        if art.saturating_mul(4) > limit {
+            // The running maximum may be stale (costs were lowered): recompute it.
+            max_cost = self.cost[n..]
+                .iter()
+                .map(|&k| i128::from(k).abs())
+                .max()
+                .unwrap_or(0);
+            self.totals.max_cost = max_cost;
+            art = (max_cost + 1) * (n as i128 + 1);
+            if art.saturating_mul(4) > limit {
                 return Err(SolveError::Overflow(format!(
-                    "the sum of |cost| x capacity over arcs exceeds the limit {limit}; \
-                     scale costs or capacities down"
+                    "largest |cost| {max_cost} times {} nodes is above the limit {limit}",
+                    n + 1
                 )));
+            }
+        }
+        // The objective: sum |cost| x min(capacity, bound) over arcs.
+        let t = &self.totals;
+        let cheap = t
+            .sum_cost
+            .saturating_mul(bound)
+            .min(max_cost.saturating_mul(t.finite_caps + t.infinite.saturating_mul(bound)));
+        if cheap > limit {
+            let mut obj_bound: i128 = 0;
+            for e in n..self.src.len() {
+                let c = i128::from(self.cap[e]).min(bound);
+                obj_bound += c * i128::from(self.cost[e]).abs();
+                if obj_bound > limit {
+                    return Err(SolveError::Overflow(format!(
+                        "the sum of |cost| x capacity over arcs exceeds the limit {limit}; \
+                         scale costs or capacities down"
+                    )));
+                }
             }
         }
         let art = art as i64;
@@ -460,11 +611,33 @@ impl NetworkSimplex {
             self.costs_changed = true;
         }
         let m = self.src.len() - n;
-        self.block_size = ((m as f64).sqrt() as usize).max(10);
+        // Block search: blocks of 2 sqrt(m) arcs (LEMON uses 1 sqrt(m)); on corridor
+        // networks the larger blocks save more pivots than they cost in pricing.
+        self.block_size = ((BLOCK_SIZE_FACTOR * (m as f64).sqrt()) as usize).max(MIN_BLOCK_SIZE);
         if self.next_arc < n || self.next_arc >= self.src.len() {
             self.next_arc = n;
         }
         Ok(())
+    }
+
+    /// The error for an arc with a bad endpoint or a negative capacity (a full scan).
+    fn scan_arcs_for_error(&self) -> SolveError {
+        let n = self.n;
+        for e in n..self.src.len() {
+            let (s, t, c) = (self.src[e], self.tgt[e], self.cap[e]);
+            let arc = self.user_of[e - n];
+            if s >= n || t >= n {
+                return SolveError::InvalidInput(format!(
+                    "arc {arc} goes from node {s} to node {t}, but nodes are numbered 0..{n}"
+                ));
+            }
+            if c < 0 {
+                return SolveError::InvalidInput(format!(
+                    "arc {arc} has capacity {c}; capacities must be >= 0"
+                ));
+            }
+        }
+        SolveError::InvalidInput("an arc is invalid".into())
     }
 
     /// The artificial starting basis: every node hangs from the root by its artificial
@@ -476,32 +649,32 @@ impl NetworkSimplex {
             self.flow[e] = 0;
             self.state[e] = STATE_LOWER;
         }
-        self.parent[root] = NONE;
-        self.pred[root] = NONE;
+        self.up[root].parent = NONE;
+        self.up[root].pred = NONE;
         self.thread[root] = if n > 0 { 0 } else { root };
         self.rev_thread[0] = root;
-        self.succ_num[root] = n + 1;
+        self.up[root].succ = n + 1;
         self.last_succ[root] = if n > 0 { n - 1 } else { root };
         self.pi[root] = 0;
         for u in 0..n {
             let e = u;
-            self.parent[u] = root;
-            self.pred[u] = e;
+            self.up[u].parent = root;
+            self.up[u].pred = e;
             self.thread[u] = u + 1;
             self.rev_thread[u + 1] = u;
-            self.succ_num[u] = 1;
+            self.up[u].succ = 1;
             self.last_succ[u] = u;
             self.state[e] = STATE_TREE;
             let b = self.supply[u];
             if b >= 0 {
-                self.pred_dir[u] = UP;
+                self.up[u].dir = UP;
                 self.pi[u] = 0;
                 self.src[e] = u;
                 self.tgt[e] = root;
                 self.flow[e] = b;
                 self.cost[e] = 0;
             } else {
-                self.pred_dir[u] = DOWN;
+                self.up[u].dir = DOWN;
                 self.pi[u] = self.art_cost;
                 self.src[e] = root;
                 self.tgt[e] = u;
@@ -512,6 +685,7 @@ impl NetworkSimplex {
         for x in &mut self.excess {
             *x = 0;
         }
+        self.excess_nodes.clear();
         self.touched.clear();
         self.next_arc = n;
     }
@@ -628,6 +802,7 @@ impl NetworkSimplex {
 
     /// One pivot on `self.in_arc`. Returns false if the cycle has unlimited capacity.
     fn pivot(&mut self) -> bool {
+        self.pivots += 1;
         self.find_join_node();
         let change = self.find_leaving_arc();
         if self.delta == INF {
@@ -697,7 +872,7 @@ impl NetworkSimplex {
         }
         self.in_arc = best;
         // Resume after the block that gave the arc (LEMON resumes at the block's end).
-        self.next_arc = if found { e + 1 } else { e };
+        self.next_arc = e;
         if self.next_arc >= end {
             self.next_arc = n;
         }
@@ -705,13 +880,14 @@ impl NetworkSimplex {
     }
 
     fn find_join_node(&mut self) {
+        let up = &self.up[..];
         let mut u = self.src[self.in_arc];
         let mut v = self.tgt[self.in_arc];
         while u != v {
-            if self.succ_num[u] < self.succ_num[v] {
-                u = self.parent[u];
+            if up[u].succ < up[v].succ {
+                u = up[u].parent;
             } else {
-                v = self.parent[v];
+                v = up[v].parent;
             }
         }
         self.join = u;
@@ -724,40 +900,44 @@ impl NetworkSimplex {
         } else {
             (self.tgt[in_arc], self.src[in_arc])
         };
-        let c = self.cap[in_arc];
+        let up = &self.up[..];
+        let (flow, cap) = (&self.flow[..], &self.cap[..]);
+        let c = cap[in_arc];
         let mut delta = if c >= INFINITE_CAPACITY { INF } else { c };
         let mut result = 0u8;
+        let mut u_out = self.u_out;
         let join = self.join;
         let mut u = first;
         while u != join {
-            let e = self.pred[u];
-            let mut d = self.flow[e];
-            if self.pred_dir[u] == DOWN {
-                let c = self.cap[e];
+            let e = up[u].pred;
+            let mut d = flow[e];
+            if up[u].dir == DOWN {
+                let c = cap[e];
                 d = if c >= INFINITE_CAPACITY { INF } else { c - d };
             }
             if d < delta {
                 delta = d;
-                self.u_out = u;
+                u_out = u;
                 result = 1;
             }
-            u = self.parent[u];
+            u = up[u].parent;
         }
         let mut u = second;
         while u != join {
-            let e = self.pred[u];
-            let mut d = self.flow[e];
-            if self.pred_dir[u] == UP {
-                let c = self.cap[e];
+            let e = up[u].pred;
+            let mut d = flow[e];
+            if up[u].dir == UP {
+                let c = cap[e];
                 d = if c >= INFINITE_CAPACITY { INF } else { c - d };
             }
             if d <= delta {
                 delta = d;
-                self.u_out = u;
+                u_out = u;
                 result = 2;
             }
-            u = self.parent[u];
+            u = up[u].parent;
         }
+        self.u_out = u_out;
         if result == 1 {
             self.u_in = first;
             self.v_in = second;
@@ -772,24 +952,26 @@ impl NetworkSimplex {
     fn change_flow(&mut self, change: bool) {
         let in_arc = self.in_arc;
         let join = self.join;
+        let up = &self.up[..];
+        let flow = &mut self.flow[..];
         if self.delta > 0 {
             let val = i64::from(self.state[in_arc]) * self.delta;
-            self.flow[in_arc] += val;
+            flow[in_arc] += val;
             let mut u = self.src[in_arc];
             while u != join {
-                self.flow[self.pred[u]] -= i64::from(self.pred_dir[u]) * val;
-                u = self.parent[u];
+                flow[up[u].pred] -= i64::from(up[u].dir) * val;
+                u = up[u].parent;
             }
             let mut u = self.tgt[in_arc];
             while u != join {
-                self.flow[self.pred[u]] += i64::from(self.pred_dir[u]) * val;
-                u = self.parent[u];
+                flow[up[u].pred] += i64::from(up[u].dir) * val;
+                u = up[u].parent;
             }
         }
         if change {
             self.state[in_arc] = STATE_TREE;
-            let out = self.pred[self.u_out];
-            self.state[out] = if self.flow[out] == 0 {
+            let out = up[self.u_out].pred;
+            self.state[out] = if flow[out] == 0 {
                 STATE_LOWER
             } else {
                 STATE_UPPER
@@ -802,130 +984,159 @@ impl NetworkSimplex {
     fn update_tree_structure(&mut self) {
         let (u_in, v_in, u_out, join, in_arc) =
             (self.u_in, self.v_in, self.u_out, self.join, self.in_arc);
-        let old_rev_thread = self.rev_thread[u_out];
-        let old_succ_num = self.succ_num[u_out];
-        let old_last_succ = self.last_succ[u_out];
-        let v_out = self.parent[u_out];
+        let in_src = self.src[in_arc];
+        let Self {
+            up,
+            thread,
+            rev_thread,
+            last_succ,
+            dirty_revs,
+            ..
+        } = self;
+        let up = &mut up[..];
+        let thread = &mut thread[..];
+        let rev_thread = &mut rev_thread[..];
+        let last_succ = &mut last_succ[..];
+
+        let old_rev_thread = rev_thread[u_out];
+        let old_succ_num = up[u_out].succ;
+        let old_last_succ = last_succ[u_out];
+        let v_out = up[u_out].parent;
 
         if u_in == u_out {
-            self.parent[u_in] = v_in;
-            self.pred[u_in] = in_arc;
-            self.pred_dir[u_in] = if u_in == self.src[in_arc] { UP } else { DOWN };
-            if self.thread[v_in] != u_out {
-                let mut after = self.thread[old_last_succ];
-                self.thread[old_rev_thread] = after;
-                self.rev_thread[after] = old_rev_thread;
-                after = self.thread[v_in];
-                self.thread[v_in] = u_out;
-                self.rev_thread[u_out] = v_in;
-                self.thread[old_last_succ] = after;
-                self.rev_thread[after] = old_last_succ;
+            up[u_in].parent = v_in;
+            up[u_in].pred = in_arc;
+            up[u_in].dir = if u_in == in_src { UP } else { DOWN };
+            if thread[v_in] != u_out {
+                let mut after = thread[old_last_succ];
+                thread[old_rev_thread] = after;
+                rev_thread[after] = old_rev_thread;
+                after = thread[v_in];
+                thread[v_in] = u_out;
+                rev_thread[u_out] = v_in;
+                thread[old_last_succ] = after;
+                rev_thread[after] = old_last_succ;
             }
         } else {
             let thread_continue = if old_rev_thread == v_in {
-                self.thread[old_last_succ]
+                thread[old_last_succ]
             } else {
-                self.thread[v_in]
+                thread[v_in]
             };
             let mut stem = u_in;
             let mut par_stem = v_in;
-            let mut last = self.last_succ[u_in];
-            let mut after = self.thread[last];
-            self.thread[v_in] = u_in;
-            self.dirty_revs.clear();
-            self.dirty_revs.push(v_in);
+            let mut last = last_succ[u_in];
+            let mut after = thread[last];
+            thread[v_in] = u_in;
+            dirty_revs.clear();
+            dirty_revs.push(v_in);
             while stem != u_out {
-                let next_stem = self.parent[stem];
-                self.thread[last] = next_stem;
-                self.dirty_revs.push(last);
-                let before = self.rev_thread[stem];
-                self.thread[before] = after;
-                self.rev_thread[after] = before;
-                self.parent[stem] = par_stem;
+                let next_stem = up[stem].parent;
+                thread[last] = next_stem;
+                dirty_revs.push(last);
+                let before = rev_thread[stem];
+                thread[before] = after;
+                rev_thread[after] = before;
+                up[stem].parent = par_stem;
                 par_stem = stem;
                 stem = next_stem;
-                last = if self.last_succ[stem] == self.last_succ[par_stem] {
-                    self.rev_thread[par_stem]
+                last = if last_succ[stem] == last_succ[par_stem] {
+                    rev_thread[par_stem]
                 } else {
-                    self.last_succ[stem]
+                    last_succ[stem]
                 };
-                after = self.thread[last];
+                after = thread[last];
             }
-            self.parent[u_out] = par_stem;
-            self.thread[last] = thread_continue;
-            self.rev_thread[thread_continue] = last;
-            self.last_succ[u_out] = last;
+            up[u_out].parent = par_stem;
+            thread[last] = thread_continue;
+            rev_thread[thread_continue] = last;
+            last_succ[u_out] = last;
             if old_rev_thread != v_in {
-                self.thread[old_rev_thread] = after;
-                self.rev_thread[after] = old_rev_thread;
+                thread[old_rev_thread] = after;
+                rev_thread[after] = old_rev_thread;
             }
-            for i in 0..self.dirty_revs.len() {
-                let u = self.dirty_revs[i];
-                let t = self.thread[u];
-                self.rev_thread[t] = u;
+            for &u in dirty_revs.iter() {
+                rev_thread[thread[u]] = u;
             }
             let mut tmp_sc = 0usize;
-            let tmp_ls = self.last_succ[u_out];
+            let tmp_ls = last_succ[u_out];
             let mut u = u_out;
             while u != u_in {
-                let p = self.parent[u];
-                self.pred[u] = self.pred[p];
-                self.pred_dir[u] = -self.pred_dir[p];
-                tmp_sc = tmp_sc + self.succ_num[u] - self.succ_num[p];
-                self.succ_num[u] = tmp_sc;
-                self.last_succ[p] = tmp_ls;
+                let p = up[u].parent;
+                up[u].pred = up[p].pred;
+                up[u].dir = -up[p].dir;
+                tmp_sc = tmp_sc + up[u].succ - up[p].succ;
+                up[u].succ = tmp_sc;
+                last_succ[p] = tmp_ls;
                 u = p;
             }
-            self.pred[u_in] = in_arc;
-            self.pred_dir[u_in] = if u_in == self.src[in_arc] { UP } else { DOWN };
-            self.succ_num[u_in] = old_succ_num;
+            up[u_in].pred = in_arc;
+            up[u_in].dir = if u_in == in_src { UP } else { DOWN };
+            up[u_in].succ = old_succ_num;
         }
 
-        let up_limit_out = if self.last_succ[join] == v_in {
-            join
-        } else {
-            NONE
-        };
-        let last_succ_out = self.last_succ[u_out];
+        let up_limit_out = if last_succ[join] == v_in { join } else { NONE };
+        let last_succ_out = last_succ[u_out];
         let mut u = v_in;
-        while u != NONE && self.last_succ[u] == v_in {
-            self.last_succ[u] = last_succ_out;
-            u = self.parent[u];
+        while u != NONE && last_succ[u] == v_in {
+            last_succ[u] = last_succ_out;
+            u = up[u].parent;
         }
         if join != old_rev_thread && v_in != old_rev_thread {
             let mut u = v_out;
-            while u != up_limit_out && u != NONE && self.last_succ[u] == old_last_succ {
-                self.last_succ[u] = old_rev_thread;
-                u = self.parent[u];
+            while u != up_limit_out && u != NONE && last_succ[u] == old_last_succ {
+                last_succ[u] = old_rev_thread;
+                u = up[u].parent;
             }
         } else if last_succ_out != old_last_succ {
             let mut u = v_out;
-            while u != up_limit_out && u != NONE && self.last_succ[u] == old_last_succ {
-                self.last_succ[u] = last_succ_out;
-                u = self.parent[u];
+            while u != up_limit_out && u != NONE && last_succ[u] == old_last_succ {
+                last_succ[u] = last_succ_out;
+                u = up[u].parent;
             }
         }
         let mut u = v_in;
         while u != join {
-            self.succ_num[u] += old_succ_num;
-            u = self.parent[u];
+            up[u].succ += old_succ_num;
+            u = up[u].parent;
         }
         let mut u = v_out;
         while u != join {
-            self.succ_num[u] -= old_succ_num;
-            u = self.parent[u];
+            up[u].succ -= old_succ_num;
+            u = up[u].parent;
         }
     }
 
+    /// Shift the potentials of the subtree that moved so that the entering arc has
+    /// reduced cost 0, or (when the subtree is the larger part of the tree) shift the
+    /// rest of the tree the other way, which is equivalent.
     fn update_potential(&mut self) {
         let (u_in, v_in) = (self.u_in, self.v_in);
-        let sigma =
-            self.pi[v_in] - self.pi[u_in] - i64::from(self.pred_dir[u_in]) * self.cost[self.in_arc];
-        let end = self.thread[self.last_succ[u_in]];
-        let mut u = u_in;
-        while u != end {
-            self.pi[u] += sigma;
-            u = self.thread[u];
+        let pi = &mut self.pi[..];
+        let thread = &self.thread[..];
+        let sigma = pi[v_in] - pi[u_in] - i64::from(self.up[u_in].dir) * self.cost[self.in_arc];
+        let end = thread[self.last_succ[u_in]];
+        let size = self.up[u_in].succ;
+        if 2 * size <= self.n + 1 {
+            let mut u = u_in;
+            while u != end {
+                pi[u] += sigma;
+                u = thread[u];
+            }
+        } else {
+            let mut u = end;
+            while u != u_in {
+                pi[u] -= sigma;
+                u = thread[u];
+            }
+            // Keep the potentials small: the root's potential drifts with such shifts.
+            let root = self.n;
+            if pi[root].abs() > SUM_LIMIT / 2 {
+                let shift = pi[root];
+                for p in pi.iter_mut() {
+                    *p -= shift;
+                }
+            }
         }
     }
 
@@ -954,13 +1165,12 @@ impl NetworkSimplex {
     /// changes are pushed up the tree to the root, and a tree arc that would leave its
     /// bounds (or break strong feasibility) is set to the bound and leaves the tree, its
     /// subtree hanging from the root by its artificial arc, which takes the remainder.
-    /// Then potentials are recomputed when anything they depend on changed.
+    /// Work is proportional to the tree paths of the changed nodes and arcs, plus the
+    /// subtrees that move; after a cost change the potentials are recomputed in O(n).
     fn warm_repair(&mut self) {
         let n = self.n;
-        let root = n;
-        let mut need_push = false;
-        for i in 0..self.touched.len() {
-            let e = self.touched[i];
+        let mut touched = std::mem::take(&mut self.touched);
+        for &e in &touched {
             if self.state[e] == STATE_UPPER {
                 // A non-tree arc sits at a bound: its new capacity, or 0 if that is infinite.
                 let c = self.cap[e];
@@ -973,203 +1183,256 @@ impl NetworkSimplex {
                 let d = target - self.flow[e];
                 if d != 0 {
                     self.flow[e] = target;
-                    self.excess[self.src[e]] -= d;
-                    self.excess[self.tgt[e]] += d;
+                    let (s, t) = (self.src[e], self.tgt[e]);
+                    self.excess[s] -= d;
+                    self.excess[t] += d;
+                    self.excess_nodes.push(s);
+                    self.excess_nodes.push(t);
                 }
-            }
-            if self.state[e] == STATE_TREE {
-                need_push = true;
-            }
-        }
-        self.touched.clear();
-        if !need_push {
-            need_push = self.excess.iter().any(|&x| x != 0);
-        }
-        let mut tree_changed = false;
-        if need_push {
-            let sub = &mut self.scratch;
-            sub[..n].copy_from_slice(&self.excess);
-            sub[n] = 0;
-            for x in &mut self.excess {
-                *x = 0;
-            }
-            // Reverse preorder: every node after all of its descendants.
-            let mut v = self.rev_thread[root];
-            while v != root {
-                let prev = self.rev_thread[v];
-                let s = sub[v];
-                let e = self.pred[v];
-                let p = self.parent[v];
-                if e < n {
-                    // Artificial arc to the root: carries whatever the subtree sends.
-                    let up = if self.pred_dir[v] == UP {
-                        self.flow[e]
-                    } else {
-                        -self.flow[e]
-                    };
-                    Self::orient_art(
-                        &mut self.src,
-                        &mut self.tgt,
-                        &mut self.cost,
-                        &mut self.flow,
-                        &mut self.pred_dir,
-                        self.art_cost,
-                        n,
-                        v,
-                        up + s,
-                    );
-                } else {
-                    let dir = self.pred_dir[v];
-                    let f = self.flow[e];
-                    let c = self.cap[e];
-                    let nf = f + i64::from(dir) * s;
-                    let ok = if dir == UP {
-                        nf >= 0 && (nf < c || c >= INFINITE_CAPACITY)
-                    } else {
-                        nf > 0 && nf <= c
-                    };
-                    if ok {
-                        self.flow[e] = nf;
-                        sub[p] += s;
-                    } else {
-                        // The bound the arc would cross (strong feasibility counts an
-                        // arc pointing up at capacity, or down at 0, as crossing).
-                        let bound = if dir == UP {
-                            if nf >= c {
-                                c
-                            } else {
-                                0
-                            }
-                        } else if nf > c {
-                            c
-                        } else {
-                            0
-                        };
-                        let pushed = (bound - f) * i64::from(dir);
-                        self.flow[e] = bound;
-                        self.state[e] = if bound == 0 { STATE_LOWER } else { STATE_UPPER };
-                        sub[p] += pushed;
-                        self.parent[v] = root;
-                        self.pred[v] = v;
-                        self.state[v] = STATE_TREE;
-                        self.flow[v] = 0;
-                        Self::orient_art(
-                            &mut self.src,
-                            &mut self.tgt,
-                            &mut self.cost,
-                            &mut self.flow,
-                            &mut self.pred_dir,
-                            self.art_cost,
-                            n,
-                            v,
-                            s - pushed,
-                        );
-                        tree_changed = true;
-                    }
-                }
-                v = prev;
+            } else if self.state[e] == STATE_TREE {
+                // Check the arc against its new capacity, pushing nothing.
+                let s = self.src[e];
+                let child = if self.up[s].pred == e { s } else { self.tgt[e] };
+                self.push_up(child, 0);
             }
         }
-        if tree_changed {
-            self.rebuild_thread();
+        touched.clear();
+        self.touched = touched;
+        let mut nodes = std::mem::take(&mut self.excess_nodes);
+        for &u in &nodes {
+            let s = self.excess[u];
+            if s != 0 {
+                self.excess[u] = 0;
+                self.push_up(u, s);
+            }
         }
-        if tree_changed || need_push || self.costs_changed {
+        nodes.clear();
+        self.excess_nodes = nodes;
+        if self.costs_changed {
             self.recompute_potentials();
+        }
+        debug_assert!(self.excess[..n].iter().all(|&x| x == 0));
+        debug_assert_eq!(self.check_tree(), Ok(()));
+    }
+
+    /// Consistency of the basis (debug builds check it after every warm repair): the
+    /// thread is a preorder of the tree, subtree sizes and last successors are right,
+    /// tree arcs join each node to its parent in the recorded direction, flows are
+    /// within bounds and tree arcs have reduced cost 0.
+    #[cfg(debug_assertions)]
+    fn check_tree(&self) -> Result<(), String> {
+        let n = self.n;
+        let root = n;
+        let mut order = Vec::with_capacity(n + 1);
+        let mut pos = vec![usize::MAX; n + 1];
+        let mut u = root;
+        loop {
+            if pos[u] != usize::MAX {
+                return Err(format!("thread revisits node {u}"));
+            }
+            pos[u] = order.len();
+            order.push(u);
+            let next = self.thread[u];
+            if self.rev_thread[next] != u {
+                return Err(format!("rev_thread[{next}] != {u}"));
+            }
+            u = next;
+            if u == root {
+                break;
+            }
+        }
+        if order.len() != n + 1 {
+            return Err(format!("thread has {} of {} nodes", order.len(), n + 1));
+        }
+        let mut size = vec![1usize; n + 1];
+        for &v in order.iter().rev() {
+            if v != root {
+                let p = self.up[v].parent;
+                if pos[p] >= pos[v] {
+                    return Err(format!("parent {p} of {v} comes later in the thread"));
+                }
+                size[p] += size[v];
+            }
+        }
+        for &v in &order {
+            if self.up[v].succ != size[v] {
+                return Err(format!(
+                    "succ_num[{v}] = {} != {}",
+                    self.up[v].succ, size[v]
+                ));
+            }
+            if self.last_succ[v] != order[pos[v] + size[v] - 1] {
+                return Err(format!("last_succ[{v}] is wrong"));
+            }
+            if v == root {
+                continue;
+            }
+            let e = self.up[v].pred;
+            let p = self.up[v].parent;
+            let (a, b) = if self.up[v].dir == UP {
+                (v, p)
+            } else {
+                (p, v)
+            };
+            if self.src[e] != a || self.tgt[e] != b || self.state[e] != STATE_TREE {
+                return Err(format!("pred arc {e} of {v} does not join it to {p}"));
+            }
+            if self.cost[e] + self.pi[a] - self.pi[b] != 0 {
+                return Err(format!("tree arc {e} has a non-zero reduced cost"));
+            }
+        }
+        for e in 0..self.src.len() {
+            let c = if e < n { INF } else { self.cap[e] };
+            if self.flow[e] < 0 || self.flow[e] > c {
+                return Err(format!(
+                    "arc {e} has flow {} outside [0, {c}]",
+                    self.flow[e]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(debug_assertions))]
+    fn check_tree(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Send `s` more units from node `v` up its tree path to the root. A tree arc that
+    /// cannot take the change (it would leave its bounds, or break strong feasibility)
+    /// is set to the bound it would cross and leaves the tree; the node below it then
+    /// hangs from the root by its artificial arc, which carries the remainder.
+    fn push_up(&mut self, mut v: usize, mut s: i64) {
+        let n = self.n;
+        loop {
+            let e = self.up[v].pred;
+            if e < n {
+                // The artificial arc from a child of the root carries whatever arrives.
+                let up = if self.up[v].dir == UP {
+                    self.flow[e]
+                } else {
+                    -self.flow[e]
+                };
+                let old_dir = self.up[v].dir;
+                self.orient_art(v, up + s);
+                if self.up[v].dir != old_dir {
+                    self.shift_subtree_potentials(v);
+                }
+                return;
+            }
+            let p = self.up[v].parent;
+            let dir = self.up[v].dir;
+            let f = self.flow[e];
+            let c = self.cap[e];
+            let nf = f + i64::from(dir) * s;
+            let ok = if dir == UP {
+                nf >= 0 && (nf < c || c >= INFINITE_CAPACITY)
+            } else {
+                nf > 0 && nf <= c
+            };
+            if ok {
+                if s == 0 {
+                    return;
+                }
+                self.flow[e] = nf;
+                v = p;
+                continue;
+            }
+            // The bound the arc would cross (strong feasibility counts an arc pointing
+            // up at capacity, or down at 0, as crossing).
+            let bound = if dir == UP {
+                if nf >= c {
+                    c
+                } else {
+                    0
+                }
+            } else if nf > c {
+                c
+            } else {
+                0
+            };
+            let pushed = (bound - f) * i64::from(dir);
+            self.flow[e] = bound;
+            self.state[e] = if bound == 0 { STATE_LOWER } else { STATE_UPPER };
+            self.cut_to_root(v, s - pushed);
+            s = pushed;
+            v = p;
+            if s == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Detach the subtree of `v` and hang it from the root by `v`'s artificial arc,
+    /// carrying `up` units up (or `-up` down); update the thread and the potentials.
+    fn cut_to_root(&mut self, v: usize, up: i64) {
+        let root = self.n;
+        let size = self.up[v].succ;
+        let last = self.last_succ[v];
+        let before = self.rev_thread[v];
+        let after = self.thread[last];
+        // Remove the subtree from the thread.
+        self.thread[before] = after;
+        self.rev_thread[after] = before;
+        let mut u = self.up[v].parent;
+        loop {
+            self.up[u].succ -= size;
+            if self.last_succ[u] == last {
+                self.last_succ[u] = before;
+            }
+            if u == root {
+                break;
+            }
+            u = self.up[u].parent;
+        }
+        // Insert it right after the root.
+        let first = self.thread[root];
+        self.thread[root] = v;
+        self.rev_thread[v] = root;
+        self.thread[last] = first;
+        self.rev_thread[first] = last;
+        if first == root {
+            self.last_succ[root] = last;
+        }
+        self.up[root].succ += size;
+        self.up[v].parent = root;
+        self.up[v].pred = v;
+        self.state[v] = STATE_TREE;
+        self.orient_art(v, up);
+        self.shift_subtree_potentials(v);
+    }
+
+    /// Make the potentials of `v`'s subtree agree with `v`'s (new) tree arc.
+    fn shift_subtree_potentials(&mut self, v: usize) {
+        let p = self.up[v].parent;
+        let want = self.pi[p] - i64::from(self.up[v].dir) * self.cost[self.up[v].pred];
+        let sigma = want - self.pi[v];
+        if sigma == 0 {
+            return;
+        }
+        let mut u = v;
+        for _ in 0..self.up[v].succ {
+            self.pi[u] += sigma;
+            u = self.thread[u];
         }
     }
 
     /// Point the artificial arc of `v` up (flow `up`) when `up >= 0`, else down (flow
     /// `-up`, cost big M).
-    #[allow(clippy::too_many_arguments)]
-    fn orient_art(
-        src: &mut [usize],
-        tgt: &mut [usize],
-        cost: &mut [i64],
-        flow: &mut [i64],
-        pred_dir: &mut [i8],
-        art_cost: i64,
-        root: usize,
-        v: usize,
-        up: i64,
-    ) {
+    fn orient_art(&mut self, v: usize, up: i64) {
+        let root = self.n;
         if up >= 0 {
-            src[v] = v;
-            tgt[v] = root;
-            cost[v] = 0;
-            flow[v] = up;
-            pred_dir[v] = UP;
+            self.src[v] = v;
+            self.tgt[v] = root;
+            self.cost[v] = 0;
+            self.flow[v] = up;
+            self.up[v].dir = UP;
         } else {
-            src[v] = root;
-            tgt[v] = v;
-            cost[v] = art_cost;
-            flow[v] = -up;
-            pred_dir[v] = DOWN;
-        }
-    }
-
-    /// Rebuild `thread`, `rev_thread`, `succ_num` and `last_succ` from `parent`.
-    fn rebuild_thread(&mut self) {
-        let n = self.n;
-        let root = n;
-        // Children lists as first_child / next_sibling (scratch_idx holds both).
-        let idx = &mut self.scratch_idx;
-        idx.clear();
-        idx.resize(2 * (n + 1), NONE);
-        let (first_child, next_sib) = idx.split_at_mut(n + 1);
-        for v in (0..n).rev() {
-            let p = self.parent[v];
-            next_sib[v] = first_child[p];
-            first_child[p] = v;
-        }
-        // Iterative preorder walk.
-        let mut prev = root;
-        let mut v = root;
-        loop {
-            // Descend to the first child if any, else go to the next sibling of v or of
-            // its nearest ancestor that has one.
-            let next = if first_child[v] != NONE {
-                first_child[v]
-            } else {
-                let mut u = v;
-                loop {
-                    if u == root {
-                        break NONE;
-                    }
-                    if next_sib[u] != NONE {
-                        break next_sib[u];
-                    }
-                    u = self.parent[u];
-                }
-            };
-            if next == NONE {
-                break;
-            }
-            self.thread[prev] = next;
-            self.rev_thread[next] = prev;
-            prev = next;
-            v = next;
-        }
-        self.thread[prev] = root;
-        self.rev_thread[root] = prev;
-        // Subtree sizes and last successors in reverse preorder.
-        for u in 0..=n {
-            self.succ_num[u] = 1;
-            self.last_succ[u] = NONE;
-        }
-        let mut v = self.rev_thread[root];
-        while v != root {
-            if self.last_succ[v] == NONE {
-                self.last_succ[v] = v;
-            }
-            let p = self.parent[v];
-            self.succ_num[p] += self.succ_num[v];
-            if self.last_succ[p] == NONE {
-                self.last_succ[p] = self.last_succ[v];
-            }
-            v = self.rev_thread[v];
-        }
-        if self.last_succ[root] == NONE {
-            self.last_succ[root] = root;
+            self.src[v] = root;
+            self.tgt[v] = v;
+            self.cost[v] = self.art_cost;
+            self.flow[v] = -up;
+            self.up[v].dir = DOWN;
         }
     }
 
@@ -1179,8 +1442,8 @@ impl NetworkSimplex {
         self.pi[root] = 0;
         let mut u = self.thread[root];
         while u != root {
-            let p = self.parent[u];
-            self.pi[u] = self.pi[p] - i64::from(self.pred_dir[u]) * self.cost[self.pred[u]];
+            let p = self.up[u].parent;
+            self.pi[u] = self.pi[p] - i64::from(self.up[u].dir) * self.cost[self.up[u].pred];
             u = self.thread[u];
         }
     }

@@ -365,3 +365,268 @@ fn arcs_added_after_a_solve_are_used() {
     assert_eq!(ns.solve(), Ok(3 + 5));
     assert_eq!(ns.flow(cheap), 3);
 }
+
+// ---------------------------------------------------------------------------------------
+// DIMACS
+// ---------------------------------------------------------------------------------------
+
+mod dimacs_io {
+    use super::*;
+    use chokepoint::flow::dimacs::{self, Arc};
+
+    fn dimacs_strategy() -> impl Strategy<Value = dimacs::Problem> {
+        (1usize..8)
+            .prop_flat_map(|n| {
+                let arcs = prop::collection::vec(
+                    (
+                        0..n,
+                        0..n,
+                        0i64..4,
+                        prop_oneof![0i64..15, Just(i64::MAX)],
+                        -5i64..20,
+                    ),
+                    0..16,
+                );
+                (prop::collection::vec(-9i64..10, n), arcs)
+            })
+            .prop_map(|(supply, arcs)| dimacs::Problem {
+                supply,
+                arcs: arcs
+                    .into_iter()
+                    .map(|(from, to, lower, capacity, cost)| Arc {
+                        from,
+                        to,
+                        lower: lower.min(capacity),
+                        capacity,
+                        cost,
+                    })
+                    .collect(),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        #[test]
+        fn round_trip(p in dimacs_strategy()) {
+            let mut text = Vec::new();
+            dimacs::write(&mut text, &p).unwrap();
+            prop_assert_eq!(dimacs::read(text.as_slice()).unwrap(), p);
+        }
+
+        /// Lower bounds: the solution respects them, conserves flow with the original
+        /// supplies, and costs what the reference says for the problem with the lower
+        /// bounds sent up front.
+        #[test]
+        fn lower_bounds(p in dimacs_strategy()) {
+            let mut p = p;
+            for a in &mut p.arcs {
+                a.capacity = a.capacity.min(30); // finite, for the reference
+            }
+            let sum: i64 = p.supply.iter().sum();
+            p.supply[0] -= sum;
+            let mut shifted = Problem { n: p.supply.len(), arcs: vec![], supply: p.supply.clone() };
+            let mut offset = 0;
+            for a in &p.arcs {
+                shifted.arcs.push((a.from, a.to, a.capacity - a.lower, a.cost));
+                shifted.supply[a.from] -= a.lower;
+                shifted.supply[a.to] += a.lower;
+                offset += a.lower * a.cost;
+            }
+            match (p.solve(), reference(&shifted)) {
+                (Ok(s), Some(want)) => {
+                    prop_assert_eq!(s.objective, want + offset);
+                    let mut bal = vec![0i64; p.supply.len()];
+                    let mut total = 0;
+                    for (a, &f) in p.arcs.iter().zip(&s.flows) {
+                        prop_assert!(a.lower <= f && f <= a.capacity);
+                        bal[a.from] += f;
+                        bal[a.to] -= f;
+                        total += f * a.cost;
+                    }
+                    prop_assert_eq!(bal, p.supply.clone());
+                    prop_assert_eq!(total, s.objective);
+                }
+                (Err(SolveError::Infeasible), None) => {}
+                (got, want) => prop_assert!(false, "solver {:?} vs reference {:?}", got, want),
+            }
+        }
+    }
+
+    fn err_line(text: &str) -> usize {
+        match dimacs::read(text.as_bytes()) {
+            Err(SolveError::Dimacs { line, message }) => {
+                assert!(!message.is_empty());
+                line
+            }
+            other => panic!("expected a DIMACS error for {text:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_files_name_the_line() {
+        assert_eq!(err_line(""), 1);
+        assert_eq!(err_line("c only a comment\n"), 1);
+        assert_eq!(err_line("c x\np max 2 1\n"), 2);
+        assert_eq!(err_line("p min 2\n"), 1);
+        assert_eq!(err_line("p min two 1\n"), 1);
+        assert_eq!(err_line("a 1 2 0 1 1\np min 2 1\n"), 1);
+        assert_eq!(err_line("p min 2 1\np min 2 1\n"), 2);
+        assert_eq!(err_line("p min 2 1\nn 3 1\na 1 2 0 1 1\n"), 2);
+        assert_eq!(err_line("p min 2 1\nn 0 1\n"), 2);
+        assert_eq!(err_line("p min 2 1\nn 1 x\n"), 2);
+        assert_eq!(err_line("p min 2 1\nn 1 1\nn 1 2\n"), 3);
+        assert_eq!(err_line("p min 2 1\n\na 1 2 0 1\n"), 3);
+        assert_eq!(err_line("p min 2 1\na 1 2 -1 1 1\n"), 2);
+        assert_eq!(err_line("p min 2 1\na 1 2 0 1 1 7\n"), 2);
+        assert_eq!(err_line("p min 2 1\na 1 2 0 99999999999999999999 1\n"), 2);
+        assert_eq!(err_line("p min 2 2\na 1 2 0 1 1\n"), 2);
+        assert_eq!(err_line("p min 2 1\nx 1\n"), 2);
+    }
+
+    #[test]
+    fn reads_comments_blank_lines_and_unlimited_capacity() {
+        let text = "c hello\n\np min 3 2\nc mid\nn 1 4\nn 3 -4\na 1 2 0 -1 2\na 2 3 0 10 3\n";
+        let p = dimacs::read(text.as_bytes()).unwrap();
+        assert_eq!(p.supply, vec![4, 0, -4]);
+        assert!(p.arcs[0].capacity >= INFINITE_CAPACITY);
+        assert_eq!(p.solve().unwrap().objective, 20);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // `chokepoint solve`
+    // -----------------------------------------------------------------------------------
+
+    use crate::common::cli;
+
+    fn temp_file(dir: &tempfile::TempDir, name: &str, text: &[u8]) -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn cli_solves_and_writes_flows() {
+        let dir = tempfile::tempdir().unwrap();
+        // 6 units from 1 to 3: 4 over 1-2-3 (cost 7 each), 2 direct (cost 10 each).
+        let file = temp_file(
+            &dir,
+            "t.min",
+            b"p min 3 3\nn 1 6\nn 3 -6\na 1 2 0 4 3\na 2 3 0 10 4\na 1 3 0 -1 10\n",
+        );
+        let flows = dir.path().join("t.flow");
+        let flows_s = flows.to_string_lossy().into_owned();
+        let out = cli(&["solve", &file, "--flows", &flows_s, "--repeat", "3"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("optimal cost: 48"), "{stdout}");
+        assert!(stdout.contains("median of 3 cold solves"), "{stdout}");
+        let written = std::fs::read_to_string(&flows).unwrap();
+        assert_eq!(written, "s 48\nf 1 2 4\nf 2 3 4\nf 1 3 2\n");
+    }
+
+    #[test]
+    fn cli_bad_input_exits_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: Vec<(String, &str)> = vec![
+            (
+                temp_file(&dir, "garbage.min", &[0xff, 0xfe, 0x00, 0x41, b'\n']),
+                "line 1",
+            ),
+            (temp_file(&dir, "words.min", b"hello world\n"), "line 1"),
+            (
+                temp_file(&dir, "range.min", b"p min 2 1\na 1 5 0 1 1\n"),
+                "line 2",
+            ),
+            (
+                temp_file(&dir, "infeasible.min", b"p min 2 0\nn 1 1\nn 2 -1\n"),
+                "infeasible",
+            ),
+            (
+                temp_file(&dir, "unbalanced.min", b"p min 2 1\nn 1 1\na 1 2 0 1 1\n"),
+                "sum to 1",
+            ),
+            (
+                dir.path()
+                    .join("missing.min")
+                    .to_string_lossy()
+                    .into_owned(),
+                "cannot open",
+            ),
+        ];
+        for (file, want) in &cases {
+            let out = cli(&["solve", file]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+            assert!(stderr.contains(want), "{file}: {stderr}");
+        }
+        let out = cli(&["solve", &cases[2].0, "--repeat", "0"]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+}
+
+/// Warm start on the generated corridor networks (deeper trees than the small random
+/// graphs): random closures, reopenings, demand and cost changes, each solved warm and
+/// compared with a cold solve; the warm solution is certified optimal.
+#[test]
+fn warm_equals_cold_on_corridor_networks() {
+    use chokepoint::flow::generate::corridor_daily;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    for seed in 0..6u64 {
+        let inst = corridor_daily(50 + 30 * seed as usize, seed);
+        let mut warm = inst.solver.clone();
+        let m = warm.num_arcs();
+        let n = warm.num_nodes();
+        let mut p = Problem {
+            n,
+            arcs: (0..m)
+                .map(|a| {
+                    let (u, v) = warm.arc_ends(a).unwrap();
+                    (u, v, warm.capacity(a), warm.cost(a))
+                })
+                .collect(),
+            supply: (0..n).map(|u| warm.supply(u)).collect(),
+        };
+        let base: Vec<i64> = p.arcs.iter().map(|a| a.2).collect();
+        warm.solve().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for step in 0..40 {
+            match rng.random_range(0..4) {
+                0 => {
+                    let a = inst.crossings[rng.random_range(0..inst.crossings.len())];
+                    p.arcs[a].2 = 0;
+                    warm.set_capacity(a, 0);
+                }
+                1 => {
+                    let a = rng.random_range(0..m);
+                    p.arcs[a].2 = base[a] * rng.random_range(0..3) / 2;
+                    warm.set_capacity(a, p.arcs[a].2);
+                }
+                2 => {
+                    // The daily supply moves: the super source and sink are the last two.
+                    let k = rng.random_range(-5000..5000);
+                    p.supply[n - 2] += k;
+                    p.supply[n - 1] -= k;
+                    warm.set_supply(n - 2, p.supply[n - 2]);
+                    warm.set_supply(n - 1, p.supply[n - 1]);
+                }
+                _ => {
+                    let a = rng.random_range(0..m);
+                    p.arcs[a].3 = rng.random_range(0..6000);
+                    warm.set_cost(a, p.arcs[a].3);
+                }
+            }
+            let w = warm.solve();
+            let k = p.build().solve_cold();
+            assert_eq!(w, k, "seed {seed} step {step}");
+            if let Ok(obj) = w {
+                check_solution(&p, &warm, obj);
+            }
+        }
+    }
+}

@@ -1,11 +1,118 @@
-//! `chokepoint solve`.
+//! `chokepoint solve`: solve a DIMACS min-cost-flow file and time the solve.
 
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chokepoint::flow::dimacs;
+use chokepoint::Error;
 
 /// Arguments of `chokepoint solve`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A DIMACS min-cost-flow file (`p min NODES ARCS`, `n ID SUPPLY`,
+    /// `a FROM TO LOW CAP COST`).
+    pub file: PathBuf,
+    /// Write the optimal arc flows to this file (DIMACS solution format: `s COST`, then
+    /// `f FROM TO FLOW` per arc).
+    #[arg(long, value_name = "FILE")]
+    pub flows: Option<PathBuf>,
+    /// Solve this many times from scratch and report the median solve time.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: usize,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`chokepoint solve` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.repeat == 0 {
+        return Err(
+            Error::Invalid("--repeat 0: the number of solves must be at least 1".into()).into(),
+        );
+    }
+    let path = &args.file;
+    let file = File::open(path).map_err(|e| {
+        Error::Invalid(format!(
+            "{}: cannot open ({e}); give the path of a DIMACS .min file",
+            path.display()
+        ))
+    })?;
+    let problem = dimacs::read(BufReader::new(file))
+        .map_err(Error::from)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut ns = problem
+        .to_solver()
+        .map_err(Error::from)
+        .with_context(|| format!("in {}", path.display()))?;
+
+    let mut times = Vec::with_capacity(args.repeat);
+    for _ in 0..args.repeat {
+        let t0 = Instant::now();
+        let res = ns.solve_cold();
+        times.push(t0.elapsed());
+        res.map_err(Error::from)
+            .with_context(|| format!("solving {}", path.display()))?;
+    }
+    let solution = problem
+        .solution_from(&ns)
+        .map_err(Error::from)
+        .with_context(|| format!("solving {}", path.display()))?;
+    times.sort();
+    let median = times[times.len() / 2];
+
+    println!("optimal cost: {}", solution.objective);
+    println!(
+        "solve time: {:.3} us (median of {} cold solve{})",
+        micros(median),
+        args.repeat,
+        if args.repeat == 1 { "" } else { "s" }
+    );
+    println!(
+        "problem: {} nodes, {} arcs",
+        problem.num_nodes(),
+        problem.arcs.len()
+    );
+
+    if let Some(out) = &args.flows {
+        write_atomically(out, |w| dimacs::write_flows(w, &problem, &solution))?;
+        println!("flows written to {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Write to a temporary file in the same folder, then rename it over `path`.
+fn write_atomically(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(".tmp");
+    let tmp = match dir {
+        Some(d) => d.join(&tmp_name),
+        None => PathBuf::from(&tmp_name),
+    };
+    let file = File::create(&tmp).map_err(io_err)?;
+    let mut w = BufWriter::new(file);
+    let res = f(&mut w).and_then(|()| w.flush());
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_err(e).into());
+    }
+    drop(w);
+    std::fs::rename(&tmp, path).map_err(io_err)?;
+    Ok(())
 }
