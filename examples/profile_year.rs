@@ -7,7 +7,11 @@ use std::time::Instant;
 fn main() -> Result<(), chokepoint::Error> {
     let mut args = std::env::args().skip(1);
     let path = args.next().unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/afghanistan/base.toml").into()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/afghanistan/base.toml"
+        )
+        .into()
     });
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
     let scenario = chokepoint::Scenario::load(&path)?;

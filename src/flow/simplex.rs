@@ -1269,11 +1269,7 @@ impl NetworkSimplex {
             }
             let e = self.up[v].pred;
             let p = self.up[v].parent;
-            let (a, b) = if self.up[v].dir == UP {
-                (v, p)
-            } else {
-                (p, v)
-            };
+            let (a, b) = if self.up[v].dir == UP { (v, p) } else { (p, v) };
             if self.src[e] != a || self.tgt[e] != b || self.state[e] != STATE_TREE {
                 return Err(format!("pred arc {e} of {v} does not join it to {p}"));
             }

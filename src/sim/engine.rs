@@ -8,6 +8,7 @@
 //! 4. end of day: holding cost, spoilage, spoiled and abandoned cargo, records.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::closure::ClosureWindow;
 use crate::error::{Error, SimError};
@@ -19,6 +20,42 @@ use super::metrics::{
     CorridorDaily, CorridorMetrics, CrossingMetrics, DailySeries, Delivered, ProductDaily,
     RunMetrics, RunReport,
 };
+
+/// A fast, non-cryptographic hasher (the Fx hash of rustc) for the engine's own keys.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type PathMap = HashMap<Vec<u32>, u32, BuildHasherDefault<FxHasher>>;
+
+/// Days of arrivals kept in the ring of buckets (further ones wait in a list).
+const RING: usize = 64;
 
 /// Engine tonnes are integers of 0.01 t.
 pub const UNITS_PER_T: f64 = 100.0;
@@ -63,7 +100,7 @@ struct ProductNet {
     supply_arcs: Vec<(usize, usize, usize)>,
     /// (demand index, solver arc)
     demand_arcs: Vec<(usize, usize)>,
-    /// Demand arcs by node: node -> [(demand index, arc)].
+    /// Demand arcs by node: node -> [(demand index, position in `demand_arcs`)].
     demand_at: Vec<Vec<(usize, usize)>>,
     bypass: usize,
     s: usize,
@@ -253,7 +290,7 @@ pub struct Engine {
     st: Static,
     nets: Vec<ProductNet>,
     paths: Vec<Path>,
-    path_ids: HashMap<(u32, Vec<u32>), u32>,
+    path_ids: PathMap,
     cf: Accounts,
 }
 
@@ -276,7 +313,7 @@ impl Engine {
             st,
             nets,
             paths: Vec::new(),
-            path_ids: HashMap::new(),
+            path_ids: PathMap::default(),
             cf: Accounts::default(),
         };
         engine.cf = engine.simulate(&[], false, &mut NoObserver)?;
@@ -647,8 +684,8 @@ fn build_net(scn: &Scenario, st: &Static, p: usize) -> Result<ProductNet, Error>
     for (i, dm) in scn.demands.iter().enumerate() {
         if dm.product.index() == p {
             let arc = solver.add_arc(dm.node.index(), t, 0, -cost_int(dm.value_usd_per_t)?);
+            demand_at[dm.node.index()].push((i, demand_arcs.len()));
             demand_arcs.push((i, arc));
-            demand_at[dm.node.index()].push((i, arc));
         }
     }
     let bypass = solver.add_arc(s, t, 0, 0);
@@ -673,7 +710,7 @@ struct Sim<'a> {
     st: &'a Static,
     nets: &'a mut Vec<ProductNet>,
     paths: &'a mut Vec<Path>,
-    path_ids: &'a mut HashMap<(u32, Vec<u32>), u32>,
+    path_ids: &'a mut PathMap,
     days: u32,
     /// Closure factor per link per day: `[link * (days + lag) + (day + lag)]`, for days
     /// `-lag .. days`.
@@ -700,7 +737,10 @@ struct Sim<'a> {
     listed: Vec<bool>,
     /// Units in the system (dispatched, not yet delivered or lost), per destination.
     in_system: Vec<i64>,
+    /// Arrivals by day, a ring of `RING` days (buckets keep their capacity); arrivals
+    /// further ahead wait in `late` as (day, ship).
     due: Vec<Vec<u32>>,
+    late: Vec<(u32, u32)>,
     work: Vec<u32>,
     /// Open orders per demand: (day placed, units).
     orders: Vec<VecDeque<(u32, i64)>>,
@@ -711,6 +751,8 @@ struct Sim<'a> {
     spoiled: Vec<i64>,
     abandoned: Vec<i64>,
     acc: Accounts,
+    scratch: Scratch,
+    key_buf: Vec<u32>,
     /// Whether any queue held cargo when routing began today.
     any_queue: bool,
     key: Vec<i64>,
@@ -723,7 +765,7 @@ impl<'a> Sim<'a> {
         st: &'a Static,
         nets: &'a mut Vec<ProductNet>,
         paths: &'a mut Vec<Path>,
-        path_ids: &'a mut HashMap<(u32, Vec<u32>), u32>,
+        path_ids: &'a mut PathMap,
         closures: &[ClosureWindow],
         record: bool,
     ) -> Self {
@@ -808,6 +850,7 @@ impl<'a> Sim<'a> {
                     .iter()
                     .map(|c| CorridorDaily {
                         corridor: c.id.clone(),
+                        flow_t: vec![0.0; days as usize],
                         ..Default::default()
                     })
                     .collect(),
@@ -816,6 +859,7 @@ impl<'a> Sim<'a> {
                     .iter()
                     .map(|p| ProductDaily {
                         product: p.id.clone(),
+                        delivered_t: vec![0.0; days as usize],
                         ..Default::default()
                     })
                     .collect(),
@@ -850,7 +894,8 @@ impl<'a> Sim<'a> {
             perishable: Vec::new(),
             listed: Vec::new(),
             in_system: vec![0; scn.demands.len()],
-            due: vec![Vec::new(); days as usize],
+            due: vec![Vec::new(); RING],
+            late: Vec::new(),
             work: Vec::new(),
             orders: vec![VecDeque::new(); scn.demands.len()],
             open_units: vec![0; scn.demands.len()],
@@ -859,6 +904,8 @@ impl<'a> Sim<'a> {
             spoiled: vec![0; np],
             abandoned: vec![0; np],
             acc,
+            scratch: Scratch::default(),
+            key_buf: Vec::new(),
             any_queue: false,
             key: Vec::new(),
             crossing_slot,
@@ -947,8 +994,18 @@ impl<'a> Sim<'a> {
         for a in 0..self.queues.len() {
             self.drain_queue(a, day);
         }
-        let mut due = std::mem::take(&mut self.due[day as usize]);
+        let mut due = std::mem::take(&mut self.due[day as usize % RING]);
         self.work.append(&mut due);
+        self.due[day as usize % RING] = due;
+        if !self.late.is_empty() {
+            let work = &mut self.work;
+            self.late.retain(|&(when, id)| {
+                if when == day {
+                    work.push(id);
+                }
+                when != day
+            });
+        }
         self.process_work(day);
         // 3. Routing, products in priority order.
         self.any_queue = self.queues.iter().any(|q| !q.is_empty());
@@ -1085,11 +1142,7 @@ impl<'a> Sim<'a> {
             self.acc.corridor_units[c as usize] += u;
             self.acc.corridor_usd[c as usize] += t * value;
             if let Some(dl) = self.acc.daily.as_mut() {
-                let f = &mut dl.corridors[c as usize].flow_t;
-                if f.len() <= day as usize {
-                    f.resize(day as usize + 1, 0.0);
-                }
-                f[day as usize] += t;
+                dl.corridors[c as usize].flow_t[day as usize] += t;
             }
         }
         s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
@@ -1098,7 +1151,12 @@ impl<'a> Sim<'a> {
         if when <= f64::from(day) {
             self.work.push(id);
         } else if when < f64::from(self.days) {
-            self.due[when as usize].push(id);
+            let when = when as u32;
+            if (when - day) < RING as u32 {
+                self.due[when as usize % RING].push(id);
+            } else {
+                self.late.push((when, id));
+            }
         }
         // Else it arrives after the window: it stays in transit.
     }
@@ -1117,35 +1175,23 @@ impl<'a> Sim<'a> {
         self.acc.pair_usd[path.pair as usize] += t * value;
         self.acc.delivered_usd_daily[day as usize] += t * value;
         if let Some(dl) = self.acc.daily.as_mut() {
-            let v = &mut dl.products[p].delivered_t;
-            if v.len() <= day as usize {
-                v.resize(day as usize + 1, 0.0);
-            }
-            v[day as usize] += t;
+            dl.products[p].delivered_t[day as usize] += t;
         }
         self.kill(id);
         self.free.push(id);
     }
 
-    fn intern_path(&mut self, demand: u32, darcs: Vec<u32>, origin: u32) -> u32 {
-        let key = (demand, darcs);
-        if let Some(&id) = self.path_ids.get(&key) {
-            return id;
-        }
-        let dnode = self.scn.demands[demand as usize].node.index();
-        let pair_key = (
-            self.st.node_country[origin as usize],
-            self.st.node_country[dnode],
-        );
-        let pair = self.st.pair_index.get(&pair_key).copied().unwrap_or(0);
-        let id = self.paths.len() as u32;
-        self.paths.push(Path {
-            darcs: key.1.clone(),
+    fn intern_path(&mut self, demand: u32, darcs: &[u32], origin: u32) -> u32 {
+        intern(
+            self.paths,
+            self.path_ids,
+            &mut self.key_buf,
+            self.st,
+            self.scn,
             demand,
-            pair,
-        });
-        self.path_ids.insert(key, id);
-        id
+            darcs,
+            origin,
+        )
     }
 
     /// Queued cargo of product `p` past its patience takes another route, if traders
@@ -1201,7 +1247,7 @@ impl<'a> Sim<'a> {
                     self.perceived[r as usize] -= mu;
                 }
                 let origin = self.st.darcs[a].from;
-                let pid = self.intern_path(demand, route, origin);
+                let pid = self.intern_path(demand, &route, origin);
                 let s = &mut self.ships[moved as usize];
                 s.path = pid;
                 s.pos = 0;
@@ -1295,15 +1341,37 @@ impl<'a> Sim<'a> {
                 day,
                 source: e,
             })?;
-            let plan = decompose(net, &self.st.darcs, &self.st.out, nd);
-            let plan_ids: Vec<(u32, i64)> = plan
-                .into_iter()
-                .map(|(origin, darcs, demand, u)| {
-                    (self.intern_path(demand as u32, darcs, origin as u32), u)
-                })
-                .collect();
+            let mut plan = std::mem::take(&mut self.nets[p].last_plan);
+            plan.clear();
+            let (paths, ids, key, st, scn) = (
+                &mut *self.paths,
+                &mut *self.path_ids,
+                &mut self.key_buf,
+                self.st,
+                self.scn,
+            );
+            decompose(
+                &self.nets[p],
+                &st.darcs,
+                &st.out,
+                nd,
+                &mut self.scratch,
+                |origin, darcs, demand, u| {
+                    let id = intern(
+                        paths,
+                        ids,
+                        key,
+                        st,
+                        scn,
+                        demand as u32,
+                        darcs,
+                        origin as u32,
+                    );
+                    plan.push((id, u));
+                },
+            );
             let net = &mut self.nets[p];
-            net.last_plan = plan_ids;
+            net.last_plan = plan;
             net.last_key.clone_from(&self.key);
             net.cached = true;
         }
@@ -1358,8 +1426,7 @@ impl<'a> Sim<'a> {
         let sh = &self.ships[id as usize];
         let demand = self.paths[sh.path as usize].demand as usize;
         let p = self.scn.demands[demand].product.index();
-        let remaining =
-            tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
+        let remaining = tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
         if spoiled {
             self.spoiled[p] += sh.units;
             self.acc.spoiled_whole_usd += remaining;
@@ -1456,8 +1523,10 @@ impl<'a> Sim<'a> {
         let backlog: i64 =
             self.queue_units.iter().sum::<i64>() + self.open_units.iter().sum::<i64>();
         self.acc.backlog_units[di] = backlog;
-        self.queue_hist.pop_front();
-        self.queue_hist.push_back(self.queue_units.clone());
+        if let Some(mut oldest) = self.queue_hist.pop_front() {
+            oldest.copy_from_slice(&self.queue_units);
+            self.queue_hist.push_back(oldest);
+        }
         if self.acc.daily.is_some() {
             self.record_daily(day, stranded);
         }
@@ -1481,7 +1550,6 @@ impl<'a> Sim<'a> {
                 .map(|l| self.factor[l.index() * span + di + lag])
                 .fold(1.0, f64::min);
             cd.capacity_factor.push(f);
-            cd.flow_t.resize(di + 1, 0.0);
             let q: i64 = cor
                 .links
                 .iter()
@@ -1492,7 +1560,6 @@ impl<'a> Sim<'a> {
             cd.queue_trucks.push(q as f64 / payload);
         }
         for (p, pd) in dl.products.iter_mut().enumerate() {
-            pd.delivered_t.resize(di + 1, 0.0);
             let ks = &self.st.product_demands[p];
             let open: i64 = ks.iter().map(|&k| self.open_units[k]).sum();
             pd.open_orders_t.push(tonnes(open));
@@ -1541,57 +1608,67 @@ impl<'a> Sim<'a> {
     }
 }
 
-/// Decompose the solver's flow into routes: (origin node, darcs, demand index, units).
+/// Buffers reused by [`decompose`] from one solve to the next.
+#[derive(Default)]
+struct Scratch {
+    rem: Vec<i64>,
+    dem_rem: Vec<i64>,
+    on_path: Vec<usize>,
+    nodes: Vec<usize>,
+    route: Vec<u32>,
+}
+
+/// Decompose the solver's flow into routes, calling `emit(origin node, darcs, demand
+/// index, units)` for each.
 fn decompose(
     net: &ProductNet,
     darcs: &[DArc],
     out: &[Vec<u32>],
     nd: usize,
-) -> Vec<(usize, Vec<u32>, usize, i64)> {
-    let mut rem: Vec<i64> = (0..nd).map(|a| net.solver.flow(a)).collect();
-    let mut dem_rem: Vec<i64> = net
-        .demand_arcs
-        .iter()
-        .map(|&(_, arc)| net.solver.flow(arc))
-        .collect();
-    let dem_pos: HashMap<usize, usize> = net
-        .demand_arcs
-        .iter()
-        .enumerate()
-        .map(|(j, &(di, _))| (di, j))
-        .collect();
-    let mut plan = Vec::new();
-    let mut on_path = vec![usize::MAX; out.len()];
+    sc: &mut Scratch,
+    mut emit: impl FnMut(usize, &[u32], usize, i64),
+) {
+    sc.rem.clear();
+    sc.rem.extend((0..nd).map(|a| net.solver.flow(a)));
+    sc.dem_rem.clear();
+    sc.dem_rem
+        .extend(net.demand_arcs.iter().map(|&(_, arc)| net.solver.flow(arc)));
+    sc.on_path.clear();
+    sc.on_path.resize(out.len(), usize::MAX);
+    let Scratch {
+        rem,
+        dem_rem,
+        on_path,
+        nodes,
+        route,
+    } = sc;
     for &(_, arc, origin) in &net.supply_arcs {
         let mut left = net.solver.flow(arc);
         let mut guard = 0usize;
         while left > 0 && guard < 100_000 {
             guard += 1;
-            let mut nodes = vec![origin];
-            let mut route: Vec<u32> = Vec::new();
+            nodes.clear();
+            nodes.push(origin);
+            route.clear();
             on_path[origin] = 0;
             let mut v = origin;
             let mut finished = false;
             loop {
                 // Stop at a demand of this node with flow left.
-                if let Some(&(di, _)) = net.demand_at[v]
-                    .iter()
-                    .find(|&&(di, _)| dem_rem[dem_pos[&di]] > 0)
-                {
-                    let j = dem_pos[&di];
+                if let Some(&(di, j)) = net.demand_at[v].iter().find(|&&(_, j)| dem_rem[j] > 0) {
                     let amt = route
                         .iter()
                         .map(|&a| rem[a as usize])
                         .chain([left, dem_rem[j]])
                         .min()
                         .unwrap_or(0);
-                    for &a in &route {
+                    for &a in route.iter() {
                         rem[a as usize] -= amt;
                     }
                     dem_rem[j] -= amt;
                     left -= amt;
                     if amt > 0 {
-                        plan.push((origin, route.clone(), di, amt));
+                        emit(origin, route, di, amt);
                     }
                     finished = true;
                     break;
@@ -1603,10 +1680,13 @@ fn decompose(
                 if on_path[w] != usize::MAX {
                     // A cycle of flow: cancel it and continue from w.
                     let k = on_path[w];
-                    let mut cyc: Vec<u32> = route[k..].to_vec();
-                    cyc.push(a);
-                    let amt = cyc.iter().map(|&c| rem[c as usize]).min().unwrap_or(0);
-                    for &c in &cyc {
+                    let amt = route[k..]
+                        .iter()
+                        .chain([&a])
+                        .map(|&c| rem[c as usize])
+                        .min()
+                        .unwrap_or(0);
+                    for &c in route[k..].iter().chain([&a]) {
                         rem[c as usize] -= amt;
                     }
                     for &x in &nodes[k + 1..] {
@@ -1622,7 +1702,7 @@ fn decompose(
                 nodes.push(w);
                 v = w;
             }
-            for &x in &nodes {
+            for &x in nodes.iter() {
                 on_path[x] = usize::MAX;
             }
             if !finished {
@@ -1630,7 +1710,38 @@ fn decompose(
             }
         }
     }
-    plan
+}
+
+/// The id of the route `darcs` to demand `demand` from `origin`, added if new. The map
+/// is keyed by `[demand, darcs...]` so a lookup allocates nothing.
+#[allow(clippy::too_many_arguments)]
+fn intern(
+    paths: &mut Vec<Path>,
+    ids: &mut PathMap,
+    key: &mut Vec<u32>,
+    st: &Static,
+    scn: &Scenario,
+    demand: u32,
+    darcs: &[u32],
+    origin: u32,
+) -> u32 {
+    key.clear();
+    key.push(demand);
+    key.extend_from_slice(darcs);
+    if let Some(&id) = ids.get(key.as_slice()) {
+        return id;
+    }
+    let dnode = scn.demands[demand as usize].node.index();
+    let pair_key = (st.node_country[origin as usize], st.node_country[dnode]);
+    let pair = st.pair_index.get(&pair_key).copied().unwrap_or(0);
+    let id = paths.len() as u32;
+    paths.push(Path {
+        darcs: darcs.to_vec(),
+        demand,
+        pair,
+    });
+    ids.insert(key.clone(), id);
+    id
 }
 
 impl crate::montecarlo::RunModel for Engine {
