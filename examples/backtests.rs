@@ -39,14 +39,54 @@ pub struct Episode {
 
 /// Every replayed episode (the same list as `scripts/gen_history.py` EPISODES).
 pub const EPISODES: &[Episode] = &[
-    Episode { file: "chaman_2021_10", corridor: "chaman", start: "2021-10-05", name: "Chaman 2021" },
-    Episode { file: "chaman_2022_11", corridor: "chaman", start: "2022-11-13", name: "Chaman 2022" },
-    Episode { file: "torkham_2023_02", corridor: "torkham", start: "2023-02-19", name: "Torkham Feb-2023" },
-    Episode { file: "torkham_2023_09", corridor: "torkham", start: "2023-09-06", name: "Torkham Sep-2023" },
-    Episode { file: "chaman_2023_10", corridor: "chaman", start: "2023-10-21", name: "Chaman 2023-24 (3%)" },
-    Episode { file: "torkham_2024_01", corridor: "torkham", start: "2024-01-13", name: "Torkham Jan-2024" },
-    Episode { file: "chaman_2024_05", corridor: "chaman", start: "2024-05-04", name: "Chaman 2024" },
-    Episode { file: "torkham_2024_08", corridor: "torkham", start: "2024-08-21", name: "Torkham Aug-2024 (17%)" },
+    Episode {
+        file: "chaman_2021_10",
+        corridor: "chaman",
+        start: "2021-10-05",
+        name: "Chaman 2021",
+    },
+    Episode {
+        file: "chaman_2022_11",
+        corridor: "chaman",
+        start: "2022-11-13",
+        name: "Chaman 2022",
+    },
+    Episode {
+        file: "torkham_2023_02",
+        corridor: "torkham",
+        start: "2023-02-19",
+        name: "Torkham Feb-2023",
+    },
+    Episode {
+        file: "torkham_2023_09",
+        corridor: "torkham",
+        start: "2023-09-06",
+        name: "Torkham Sep-2023",
+    },
+    Episode {
+        file: "chaman_2023_10",
+        corridor: "chaman",
+        start: "2023-10-21",
+        name: "Chaman 2023-24 (3%)",
+    },
+    Episode {
+        file: "torkham_2024_01",
+        corridor: "torkham",
+        start: "2024-01-13",
+        name: "Torkham Jan-2024",
+    },
+    Episode {
+        file: "chaman_2024_05",
+        corridor: "chaman",
+        start: "2024-05-04",
+        name: "Chaman 2024",
+    },
+    Episode {
+        file: "torkham_2024_08",
+        corridor: "torkham",
+        start: "2024-08-21",
+        name: "Torkham Aug-2024 (17%)",
+    },
 ];
 
 /// The figures compared, as named in the doc's bands table.
@@ -248,7 +288,9 @@ pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
         }
         let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
         if cells.len() < 7 {
-            return Err(format!("docs/validation.md:{line}: expected at least 7 cells"));
+            return Err(format!(
+                "docs/validation.md:{line}: expected at least 7 cells"
+            ));
         }
         let episode = cells[0].trim_matches('`').to_string();
         let figure = cells[1].trim_matches('`').to_string();
@@ -264,7 +306,10 @@ pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
                 .split_once('–')
                 .or_else(|| cells[4].split_once(" - "))
                 .ok_or_else(|| {
-                    format!("docs/validation.md:{line}: band `{}` is not LOW–HIGH", cells[4])
+                    format!(
+                        "docs/validation.md:{line}: band `{}` is not LOW–HIGH",
+                        cells[4]
+                    )
                 })?;
             match (number(lo), number(hi)) {
                 (Some(lo), Some(hi)) if lo <= hi => Some((lo, hi)),
@@ -277,7 +322,10 @@ pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
             }
         };
         let simulated = number(cells[5]).ok_or_else(|| {
-            format!("docs/validation.md:{line}: simulated `{}` is not a number", cells[5])
+            format!(
+                "docs/validation.md:{line}: simulated `{}` is not a number",
+                cells[5]
+            )
         })?;
         let verdict = Verdict::parse(cells[6]).ok_or_else(|| {
             format!(
@@ -406,7 +454,13 @@ fn main() -> Result<(), String> {
         };
         let band = row
             .band
-            .map(|(lo, hi)| format!("{}–{}", fmt_figure(&row.figure, lo), fmt_figure(&row.figure, hi)))
+            .map(|(lo, hi)| {
+                format!(
+                    "{}–{}",
+                    fmt_figure(&row.figure, lo),
+                    fmt_figure(&row.figure, hi)
+                )
+            })
             .unwrap_or_else(|| "–".into());
         println!(
             "{:<16} {:<20} {:>10} {:>14}  {:<15} {:<40} {}",
@@ -426,7 +480,9 @@ fn main() -> Result<(), String> {
         println!("\nevery figure agrees with docs/validation.md");
         Ok(())
     } else {
-        Err(format!("disagreements with docs/validation.md:\n{}", problems.join("\n")))
+        Err(format!(
+            "disagreements with docs/validation.md:\n{}",
+            problems.join("\n")
+        ))
     }
 }
-
