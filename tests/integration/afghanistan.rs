@@ -270,10 +270,8 @@ fn backtest_check_catches_band_exits_stale_misses_and_drift() {
     assert!(backtests::parse_bands(&bad).is_err());
 }
 
-/// `chokepoint run` works on every scenario file under scenarios/ (option files, which
-/// carry an `[option]` table over a base, are checked by `validate`).
-#[test]
-fn run_works_on_every_scenario_file() {
+/// Every TOML file under scenarios/, sorted.
+fn scenario_files() -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -287,6 +285,33 @@ fn run_works_on_every_scenario_file() {
     let mut files = Vec::new();
     walk(&crate::common::root().join("scenarios"), &mut files);
     files.sort();
+    files
+}
+
+/// `chokepoint validate` accepts every file under scenarios/, options included.
+#[test]
+fn validate_works_on_every_file_under_scenarios() {
+    let files = scenario_files();
+    assert!(files.len() >= 15, "{files:?}");
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("ok: ").count(), files.len(), "{text}");
+}
+
+/// `chokepoint run` works on every scenario file under scenarios/ (option files, which
+/// carry an `[option]` table over a base, are checked by `validate`: `run` takes a
+/// scenario).
+#[test]
+fn run_works_on_every_scenario_file() {
+    let files = scenario_files();
     let mut ran = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
