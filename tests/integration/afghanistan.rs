@@ -183,3 +183,156 @@ fn base_year_2024_trade_by_partner_is_within_15_percent() {
     }
     assert!(misses.is_empty(), "outside the 15% band: {misses:#?}");
 }
+
+// The backtests: the shared logic (episode list, reading the figures, parsing the bands
+// table of docs/validation.md) lives in examples/backtests.rs, which CI also runs.
+#[allow(dead_code)]
+#[path = "../../examples/backtests.rs"]
+mod backtests;
+
+/// Every replayed episode's figures agree with docs/validation.md §3: inside its band where
+/// the doc says "in band", outside where it says "miss", and within 25% of the simulated
+/// value the doc states (so neither the model nor the doc drifts silently).
+#[test]
+fn backtests_agree_with_the_bands_in_validation_md() {
+    let rows = backtests::read_bands().unwrap_or_else(|e| panic!("{e}"));
+    // The episode list is the history folder, and the doc covers every figure of each.
+    let mut files: Vec<String> =
+        std::fs::read_dir(crate::common::root().join("scenarios/afghanistan/history"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+    files.sort();
+    let mut listed: Vec<String> = backtests::EPISODES
+        .iter()
+        .map(|e| e.file.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(files, listed, "EPISODES and history/ differ");
+    for e in backtests::EPISODES {
+        for f in backtests::FIGURES {
+            let n = rows
+                .iter()
+                .filter(|r| r.episode == e.file && r.figure == *f)
+                .count();
+            assert_eq!(n, 1, "docs/validation.md: {} {f} has {n} rows", e.file);
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        backtests::EPISODES.len() * backtests::FIGURES.len()
+    );
+    let sims = backtests::run_all().unwrap_or_else(|e| panic!("{e}"));
+    let problems: Vec<String> = rows
+        .iter()
+        .filter_map(|r| backtests::check(r, sims[r.episode.as_str()].get(&r.figure)?))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The check behind the backtests: what it accepts and what it rejects.
+#[test]
+fn backtest_check_catches_band_exits_stale_misses_and_drift() {
+    let doc = format!(
+        "text\n{}\n| Episode | Figure | Reported | Source | Band | Simulated | Verdict | Why |\n\
+         |---|---|---|---|---|---|---|---|\n\
+         | a | peak_trucks | ~3,000 | s | 1,500–6,000 | 3,264 | in band | |\n\
+         | b | peak_trucks | \"hundreds\" | s | 100–1,000 | 2,046 | **miss** | why |\n\
+         | c | backlog_trucks | – | – | – | 0 | no figure | |\n{}\n",
+        backtests::BEGIN,
+        backtests::END
+    );
+    let rows = backtests::parse_bands(&doc).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].band, Some((1500.0, 6000.0)));
+    assert_eq!(rows[0].line, 5);
+    assert_eq!(rows[1].verdict, backtests::Verdict::Miss);
+    // In band, and near the stated value: fine.
+    assert!(backtests::check(&rows[0], 3000.0).is_none());
+    // In band but drifted more than 25% from what the doc states.
+    assert!(backtests::check(&rows[0], 5000.0).is_some());
+    // Out of its band although the doc says in band.
+    assert!(backtests::check(&rows[0], 1400.0).is_some());
+    // A known miss within 25% of the stated value: fine; beyond it, or back in band: not.
+    assert!(backtests::check(&rows[1], 1800.0).is_none());
+    assert!(backtests::check(&rows[1], 1400.0).is_some());
+    assert!(backtests::check(&rows[1], 900.0).is_some());
+    assert!(backtests::check(&rows[2], 0.3).is_none());
+    assert!(backtests::check(&rows[2], 10.0).is_some());
+    // Malformed rows are errors with the doc's line.
+    let bad = doc.replace("1,500–6,000", "lots");
+    assert!(backtests::parse_bands(&bad)
+        .unwrap_err()
+        .contains("validation.md:5"));
+    let bad = doc.replace("| 0 | no figure |", "| 0 | in band |");
+    assert!(backtests::parse_bands(&bad).is_err());
+}
+
+/// Every TOML file under scenarios/, sorted.
+fn scenario_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&crate::common::root().join("scenarios"), &mut files);
+    files.sort();
+    files
+}
+
+/// `chokepoint validate` accepts every file under scenarios/, options included.
+#[test]
+fn validate_works_on_every_file_under_scenarios() {
+    let files = scenario_files();
+    assert!(files.len() >= 15, "{files:?}");
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("ok: ").count(), files.len(), "{text}");
+}
+
+/// `chokepoint run` works on every scenario file under scenarios/ (option files, which
+/// carry an `[option]` table over a base, are checked by `validate`: `run` takes a
+/// scenario).
+#[test]
+fn run_works_on_every_scenario_file() {
+    let files = scenario_files();
+    let mut ran = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let v: toml::Value = toml::from_str(&text).unwrap();
+        if v.get("option").is_some() {
+            continue;
+        }
+        let out = cli(&["run", f.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("peak stranded trucks"),
+            "{}",
+            f.display()
+        );
+        ran += 1;
+    }
+    // base, eight history files, starter, twoland at least.
+    assert!(ran >= 11, "ran {ran}");
+}
