@@ -19,6 +19,26 @@ use serde::{Deserialize, Serialize};
 use crate::closure::{ClosureProcess, ClosureWindow, RegimeChain, ShockGroup, Target};
 use crate::network::{Corridor, Demand, Link, LinkId, Node, Product, Supply};
 
+/// Load a scenario file, or an option file applied to its base scenario (an option
+/// file is recognised by its `[option]` table).
+///
+/// ```
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+/// let base = chokepoint::scenario::load_any(format!("{dir}/starter.toml"))?;
+/// let with_option = chokepoint::scenario::load_any(format!("{dir}/starter-option.toml"))?;
+/// assert!(with_option.links.len() > base.links.len());
+/// # Ok::<(), chokepoint::Error>(())
+/// ```
+pub fn load_any(path: impl AsRef<std::path::Path>) -> Result<Scenario, crate::Error> {
+    let path = path.as_ref();
+    let is_option = std::fs::read_to_string(path).is_ok_and(|t| looks_like_option(&t));
+    if is_option {
+        Ok(load_option(path)?.1)
+    } else {
+        load(path)
+    }
+}
+
 /// Scenario-wide settings (the `[scenario]` table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {

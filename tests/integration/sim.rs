@@ -471,3 +471,16 @@ proptest! {
         prop_assert_eq!(fresh.run(&closures, true).unwrap().metrics, again.metrics);
     }
 }
+
+/// `chokepoint run` takes option files too: the option's changes on its base scenario.
+#[test]
+fn run_accepts_an_option_file() {
+    let out = crate::common::cli(&["run", "scenarios/starter-option.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("total loss"), "{text}");
+}

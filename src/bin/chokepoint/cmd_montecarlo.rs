@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
   chokepoint montecarlo scenarios/twoland.toml --runs 10000 --seed 7 --shard 3/8 --out out/shard3
   chokepoint merge out/shard* --out out/mc")]
 pub struct Args {
-    /// Scenario file (TOML).
+    /// Scenario file (TOML), or an option file (its changes on its base scenario).
     scenario: PathBuf,
     /// Runs (simulated years); the most with --target-rel-error.
     #[arg(long, default_value_t = 1000)]
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let mut scenario = chokepoint::scenario::load(&args.scenario)?;
+    let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
     let start = args.start.as_deref().map(parse_date).transpose()?;
     apply_window(&mut scenario, start, args.days)?;
     if args.no_fixed_closures {

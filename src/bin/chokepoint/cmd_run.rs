@@ -18,7 +18,7 @@ use chokepoint::sim::Engine;
       --close torkham:2024-01-13..2024-01-23 --close chaman:2024-01-13+30@0.1 --out out/what-if
   chokepoint run scenarios/twoland.toml --start 2025-03-01 --days 120")]
 pub struct Args {
-    /// Scenario file (TOML).
+    /// Scenario file (TOML), or an option file (run on its base scenario with its changes).
     scenario: PathBuf,
     /// Output folder for run.csv, daily.csv and manifest.json (nothing is written without it).
     #[arg(long)]
@@ -40,7 +40,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let mut scenario = chokepoint::scenario::load(&args.scenario)?;
+    let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
     let start = args.start.as_deref().map(parse_date).transpose()?;
     apply_window(&mut scenario, start, args.days)?;
     let mut closures = if args.no_fixed_closures {
