@@ -1,6 +1,7 @@
 //! Time one simulated year of a scenario with its fixed closures, many times
 //! (for profiling the engine): `cargo run --release --example profile_year [SCENARIO] [N]`.
-//! Checks that every repetition gives the same total loss.
+//! Checks that every repetition gives the same total loss. `NOCLOSE=1` runs without the
+//! scenario's closures, `RECORD=0` without the daily series.
 
 use std::time::Instant;
 
@@ -16,7 +17,11 @@ fn main() -> Result<(), chokepoint::Error> {
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
     let scenario = chokepoint::Scenario::load(&path)?;
     let mut engine = chokepoint::sim::Engine::new(&scenario)?;
-    let closures = scenario.closures.clone();
+    let closures = if std::env::var("NOCLOSE").is_ok() {
+        Vec::new()
+    } else {
+        scenario.closures.clone()
+    };
     let record = std::env::var("RECORD").map_or(true, |v| v != "0");
     let first = engine.run(&closures, record)?.metrics.total_loss_usd;
     let t0 = Instant::now();
