@@ -54,6 +54,8 @@ pub enum DiagnosticKind {
     WrongType,
     /// Two items share an id.
     DuplicateId,
+    /// An id that is not of the form `[a-z0-9_]+`.
+    BadId,
     /// A reference to an id that does not exist.
     UnknownReference,
     /// A number that is negative, zero where it must be positive, NaN or infinite.
@@ -99,7 +101,13 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}: {sev}: {}", self.file.display(), self.line, self.message)?;
+        write!(
+            f,
+            "{}:{}: {sev}: {}",
+            self.file.display(),
+            self.line,
+            self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, "; {h}")?;
         }

@@ -12,9 +12,35 @@
 //!
 //! Units everywhere: tonnes (t), US dollars (USD), days. See `docs/model.md` for what
 //! the model means and `docs/scenario-reference.md` for every field of a scenario file.
+//!
+//! ## Quick start
+//!
+//! Load a scenario, close a corridor for two weeks, read the losses; then change a
+//! parameter and run again (this is all a notebook needs):
+//!
+//! ```
+//! use chokepoint::closure::parse_close_spec;
+//! use chokepoint::sim::Engine;
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/twoland.toml");
+//! let mut scenario = chokepoint::Scenario::load(path)?;
+//! let closure = parse_close_spec(&scenario, "north:2024-02-01+14")?;
+//!
+//! let mut engine = Engine::new(&scenario)?;
+//! let base = engine.run(&[closure.clone()], false)?.metrics;
+//! assert!(base.total_loss_usd > 0.0);
+//! assert!(base.peak_stranded_trucks > 0.0);
+//!
+//! // Traders who react at once strand fewer trucks.
+//! scenario.settings.reaction_days = 0;
+//! let quick = Engine::new(&scenario)?.run(&[closure], false)?.metrics;
+//! assert!(quick.peak_stranded_trucks < base.peak_stranded_trucks);
+//! # Ok::<(), chokepoint::Error>(())
+//! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod calibrate;
 pub mod closure;
 pub mod error;
 pub mod flow;

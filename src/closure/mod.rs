@@ -9,6 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::network::{CorridorId, LinkId};
 
+pub mod random;
+pub mod regime;
+pub mod spec;
+
+pub use random::{sample_closures, ClosureSampler};
+pub use spec::{apply_window, parse_close_spec, parse_date};
+
 /// What a closure applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Target {

@@ -1,2 +1,438 @@
 //! Monte Carlo: random closure plans per run from (seed, run index), parallel runs,
 //! shards and merging, and loss statistics.
+//!
+//! # Reproducibility
+//!
+//! Run `i` (0-based) draws its random closures from its own generator
+//! `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(i)`: a named, portable generator,
+//! so run `i` has the same closures on any machine, for any thread count and in any
+//! shard. Runs execute in parallel on a local rayon pool of `threads` workers, each with
+//! its own model (an [`Engine`](crate::sim) is `Send`, not `Sync`); results are collected
+//! by run index and every statistic is computed over values in run-index order, so the
+//! output files are bit-identical for any `threads`.
+//!
+//! # Shards
+//!
+//! `Shard { k, n }` (1-based `k`) runs the runs `i` with `i % n == k - 1` (interleaved,
+//! so shards take equal work even with `--target-rel-error`-free long tails) and writes a
+//! partial result: the raw per-run tables with every float printed in its shortest
+//! round-trip form, which [`output::merge`] reads back bit for bit and turns into exactly
+//! the files one process would have written.
+//!
+//! # Stopping at a target precision
+//!
+//! With `target_rel_error = Some(x)` runs go in batches of `batch_size` (by run index):
+//! after each batch, if the relative standard error of the mean total loss over all runs
+//! so far is `<= x`, it stops. The set of runs is a function of (seed, x, batch size,
+//! runs) alone, never of the thread count. It cannot be combined with shards.
+//!
+//! ```
+//! use chokepoint::montecarlo::{self, Config, NoProgress, RunModel};
+//! use chokepoint::closure::ClosureWindow;
+//! use chokepoint::sim::RunReport;
+//!
+//! /// A stand-in model: the loss is the number of closed days.
+//! struct Days;
+//! impl RunModel for Days {
+//!     fn run(&mut self, c: &[ClosureWindow], _: bool) -> Result<RunReport, chokepoint::Error> {
+//!         let mut r = RunReport::default();
+//!         r.metrics.total_loss_usd = c.iter().map(|w| f64::from(w.duration_days)).sum();
+//!         Ok(r)
+//!     }
+//! }
+//! # let scenario = chokepoint::Scenario {
+//! #     settings: chokepoint::scenario::Settings::named("x"),
+//! #     nodes: vec![], links: vec![], corridors: vec![], products: vec![],
+//! #     supplies: vec![], demands: vec![], closures: vec![], processes: vec![],
+//! #     shocks: vec![], regimes: None, expansions: vec![], source: None,
+//! #     checksum: String::new(),
+//! # };
+//! let config = Config { runs: 20, seed: 1, threads: 2, ..Config::default() };
+//! let out = montecarlo::simulate(&scenario, &config, || Ok(Days), &NoProgress)?;
+//! assert_eq!(out.records.len(), 20);
+//! # Ok::<(), chokepoint::Error>(())
+//! ```
+
+pub mod output;
+pub mod stats;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::closure::{ClosureSampler, ClosureWindow};
+use crate::sim::{RunMetrics, RunReport};
+use crate::{Error, Scenario};
+
+/// Something that simulates one run given its closures: the daily engine, or a cheap
+/// stand-in in tests. Must be deterministic: the same closures give the same report.
+pub trait RunModel {
+    /// Simulate the scenario with these closure windows (fixed and sampled); record the
+    /// daily series when `record_daily`.
+    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error>;
+}
+
+/// One shard of a run set: runs `i` with `i % n == k - 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which shard, 1-based (`1..=n`).
+    pub k: u64,
+    /// How many shards.
+    pub n: u64,
+}
+
+impl Shard {
+    /// Whether run `i` belongs to this shard.
+    pub fn contains(&self, i: u64) -> bool {
+        i % self.n == self.k - 1
+    }
+}
+
+impl FromStr for Shard {
+    type Err = Error;
+    /// `k/n` with `1 <= k <= n`.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = || {
+            Error::Invalid(format!(
+                "--shard {s:?}: expected k/n with 1 <= k <= n, e.g. 2/8"
+            ))
+        };
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let k: u64 = k.trim().parse().map_err(|_| bad())?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// How to run a Monte Carlo study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Number of runs (the most, with `target_rel_error`).
+    pub runs: u64,
+    /// Base seed; run `i` uses stream `i` of it.
+    pub seed: u64,
+    /// Worker threads (>= 1). Results do not depend on it.
+    pub threads: usize,
+    /// Run only this shard.
+    pub shard: Option<Shard>,
+    /// Stop after the first batch at which the relative standard error of the mean
+    /// total loss is at most this.
+    pub target_rel_error: Option<f64>,
+    /// Runs per batch for `target_rel_error` (default 100).
+    pub batch_size: u64,
+    /// Extra fixed closures (e.g. from `--close`), added to the scenario's own.
+    pub extra_closures: Vec<ClosureWindow>,
+    /// Their specs as given, recorded in the manifest.
+    pub close_specs: Vec<String>,
+    /// Record and keep the daily series for fan-chart bands (default true).
+    pub record_daily: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            runs: 1000,
+            seed: 0,
+            threads: 1,
+            shard: None,
+            target_rel_error: None,
+            batch_size: 100,
+            extra_closures: Vec::new(),
+            close_specs: Vec::new(),
+            record_daily: true,
+        }
+    }
+}
+
+impl Config {
+    /// Check the settings: at least one run and one thread, a batch size >= 1, a
+    /// positive finite target, no target with shards.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.runs == 0 {
+            return Err(Error::Invalid("--runs must be at least 1".into()));
+        }
+        if self.threads == 0 {
+            return Err(Error::Invalid("--threads must be at least 1".into()));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::Invalid("the batch size must be at least 1".into()));
+        }
+        if let Some(x) = self.target_rel_error {
+            if !(x.is_finite() && x > 0.0) {
+                return Err(Error::Invalid(format!(
+                    "--target-rel-error {x}: expected a positive number such as 0.02 (2%)"
+                )));
+            }
+            if self.shard.is_some() {
+                return Err(Error::Invalid(
+                    "--target-rel-error cannot be combined with --shard: when to stop \
+                     depends on all runs; run a fixed --runs per shard instead"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A closure window as written to `closures.csv`: the target by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClosureRow {
+    /// Corridor or link id.
+    pub target: String,
+    /// First closed day (0-based).
+    pub start_day: i64,
+    /// Days closed.
+    pub duration_days: u32,
+    /// Capacity factor while closed.
+    pub capacity_factor: f64,
+    /// Ramp days.
+    pub ramp_days: u32,
+    /// Label (`random <corridor>`, `shock <id>`, or the fixed closure's label).
+    pub label: String,
+}
+
+/// The daily series the fan-chart bands need, of one run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DailyRecord {
+    /// Trucks queued at all crossings at the end of each day.
+    pub stranded_trucks: Vec<f64>,
+    /// Value delivered each day, USD.
+    pub delivered_usd: Vec<f64>,
+}
+
+/// Everything kept of one run: what the output files and statistics need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// Run index (also its random stream).
+    pub run: u64,
+    /// The closures it simulated (fixed, then sampled).
+    pub closures: Vec<ClosureRow>,
+    /// Its metrics.
+    pub metrics: RunMetrics,
+    /// Its daily series, when recorded.
+    pub daily: Option<DailyRecord>,
+}
+
+/// What identifies a Monte Carlo result: written as `manifest.json`. It holds nothing
+/// that depends on the thread count, the machine or the time, so it is identical for
+/// any `--threads` and after a merge (timing goes to `timing.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// chokepoint version.
+    pub chokepoint_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// SHA-256 of the scenario's files.
+    pub scenario_checksum: String,
+    /// Date of day 0.
+    pub start: String,
+    /// Days per run (one run = one simulated year when 365).
+    pub days: u32,
+    /// Base seed.
+    pub seed: u64,
+    /// Runs asked for (the most, with a target).
+    pub runs_requested: u64,
+    /// Runs done (in the whole set, for a shard).
+    pub runs: u64,
+    /// Target relative error of the mean total loss, if any.
+    pub target_rel_error: Option<String>,
+    /// Batch size used with the target.
+    pub batch_size: u64,
+    /// `--close` specs.
+    pub close: Vec<String>,
+    /// How each run's generator is derived.
+    pub rng: String,
+    /// The shard, in partial results only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// The result of a Monte Carlo study (or of one shard): its manifest and its runs in
+/// run-index order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// What identifies it.
+    pub manifest: Manifest,
+    /// The runs, by run index.
+    pub records: Vec<RunRecord>,
+}
+
+/// Hears about progress. Called from worker threads.
+pub trait Progress: Sync {
+    /// `total` runs are about to start (the most, with a target).
+    fn start(&self, _total: u64) {}
+    /// One more run is done.
+    fn run_done(&self) {}
+    /// All done.
+    fn finish(&self) {}
+}
+
+/// Progress that reports nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// The generator of run `i`: `ChaCha8Rng::seed_from_u64(seed)` on stream `i`.
+pub fn run_rng(seed: u64, run: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(run);
+    rng
+}
+
+/// Run a Monte Carlo study of `scenario` (its fixed closures plus `config`'s extra ones
+/// plus random ones per run, over its window `[0, settings.days)`). `make_model` builds
+/// one model per worker thread.
+pub fn simulate<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    config.check()?;
+    let sampler = ClosureSampler::new(scenario)?;
+    let days = scenario.settings.days;
+    let mut fixed = scenario.closures.clone();
+    fixed.extend(config.extra_closures.iter().cloned());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start {} threads: {e}", config.threads)))?;
+    let models: Vec<Mutex<Option<M>>> = (0..config.threads).map(|_| Mutex::new(None)).collect();
+
+    let one = |i: u64| -> Result<RunRecord, Error> {
+        let t = rayon::current_thread_index().unwrap_or(0) % models.len();
+        let mut slot = models[t].lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(make_model()?);
+        }
+        let model = slot
+            .as_mut()
+            .ok_or_else(|| Error::Invalid("model not built".into()))?;
+        let mut rng = run_rng(config.seed, i);
+        let mut closures = fixed.clone();
+        closures.extend(sampler.sample(0, days, &mut rng));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            model.run(&closures, config.record_daily)
+        }));
+        let report = match result {
+            Ok(r) => r?,
+            Err(panic) => {
+                // The model may be broken now: build a fresh one for the next run.
+                *slot = None;
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let spec: Vec<String> = closures
+                    .iter()
+                    .map(|w| {
+                        format!(
+                            "--close {}:{}+{}@{}",
+                            scenario.target_name(w.target),
+                            scenario.date_of(w.start_day),
+                            w.duration_days,
+                            w.capacity_factor
+                        )
+                    })
+                    .collect();
+                return Err(Error::Sim(crate::error::SimError::Invalid(format!(
+                    "the engine panicked in run {i} (seed {}): {what}; this is a bug. \
+                     Its closures (ramps left out): {}",
+                    config.seed,
+                    spec.join(" ")
+                ))));
+            }
+        };
+        progress.run_done();
+        Ok(RunRecord {
+            run: i,
+            closures: closures
+                .iter()
+                .map(|w| ClosureRow {
+                    target: scenario.target_name(w.target).to_string(),
+                    start_day: w.start_day,
+                    duration_days: w.duration_days,
+                    capacity_factor: w.capacity_factor,
+                    ramp_days: w.ramp_days,
+                    label: w.label.clone().unwrap_or_default(),
+                })
+                .collect(),
+            metrics: report.metrics,
+            daily: if config.record_daily {
+                report.daily.map(|d| DailyRecord {
+                    stranded_trucks: d.stranded_trucks,
+                    delivered_usd: d.delivered_usd,
+                })
+            } else {
+                None
+            },
+        })
+    };
+
+    let mine: Vec<u64> = match config.shard {
+        Some(s) => (0..config.runs).filter(|i| s.contains(*i)).collect(),
+        None => (0..config.runs).collect(),
+    };
+    progress.start(mine.len() as u64);
+    let batch = match config.target_rel_error {
+        Some(_) => config.batch_size as usize,
+        None => mine.len().max(1),
+    };
+    let mut records: Vec<RunRecord> = Vec::with_capacity(mine.len());
+    for chunk in mine.chunks(batch) {
+        let results: Vec<Result<RunRecord, Error>> =
+            pool.install(|| chunk.par_iter().map(|&i| one(i)).collect());
+        for r in results {
+            records.push(r?);
+        }
+        if let Some(x) = config.target_rel_error {
+            let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
+            if stats::relative_standard_error(&losses) <= x {
+                break;
+            }
+        }
+    }
+    progress.finish();
+    let runs = match config.shard {
+        Some(_) => config.runs,
+        None => records.len() as u64,
+    };
+    Ok(Outcome {
+        manifest: Manifest {
+            chokepoint_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: scenario.settings.name.clone(),
+            scenario_checksum: scenario.checksum.clone(),
+            start: scenario.settings.start.to_string(),
+            days,
+            seed: config.seed,
+            runs_requested: config.runs,
+            runs,
+            target_rel_error: config.target_rel_error.map(|x| format!("{x:?}")),
+            batch_size: config.batch_size,
+            close: config.close_specs.clone(),
+            rng: "rand_chacha::ChaCha8Rng::seed_from_u64(seed), set_stream(run)".into(),
+            shard: config.shard,
+        },
+        records,
+    })
+}

@@ -147,9 +147,16 @@ pub struct Link {
     /// Border charges collected on this link.
     pub charges: Vec<Charge>,
     /// Whether cargo that cannot pass queues here as stranded trucks (counted in the
-    /// crossing metrics). Defaults to `true` when `from` and `to` are in different
-    /// countries.
+    /// crossing metrics). Defaults to [`default_crossing`]: a road or rail link between
+    /// nodes of different countries.
     pub crossing: bool,
+}
+
+/// Whether a link is a border crossing when its file does not say: a land link (road or
+/// rail) between nodes of different countries. Sea and air links carry cargo between
+/// countries too, but trucks do not strand on them.
+pub fn default_crossing(mode: Mode, from_country: &str, to_country: &str) -> bool {
+    from_country != to_country && matches!(mode, Mode::Road | Mode::Rail)
 }
 
 impl Link {

@@ -1,1 +1,418 @@
 //! Outputs: CSV tables in long format, manifests, atomic file writes.
+//!
+//! Every file is written to a temporary name in its folder and renamed when complete, so
+//! a run that fails or is stopped never leaves a partial file that looks complete.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::scenario::Scenario;
+use crate::sim::{DailySeries, RunMetrics};
+
+fn io_err(path: &Path, source: io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Write a file atomically: `fill` writes into `path` + `.tmp`, which is renamed onto
+/// `path` only when `fill` succeeded. On failure the temporary file is removed.
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Error> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let file = fs::File::create(&tmp)?;
+        let mut w = io::BufWriter::new(file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(path, e));
+    }
+    Ok(())
+}
+
+/// Create an output folder (and its parents).
+pub fn create_dir(dir: &Path) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(|e| io_err(dir, e))
+}
+
+/// Write a CSV file atomically from a header and rows.
+pub fn write_csv<I, R>(path: &Path, header: &[&str], rows: I) -> Result<(), Error>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(header)?;
+        for row in rows {
+            csv.write_record(row)?;
+        }
+        csv.flush()?;
+        Ok(())
+    })
+}
+
+/// Format a float for CSV: shortest representation that reads back to the same bits.
+pub fn num(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{v:?}")
+    }
+}
+
+/// The metrics of one run in long format: `scope,id,metric,value`, with units in the
+/// metric names. Scopes: `total`, `country` (revenue lost), `crossing`, `corridor`,
+/// `product`, `partner`.
+pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    let mut push = |scope: &str, id: &str, metric: &str, v: f64| {
+        rows.push([
+            scope.to_string(),
+            id.to_string(),
+            metric.to_string(),
+            num(v),
+        ]);
+    };
+    push(
+        "total",
+        "",
+        "trade_value_halted_usd",
+        m.trade_value_halted_usd,
+    );
+    push("total", "", "reroute_cost_usd", m.reroute_cost_usd);
+    push("total", "", "delay_cost_usd", m.delay_cost_usd);
+    push("total", "", "spoilage_usd", m.spoilage_usd);
+    push("total", "", "lost_trade_usd", m.lost_trade_usd);
+    push("total", "", "total_loss_usd", m.total_loss_usd);
+    push(
+        "total",
+        "",
+        "revenue_lost_usd",
+        m.revenue_lost_usd.values().sum(),
+    );
+    push("total", "", "peak_stranded_trucks", m.peak_stranded_trucks);
+    push("total", "", "stranded_truck_days", m.stranded_truck_days);
+    push(
+        "total",
+        "",
+        "days_to_recover",
+        m.days_to_recover.map_or(f64::NAN, f64::from),
+    );
+    for (c, v) in &m.revenue_lost_usd {
+        push("country", c, "revenue_lost_usd", *v);
+    }
+    for c in &m.crossings {
+        push(
+            "crossing",
+            &c.link,
+            "trade_value_halted_usd",
+            c.trade_value_halted_usd,
+        );
+        push(
+            "crossing",
+            &c.link,
+            "halted_while_closed_usd",
+            c.halted_while_closed_usd,
+        );
+        push("crossing", &c.link, "closed_days", f64::from(c.closed_days));
+        push(
+            "crossing",
+            &c.link,
+            "peak_stranded_trucks",
+            c.peak_stranded_trucks,
+        );
+        push(
+            "crossing",
+            &c.link,
+            "stranded_truck_days",
+            c.stranded_truck_days,
+        );
+    }
+    for c in &m.corridors {
+        push(
+            "corridor",
+            &c.corridor,
+            "closure_days",
+            f64::from(c.closure_days),
+        );
+        push("corridor", &c.corridor, "delivered_t", c.delivered_t);
+        push("corridor", &c.corridor, "delivered_usd", c.delivered_usd);
+        push(
+            "corridor",
+            &c.corridor,
+            "counterfactual_t",
+            c.counterfactual_t,
+        );
+        push(
+            "corridor",
+            &c.corridor,
+            "counterfactual_usd",
+            c.counterfactual_usd,
+        );
+    }
+    for (scope, map) in [("product", &m.by_product), ("partner", &m.by_partner)] {
+        for (id, d) in map {
+            push(scope, id, "delivered_t", d.t);
+            push(scope, id, "delivered_usd", d.usd);
+            push(scope, id, "counterfactual_t", d.counterfactual_t);
+            push(scope, id, "counterfactual_usd", d.counterfactual_usd);
+        }
+    }
+    rows
+}
+
+/// Daily series in long format: `day,date,scope,id,metric,value`.
+pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 6]> {
+    let mut rows = Vec::new();
+    let days = d.stranded_trucks.len();
+    for day in 0..days {
+        let date = scenario.date_of(day as i64).to_string();
+        let mut push = |scope: &str, id: &str, metric: &str, v: f64| {
+            rows.push([
+                day.to_string(),
+                date.clone(),
+                scope.to_string(),
+                id.to_string(),
+                metric.to_string(),
+                num(v),
+            ]);
+        };
+        push("total", "", "stranded_trucks", d.stranded_trucks[day]);
+        push("total", "", "delivered_usd", d.delivered_usd[day]);
+        if let Some(v) = d.counterfactual_delivered_usd.get(day) {
+            push("total", "", "counterfactual_delivered_usd", *v);
+        }
+        for c in &d.corridors {
+            push(
+                "corridor",
+                &c.corridor,
+                "capacity_factor",
+                c.capacity_factor[day],
+            );
+            push("corridor", &c.corridor, "flow_t", c.flow_t[day]);
+            push("corridor", &c.corridor, "queue_trucks", c.queue_trucks[day]);
+        }
+        for p in &d.products {
+            push("product", &p.product, "delivered_t", p.delivered_t[day]);
+            push("product", &p.product, "open_orders_t", p.open_orders_t[day]);
+            push("product", &p.product, "in_system_t", p.in_system_t[day]);
+        }
+    }
+    rows
+}
+
+/// What produced an output folder, so that any result can be reproduced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// `chokepoint` and its version.
+    pub tool: String,
+    /// The command (`run`, `montecarlo`, ...).
+    pub command: String,
+    /// The scenario file.
+    pub scenario: String,
+    /// SHA-256 of the scenario's files.
+    pub scenario_checksum: String,
+    /// First simulated date.
+    pub start: String,
+    /// Days simulated.
+    pub days: u32,
+    /// The closures applied (as given on the command line or in the file).
+    pub closures: Vec<String>,
+    /// Other options, as `key=value`.
+    pub options: Vec<String>,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+impl Manifest {
+    /// A manifest for `command` on `scenario`, with the tool's version.
+    pub fn new(command: &str, scenario: &Scenario) -> Self {
+        Manifest {
+            tool: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
+            command: command.to_string(),
+            scenario: scenario
+                .source
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            scenario_checksum: scenario.checksum.clone(),
+            start: scenario.settings.start.to_string(),
+            days: scenario.settings.days,
+            closures: Vec::new(),
+            options: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+
+    /// Write it as pretty JSON, atomically.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| io_err(path, io::Error::other(e)))?;
+        write_atomic(path, |w| w.write_all(text.as_bytes()))
+    }
+}
+
+/// Write the outputs of one deterministic run into `dir`: `run.csv` (metrics, long
+/// format), `daily.csv` (daily series, long format) and `manifest.json`.
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    metrics: &RunMetrics,
+    daily: Option<&DailySeries>,
+    manifest: &Manifest,
+) -> Result<(), Error> {
+    create_dir(dir)?;
+    write_csv(
+        &dir.join("run.csv"),
+        &["scope", "id", "metric", "value"],
+        metrics_rows(metrics),
+    )?;
+    if let Some(d) = daily {
+        write_csv(
+            &dir.join("daily.csv"),
+            &["day", "date", "scope", "id", "metric", "value"],
+            daily_rows(scenario, d),
+        )?;
+    }
+    manifest.write(&dir.join("manifest.json"))
+}
+
+fn money(v: f64) -> String {
+    let a = v.abs();
+    let s = if a >= 1e9 {
+        format!("{:.2} bn", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.2} m", v / 1e6)
+    } else if a >= 1e3 {
+        format!("{:.1} k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    };
+    format!("USD {s}")
+}
+
+/// A short, readable summary of one run's metrics (what `chokepoint run` prints).
+pub fn summary_text(m: &RunMetrics) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let rows = [
+        ("trade value halted", money(m.trade_value_halted_usd)),
+        ("reroute cost", money(m.reroute_cost_usd)),
+        ("delay cost", money(m.delay_cost_usd)),
+        ("spoilage", money(m.spoilage_usd)),
+        ("lost trade", money(m.lost_trade_usd)),
+        ("total loss", money(m.total_loss_usd)),
+        (
+            "revenue lost (all)",
+            money(m.revenue_lost_usd.values().sum()),
+        ),
+        (
+            "peak stranded trucks",
+            format!("{:.0}", m.peak_stranded_trucks),
+        ),
+        (
+            "stranded truck-days",
+            format!("{:.0}", m.stranded_truck_days),
+        ),
+        (
+            "days to recover",
+            m.days_to_recover.map_or("-".to_string(), |d| d.to_string()),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(s, "  {k:<22} {v:>16}");
+    }
+    let mut crossings: Vec<_> = m
+        .crossings
+        .iter()
+        .filter(|c| c.trade_value_halted_usd > 0.0 || c.peak_stranded_trucks > 0.0)
+        .collect();
+    crossings.sort_by(|a, b| {
+        b.trade_value_halted_usd
+            .total_cmp(&a.trade_value_halted_usd)
+    });
+    if !crossings.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  {:<24} {:>16} {:>12} {:>14}",
+            "crossing", "value halted", "peak trucks", "truck-days"
+        );
+        for c in crossings.iter().take(10) {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:>16} {:>12.0} {:>14.0}",
+                c.link,
+                money(c.trade_value_halted_usd),
+                c.peak_stranded_trucks,
+                c.stranded_truck_days
+            );
+        }
+    }
+    let changed: Vec<_> = m
+        .corridors
+        .iter()
+        .filter(|c| c.closure_days > 0 || (c.delivered_t - c.counterfactual_t).abs() > 0.5)
+        .collect();
+    if !changed.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  {:<24} {:>8} {:>16} {:>16}",
+            "corridor", "closed", "delivered t", "vs no closure"
+        );
+        for c in changed {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:>8} {:>16.0} {:>+16.0}",
+                c.corridor,
+                c.closure_days,
+                c.delivered_t,
+                c.delivered_t - c.counterfactual_t
+            );
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_file_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"half")?;
+            Err(io::Error::other("stopped"))
+        });
+        assert!(err.is_err());
+        assert!(!path.exists());
+        assert!(!dir.path().join("x.csv.tmp").exists());
+        write_atomic(&path, |w| w.write_all(b"whole")).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"whole");
+    }
+
+    #[test]
+    fn numbers_round_trip() {
+        for v in [0.1 + 0.2, 1e-300, 123456789.125, -2.5] {
+            assert_eq!(num(v).parse::<f64>().unwrap(), v);
+        }
+        assert_eq!(num(0.0), "0");
+    }
+}

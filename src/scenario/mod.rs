@@ -1,6 +1,16 @@
 //! Scenarios: the whole model of one study, loaded from TOML (and CSV) files and
 //! validated, and options (change sets over a base scenario).
 
+mod check;
+mod load;
+mod option;
+mod raw;
+mod tree;
+
+pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
+pub use option::load_option;
+pub use raw::ACCEPTED_KEYS;
+
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -8,6 +18,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::closure::{ClosureProcess, ClosureWindow, RegimeChain, ShockGroup, Target};
 use crate::network::{Corridor, Demand, Link, LinkId, Node, Product, Supply};
+
+/// Load a scenario file, or an option file applied to its base scenario (an option
+/// file is recognised by its `[option]` table).
+///
+/// ```
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+/// let base = chokepoint::scenario::load_any(format!("{dir}/starter.toml"))?;
+/// let with_option = chokepoint::scenario::load_any(format!("{dir}/starter-option.toml"))?;
+/// assert!(with_option.links.len() > base.links.len());
+/// # Ok::<(), chokepoint::Error>(())
+/// ```
+pub fn load_any(path: impl AsRef<std::path::Path>) -> Result<Scenario, crate::Error> {
+    let path = path.as_ref();
+    let is_option = std::fs::read_to_string(path).is_ok_and(|t| looks_like_option(&t));
+    if is_option {
+        Ok(load_option(path)?.1)
+    } else {
+        load(path)
+    }
+}
 
 /// Scenario-wide settings (the `[scenario]` table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +145,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Load and validate a scenario file: the same as [`load`].
+    ///
+    /// ```
+    /// let s = chokepoint::Scenario::load("scenarios/twoland.toml")?;
+    /// assert_eq!(s.settings.name, "twoland");
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Scenario, crate::Error> {
+        load::load(path)
+    }
+
     /// The links a closure target covers.
     pub fn target_links<'a>(&'a self, target: &'a Target) -> &'a [LinkId] {
         match target {

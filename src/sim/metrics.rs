@@ -13,6 +13,12 @@ pub struct CrossingMetrics {
     /// Value of trade that did not cross here when planned, USD (shortfall against the
     /// counterfactual, summed over days).
     pub trade_value_halted_usd: f64,
+    /// The part of `trade_value_halted_usd` on days when a closure held this link below
+    /// full capacity (divide by `closed_days` for the "daily losses" the news quotes;
+    /// the rest is halted after reopening, while traders react and queues drain).
+    pub halted_while_closed_usd: f64,
+    /// Days on which a closure held this link below full capacity.
+    pub closed_days: u32,
     /// Most trucks queued here on any day.
     pub peak_stranded_trucks: f64,
     /// Trucks queued here, summed over days (truck-days).
@@ -41,7 +47,7 @@ pub struct CorridorMetrics {
 pub struct Delivered {
     /// Delivered, t.
     pub t: f64,
-    /// Delivered value (at the buyer's value), USD.
+    /// Delivered value (at the product's value), USD.
     pub usd: f64,
     /// Counterfactual delivered, t.
     pub counterfactual_t: f64,
@@ -131,7 +137,7 @@ pub struct ProductDaily {
     pub in_system_t: Vec<f64>,
 }
 
-/// What [`crate::sim::Engine::run`] returns.
+/// What `Engine::run` returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// The run's metrics (differences from the counterfactual).

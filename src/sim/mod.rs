@@ -1,7 +1,7 @@
 //! The daily simulation engine: capacities, routing, dispatch, queues at shut
 //! crossings, spoilage, and the accounts of every tonne and dollar.
 //!
-//! Contract (the engine itself lands with issue 4):
+//! Use:
 //!
 //! ```text
 //! let mut engine = Engine::new(&scenario)?;           // prepares solvers, runs the counterfactual
@@ -17,3 +17,7 @@ pub use metrics::{
     CorridorDaily, CorridorMetrics, CrossingMetrics, DailySeries, Delivered, ProductDaily,
     RunMetrics, RunReport,
 };
+
+mod engine;
+
+pub use engine::{Balance, DayView, Engine, NoObserver, Observer, COST_SCALE, UNITS_PER_T};

@@ -1,1 +1,338 @@
 //! Integration tests: afghanistan.
+
+use crate::common::cli;
+
+#[test]
+fn calibrate_fits_the_shipped_closure_log() {
+    let out = cli(&[
+        "calibrate",
+        "scenarios/afghanistan/closures-2021-2024.csv",
+        "--also",
+        "ghulam_khan",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The printed blocks are valid TOML with one process per corridor that closed.
+    let v: toml::Value = toml::from_str(&text).expect("calibrate prints valid TOML");
+    let procs = v["process"].as_array().expect("[[process]] blocks");
+    let targets: Vec<&str> = procs.iter().filter_map(|p| p["target"].as_str()).collect();
+    assert!(
+        targets.contains(&"torkham") && targets.contains(&"chaman"),
+        "{targets:?}"
+    );
+    // Torkham: 5 onsets in 1461 - 40 open days of the 2021-2024 window.
+    let t = procs
+        .iter()
+        .find(|p| p["target"].as_str() == Some("torkham"))
+        .unwrap();
+    let rate = t["rate_per_year"].as_float().unwrap();
+    assert!((rate - 5.0 * 365.0 / 1421.0).abs() < 1e-3, "{rate}");
+    assert!(text.contains("ghulam_khan: 0 onset(s)"));
+}
+
+#[test]
+fn calibrate_on_a_bad_csv_exits_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "corridor,start,end,days\ntorkham,2023-02-19,2023-02-25,6\ntorkham,2023-09-31,,9\n",
+    )
+    .unwrap();
+    let out = cli(&["calibrate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv:3") && err.contains("2023-09-31"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_afghanistan_scenario_and_option_validates() {
+    let dir = crate::common::root().join("scenarios/afghanistan");
+    let mut files = vec![dir.join("base.toml")];
+    for sub in ["options", "history"] {
+        let mut v: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        v.sort();
+        assert!(!v.is_empty(), "no files in {sub}/");
+        files.extend(v);
+    }
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // No warnings either: every demand is reachable, every product has supply and demand.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn base_has_the_issue_corridor_ids() {
+    let s =
+        chokepoint::Scenario::load(crate::common::root().join("scenarios/afghanistan/base.toml"))
+            .expect("base.toml loads");
+    for id in [
+        "torkham",
+        "chaman",
+        "ghulam_khan",
+        "angoor_adda",
+        "kharlachi",
+        "islam_qala",
+        "zaranj_milak",
+        "khaf_herat_rail",
+        "hairatan_rail",
+        "hairatan_road",
+        "torghundi",
+        "aqina",
+        "sher_khan_bandar",
+        "air",
+    ] {
+        assert!(s.corridor(id).is_some(), "corridor {id} missing");
+    }
+    assert_eq!(s.settings.start.to_string(), "2024-01-01");
+    assert_eq!(s.settings.days, 366);
+    assert!(s.nodes.len() <= 45 && s.links.len() <= 70 && s.products.len() == 8);
+}
+
+/// The base-year check of docs/validation.md §1: the 2024 replay (with the year's recorded
+/// closures) delivers trade by partner and direction within 15% of the official 2024
+/// figures (calibration.md §3).
+#[test]
+fn base_year_2024_trade_by_partner_is_within_15_percent() {
+    let s =
+        chokepoint::Scenario::load(crate::common::root().join("scenarios/afghanistan/base.toml"))
+            .expect("base.toml loads");
+    let mut engine = chokepoint::sim::Engine::new(&s).expect("engine builds");
+    let report = engine
+        .run(&s.closures, false)
+        .expect("the 2024 replay runs");
+    let by = &report.metrics.by_partner;
+    let bn = |pred: &dyn Fn(&str) -> bool| -> f64 {
+        by.iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, d)| d.usd)
+            .sum::<f64>()
+            / 1e9
+    };
+    // (what, model, official low, official high), USD bn; cal §3.
+    let checks = [
+        ("exports", bn(&|k| k.starts_with("AF->")), 1.8, 1.9),
+        (
+            "exports to PK",
+            bn(&|k| k == "AF->PK"),
+            0.46 * 1.85,
+            0.46 * 1.85,
+        ),
+        (
+            "exports to IN",
+            bn(&|k| k == "AF->IN"),
+            0.28 * 1.85,
+            0.28 * 1.85,
+        ),
+        ("imports", bn(&|k| k.ends_with("->AF")), 10.6, 10.8),
+        ("imports from IR", bn(&|k| k == "IR->AF"), 3.143, 3.143),
+        (
+            "imports from PK",
+            bn(&|k| k == "PK->AF"),
+            2.461 - 0.852,
+            2.461 - 0.852,
+        ),
+        (
+            "imports from UZ",
+            bn(&|k| k == "UZ->AF"),
+            0.10 * 10.7,
+            0.10 * 10.7,
+        ),
+        (
+            "imports from CN",
+            bn(&|k| k == "CN->AF"),
+            0.08 * 10.7,
+            0.10 * 10.7,
+        ),
+        (
+            "imports from KZ",
+            bn(&|k| k == "KZ->AF"),
+            0.05 * 10.7,
+            0.05 * 10.7,
+        ),
+    ];
+    let mut misses = Vec::new();
+    for (what, model, lo, hi) in checks {
+        if !(model >= 0.85 * lo && model <= 1.15 * hi) {
+            misses.push(format!(
+                "{what}: model {model:.3} bn, official {lo:.3}-{hi:.3}"
+            ));
+        }
+    }
+    assert!(misses.is_empty(), "outside the 15% band: {misses:#?}");
+}
+
+// The backtests: the shared logic (episode list, reading the figures, parsing the bands
+// table of docs/validation.md) lives in examples/backtests.rs, which CI also runs.
+#[allow(dead_code)]
+#[path = "../../examples/backtests.rs"]
+mod backtests;
+
+/// Every replayed episode's figures agree with docs/validation.md §3: inside its band where
+/// the doc says "in band", outside where it says "miss", and within 25% of the simulated
+/// value the doc states (so neither the model nor the doc drifts silently).
+#[test]
+fn backtests_agree_with_the_bands_in_validation_md() {
+    let rows = backtests::read_bands().unwrap_or_else(|e| panic!("{e}"));
+    // The episode list is the history folder, and the doc covers every figure of each.
+    let mut files: Vec<String> =
+        std::fs::read_dir(crate::common::root().join("scenarios/afghanistan/history"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+    files.sort();
+    let mut listed: Vec<String> = backtests::EPISODES
+        .iter()
+        .map(|e| e.file.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(files, listed, "EPISODES and history/ differ");
+    for e in backtests::EPISODES {
+        for f in backtests::FIGURES {
+            let n = rows
+                .iter()
+                .filter(|r| r.episode == e.file && r.figure == *f)
+                .count();
+            assert_eq!(n, 1, "docs/validation.md: {} {f} has {n} rows", e.file);
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        backtests::EPISODES.len() * backtests::FIGURES.len()
+    );
+    let sims = backtests::run_all().unwrap_or_else(|e| panic!("{e}"));
+    let problems: Vec<String> = rows
+        .iter()
+        .filter_map(|r| backtests::check(r, sims[r.episode.as_str()].get(&r.figure)?))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The check behind the backtests: what it accepts and what it rejects.
+#[test]
+fn backtest_check_catches_band_exits_stale_misses_and_drift() {
+    let doc = format!(
+        "text\n{}\n| Episode | Figure | Reported | Source | Band | Simulated | Verdict | Why |\n\
+         |---|---|---|---|---|---|---|---|\n\
+         | a | peak_trucks | ~3,000 | s | 1,500–6,000 | 3,264 | in band | |\n\
+         | b | peak_trucks | \"hundreds\" | s | 100–1,000 | 2,046 | **miss** | why |\n\
+         | c | backlog_trucks | – | – | – | 0 | no figure | |\n{}\n",
+        backtests::BEGIN,
+        backtests::END
+    );
+    let rows = backtests::parse_bands(&doc).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].band, Some((1500.0, 6000.0)));
+    assert_eq!(rows[0].line, 5);
+    assert_eq!(rows[1].verdict, backtests::Verdict::Miss);
+    // In band, and near the stated value: fine.
+    assert!(backtests::check(&rows[0], 3000.0).is_none());
+    // In band but drifted more than 25% from what the doc states.
+    assert!(backtests::check(&rows[0], 5000.0).is_some());
+    // Out of its band although the doc says in band.
+    assert!(backtests::check(&rows[0], 1400.0).is_some());
+    // A known miss within 25% of the stated value: fine; beyond it, or back in band: not.
+    assert!(backtests::check(&rows[1], 1800.0).is_none());
+    assert!(backtests::check(&rows[1], 1400.0).is_some());
+    assert!(backtests::check(&rows[1], 900.0).is_some());
+    assert!(backtests::check(&rows[2], 0.3).is_none());
+    assert!(backtests::check(&rows[2], 10.0).is_some());
+    // Malformed rows are errors with the doc's line.
+    let bad = doc.replace("1,500–6,000", "lots");
+    assert!(backtests::parse_bands(&bad)
+        .unwrap_err()
+        .contains("validation.md:5"));
+    let bad = doc.replace("| 0 | no figure |", "| 0 | in band |");
+    assert!(backtests::parse_bands(&bad).is_err());
+}
+
+/// Every TOML file under scenarios/, sorted.
+fn scenario_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&crate::common::root().join("scenarios"), &mut files);
+    files.sort();
+    files
+}
+
+/// `chokepoint validate` accepts every file under scenarios/, options included.
+#[test]
+fn validate_works_on_every_file_under_scenarios() {
+    let files = scenario_files();
+    assert!(files.len() >= 15, "{files:?}");
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("ok: ").count(), files.len(), "{text}");
+}
+
+/// `chokepoint run` works on every scenario file under scenarios/ (option files, which
+/// carry an `[option]` table over a base, are checked by `validate`: `run` takes a
+/// scenario).
+#[test]
+fn run_works_on_every_scenario_file() {
+    let files = scenario_files();
+    let mut ran = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let v: toml::Value = toml::from_str(&text).unwrap();
+        if v.get("option").is_some() {
+            continue;
+        }
+        let out = cli(&["run", f.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("peak stranded trucks"),
+            "{}",
+            f.display()
+        );
+        ran += 1;
+    }
+    // base, eight history files, starter, twoland at least.
+    assert!(ran >= 11, "ran {ran}");
+}

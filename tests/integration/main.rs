@@ -1,8 +1,8 @@
 //! Integration tests, built as one binary. One module per area.
 
+mod afghanistan;
 mod common;
 mod loader;
-mod solver;
-mod sim;
 mod montecarlo;
-mod afghanistan;
+mod sim;
+mod solver;

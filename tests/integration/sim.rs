@@ -1,1 +1,486 @@
-//! Integration tests: sim.
+//! Integration tests: the daily engine. Hand-computed cases with exact numbers (the
+//! arithmetic is in the comments), and property tests of its invariants.
+
+use chokepoint::closure::{ClosureWindow, Target};
+use chokepoint::network::{
+    Corridor, CorridorId, Demand, Link, LinkId, Mode, Node, NodeId, NodeKind, Perishability,
+    Product, ProductId, Supply,
+};
+use chokepoint::scenario::{Scenario, Settings};
+use chokepoint::sim::{DayView, Engine, Observer};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+pub fn node(id: &str, country: &str) -> Node {
+    Node {
+        id: id.into(),
+        name: id.into(),
+        country: country.into(),
+        kind: NodeKind::Market,
+    }
+}
+
+pub fn link(id: &str, from: u32, to: u32, cap: f64, cost: f64, transit: f64) -> Link {
+    Link {
+        id: id.into(),
+        from: NodeId(from),
+        to: NodeId(to),
+        both_ways: false,
+        mode: Mode::Road,
+        capacity_t_per_day: cap,
+        cost_usd_per_t: cost,
+        transit_days: transit,
+        charges: vec![],
+        crossing: false,
+    }
+}
+
+pub fn product(id: &str, value: f64) -> Product {
+    Product {
+        id: id.into(),
+        name: id.into(),
+        value_usd_per_t: value,
+        perishability: None,
+        holding_cost_per_day: 0.0,
+        priority: 0,
+    }
+}
+
+pub fn supply(p: u32, n: u32, t: f64, price: f64) -> Supply {
+    Supply {
+        product: ProductId(p),
+        node: NodeId(n),
+        t_per_day: t,
+        price_usd_per_t: price,
+        seasonality: None,
+    }
+}
+
+pub fn demand(p: u32, n: u32, t: f64, value: f64) -> Demand {
+    Demand {
+        product: ProductId(p),
+        node: NodeId(n),
+        t_per_day: t,
+        value_usd_per_t: value,
+        seasonality: None,
+    }
+}
+
+pub fn corridor(id: &str, links: &[u32]) -> Corridor {
+    Corridor {
+        id: id.into(),
+        name: id.into(),
+        links: links.iter().map(|&l| LinkId(l)).collect(),
+    }
+}
+
+pub fn scenario(nodes: Vec<Node>, links: Vec<Link>, corridors: Vec<Corridor>) -> Scenario {
+    let mut settings = Settings::named("test");
+    settings.days = 60;
+    settings.reaction_days = 0;
+    Scenario {
+        settings,
+        nodes,
+        links,
+        corridors,
+        products: vec![],
+        supplies: vec![],
+        demands: vec![],
+        closures: vec![],
+        processes: vec![],
+        shocks: vec![],
+        regimes: None,
+        expansions: vec![],
+        source: None,
+        checksum: String::new(),
+    }
+}
+
+pub fn shut(corridor: u32, start: i64, days: u32) -> ClosureWindow {
+    ClosureWindow {
+        target: Target::Corridor(CorridorId(corridor)),
+        start_day: start,
+        duration_days: days,
+        capacity_factor: 0.0,
+        ramp_days: 0,
+        label: None,
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()))
+}
+
+/// Two parallel routes A -> B, the cheap one shut for ten days, traders react at once.
+/// Every tonne takes the other route: reroute cost = 10 days x 100 t x (25 - 10) USD/t
+/// = 15,000 USD; the shut crossing halts 10 x 100 t x 1,000 USD/t = 1,000,000 USD.
+#[test]
+fn parallel_routes_one_shut() {
+    let mut s = scenario(
+        vec![node("a", "X"), node("b", "Y")],
+        vec![
+            Link {
+                crossing: true,
+                ..link("cheap", 0, 1, 1000.0, 10.0, 1.0)
+            },
+            Link {
+                crossing: true,
+                ..link("dear", 0, 1, 1000.0, 25.0, 1.0)
+            },
+        ],
+        vec![corridor("c_cheap", &[0]), corridor("c_dear", &[1])],
+    );
+    s.products = vec![product("goods", 1000.0)];
+    s.supplies = vec![supply(0, 0, 100.0, 500.0)];
+    s.demands = vec![demand(0, 1, 100.0, 1000.0)];
+    let mut e = Engine::new(&s).unwrap();
+    let r = e.run(&[shut(0, 10, 10)], false).unwrap();
+    let m = &r.metrics;
+    assert!(
+        close(m.reroute_cost_usd, 15_000.0),
+        "{}",
+        m.reroute_cost_usd
+    );
+    assert!(close(m.delay_cost_usd, 0.0));
+    assert!(close(m.lost_trade_usd, 0.0));
+    assert!(close(m.total_loss_usd, 15_000.0));
+    assert!(close(m.trade_value_halted_usd, 1_000_000.0));
+    let cheap = &m.crossings[0];
+    assert_eq!(cheap.link, "cheap");
+    assert!(close(cheap.trade_value_halted_usd, 1_000_000.0));
+    assert!(close(m.crossings[1].trade_value_halted_usd, 0.0));
+    assert_eq!(m.peak_stranded_trucks, 0.0);
+    assert_eq!(m.corridors[0].closure_days, 10);
+    assert_eq!(m.corridors[1].closure_days, 0);
+    assert!(close(m.corridors[1].delivered_t, 1000.0));
+    assert_eq!(m.days_to_recover, Some(0));
+}
+
+fn single_route(perishable: Option<Perishability>, holding: f64) -> Scenario {
+    // a -(road, 1 day)-> m -(crossing, 200 t/day, 0 days)-> b; 100 t/day of orders at b.
+    let mut s = scenario(
+        vec![node("a", "X"), node("m", "X"), node("b", "Y")],
+        vec![
+            link("road", 0, 1, 10_000.0, 5.0, 1.0),
+            Link {
+                crossing: true,
+                ..link("border", 1, 2, 200.0, 5.0, 0.0)
+            },
+        ],
+        vec![corridor("border", &[1])],
+    );
+    s.settings.reaction_days = 2;
+    s.products = vec![Product {
+        perishability: perishable,
+        holding_cost_per_day: holding,
+        ..product("goods", 1000.0)
+    }];
+    s.supplies = vec![supply(0, 0, 1000.0, 100.0)];
+    s.demands = vec![demand(0, 2, 100.0, 1000.0)];
+    s
+}
+
+/// One route, no alternative, the border shut on days 10..=14, reaction lag 2 days.
+///
+/// Traders see day d-2: they dispatch on days 9, 10, 11 (cargo reaches the border a day
+/// later), so 300 t (12 trucks) queue on days 12-14. The border reopens on day 15 at
+/// 200 t/day: 100 t left at the end of day 15, 0 after day 16. Traders see the reopening
+/// on day 17 but also the queue of day 14 (300 t > 200 t): nothing new; day 18 they see
+/// 100 t queued: 100 t go; from day 19, 200 t/day. Orders placed on days 12..17 (600 t)
+/// are the backlog: -100 t/day from day 19, 0 at the end of day 24. The last closed day
+/// is 14, so days_to_recover = 24 - 14 = 10.
+///
+/// Stranded trucks at the end of days 10..15: 4, 8, 12, 12, 12, 4 -> peak 12, 52 truck-days.
+/// Trade halted at the border (100 t/day x 1,000 USD normally): short 100 t on days
+/// 10-14, 17 and 18 = 700 t = 700,000 USD, of which 500,000 USD while closed.
+/// Holding at 1 USD/t/day: the counterfactual holds each tonne 1 day. The day-9 lot is
+/// held 6 days, the day-10 lot 5, the day-11 lot 5: (5 + 4 + 4) x 100 t = 1,300 USD.
+#[test]
+fn single_route_queue_and_recovery() {
+    let s = single_route(None, 0.001);
+    let mut e = Engine::new(&s).unwrap();
+    let r = e.run(&[shut(0, 10, 5)], true).unwrap();
+    let m = &r.metrics;
+    assert!(
+        close(m.peak_stranded_trucks, 12.0),
+        "{}",
+        m.peak_stranded_trucks
+    );
+    assert!(
+        close(m.stranded_truck_days, 52.0),
+        "{}",
+        m.stranded_truck_days
+    );
+    assert_eq!(m.days_to_recover, Some(10));
+    assert!(
+        close(m.trade_value_halted_usd, 700_000.0),
+        "{}",
+        m.trade_value_halted_usd
+    );
+    // 500 t of it on the five closed days; the rest while traders react to the reopening.
+    assert_eq!(m.crossings[0].closed_days, 5);
+    assert!(close(m.crossings[0].halted_while_closed_usd, 500_000.0));
+    assert!(close(m.delay_cost_usd, 1_300.0), "{}", m.delay_cost_usd);
+    assert!(close(m.reroute_cost_usd, 0.0), "{}", m.reroute_cost_usd);
+    assert!(close(m.lost_trade_usd, 0.0));
+    let daily = r.daily.unwrap();
+    let q: Vec<f64> = daily.corridors[0].queue_trucks[9..17].to_vec();
+    assert_eq!(q, vec![0.0, 4.0, 8.0, 12.0, 12.0, 12.0, 4.0, 0.0]);
+    assert_eq!(daily.products[0].open_orders_t[17], 600.0);
+    assert_eq!(daily.products[0].open_orders_t[24], 0.0);
+}
+
+/// The same closure with a perishable good (grace 2 days, 10 %/day after, shelf life
+/// long). End-of-day ages of the stranded lots: day-9 lot ages 1..6 before delivery on day
+/// 15 (4 days past grace), day-10 lot 1..5 (3 days), day-11 lot 1..5 (3 days): spoilage
+/// = (0.4 + 0.3 + 0.3) x 100 t x 1,000 USD/t = 100,000 USD.
+#[test]
+fn perishable_held_at_shut_border() {
+    let per = Perishability {
+        grace_days: 2.0,
+        loss_per_day: 0.1,
+        shelf_life_days: 100.0,
+    };
+    let s = single_route(Some(per), 0.0);
+    let mut e = Engine::new(&s).unwrap();
+    let m = e.run(&[shut(0, 10, 5)], false).unwrap().metrics;
+    assert!(close(m.spoilage_usd, 100_000.0), "{}", m.spoilage_usd);
+    assert!(close(m.lost_trade_usd, 0.0));
+}
+
+/// With a shelf life of 5 days, the day-9 lot decays at the end of days 11, 12, 13 (ages
+/// 3, 4, 5: 0.3 spoilage) and spoils whole at the end of day 14 (age 6): its remaining
+/// 0.7 x 100 t x 1,000 USD/t = 70,000 USD is lost trade. The day-10 lot loses 0.3 as
+/// above. With the day-9 lot gone, the 200 t/day on day 15 take both the day-10 and the
+/// day-11 lot, so the day-11 lot is delivered a day earlier and loses only 0.2 (ages 3, 4
+/// at the end of days 13, 14). Spoilage = (0.3 + 0.3 + 0.2) x 100,000 = 80,000 USD.
+#[test]
+fn perishable_spoils_whole_past_shelf_life() {
+    let per = Perishability {
+        grace_days: 2.0,
+        loss_per_day: 0.1,
+        shelf_life_days: 5.0,
+    };
+    let s = single_route(Some(per), 0.0);
+    let mut e = Engine::new(&s).unwrap();
+    let m = e.run(&[shut(0, 10, 5)], false).unwrap().metrics;
+    assert!(close(m.spoilage_usd, 80_000.0), "{}", m.spoilage_usd);
+    assert!(close(m.lost_trade_usd, 70_000.0), "{}", m.lost_trade_usd);
+}
+
+/// A product with two sources: the cheaper (P, price 300 + 20 freight) is cut off for 10
+/// days; trade diverts to the dearer (K, 350 + 50). Country-pair deliveries move from
+/// P->D to K->D by 1,000 t; reroute cost = 10 x 100 t x (50 - 20) = 30,000 USD.
+#[test]
+fn two_sources_trade_diverts() {
+    let mut s = scenario(
+        vec![node("sp", "P"), node("sk", "K"), node("d", "D")],
+        vec![
+            Link {
+                crossing: true,
+                ..link("p_d", 0, 2, 1000.0, 20.0, 1.0)
+            },
+            Link {
+                crossing: true,
+                ..link("k_d", 1, 2, 1000.0, 50.0, 1.0)
+            },
+        ],
+        vec![corridor("p", &[0]), corridor("k", &[1])],
+    );
+    s.products = vec![product("flour", 400.0)];
+    s.supplies = vec![supply(0, 0, 200.0, 300.0), supply(0, 1, 200.0, 350.0)];
+    s.demands = vec![demand(0, 2, 100.0, 1000.0)];
+    let mut e = Engine::new(&s).unwrap();
+    let m = e.run(&[shut(0, 20, 10)], false).unwrap().metrics;
+    let pd = &m.by_partner["P->D"];
+    let kd = &m.by_partner["K->D"];
+    assert!(close(pd.counterfactual_t - pd.t, 1000.0), "{pd:?}");
+    assert!(close(kd.t - kd.counterfactual_t, 1000.0), "{kd:?}");
+    assert!(close(kd.counterfactual_t, 0.0));
+    assert!(
+        close(m.reroute_cost_usd, 30_000.0),
+        "{}",
+        m.reroute_cost_usd
+    );
+    assert!(close(m.lost_trade_usd, 0.0));
+}
+
+/// Nothing closes: every loss is exactly zero, also after the engine ran a closure.
+#[test]
+fn no_closure_no_loss_after_reuse() {
+    let s = single_route(None, 0.001);
+    let mut e = Engine::new(&s).unwrap();
+    let _ = e.run(&[shut(0, 10, 5)], false).unwrap();
+    let m = e.run(&[], false).unwrap().metrics;
+    assert_eq!(m.total_loss_usd, 0.0);
+    assert_eq!(m.trade_value_halted_usd, 0.0);
+    assert_eq!(m.days_to_recover, None);
+}
+
+/// Checks mass balance and capacity at the end of every day.
+struct Invariants {
+    days: u32,
+    worst_balance: f64,
+    over_capacity: Vec<String>,
+}
+
+impl Observer for Invariants {
+    fn end_of_day(&mut self, view: &DayView<'_>) {
+        self.days += 1;
+        for b in view.balances() {
+            self.worst_balance = self.worst_balance.max(b.residual_t().abs());
+            assert!(b.in_transit_t >= 0.0 && b.queued_t >= 0.0);
+        }
+        for (l, fwd, used, cap) in view.link_usage() {
+            if used > cap + 1e-9 {
+                self.over_capacity.push(format!(
+                    "day {} link {l} fwd {fwd}: {used} > {cap}",
+                    view.day
+                ));
+            }
+        }
+    }
+}
+
+/// A random small scenario: 3-7 nodes in 2-3 countries, a connected chain plus extra
+/// links (some both ways, some crossings), 1-3 products (some perishable), random supply
+/// and demand, and random closures.
+fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let n = rng.random_range(3..8u32);
+    let countries = ["X", "Y", "Z"];
+    let nodes: Vec<Node> = (0..n)
+        .map(|i| node(&format!("n{i}"), countries[rng.random_range(0..3)]))
+        .collect();
+    let mut links = Vec::new();
+    for i in 1..n {
+        let from = rng.random_range(0..i);
+        links.push(link(
+            &format!("l{i}"),
+            from,
+            i,
+            rng.random_range(20.0..400.0),
+            rng.random_range(0.0..50.0),
+            rng.random_range(0.0..3.0),
+        ));
+    }
+    for k in 0..rng.random_range(0..5u32) {
+        let a = rng.random_range(0..n);
+        let b = rng.random_range(0..n);
+        if a != b {
+            links.push(link(
+                &format!("x{k}"),
+                a,
+                b,
+                rng.random_range(20.0..400.0),
+                rng.random_range(0.0..80.0),
+                rng.random_range(0.0..4.0),
+            ));
+        }
+    }
+    for l in links.iter_mut() {
+        l.both_ways = rng.random_bool(0.4);
+        l.crossing =
+            nodes[l.from.index()].country != nodes[l.to.index()].country || rng.random_bool(0.2);
+    }
+    let corridors: Vec<Corridor> = (0..links.len() as u32)
+        .map(|i| corridor(&format!("c{i}"), &[i]))
+        .collect();
+    let mut s = scenario(nodes, links, corridors);
+    s.settings.days = rng.random_range(20..50);
+    s.settings.reaction_days = rng.random_range(0..4);
+    s.settings.queue_patience_days = rng.random_range(1..6);
+    s.settings.order_patience_days = rng.random_range(1..15);
+    s.settings.abandon_after_days = rng.random_range(2..12);
+    let np = rng.random_range(1..4u32);
+    for p in 0..np {
+        let value = rng.random_range(100.0..3000.0);
+        s.products.push(Product {
+            perishability: rng.random_bool(0.5).then(|| Perishability {
+                grace_days: rng.random_range(0.0..3.0),
+                loss_per_day: rng.random_range(0.0..0.3),
+                shelf_life_days: rng.random_range(2.0..12.0),
+            }),
+            holding_cost_per_day: rng.random_range(0.0..0.01),
+            priority: rng.random_range(0..3),
+            ..product(&format!("p{p}"), value)
+        });
+        for _ in 0..rng.random_range(1..3) {
+            s.supplies.push(supply(
+                p,
+                rng.random_range(0..n),
+                rng.random_range(0.0..300.0),
+                value * rng.random_range(0.2..0.9),
+            ));
+        }
+        for _ in 0..rng.random_range(1..3) {
+            s.demands.push(demand(
+                p,
+                rng.random_range(0..n),
+                rng.random_range(0.0..300.0),
+                value * rng.random_range(0.9..1.5),
+            ));
+        }
+    }
+    let closures = (0..rng.random_range(0..4))
+        .map(|_| ClosureWindow {
+            target: Target::Corridor(CorridorId(rng.random_range(0..s.corridors.len() as u32))),
+            start_day: rng.random_range(-3..s.settings.days as i64),
+            duration_days: rng.random_range(1..15),
+            capacity_factor: if rng.random_bool(0.7) {
+                0.0
+            } else {
+                rng.random_range(0.0..1.0)
+            },
+            ramp_days: rng.random_range(0..4),
+            label: None,
+        })
+        .collect();
+    (s, closures)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// supplied = delivered + in transit + waiting + queued + spoiled + abandoned, per
+    /// product, at the end of every day; no link admits more than its capacity.
+    #[test]
+    fn mass_balance_and_capacity_every_day(seed in any::<u64>()) {
+        let (s, closures) = random_case(seed);
+        let mut e = Engine::new(&s).unwrap();
+        let mut inv = Invariants { days: 0, worst_balance: 0.0, over_capacity: vec![] };
+        e.run_observed(&closures, true, &mut inv).unwrap();
+        prop_assert_eq!(inv.days, s.settings.days);
+        prop_assert!(inv.worst_balance < 1e-6, "mass balance off by {} t", inv.worst_balance);
+        prop_assert!(inv.over_capacity.is_empty(), "{:?}", inv.over_capacity);
+    }
+
+    /// No closure, no loss; and a run is a pure function of its closures.
+    #[test]
+    fn zero_loss_without_closures_and_deterministic(seed in any::<u64>()) {
+        let (s, closures) = random_case(seed);
+        let mut e = Engine::new(&s).unwrap();
+        let first = e.run(&closures, true).unwrap();
+        let none = e.run(&[], false).unwrap().metrics;
+        prop_assert_eq!(none.total_loss_usd, 0.0);
+        prop_assert_eq!(none.trade_value_halted_usd, 0.0);
+        let again = e.run(&closures, true).unwrap();
+        prop_assert_eq!(&first, &again);
+        let mut fresh = Engine::new(&s).unwrap();
+        prop_assert_eq!(fresh.run(&closures, true).unwrap().metrics, again.metrics);
+    }
+}
+
+/// `chokepoint run` takes option files too: the option's changes on its base scenario.
+#[test]
+fn run_accepts_an_option_file() {
+    let out = crate::common::cli(&["run", "scenarios/starter-option.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("total loss"), "{text}");
+}

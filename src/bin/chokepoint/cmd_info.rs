@@ -1,11 +1,314 @@
-//! `chokepoint info`.
+//! `chokepoint info`: what a scenario holds.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use chokepoint::closure::{DurationDist, RegimeChain};
+use chokepoint::network::Mode;
+use chokepoint::{scenario, Scenario};
 
 /// Arguments of `chokepoint info`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "\
+Prints counts, capacity by corridor (t/day and trucks/day), supply and demand per product
+and partner country, the value of trade per day under normal conditions (no closures, no
+seasonality), the closures and random processes, and the regime chain. An option file is
+shown applied to its base scenario.
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`chokepoint info` is not built yet")
+Example:
+  chokepoint info scenarios/starter.toml")]
+pub struct Args {
+    /// A scenario or option file (TOML).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let is_option = std::fs::read(&args.file)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|t| scenario::looks_like_option(&t));
+    if is_option {
+        let (opt, s) = scenario::load_option(&args.file)?;
+        println!(
+            "option {}: {} (base {}, capital cost {} USD, horizon {} years)",
+            opt.name,
+            opt.description,
+            opt.base.display(),
+            money(opt.capital_cost_usd),
+            opt.horizon_years
+        );
+        println!(
+            "{} change(s); the scenario with them applied:\n",
+            opt.changes.len()
+        );
+        print_info(&s);
+    } else {
+        let s = scenario::load(&args.file)?;
+        print_info(&s);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn money(x: f64) -> String {
+    let neg = x < 0.0;
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if neg {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Road => "road",
+        Mode::Rail => "rail",
+        Mode::Sea => "sea",
+        Mode::Air => "air",
+    }
+}
+
+fn dist_text(d: &DurationDist) -> String {
+    let shape = match d {
+        DurationDist::Exponential { mean_days } => format!("exponential(mean {mean_days} d)"),
+        DurationDist::LogNormal { mu, sigma } => format!("lognormal(mu {mu}, sigma {sigma})"),
+        DurationDist::Gamma { shape, scale_days } => {
+            format!("gamma(shape {shape}, scale {scale_days} d)")
+        }
+        DurationDist::Empirical { days } => format!("empirical({} values)", days.len()),
+    };
+    format!("{shape}, mean {:.1} days", d.mean_days())
+}
+
+fn print_info(s: &Scenario) {
+    let st = &s.settings;
+    println!("scenario {}", st.name);
+    if !st.description.is_empty() {
+        println!("  {}", st.description);
+    }
+    if let Some(p) = &s.source {
+        println!("  file {}", p.display());
+    }
+    println!("  checksum sha256 {}", s.checksum);
+    println!(
+        "  {} days from {} to {}; truck payload {} t",
+        st.days,
+        st.start,
+        s.date_of(i64::from(st.days) - 1),
+        st.truck_payload_t
+    );
+
+    // Counts.
+    let countries: std::collections::BTreeSet<&str> =
+        s.nodes.iter().map(|n| n.country.as_str()).collect();
+    let mut modes: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in &s.links {
+        *modes.entry(mode_name(l.mode)).or_default() += 1;
+    }
+    let modes: Vec<String> = modes.iter().map(|(m, n)| format!("{m} {n}")).collect();
+    println!("\nCounts");
+    println!(
+        "  {} nodes in {} countries ({})",
+        s.nodes.len(),
+        countries.len(),
+        countries.iter().copied().collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "  {} links ({}), {} crossings",
+        s.links.len(),
+        modes.join(", "),
+        s.links.iter().filter(|l| l.crossing).count()
+    );
+    println!(
+        "  {} corridors, {} products, {} supplies, {} demands",
+        s.corridors.len(),
+        s.products.len(),
+        s.supplies.len(),
+        s.demands.len()
+    );
+    println!(
+        "  {} fixed closures, {} random processes, {} shock(s), {}",
+        s.closures.len(),
+        s.processes.len(),
+        s.shocks.len(),
+        match &s.regimes {
+            Some(r) => format!("{} regimes", r.states.len()),
+            None => "no regime chain".into(),
+        }
+    );
+
+    // Capacity by corridor.
+    println!("\nCapacity by corridor (per direction, fully open)");
+    println!(
+        "  {:<20} {:>6} {:>14} {:>12}",
+        "corridor", "links", "t/day", "trucks/day"
+    );
+    for c in &s.corridors {
+        let cap: f64 = c
+            .links
+            .iter()
+            .map(|l| s.links[l.index()].capacity_t_per_day)
+            .sum();
+        println!(
+            "  {:<20} {:>6} {:>14} {:>12}",
+            c.id,
+            c.links.len(),
+            money(cap),
+            money(cap / st.truck_payload_t)
+        );
+    }
+
+    // Supply and demand per product and partner country.
+    println!("\nSupply and demand per product and partner country (normal day, no seasonality)");
+    println!(
+        "  {:<18} {:<8} {:>12} {:>16} {:>12} {:>16}",
+        "product", "country", "supply t/d", "supply USD/d", "demand t/d", "demand USD/d"
+    );
+    let mut rows: BTreeMap<(usize, &str), [f64; 4]> = BTreeMap::new();
+    for x in &s.supplies {
+        let c = s.nodes[x.node.index()].country.as_str();
+        let r = rows.entry((x.product.index(), c)).or_default();
+        r[0] += x.t_per_day;
+        r[1] += x.t_per_day * x.price_usd_per_t;
+    }
+    for x in &s.demands {
+        let c = s.nodes[x.node.index()].country.as_str();
+        let r = rows.entry((x.product.index(), c)).or_default();
+        r[2] += x.t_per_day;
+        r[3] += x.t_per_day * x.value_usd_per_t;
+    }
+    for ((p, c), r) in &rows {
+        println!(
+            "  {:<18} {:<8} {:>12} {:>16} {:>12} {:>16}",
+            s.products[*p].id,
+            c,
+            money(r[0]),
+            money(r[1]),
+            money(r[2]),
+            money(r[3])
+        );
+    }
+    let trade: f64 = s
+        .demands
+        .iter()
+        .map(|d| d.t_per_day * d.value_usd_per_t)
+        .sum();
+    let tonnes: f64 = s.demands.iter().map(|d| d.t_per_day).sum();
+    println!(
+        "\nValue of trade per day under normal conditions: {} USD/day ({} t/day demanded, at the buyers' values)",
+        money(trade),
+        money(tonnes)
+    );
+
+    // Closures.
+    if !s.closures.is_empty() {
+        println!("\nFixed closures");
+        for c in &s.closures {
+            let end = c.start_day + i64::from(c.duration_days);
+            println!(
+                "  {:<20} {} to {} ({} days, reopens {}), capacity x{}, ramp {} days{}",
+                s.target_name(c.target),
+                s.date_of(c.start_day),
+                s.date_of(end - 1),
+                c.duration_days,
+                s.date_of(end),
+                c.capacity_factor,
+                c.ramp_days,
+                c.label.as_ref().map_or(String::new(), |l| format!(": {l}"))
+            );
+        }
+    }
+    if !s.processes.is_empty() {
+        println!("\nRandom closure processes");
+        for p in &s.processes {
+            println!(
+                "  {:<20} {}/year, {}, capacity x{}, ramp {} days",
+                s.target_name(p.target),
+                p.rate_per_year,
+                dist_text(&p.duration),
+                p.capacity_factor,
+                p.ramp_days
+            );
+        }
+    }
+    if !s.shocks.is_empty() {
+        println!("\nCommon shocks");
+        for g in &s.shocks {
+            let targets: Vec<&str> = g.targets.iter().map(|t| s.target_name(*t)).collect();
+            println!(
+                "  {:<20} closes {} together, {}/year, {}, capacity x{}, ramp {} days",
+                g.id,
+                targets.join(" + "),
+                g.rate_per_year,
+                dist_text(&g.duration),
+                g.capacity_factor,
+                g.ramp_days
+            );
+        }
+    }
+    if let Some(r) = &s.regimes {
+        print_regimes(r);
+    }
+    if !s.expansions.is_empty() {
+        println!("\nCapacity expansions");
+        for e in &s.expansions {
+            println!(
+                "  {:<20} +{} t/day from {}, ramp {} days",
+                s.links[e.link.index()].id,
+                money(e.extra_t_per_day),
+                s.date_of(e.start_day),
+                e.ramp_days
+            );
+        }
+    }
+}
+
+fn print_regimes(r: &RegimeChain) {
+    println!("\nRegime chain (daily transitions)");
+    let initial = r
+        .initial
+        .and_then(|i| r.states.get(i))
+        .map_or("drawn from the long-run shares", |s| s.id.as_str());
+    println!("  initial state: {initial}");
+    print!("  {:<12} {:>8}", "from \\ to", "rate x");
+    for s in &r.states {
+        print!(" {:>10}", s.id);
+    }
+    println!();
+    for (i, s) in r.states.iter().enumerate() {
+        print!("  {:<12} {:>8}", s.id, s.rate_multiplier);
+        for p in &r.transitions[i] {
+            print!(" {:>10.4}", p);
+        }
+        println!();
+    }
+    // Long-run shares and mean sojourn times, exact (nalgebra linear solve).
+    match chokepoint::closure::regime::stationary(r) {
+        Ok(shares) => {
+            let sojourn = chokepoint::closure::regime::mean_sojourn_days(r);
+            println!(
+                "\n  {:<12} {:>14} {:>18}",
+                "state", "long-run share", "mean stay (days)"
+            );
+            for (i, s) in r.states.iter().enumerate() {
+                println!("  {:<12} {:>14.4} {:>18.1}", s.id, shares[i], sojourn[i]);
+            }
+            let mean_mult: f64 = shares
+                .iter()
+                .zip(&r.states)
+                .map(|(p, s)| p * s.rate_multiplier)
+                .sum();
+            println!("  long-run mean rate multiplier: {mean_mult:.3}");
+        }
+        Err(e) => println!("  long-run shares: {e}"),
+    }
 }

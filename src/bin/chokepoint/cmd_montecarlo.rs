@@ -1,19 +1,201 @@
-//! `chokepoint montecarlo`.
+//! `chokepoint montecarlo` and `chokepoint merge`.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use chokepoint::closure::{apply_window, parse_close_spec, parse_date};
+use chokepoint::montecarlo::{self, output, stats::Stats, Config, Progress, Shard};
+use chokepoint::sim::Engine;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Arguments of `chokepoint montecarlo`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  chokepoint montecarlo scenarios/twoland.toml --runs 1000 --seed 7 --out out/mc
+  chokepoint montecarlo scenarios/twoland.toml --runs 100000 --target-rel-error 0.02 --out out/mc
+  chokepoint montecarlo scenarios/twoland.toml --runs 10000 --seed 7 --shard 3/8 --out out/shard3
+  chokepoint merge out/shard* --out out/mc")]
+pub struct Args {
+    /// Scenario file (TOML), or an option file (its changes on its base scenario).
+    scenario: PathBuf,
+    /// Runs (simulated years); the most with --target-rel-error.
+    #[arg(long, default_value_t = 1000)]
+    runs: u64,
+    /// Base seed: run i draws from ChaCha8 seeded with it, on stream i.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// Run only shard k of n (runs i with i % n == k-1) and write a partial result for
+    /// `chokepoint merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Stop once the relative standard error of the mean total loss is at most this
+    /// (checked after every --batch-size runs).
+    #[arg(long, value_name = "X")]
+    target_rel_error: Option<f64>,
+    /// Runs per batch with --target-rel-error.
+    #[arg(long, default_value_t = 100)]
+    batch_size: u64,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// First simulated date (default: the scenario's start).
+    #[arg(long, value_name = "DATE")]
+    start: Option<String>,
+    /// Days per run (default: the scenario's days).
+    #[arg(long, value_name = "N")]
+    days: Option<u32>,
+    /// A fixed closure in every run, ID:FROM..TO (TO = reopening date) or ID:FROM+DAYS,
+    /// with an optional @FACTOR. Repeatable.
+    #[arg(long, value_name = "SPEC")]
+    close: Vec<String>,
+    /// Ignore the scenario's own [[closure]] windows.
+    #[arg(long)]
+    no_fixed_closures: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`chokepoint montecarlo` is not built yet")
+/// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(quiet: bool) -> Bar {
+        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if quiet || !std::io::stderr().is_terminal() {
+            pb.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} runs, {per_sec}, ETA {eta}",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        Bar(pb)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn run_done(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let shard = args.shard.as_deref().map(str::parse::<Shard>).transpose()?;
+    let threads = match args.threads {
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
+    let start = args.start.as_deref().map(parse_date).transpose()?;
+    apply_window(&mut scenario, start, args.days)?;
+    if args.no_fixed_closures {
+        scenario.closures.clear();
+    }
+    let extra = args
+        .close
+        .iter()
+        .map(|s| parse_close_spec(&scenario, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let config = Config {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        shard,
+        target_rel_error: args.target_rel_error,
+        batch_size: args.batch_size,
+        extra_closures: extra,
+        close_specs: args.close.clone(),
+        record_daily: true,
+    };
+    config.check()?;
+    let bar = Bar::new(args.quiet);
+    let outcome = montecarlo::simulate(&scenario, &config, || Engine::new(&scenario), &bar)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let done = outcome.records.len();
+    if shard.is_some() {
+        output::write_partial(&args.out, &outcome)?;
+    } else {
+        output::write_outputs(&args.out, &outcome)?;
+    }
+    output::write_timing(
+        &args.out,
+        &output::Timing {
+            threads,
+            seconds,
+            runs_per_second: done as f64 / seconds,
+        },
+    )?;
+    let losses: Vec<f64> = outcome
+        .records
+        .iter()
+        .map(|r| r.metrics.total_loss_usd)
+        .collect();
+    println!(
+        "{}: {done} run(s) of {} days{} in {seconds:.1} s ({:.1} runs/s, {threads} thread(s))",
+        args.scenario.display(),
+        scenario.settings.days,
+        shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
+        done as f64 / seconds,
+    );
+    if let (None, Some(s)) = (shard, Stats::of(&losses)) {
+        println!(
+            "total loss: mean {:.0} USD (95% CI {:.0} .. {:.0}, rel. error {:.2}%), p95 {:.0}, TVaR95 {:.0}",
+            s.mean,
+            s.ci_low,
+            s.ci_high,
+            100.0 * s.relative_error(),
+            s.p95,
+            s.tvar95
+        );
+    }
+    println!("wrote {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Arguments of `chokepoint merge`.
 #[derive(clap::Args)]
-pub struct MergeArgs {}
+#[command(after_help = "Example:
+  chokepoint merge out/shard1 out/shard2 out/shard3 --out out/mc")]
+pub struct MergeArgs {
+    /// Folders written by `montecarlo --shard k/n`, one per shard (any order).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Output folder: the files one `montecarlo` process would have written.
+    #[arg(long)]
+    out: PathBuf,
+}
 
-pub fn merge(_args: MergeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`chokepoint merge` is not built yet")
+pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let outcome = output::merge(&args.dirs)?;
+    output::write_outputs(&args.out, &outcome)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    output::write_timing(
+        &args.out,
+        &output::Timing {
+            threads: args.dirs.len(),
+            seconds,
+            runs_per_second: outcome.records.len() as f64 / seconds,
+        },
+    )?;
+    println!(
+        "merged {} shard(s), {} run(s) into {}",
+        args.dirs.len(),
+        outcome.records.len(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,45 @@
+//! One simulated year of the shipped scenarios, with and without closures.
+//!
+//! `cargo bench --bench engine`. "no closures" is the steady state (most days change
+//! nothing and must cost nearly nothing); "fixed closures" replays the scenario's own
+//! closure windows (for the Afghanistan scenario, the recorded closures of 2024).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use chokepoint::sim::Engine;
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const SCENARIOS: &[&str] = &[
+    "scenarios/afghanistan/base.toml",
+    "scenarios/starter.toml",
+    "scenarios/twoland.toml",
+];
+
+fn bench(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for rel in SCENARIOS {
+        let path = root.join(rel);
+        if !path.exists() {
+            continue;
+        }
+        let scenario = chokepoint::scenario::load(&path).expect("shipped scenarios load");
+        let name = rel
+            .trim_start_matches("scenarios/")
+            .trim_end_matches(".toml");
+        let mut engine = Engine::new(&scenario).expect("engine builds");
+        let mut g = c.benchmark_group(format!("year/{name}"));
+        g.sample_size(30);
+        g.bench_function("no closures", |b| {
+            b.iter(|| black_box(engine.run(black_box(&[]), false).expect("runs")))
+        });
+        let closures = scenario.closures.clone();
+        g.bench_function("fixed closures", |b| {
+            b.iter(|| black_box(engine.run(black_box(&closures), false).expect("runs")))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,488 @@
+//! Backtests of the Afghanistan scenario: replay every recorded 2021-2024 closure episode
+//! (`scenarios/afghanistan/history/*.toml`) and compare the simulated figures with the
+//! reported ones, against the bands of `docs/validation.md` §3.
+//!
+//! `cargo run --example backtests`
+//!
+//! The bands, the reported figures and their sources live in ONE place: the table between
+//! the `backtest-bands` markers in `docs/validation.md`. This file parses it, and the
+//! integration tests include this file (`#[path]`) and fail when a figure leaves its band
+//! or drifts more than 25% from the simulated value the doc states.
+//!
+//! Figures, per episode (the episode's own closure of its corridor, see [`EPISODES`]):
+//! - `peak_trucks`: most loaded trucks queued at the corridor's crossings at the end of
+//!   any closed day of the episode;
+//! - `backlog_trucks`: trucks queued at the corridor's crossings at the end of the last
+//!   closed day (the day before reopening): the queue the crossing reopens to;
+//! - `halted_musd_per_day`: value of trade halted at the corridor's crossings on the days a
+//!   closure held them below capacity, divided by those days, USD million per day
+//!   (`halted_while_closed_usd / closed_days`: the comparable of the news' "daily losses").
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chokepoint::closure::Target;
+use chokepoint::sim::Engine;
+use chokepoint::Scenario;
+
+/// One recorded episode: history file stem, corridor, first closed day (log), label.
+pub struct Episode {
+    /// File stem under `scenarios/afghanistan/history/`.
+    pub file: &'static str,
+    /// Corridor id that closed.
+    pub corridor: &'static str,
+    /// First closed day, as in `closures-2021-2024.csv` (and `scripts/gen_history.py`).
+    pub start: &'static str,
+    /// Short name for tables.
+    pub name: &'static str,
+}
+
+/// Every replayed episode (the same list as `scripts/gen_history.py` EPISODES).
+pub const EPISODES: &[Episode] = &[
+    Episode {
+        file: "chaman_2021_10",
+        corridor: "chaman",
+        start: "2021-10-05",
+        name: "Chaman 2021",
+    },
+    Episode {
+        file: "chaman_2022_11",
+        corridor: "chaman",
+        start: "2022-11-13",
+        name: "Chaman 2022",
+    },
+    Episode {
+        file: "torkham_2023_02",
+        corridor: "torkham",
+        start: "2023-02-19",
+        name: "Torkham Feb-2023",
+    },
+    Episode {
+        file: "torkham_2023_09",
+        corridor: "torkham",
+        start: "2023-09-06",
+        name: "Torkham Sep-2023",
+    },
+    Episode {
+        file: "chaman_2023_10",
+        corridor: "chaman",
+        start: "2023-10-21",
+        name: "Chaman 2023-24 (3%)",
+    },
+    Episode {
+        file: "torkham_2024_01",
+        corridor: "torkham",
+        start: "2024-01-13",
+        name: "Torkham Jan-2024",
+    },
+    Episode {
+        file: "chaman_2024_05",
+        corridor: "chaman",
+        start: "2024-05-04",
+        name: "Chaman 2024",
+    },
+    Episode {
+        file: "torkham_2024_08",
+        corridor: "torkham",
+        start: "2024-08-21",
+        name: "Torkham Aug-2024 (17%)",
+    },
+];
+
+/// The figures compared, as named in the doc's bands table.
+pub const FIGURES: &[&str] = &["peak_trucks", "backlog_trucks", "halted_musd_per_day"];
+
+/// The simulated figures of one episode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulated {
+    /// Peak loaded trucks queued at the crossing on a closed day.
+    pub peak_trucks: f64,
+    /// Trucks queued at the end of the last closed day.
+    pub backlog_trucks: f64,
+    /// Trade value halted at the crossing per closed day, USD million.
+    pub halted_musd_per_day: f64,
+    /// Loaded trucks per day through the corridor in the counterfactual (no closures).
+    pub normal_trucks_per_day: f64,
+}
+
+impl Simulated {
+    /// A figure by its doc name.
+    pub fn get(&self, figure: &str) -> Option<f64> {
+        match figure {
+            "peak_trucks" => Some(self.peak_trucks),
+            "backlog_trucks" => Some(self.backlog_trucks),
+            "halted_musd_per_day" => Some(self.halted_musd_per_day),
+            _ => None,
+        }
+    }
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The history file of an episode.
+pub fn history_path(e: &Episode) -> PathBuf {
+    root()
+        .join("scenarios/afghanistan/history")
+        .join(format!("{}.toml", e.file))
+}
+
+/// Replay an (already loaded, possibly modified) episode scenario and read its figures.
+pub fn simulate(s: &Scenario, e: &Episode) -> Result<Simulated, String> {
+    let cid = s
+        .corridor(e.corridor)
+        .ok_or_else(|| format!("{}: no corridor {}", e.file, e.corridor))?;
+    let start = chrono::NaiveDate::parse_from_str(e.start, "%Y-%m-%d")
+        .map_err(|err| format!("{}: start {}: {err}", e.file, e.start))?;
+    let day0 = s.day_of(start);
+    let w = s
+        .closures
+        .iter()
+        .find(|w| w.target == Target::Corridor(cid) && w.start_day == day0)
+        .ok_or_else(|| format!("{}: no closure of {} from {}", e.file, e.corridor, e.start))?;
+    let reopen = w.start_day + i64::from(w.duration_days);
+    let days = i64::from(s.settings.days);
+    if w.start_day < 0 || reopen > days {
+        return Err(format!("{}: the episode is not inside the window", e.file));
+    }
+    let report = Engine::new(s)
+        .and_then(|mut eng| eng.run(&s.closures, true))
+        .map_err(|err| format!("{}: {err}", e.file))?;
+    let daily = report
+        .daily
+        .as_ref()
+        .ok_or_else(|| format!("{}: no daily series", e.file))?;
+    let cd = daily
+        .corridors
+        .iter()
+        .find(|c| c.corridor == e.corridor)
+        .ok_or_else(|| format!("{}: no daily series for {}", e.file, e.corridor))?;
+    let closed = &cd.queue_trucks[w.start_day as usize..reopen as usize];
+    let peak_trucks = closed.iter().copied().fold(0.0, f64::max);
+    let backlog_trucks = closed.last().copied().unwrap_or(0.0);
+    let crossing_links: Vec<&str> = s.corridors[cid.index()]
+        .links
+        .iter()
+        .map(|l| &s.links[l.index()])
+        .filter(|l| l.crossing)
+        .map(|l| l.id.as_str())
+        .collect();
+    let mut halted = 0.0;
+    let mut closed_days = 0u32;
+    for c in &report.metrics.crossings {
+        if crossing_links.contains(&c.link.as_str()) {
+            halted += c.halted_while_closed_usd;
+            closed_days = closed_days.max(c.closed_days);
+        }
+    }
+    let cm = report
+        .metrics
+        .corridors
+        .iter()
+        .find(|c| c.corridor == e.corridor)
+        .ok_or_else(|| format!("{}: no metrics for {}", e.file, e.corridor))?;
+    Ok(Simulated {
+        peak_trucks,
+        backlog_trucks,
+        halted_musd_per_day: if closed_days > 0 {
+            halted / f64::from(closed_days) / 1e6
+        } else {
+            0.0
+        },
+        normal_trucks_per_day: cm.counterfactual_t / days as f64 / s.settings.truck_payload_t,
+    })
+}
+
+/// Load and replay one episode.
+pub fn run_episode(e: &Episode) -> Result<Simulated, String> {
+    let path = history_path(e);
+    let s = Scenario::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+    simulate(&s, e)
+}
+
+/// What the doc says an episode's figure is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Within its band.
+    InBand,
+    /// Outside its band: a known miss, explained in the doc.
+    Miss,
+    /// Reported, but not comparable with what the model counts (no band).
+    NotComparable,
+    /// Nothing reported (no band): the simulated value is recorded only.
+    NoFigure,
+}
+
+impl Verdict {
+    fn parse(s: &str) -> Option<Verdict> {
+        match s.trim().trim_matches('*').to_lowercase().as_str() {
+            "in band" => Some(Verdict::InBand),
+            "miss" => Some(Verdict::Miss),
+            "not comparable" => Some(Verdict::NotComparable),
+            "no figure" => Some(Verdict::NoFigure),
+            _ => None,
+        }
+    }
+
+    /// The word used in the doc.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::InBand => "in band",
+            Verdict::Miss => "miss",
+            Verdict::NotComparable => "not comparable",
+            Verdict::NoFigure => "no figure",
+        }
+    }
+}
+
+/// One row of the doc's bands table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandRow {
+    /// 1-based line in docs/validation.md.
+    pub line: usize,
+    /// History file stem.
+    pub episode: String,
+    /// Figure name (one of [`FIGURES`]).
+    pub figure: String,
+    /// Reported figure, as text.
+    pub reported: String,
+    /// Source of the reported figure.
+    pub source: String,
+    /// The band, when there is one.
+    pub band: Option<(f64, f64)>,
+    /// The simulated value the doc states.
+    pub simulated: f64,
+    /// The doc's verdict.
+    pub verdict: Verdict,
+}
+
+/// Marker lines around the bands table in docs/validation.md.
+pub const BEGIN: &str = "<!-- backtest-bands: begin -->";
+/// See [`BEGIN`].
+pub const END: &str = "<!-- backtest-bands: end -->";
+
+fn number(s: &str) -> Option<f64> {
+    let t: String = s.chars().filter(|c| *c != ',' && *c != ' ').collect();
+    t.parse().ok()
+}
+
+/// Parse the bands table out of the text of docs/validation.md.
+pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
+    let lines: Vec<&str> = doc.lines().collect();
+    let b = lines
+        .iter()
+        .position(|l| l.trim() == BEGIN)
+        .ok_or("docs/validation.md: no backtest-bands begin marker")?;
+    let e = lines
+        .iter()
+        .position(|l| l.trim() == END)
+        .ok_or("docs/validation.md: no backtest-bands end marker")?;
+    let mut rows = Vec::new();
+    for (i, l) in lines.iter().enumerate().take(e).skip(b + 1) {
+        let line = i + 1;
+        let l = l.trim();
+        if !l.starts_with('|') || l.starts_with("|---") || l.starts_with("| Episode") {
+            continue;
+        }
+        let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+        if cells.len() < 7 {
+            return Err(format!(
+                "docs/validation.md:{line}: expected at least 7 cells"
+            ));
+        }
+        let episode = cells[0].trim_matches('`').to_string();
+        let figure = cells[1].trim_matches('`').to_string();
+        if !FIGURES.contains(&figure.as_str()) {
+            return Err(format!(
+                "docs/validation.md:{line}: figure `{figure}` is not one of {FIGURES:?}"
+            ));
+        }
+        let band = if matches!(cells[4], "–" | "-" | "") {
+            None
+        } else {
+            let (lo, hi) = cells[4]
+                .split_once('–')
+                .or_else(|| cells[4].split_once(" - "))
+                .ok_or_else(|| {
+                    format!(
+                        "docs/validation.md:{line}: band `{}` is not LOW–HIGH",
+                        cells[4]
+                    )
+                })?;
+            match (number(lo), number(hi)) {
+                (Some(lo), Some(hi)) if lo <= hi => Some((lo, hi)),
+                _ => {
+                    return Err(format!(
+                        "docs/validation.md:{line}: band `{}` is not two numbers LOW–HIGH",
+                        cells[4]
+                    ))
+                }
+            }
+        };
+        let simulated = number(cells[5]).ok_or_else(|| {
+            format!(
+                "docs/validation.md:{line}: simulated `{}` is not a number",
+                cells[5]
+            )
+        })?;
+        let verdict = Verdict::parse(cells[6]).ok_or_else(|| {
+            format!(
+                "docs/validation.md:{line}: verdict `{}` is not one of: in band, miss, not comparable, no figure",
+                cells[6]
+            )
+        })?;
+        if matches!(verdict, Verdict::InBand | Verdict::Miss) != band.is_some() {
+            return Err(format!(
+                "docs/validation.md:{line}: verdict `{}` needs a band exactly when it is `in band` or `miss`",
+                cells[6]
+            ));
+        }
+        rows.push(BandRow {
+            line,
+            episode,
+            figure,
+            reported: cells[2].to_string(),
+            source: cells[3].to_string(),
+            band,
+            simulated,
+            verdict,
+        });
+    }
+    Ok(rows)
+}
+
+/// Read and parse the bands table of docs/validation.md.
+pub fn read_bands() -> Result<Vec<BandRow>, String> {
+    let path = root().join("docs/validation.md");
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_bands(&doc)
+}
+
+/// How far a simulated figure may drift from the value the doc states.
+pub const DRIFT: f64 = 0.25;
+
+/// Check one simulated figure against its doc row: `None` if it agrees, else why not.
+pub fn check(row: &BandRow, sim: f64) -> Option<String> {
+    let at = format!(
+        "docs/validation.md:{} {} {}",
+        row.line, row.episode, row.figure
+    );
+    let inside = row.band.map(|(lo, hi)| sim >= lo && sim <= hi);
+    match (&row.verdict, inside) {
+        (Verdict::InBand, Some(false)) => {
+            let (lo, hi) = row.band.unwrap_or_default();
+            return Some(format!(
+                "{at}: simulated {sim:.2} left its band {lo}–{hi} (the doc says in band)"
+            ));
+        }
+        (Verdict::Miss, Some(true)) => {
+            return Some(format!(
+                "{at}: simulated {sim:.2} is now inside its band: the doc's `miss` is stale"
+            ));
+        }
+        _ => {}
+    }
+    let tol = DRIFT * row.simulated.abs();
+    if (sim - row.simulated).abs() > tol.max(0.5) {
+        return Some(format!(
+            "{at}: simulated {sim:.2} is more than {:.0}% from the {} the doc states",
+            DRIFT * 100.0,
+            row.simulated
+        ));
+    }
+    None
+}
+
+/// The verdict a simulated figure earns against a row's band.
+pub fn verdict_of(row: &BandRow, sim: f64) -> Verdict {
+    match row.band {
+        Some((lo, hi)) if sim >= lo && sim <= hi => Verdict::InBand,
+        Some(_) => Verdict::Miss,
+        None => row.verdict.clone(),
+    }
+}
+
+/// Replay every episode: figures by file stem.
+pub fn run_all() -> Result<BTreeMap<&'static str, Simulated>, String> {
+    EPISODES
+        .iter()
+        .map(|e| run_episode(e).map(|s| (e.file, s)))
+        .collect()
+}
+
+fn fmt_figure(figure: &str, v: f64) -> String {
+    if figure == "halted_musd_per_day" {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+#[allow(dead_code)] // unused where the test includes this file
+fn main() -> Result<(), String> {
+    let bands = read_bands()?;
+    let sims = run_all()?;
+    println!(
+        "{:<24} {:>9} {:>9} {:>10} {:>12}",
+        "episode", "normal/d", "peak", "backlog", "halted/d $m"
+    );
+    for e in EPISODES {
+        let s = &sims[e.file];
+        println!(
+            "{:<24} {:>9.0} {:>9.0} {:>10.0} {:>12.2}",
+            e.name, s.normal_trucks_per_day, s.peak_trucks, s.backlog_trucks, s.halted_musd_per_day
+        );
+    }
+    println!();
+    println!(
+        "{:<16} {:<20} {:>10} {:>14}  {:<15} {:<40} source",
+        "episode", "figure", "simulated", "band", "verdict", "reported"
+    );
+    let mut problems = Vec::new();
+    for row in &bands {
+        let Some(e) = EPISODES.iter().find(|e| e.file == row.episode) else {
+            problems.push(format!(
+                "docs/validation.md:{}: unknown episode {}",
+                row.line, row.episode
+            ));
+            continue;
+        };
+        let Some(sim) = sims[e.file].get(&row.figure) else {
+            continue;
+        };
+        let band = row
+            .band
+            .map(|(lo, hi)| {
+                format!(
+                    "{}–{}",
+                    fmt_figure(&row.figure, lo),
+                    fmt_figure(&row.figure, hi)
+                )
+            })
+            .unwrap_or_else(|| "–".into());
+        println!(
+            "{:<16} {:<20} {:>10} {:>14}  {:<15} {:<40} {}",
+            row.episode,
+            row.figure,
+            fmt_figure(&row.figure, sim),
+            band,
+            verdict_of(row, sim).word(),
+            row.reported,
+            row.source
+        );
+        if let Some(p) = check(row, sim) {
+            problems.push(p);
+        }
+    }
+    if problems.is_empty() {
+        println!("\nevery figure agrees with docs/validation.md");
+        Ok(())
+    } else {
+        Err(format!(
+            "disagreements with docs/validation.md:\n{}",
+            problems.join("\n")
+        ))
+    }
+}

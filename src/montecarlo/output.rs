@@ -1,0 +1,942 @@
+//! Monte Carlo output files, shard partial results and merging.
+//!
+//! Files of a finished study (`write_outputs`), all CSV in long format with units in
+//! column names:
+//!
+//! | file | one row per | contents |
+//! |---|---|---|
+//! | `runs.csv` | run | run, seed, stream, number of closures, every scalar metric, revenue lost per country |
+//! | `corridors.csv` | run x corridor | closure days, delivered and counterfactual t and USD |
+//! | `crossings.csv` | run x crossing | trade value halted, peak stranded trucks, truck-days |
+//! | `trade.csv` | run x product / partner | delivered and counterfactual t and USD |
+//! | `closures.csv` | run x closure window | target, start, duration, factor, ramp, label |
+//! | `summary.csv` | metric x statistic | value, ci_low, ci_high (see [`super::stats`]) |
+//! | `exceedance.csv` | distinct total loss | runs at or above, AEP, return period |
+//! | `daily_bands.csv` | day x series | p5, p50, p95, mean of stranded trucks and delivered USD |
+//! | `convergence.csv` | checkpoint | mean total loss, its standard error and relative error |
+//! | `manifest.json` | | what identifies the result (no time, no thread count) |
+//!
+//! Every file is written to a temporary name in the same folder, then renamed.
+//!
+//! A shard (`write_partial`) writes `shard.json` and the raw per-run tables `runs.csv`,
+//! `corridors.csv`, `crossings.csv`, `trade.csv`, `closures.csv` and `daily_runs.csv`
+//! (run x day) for its runs only. Floats are printed in Rust's shortest round-trip form,
+//! so [`merge`] reads back the exact bits and computes exactly what one process would
+//! have: the merged files are byte-identical to a single run's.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::stats::{self, Stats};
+use super::{ClosureRow, DailyRecord, Manifest, Outcome, RunRecord};
+use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics};
+use crate::Error;
+
+/// The raw per-run tables a shard keeps (and a merge reads).
+pub const PARTIAL_FILES: [&str; 6] = [
+    "runs.csv",
+    "corridors.csv",
+    "crossings.csv",
+    "trade.csv",
+    "closures.csv",
+    "daily_runs.csv",
+];
+
+/// Shortest round-trip text of a float (reads back to the same bits).
+fn f(x: f64) -> String {
+    format!("{x:?}")
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same folder, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let mut file = fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(io)
+}
+
+fn csv_bytes(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
+const SCALARS: [&str; 10] = [
+    "total_loss_usd",
+    "trade_value_halted_usd",
+    "reroute_cost_usd",
+    "delay_cost_usd",
+    "spoilage_usd",
+    "lost_trade_usd",
+    "revenue_lost_usd",
+    "peak_stranded_trucks",
+    "stranded_truck_days",
+    "days_to_recover",
+];
+
+fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
+    Some(match name {
+        "total_loss_usd" => m.total_loss_usd,
+        "trade_value_halted_usd" => m.trade_value_halted_usd,
+        "reroute_cost_usd" => m.reroute_cost_usd,
+        "delay_cost_usd" => m.delay_cost_usd,
+        "spoilage_usd" => m.spoilage_usd,
+        "lost_trade_usd" => m.lost_trade_usd,
+        "revenue_lost_usd" => countries
+            .iter()
+            .map(|c| m.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
+            .sum(),
+        "peak_stranded_trucks" => m.peak_stranded_trucks,
+        "stranded_truck_days" => m.stranded_truck_days,
+        "days_to_recover" => return m.days_to_recover.map(f64::from),
+        _ => return None,
+    })
+}
+
+fn revenue_column(country: &str) -> String {
+    format!("revenue_lost_{country}_usd")
+}
+
+/// Countries with revenue lost in any run, sorted.
+fn countries(records: &[RunRecord]) -> Vec<String> {
+    let set: BTreeSet<&String> = records
+        .iter()
+        .flat_map(|r| r.metrics.revenue_lost_usd.keys())
+        .collect();
+    set.into_iter().cloned().collect()
+}
+
+/// The raw per-run tables, as (file name, bytes).
+fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
+    let start = parse_start(&o.manifest.start)?;
+    let seed = o.manifest.seed.to_string();
+    let countries = countries(&o.records);
+    let mut out = Vec::new();
+
+    let mut header = strings(&["run", "seed", "stream", "closures"]);
+    header.extend(SCALARS.iter().map(|s| s.to_string()));
+    header.extend(countries.iter().map(|c| revenue_column(c)));
+    let rows = o.records.iter().map(|r| {
+        let mut row = vec![
+            r.run.to_string(),
+            seed.clone(),
+            r.run.to_string(),
+            r.closures.len().to_string(),
+        ];
+        for s in SCALARS {
+            row.push(match s {
+                "days_to_recover" => r
+                    .metrics
+                    .days_to_recover
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                _ => scalar(&r.metrics, s, &countries).map(f).unwrap_or_default(),
+            });
+        }
+        for c in &countries {
+            row.push(f(r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0)));
+        }
+        row
+    });
+    out.push(("runs.csv", csv_bytes(&header, rows)));
+
+    let header = strings(&[
+        "run",
+        "corridor",
+        "closure_days",
+        "delivered_t",
+        "delivered_usd",
+        "counterfactual_t",
+        "counterfactual_usd",
+    ]);
+    let rows = o.records.iter().flat_map(|r| {
+        r.metrics.corridors.iter().map(move |c| {
+            vec![
+                r.run.to_string(),
+                c.corridor.clone(),
+                c.closure_days.to_string(),
+                f(c.delivered_t),
+                f(c.delivered_usd),
+                f(c.counterfactual_t),
+                f(c.counterfactual_usd),
+            ]
+        })
+    });
+    out.push(("corridors.csv", csv_bytes(&header, rows)));
+
+    let header = strings(&[
+        "run",
+        "link",
+        "trade_value_halted_usd",
+        "halted_while_closed_usd",
+        "closed_days",
+        "peak_stranded_trucks",
+        "stranded_truck_days",
+    ]);
+    let rows = o.records.iter().flat_map(|r| {
+        r.metrics.crossings.iter().map(move |c| {
+            vec![
+                r.run.to_string(),
+                c.link.clone(),
+                f(c.trade_value_halted_usd),
+                f(c.halted_while_closed_usd),
+                c.closed_days.to_string(),
+                f(c.peak_stranded_trucks),
+                f(c.stranded_truck_days),
+            ]
+        })
+    });
+    out.push(("crossings.csv", csv_bytes(&header, rows)));
+
+    let header = strings(&[
+        "run",
+        "by",
+        "id",
+        "delivered_t",
+        "delivered_usd",
+        "counterfactual_t",
+        "counterfactual_usd",
+    ]);
+    let rows = o.records.iter().flat_map(|r| {
+        let p = r.metrics.by_product.iter().map(|x| ("product", x));
+        let q = r.metrics.by_partner.iter().map(|x| ("partner", x));
+        p.chain(q).map(move |(by, (id, d))| {
+            vec![
+                r.run.to_string(),
+                by.to_string(),
+                id.clone(),
+                f(d.t),
+                f(d.usd),
+                f(d.counterfactual_t),
+                f(d.counterfactual_usd),
+            ]
+        })
+    });
+    out.push(("trade.csv", csv_bytes(&header, rows)));
+
+    let header = strings(&[
+        "run",
+        "target",
+        "start_day",
+        "start_date",
+        "duration_days",
+        "reopen_date",
+        "capacity_factor",
+        "ramp_days",
+        "label",
+    ]);
+    let date = |d: i64| (start + chrono::Duration::days(d)).to_string();
+    let rows = o.records.iter().flat_map(|r| {
+        r.closures.iter().map(move |c| {
+            vec![
+                r.run.to_string(),
+                c.target.clone(),
+                c.start_day.to_string(),
+                date(c.start_day),
+                c.duration_days.to_string(),
+                date(c.start_day + i64::from(c.duration_days)),
+                f(c.capacity_factor),
+                c.ramp_days.to_string(),
+                c.label.clone(),
+            ]
+        })
+    });
+    out.push(("closures.csv", csv_bytes(&header, rows)));
+
+    if with_daily {
+        let header = strings(&["run", "day", "stranded_trucks", "delivered_usd"]);
+        let rows = o.records.iter().flat_map(|r| {
+            let d = r.daily.as_ref();
+            let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
+            (0..n).map(move |i| {
+                let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
+                let (a, b) = d.unwrap_or((None, None));
+                vec![
+                    r.run.to_string(),
+                    i.to_string(),
+                    a.copied().map(f).unwrap_or_default(),
+                    b.copied().map(f).unwrap_or_default(),
+                ]
+            })
+        });
+        out.push(("daily_runs.csv", csv_bytes(&header, rows)));
+    }
+    Ok(out)
+}
+
+fn parse_start(s: &str) -> Result<NaiveDate, Error> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| Error::Invalid(format!("manifest start date {s:?}: {e}")))
+}
+
+fn manifest_json(m: &Manifest) -> Result<Vec<u8>, Error> {
+    let mut v = serde_json::to_vec_pretty(m)
+        .map_err(|e| Error::Invalid(format!("cannot write the manifest: {e}")))?;
+    v.push(b'\n');
+    Ok(v)
+}
+
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Write the files of a finished study (see the module docs) into `dir` (created if
+/// needed). Everything written is a function of `outcome` alone.
+pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
+    if outcome.manifest.shard.is_some() {
+        return Err(Error::Invalid(
+            "a shard's result is partial: write it with write_partial and merge the shards".into(),
+        ));
+    }
+    create_dir(dir)?;
+    let mut files = raw_tables(outcome, false)?;
+    files.push(("summary.csv", summary_csv(outcome)));
+    files.push(("exceedance.csv", exceedance_csv(outcome)));
+    files.push(("daily_bands.csv", bands_csv(outcome)?));
+    files.push(("convergence.csv", convergence_csv(outcome)));
+    files.push(("manifest.json", manifest_json(&outcome.manifest)?));
+    for (name, bytes) in files {
+        write_atomic(&dir.join(name), &bytes)?;
+    }
+    Ok(())
+}
+
+/// Write a shard's partial result into `dir`: `shard.json` and the raw tables.
+pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
+    if outcome.manifest.shard.is_none() {
+        return Err(Error::Invalid(
+            "write_partial is for a shard's result (Config::shard)".into(),
+        ));
+    }
+    create_dir(dir)?;
+    for (name, bytes) in raw_tables(outcome, true)? {
+        write_atomic(&dir.join(name), &bytes)?;
+    }
+    // The manifest last: its presence marks a complete shard.
+    write_atomic(&dir.join("shard.json"), &manifest_json(&outcome.manifest)?)
+}
+
+/// Run-time facts that differ between machines and thread counts, kept out of the
+/// manifest: written as `timing.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Timing {
+    /// Worker threads (or, after a merge, the shards merged).
+    pub threads: usize,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Runs per second of wall time.
+    pub runs_per_second: f64,
+}
+
+/// Write `timing.json` into `dir`.
+pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
+    let mut v = serde_json::to_vec_pretty(t)
+        .map_err(|e| Error::Invalid(format!("cannot write timing.json: {e}")))?;
+    v.push(b'\n');
+    write_atomic(&dir.join("timing.json"), &v)
+}
+
+/// One metric's values over runs, for the summary.
+struct Series {
+    name: String,
+    values: Vec<f64>,
+}
+
+fn summary_series(o: &Outcome) -> Vec<Series> {
+    let countries = countries(&o.records);
+    let mut out = vec![Series {
+        name: "closures".into(),
+        values: o.records.iter().map(|r| r.closures.len() as f64).collect(),
+    }];
+    for s in SCALARS {
+        out.push(Series {
+            name: s.to_string(),
+            values: o
+                .records
+                .iter()
+                .filter_map(|r| scalar(&r.metrics, s, &countries))
+                .collect(),
+        });
+    }
+    for c in &countries {
+        out.push(Series {
+            name: revenue_column(c),
+            values: o
+                .records
+                .iter()
+                .map(|r| r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
+                .collect(),
+        });
+    }
+    // Per corridor, crossing and product, in order of first appearance.
+    let mut keyed: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut push = |name: String, v: f64| {
+        let i = *index.entry(name.clone()).or_insert_with(|| {
+            keyed.push((name, Vec::new()));
+            keyed.len() - 1
+        });
+        keyed[i].1.push(v);
+    };
+    for r in &o.records {
+        for c in &r.metrics.corridors {
+            push(
+                format!("corridor:{}:closure_days", c.corridor),
+                f64::from(c.closure_days),
+            );
+            push(
+                format!("corridor:{}:delivered_t", c.corridor),
+                c.delivered_t,
+            );
+        }
+        for c in &r.metrics.crossings {
+            push(
+                format!("crossing:{}:peak_stranded_trucks", c.link),
+                c.peak_stranded_trucks,
+            );
+            push(
+                format!("crossing:{}:stranded_truck_days", c.link),
+                c.stranded_truck_days,
+            );
+        }
+        for (p, d) in &r.metrics.by_product {
+            push(format!("product:{p}:delivered_usd"), d.usd);
+        }
+        for (p, d) in &r.metrics.by_partner {
+            push(format!("partner:{p}:delivered_usd"), d.usd);
+        }
+    }
+    out.extend(
+        keyed
+            .into_iter()
+            .map(|(name, values)| Series { name, values }),
+    );
+    out
+}
+
+fn summary_csv(o: &Outcome) -> Vec<u8> {
+    let header = strings(&["metric", "statistic", "value", "ci_low", "ci_high"]);
+    let mut rows = Vec::new();
+    for s in summary_series(o) {
+        let Some(st) = Stats::of(&s.values) else {
+            rows.push(vec![
+                s.name,
+                "n".into(),
+                "0".into(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        };
+        let m = &s.name;
+        let row = |stat: &str, v: String| {
+            vec![m.clone(), stat.to_string(), v, String::new(), String::new()]
+        };
+        rows.push(row("n", st.n.to_string()));
+        rows.push(vec![
+            m.clone(),
+            "mean".into(),
+            f(st.mean),
+            f(st.ci_low),
+            f(st.ci_high),
+        ]);
+        rows.push(row("se", f(st.se)));
+        rows.push(row("relative_error", f(st.relative_error())));
+        rows.push(row("sd", f(st.sd)));
+        rows.push(row("min", f(st.min)));
+        rows.push(row("p5", f(st.p5)));
+        rows.push(row("p50", f(st.p50)));
+        rows.push(row("p95", f(st.p95)));
+        rows.push(row("p99", f(st.p99)));
+        rows.push(row("max", f(st.max)));
+        rows.push(row("var95", f(st.p95)));
+        rows.push(row("tvar95", f(st.tvar95)));
+        rows.push(row("var99", f(st.p99)));
+        rows.push(row("tvar99", f(st.tvar99)));
+    }
+    csv_bytes(&header, rows.into_iter())
+}
+
+fn total_losses(o: &Outcome) -> Vec<f64> {
+    o.records.iter().map(|r| r.metrics.total_loss_usd).collect()
+}
+
+fn exceedance_csv(o: &Outcome) -> Vec<u8> {
+    let header = strings(&[
+        "total_loss_usd",
+        "runs_at_or_above",
+        "annual_exceedance_probability",
+        "return_period_years",
+    ]);
+    let rows = stats::exceedance_curve(&total_losses(o))
+        .into_iter()
+        .map(|p| {
+            vec![
+                f(p.loss_usd),
+                p.runs_at_or_above.to_string(),
+                f(p.aep),
+                f(p.return_period_years),
+            ]
+        });
+    csv_bytes(&header, rows)
+}
+
+fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
+    let start = parse_start(&o.manifest.start)?;
+    let header = strings(&["day", "date", "series", "p5", "p50", "p95", "mean"]);
+    let daily: Vec<&DailyRecord> = o.records.iter().filter_map(|r| r.daily.as_ref()).collect();
+    let mut rows = Vec::new();
+    let trucks: Vec<&[f64]> = daily.iter().map(|d| d.stranded_trucks.as_slice()).collect();
+    let usd: Vec<&[f64]> = daily.iter().map(|d| d.delivered_usd.as_slice()).collect();
+    for (name, series) in [("stranded_trucks", trucks), ("delivered_usd", usd)] {
+        for (day, b) in stats::daily_bands(&series).into_iter().enumerate() {
+            rows.push(vec![
+                day.to_string(),
+                (start + chrono::Duration::days(day as i64)).to_string(),
+                name.to_string(),
+                f(b.p5),
+                f(b.p50),
+                f(b.p95),
+                f(b.mean),
+            ]);
+        }
+    }
+    Ok(csv_bytes(&header, rows.into_iter()))
+}
+
+fn convergence_csv(o: &Outcome) -> Vec<u8> {
+    let header = strings(&[
+        "runs",
+        "mean_total_loss_usd",
+        "se_usd",
+        "ci_low_usd",
+        "ci_high_usd",
+        "relative_error",
+    ]);
+    let rows = stats::convergence(&total_losses(o)).into_iter().map(|p| {
+        vec![
+            p.runs.to_string(),
+            f(p.mean),
+            f(p.se),
+            f(p.mean - stats::Z95 * p.se),
+            f(p.mean + stats::Z95 * p.se),
+            f(p.relative_error),
+        ]
+    });
+    csv_bytes(&header, rows)
+}
+
+// ---------------------------------------------------------------- reading and merging
+
+/// A CSV file read as text: its header and rows, with the path for messages.
+struct Table {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<(u64, Vec<String>)>, // (1-based line, cells)
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table, Error> {
+        let bytes = fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+        let bad = |line: u64, e: String| Error::Invalid(format!("{}:{line}: {e}", path.display()));
+        let header: Vec<String> = r
+            .headers()
+            .map_err(|e| bad(1, e.to_string()))?
+            .iter()
+            .map(String::from)
+            .collect();
+        let mut rows = Vec::new();
+        for rec in r.records() {
+            let rec = rec.map_err(|e| bad(0, e.to_string()))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            rows.push((line, rec.iter().map(String::from).collect()));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        })
+    }
+
+    fn col(&self, name: &str) -> Result<usize, Error> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: missing column {name:?} (is this a shard written by `montecarlo --shard`?)",
+                self.path.display()
+            ))
+        })
+    }
+
+    fn err(&self, line: u64, what: String) -> Error {
+        Error::Invalid(format!("{}:{line}: {what}", self.path.display()))
+    }
+
+    fn num<T: std::str::FromStr>(&self, line: u64, cells: &[String], i: usize) -> Result<T, Error> {
+        let s = cells.get(i).map(String::as_str).unwrap_or("");
+        s.parse().map_err(|_| {
+            self.err(
+                line,
+                format!("column {:?}: {s:?} is not a valid number", self.header[i]),
+            )
+        })
+    }
+
+    fn opt_num<T: std::str::FromStr>(
+        &self,
+        line: u64,
+        cells: &[String],
+        i: usize,
+    ) -> Result<Option<T>, Error> {
+        match cells.get(i).map(String::as_str) {
+            None | Some("") => Ok(None),
+            Some(_) => self.num(line, cells, i).map(Some),
+        }
+    }
+}
+
+/// Read one shard's partial result.
+fn read_partial(dir: &Path) -> Result<Outcome, Error> {
+    let mpath = dir.join("shard.json");
+    let text = fs::read_to_string(&mpath).map_err(|source| Error::Io {
+        path: mpath.clone(),
+        source,
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        Error::Invalid(format!(
+            "{}: not a shard manifest ({e}); expected the folder written by \
+             `chokepoint montecarlo --shard k/n --out DIR`",
+            mpath.display()
+        ))
+    })?;
+    let shard = manifest.shard.ok_or_else(|| {
+        Error::Invalid(format!("{}: the manifest names no shard", mpath.display()))
+    })?;
+
+    let mut records: BTreeMap<u64, RunRecord> = BTreeMap::new();
+    let runs = Table::read(&dir.join("runs.csv"))?;
+    let run_col = runs.col("run")?;
+    let ncl = runs.col("closures")?;
+    let mut scalar_cols = Vec::new();
+    for s in SCALARS {
+        scalar_cols.push((s, runs.col(s)?));
+    }
+    let rev_cols: Vec<(String, usize)> = runs
+        .header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            h.strip_prefix("revenue_lost_")
+                .and_then(|r| r.strip_suffix("_usd"))
+                .filter(|c| !c.is_empty())
+                .map(|c| (c.to_string(), i))
+        })
+        .collect();
+    let mut expected_closures = BTreeMap::new();
+    for (line, cells) in &runs.rows {
+        let run: u64 = runs.num(*line, cells, run_col)?;
+        if !shard.contains(run) || run >= manifest.runs {
+            return Err(runs.err(*line, format!("run {run} does not belong to shard {shard}")));
+        }
+        let mut m = RunMetrics::default();
+        for (s, i) in &scalar_cols {
+            match *s {
+                "days_to_recover" => m.days_to_recover = runs.opt_num(*line, cells, *i)?,
+                "revenue_lost_usd" => {}
+                _ => {
+                    let v: f64 = runs.num(*line, cells, *i)?;
+                    match *s {
+                        "total_loss_usd" => m.total_loss_usd = v,
+                        "trade_value_halted_usd" => m.trade_value_halted_usd = v,
+                        "reroute_cost_usd" => m.reroute_cost_usd = v,
+                        "delay_cost_usd" => m.delay_cost_usd = v,
+                        "spoilage_usd" => m.spoilage_usd = v,
+                        "lost_trade_usd" => m.lost_trade_usd = v,
+                        "peak_stranded_trucks" => m.peak_stranded_trucks = v,
+                        "stranded_truck_days" => m.stranded_truck_days = v,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for (c, i) in &rev_cols {
+            m.revenue_lost_usd
+                .insert(c.clone(), runs.num(*line, cells, *i)?);
+        }
+        expected_closures.insert(run, runs.num::<usize>(*line, cells, ncl)?);
+        let rec = RunRecord {
+            run,
+            closures: Vec::new(),
+            metrics: m,
+            daily: None,
+        };
+        if records.insert(run, rec).is_some() {
+            return Err(runs.err(*line, format!("run {run} appears twice")));
+        }
+    }
+
+    let t = Table::read(&dir.join("corridors.csv"))?;
+    let c = [
+        t.col("run")?,
+        t.col("corridor")?,
+        t.col("closure_days")?,
+        t.col("delivered_t")?,
+        t.col("delivered_usd")?,
+        t.col("counterfactual_t")?,
+        t.col("counterfactual_usd")?,
+    ];
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, c[0])?;
+        let m = CorridorMetrics {
+            corridor: cells.get(c[1]).cloned().unwrap_or_default(),
+            closure_days: t.num(*line, cells, c[2])?,
+            delivered_t: t.num(*line, cells, c[3])?,
+            delivered_usd: t.num(*line, cells, c[4])?,
+            counterfactual_t: t.num(*line, cells, c[5])?,
+            counterfactual_usd: t.num(*line, cells, c[6])?,
+        };
+        record(&t, *line, &mut records, run)?
+            .metrics
+            .corridors
+            .push(m);
+    }
+
+    let t = Table::read(&dir.join("crossings.csv"))?;
+    let c = [
+        t.col("run")?,
+        t.col("link")?,
+        t.col("trade_value_halted_usd")?,
+        t.col("halted_while_closed_usd")?,
+        t.col("closed_days")?,
+        t.col("peak_stranded_trucks")?,
+        t.col("stranded_truck_days")?,
+    ];
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, c[0])?;
+        let m = CrossingMetrics {
+            link: cells.get(c[1]).cloned().unwrap_or_default(),
+            trade_value_halted_usd: t.num(*line, cells, c[2])?,
+            halted_while_closed_usd: t.num(*line, cells, c[3])?,
+            closed_days: t.num(*line, cells, c[4])?,
+            peak_stranded_trucks: t.num(*line, cells, c[5])?,
+            stranded_truck_days: t.num(*line, cells, c[6])?,
+        };
+        record(&t, *line, &mut records, run)?
+            .metrics
+            .crossings
+            .push(m);
+    }
+
+    let t = Table::read(&dir.join("trade.csv"))?;
+    let c = [
+        t.col("run")?,
+        t.col("by")?,
+        t.col("id")?,
+        t.col("delivered_t")?,
+        t.col("delivered_usd")?,
+        t.col("counterfactual_t")?,
+        t.col("counterfactual_usd")?,
+    ];
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, c[0])?;
+        let d = Delivered {
+            t: t.num(*line, cells, c[3])?,
+            usd: t.num(*line, cells, c[4])?,
+            counterfactual_t: t.num(*line, cells, c[5])?,
+            counterfactual_usd: t.num(*line, cells, c[6])?,
+        };
+        let id = cells.get(c[2]).cloned().unwrap_or_default();
+        let by = cells.get(c[1]).map(String::as_str).unwrap_or("");
+        let m = &mut record(&t, *line, &mut records, run)?.metrics;
+        match by {
+            "product" => m.by_product.insert(id, d),
+            "partner" => m.by_partner.insert(id, d),
+            _ => {
+                return Err(t.err(
+                    *line,
+                    format!("column \"by\": {by:?}, expected \"product\" or \"partner\""),
+                ))
+            }
+        };
+    }
+
+    let t = Table::read(&dir.join("closures.csv"))?;
+    let c = [
+        t.col("run")?,
+        t.col("target")?,
+        t.col("start_day")?,
+        t.col("duration_days")?,
+        t.col("capacity_factor")?,
+        t.col("ramp_days")?,
+        t.col("label")?,
+    ];
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, c[0])?;
+        let row = ClosureRow {
+            target: cells.get(c[1]).cloned().unwrap_or_default(),
+            start_day: t.num(*line, cells, c[2])?,
+            duration_days: t.num(*line, cells, c[3])?,
+            capacity_factor: t.num(*line, cells, c[4])?,
+            ramp_days: t.num(*line, cells, c[5])?,
+            label: cells.get(c[6]).cloned().unwrap_or_default(),
+        };
+        record(&t, *line, &mut records, run)?.closures.push(row);
+    }
+
+    let t = Table::read(&dir.join("daily_runs.csv"))?;
+    let c = [
+        t.col("run")?,
+        t.col("day")?,
+        t.col("stranded_trucks")?,
+        t.col("delivered_usd")?,
+    ];
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, c[0])?;
+        let day: usize = t.num(*line, cells, c[1])?;
+        let a: Option<f64> = t.opt_num(*line, cells, c[2])?;
+        let b: Option<f64> = t.opt_num(*line, cells, c[3])?;
+        let d = record(&t, *line, &mut records, run)?
+            .daily
+            .get_or_insert_with(DailyRecord::default);
+        if let Some(a) = a {
+            if d.stranded_trucks.len() != day {
+                return Err(t.err(*line, format!("day {day} out of order")));
+            }
+            d.stranded_trucks.push(a);
+        }
+        if let Some(b) = b {
+            if d.delivered_usd.len() != day {
+                return Err(t.err(*line, format!("day {day} out of order")));
+            }
+            d.delivered_usd.push(b);
+        }
+    }
+
+    for (run, n) in expected_closures {
+        let got = records.get(&run).map_or(0, |r| r.closures.len());
+        if got != n {
+            return Err(Error::Invalid(format!(
+                "{}: run {run} has {got} closures in closures.csv but runs.csv says {n}",
+                dir.display()
+            )));
+        }
+    }
+    Ok(Outcome {
+        manifest,
+        records: records.into_values().collect(),
+    })
+}
+
+fn record<'a>(
+    t: &Table,
+    line: u64,
+    records: &'a mut BTreeMap<u64, RunRecord>,
+    run: u64,
+) -> Result<&'a mut RunRecord, Error> {
+    records
+        .get_mut(&run)
+        .ok_or_else(|| t.err(line, format!("run {run} is not in runs.csv")))
+}
+
+/// Merge the partial results of shards `1/n ..= n/n` (in any order) into the outcome one
+/// process would have produced. Errors name the folder at fault: shards of different
+/// studies (scenario, seed, runs, window, closures), a missing or repeated shard.
+pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
+    if dirs.is_empty() {
+        return Err(Error::Invalid(
+            "merge needs the folders of shards 1/n..n/n".into(),
+        ));
+    }
+    let mut parts = Vec::new();
+    for d in dirs {
+        parts.push((d, read_partial(d)?));
+    }
+    let (first_dir, first) = &parts[0];
+    let n = first.manifest.shard.map_or(0, |s| s.n);
+    let mut seen: BTreeMap<u64, &PathBuf> = BTreeMap::new();
+    for (d, p) in &parts {
+        let s = p
+            .manifest
+            .shard
+            .ok_or_else(|| Error::Invalid(format!("{}: not a shard", d.display())))?;
+        let mut a = p.manifest.clone();
+        let mut b = first.manifest.clone();
+        a.shard = None;
+        b.shard = None;
+        if a != b || s.n != n {
+            return Err(Error::Invalid(format!(
+                "{} and {} are shards of different studies (scenario, seed, runs, window \
+                 or closures differ); merge only shards of one `montecarlo` command",
+                first_dir.display(),
+                d.display()
+            )));
+        }
+        if let Some(prev) = seen.insert(s.k, d) {
+            return Err(Error::Invalid(format!(
+                "shard {s} appears twice: {} and {}",
+                prev.display(),
+                d.display()
+            )));
+        }
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "missing shard(s) {}: merge needs all {n} shards",
+            missing.join(", ")
+        )));
+    }
+    let mut manifest = first.manifest.clone();
+    manifest.shard = None;
+    let mut records: Vec<RunRecord> = parts.into_iter().flat_map(|(_, p)| p.records).collect();
+    records.sort_by_key(|r| r.run);
+    for (i, r) in records.iter().enumerate() {
+        if r.run != i as u64 {
+            return Err(Error::Invalid(format!(
+                "the shards do not hold runs 0..{}: run {i} is missing",
+                manifest.runs
+            )));
+        }
+    }
+    if records.len() as u64 != manifest.runs {
+        return Err(Error::Invalid(format!(
+            "the shards hold {} runs, the study has {}",
+            records.len(),
+            manifest.runs
+        )));
+    }
+    Ok(Outcome { manifest, records })
+}

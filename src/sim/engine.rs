@@ -1,0 +1,1751 @@
+//! The daily engine. See `docs/model.md` for what each step means.
+//!
+//! Layout of one day (`Sim::step`):
+//! 1. capacities for the day, new orders, expired orders;
+//! 2. movement of cargo already under way: queues drain first, then arrivals;
+//! 3. routing per product in priority order: queued cargo past its patience turns back
+//!    onto another route, then one min-cost flow for new trade; new cargo moves;
+//! 4. end of day: holding cost, spoilage, spoiled and abandoned cargo, records.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::closure::ClosureWindow;
+use crate::error::{Error, SimError};
+use crate::flow::NetworkSimplex;
+use crate::network::seasonal_factor;
+use crate::scenario::Scenario;
+
+use super::metrics::{
+    CorridorDaily, CorridorMetrics, CrossingMetrics, DailySeries, Delivered, ProductDaily,
+    RunMetrics, RunReport,
+};
+
+/// A fast, non-cryptographic hasher (the Fx hash of rustc) for the engine's own keys.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type PathMap = HashMap<Vec<u32>, u32, BuildHasherDefault<FxHasher>>;
+
+/// Days of arrivals kept in the ring of buckets (further ones wait in a list).
+const RING: usize = 64;
+
+/// Engine tonnes are integers of 0.01 t.
+pub const UNITS_PER_T: f64 = 100.0;
+/// Routing costs are integers of 0.01 USD/t.
+pub const COST_SCALE: f64 = 100.0;
+
+#[inline]
+fn units(t: f64) -> i64 {
+    (t * UNITS_PER_T).round() as i64
+}
+
+#[inline]
+fn tonnes(u: i64) -> f64 {
+    u as f64 / UNITS_PER_T
+}
+
+/// One direction of a link.
+#[derive(Debug, Clone)]
+struct DArc {
+    link: u32,
+    forward: bool,
+    from: u32,
+    to: u32,
+    transit: f64,
+    /// Freight + border charges for this direction, USD/t.
+    paid_usd_per_t: f64,
+}
+
+/// A route: the directed arcs from an origin to a demand point.
+#[derive(Debug, Clone)]
+struct Path {
+    darcs: Vec<u32>,
+    demand: u32,
+    /// Index into `Static::pairs` (origin country -> destination country).
+    pair: u32,
+}
+
+/// Per-product routing network, kept across days and runs for warm starts.
+struct ProductNet {
+    solver: NetworkSimplex,
+    /// (supply index, solver arc, origin node)
+    supply_arcs: Vec<(usize, usize, usize)>,
+    /// (demand index, solver arc)
+    demand_arcs: Vec<(usize, usize)>,
+    /// Demand arcs by node: node -> [(demand index, position in `demand_arcs`)].
+    demand_at: Vec<Vec<(usize, usize)>>,
+    bypass: usize,
+    s: usize,
+    t: usize,
+    /// Route cost per darc for this product, USD/t (for turn-back paths).
+    darc_cost: Vec<f64>,
+    /// Last inputs and the plan they gave: most days nothing changes.
+    last_key: Vec<i64>,
+    last_plan: Vec<(u32, i64)>,
+    cached: bool,
+}
+
+/// What does not change between runs of one scenario.
+struct Static {
+    darcs: Vec<DArc>,
+    /// Outgoing darcs per node.
+    out: Vec<Vec<u32>>,
+    /// Darcs of each link (forward first).
+    link_darcs: Vec<Vec<u32>>,
+    crossing_links: Vec<usize>,
+    countries: Vec<String>,
+    node_country: Vec<u32>,
+    pairs: Vec<String>,
+    pair_index: HashMap<(u32, u32), u32>,
+    /// Products in routing order.
+    order: Vec<usize>,
+    /// Month (0-based) of each day of the window.
+    month: Vec<u8>,
+    /// Charges per darc: (country index, USD/t).
+    darc_charges: Vec<Vec<(u32, f64)>>,
+    /// Corridors each link belongs to.
+    link_corridors: Vec<Vec<u32>>,
+    /// Expansions of each link (indices into the scenario's expansions).
+    link_expansions: Vec<Vec<usize>>,
+    /// Links with an expansion: their capacity is recomputed every day.
+    expanding_links: Vec<u32>,
+    /// Demands of each product.
+    product_demands: Vec<Vec<usize>>,
+    /// Per demand: holding cost per unit (0.01 t) per day, USD.
+    demand_holding: Vec<f64>,
+}
+
+/// A lot of cargo on its way.
+#[derive(Debug, Clone)]
+struct Ship {
+    path: u32,
+    pos: u16,
+    units: i64,
+    /// Time (days since day 0) it reaches the entry of `darcs[pos]`, or its destination.
+    t_next: f64,
+    dispatched: u32,
+    queued_since: u32,
+    /// darc + 1 while queued, 0 otherwise.
+    queued_at: u32,
+    decay: f64,
+    alive: bool,
+}
+
+/// The accounts of one simulation (actual or counterfactual).
+#[derive(Debug, Clone, Default)]
+struct Accounts {
+    /// Per demand index.
+    paid_usd: Vec<f64>,
+    holding_usd: Vec<f64>,
+    dispatched_units: Vec<i64>,
+    spoilage_usd: f64,
+    lost_orders_usd: f64,
+    abandoned_usd: f64,
+    spoiled_whole_usd: f64,
+    revenue_usd: Vec<f64>,
+    /// Value crossing each crossing link per day: `[crossing_slot * days + day]`.
+    cross_value: Vec<f64>,
+    /// Whether a closure held the crossing below full capacity: `[slot * days + day]`.
+    cross_closed: Vec<bool>,
+    /// Per crossing slot.
+    peak_trucks: Vec<f64>,
+    truck_days: Vec<f64>,
+    stranded_total: Vec<f64>,
+    backlog_units: Vec<i64>,
+    corridor_units: Vec<i64>,
+    corridor_usd: Vec<f64>,
+    corridor_closure_days: Vec<u32>,
+    product_units: Vec<i64>,
+    product_usd: Vec<f64>,
+    pair_units: Vec<i64>,
+    pair_usd: Vec<f64>,
+    delivered_usd_daily: Vec<f64>,
+    daily: Option<DailySeries>,
+}
+
+/// Mass balance of one product at the end of a day, in tonnes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Balance {
+    /// Dispatched from supply points since day 0.
+    pub supplied_t: f64,
+    /// Arrived at demand points.
+    pub delivered_t: f64,
+    /// Moving along a route.
+    pub in_transit_t: f64,
+    /// Waiting at a node for a route (always 0 in this version; see docs/model.md).
+    pub waiting_t: f64,
+    /// In a queue at a link.
+    pub queued_t: f64,
+    /// Spoiled whole.
+    pub spoiled_t: f64,
+    /// Abandoned after waiting too long.
+    pub abandoned_t: f64,
+}
+
+impl Balance {
+    /// supplied − (delivered + in transit + waiting + queued + spoiled + abandoned), t.
+    pub fn residual_t(&self) -> f64 {
+        self.supplied_t
+            - (self.delivered_t
+                + self.in_transit_t
+                + self.waiting_t
+                + self.queued_t
+                + self.spoiled_t
+                + self.abandoned_t)
+    }
+}
+
+/// What an [`Observer`] sees at the end of each day.
+pub struct DayView<'a> {
+    sim: &'a Sim<'a>,
+    /// 0-based day index.
+    pub day: u32,
+}
+
+impl DayView<'_> {
+    /// Mass balance of each product (scenario order), exact to 0.01 t.
+    pub fn balances(&self) -> Vec<Balance> {
+        self.sim.balances()
+    }
+
+    /// Per link direction: (link index, forward?, tonnes admitted today, capacity today).
+    pub fn link_usage(&self) -> Vec<(usize, bool, f64, f64)> {
+        let st = self.sim.st;
+        st.darcs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                (
+                    a.link as usize,
+                    a.forward,
+                    tonnes(self.sim.admitted[i]),
+                    tonnes(self.sim.cap_units[i]),
+                )
+            })
+            .collect()
+    }
+
+    /// Tonnes queued at each link (both directions), scenario order.
+    pub fn queued_t_by_link(&self) -> Vec<f64> {
+        let st = self.sim.st;
+        st.link_darcs
+            .iter()
+            .map(|ds| {
+                ds.iter()
+                    .map(|&d| tonnes(self.sim.queue_units[d as usize]))
+                    .sum()
+            })
+            .collect()
+    }
+}
+
+/// Watches a simulation day by day (e.g. to check invariants or record extra series).
+pub trait Observer {
+    /// Called at the end of every simulated day.
+    fn end_of_day(&mut self, view: &DayView<'_>);
+}
+
+/// An observer that does nothing.
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn end_of_day(&mut self, _view: &DayView<'_>) {}
+}
+
+/// The simulation engine for one scenario: prepared once, run many times.
+///
+/// `Engine::new` prepares the routing networks and simulates the counterfactual (no
+/// closures); [`Engine::run`] simulates the scenario under a list of closure windows and
+/// reports losses against the counterfactual. Runs are deterministic.
+pub struct Engine {
+    scenario: Scenario,
+    st: Static,
+    nets: Vec<ProductNet>,
+    paths: Vec<Path>,
+    path_ids: PathMap,
+    cf: Accounts,
+}
+
+impl Engine {
+    /// Prepare an engine for `scenario` and simulate its counterfactual.
+    pub fn new(scenario: &Scenario) -> Result<Engine, Error> {
+        let scenario = scenario.clone();
+        if scenario.settings.days == 0 {
+            return Err(SimError::Invalid("the simulated window has 0 days".into()).into());
+        }
+        let st = build_static(&scenario);
+        let nets = scenario
+            .products
+            .iter()
+            .enumerate()
+            .map(|(p, _)| build_net(&scenario, &st, p))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let mut engine = Engine {
+            scenario,
+            st,
+            nets,
+            paths: Vec::new(),
+            path_ids: PathMap::default(),
+            cf: Accounts::default(),
+        };
+        engine.cf = engine.simulate(&[], false, &mut NoObserver)?;
+        Ok(engine)
+    }
+
+    /// The scenario this engine simulates.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Simulate the window under `closures` and report losses against the
+    /// counterfactual; with `record_daily`, also the daily series.
+    pub fn run(
+        &mut self,
+        closures: &[ClosureWindow],
+        record_daily: bool,
+    ) -> Result<RunReport, Error> {
+        self.run_observed(closures, record_daily, &mut NoObserver)
+    }
+
+    /// As [`Engine::run`], calling `observer` at the end of every day.
+    pub fn run_observed(
+        &mut self,
+        closures: &[ClosureWindow],
+        record_daily: bool,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        for w in closures {
+            let ok = match w.target {
+                crate::closure::Target::Corridor(c) => c.index() < self.scenario.corridors.len(),
+                crate::closure::Target::Link(l) => l.index() < self.scenario.links.len(),
+            };
+            if !ok || !(0.0..=1.0).contains(&w.capacity_factor) {
+                return Err(SimError::Invalid(format!(
+                    "closure window {w:?} names a target outside the scenario or a factor outside [0, 1]"
+                ))
+                .into());
+            }
+        }
+        let acc = self.simulate(closures, record_daily, observer)?;
+        let last_end = last_closure_end(closures, self.scenario.settings.days);
+        Ok(self.report(acc, last_end))
+    }
+
+    fn simulate(
+        &mut self,
+        closures: &[ClosureWindow],
+        record: bool,
+        observer: &mut dyn Observer,
+    ) -> Result<Accounts, Error> {
+        // Every run starts from fresh solvers: warm starts carry over from day to day
+        // within a run, never from one run to the next, so a run's result does not
+        // depend on which runs came before it (or on which thread it ran).
+        for p in 0..self.nets.len() {
+            self.nets[p] = build_net(&self.scenario, &self.st, p)?;
+        }
+        let mut sim = Sim::new(
+            &self.scenario,
+            &self.st,
+            &mut self.nets,
+            &mut self.paths,
+            &mut self.path_ids,
+            closures,
+            record,
+        );
+        for day in 0..self.scenario.settings.days {
+            sim.step(day)?;
+            observer.end_of_day(&DayView { sim: &sim, day });
+        }
+        Ok(sim.finish())
+    }
+
+    fn report(&self, mut acc: Accounts, last_end: Option<u32>) -> RunReport {
+        let scn = &self.scenario;
+        let cf = &self.cf;
+        let days = scn.settings.days as usize;
+        let mut m = RunMetrics::default();
+
+        // Reroute and delay: per (product, destination), against the counterfactual's
+        // cost per tonne.
+        for d in 0..scn.demands.len() {
+            let x = acc.dispatched_units[d] as f64;
+            let y = cf.dispatched_units[d] as f64;
+            let (paid_cf, hold_cf) = if y > 0.0 {
+                (cf.paid_usd[d] * (x / y), cf.holding_usd[d] * (x / y))
+            } else {
+                (0.0, 0.0)
+            };
+            m.reroute_cost_usd += acc.paid_usd[d] - paid_cf;
+            m.delay_cost_usd += acc.holding_usd[d] - hold_cf;
+        }
+        m.spoilage_usd = acc.spoilage_usd - cf.spoilage_usd;
+        let lost = |a: &Accounts| a.lost_orders_usd + a.abandoned_usd + a.spoiled_whole_usd;
+        m.lost_trade_usd = lost(&acc) - lost(cf);
+        m.total_loss_usd =
+            m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
+        for (i, c) in self.st.countries.iter().enumerate() {
+            let lostrev = cf.revenue_usd[i] - acc.revenue_usd[i];
+            if cf.revenue_usd[i] != 0.0 || acc.revenue_usd[i] != 0.0 {
+                m.revenue_lost_usd.insert(c.clone(), lostrev);
+            }
+        }
+        for (slot, &l) in self.st.crossing_links.iter().enumerate() {
+            let (mut halted, mut while_closed, mut closed_days) = (0.0, 0.0, 0u32);
+            for day in 0..days {
+                let k = slot * days + day;
+                let short = (cf.cross_value[k] - acc.cross_value[k]).max(0.0);
+                halted += short;
+                if acc.cross_closed[k] {
+                    while_closed += short;
+                    closed_days += 1;
+                }
+            }
+            m.trade_value_halted_usd += halted;
+            m.crossings.push(CrossingMetrics {
+                link: scn.links[l].id.clone(),
+                trade_value_halted_usd: halted,
+                halted_while_closed_usd: while_closed,
+                closed_days,
+                peak_stranded_trucks: acc.peak_trucks[slot],
+                stranded_truck_days: acc.truck_days[slot],
+            });
+        }
+        m.peak_stranded_trucks = acc.stranded_total.iter().cloned().fold(0.0, f64::max);
+        m.stranded_truck_days = acc.stranded_total.iter().sum();
+        m.days_to_recover = last_end.and_then(|end| {
+            let tol = units(scn.settings.truck_payload_t);
+            let from = end.saturating_sub(1) as usize;
+            (from..days)
+                .find(|&d| acc.backlog_units[d] <= cf.backlog_units[d] + tol)
+                .map(|d| (d - from) as u32)
+        });
+        for (c, cor) in scn.corridors.iter().enumerate() {
+            m.corridors.push(CorridorMetrics {
+                corridor: cor.id.clone(),
+                closure_days: acc.corridor_closure_days[c],
+                delivered_t: tonnes(acc.corridor_units[c]),
+                delivered_usd: acc.corridor_usd[c],
+                counterfactual_t: tonnes(cf.corridor_units[c]),
+                counterfactual_usd: cf.corridor_usd[c],
+            });
+        }
+        for (p, prod) in scn.products.iter().enumerate() {
+            m.by_product.insert(
+                prod.id.clone(),
+                Delivered {
+                    t: tonnes(acc.product_units[p]),
+                    usd: acc.product_usd[p],
+                    counterfactual_t: tonnes(cf.product_units[p]),
+                    counterfactual_usd: cf.product_usd[p],
+                },
+            );
+        }
+        for (i, name) in self.st.pairs.iter().enumerate() {
+            let get = |a: &Accounts| {
+                (
+                    a.pair_units.get(i).copied().unwrap_or(0),
+                    a.pair_usd.get(i).copied().unwrap_or(0.0),
+                )
+            };
+            let (au, ad) = get(&acc);
+            let (cu, cd) = get(cf);
+            if au == 0 && cu == 0 {
+                continue;
+            }
+            m.by_partner.insert(
+                name.clone(),
+                Delivered {
+                    t: tonnes(au),
+                    usd: ad,
+                    counterfactual_t: tonnes(cu),
+                    counterfactual_usd: cd,
+                },
+            );
+        }
+        let daily = acc.daily.take().map(|mut d| {
+            d.counterfactual_delivered_usd = cf.delivered_usd_daily.clone();
+            d
+        });
+        RunReport { metrics: m, daily }
+    }
+}
+
+/// The last closed day + 1 (the reopening day) of the closure that reopens last within
+/// the window, if any closure touches the window.
+fn last_closure_end(closures: &[ClosureWindow], days: u32) -> Option<u32> {
+    closures
+        .iter()
+        .filter(|w| w.capacity_factor < 1.0)
+        .map(|w| w.start_day + i64::from(w.duration_days))
+        .filter(|&end| end > 0 && end <= i64::from(days))
+        .max()
+        .map(|e| e as u32)
+}
+
+fn build_static(scn: &Scenario) -> Static {
+    let mut countries: Vec<String> = Vec::new();
+    let mut cidx: HashMap<String, u32> = HashMap::new();
+    let mut country_of = |c: &str, countries: &mut Vec<String>| -> u32 {
+        if let Some(&i) = cidx.get(c) {
+            return i;
+        }
+        let i = countries.len() as u32;
+        countries.push(c.to_string());
+        cidx.insert(c.to_string(), i);
+        i
+    };
+    let node_country: Vec<u32> = scn
+        .nodes
+        .iter()
+        .map(|n| country_of(&n.country, &mut countries))
+        .collect();
+    let mut darcs = Vec::new();
+    let mut darc_charges = Vec::new();
+    let mut link_darcs = vec![Vec::new(); scn.links.len()];
+    for (l, link) in scn.links.iter().enumerate() {
+        let dirs: &[bool] = if link.both_ways {
+            &[true, false]
+        } else {
+            &[true]
+        };
+        for &fwd in dirs {
+            let (from, to) = if fwd {
+                (link.from.0, link.to.0)
+            } else {
+                (link.to.0, link.from.0)
+            };
+            link_darcs[l].push(darcs.len() as u32);
+            darcs.push(DArc {
+                link: l as u32,
+                forward: fwd,
+                from,
+                to,
+                transit: link.transit_days,
+                paid_usd_per_t: link.cost_usd_per_t + link.charge_usd_per_t(fwd),
+            });
+            darc_charges.push(
+                link.charges
+                    .iter()
+                    .filter(|c| c.direction.applies(fwd))
+                    .map(|c| (country_of(&c.country, &mut countries), c.usd_per_t))
+                    .collect(),
+            );
+        }
+    }
+    let mut out = vec![Vec::new(); scn.nodes.len()];
+    for (i, a) in darcs.iter().enumerate() {
+        out[a.from as usize].push(i as u32);
+    }
+    let crossing_links = (0..scn.links.len())
+        .filter(|&l| scn.links[l].crossing)
+        .collect();
+    let mut order: Vec<usize> = (0..scn.products.len()).collect();
+    order.sort_by_key(|&p| (std::cmp::Reverse(scn.products[p].priority), p));
+    let month = (0..scn.settings.days)
+        .map(|d| {
+            use chrono::Datelike;
+            scn.date_of(i64::from(d)).month0() as u8
+        })
+        .collect();
+    let mut link_corridors = vec![Vec::new(); scn.links.len()];
+    for (c, cor) in scn.corridors.iter().enumerate() {
+        for l in &cor.links {
+            link_corridors[l.index()].push(c as u32);
+        }
+    }
+    let mut link_expansions = vec![Vec::new(); scn.links.len()];
+    for (i, e) in scn.expansions.iter().enumerate() {
+        link_expansions[e.link.index()].push(i);
+    }
+    let expanding_links = (0..scn.links.len())
+        .filter(|&l| !link_expansions[l].is_empty())
+        .map(|l| l as u32)
+        .collect();
+    let mut product_demands = vec![Vec::new(); scn.products.len()];
+    for (k, d) in scn.demands.iter().enumerate() {
+        product_demands[d.product.index()].push(k);
+    }
+    let demand_holding = scn
+        .demands
+        .iter()
+        .map(|d| {
+            let p = &scn.products[d.product.index()];
+            p.value_usd_per_t * p.holding_cost_per_day / UNITS_PER_T
+        })
+        .collect();
+    Static {
+        link_expansions,
+        expanding_links,
+        product_demands,
+        demand_holding,
+        darcs,
+        out,
+        link_darcs,
+        crossing_links,
+        countries,
+        node_country,
+        pairs: Vec::new(),
+        pair_index: HashMap::new(),
+        order,
+        month,
+        darc_charges,
+        link_corridors,
+    }
+    .with_pairs(scn)
+}
+
+impl Static {
+    /// Every (origin country, destination country) pair a product could trade.
+    fn with_pairs(mut self, scn: &Scenario) -> Self {
+        for s in &scn.supplies {
+            for d in scn.demands.iter().filter(|d| d.product == s.product) {
+                let key = (
+                    self.node_country[s.node.index()],
+                    self.node_country[d.node.index()],
+                );
+                if !self.pair_index.contains_key(&key) {
+                    self.pair_index.insert(key, self.pairs.len() as u32);
+                    self.pairs.push(format!(
+                        "{}->{}",
+                        self.countries[key.0 as usize], self.countries[key.1 as usize]
+                    ));
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Route cost of a darc for a product, USD/t: paid + holding + expected spoilage.
+fn darc_cost(scn: &Scenario, a: &DArc, p: usize) -> f64 {
+    let prod = &scn.products[p];
+    let per_day = prod.holding_cost_per_day + prod.perishability.map_or(0.0, |x| x.loss_per_day);
+    a.paid_usd_per_t + per_day * prod.value_usd_per_t * a.transit
+}
+
+fn cost_int(usd_per_t: f64) -> Result<i64, Error> {
+    let c = (usd_per_t * COST_SCALE).round();
+    if !c.is_finite() || c.abs() > 1e12 {
+        return Err(SimError::Invalid(format!(
+            "a cost of {usd_per_t} USD/t is too large for the routing problem (at most 1e10)"
+        ))
+        .into());
+    }
+    Ok(c as i64)
+}
+
+fn build_net(scn: &Scenario, st: &Static, p: usize) -> Result<ProductNet, Error> {
+    let n = scn.nodes.len();
+    let (s, t) = (n, n + 1);
+    let mut solver = NetworkSimplex::new(n + 2);
+    let mut darc_cost_v = Vec::with_capacity(st.darcs.len());
+    for a in &st.darcs {
+        let c = darc_cost(scn, a, p);
+        darc_cost_v.push(c);
+        solver.add_arc(a.from as usize, a.to as usize, 0, cost_int(c)?);
+    }
+    let mut supply_arcs = Vec::new();
+    for (i, sp) in scn.supplies.iter().enumerate() {
+        if sp.product.index() == p {
+            let arc = solver.add_arc(s, sp.node.index(), 0, cost_int(sp.price_usd_per_t)?);
+            supply_arcs.push((i, arc, sp.node.index()));
+        }
+    }
+    let mut demand_arcs = Vec::new();
+    let mut demand_at = vec![Vec::new(); n];
+    for (i, dm) in scn.demands.iter().enumerate() {
+        if dm.product.index() == p {
+            let arc = solver.add_arc(dm.node.index(), t, 0, -cost_int(dm.value_usd_per_t)?);
+            demand_at[dm.node.index()].push((i, demand_arcs.len()));
+            demand_arcs.push((i, arc));
+        }
+    }
+    let bypass = solver.add_arc(s, t, 0, 0);
+    Ok(ProductNet {
+        solver,
+        supply_arcs,
+        demand_arcs,
+        demand_at,
+        bypass,
+        s,
+        t,
+        darc_cost: darc_cost_v,
+        last_key: Vec::new(),
+        last_plan: Vec::new(),
+        cached: false,
+    })
+}
+
+/// The state of one simulation in progress.
+struct Sim<'a> {
+    scn: &'a Scenario,
+    st: &'a Static,
+    nets: &'a mut Vec<ProductNet>,
+    paths: &'a mut Vec<Path>,
+    path_ids: &'a mut PathMap,
+    days: u32,
+    /// Closure factor per link per day: `[link * (days + lag) + (day + lag)]`, for days
+    /// `-lag .. days`.
+    factor: Vec<f64>,
+    lag: u32,
+    /// Today, per darc.
+    cap_units: Vec<i64>,
+    /// Capacity traders see today, per darc.
+    seen_units: Vec<i64>,
+    /// Links whose closure factor changes at factor-table index `i` (day `i - lag`).
+    changes_at: Vec<Vec<u32>>,
+    rem_units: Vec<i64>,
+    admitted: Vec<i64>,
+    perceived: Vec<i64>,
+    queue_units: Vec<i64>,
+    /// Queue sizes at the end of the last `lag + 1` days, oldest first, per darc.
+    queue_hist: VecDeque<Vec<i64>>,
+    queues: Vec<VecDeque<u32>>,
+    ships: Vec<Ship>,
+    free: Vec<u32>,
+    /// Ids of ships of perishable products (checked each evening); `listed[id]` says
+    /// whether an id is in the list (ids are recycled).
+    perishable: Vec<u32>,
+    listed: Vec<bool>,
+    /// Units in the system (dispatched, not yet delivered or lost), per destination.
+    in_system: Vec<i64>,
+    /// Arrivals by day, a ring of `RING` days (buckets keep their capacity); arrivals
+    /// further ahead wait in `late` as (day, ship).
+    due: Vec<Vec<u32>>,
+    late: Vec<(u32, u32)>,
+    work: Vec<u32>,
+    /// Open orders per demand: (day placed, units).
+    orders: Vec<VecDeque<(u32, i64)>>,
+    open_units: Vec<i64>,
+    /// Per product: supplied, delivered, spoiled, abandoned units.
+    supplied: Vec<i64>,
+    delivered: Vec<i64>,
+    spoiled: Vec<i64>,
+    abandoned: Vec<i64>,
+    acc: Accounts,
+    scratch: Scratch,
+    key_buf: Vec<u32>,
+    /// Whether any queue held cargo when routing began today.
+    any_queue: bool,
+    key: Vec<i64>,
+    crossing_slot: Vec<Option<usize>>,
+}
+
+impl<'a> Sim<'a> {
+    fn new(
+        scn: &'a Scenario,
+        st: &'a Static,
+        nets: &'a mut Vec<ProductNet>,
+        paths: &'a mut Vec<Path>,
+        path_ids: &'a mut PathMap,
+        closures: &[ClosureWindow],
+        record: bool,
+    ) -> Self {
+        let days = scn.settings.days;
+        let lag = scn.settings.reaction_days;
+        let span = (days + lag) as usize;
+        let nl = scn.links.len();
+        let mut factor = vec![1.0; nl * span];
+        let mut corridor_closed = vec![vec![false; days as usize]; scn.corridors.len()];
+        for w in closures {
+            let lo = w.start_day.max(-i64::from(lag));
+            let hi = w.end_day().min(i64::from(days));
+            for &l in scn.target_links(&w.target) {
+                let row = &mut factor[l.index() * span..(l.index() + 1) * span];
+                for day in lo..hi {
+                    let f = w.factor_on(day);
+                    let slot = &mut row[(day + i64::from(lag)) as usize];
+                    if f < *slot {
+                        *slot = f;
+                    }
+                }
+            }
+        }
+        let mut changes_at = vec![Vec::new(); span];
+        for l in 0..nl {
+            let row = &factor[l * span..(l + 1) * span];
+            for i in 1..span {
+                if row[i] != row[i - 1] {
+                    changes_at[i].push(l as u32);
+                }
+            }
+        }
+        for (c, cor) in scn.corridors.iter().enumerate() {
+            for &l in &cor.links {
+                let row = &factor[l.index() * span..(l.index() + 1) * span];
+                for day in 0..days as usize {
+                    if row[day + lag as usize] < 1.0 {
+                        corridor_closed[c][day] = true;
+                    }
+                }
+            }
+        }
+        let nd = st.darcs.len();
+        let nc = st.crossing_links.len();
+        let mut crossing_slot = vec![None; nl];
+        for (slot, &l) in st.crossing_links.iter().enumerate() {
+            crossing_slot[l] = Some(slot);
+        }
+        let np = scn.products.len();
+        let acc = Accounts {
+            paid_usd: vec![0.0; scn.demands.len()],
+            holding_usd: vec![0.0; scn.demands.len()],
+            dispatched_units: vec![0; scn.demands.len()],
+            revenue_usd: vec![0.0; st.countries.len()],
+            cross_value: vec![0.0; nc * days as usize],
+            cross_closed: st
+                .crossing_links
+                .iter()
+                .flat_map(|&l| {
+                    let row = &factor[l * span..(l + 1) * span];
+                    (0..days as usize).map(move |d| row[d + lag as usize] < 1.0)
+                })
+                .collect(),
+            peak_trucks: vec![0.0; nc],
+            truck_days: vec![0.0; nc],
+            stranded_total: vec![0.0; days as usize],
+            backlog_units: vec![0; days as usize],
+            corridor_units: vec![0; scn.corridors.len()],
+            corridor_usd: vec![0.0; scn.corridors.len()],
+            corridor_closure_days: corridor_closed
+                .iter()
+                .map(|v| v.iter().filter(|&&b| b).count() as u32)
+                .collect(),
+            product_units: vec![0; np],
+            product_usd: vec![0.0; np],
+            pair_units: vec![0; st.pairs.len()],
+            pair_usd: vec![0.0; st.pairs.len()],
+            delivered_usd_daily: vec![0.0; days as usize],
+            daily: record.then(|| DailySeries {
+                corridors: scn
+                    .corridors
+                    .iter()
+                    .map(|c| CorridorDaily {
+                        corridor: c.id.clone(),
+                        flow_t: vec![0.0; days as usize],
+                        ..Default::default()
+                    })
+                    .collect(),
+                products: scn
+                    .products
+                    .iter()
+                    .map(|p| ProductDaily {
+                        product: p.id.clone(),
+                        delivered_t: vec![0.0; days as usize],
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut queue_hist = VecDeque::new();
+        for _ in 0..=lag {
+            queue_hist.push_back(vec![0; nd]);
+        }
+        Sim {
+            scn,
+            st,
+            nets,
+            paths,
+            path_ids,
+            days,
+            factor,
+            lag,
+            cap_units: vec![0; nd],
+            seen_units: vec![0; nd],
+            changes_at,
+            rem_units: vec![0; nd],
+            admitted: vec![0; nd],
+            perceived: vec![0; nd],
+            queue_units: vec![0; nd],
+            queue_hist,
+            queues: vec![VecDeque::new(); nd],
+            ships: Vec::new(),
+            free: Vec::new(),
+            perishable: Vec::new(),
+            listed: Vec::new(),
+            in_system: vec![0; scn.demands.len()],
+            due: vec![Vec::new(); RING],
+            late: Vec::new(),
+            work: Vec::new(),
+            orders: vec![VecDeque::new(); scn.demands.len()],
+            open_units: vec![0; scn.demands.len()],
+            supplied: vec![0; np],
+            delivered: vec![0; np],
+            spoiled: vec![0; np],
+            abandoned: vec![0; np],
+            acc,
+            scratch: Scratch::default(),
+            key_buf: Vec::new(),
+            any_queue: false,
+            key: Vec::new(),
+            crossing_slot,
+        }
+    }
+
+    #[inline]
+    fn factor_at(&self, link: usize, day: i64) -> f64 {
+        let span = (self.days + self.lag) as usize;
+        let i = day + i64::from(self.lag);
+        if i < 0 {
+            return 1.0;
+        }
+        self.factor[link * span + i as usize]
+    }
+
+    fn capacity_t(&self, link: usize, day: i64, factor_day: i64) -> f64 {
+        let base = self.scn.links[link].capacity_t_per_day
+            + self.st.link_expansions[link]
+                .iter()
+                .map(|&e| self.scn.expansions[e].extra_on(day))
+                .sum::<f64>();
+        base * self.factor_at(link, factor_day)
+    }
+
+    /// Recompute today's actual and perceived capacity of a link's directions.
+    fn refresh_link(&mut self, l: usize, d: i64) {
+        let cap = (self.capacity_t(l, d, d) * UNITS_PER_T + 1e-6).floor() as i64;
+        let seen =
+            (self.capacity_t(l, d, d - i64::from(self.lag)) * UNITS_PER_T + 1e-6).floor() as i64;
+        for &a in &self.st.link_darcs[l] {
+            self.cap_units[a as usize] = cap;
+            self.seen_units[a as usize] = seen;
+        }
+    }
+
+    fn step(&mut self, day: u32) -> Result<(), Error> {
+        let d = i64::from(day);
+        // 1. Capacities: actual for movement, perceived for routing.
+        // Only links whose factor (today's, or the one traders see) changes today, or
+        // with an expansion ramping in, are recomputed: most days none.
+        if day == 0 {
+            for l in 0..self.scn.links.len() {
+                self.refresh_link(l, d);
+            }
+        } else {
+            let lag = self.lag as usize;
+            let changed = std::mem::take(&mut self.changes_at);
+            for &l in changed[day as usize + lag]
+                .iter()
+                .chain(&changed[day as usize])
+                .chain(&self.st.expanding_links)
+            {
+                self.refresh_link(l as usize, d);
+            }
+            self.changes_at = changed;
+        }
+        self.rem_units.copy_from_slice(&self.cap_units);
+        self.admitted.fill(0);
+        if let Some(oldest) = self.queue_hist.front() {
+            for (i, p) in self.perceived.iter_mut().enumerate() {
+                *p = (self.seen_units[i] - oldest[i]).max(0);
+            }
+        }
+        // New orders, expired orders.
+        let month = self.st.month[day as usize] as usize;
+        let patience = self.scn.settings.order_patience_days;
+        for (k, dm) in self.scn.demands.iter().enumerate() {
+            let value = self.scn.products[dm.product.index()].value_usd_per_t;
+            while let Some(&(placed, u)) = self.orders[k].front() {
+                if placed + patience <= day {
+                    self.orders[k].pop_front();
+                    self.open_units[k] -= u;
+                    self.acc.lost_orders_usd += tonnes(u) * value;
+                } else {
+                    break;
+                }
+            }
+            let u = units(dm.t_per_day * seasonal_factor(&dm.seasonality, month));
+            if u > 0 {
+                self.orders[k].push_back((day, u));
+                self.open_units[k] += u;
+            }
+        }
+        // 2. Movement of cargo under way: queues first, then arrivals.
+        for a in 0..self.queues.len() {
+            self.drain_queue(a, day);
+        }
+        let mut due = std::mem::take(&mut self.due[day as usize % RING]);
+        self.work.append(&mut due);
+        self.due[day as usize % RING] = due;
+        if !self.late.is_empty() {
+            let work = &mut self.work;
+            self.late.retain(|&(when, id)| {
+                if when == day {
+                    work.push(id);
+                }
+                when != day
+            });
+        }
+        self.process_work(day);
+        // 3. Routing, products in priority order.
+        self.any_queue = self.queues.iter().any(|q| !q.is_empty());
+        for oi in 0..self.st.order.len() {
+            let p = self.st.order[oi];
+            self.turn_back(p, day);
+            self.route(p, day)?;
+            self.process_work(day);
+        }
+        // 4. End of day.
+        self.end_of_day(day);
+        Ok(())
+    }
+
+    fn new_ship(&mut self, ship: Ship) -> u32 {
+        let demand = self.paths[ship.path as usize].demand as usize;
+        let perishable = self.scn.products[self.scn.demands[demand].product.index()]
+            .perishability
+            .is_some();
+        let id = if let Some(id) = self.free.pop() {
+            self.ships[id as usize] = ship;
+            id
+        } else {
+            self.ships.push(ship);
+            self.listed.push(false);
+            (self.ships.len() - 1) as u32
+        };
+        if perishable && !self.listed[id as usize] {
+            self.listed[id as usize] = true;
+            self.perishable.push(id);
+        }
+        id
+    }
+
+    /// Mark a ship gone. Its id is recycled only where its last reference (an arrival
+    /// bucket, the work list or a queue) is dropped, never while one may remain.
+    fn kill(&mut self, id: u32) {
+        self.ships[id as usize].alive = false;
+    }
+
+    /// Split `take` units off ship `id` into a new ship (same state), returned.
+    fn split(&mut self, id: u32, take: i64) -> u32 {
+        let mut s = self.ships[id as usize].clone();
+        s.units = take;
+        self.ships[id as usize].units -= take;
+        self.new_ship(s)
+    }
+
+    fn drain_queue(&mut self, a: usize, day: u32) {
+        while self.rem_units[a] > 0 {
+            let Some(&id) = self.queues[a].front() else {
+                break;
+            };
+            if !self.ships[id as usize].alive {
+                self.queues[a].pop_front();
+                self.free.push(id);
+                continue;
+            }
+            let u = self.ships[id as usize].units;
+            let moved = if u <= self.rem_units[a] {
+                self.queues[a].pop_front();
+                id
+            } else {
+                self.split(id, self.rem_units[a])
+            };
+            let mu = self.ships[moved as usize].units;
+            self.queue_units[a] -= mu;
+            self.ships[moved as usize].queued_at = 0;
+            self.admit(moved, a, day);
+        }
+    }
+
+    fn process_work(&mut self, day: u32) {
+        while let Some(id) = self.work.pop() {
+            if !self.ships[id as usize].alive {
+                self.free.push(id);
+                continue;
+            }
+            self.arrive(id, day);
+        }
+    }
+
+    /// Ship `id` is at the entry of its next link (or at its destination) today.
+    fn arrive(&mut self, id: u32, day: u32) {
+        let s = &self.ships[id as usize];
+        let path = &self.paths[s.path as usize];
+        if s.pos as usize == path.darcs.len() {
+            self.deliver(id, day);
+            return;
+        }
+        let a = path.darcs[s.pos as usize] as usize;
+        let u = s.units;
+        if self.queues[a].is_empty() && self.rem_units[a] > 0 {
+            if u <= self.rem_units[a] {
+                self.admit(id, a, day);
+            } else {
+                let moved = self.split(id, self.rem_units[a]);
+                self.admit(moved, a, day);
+                self.enqueue(id, a, day);
+            }
+        } else {
+            self.enqueue(id, a, day);
+        }
+    }
+
+    fn enqueue(&mut self, id: u32, a: usize, day: u32) {
+        let s = &mut self.ships[id as usize];
+        s.queued_at = a as u32 + 1;
+        s.queued_since = day;
+        self.queue_units[a] += s.units;
+        self.queues[a].push_back(id);
+    }
+
+    fn admit(&mut self, id: u32, a: usize, day: u32) {
+        let darc = &self.st.darcs[a];
+        let s = &mut self.ships[id as usize];
+        let u = s.units;
+        self.rem_units[a] -= u;
+        self.admitted[a] += u;
+        let path = &self.paths[s.path as usize];
+        let demand = path.demand as usize;
+        let p = self.scn.demands[demand].product.index();
+        let value = self.scn.products[p].value_usd_per_t;
+        let t = tonnes(u);
+        self.acc.paid_usd[demand] += t * darc.paid_usd_per_t;
+        for &(c, usd) in &self.st.darc_charges[a] {
+            self.acc.revenue_usd[c as usize] += t * usd;
+        }
+        let l = darc.link as usize;
+        if let Some(slot) = self.crossing_slot[l] {
+            self.acc.cross_value[slot * self.days as usize + day as usize] += t * value;
+        }
+        for &c in &self.st.link_corridors[l] {
+            self.acc.corridor_units[c as usize] += u;
+            self.acc.corridor_usd[c as usize] += t * value;
+            if let Some(dl) = self.acc.daily.as_mut() {
+                dl.corridors[c as usize].flow_t[day as usize] += t;
+            }
+        }
+        s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
+        s.pos += 1;
+        let when = s.t_next.floor();
+        if when <= f64::from(day) {
+            self.work.push(id);
+        } else if when < f64::from(self.days) {
+            let when = when as u32;
+            if (when - day) < RING as u32 {
+                self.due[when as usize % RING].push(id);
+            } else {
+                self.late.push((when, id));
+            }
+        }
+        // Else it arrives after the window: it stays in transit.
+    }
+
+    fn deliver(&mut self, id: u32, day: u32) {
+        let s = &self.ships[id as usize];
+        let path = &self.paths[s.path as usize];
+        let p = self.scn.demands[path.demand as usize].product.index();
+        let value = self.scn.products[p].value_usd_per_t;
+        let t = tonnes(s.units);
+        self.in_system[path.demand as usize] -= s.units;
+        self.delivered[p] += s.units;
+        self.acc.product_units[p] += s.units;
+        self.acc.product_usd[p] += t * value;
+        self.acc.pair_units[path.pair as usize] += s.units;
+        self.acc.pair_usd[path.pair as usize] += t * value;
+        self.acc.delivered_usd_daily[day as usize] += t * value;
+        if let Some(dl) = self.acc.daily.as_mut() {
+            dl.products[p].delivered_t[day as usize] += t;
+        }
+        self.kill(id);
+        self.free.push(id);
+    }
+
+    fn intern_path(&mut self, demand: u32, darcs: &[u32], origin: u32) -> u32 {
+        intern(
+            self.paths,
+            self.path_ids,
+            &mut self.key_buf,
+            self.st,
+            self.scn,
+            demand,
+            darcs,
+            origin,
+        )
+    }
+
+    /// Queued cargo of product `p` past its patience takes another route, if traders
+    /// see one open.
+    fn turn_back(&mut self, p: usize, day: u32) {
+        if !self.any_queue {
+            return;
+        }
+        let patience = self.scn.settings.queue_patience_days;
+        for a in 0..self.queues.len() {
+            if self.queues[a].is_empty() {
+                continue;
+            }
+            let mut i = 0;
+            while i < self.queues[a].len() {
+                let id = self.queues[a][i];
+                let s = &self.ships[id as usize];
+                let path = &self.paths[s.path as usize];
+                let demand = path.demand;
+                if !s.alive
+                    || self.scn.demands[demand as usize].product.index() != p
+                    || day < s.queued_since + patience
+                {
+                    i += 1;
+                    continue;
+                }
+                let from = self.st.darcs[a].from;
+                let to = self.scn.demands[demand as usize].node.0;
+                let Some(route) = self.cheapest_path(p, from, to, a) else {
+                    i += 1;
+                    continue;
+                };
+                let room = route
+                    .iter()
+                    .map(|&r| self.perceived[r as usize])
+                    .min()
+                    .unwrap_or(i64::MAX);
+                if room <= 0 {
+                    i += 1;
+                    continue;
+                }
+                let u = self.ships[id as usize].units;
+                let moved = if u <= room {
+                    self.queues[a].remove(i);
+                    id
+                } else {
+                    i += 1;
+                    self.split(id, room)
+                };
+                let mu = self.ships[moved as usize].units;
+                self.queue_units[a] -= mu;
+                for &r in &route {
+                    self.perceived[r as usize] -= mu;
+                }
+                let origin = self.st.darcs[a].from;
+                let pid = self.intern_path(demand, &route, origin);
+                let s = &mut self.ships[moved as usize];
+                s.path = pid;
+                s.pos = 0;
+                s.queued_at = 0;
+                s.t_next = f64::from(day);
+                self.work.push(moved);
+            }
+        }
+    }
+
+    /// Dijkstra on the capacity traders see, avoiding darc `avoid`.
+    fn cheapest_path(&self, p: usize, from: u32, to: u32, avoid: usize) -> Option<Vec<u32>> {
+        let n = self.scn.nodes.len();
+        let cost = &self.nets[p].darc_cost;
+        let mut dist = vec![f64::INFINITY; n];
+        let mut via: Vec<Option<u32>> = vec![None; n];
+        let mut done = vec![false; n];
+        dist[from as usize] = 0.0;
+        loop {
+            let mut v = usize::MAX;
+            let mut best = f64::INFINITY;
+            for (i, &dv) in dist.iter().enumerate() {
+                if !done[i] && dv < best {
+                    best = dv;
+                    v = i;
+                }
+            }
+            if v == usize::MAX {
+                return None;
+            }
+            if v == to as usize {
+                break;
+            }
+            done[v] = true;
+            for &a in &self.st.out[v] {
+                if a as usize == avoid || self.perceived[a as usize] <= 0 {
+                    continue;
+                }
+                let w = self.st.darcs[a as usize].to as usize;
+                let nd = best + cost[a as usize];
+                if nd < dist[w] {
+                    dist[w] = nd;
+                    via[w] = Some(a);
+                }
+            }
+        }
+        let mut route = Vec::new();
+        let mut v = to as usize;
+        while v != from as usize {
+            let a = via[v]?;
+            route.push(a);
+            v = self.st.darcs[a as usize].from as usize;
+        }
+        route.reverse();
+        Some(route)
+    }
+
+    /// One min-cost flow for new trade in product `p`, then dispatch.
+    fn route(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        let month = self.st.month[day as usize] as usize;
+        let nd = self.st.darcs.len();
+        let net = &mut self.nets[p];
+        self.key.clear();
+        self.key.extend_from_slice(&self.perceived);
+        let mut total = 0i64;
+        for &(si, _, _) in &net.supply_arcs {
+            let sp = &self.scn.supplies[si];
+            let u = units(sp.t_per_day * seasonal_factor(&sp.seasonality, month));
+            self.key.push(u);
+            total += u;
+        }
+        for &(di, _) in &net.demand_arcs {
+            self.key.push(self.open_units[di]);
+        }
+        if !(net.cached && net.last_key == self.key) {
+            for a in 0..nd {
+                net.solver.set_capacity(a, self.key[a]);
+            }
+            for (j, &(_, arc, _)) in net.supply_arcs.iter().enumerate() {
+                net.solver.set_capacity(arc, self.key[nd + j]);
+            }
+            let off = nd + net.supply_arcs.len();
+            for (j, &(_, arc)) in net.demand_arcs.iter().enumerate() {
+                net.solver.set_capacity(arc, self.key[off + j]);
+            }
+            net.solver.set_capacity(net.bypass, total);
+            net.solver.set_supply(net.s, total);
+            net.solver.set_supply(net.t, -total);
+            net.solver.solve().map_err(|e| SimError::Routing {
+                product: self.scn.products[p].id.clone(),
+                day,
+                source: e,
+            })?;
+            let mut plan = std::mem::take(&mut self.nets[p].last_plan);
+            plan.clear();
+            let (paths, ids, key, st, scn) = (
+                &mut *self.paths,
+                &mut *self.path_ids,
+                &mut self.key_buf,
+                self.st,
+                self.scn,
+            );
+            decompose(
+                &self.nets[p],
+                &st.darcs,
+                &st.out,
+                nd,
+                &mut self.scratch,
+                |origin, darcs, demand, u| {
+                    let id = intern(
+                        paths,
+                        ids,
+                        key,
+                        st,
+                        scn,
+                        demand as u32,
+                        darcs,
+                        origin as u32,
+                    );
+                    plan.push((id, u));
+                },
+            );
+            let net = &mut self.nets[p];
+            net.last_plan = plan;
+            net.last_key.clone_from(&self.key);
+            net.cached = true;
+        }
+        // Dispatch the plan.
+        let plan = std::mem::take(&mut self.nets[p].last_plan);
+        for &(pid, u) in &plan {
+            let path = &self.paths[pid as usize];
+            let demand = path.demand as usize;
+            for &a in &path.darcs {
+                self.perceived[a as usize] -= u;
+            }
+            self.take_orders(demand, u);
+            self.supplied[p] += u;
+            self.in_system[demand] += u;
+            self.acc.dispatched_units[demand] += u;
+            let id = self.new_ship(Ship {
+                path: pid,
+                pos: 0,
+                units: u,
+                t_next: f64::from(day),
+                dispatched: day,
+                queued_since: 0,
+                queued_at: 0,
+                decay: 0.0,
+                alive: true,
+            });
+            self.work.push(id);
+        }
+        self.nets[p].last_plan = plan;
+        Ok(())
+    }
+
+    fn take_orders(&mut self, demand: usize, mut u: i64) {
+        self.open_units[demand] -= u;
+        while u > 0 {
+            let Some(front) = self.orders[demand].front_mut() else {
+                break;
+            };
+            if front.1 <= u {
+                u -= front.1;
+                self.orders[demand].pop_front();
+            } else {
+                front.1 -= u;
+                u = 0;
+            }
+        }
+    }
+
+    /// Remove a ship from the system as spoiled whole or abandoned (lost trade at its
+    /// remaining value).
+    fn lose(&mut self, id: u32, spoiled: bool) {
+        let sh = &self.ships[id as usize];
+        let demand = self.paths[sh.path as usize].demand as usize;
+        let p = self.scn.demands[demand].product.index();
+        let remaining = tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
+        if spoiled {
+            self.spoiled[p] += sh.units;
+            self.acc.spoiled_whole_usd += remaining;
+        } else {
+            self.abandoned[p] += sh.units;
+            self.acc.abandoned_usd += remaining;
+        }
+        self.in_system[demand] -= sh.units;
+        if sh.queued_at != 0 {
+            let a = (sh.queued_at - 1) as usize;
+            self.queue_units[a] -= sh.units;
+        }
+        self.kill(id);
+    }
+
+    fn end_of_day(&mut self, day: u32) {
+        let s = &self.scn.settings;
+        let abandon = s.abandon_after_days;
+        // Holding cost: every tonne in the system, per destination.
+        for (k, &u) in self.in_system.iter().enumerate() {
+            self.acc.holding_usd[k] += u as f64 * self.st.demand_holding[k];
+        }
+        // Perishables age wherever they are.
+        let mut list = std::mem::take(&mut self.perishable);
+        list.retain(|&id| {
+            let sh = &self.ships[id as usize];
+            let demand = self.paths[sh.path as usize].demand as usize;
+            let prod = &self.scn.products[self.scn.demands[demand].product.index()];
+            let per = match (sh.alive, prod.perishability) {
+                (true, Some(per)) => per,
+                _ => {
+                    self.listed[id as usize] = false;
+                    return false;
+                }
+            };
+            let age = f64::from(day + 1 - sh.dispatched);
+            if age > per.shelf_life_days {
+                self.lose(id, true);
+                self.listed[id as usize] = false;
+                return false;
+            }
+            if age > per.grace_days && sh.decay < 1.0 {
+                let step = per.loss_per_day.min(1.0 - sh.decay);
+                self.acc.spoilage_usd += tonnes(sh.units) * prod.value_usd_per_t * step;
+                self.ships[id as usize].decay += step;
+            }
+            true
+        });
+        self.perishable = list;
+        // Cargo that has waited too long in a queue is abandoned.
+        for a in 0..self.queues.len() {
+            if self.queues[a].is_empty() {
+                continue;
+            }
+            for i in 0..self.queues[a].len() {
+                let id = self.queues[a][i];
+                let sh = &self.ships[id as usize];
+                if sh.alive && day + 1 >= sh.queued_since + abandon {
+                    self.lose(id, false);
+                }
+            }
+        }
+        // Drop dead ships from queues.
+        for a in 0..self.queues.len() {
+            if !self.queues[a].is_empty() {
+                let ships = &self.ships;
+                let free = &mut self.free;
+                self.queues[a].retain(|&id| {
+                    let keep = ships[id as usize].alive;
+                    if !keep {
+                        free.push(id);
+                    }
+                    keep
+                });
+            }
+        }
+        // Records.
+        let payload = units(s.truck_payload_t).max(1) as f64;
+        let di = day as usize;
+        let mut stranded = 0.0;
+        for (slot, &l) in self.st.crossing_links.iter().enumerate() {
+            let q: i64 = self.st.link_darcs[l]
+                .iter()
+                .map(|&a| self.queue_units[a as usize])
+                .sum();
+            let trucks = q as f64 / payload;
+            stranded += trucks;
+            self.acc.truck_days[slot] += trucks;
+            if trucks > self.acc.peak_trucks[slot] {
+                self.acc.peak_trucks[slot] = trucks;
+            }
+        }
+        self.acc.stranded_total[di] = stranded;
+        let backlog: i64 =
+            self.queue_units.iter().sum::<i64>() + self.open_units.iter().sum::<i64>();
+        self.acc.backlog_units[di] = backlog;
+        if let Some(mut oldest) = self.queue_hist.pop_front() {
+            oldest.copy_from_slice(&self.queue_units);
+            self.queue_hist.push_back(oldest);
+        }
+        if self.acc.daily.is_some() {
+            self.record_daily(day, stranded);
+        }
+    }
+
+    fn record_daily(&mut self, day: u32, stranded: f64) {
+        let di = day as usize;
+        let payload = units(self.scn.settings.truck_payload_t).max(1) as f64;
+        let lag = self.lag as usize;
+        let span = (self.days + self.lag) as usize;
+        let Some(dl) = self.acc.daily.as_mut() else {
+            return;
+        };
+        dl.stranded_trucks.push(stranded);
+        dl.delivered_usd.push(self.acc.delivered_usd_daily[di]);
+        for (c, cor) in self.scn.corridors.iter().enumerate() {
+            let cd = &mut dl.corridors[c];
+            let f = cor
+                .links
+                .iter()
+                .map(|l| self.factor[l.index() * span + di + lag])
+                .fold(1.0, f64::min);
+            cd.capacity_factor.push(f);
+            let q: i64 = cor
+                .links
+                .iter()
+                .filter(|l| self.scn.links[l.index()].crossing)
+                .flat_map(|l| self.st.link_darcs[l.index()].iter())
+                .map(|&a| self.queue_units[a as usize])
+                .sum();
+            cd.queue_trucks.push(q as f64 / payload);
+        }
+        for (p, pd) in dl.products.iter_mut().enumerate() {
+            let ks = &self.st.product_demands[p];
+            let open: i64 = ks.iter().map(|&k| self.open_units[k]).sum();
+            pd.open_orders_t.push(tonnes(open));
+            let inside: i64 = ks.iter().map(|&k| self.in_system[k]).sum();
+            pd.in_system_t.push(tonnes(inside));
+        }
+    }
+
+    fn balances(&self) -> Vec<Balance> {
+        let np = self.scn.products.len();
+        let mut transit = vec![0i64; np];
+        let mut queued = vec![0i64; np];
+        for s in self.ships.iter().filter(|s| s.alive) {
+            let p = self.scn.demands[self.paths[s.path as usize].demand as usize]
+                .product
+                .index();
+            if s.queued_at != 0 {
+                queued[p] += s.units;
+            } else {
+                transit[p] += s.units;
+            }
+        }
+        (0..np)
+            .map(|p| Balance {
+                supplied_t: tonnes(self.supplied[p]),
+                delivered_t: tonnes(self.delivered[p]),
+                in_transit_t: tonnes(transit[p]),
+                waiting_t: 0.0,
+                queued_t: tonnes(queued[p]),
+                spoiled_t: tonnes(self.spoiled[p]),
+                abandoned_t: tonnes(self.abandoned[p]),
+            })
+            .collect()
+    }
+
+    fn finish(mut self) -> Accounts {
+        if let Some(dl) = self.acc.daily.as_mut() {
+            for cd in &mut dl.corridors {
+                cd.flow_t.resize(self.days as usize, 0.0);
+            }
+            for pd in &mut dl.products {
+                pd.delivered_t.resize(self.days as usize, 0.0);
+            }
+        }
+        self.acc
+    }
+}
+
+/// Buffers reused by [`decompose`] from one solve to the next.
+#[derive(Default)]
+struct Scratch {
+    rem: Vec<i64>,
+    dem_rem: Vec<i64>,
+    on_path: Vec<usize>,
+    nodes: Vec<usize>,
+    route: Vec<u32>,
+}
+
+/// Decompose the solver's flow into routes, calling `emit(origin node, darcs, demand
+/// index, units)` for each.
+fn decompose(
+    net: &ProductNet,
+    darcs: &[DArc],
+    out: &[Vec<u32>],
+    nd: usize,
+    sc: &mut Scratch,
+    mut emit: impl FnMut(usize, &[u32], usize, i64),
+) {
+    sc.rem.clear();
+    sc.rem.extend((0..nd).map(|a| net.solver.flow(a)));
+    sc.dem_rem.clear();
+    sc.dem_rem
+        .extend(net.demand_arcs.iter().map(|&(_, arc)| net.solver.flow(arc)));
+    sc.on_path.clear();
+    sc.on_path.resize(out.len(), usize::MAX);
+    let Scratch {
+        rem,
+        dem_rem,
+        on_path,
+        nodes,
+        route,
+    } = sc;
+    for &(_, arc, origin) in &net.supply_arcs {
+        let mut left = net.solver.flow(arc);
+        let mut guard = 0usize;
+        while left > 0 && guard < 100_000 {
+            guard += 1;
+            nodes.clear();
+            nodes.push(origin);
+            route.clear();
+            on_path[origin] = 0;
+            let mut v = origin;
+            let mut finished = false;
+            loop {
+                // Stop at a demand of this node with flow left.
+                if let Some(&(di, j)) = net.demand_at[v].iter().find(|&&(_, j)| dem_rem[j] > 0) {
+                    let amt = route
+                        .iter()
+                        .map(|&a| rem[a as usize])
+                        .chain([left, dem_rem[j]])
+                        .min()
+                        .unwrap_or(0);
+                    for &a in route.iter() {
+                        rem[a as usize] -= amt;
+                    }
+                    dem_rem[j] -= amt;
+                    left -= amt;
+                    if amt > 0 {
+                        emit(origin, route, di, amt);
+                    }
+                    finished = true;
+                    break;
+                }
+                let Some(&a) = out[v].iter().find(|&&a| rem[a as usize] > 0) else {
+                    break;
+                };
+                let w = darcs[a as usize].to as usize;
+                if on_path[w] != usize::MAX {
+                    // A cycle of flow: cancel it and continue from w.
+                    let k = on_path[w];
+                    let amt = route[k..]
+                        .iter()
+                        .chain([&a])
+                        .map(|&c| rem[c as usize])
+                        .min()
+                        .unwrap_or(0);
+                    for &c in route[k..].iter().chain([&a]) {
+                        rem[c as usize] -= amt;
+                    }
+                    for &x in &nodes[k + 1..] {
+                        on_path[x] = usize::MAX;
+                    }
+                    nodes.truncate(k + 1);
+                    route.truncate(k);
+                    v = w;
+                    continue;
+                }
+                route.push(a);
+                on_path[w] = nodes.len();
+                nodes.push(w);
+                v = w;
+            }
+            for &x in nodes.iter() {
+                on_path[x] = usize::MAX;
+            }
+            if !finished {
+                break;
+            }
+        }
+    }
+}
+
+/// The id of the route `darcs` to demand `demand` from `origin`, added if new. The map
+/// is keyed by `[demand, darcs...]` so a lookup allocates nothing.
+#[allow(clippy::too_many_arguments)]
+fn intern(
+    paths: &mut Vec<Path>,
+    ids: &mut PathMap,
+    key: &mut Vec<u32>,
+    st: &Static,
+    scn: &Scenario,
+    demand: u32,
+    darcs: &[u32],
+    origin: u32,
+) -> u32 {
+    key.clear();
+    key.push(demand);
+    key.extend_from_slice(darcs);
+    if let Some(&id) = ids.get(key.as_slice()) {
+        return id;
+    }
+    let dnode = scn.demands[demand as usize].node.index();
+    let pair_key = (st.node_country[origin as usize], st.node_country[dnode]);
+    let pair = st.pair_index.get(&pair_key).copied().unwrap_or(0);
+    let id = paths.len() as u32;
+    paths.push(Path {
+        darcs: darcs.to_vec(),
+        demand,
+        pair,
+    });
+    ids.insert(key.clone(), id);
+    id
+}
+
+impl crate::montecarlo::RunModel for Engine {
+    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
+        Engine::run(self, closures, record_daily)
+    }
+}
