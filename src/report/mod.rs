@@ -208,6 +208,9 @@ pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 6]> {
             push("corridor", &c.corridor, "flow_t", c.flow_t[day]);
             push("corridor", &c.corridor, "queue_trucks", c.queue_trucks[day]);
         }
+        for c in &d.crossings {
+            push("crossing", &c.link, "queue_trucks", c.queue_trucks[day]);
+        }
         for p in &d.products {
             push("product", &p.product, "delivered_t", p.delivered_t[day]);
             push("product", &p.product, "open_orders_t", p.open_orders_t[day]);

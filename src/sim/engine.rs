@@ -17,8 +17,8 @@ use crate::network::seasonal_factor;
 use crate::scenario::Scenario;
 
 use super::metrics::{
-    CorridorDaily, CorridorMetrics, CrossingMetrics, DailySeries, Delivered, ProductDaily,
-    RunMetrics, RunReport,
+    CorridorDaily, CorridorMetrics, CrossingDaily, CrossingMetrics, DailySeries, Delivered,
+    ProductDaily, RunMetrics, RunReport,
 };
 
 /// A fast, non-cryptographic hasher (the Fx hash of rustc) for the engine's own keys.
@@ -863,6 +863,14 @@ impl<'a> Sim<'a> {
                         ..Default::default()
                     })
                     .collect(),
+                crossings: st
+                    .crossing_links
+                    .iter()
+                    .map(|&l| CrossingDaily {
+                        link: scn.links[l].id.clone(),
+                        queue_trucks: Vec::with_capacity(days as usize),
+                    })
+                    .collect(),
                 ..Default::default()
             }),
             ..Default::default()
@@ -1515,6 +1523,9 @@ impl<'a> Sim<'a> {
             let trucks = q as f64 / payload;
             stranded += trucks;
             self.acc.truck_days[slot] += trucks;
+            if let Some(dl) = self.acc.daily.as_mut() {
+                dl.crossings[slot].queue_trucks.push(trucks);
+            }
             if trucks > self.acc.peak_trucks[slot] {
                 self.acc.peak_trucks[slot] = trucks;
             }

@@ -109,6 +109,17 @@ pub struct DailySeries {
     pub corridors: Vec<CorridorDaily>,
     /// Per product (scenario order), per day: tonnes delivered and tonnes of open orders.
     pub products: Vec<ProductDaily>,
+    /// Per crossing link (scenario order), per day: trucks queued at the end of the day.
+    pub crossings: Vec<CrossingDaily>,
+}
+
+/// One crossing's daily series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CrossingDaily {
+    /// Link id.
+    pub link: String,
+    /// Trucks queued at the end of each day (both directions).
+    pub queue_trucks: Vec<f64>,
 }
 
 /// One corridor's daily series.

@@ -14,8 +14,8 @@
 pub mod metrics;
 
 pub use metrics::{
-    CorridorDaily, CorridorMetrics, CrossingMetrics, DailySeries, Delivered, ProductDaily,
-    RunMetrics, RunReport,
+    CorridorDaily, CorridorMetrics, CrossingDaily, CrossingMetrics, DailySeries, Delivered,
+    ProductDaily, RunMetrics, RunReport,
 };
 
 mod engine;

@@ -227,6 +227,8 @@ fn single_route_queue_and_recovery() {
     let daily = r.daily.unwrap();
     let q: Vec<f64> = daily.corridors[0].queue_trucks[9..17].to_vec();
     assert_eq!(q, vec![0.0, 4.0, 8.0, 12.0, 12.0, 12.0, 4.0, 0.0]);
+    assert_eq!(daily.crossings[0].link, "border");
+    assert_eq!(daily.crossings[0].queue_trucks[9..17], q[..]);
     assert_eq!(daily.products[0].open_orders_t[17], 600.0);
     assert_eq!(daily.products[0].open_orders_t[24], 0.0);
 }
