@@ -26,7 +26,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -49,25 +48,6 @@ pub const PARTIAL_FILES: [&str; 6] = [
 /// Shortest round-trip text of a float (reads back to the same bits).
 fn f(x: f64) -> String {
     format!("{x:?}")
-}
-
-/// Write `bytes` to `path` atomically: a temporary file in the same folder, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let mut file = fs::File::create(&tmp).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(io)
 }
 
 fn csv_bytes(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
@@ -323,7 +303,7 @@ pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
     files.push(("convergence.csv", convergence_csv(outcome)));
     files.push(("manifest.json", manifest_json(&outcome.manifest)?));
     for (name, bytes) in files {
-        write_atomic(&dir.join(name), &bytes)?;
+        crate::report::write_bytes_atomic(&dir.join(name), &bytes)?;
     }
     Ok(())
 }
@@ -337,10 +317,10 @@ pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
     }
     create_dir(dir)?;
     for (name, bytes) in raw_tables(outcome, true)? {
-        write_atomic(&dir.join(name), &bytes)?;
+        crate::report::write_bytes_atomic(&dir.join(name), &bytes)?;
     }
     // The manifest last: its presence marks a complete shard.
-    write_atomic(&dir.join("shard.json"), &manifest_json(&outcome.manifest)?)
+    crate::report::write_bytes_atomic(&dir.join("shard.json"), &manifest_json(&outcome.manifest)?)
 }
 
 /// Run-time facts that differ between machines and thread counts, kept out of the
@@ -360,7 +340,7 @@ pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
     let mut v = serde_json::to_vec_pretty(t)
         .map_err(|e| Error::Invalid(format!("cannot write timing.json: {e}")))?;
     v.push(b'\n');
-    write_atomic(&dir.join("timing.json"), &v)
+    crate::report::write_bytes_atomic(&dir.join("timing.json"), &v)
 }
 
 /// One metric's values over runs, for the summary.

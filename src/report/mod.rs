@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -20,15 +20,29 @@ fn io_err(path: &Path, source: io::Error) -> Error {
     }
 }
 
-/// Write a file atomically: `fill` writes into `path` + `.tmp`, which is renamed onto
-/// `path` only when `fill` succeeded. On failure the temporary file is removed.
+/// Write a file atomically: `fill` writes into a hidden temporary file beside `path`
+/// (`.NAME.tmpPID`, so concurrent processes writing into one folder cannot collide),
+/// which is renamed onto `path` only when `fill` succeeded. On failure the temporary
+/// file is removed and `path` is left as it was.
 pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Error> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let Some(name) = path.file_name() else {
+        return Err(Error::Invalid(format!(
+            "{}: not a file name to write to",
+            path.display()
+        )));
+    };
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let file = fs::File::create(&tmp)?;
         let mut w = io::BufWriter::new(file);
@@ -42,6 +56,11 @@ pub fn write_atomic(
         return Err(io_err(path, e));
     }
     Ok(())
+}
+
+/// Write bytes to a file atomically (see [`write_atomic`]).
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic(path, |w| w.write_all(bytes))
 }
 
 /// Create an output folder (and its parents).
@@ -406,7 +425,11 @@ mod tests {
         });
         assert!(err.is_err());
         assert!(!path.exists());
-        assert!(!dir.path().join("x.csv.tmp").exists());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temporary left"
+        );
         write_atomic(&path, |w| w.write_all(b"whole")).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"whole");
     }

@@ -1,8 +1,8 @@
 //! `chokepoint solve`: solve a DIMACS min-cost-flow file and time the solve.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::BufReader;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
 
     if let Some(out) = &args.flows {
-        write_atomically(out, |w| dimacs::write_flows(w, &problem, &solution))?;
+        chokepoint::report::write_atomic(out, |w| dimacs::write_flows(w, &problem, &solution))?;
         println!("flows written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -83,36 +83,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
-}
-
-/// Write to a temporary file in the same folder, then rename it over `path`.
-fn write_atomically(
-    path: &Path,
-    f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let io_err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", path.display())))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(".tmp");
-    let tmp = match dir {
-        Some(d) => d.join(&tmp_name),
-        None => PathBuf::from(&tmp_name),
-    };
-    let file = File::create(&tmp).map_err(io_err)?;
-    let mut w = BufWriter::new(file);
-    let res = f(&mut w).and_then(|()| w.flush());
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_err(e).into());
-    }
-    drop(w);
-    std::fs::rename(&tmp, path).map_err(io_err)?;
-    Ok(())
 }
