@@ -16,8 +16,9 @@ pub enum Error {
     /// The simulation failed.
     #[error(transparent)]
     Sim(#[from] SimError),
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed (the OS error is the `source`, which
+    /// `{:#}`-style printing appends).
+    #[error("cannot read or write {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
