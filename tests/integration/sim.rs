@@ -486,3 +486,25 @@ fn run_accepts_an_option_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("total loss"), "{text}");
 }
+
+/// A reader that goes away early (`chokepoint info ... | head`) ends the command quietly,
+/// without a panic report.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["info", "scenarios/afghanistan/base.toml"])
+        .current_dir(crate::common::root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here: later writes hit a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}

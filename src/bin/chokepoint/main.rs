@@ -41,6 +41,7 @@ enum Command {
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     match run() {
         Ok(code) => code,
         Err(err) => {
@@ -61,6 +62,25 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Merge(a) => cmd_montecarlo::merge(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
     }
+}
+
+/// When the reader of our output goes away (`chokepoint info ... | head`), `print!`
+/// panics with a broken pipe; exit quietly as a process stopped by SIGPIPE would (141)
+/// instead of printing a panic. Every other panic keeps the default report.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 /// Bad input (scenario problems, invalid arguments, unreadable input files) exits 2;
