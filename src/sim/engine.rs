@@ -141,12 +141,17 @@ struct Static {
     product_demands: Vec<Vec<usize>>,
     /// Per demand: holding cost per unit (0.01 t) per day, USD.
     demand_holding: Vec<f64>,
+    /// Per product: value, USD/t.
+    value: Vec<f64>,
 }
 
 /// A lot of cargo on its way.
 #[derive(Debug, Clone)]
 struct Ship {
     path: u32,
+    /// Destination demand and its product (cached from the route; a turn-back keeps both).
+    demand: u32,
+    product: u32,
     pos: u16,
     units: i64,
     /// Time (days since day 0) it reaches the entry of `darcs[pos]`, or its destination.
@@ -602,6 +607,7 @@ fn build_static(scn: &Scenario) -> Static {
         })
         .collect();
     Static {
+        value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),
         link_expansions,
         expanding_links,
         product_demands,
@@ -1029,10 +1035,12 @@ impl<'a> Sim<'a> {
     }
 
     fn new_ship(&mut self, ship: Ship) -> u32 {
+        let mut ship = ship;
         let demand = self.paths[ship.path as usize].demand as usize;
-        let perishable = self.scn.products[self.scn.demands[demand].product.index()]
-            .perishability
-            .is_some();
+        let product = self.scn.demands[demand].product.index();
+        ship.demand = demand as u32;
+        ship.product = product as u32;
+        let perishable = self.scn.products[product].perishability.is_some();
         let id = if let Some(id) = self.free.pop() {
             self.ships[id as usize] = ship;
             id
@@ -1133,10 +1141,8 @@ impl<'a> Sim<'a> {
         let u = s.units;
         self.rem_units[a] -= u;
         self.admitted[a] += u;
-        let path = &self.paths[s.path as usize];
-        let demand = path.demand as usize;
-        let p = self.scn.demands[demand].product.index();
-        let value = self.scn.products[p].value_usd_per_t;
+        let demand = s.demand as usize;
+        let value = self.st.value[s.product as usize];
         let t = tonnes(u);
         self.acc.paid_usd[demand] += t * darc.paid_usd_per_t;
         for &(c, usd) in &self.st.darc_charges[a] {
@@ -1155,11 +1161,11 @@ impl<'a> Sim<'a> {
         }
         s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
         s.pos += 1;
-        let when = s.t_next.floor();
-        if when <= f64::from(day) {
+        // t_next >= 0, so truncation is the floor.
+        let when = s.t_next as u32;
+        if when <= day {
             self.work.push(id);
-        } else if when < f64::from(self.days) {
-            let when = when as u32;
+        } else if when < self.days {
             if (when - day) < RING as u32 {
                 self.due[when as usize % RING].push(id);
             } else {
@@ -1172,10 +1178,10 @@ impl<'a> Sim<'a> {
     fn deliver(&mut self, id: u32, day: u32) {
         let s = &self.ships[id as usize];
         let path = &self.paths[s.path as usize];
-        let p = self.scn.demands[path.demand as usize].product.index();
-        let value = self.scn.products[p].value_usd_per_t;
+        let p = s.product as usize;
+        let value = self.st.value[p];
         let t = tonnes(s.units);
-        self.in_system[path.demand as usize] -= s.units;
+        self.in_system[s.demand as usize] -= s.units;
         self.delivered[p] += s.units;
         self.acc.product_units[p] += s.units;
         self.acc.product_usd[p] += t * value;
@@ -1397,6 +1403,8 @@ impl<'a> Sim<'a> {
             self.acc.dispatched_units[demand] += u;
             let id = self.new_ship(Ship {
                 path: pid,
+                demand: 0,
+                product: 0,
                 pos: 0,
                 units: u,
                 t_next: f64::from(day),
