@@ -508,3 +508,25 @@ fn closed_stdout_is_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
 }
+
+/// Every subcommand's --help shows examples.
+#[test]
+fn every_subcommand_help_has_examples() {
+    for cmd in [
+        "validate",
+        "info",
+        "solve",
+        "run",
+        "montecarlo",
+        "merge",
+        "calibrate",
+    ] {
+        let out = crate::common::cli(&[cmd, "--help"]);
+        assert!(out.status.success(), "{cmd} --help failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Example") && text.contains(&format!("chokepoint {cmd} ")),
+            "`chokepoint {cmd} --help` shows no example:\n{text}"
+        );
+    }
+}

@@ -8,6 +8,10 @@ use chokepoint::Error;
 
 /// Arguments of `chokepoint calibrate`.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  chokepoint calibrate scenarios/afghanistan/closures-2021-2024.csv
+  chokepoint calibrate scenarios/afghanistan/closures-2021-2024.csv --start 2021-01-01 --end 2025-01-01 \\
+      --also ghulam_khan,angoor_adda,kharlachi --joint torkham,chaman")]
 pub struct Args {
     /// The closure log (CSV: corridor,start,end,days,censored,capacity_factor,...).
     pub log: PathBuf,

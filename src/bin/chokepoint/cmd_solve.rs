@@ -12,6 +12,10 @@ use chokepoint::Error;
 
 /// Arguments of `chokepoint solve`.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:
+  chokepoint solve problem.min
+  chokepoint solve problem.min --flows flows.sol --repeat 101
+  cargo run --release --example flow_peers -- gen /tmp/inst && chokepoint solve /tmp/inst/daily-50.min")]
 pub struct Args {
     /// A DIMACS min-cost-flow file (`p min NODES ARCS`, `n ID SUPPLY`,
     /// `a FROM TO LOW CAP COST`).
