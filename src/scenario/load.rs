@@ -83,21 +83,9 @@ pub fn load_with_warnings(path: impl AsRef<Path>) -> Result<(Scenario, Vec<Diagn
 /// # Ok::<(), chokepoint::Error>(())
 /// ```
 pub fn from_toml_str(text: &str, path: &Path) -> Result<(Scenario, Vec<Diagnostic>), Error> {
-    let mut d = Diags::new(path.to_path_buf());
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
-    let root = match tree::parse_toml(text, 0) {
-        Ok(r) => r,
-        Err((line, msg)) => {
-            d.err(
-                K::Syntax,
-                Loc { file: 0, line },
-                format!("invalid TOML: {msg}"),
-                Some("see docs/scenario-reference.md for the file format".into()),
-            );
-            return Err(fail(d));
-        }
-    };
+    let (root, mut d) = parse_root(text, Diags::new(path.to_path_buf()), "file format")?;
     let built = build(&root, path, &mut d, &mut hasher);
     match built {
         Some(mut s) if !d.has_errors() => {
@@ -110,6 +98,23 @@ pub fn from_toml_str(text: &str, path: &Path) -> Result<(Scenario, Vec<Diagnosti
 }
 
 /// The error for a collector that holds at least one error.
+/// Parse a file's TOML into a tree with lines; a syntax error becomes the file's one
+/// diagnostic (`what` names the format in the hint, e.g. "option file format").
+pub(crate) fn parse_root(text: &str, mut d: Diags, what: &str) -> Result<(Node, Diags), Error> {
+    match tree::parse_toml(text, 0) {
+        Ok(root) => Ok((root, d)),
+        Err((line, msg)) => {
+            d.err(
+                K::Syntax,
+                Loc { file: 0, line },
+                format!("invalid TOML: {msg}"),
+                Some(format!("see docs/scenario-reference.md for the {what}")),
+            );
+            Err(fail(d))
+        }
+    }
+}
+
 pub(crate) fn fail(d: Diags) -> Error {
     Error::Scenario(ScenarioErrors {
         diagnostics: d.sorted(),

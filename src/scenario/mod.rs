@@ -145,6 +145,27 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// An empty scenario with default settings and this name, to fill by hand (tests,
+    /// notebooks); call [`Scenario::check`] once it is filled.
+    pub fn empty(name: &str) -> Scenario {
+        Scenario {
+            settings: Settings::named(name),
+            nodes: Vec::new(),
+            links: Vec::new(),
+            corridors: Vec::new(),
+            products: Vec::new(),
+            supplies: Vec::new(),
+            demands: Vec::new(),
+            closures: Vec::new(),
+            processes: Vec::new(),
+            shocks: Vec::new(),
+            regimes: None,
+            expansions: Vec::new(),
+            source: None,
+            checksum: String::new(),
+        }
+    }
+
     /// Load and validate a scenario file: the same as [`load`].
     ///
     /// ```

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::load::{fail, hex, read_text, Ids};
+use super::load::{fail, hex, parse_root, read_text, Ids};
 use super::raw::{self, ChangeKind, Diags, Item, Loc, Start};
-use super::tree;
 use super::{Change, Expansion, Scenario, ScenarioOption};
 use crate::error::{DiagnosticKind as K, Error};
 use crate::network::{Corridor, Link, LinkId, Node, NodeId};
@@ -25,19 +24,7 @@ use crate::network::{Corridor, Link, LinkId, Node, NodeId};
 pub fn load_option(path: impl AsRef<Path>) -> Result<(ScenarioOption, Scenario), Error> {
     let path = path.as_ref();
     let text = read_text(path)?;
-    let mut d = Diags::new(path.to_path_buf());
-    let root = match tree::parse_toml(&text, 0) {
-        Ok(r) => r,
-        Err((line, msg)) => {
-            d.err(
-                K::Syntax,
-                Loc { file: 0, line },
-                format!("invalid TOML: {msg}"),
-                Some("see docs/scenario-reference.md for the option file format".into()),
-            );
-            return Err(fail(d));
-        }
-    };
+    let (root, mut d) = parse_root(&text, Diags::new(path.to_path_buf()), "option file format")?;
     let Some(top) = Item::new(
         &root,
         "the option file".into(),

@@ -1614,15 +1614,7 @@ impl<'a> Sim<'a> {
             .collect()
     }
 
-    fn finish(mut self) -> Accounts {
-        if let Some(dl) = self.acc.daily.as_mut() {
-            for cd in &mut dl.corridors {
-                cd.flow_t.resize(self.days as usize, 0.0);
-            }
-            for pd in &mut dl.products {
-                pd.delivered_t.resize(self.days as usize, 0.0);
-            }
-        }
+    fn finish(self) -> Accounts {
         self.acc
     }
 }

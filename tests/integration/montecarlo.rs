@@ -6,7 +6,6 @@ use chokepoint::closure::{
     ShockGroup, Target,
 };
 use chokepoint::network::{Corridor, CorridorId, Link, LinkId, Mode, Node, NodeId, NodeKind};
-use chokepoint::scenario::Settings;
 use chokepoint::Scenario;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -21,7 +20,6 @@ pub fn corridors_scenario(n: usize) -> Scenario {
         kind: NodeKind::Market,
     };
     Scenario {
-        settings: Settings::named("mc_test"),
         nodes: vec![node("a", "AF"), node("b", "PK")],
         links: (0..n)
             .map(|i| Link {
@@ -44,16 +42,8 @@ pub fn corridors_scenario(n: usize) -> Scenario {
                 links: vec![LinkId(i as u32)],
             })
             .collect(),
-        products: vec![],
-        supplies: vec![],
-        demands: vec![],
-        closures: vec![],
-        processes: vec![],
-        shocks: vec![],
-        regimes: None,
-        expansions: vec![],
-        source: None,
         checksum: "test".into(),
+        ..Scenario::empty("mc_test")
     }
 }
 

@@ -6,7 +6,7 @@ use chokepoint::network::{
     Corridor, CorridorId, Demand, Link, LinkId, Mode, Node, NodeId, NodeKind, Perishability,
     Product, ProductId, Supply,
 };
-use chokepoint::scenario::{Scenario, Settings};
+use chokepoint::scenario::Scenario;
 use chokepoint::sim::{DayView, Engine, Observer};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -76,25 +76,13 @@ pub fn corridor(id: &str, links: &[u32]) -> Corridor {
 }
 
 pub fn scenario(nodes: Vec<Node>, links: Vec<Link>, corridors: Vec<Corridor>) -> Scenario {
-    let mut settings = Settings::named("test");
-    settings.days = 60;
-    settings.reaction_days = 0;
-    Scenario {
-        settings,
-        nodes,
-        links,
-        corridors,
-        products: vec![],
-        supplies: vec![],
-        demands: vec![],
-        closures: vec![],
-        processes: vec![],
-        shocks: vec![],
-        regimes: None,
-        expansions: vec![],
-        source: None,
-        checksum: String::new(),
-    }
+    let mut s = Scenario::empty("test");
+    s.settings.days = 60;
+    s.settings.reaction_days = 0;
+    s.nodes = nodes;
+    s.links = links;
+    s.corridors = corridors;
+    s
 }
 
 pub fn shut(corridor: u32, start: i64, days: u32) -> ClosureWindow {
