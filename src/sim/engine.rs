@@ -110,6 +110,8 @@ struct ProductNet {
     /// Last inputs and the plan they gave: most days nothing changes.
     last_key: Vec<i64>,
     last_plan: Vec<(u32, i64)>,
+    /// The solver's flows `last_plan` was decomposed from.
+    last_flows: Vec<i64>,
     cached: bool,
 }
 
@@ -706,6 +708,7 @@ fn build_net(scn: &Scenario, st: &Static, p: usize) -> Result<ProductNet, Error>
         darc_cost: darc_cost_v,
         last_key: Vec::new(),
         last_plan: Vec::new(),
+        last_flows: Vec::new(),
         cached: false,
     })
 }
@@ -763,6 +766,8 @@ struct Sim<'a> {
     any_queue: bool,
     key: Vec<i64>,
     crossing_slot: Vec<Option<usize>>,
+    /// Turn-back routes found today: (queued darc, destination node, route).
+    route_memo: Vec<(u32, u32, Option<Vec<u32>>)>,
 }
 
 impl<'a> Sim<'a> {
@@ -923,6 +928,7 @@ impl<'a> Sim<'a> {
             any_queue: false,
             key: Vec::new(),
             crossing_slot,
+            route_memo: Vec::new(),
         }
     }
 
@@ -1005,8 +1011,10 @@ impl<'a> Sim<'a> {
             }
         }
         // 2. Movement of cargo under way: queues first, then arrivals.
-        for a in 0..self.queues.len() {
-            self.drain_queue(a, day);
+        if self.queues.iter().any(|q| !q.is_empty()) {
+            for a in 0..self.queues.len() {
+                self.drain_queue(a, day);
+            }
         }
         let mut due = std::mem::take(&mut self.due[day as usize % RING]);
         self.work.append(&mut due);
@@ -1215,6 +1223,8 @@ impl<'a> Sim<'a> {
             return;
         }
         let patience = self.scn.settings.queue_patience_days;
+        let mut memo = std::mem::take(&mut self.route_memo);
+        memo.clear();
         for a in 0..self.queues.len() {
             if self.queues[a].is_empty() {
                 continue;
@@ -1234,7 +1244,18 @@ impl<'a> Sim<'a> {
                 }
                 let from = self.st.darcs[a].from;
                 let to = self.scn.demands[demand as usize].node.0;
-                let Some(route) = self.cheapest_path(p, from, to, a) else {
+                // The cheapest path depends only on which darcs traders see open: it is
+                // remembered until a move closes one.
+                let hit = memo.iter().position(|m| m.0 == a as u32 && m.1 == to);
+                let found = match hit {
+                    Some(k) => memo[k].2.clone(),
+                    None => {
+                        let r = self.cheapest_path(p, from, to, a);
+                        memo.push((a as u32, to, r.clone()));
+                        r
+                    }
+                };
+                let Some(route) = found else {
                     i += 1;
                     continue;
                 };
@@ -1259,6 +1280,9 @@ impl<'a> Sim<'a> {
                 self.queue_units[a] -= mu;
                 for &r in &route {
                     self.perceived[r as usize] -= mu;
+                    if self.perceived[r as usize] <= 0 {
+                        memo.clear();
+                    }
                 }
                 let origin = self.st.darcs[a].from;
                 let pid = self.intern_path(demand, &route, origin);
@@ -1270,6 +1294,7 @@ impl<'a> Sim<'a> {
                 self.work.push(moved);
             }
         }
+        self.route_memo = memo;
     }
 
     /// Dijkstra on the capacity traders see, avoiding darc `avoid`.
@@ -1337,15 +1362,21 @@ impl<'a> Sim<'a> {
             self.key.push(self.open_units[di]);
         }
         if !(net.cached && net.last_key == self.key) {
-            for a in 0..nd {
-                net.solver.set_capacity(a, self.key[a]);
-            }
-            for (j, &(_, arc, _)) in net.supply_arcs.iter().enumerate() {
-                net.solver.set_capacity(arc, self.key[nd + j]);
-            }
+            // Only the entries that changed since the last solve (all on the first).
+            let all = !net.cached || net.last_key.len() != self.key.len();
             let off = nd + net.supply_arcs.len();
-            for (j, &(_, arc)) in net.demand_arcs.iter().enumerate() {
-                net.solver.set_capacity(arc, self.key[off + j]);
+            for (i, &k) in self.key.iter().enumerate() {
+                if !all && net.last_key[i] == k {
+                    continue;
+                }
+                let arc = if i < nd {
+                    i
+                } else if i < off {
+                    net.supply_arcs[i - nd].1
+                } else {
+                    net.demand_arcs[i - off].1
+                };
+                net.solver.set_capacity(arc, k);
             }
             net.solver.set_capacity(net.bypass, total);
             net.solver.set_supply(net.s, total);
@@ -1355,6 +1386,13 @@ impl<'a> Sim<'a> {
                 day,
                 source: e,
             })?;
+            net.last_key.clone_from(&self.key);
+            // The plan is a function of the flows alone: unchanged flows, same plan.
+            if net.cached && net.solver.flows() == net.last_flows.as_slice() {
+                return self.dispatch(p, day);
+            }
+            net.last_flows.clear();
+            net.last_flows.extend_from_slice(net.solver.flows());
             let mut plan = std::mem::take(&mut self.nets[p].last_plan);
             plan.clear();
             let (paths, ids, key, st, scn) = (
@@ -1386,10 +1424,13 @@ impl<'a> Sim<'a> {
             );
             let net = &mut self.nets[p];
             net.last_plan = plan;
-            net.last_key.clone_from(&self.key);
             net.cached = true;
         }
-        // Dispatch the plan.
+        self.dispatch(p, day)
+    }
+
+    /// Dispatch product `p`'s current plan.
+    fn dispatch(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let plan = std::mem::take(&mut self.nets[p].last_plan);
         for &(pid, u) in &plan {
             let path = &self.paths[pid as usize];
