@@ -145,6 +145,8 @@ struct Static {
     demand_holding: Vec<f64>,
     /// Per product: value, USD/t.
     value: Vec<f64>,
+    /// Crossing slot of each darc's link (`u32::MAX` if not a crossing).
+    darc_slot: Vec<u32>,
 }
 
 /// A lot of cargo on its way.
@@ -196,6 +198,11 @@ struct Accounts {
     pair_usd: Vec<f64>,
     delivered_usd_daily: Vec<f64>,
     daily: Option<DailySeries>,
+    /// Units admitted to each darc, per destination: `[demand * darcs + darc]`. The money
+    /// sums above (paid, revenue, corridors) are made from these at the end of the run.
+    darc_units: Vec<i64>,
+    /// Units delivered per (pair, product): `[pair * products + product]`.
+    pair_product_units: Vec<i64>,
 }
 
 /// Mass balance of one product at the end of a day, in tonnes.
@@ -571,7 +578,7 @@ fn build_static(scn: &Scenario) -> Static {
     for (i, a) in darcs.iter().enumerate() {
         out[a.from as usize].push(i as u32);
     }
-    let crossing_links = (0..scn.links.len())
+    let crossing_links: Vec<usize> = (0..scn.links.len())
         .filter(|&l| scn.links[l].crossing)
         .collect();
     let mut order: Vec<usize> = (0..scn.products.len()).collect();
@@ -608,7 +615,16 @@ fn build_static(scn: &Scenario) -> Static {
             p.value_usd_per_t * p.holding_cost_per_day / UNITS_PER_T
         })
         .collect();
+    let mut slot_of_link = vec![u32::MAX; scn.links.len()];
+    for (slot, &l) in crossing_links.iter().enumerate() {
+        slot_of_link[l] = slot as u32;
+    }
+    let darc_slot = darcs
+        .iter()
+        .map(|a| slot_of_link[a.link as usize])
+        .collect();
     Static {
+        darc_slot,
         value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),
         link_expansions,
         expanding_links,
@@ -765,7 +781,8 @@ struct Sim<'a> {
     /// Whether any queue held cargo when routing began today.
     any_queue: bool,
     key: Vec<i64>,
-    crossing_slot: Vec<Option<usize>>,
+    /// Delivered units per product at the end of the last recorded day.
+    delivered_before: Vec<i64>,
     /// Turn-back routes found today: (queued darc, destination node, route).
     route_memo: Vec<(u32, u32, Option<Vec<u32>>)>,
 }
@@ -821,10 +838,7 @@ impl<'a> Sim<'a> {
         }
         let nd = st.darcs.len();
         let nc = st.crossing_links.len();
-        let mut crossing_slot = vec![None; nl];
-        for (slot, &l) in st.crossing_links.iter().enumerate() {
-            crossing_slot[l] = Some(slot);
-        }
+
         let np = scn.products.len();
         let acc = Accounts {
             paid_usd: vec![0.0; scn.demands.len()],
@@ -855,6 +869,8 @@ impl<'a> Sim<'a> {
             pair_units: vec![0; st.pairs.len()],
             pair_usd: vec![0.0; st.pairs.len()],
             delivered_usd_daily: vec![0.0; days as usize],
+            darc_units: vec![0; scn.demands.len() * nd],
+            pair_product_units: vec![0; st.pairs.len() * np],
             daily: record.then(|| DailySeries {
                 corridors: scn
                     .corridors
@@ -927,7 +943,7 @@ impl<'a> Sim<'a> {
             key_buf: Vec::new(),
             any_queue: false,
             key: Vec::new(),
-            crossing_slot,
+            delivered_before: vec![0; np],
             route_memo: Vec::new(),
         }
     }
@@ -1149,23 +1165,13 @@ impl<'a> Sim<'a> {
         let u = s.units;
         self.rem_units[a] -= u;
         self.admitted[a] += u;
-        let demand = s.demand as usize;
-        let value = self.st.value[s.product as usize];
-        let t = tonnes(u);
-        self.acc.paid_usd[demand] += t * darc.paid_usd_per_t;
-        for &(c, usd) in &self.st.darc_charges[a] {
-            self.acc.revenue_usd[c as usize] += t * usd;
-        }
-        let l = darc.link as usize;
-        if let Some(slot) = self.crossing_slot[l] {
-            self.acc.cross_value[slot * self.days as usize + day as usize] += t * value;
-        }
-        for &c in &self.st.link_corridors[l] {
-            self.acc.corridor_units[c as usize] += u;
-            self.acc.corridor_usd[c as usize] += t * value;
-            if let Some(dl) = self.acc.daily.as_mut() {
-                dl.corridors[c as usize].flow_t[day as usize] += t;
-            }
+        let nd = self.st.darcs.len();
+        self.acc.darc_units[s.demand as usize * nd + a] += u;
+        let slot = self.st.darc_slot[a];
+        if slot != u32::MAX {
+            let value = self.st.value[s.product as usize];
+            self.acc.cross_value[slot as usize * self.days as usize + day as usize] +=
+                tonnes(u) * value;
         }
         s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
         s.pos += 1;
@@ -1191,14 +1197,9 @@ impl<'a> Sim<'a> {
         let t = tonnes(s.units);
         self.in_system[s.demand as usize] -= s.units;
         self.delivered[p] += s.units;
-        self.acc.product_units[p] += s.units;
-        self.acc.product_usd[p] += t * value;
-        self.acc.pair_units[path.pair as usize] += s.units;
-        self.acc.pair_usd[path.pair as usize] += t * value;
+        let np = self.st.value.len();
+        self.acc.pair_product_units[path.pair as usize * np + p] += s.units;
         self.acc.delivered_usd_daily[day as usize] += t * value;
-        if let Some(dl) = self.acc.daily.as_mut() {
-            dl.products[p].delivered_t[day as usize] += t;
-        }
         self.kill(id);
         self.free.push(id);
     }
@@ -1618,8 +1619,17 @@ impl<'a> Sim<'a> {
                 .map(|&a| self.queue_units[a as usize])
                 .sum();
             cd.queue_trucks.push(q as f64 / payload);
+            let entered: i64 = cor
+                .links
+                .iter()
+                .flat_map(|l| self.st.link_darcs[l.index()].iter())
+                .map(|&a| self.admitted[a as usize])
+                .sum();
+            cd.flow_t[di] = tonnes(entered);
         }
         for (p, pd) in dl.products.iter_mut().enumerate() {
+            pd.delivered_t[di] = tonnes(self.delivered[p] - self.delivered_before[p]);
+            self.delivered_before[p] = self.delivered[p];
             let ks = &self.st.product_demands[p];
             let open: i64 = ks.iter().map(|&k| self.open_units[k]).sum();
             pd.open_orders_t.push(tonnes(open));
@@ -1655,8 +1665,47 @@ impl<'a> Sim<'a> {
             .collect()
     }
 
+    /// The accounts, with the money sums made from the unit counters.
     fn finish(self) -> Accounts {
-        self.acc
+        let (scn, st) = (self.scn, self.st);
+        let mut acc = self.acc;
+        let nd = st.darcs.len();
+        let np = st.value.len();
+        let mut darc_total = vec![0i64; nd];
+        for (k, row) in acc.darc_units.chunks_exact(nd).enumerate() {
+            let p = scn.demands[k].product.index();
+            let mut paid = 0.0;
+            for (a, &u) in row.iter().enumerate() {
+                if u == 0 {
+                    continue;
+                }
+                let t = tonnes(u);
+                paid += t * st.darcs[a].paid_usd_per_t;
+                darc_total[a] += u;
+                for &c in &st.link_corridors[st.darcs[a].link as usize] {
+                    acc.corridor_usd[c as usize] += t * st.value[p];
+                }
+            }
+            acc.paid_usd[k] = paid;
+        }
+        for (a, &u) in darc_total.iter().enumerate() {
+            for &(c, usd) in &st.darc_charges[a] {
+                acc.revenue_usd[c as usize] += tonnes(u) * usd;
+            }
+            for &c in &st.link_corridors[st.darcs[a].link as usize] {
+                acc.corridor_units[c as usize] += u;
+            }
+        }
+        for (pair, row) in acc.pair_product_units.chunks_exact(np).enumerate() {
+            for (p, &u) in row.iter().enumerate() {
+                let usd = tonnes(u) * st.value[p];
+                acc.pair_units[pair] += u;
+                acc.pair_usd[pair] += usd;
+                acc.product_units[p] += u;
+                acc.product_usd[p] += usd;
+            }
+        }
+        acc
     }
 }
 
