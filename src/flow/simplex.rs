@@ -220,6 +220,8 @@ pub struct NetworkSimplex {
     dirty: bool,
     /// A cost changed since the last successful solve (potentials must be recomputed).
     costs_changed: bool,
+    /// Arcs were added since the last solve (they have not been priced).
+    arcs_added: bool,
     /// Supply changes not yet pushed into the basis (node -> extra units to send out).
     excess: Vec<i64>,
     /// Real arcs (internal index) whose capacity changed since the last solve.
@@ -291,6 +293,7 @@ impl NetworkSimplex {
             basis_valid: false,
             dirty: true,
             costs_changed: false,
+            arcs_added: false,
             excess: vec![0; n],
             touched: Vec::new(),
             excess_nodes: Vec::new(),
@@ -342,8 +345,10 @@ impl NetworkSimplex {
         self.flow.push(0);
         self.state.push(STATE_LOWER);
         self.csr_valid = false;
-        // A new arc joins the basis as a non-tree arc at flow 0: the basis stays valid.
+        // A new arc joins the basis as a non-tree arc at flow 0: the basis stays valid,
+        // but the arc has not been priced.
         self.dirty = true;
+        self.arcs_added = true;
         idx
     }
 
@@ -495,6 +500,24 @@ impl NetworkSimplex {
         if let Err(e) = self.validate() {
             return self.finish(Err(e));
         }
+        // Only capacities changed, each on a non-tree arc resting at flow 0 (at the last
+        // optimum its reduced cost was >= 0, else it would have entered) or on a tree arc
+        // whose flow stays strictly below the new capacity (no tree arc leaves its bounds
+        // and none becomes degenerate, so the tree stays strongly feasible): the flows,
+        // the basis and the potentials stay optimal, and the repair and the pivots would
+        // change nothing.
+        if !self.costs_changed
+            && !self.arcs_added
+            && self.excess_nodes.is_empty()
+            && self.touched.iter().all(|&e| {
+                self.state[e] == STATE_LOWER
+                    || (self.state[e] == STATE_TREE && self.cap[e] > self.flow[e])
+            })
+        {
+            self.touched.clear();
+            self.dirty = false;
+            return Ok(self.objective);
+        }
         // The warm repair adds supply and capacity changes to flows before they are
         // routed; with numbers near the limits that could overflow, so start cold.
         let t = &self.totals;
@@ -598,6 +621,7 @@ impl NetworkSimplex {
                 self.basis_valid = true;
                 self.dirty = false;
                 self.costs_changed = false;
+                self.arcs_added = false;
                 Ok(obj)
             }
             Err(e) => {

@@ -778,13 +778,16 @@ struct Sim<'a> {
     acc: Accounts,
     scratch: Scratch,
     key_buf: Vec<u32>,
-    /// Whether any queue held cargo when routing began today.
-    any_queue: bool,
+    /// Darcs whose queue held cargo when routing began today.
+    queued_darcs: Vec<u32>,
+    /// Which darcs traders see open (perceived capacity > 0), one bit each.
+    open_mask: Vec<u64>,
+    dijkstra: Dijkstra,
     key: Vec<i64>,
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
-    /// Turn-back routes found today: (queued darc, destination node, route).
-    route_memo: Vec<(u32, u32, Option<Vec<u32>>)>,
+    /// Turn-back routes found, by product, queued darc, destination and open darcs.
+    route_memo: Vec<RouteMemo>,
 }
 
 impl<'a> Sim<'a> {
@@ -941,7 +944,9 @@ impl<'a> Sim<'a> {
             acc,
             scratch: Scratch::default(),
             key_buf: Vec::new(),
-            any_queue: false,
+            queued_darcs: Vec::new(),
+            open_mask: Vec::new(),
+            dijkstra: Dijkstra::default(),
             key: Vec::new(),
             delivered_before: vec![0; np],
             route_memo: Vec::new(),
@@ -1046,7 +1051,12 @@ impl<'a> Sim<'a> {
         }
         self.process_work(day);
         // 3. Routing, products in priority order.
-        self.any_queue = self.queues.iter().any(|q| !q.is_empty());
+        self.queued_darcs.clear();
+        for (a, q) in self.queues.iter().enumerate() {
+            if !q.is_empty() {
+                self.queued_darcs.push(a as u32);
+            }
+        }
         for oi in 0..self.st.order.len() {
             let p = self.st.order[oi];
             self.turn_back(p, day);
@@ -1204,59 +1214,61 @@ impl<'a> Sim<'a> {
         self.free.push(id);
     }
 
-    fn intern_path(&mut self, demand: u32, darcs: &[u32], origin: u32) -> u32 {
-        intern(
-            self.paths,
-            self.path_ids,
-            &mut self.key_buf,
-            self.st,
-            self.scn,
-            demand,
-            darcs,
-            origin,
-        )
-    }
-
     /// Queued cargo of product `p` past its patience takes another route, if traders
     /// see one open.
     fn turn_back(&mut self, p: usize, day: u32) {
-        if !self.any_queue {
+        if self.queued_darcs.is_empty() {
             return;
         }
         let patience = self.scn.settings.queue_patience_days;
-        let mut memo = std::mem::take(&mut self.route_memo);
-        memo.clear();
-        for a in 0..self.queues.len() {
-            if self.queues[a].is_empty() {
-                continue;
+        // Which darcs traders see open: the cheapest path depends on nothing else (and
+        // on the product), so routes are remembered under this mask.
+        let words = self.st.darcs.len().div_ceil(64);
+        self.open_mask.clear();
+        self.open_mask.resize(words, 0);
+        for (a, &c) in self.perceived.iter().enumerate() {
+            if c > 0 {
+                self.open_mask[a / 64] |= 1 << (a % 64);
             }
+        }
+        let mut memo = std::mem::take(&mut self.route_memo);
+        let queued = std::mem::take(&mut self.queued_darcs);
+        for &a32 in &queued {
+            let a = a32 as usize;
             let mut i = 0;
             while i < self.queues[a].len() {
                 let id = self.queues[a][i];
                 let s = &self.ships[id as usize];
-                let path = &self.paths[s.path as usize];
-                let demand = path.demand;
-                if !s.alive
-                    || self.scn.demands[demand as usize].product.index() != p
-                    || day < s.queued_since + patience
-                {
+                if !s.alive || s.product as usize != p || day < s.queued_since + patience {
                     i += 1;
                     continue;
                 }
+                let demand = s.demand;
                 let from = self.st.darcs[a].from;
                 let to = self.scn.demands[demand as usize].node.0;
-                // The cheapest path depends only on which darcs traders see open: it is
-                // remembered until a move closes one.
-                let hit = memo.iter().position(|m| m.0 == a as u32 && m.1 == to);
-                let found = match hit {
-                    Some(k) => memo[k].2.clone(),
+                let hit = memo.iter().position(|m| {
+                    m.product == p as u32
+                        && m.avoid == a32
+                        && m.to == to
+                        && m.mask == self.open_mask
+                });
+                let k = match hit {
+                    Some(k) => k,
                     None => {
-                        let r = self.cheapest_path(p, from, to, a);
-                        memo.push((a as u32, to, r.clone()));
-                        r
+                        if memo.len() >= 256 {
+                            memo.clear();
+                        }
+                        memo.push(RouteMemo {
+                            product: p as u32,
+                            avoid: a32,
+                            to,
+                            mask: self.open_mask.clone(),
+                            route: self.cheapest_path(p, from, to, a),
+                        });
+                        memo.len() - 1
                     }
                 };
-                let Some(route) = found else {
+                let Some(route) = memo[k].route.as_deref() else {
                     i += 1;
                     continue;
                 };
@@ -1279,14 +1291,24 @@ impl<'a> Sim<'a> {
                 };
                 let mu = self.ships[moved as usize].units;
                 self.queue_units[a] -= mu;
-                for &r in &route {
-                    self.perceived[r as usize] -= mu;
-                    if self.perceived[r as usize] <= 0 {
-                        memo.clear();
+                for &r in route {
+                    let r = r as usize;
+                    self.perceived[r] -= mu;
+                    if self.perceived[r] <= 0 {
+                        self.open_mask[r / 64] &= !(1 << (r % 64));
                     }
                 }
                 let origin = self.st.darcs[a].from;
-                let pid = self.intern_path(demand, &route, origin);
+                let pid = intern(
+                    self.paths,
+                    self.path_ids,
+                    &mut self.key_buf,
+                    self.st,
+                    self.scn,
+                    demand,
+                    route,
+                    origin,
+                );
                 let s = &mut self.ships[moved as usize];
                 s.path = pid;
                 s.pos = 0;
@@ -1295,22 +1317,27 @@ impl<'a> Sim<'a> {
                 self.work.push(moved);
             }
         }
+        self.queued_darcs = queued;
         self.route_memo = memo;
     }
 
     /// Dijkstra on the capacity traders see, avoiding darc `avoid`.
-    fn cheapest_path(&self, p: usize, from: u32, to: u32, avoid: usize) -> Option<Vec<u32>> {
+    fn cheapest_path(&mut self, p: usize, from: u32, to: u32, avoid: usize) -> Option<Vec<u32>> {
         let n = self.scn.nodes.len();
         let cost = &self.nets[p].darc_cost;
-        let mut dist = vec![f64::INFINITY; n];
-        let mut via: Vec<Option<u32>> = vec![None; n];
-        let mut done = vec![false; n];
+        let Dijkstra { dist, via, done } = &mut self.dijkstra;
+        dist.clear();
+        dist.resize(n, f64::INFINITY);
+        via.clear();
+        via.resize(n, u32::MAX);
+        done.clear();
+        done.resize(n, false);
         dist[from as usize] = 0.0;
         loop {
             let mut v = usize::MAX;
             let mut best = f64::INFINITY;
-            for (i, &dv) in dist.iter().enumerate() {
-                if !done[i] && dv < best {
+            for (i, (&dv, &dn)) in dist.iter().zip(done.iter()).enumerate() {
+                if !dn && dv < best {
                     best = dv;
                     v = i;
                 }
@@ -1330,14 +1357,17 @@ impl<'a> Sim<'a> {
                 let nd = best + cost[a as usize];
                 if nd < dist[w] {
                     dist[w] = nd;
-                    via[w] = Some(a);
+                    via[w] = a;
                 }
             }
         }
         let mut route = Vec::new();
         let mut v = to as usize;
         while v != from as usize {
-            let a = via[v]?;
+            let a = via[v];
+            if a == u32::MAX {
+                return None;
+            }
             route.push(a);
             v = self.st.darcs[a as usize].from as usize;
         }
@@ -1707,6 +1737,24 @@ impl<'a> Sim<'a> {
         }
         acc
     }
+}
+
+/// A turn-back route: the cheapest path for `product` from the entry of darc `avoid`
+/// to node `to`, avoiding that darc, when the darcs traders see open are `mask`.
+struct RouteMemo {
+    product: u32,
+    avoid: u32,
+    to: u32,
+    mask: Vec<u64>,
+    route: Option<Vec<u32>>,
+}
+
+/// Buffers of [`Sim::cheapest_path`].
+#[derive(Default)]
+struct Dijkstra {
+    dist: Vec<f64>,
+    via: Vec<u32>,
+    done: Vec<bool>,
 }
 
 /// Buffers reused by [`decompose`] from one solve to the next.
