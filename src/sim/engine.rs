@@ -82,15 +82,21 @@ struct DArc {
     transit: f64,
     /// Freight + border charges for this direction, USD/t.
     paid_usd_per_t: f64,
+    /// Crossing slot of its link (`u32::MAX` if not a crossing).
+    slot: u32,
 }
 
 /// A route: the directed arcs from an origin to a demand point.
 #[derive(Debug, Clone)]
 struct Path {
-    darcs: Vec<u32>,
+    /// Its darcs are `path_darcs[start..start + len]`.
+    start: u32,
+    len: u32,
     demand: u32,
     /// Index into `Static::pairs` (origin country -> destination country).
     pair: u32,
+    /// Whether the demand's product perishes.
+    perishable: bool,
 }
 
 /// Per-product routing network, kept across days and runs for warm starts.
@@ -145,8 +151,6 @@ struct Static {
     demand_holding: Vec<f64>,
     /// Per product: value, USD/t.
     value: Vec<f64>,
-    /// Crossing slot of each darc's link (`u32::MAX` if not a crossing).
-    darc_slot: Vec<u32>,
 }
 
 /// A lot of cargo on its way.
@@ -156,7 +160,9 @@ struct Ship {
     /// Destination demand and its product (cached from the route; a turn-back keeps both).
     demand: u32,
     product: u32,
-    pos: u16,
+    /// Index into `path_darcs` of the next darc; `end` once at the destination.
+    next: u32,
+    end: u32,
     units: i64,
     /// Time (days since day 0) it reaches the entry of `darcs[pos]`, or its destination.
     t_next: f64,
@@ -304,6 +310,7 @@ pub struct Engine {
     st: Static,
     nets: Vec<ProductNet>,
     paths: Vec<Path>,
+    path_darcs: Vec<u32>,
     path_ids: PathMap,
     cf: Accounts,
 }
@@ -327,6 +334,7 @@ impl Engine {
             st,
             nets,
             paths: Vec::new(),
+            path_darcs: Vec::new(),
             path_ids: PathMap::default(),
             cf: Accounts::default(),
         };
@@ -390,6 +398,7 @@ impl Engine {
             &self.st,
             &mut self.nets,
             &mut self.paths,
+            &mut self.path_darcs,
             &mut self.path_ids,
             closures,
             record,
@@ -564,6 +573,7 @@ fn build_static(scn: &Scenario) -> Static {
                 to,
                 transit: link.transit_days,
                 paid_usd_per_t: link.cost_usd_per_t + link.charge_usd_per_t(fwd),
+                slot: u32::MAX,
             });
             darc_charges.push(
                 link.charges
@@ -619,12 +629,10 @@ fn build_static(scn: &Scenario) -> Static {
     for (slot, &l) in crossing_links.iter().enumerate() {
         slot_of_link[l] = slot as u32;
     }
-    let darc_slot = darcs
-        .iter()
-        .map(|a| slot_of_link[a.link as usize])
-        .collect();
+    for a in &mut darcs {
+        a.slot = slot_of_link[a.link as usize];
+    }
     Static {
-        darc_slot,
         value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),
         link_expansions,
         expanding_links,
@@ -735,6 +743,7 @@ struct Sim<'a> {
     st: &'a Static,
     nets: &'a mut Vec<ProductNet>,
     paths: &'a mut Vec<Path>,
+    path_darcs: &'a mut Vec<u32>,
     path_ids: &'a mut PathMap,
     days: u32,
     /// Closure factor per link per day: `[link * (days + lag) + (day + lag)]`, for days
@@ -796,6 +805,7 @@ impl<'a> Sim<'a> {
         st: &'a Static,
         nets: &'a mut Vec<ProductNet>,
         paths: &'a mut Vec<Path>,
+        path_darcs: &'a mut Vec<u32>,
         path_ids: &'a mut PathMap,
         closures: &[ClosureWindow],
         record: bool,
@@ -914,6 +924,7 @@ impl<'a> Sim<'a> {
             st,
             nets,
             paths,
+            path_darcs,
             path_ids,
             days,
             factor,
@@ -1069,12 +1080,7 @@ impl<'a> Sim<'a> {
     }
 
     fn new_ship(&mut self, ship: Ship) -> u32 {
-        let mut ship = ship;
-        let demand = self.paths[ship.path as usize].demand as usize;
-        let product = self.scn.demands[demand].product.index();
-        ship.demand = demand as u32;
-        ship.product = product as u32;
-        let perishable = self.scn.products[product].perishability.is_some();
+        let perishable = self.paths[ship.path as usize].perishable;
         let id = if let Some(id) = self.free.pop() {
             self.ships[id as usize] = ship;
             id
@@ -1141,12 +1147,11 @@ impl<'a> Sim<'a> {
     /// Ship `id` is at the entry of its next link (or at its destination) today.
     fn arrive(&mut self, id: u32, day: u32) {
         let s = &self.ships[id as usize];
-        let path = &self.paths[s.path as usize];
-        if s.pos as usize == path.darcs.len() {
+        if s.next == s.end {
             self.deliver(id, day);
             return;
         }
-        let a = path.darcs[s.pos as usize] as usize;
+        let a = self.path_darcs[s.next as usize] as usize;
         let u = s.units;
         if self.queues[a].is_empty() && self.rem_units[a] > 0 {
             if u <= self.rem_units[a] {
@@ -1177,14 +1182,14 @@ impl<'a> Sim<'a> {
         self.admitted[a] += u;
         let nd = self.st.darcs.len();
         self.acc.darc_units[s.demand as usize * nd + a] += u;
-        let slot = self.st.darc_slot[a];
+        let slot = darc.slot;
         if slot != u32::MAX {
             let value = self.st.value[s.product as usize];
             self.acc.cross_value[slot as usize * self.days as usize + day as usize] +=
                 tonnes(u) * value;
         }
         s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
-        s.pos += 1;
+        s.next += 1;
         // t_next >= 0, so truncation is the floor.
         let when = s.t_next as u32;
         if when <= day {
@@ -1301,6 +1306,7 @@ impl<'a> Sim<'a> {
                 let origin = self.st.darcs[a].from;
                 let pid = intern(
                     self.paths,
+                    self.path_darcs,
                     self.path_ids,
                     &mut self.key_buf,
                     self.st,
@@ -1309,9 +1315,11 @@ impl<'a> Sim<'a> {
                     route,
                     origin,
                 );
+                let (start, len) = (self.paths[pid as usize].start, self.paths[pid as usize].len);
                 let s = &mut self.ships[moved as usize];
                 s.path = pid;
-                s.pos = 0;
+                s.next = start;
+                s.end = start + len;
                 s.queued_at = 0;
                 s.t_next = f64::from(day);
                 self.work.push(moved);
@@ -1426,8 +1434,9 @@ impl<'a> Sim<'a> {
             net.last_flows.extend_from_slice(net.solver.flows());
             let mut plan = std::mem::take(&mut self.nets[p].last_plan);
             plan.clear();
-            let (paths, ids, key, st, scn) = (
+            let (paths, path_darcs, ids, key, st, scn) = (
                 &mut *self.paths,
+                &mut *self.path_darcs,
                 &mut *self.path_ids,
                 &mut self.key_buf,
                 self.st,
@@ -1442,6 +1451,7 @@ impl<'a> Sim<'a> {
                 |origin, darcs, demand, u| {
                     let id = intern(
                         paths,
+                        path_darcs,
                         ids,
                         key,
                         st,
@@ -1466,7 +1476,8 @@ impl<'a> Sim<'a> {
         for &(pid, u) in &plan {
             let path = &self.paths[pid as usize];
             let demand = path.demand as usize;
-            for &a in &path.darcs {
+            let (start, end) = (path.start, path.start + path.len);
+            for &a in &self.path_darcs[start as usize..end as usize] {
                 self.perceived[a as usize] -= u;
             }
             self.take_orders(demand, u);
@@ -1475,9 +1486,10 @@ impl<'a> Sim<'a> {
             self.acc.dispatched_units[demand] += u;
             let id = self.new_ship(Ship {
                 path: pid,
-                demand: 0,
-                product: 0,
-                pos: 0,
+                demand: demand as u32,
+                product: p as u32,
+                next: start,
+                end,
                 units: u,
                 t_next: f64::from(day),
                 dispatched: day,
@@ -1512,8 +1524,7 @@ impl<'a> Sim<'a> {
     /// remaining value).
     fn lose(&mut self, id: u32, spoiled: bool) {
         let sh = &self.ships[id as usize];
-        let demand = self.paths[sh.path as usize].demand as usize;
-        let p = self.scn.demands[demand].product.index();
+        let (demand, p) = (sh.demand as usize, sh.product as usize);
         let remaining = tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
         if spoiled {
             self.spoiled[p] += sh.units;
@@ -1541,8 +1552,7 @@ impl<'a> Sim<'a> {
         let mut list = std::mem::take(&mut self.perishable);
         list.retain(|&id| {
             let sh = &self.ships[id as usize];
-            let demand = self.paths[sh.path as usize].demand as usize;
-            let prod = &self.scn.products[self.scn.demands[demand].product.index()];
+            let prod = &self.scn.products[sh.product as usize];
             let per = match (sh.alive, prod.perishability) {
                 (true, Some(per)) => per,
                 _ => {
@@ -1673,9 +1683,7 @@ impl<'a> Sim<'a> {
         let mut transit = vec![0i64; np];
         let mut queued = vec![0i64; np];
         for s in self.ships.iter().filter(|s| s.alive) {
-            let p = self.scn.demands[self.paths[s.path as usize].demand as usize]
-                .product
-                .index();
+            let p = s.product as usize;
             if s.queued_at != 0 {
                 queued[p] += s.units;
             } else {
@@ -1866,6 +1874,7 @@ fn decompose(
 #[allow(clippy::too_many_arguments)]
 fn intern(
     paths: &mut Vec<Path>,
+    path_darcs: &mut Vec<u32>,
     ids: &mut PathMap,
     key: &mut Vec<u32>,
     st: &Static,
@@ -1884,11 +1893,15 @@ fn intern(
     let pair_key = (st.node_country[origin as usize], st.node_country[dnode]);
     let pair = st.pair_index.get(&pair_key).copied().unwrap_or(0);
     let id = paths.len() as u32;
+    let product = scn.demands[demand as usize].product.index();
     paths.push(Path {
-        darcs: darcs.to_vec(),
+        start: path_darcs.len() as u32,
+        len: darcs.len() as u32,
         demand,
         pair,
+        perishable: scn.products[product].perishability.is_some(),
     });
+    path_darcs.extend_from_slice(darcs);
     ids.insert(key.clone(), id);
     id
 }
