@@ -151,6 +151,8 @@ struct Static {
     demand_holding: Vec<f64>,
     /// Per product: value, USD/t.
     value: Vec<f64>,
+    /// Units supplied per day by each supply, per month: `[month][supply]`.
+    supply_units: Vec<Vec<i64>>,
 }
 
 /// A lot of cargo on its way.
@@ -632,7 +634,16 @@ fn build_static(scn: &Scenario) -> Static {
     for a in &mut darcs {
         a.slot = slot_of_link[a.link as usize];
     }
+    let supply_units = (0..12)
+        .map(|m| {
+            scn.supplies
+                .iter()
+                .map(|sp| units(sp.t_per_day * seasonal_factor(&sp.seasonality, m)))
+                .collect()
+        })
+        .collect();
     Static {
+        supply_units,
         value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),
         link_expansions,
         expanding_links,
@@ -792,7 +803,6 @@ struct Sim<'a> {
     /// Which darcs traders see open (perceived capacity > 0), one bit each.
     open_mask: Vec<u64>,
     dijkstra: Dijkstra,
-    key: Vec<i64>,
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
     /// Turn-back routes found, by product, queued darc, destination and open darcs.
@@ -958,7 +968,6 @@ impl<'a> Sim<'a> {
             queued_darcs: Vec::new(),
             open_mask: Vec::new(),
             dijkstra: Dijkstra::default(),
-            key: Vec::new(),
             delivered_before: vec![0; np],
             route_memo: Vec::new(),
         }
@@ -1136,15 +1145,27 @@ impl<'a> Sim<'a> {
 
     fn process_work(&mut self, day: u32) {
         while let Some(id) = self.work.pop() {
-            if !self.ships[id as usize].alive {
+            let s = &self.ships[id as usize];
+            if !s.alive {
                 self.free.push(id);
                 continue;
             }
-            self.arrive(id, day);
+            if s.next == s.end {
+                self.deliver(id, day);
+                continue;
+            }
+            // The common case inline: room on the next darc and nobody queued there.
+            let a = self.path_darcs[s.next as usize] as usize;
+            if s.units <= self.rem_units[a] && self.queues[a].is_empty() {
+                self.admit(id, a, day);
+            } else {
+                self.arrive(id, day);
+            }
         }
     }
 
     /// Ship `id` is at the entry of its next link (or at its destination) today.
+    #[inline(never)]
     fn arrive(&mut self, id: u32, day: u32) {
         let s = &self.ships[id as usize];
         if s.next == s.end {
@@ -1174,6 +1195,7 @@ impl<'a> Sim<'a> {
         self.queues[a].push_back(id);
     }
 
+    #[inline(always)]
     fn admit(&mut self, id: u32, a: usize, day: u32) {
         let darc = &self.st.darcs[a];
         let s = &mut self.ships[id as usize];
@@ -1388,34 +1410,50 @@ impl<'a> Sim<'a> {
         let month = self.st.month[day as usize] as usize;
         let nd = self.st.darcs.len();
         let net = &mut self.nets[p];
-        self.key.clear();
-        self.key.extend_from_slice(&self.perceived);
+        // The inputs of the routing problem: capacity traders see per darc, supply per
+        // supply arc, open orders per demand arc (`last_key` holds the last solve's).
+        let supply_units = &self.st.supply_units[month];
+        let ns = net.supply_arcs.len();
+        let nk = nd + ns + net.demand_arcs.len();
+        if net.last_key.len() != nk {
+            net.last_key.clear();
+            net.last_key.resize(nk, 0);
+            net.cached = false;
+        }
+        let (key_darcs, key_rest) = net.last_key.split_at_mut(nd);
+        let (key_supply, key_demand) = key_rest.split_at_mut(ns);
+        let mut same = net.cached && key_darcs[..] == self.perceived[..];
         let mut total = 0i64;
-        for &(si, _, _) in &net.supply_arcs {
-            let sp = &self.scn.supplies[si];
-            let u = units(sp.t_per_day * seasonal_factor(&sp.seasonality, month));
-            self.key.push(u);
+        for (j, &(si, _, _)) in net.supply_arcs.iter().enumerate() {
+            let u = supply_units[si];
             total += u;
+            same &= key_supply[j] == u;
         }
-        for &(di, _) in &net.demand_arcs {
-            self.key.push(self.open_units[di]);
+        for (j, &(di, _)) in net.demand_arcs.iter().enumerate() {
+            same &= key_demand[j] == self.open_units[di];
         }
-        if !(net.cached && net.last_key == self.key) {
+        if !same {
             // Only the entries that changed since the last solve (all on the first).
-            let all = !net.cached || net.last_key.len() != self.key.len();
-            let off = nd + net.supply_arcs.len();
-            for (i, &k) in self.key.iter().enumerate() {
-                if !all && net.last_key[i] == k {
-                    continue;
+            let all = !net.cached;
+            for (a, (k, &c)) in key_darcs.iter_mut().zip(&self.perceived).enumerate() {
+                if all || *k != c {
+                    net.solver.set_capacity(a, c);
+                    *k = c;
                 }
-                let arc = if i < nd {
-                    i
-                } else if i < off {
-                    net.supply_arcs[i - nd].1
-                } else {
-                    net.demand_arcs[i - off].1
-                };
-                net.solver.set_capacity(arc, k);
+            }
+            for (j, &(si, arc, _)) in net.supply_arcs.iter().enumerate() {
+                let u = supply_units[si];
+                if all || key_supply[j] != u {
+                    net.solver.set_capacity(arc, u);
+                    key_supply[j] = u;
+                }
+            }
+            for (j, &(di, arc)) in net.demand_arcs.iter().enumerate() {
+                let u = self.open_units[di];
+                if all || key_demand[j] != u {
+                    net.solver.set_capacity(arc, u);
+                    key_demand[j] = u;
+                }
             }
             net.solver.set_capacity(net.bypass, total);
             net.solver.set_supply(net.s, total);
@@ -1425,7 +1463,6 @@ impl<'a> Sim<'a> {
                 day,
                 source: e,
             })?;
-            net.last_key.clone_from(&self.key);
             // The plan is a function of the flows alone: unchanged flows, same plan.
             if net.cached && net.solver.flows() == net.last_flows.as_slice() {
                 return self.dispatch(p, day);
