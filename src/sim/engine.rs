@@ -7,6 +7,8 @@
 //!    onto another route, then one min-cost flow for new trade; new cargo moves;
 //! 4. end of day: holding cost, spoilage, spoiled and abandoned cargo, records.
 
+mod rejoin;
+
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -211,6 +213,8 @@ struct Accounts {
     darc_units: Vec<i64>,
     /// Units delivered per (pair, product): `[pair * products + product]`.
     pair_product_units: Vec<i64>,
+    /// Trucks queued at each crossing at the end of each day: `[slot * days + day]`.
+    slot_trucks: Vec<f64>,
 }
 
 /// Mass balance of one product at the end of a day, in tonnes.
@@ -315,6 +319,10 @@ pub struct Engine {
     path_darcs: Vec<u32>,
     path_ids: PathMap,
     cf: Accounts,
+    /// What the counterfactual leaves for runs to rejoin it.
+    track: rejoin::Track,
+    /// Days the last run simulated (the others it took from the counterfactual).
+    days_simulated: u32,
 }
 
 impl Engine {
@@ -339,14 +347,24 @@ impl Engine {
             path_darcs: Vec::new(),
             path_ids: PathMap::default(),
             cf: Accounts::default(),
+            track: rejoin::Track::default(),
+            days_simulated: 0,
         };
-        engine.cf = engine.simulate(&[], false, &mut NoObserver)?;
+        engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Counterfactual)?;
         Ok(engine)
     }
 
     /// The scenario this engine simulates.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// How many days the last run simulated. [`Engine::run`] takes the days no closure
+    /// touches from the counterfactual once the run's cargo, queues and orders are back
+    /// to the counterfactual's (same results; see `docs/model.md`); with no closure at
+    /// all it simulates none. [`Engine::run_observed`] simulates every day.
+    pub fn days_simulated(&self) -> u32 {
+        self.days_simulated
     }
 
     /// Simulate the window under `closures` and report losses against the
@@ -356,15 +374,26 @@ impl Engine {
         closures: &[ClosureWindow],
         record_daily: bool,
     ) -> Result<RunReport, Error> {
-        self.run_observed(closures, record_daily, &mut NoObserver)
+        self.run_inner(closures, record_daily, &mut NoObserver, Mode::Rejoin)
     }
 
-    /// As [`Engine::run`], calling `observer` at the end of every day.
+    /// As [`Engine::run`], calling `observer` at the end of every day (every day is
+    /// simulated: none is taken from the counterfactual).
     pub fn run_observed(
         &mut self,
         closures: &[ClosureWindow],
         record_daily: bool,
         observer: &mut dyn Observer,
+    ) -> Result<RunReport, Error> {
+        self.run_inner(closures, record_daily, observer, Mode::Daily)
+    }
+
+    fn run_inner(
+        &mut self,
+        closures: &[ClosureWindow],
+        record_daily: bool,
+        observer: &mut dyn Observer,
+        mode: Mode,
     ) -> Result<RunReport, Error> {
         for w in closures {
             let ok = match w.target {
@@ -378,7 +407,7 @@ impl Engine {
                 .into());
             }
         }
-        let acc = self.simulate(closures, record_daily, observer)?;
+        let acc = self.simulate(closures, record_daily, observer, mode)?;
         let last_end = last_closure_end(closures, self.scenario.settings.days);
         Ok(self.report(acc, last_end))
     }
@@ -388,6 +417,7 @@ impl Engine {
         closures: &[ClosureWindow],
         record: bool,
         observer: &mut dyn Observer,
+        mode: Mode,
     ) -> Result<Accounts, Error> {
         // Every run starts from fresh solvers: warm starts carry over from day to day
         // within a run, never from one run to the next, so a run's result does not
@@ -405,11 +435,45 @@ impl Engine {
             closures,
             record,
         );
-        for day in 0..self.scenario.settings.days {
+        let days = self.scenario.settings.days;
+        if mode == Mode::Counterfactual {
+            let mut track = rejoin::Track::default();
+            sim.cf_routes = Some(Vec::with_capacity(days as usize * self.st.order.len()));
+            for day in 0..days {
+                track.snaps.push(sim.snapshot());
+                track.cum.push(sim.cum());
+                sim.step(day)?;
+                observer.end_of_day(&DayView { sim: &sim, day });
+            }
+            track.cum.push(sim.cum());
+            track.routes = sim.cf_routes.take().unwrap_or_default();
+            let acc = sim.finish();
+            self.track = track;
+            return Ok(acc);
+        }
+        sim.track = Some(&self.track);
+        let mut day = 0;
+        let mut simulated = 0;
+        while day < days {
+            let next = sim.next_touched[day as usize];
+            // Days no closure touches, from a state the counterfactual also had, are the
+            // counterfactual's (see rejoin.rs).
+            if mode == Mode::Rejoin
+                && next > day
+                && sim.same_as(&self.track.snaps[day as usize], day)
+            {
+                sim.rejoin(&self.track, &self.cf, day, next);
+                day = next;
+                continue;
+            }
             sim.step(day)?;
             observer.end_of_day(&DayView { sim: &sim, day });
+            day += 1;
+            simulated += 1;
         }
-        Ok(sim.finish())
+        let acc = sim.finish();
+        self.days_simulated = simulated;
+        Ok(acc)
     }
 
     fn report(&self, mut acc: Accounts, last_end: Option<u32>) -> RunReport {
@@ -521,6 +585,18 @@ impl Engine {
         });
         RunReport { metrics: m, daily }
     }
+}
+
+/// How a simulation relates to the counterfactual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// It is the counterfactual: it records what runs need to rejoin it.
+    Counterfactual,
+    /// A run simulated day by day (routing takes the counterfactual's plan when its
+    /// inputs are the counterfactual's).
+    Daily,
+    /// As `Daily`, skipping the days it can take from the counterfactual.
+    Rejoin,
 }
 
 /// The last closed day + 1 (the reopening day) of the closure that reopens last within
@@ -805,6 +881,15 @@ struct Sim<'a> {
     dijkstra: Dijkstra,
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
+    /// Lots that arrive after the window (they stay in transit).
+    beyond: Vec<u32>,
+    /// Per day: the first day from it on that a closure touches (actual capacity, or
+    /// the capacity traders see), or `days`.
+    next_touched: Vec<u32>,
+    /// The counterfactual's record (in runs).
+    track: Option<&'a rejoin::Track>,
+    /// Routing inputs and plans, recorded when this is the counterfactual.
+    cf_routes: Option<Vec<(Vec<i64>, Vec<(u32, i64)>)>>,
     /// Turn-back routes found, by product, queued darc, destination and open darcs.
     route_memo: Vec<RouteMemo>,
 }
@@ -859,6 +944,19 @@ impl<'a> Sim<'a> {
                 }
             }
         }
+        // A day is touched when a closure holds some link's capacity, or the capacity
+        // traders see (that of `lag` days before), below full.
+        let mut next_touched = vec![days; days as usize];
+        let touched = |d: usize| {
+            (0..nl).any(|l| factor[l * span + d + lag as usize] < 1.0 || factor[l * span + d] < 1.0)
+        };
+        for d in (0..days as usize).rev() {
+            next_touched[d] = if touched(d) {
+                d as u32
+            } else {
+                next_touched.get(d + 1).copied().unwrap_or(days)
+            };
+        }
         let nd = st.darcs.len();
         let nc = st.crossing_links.len();
 
@@ -893,6 +991,7 @@ impl<'a> Sim<'a> {
             pair_usd: vec![0.0; st.pairs.len()],
             delivered_usd_daily: vec![0.0; days as usize],
             darc_units: vec![0; scn.demands.len() * nd],
+            slot_trucks: vec![0.0; nc * days as usize],
             pair_product_units: vec![0; st.pairs.len() * np],
             daily: record.then(|| DailySeries {
                 corridors: scn
@@ -969,6 +1068,10 @@ impl<'a> Sim<'a> {
             open_mask: Vec::new(),
             dijkstra: Dijkstra::default(),
             delivered_before: vec![0; np],
+            beyond: Vec::new(),
+            next_touched,
+            track: None,
+            cf_routes: None,
             route_memo: Vec::new(),
         }
     }
@@ -1222,8 +1325,10 @@ impl<'a> Sim<'a> {
             } else {
                 self.late.push((when, id));
             }
+        } else {
+            // It arrives after the window: it stays in transit.
+            self.beyond.push(id);
         }
-        // Else it arrives after the window: it stays in transit.
     }
 
     fn deliver(&mut self, id: u32, day: u32) {
@@ -1407,6 +1512,14 @@ impl<'a> Sim<'a> {
 
     /// One min-cost flow for new trade in product `p`, then dispatch.
     fn route(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        // Inputs the counterfactual had on this day: its plan (see rejoin.rs).
+        if let Some(track) = self.track {
+            let (key, plan) = &track.routes[day as usize * self.st.order.len() + p];
+            if self.inputs_are(p, day, key) {
+                self.dispatch_plan(p, day, plan);
+                return Ok(());
+            }
+        }
         let month = self.st.month[day as usize] as usize;
         let nd = self.st.darcs.len();
         let net = &mut self.nets[p];
@@ -1507,10 +1620,44 @@ impl<'a> Sim<'a> {
         self.dispatch(p, day)
     }
 
-    /// Dispatch product `p`'s current plan.
+    /// Dispatch product `p`'s current plan (recording it in the counterfactual).
     fn dispatch(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let plan = std::mem::take(&mut self.nets[p].last_plan);
-        for &(pid, u) in &plan {
+        if let Some(routes) = self.cf_routes.as_mut() {
+            let np = self.st.order.len();
+            if routes.len() < (day as usize + 1) * np {
+                routes.resize((day as usize + 1) * np, Default::default());
+            }
+            routes[day as usize * np + p] = (self.nets[p].last_key.clone(), plan.clone());
+        }
+        self.dispatch_plan(p, day, &plan);
+        self.nets[p].last_plan = plan;
+        Ok(())
+    }
+
+    /// Whether product `p`'s routing inputs today are `key` (`last_key` layout).
+    fn inputs_are(&self, p: usize, day: u32, key: &[i64]) -> bool {
+        let net = &self.nets[p];
+        let nd = self.perceived.len();
+        let ns = net.supply_arcs.len();
+        if key.len() != nd + ns + net.demand_arcs.len() || key[..nd] != self.perceived[..] {
+            return false;
+        }
+        let supply_units = &self.st.supply_units[self.st.month[day as usize] as usize];
+        net.supply_arcs
+            .iter()
+            .zip(&key[nd..nd + ns])
+            .all(|(&(si, _, _), &k)| supply_units[si] == k)
+            && net
+                .demand_arcs
+                .iter()
+                .zip(&key[nd + ns..])
+                .all(|(&(di, _), &k)| self.open_units[di] == k)
+    }
+
+    /// Dispatch `plan` for product `p`.
+    fn dispatch_plan(&mut self, p: usize, day: u32, plan: &[(u32, i64)]) {
+        for &(pid, u) in plan {
             let path = &self.paths[pid as usize];
             let demand = path.demand as usize;
             let (start, end) = (path.start, path.start + path.len);
@@ -1537,8 +1684,6 @@ impl<'a> Sim<'a> {
             });
             self.work.push(id);
         }
-        self.nets[p].last_plan = plan;
-        Ok(())
     }
 
     fn take_orders(&mut self, demand: usize, mut u: i64) {
@@ -1650,6 +1795,7 @@ impl<'a> Sim<'a> {
             let trucks = q as f64 / payload;
             stranded += trucks;
             self.acc.truck_days[slot] += trucks;
+            self.acc.slot_trucks[slot * self.days as usize + di] = trucks;
             if let Some(dl) = self.acc.daily.as_mut() {
                 dl.crossings[slot].queue_trucks.push(trucks);
             }

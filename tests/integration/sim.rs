@@ -7,7 +7,7 @@ use chokepoint::network::{
     Product, ProductId, Supply,
 };
 use chokepoint::scenario::Scenario;
-use chokepoint::sim::{DayView, Engine, Observer};
+use chokepoint::sim::{DayView, Engine, NoObserver, Observer, RunReport};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -452,7 +452,9 @@ proptest! {
         let (s, closures) = random_case(seed);
         let mut e = Engine::new(&s).unwrap();
         let first = e.run(&closures, true).unwrap();
-        let none = e.run(&[], false).unwrap().metrics;
+        // Every day simulated (run() would take them all from the counterfactual).
+        let none = e.run_observed(&[], false, &mut NoObserver).unwrap().metrics;
+        prop_assert_eq!(e.days_simulated(), s.settings.days);
         prop_assert_eq!(none.total_loss_usd, 0.0);
         prop_assert_eq!(none.trade_value_halted_usd, 0.0);
         let again = e.run(&closures, true).unwrap();
@@ -460,6 +462,89 @@ proptest! {
         let mut fresh = Engine::new(&s).unwrap();
         prop_assert_eq!(fresh.run(&closures, true).unwrap().metrics, again.metrics);
     }
+
+    /// Taking quiet days from the counterfactual (`run`) gives the results of simulating
+    /// every day (`run_observed`), to the order floating-point sums are added in.
+    #[test]
+    fn rejoining_the_counterfactual_changes_no_result(seed in any::<u64>()) {
+        let (s, closures) = random_case(seed);
+        let mut e = Engine::new(&s).unwrap();
+        let fast = e.run(&closures, true).unwrap();
+        let skipped = s.settings.days - e.days_simulated();
+        let slow = e.run_observed(&closures, true, &mut NoObserver).unwrap();
+        prop_assert_eq!(e.days_simulated(), s.settings.days);
+        if let Err(diff) = reports_close(&fast, &slow) {
+            return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
+        }
+    }
+}
+
+/// Two reports equal in structure, their numbers within 1e-9 relative (or 1e-6).
+fn reports_close(a: &RunReport, b: &RunReport) -> Result<(), String> {
+    fn walk(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
+        use serde_json::Value as V;
+        match (a, b) {
+            (V::Number(x), V::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                if (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-6 {
+                    Ok(())
+                } else {
+                    Err(format!("{at}: {x} vs {y}"))
+                }
+            }
+            (V::Array(x), V::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .try_for_each(|(i, (x, y))| walk(x, y, &format!("{at}[{i}]"))),
+            (V::Object(x), V::Object(y)) if x.len() == y.len() => {
+                x.iter().try_for_each(|(k, v)| {
+                    let w = y.get(k).ok_or(format!("{at}.{k} missing"))?;
+                    walk(v, w, &format!("{at}.{k}"))
+                })
+            }
+            _ if a == b => Ok(()),
+            _ => Err(format!("{at}: {a} vs {b}")),
+        }
+    }
+    walk(
+        &serde_json::to_value(a).unwrap(),
+        &serde_json::to_value(b).unwrap(),
+        "report",
+    )
+}
+
+/// A run skips the days before its first closure and the days after its cargo, queues
+/// and orders are back to the counterfactual's, and gives the day-by-day results.
+#[test]
+fn quiet_days_are_taken_from_the_counterfactual() {
+    let s = single_route(None, 0.001);
+    let days = s.settings.days;
+    let mut e = Engine::new(&s).unwrap();
+    let none = e.run(&[], true).unwrap();
+    assert_eq!(e.days_simulated(), 0);
+    assert_eq!(none.metrics.total_loss_usd, 0.0);
+    assert_eq!(
+        none.daily.as_ref().unwrap().stranded_trucks.len(),
+        days as usize
+    );
+    let fast = e.run(&[shut(0, 10, 5)], true).unwrap();
+    let simulated = e.days_simulated();
+    let slow = e
+        .run_observed(&[shut(0, 10, 5)], true, &mut NoObserver)
+        .unwrap();
+    // Days 0-9 come from the counterfactual; the queue drains by day 24 (see
+    // single_route_queue_and_recovery), after which the run is the counterfactual's again.
+    assert!(
+        simulated < days - 10,
+        "simulated {simulated} of {days} days"
+    );
+    assert!(
+        simulated >= 15,
+        "simulated {simulated} days: the closure and the drain"
+    );
+    reports_close(&fast, &slow).unwrap();
+    assert!(fast.metrics.total_loss_usd > 0.0);
 }
 
 /// `chokepoint run` takes option files too: the option's changes on its base scenario.

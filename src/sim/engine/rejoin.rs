@@ -1,0 +1,296 @@
+//! Rejoining the counterfactual: a run whose state is back to the counterfactual's on a
+//! day no closure touches continues as the counterfactual until the next day one does,
+//! so those days need not be simulated again.
+//!
+//! The counterfactual is simulated once per engine; it leaves, for every day, its state
+//! at the start of the day ([`Snapshot`]), its running sums ([`Cum`]) and its routing
+//! inputs and plans. A run uses those plans whenever its own routing inputs are the
+//! counterfactual's on the same day (so that, with the same cargo, queues and orders, it
+//! makes the same moves; where two routes cost exactly the same the counterfactual's
+//! choice is taken). At the start of a day untouched by closures, if the run's cargo,
+//! queues and orders equal the counterfactual's, the days up to the next touched day are
+//! taken from the counterfactual: its sums over those days are added, its daily values
+//! copied, and its state on the next touched day becomes the run's.
+//!
+//! A run that rejoins gives the same results as one simulated day by day, up to the
+//! order in which floating-point sums are added (tested in `tests/integration/sim.rs`).
+
+use std::collections::VecDeque;
+
+use super::{Accounts, Ship, Sim, RING};
+
+/// The state of a simulation at the start of a day: everything that decides what
+/// happens next (cargo, queues, orders, capacities in force).
+#[derive(Clone, Default)]
+pub(super) struct Snapshot {
+    cap_units: Vec<i64>,
+    seen_units: Vec<i64>,
+    queue_units: Vec<i64>,
+    queue_hist: VecDeque<Vec<i64>>,
+    queues: Vec<VecDeque<u32>>,
+    ships: Vec<Ship>,
+    free: Vec<u32>,
+    perishable: Vec<u32>,
+    listed: Vec<bool>,
+    in_system: Vec<i64>,
+    due: Vec<Vec<u32>>,
+    late: Vec<(u32, u32)>,
+    beyond: Vec<u32>,
+    orders: Vec<VecDeque<(u32, i64)>>,
+    open_units: Vec<i64>,
+}
+
+/// Running sums of a simulation at the start of a day.
+#[derive(Clone, Default)]
+pub(super) struct Cum {
+    supplied: Vec<i64>,
+    delivered: Vec<i64>,
+    spoiled: Vec<i64>,
+    abandoned: Vec<i64>,
+    holding_usd: Vec<f64>,
+    dispatched_units: Vec<i64>,
+    spoilage_usd: f64,
+    lost_orders_usd: f64,
+    abandoned_usd: f64,
+    spoiled_whole_usd: f64,
+    truck_days: Vec<f64>,
+    darc_units: Vec<i64>,
+    pair_product_units: Vec<i64>,
+}
+
+/// What the counterfactual leaves for runs.
+#[derive(Default)]
+pub(super) struct Track {
+    /// State at the start of each day `0..days`.
+    pub(super) snaps: Vec<Snapshot>,
+    /// Running sums at the start of each day `0..=days`.
+    pub(super) cum: Vec<Cum>,
+    /// Routing inputs (`ProductNet::last_key` layout) and plan, `[day * products + p]`.
+    pub(super) routes: Vec<(Vec<i64>, Vec<(u32, i64)>)>,
+}
+
+/// Equal as cargo: same route, place, size, times and decay (dead lots only as dead).
+fn same_ship(a: &Ship, b: &Ship) -> bool {
+    if !a.alive || !b.alive {
+        return a.alive == b.alive;
+    }
+    a.path == b.path
+        && a.next == b.next
+        && a.units == b.units
+        && a.t_next.to_bits() == b.t_next.to_bits()
+        && a.dispatched == b.dispatched
+        && a.queued_since == b.queued_since
+        && a.queued_at == b.queued_at
+        && a.decay.to_bits() == b.decay.to_bits()
+}
+
+fn same_lists(a: &[u32], sa: &[Ship], b: &[u32], sb: &[Ship]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| same_ship(&sa[x as usize], &sb[y as usize]))
+}
+
+impl Sim<'_> {
+    /// The state at the start of the current day.
+    pub(super) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            cap_units: self.cap_units.clone(),
+            seen_units: self.seen_units.clone(),
+            queue_units: self.queue_units.clone(),
+            queue_hist: self.queue_hist.clone(),
+            queues: self.queues.clone(),
+            ships: self.ships.clone(),
+            free: self.free.clone(),
+            perishable: self.perishable.clone(),
+            listed: self.listed.clone(),
+            in_system: self.in_system.clone(),
+            due: self.due.clone(),
+            late: self.late.clone(),
+            beyond: self.beyond.clone(),
+            orders: self.orders.clone(),
+            open_units: self.open_units.clone(),
+        }
+    }
+
+    /// The running sums now.
+    pub(super) fn cum(&self) -> Cum {
+        let a = &self.acc;
+        Cum {
+            supplied: self.supplied.clone(),
+            delivered: self.delivered.clone(),
+            spoiled: self.spoiled.clone(),
+            abandoned: self.abandoned.clone(),
+            holding_usd: a.holding_usd.clone(),
+            dispatched_units: a.dispatched_units.clone(),
+            spoilage_usd: a.spoilage_usd,
+            lost_orders_usd: a.lost_orders_usd,
+            abandoned_usd: a.abandoned_usd,
+            spoiled_whole_usd: a.spoiled_whole_usd,
+            truck_days: a.truck_days.clone(),
+            darc_units: a.darc_units.clone(),
+            pair_product_units: a.pair_product_units.clone(),
+        }
+    }
+
+    /// Whether the run's state at the start of `day` is the counterfactual's `s`: the
+    /// same cargo in the same arrival and queue order, the same orders and the same
+    /// recent queues (what traders see).
+    pub(super) fn same_as(&self, s: &Snapshot, day: u32) -> bool {
+        if self.in_system != s.in_system
+            || self.open_units != s.open_units
+            || self.queue_units != s.queue_units
+            || self.orders != s.orders
+            || self.queue_hist != s.queue_hist
+            || self.late.len() != s.late.len()
+        {
+            return false;
+        }
+        let (mine, theirs) = (&self.ships[..], &s.ships[..]);
+        for k in 0..RING {
+            let b = (day as usize + k) % RING;
+            if !same_lists(&self.due[b], mine, &s.due[b], theirs) {
+                return false;
+            }
+        }
+        let late_same = self.late.iter().zip(&s.late).all(|(&(w1, x), &(w2, y))| {
+            w1 == w2 && same_ship(&mine[x as usize], &theirs[y as usize])
+        });
+        if !late_same {
+            return false;
+        }
+        for (qa, qb) in self.queues.iter().zip(&s.queues) {
+            if qa.len() != qb.len()
+                || !qa
+                    .iter()
+                    .zip(qb)
+                    .all(|(&x, &y)| same_ship(&mine[x as usize], &theirs[y as usize]))
+            {
+                return false;
+            }
+        }
+        // Cargo arriving after the window: order does not matter, only the lots.
+        let alive = |ids: &[u32], ships: &[Ship]| -> Vec<u32> {
+            ids.iter()
+                .copied()
+                .filter(|&i| ships[i as usize].alive)
+                .collect()
+        };
+        let (mut ba, mut bb) = (alive(&self.beyond, mine), alive(&s.beyond, theirs));
+        if ba.len() != bb.len() {
+            return false;
+        }
+        if !ba.is_empty() {
+            let key = |ships: &[Ship], i: u32| {
+                let x = &ships[i as usize];
+                (
+                    x.path,
+                    x.next,
+                    x.units,
+                    x.t_next.to_bits(),
+                    x.dispatched,
+                    x.decay.to_bits(),
+                )
+            };
+            ba.sort_by_key(|&i| key(mine, i));
+            bb.sort_by_key(|&i| key(theirs, i));
+            if !same_lists(&ba, mine, &bb, theirs) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Continue as the counterfactual from the start of `from` to the start of `to`:
+    /// add its sums over those days, copy its daily values, and take its state at `to`
+    /// (when `to` is inside the window).
+    pub(super) fn rejoin(&mut self, track: &Track, cf: &Accounts, from: u32, to: u32) {
+        let (c0, c1) = (&track.cum[from as usize], &track.cum[to as usize]);
+        fn add_i(x: &mut [i64], a: &[i64], b: &[i64]) {
+            for ((x, a), b) in x.iter_mut().zip(a).zip(b) {
+                *x += b - a;
+            }
+        }
+        fn add_f(x: &mut [f64], a: &[f64], b: &[f64]) {
+            for ((x, a), b) in x.iter_mut().zip(a).zip(b) {
+                *x += b - a;
+            }
+        }
+        add_i(&mut self.supplied, &c0.supplied, &c1.supplied);
+        add_i(&mut self.delivered, &c0.delivered, &c1.delivered);
+        add_i(&mut self.spoiled, &c0.spoiled, &c1.spoiled);
+        add_i(&mut self.abandoned, &c0.abandoned, &c1.abandoned);
+        let acc = &mut self.acc;
+        add_f(&mut acc.holding_usd, &c0.holding_usd, &c1.holding_usd);
+        add_i(
+            &mut acc.dispatched_units,
+            &c0.dispatched_units,
+            &c1.dispatched_units,
+        );
+        acc.spoilage_usd += c1.spoilage_usd - c0.spoilage_usd;
+        acc.lost_orders_usd += c1.lost_orders_usd - c0.lost_orders_usd;
+        acc.abandoned_usd += c1.abandoned_usd - c0.abandoned_usd;
+        acc.spoiled_whole_usd += c1.spoiled_whole_usd - c0.spoiled_whole_usd;
+        add_f(&mut acc.truck_days, &c0.truck_days, &c1.truck_days);
+        add_i(&mut acc.darc_units, &c0.darc_units, &c1.darc_units);
+        add_i(
+            &mut acc.pair_product_units,
+            &c0.pair_product_units,
+            &c1.pair_product_units,
+        );
+        // Daily values of the skipped days.
+        let days = self.days as usize;
+        let (f, t) = (from as usize, to as usize);
+        for slot in 0..acc.peak_trucks.len() {
+            let r = slot * days + f..slot * days + t;
+            acc.cross_value[r.clone()].copy_from_slice(&cf.cross_value[r.clone()]);
+            acc.slot_trucks[r.clone()].copy_from_slice(&cf.slot_trucks[r.clone()]);
+            let peak = cf.slot_trucks[r].iter().cloned().fold(0.0, f64::max);
+            if peak > acc.peak_trucks[slot] {
+                acc.peak_trucks[slot] = peak;
+            }
+        }
+        acc.stranded_total[f..t].copy_from_slice(&cf.stranded_total[f..t]);
+        acc.backlog_units[f..t].copy_from_slice(&cf.backlog_units[f..t]);
+        acc.delivered_usd_daily[f..t].copy_from_slice(&cf.delivered_usd_daily[f..t]);
+        if let (Some(mine), Some(theirs)) = (acc.daily.as_mut(), cf.daily.as_ref()) {
+            mine.stranded_trucks
+                .extend_from_slice(&theirs.stranded_trucks[f..t]);
+            mine.delivered_usd
+                .extend_from_slice(&theirs.delivered_usd[f..t]);
+            for (m, c) in mine.corridors.iter_mut().zip(&theirs.corridors) {
+                m.capacity_factor
+                    .extend_from_slice(&c.capacity_factor[f..t]);
+                m.flow_t[f..t].copy_from_slice(&c.flow_t[f..t]);
+                m.queue_trucks.extend_from_slice(&c.queue_trucks[f..t]);
+            }
+            for (m, c) in mine.products.iter_mut().zip(&theirs.products) {
+                m.delivered_t[f..t].copy_from_slice(&c.delivered_t[f..t]);
+                m.open_orders_t.extend_from_slice(&c.open_orders_t[f..t]);
+                m.in_system_t.extend_from_slice(&c.in_system_t[f..t]);
+            }
+            for (m, c) in mine.crossings.iter_mut().zip(&theirs.crossings) {
+                m.queue_trucks.extend_from_slice(&c.queue_trucks[f..t]);
+            }
+        }
+        self.delivered_before.clone_from(&self.delivered);
+        // The counterfactual's state at `to`.
+        if let Some(s) = track.snaps.get(t) {
+            self.cap_units.clone_from(&s.cap_units);
+            self.seen_units.clone_from(&s.seen_units);
+            self.queue_units.clone_from(&s.queue_units);
+            self.queue_hist.clone_from(&s.queue_hist);
+            self.queues.clone_from(&s.queues);
+            self.ships.clone_from(&s.ships);
+            self.free.clone_from(&s.free);
+            self.perishable.clone_from(&s.perishable);
+            self.listed.clone_from(&s.listed);
+            self.in_system.clone_from(&s.in_system);
+            self.due.clone_from(&s.due);
+            self.late.clone_from(&s.late);
+            self.beyond.clone_from(&s.beyond);
+            self.orders.clone_from(&s.orders);
+            self.open_units.clone_from(&s.open_units);
+        }
+    }
+}
