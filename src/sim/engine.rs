@@ -395,6 +395,13 @@ impl Engine {
         observer: &mut dyn Observer,
         mode: Mode,
     ) -> Result<RunReport, Error> {
+        self.check_closures(closures)?;
+        let acc = self.simulate(closures, record_daily, observer, mode)?;
+        let last_end = last_closure_end(closures, self.scenario.settings.days);
+        Ok(self.report(acc, last_end))
+    }
+
+    fn check_closures(&self, closures: &[ClosureWindow]) -> Result<(), Error> {
         for w in closures {
             let ok = match w.target {
                 crate::closure::Target::Corridor(c) => c.index() < self.scenario.corridors.len(),
@@ -407,9 +414,7 @@ impl Engine {
                 .into());
             }
         }
-        let acc = self.simulate(closures, record_daily, observer, mode)?;
-        let last_end = last_closure_end(closures, self.scenario.settings.days);
-        Ok(self.report(acc, last_end))
+        Ok(())
     }
 
     fn simulate(
@@ -2090,7 +2095,19 @@ fn intern(
 }
 
 impl crate::montecarlo::RunModel for Engine {
+    /// The Monte Carlo needs two daily series (trucks stranded, value delivered): with
+    /// `record_daily` only those are filled in, from the run's own accounts.
     fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
-        Engine::run(self, closures, record_daily)
+        self.check_closures(closures)?;
+        let mut acc = self.simulate(closures, false, &mut NoObserver, Mode::Rejoin)?;
+        if record_daily {
+            acc.daily = Some(DailySeries {
+                stranded_trucks: acc.stranded_total.clone(),
+                delivered_usd: acc.delivered_usd_daily.clone(),
+                ..Default::default()
+            });
+        }
+        let last_end = last_closure_end(closures, self.scenario.settings.days);
+        Ok(self.report(acc, last_end))
     }
 }
