@@ -101,7 +101,8 @@ struct Path {
     perishable: bool,
 }
 
-/// Per-product routing network, kept across days and runs for warm starts.
+/// Per-product routing network, kept across days for warm starts.
+#[derive(Clone)]
 struct ProductNet {
     solver: NetworkSimplex,
     /// (supply index, solver arc, origin node)
@@ -315,6 +316,8 @@ pub struct Engine {
     scenario: Scenario,
     st: Static,
     nets: Vec<ProductNet>,
+    /// The routing networks before any solve (each run starts from these).
+    fresh_nets: Vec<ProductNet>,
     paths: Vec<Path>,
     path_darcs: Vec<u32>,
     path_ids: PathMap,
@@ -342,6 +345,7 @@ impl Engine {
         let mut engine = Engine {
             scenario,
             st,
+            fresh_nets: nets.clone(),
             nets,
             paths: Vec::new(),
             path_darcs: Vec::new(),
@@ -427,8 +431,8 @@ impl Engine {
         // Every run starts from fresh solvers: warm starts carry over from day to day
         // within a run, never from one run to the next, so a run's result does not
         // depend on which runs came before it (or on which thread it ran).
-        for p in 0..self.nets.len() {
-            self.nets[p] = build_net(&self.scenario, &self.st, p)?;
+        for (net, fresh) in self.nets.iter_mut().zip(&self.fresh_nets) {
+            net.clone_from(fresh);
         }
         let mut sim = Sim::new(
             &self.scenario,
