@@ -1300,6 +1300,10 @@ impl<'a> Sim<'a> {
     }
 
     fn enqueue(&mut self, id: u32, a: usize, day: u32) {
+        // Turn-backs and abandonment rely on queues being in arrival order.
+        debug_assert!(self.queues[a]
+            .back()
+            .is_none_or(|&b| self.ships[b as usize].queued_since <= day));
         let s = &mut self.ships[id as usize];
         s.queued_at = a as u32 + 1;
         s.queued_since = day;
@@ -1380,7 +1384,12 @@ impl<'a> Sim<'a> {
             while i < self.queues[a].len() {
                 let id = self.queues[a][i];
                 let s = &self.ships[id as usize];
-                if !s.alive || s.product as usize != p || day < s.queued_since + patience {
+                // Queues are in arrival order, so the lots past their patience are a
+                // prefix.
+                if day < s.queued_since + patience {
+                    break;
+                }
+                if !s.alive || s.product as usize != p {
                     i += 1;
                     continue;
                 }
@@ -1770,10 +1779,14 @@ impl<'a> Sim<'a> {
             if self.queues[a].is_empty() {
                 continue;
             }
+            // In arrival order: those waiting too long are a prefix.
             for i in 0..self.queues[a].len() {
                 let id = self.queues[a][i];
                 let sh = &self.ships[id as usize];
-                if sh.alive && day + 1 >= sh.queued_since + abandon {
+                if day + 1 < sh.queued_since + abandon {
+                    break;
+                }
+                if sh.alive {
                     self.lose(id, false);
                 }
             }
