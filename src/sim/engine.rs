@@ -1367,15 +1367,9 @@ impl<'a> Sim<'a> {
         }
         let patience = self.scn.settings.queue_patience_days;
         // Which darcs traders see open: the cheapest path depends on nothing else (and
-        // on the product), so routes are remembered under this mask.
-        let words = self.st.darcs.len().div_ceil(64);
-        self.open_mask.clear();
-        self.open_mask.resize(words, 0);
-        for (a, &c) in self.perceived.iter().enumerate() {
-            if c > 0 {
-                self.open_mask[a / 64] |= 1 << (a % 64);
-            }
-        }
+        // on the product), so routes are remembered under this mask (made when a lot
+        // first needs a route).
+        let mut mask_made = false;
         let mut memo = std::mem::take(&mut self.route_memo);
         let queued = std::mem::take(&mut self.queued_darcs);
         for &a32 in &queued {
@@ -1394,6 +1388,16 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 let demand = s.demand;
+                if !mask_made {
+                    self.open_mask.clear();
+                    self.open_mask.resize(self.st.darcs.len().div_ceil(64), 0);
+                    for (a, &c) in self.perceived.iter().enumerate() {
+                        if c > 0 {
+                            self.open_mask[a / 64] |= 1 << (a % 64);
+                        }
+                    }
+                    mask_made = true;
+                }
                 let from = self.st.darcs[a].from;
                 let to = self.scn.demands[demand as usize].node.0;
                 let hit = memo.iter().position(|m| {
