@@ -1,7 +1,8 @@
 //! Time one simulated year of a scenario with its fixed closures, many times
 //! (for profiling the engine): `cargo run --release --example profile_year [SCENARIO] [N]`.
-//! Checks that every repetition gives the same total loss. `NOCLOSE=1` runs without the
-//! scenario's closures, `RECORD=0` without the daily series.
+//! Checks that every repetition gives the same total loss. Every day is simulated
+//! (`Engine::run_observed`; `Engine::run` would take quiet days from the counterfactual).
+//! `NOCLOSE=1` runs without the scenario's closures, `RECORD=0` without the daily series.
 
 use std::time::Instant;
 
@@ -23,10 +24,13 @@ fn main() -> Result<(), chokepoint::Error> {
         scenario.closures.clone()
     };
     let record = std::env::var("RECORD").map_or(true, |v| v != "0");
-    let first = engine.run(&closures, record)?.metrics.total_loss_usd;
+    let mut every_day = |engine: &mut chokepoint::sim::Engine| {
+        engine.run_observed(&closures, record, &mut chokepoint::sim::NoObserver)
+    };
+    let first = every_day(&mut engine)?.metrics.total_loss_usd;
     let t0 = Instant::now();
     for _ in 0..n {
-        let m = engine.run(&closures, record)?.metrics;
+        let m = every_day(&mut engine)?.metrics;
         assert_eq!(m.total_loss_usd, first, "runs must be deterministic");
     }
     let per = t0.elapsed().as_secs_f64() / n as f64;
