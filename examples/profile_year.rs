@@ -24,7 +24,7 @@ fn main() -> Result<(), chokepoint::Error> {
         scenario.closures.clone()
     };
     let record = std::env::var("RECORD").map_or(true, |v| v != "0");
-    let mut every_day = |engine: &mut chokepoint::sim::Engine| {
+    let every_day = |engine: &mut chokepoint::sim::Engine| {
         engine.run_observed(&closures, record, &mut chokepoint::sim::NoObserver)
     };
     let first = every_day(&mut engine)?.metrics.total_loss_usd;

@@ -898,12 +898,13 @@ struct Sim<'a> {
     /// The counterfactual's record (in runs).
     track: Option<&'a rejoin::Track>,
     /// Routing inputs and plans, recorded when this is the counterfactual.
-    cf_routes: Option<Vec<(Vec<i64>, Vec<(u32, i64)>)>>,
+    cf_routes: Option<Vec<rejoin::DayRoute>>,
     /// Turn-back routes found, by product, queued darc, destination and open darcs.
     route_memo: Vec<RouteMemo>,
 }
 
 impl<'a> Sim<'a> {
+    #[allow(clippy::too_many_arguments)] // the engine's parts it borrows, one by one
     fn new(
         scn: &'a Scenario,
         st: &'a Static,

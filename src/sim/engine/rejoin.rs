@@ -58,6 +58,10 @@ pub(super) struct Cum {
     pair_product_units: Vec<i64>,
 }
 
+/// A product's routing inputs on a day (`ProductNet::last_key` layout) and its plan
+/// (route id, units).
+pub(super) type DayRoute = (Vec<i64>, Vec<(u32, i64)>);
+
 /// What the counterfactual leaves for runs.
 #[derive(Default)]
 pub(super) struct Track {
@@ -66,7 +70,7 @@ pub(super) struct Track {
     /// Running sums at the start of each day `0..=days`.
     pub(super) cum: Vec<Cum>,
     /// Routing inputs (`ProductNet::last_key` layout) and plan, `[day * products + p]`.
-    pub(super) routes: Vec<(Vec<i64>, Vec<(u32, i64)>)>,
+    pub(super) routes: Vec<DayRoute>,
 }
 
 /// Equal as cargo: same route, place, size, times and decay (dead lots only as dead).
