@@ -274,7 +274,7 @@ impl DayView<'_> {
                     a.link as usize,
                     a.forward,
                     tonnes(self.sim.admitted[i]),
-                    tonnes(self.sim.cap_units[i]),
+                    tonnes(self.sim.state.cap_units[i]),
                 )
             })
             .collect()
@@ -287,7 +287,7 @@ impl DayView<'_> {
             .iter()
             .map(|ds| {
                 ds.iter()
-                    .map(|&d| tonnes(self.sim.queue_units[d as usize]))
+                    .map(|&d| tonnes(self.sim.state.queue_units[d as usize]))
                     .sum()
             })
             .collect()
@@ -833,28 +833,14 @@ fn build_net(scn: &Scenario, st: &Static, p: usize) -> Result<ProductNet, Error>
     })
 }
 
-/// The state of one simulation in progress.
-struct Sim<'a> {
-    scn: &'a Scenario,
-    st: &'a Static,
-    nets: &'a mut Vec<ProductNet>,
-    paths: &'a mut Vec<Path>,
-    path_darcs: &'a mut Vec<u32>,
-    path_ids: &'a mut PathMap,
-    days: u32,
-    /// Closure factor per link per day: `[link * (days + lag) + (day + lag)]`, for days
-    /// `-lag .. days`.
-    factor: Vec<f64>,
-    lag: u32,
+/// The state of a simulation between two days: everything that decides what happens
+/// next (a run that has the counterfactual's state continues as the counterfactual).
+#[derive(Debug, Clone, Default)]
+struct State {
     /// Today, per darc.
     cap_units: Vec<i64>,
     /// Capacity traders see today, per darc.
     seen_units: Vec<i64>,
-    /// Links whose closure factor changes at factor-table index `i` (day `i - lag`).
-    changes_at: Vec<Vec<u32>>,
-    rem_units: Vec<i64>,
-    admitted: Vec<i64>,
-    perceived: Vec<i64>,
     queue_units: Vec<i64>,
     /// Queue sizes at the end of the last `lag + 1` days, oldest first, per darc.
     queue_hist: VecDeque<Vec<i64>>,
@@ -871,10 +857,34 @@ struct Sim<'a> {
     /// further ahead wait in `late` as (day, ship).
     due: Vec<Vec<u32>>,
     late: Vec<(u32, u32)>,
-    work: Vec<u32>,
     /// Open orders per demand: (day placed, units).
     orders: Vec<VecDeque<(u32, i64)>>,
     open_units: Vec<i64>,
+    /// Lots that arrive after the window (they stay in transit).
+    beyond: Vec<u32>,
+}
+
+/// The state of one simulation in progress.
+struct Sim<'a> {
+    scn: &'a Scenario,
+    st: &'a Static,
+    nets: &'a mut Vec<ProductNet>,
+    paths: &'a mut Vec<Path>,
+    path_darcs: &'a mut Vec<u32>,
+    path_ids: &'a mut PathMap,
+    days: u32,
+    /// Closure factor per link per day: `[link * (days + lag) + (day + lag)]`, for days
+    /// `-lag .. days`.
+    factor: Vec<f64>,
+    lag: u32,
+    /// Cargo, queues, orders and capacities in force: what decides what happens next.
+    state: State,
+    /// Links whose closure factor changes at factor-table index `i` (day `i - lag`).
+    changes_at: Vec<Vec<u32>>,
+    rem_units: Vec<i64>,
+    admitted: Vec<i64>,
+    perceived: Vec<i64>,
+    work: Vec<u32>,
     /// Per product: supplied, delivered, spoiled, abandoned units.
     supplied: Vec<i64>,
     delivered: Vec<i64>,
@@ -890,8 +900,6 @@ struct Sim<'a> {
     dijkstra: Dijkstra,
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
-    /// Lots that arrive after the window (they stay in transit).
-    beyond: Vec<u32>,
     /// Per day: the first day from it on that a closure touches (actual capacity, or
     /// the capacity traders see), or `days`.
     next_touched: Vec<u32>,
@@ -1048,25 +1056,28 @@ impl<'a> Sim<'a> {
             days,
             factor,
             lag,
-            cap_units: vec![0; nd],
-            seen_units: vec![0; nd],
+            state: State {
+                cap_units: vec![0; nd],
+                seen_units: vec![0; nd],
+                queue_units: vec![0; nd],
+                queue_hist,
+                queues: vec![VecDeque::new(); nd],
+                ships: Vec::new(),
+                free: Vec::new(),
+                perishable: Vec::new(),
+                listed: Vec::new(),
+                in_system: vec![0; scn.demands.len()],
+                due: vec![Vec::new(); RING],
+                late: Vec::new(),
+                orders: vec![VecDeque::new(); scn.demands.len()],
+                open_units: vec![0; scn.demands.len()],
+                beyond: Vec::new(),
+            },
             changes_at,
             rem_units: vec![0; nd],
             admitted: vec![0; nd],
             perceived: vec![0; nd],
-            queue_units: vec![0; nd],
-            queue_hist,
-            queues: vec![VecDeque::new(); nd],
-            ships: Vec::new(),
-            free: Vec::new(),
-            perishable: Vec::new(),
-            listed: Vec::new(),
-            in_system: vec![0; scn.demands.len()],
-            due: vec![Vec::new(); RING],
-            late: Vec::new(),
             work: Vec::new(),
-            orders: vec![VecDeque::new(); scn.demands.len()],
-            open_units: vec![0; scn.demands.len()],
             supplied: vec![0; np],
             delivered: vec![0; np],
             spoiled: vec![0; np],
@@ -1078,7 +1089,6 @@ impl<'a> Sim<'a> {
             open_mask: Vec::new(),
             dijkstra: Dijkstra::default(),
             delivered_before: vec![0; np],
-            beyond: Vec::new(),
             next_touched,
             track: None,
             cf_routes: None,
@@ -1111,8 +1121,8 @@ impl<'a> Sim<'a> {
         let seen =
             (self.capacity_t(l, d, d - i64::from(self.lag)) * UNITS_PER_T + 1e-6).floor() as i64;
         for &a in &self.st.link_darcs[l] {
-            self.cap_units[a as usize] = cap;
-            self.seen_units[a as usize] = seen;
+            self.state.cap_units[a as usize] = cap;
+            self.state.seen_units[a as usize] = seen;
         }
     }
 
@@ -1137,11 +1147,11 @@ impl<'a> Sim<'a> {
             }
             self.changes_at = changed;
         }
-        self.rem_units.copy_from_slice(&self.cap_units);
+        self.rem_units.copy_from_slice(&self.state.cap_units);
         self.admitted.fill(0);
-        if let Some(oldest) = self.queue_hist.front() {
+        if let Some(oldest) = self.state.queue_hist.front() {
             for (i, p) in self.perceived.iter_mut().enumerate() {
-                *p = (self.seen_units[i] - oldest[i]).max(0);
+                *p = (self.state.seen_units[i] - oldest[i]).max(0);
             }
         }
         // New orders, expired orders.
@@ -1149,10 +1159,10 @@ impl<'a> Sim<'a> {
         let patience = self.scn.settings.order_patience_days;
         for (k, dm) in self.scn.demands.iter().enumerate() {
             let value = self.scn.products[dm.product.index()].value_usd_per_t;
-            while let Some(&(placed, u)) = self.orders[k].front() {
+            while let Some(&(placed, u)) = self.state.orders[k].front() {
                 if placed + patience <= day {
-                    self.orders[k].pop_front();
-                    self.open_units[k] -= u;
+                    self.state.orders[k].pop_front();
+                    self.state.open_units[k] -= u;
                     self.acc.lost_orders_usd += tonnes(u) * value;
                 } else {
                     break;
@@ -1160,22 +1170,22 @@ impl<'a> Sim<'a> {
             }
             let u = units(dm.t_per_day * seasonal_factor(&dm.seasonality, month));
             if u > 0 {
-                self.orders[k].push_back((day, u));
-                self.open_units[k] += u;
+                self.state.orders[k].push_back((day, u));
+                self.state.open_units[k] += u;
             }
         }
         // 2. Movement of cargo under way: queues first, then arrivals.
-        if self.queues.iter().any(|q| !q.is_empty()) {
-            for a in 0..self.queues.len() {
+        if self.state.queues.iter().any(|q| !q.is_empty()) {
+            for a in 0..self.state.queues.len() {
                 self.drain_queue(a, day);
             }
         }
-        let mut due = std::mem::take(&mut self.due[day as usize % RING]);
+        let mut due = std::mem::take(&mut self.state.due[day as usize % RING]);
         self.work.append(&mut due);
-        self.due[day as usize % RING] = due;
-        if !self.late.is_empty() {
+        self.state.due[day as usize % RING] = due;
+        if !self.state.late.is_empty() {
             let work = &mut self.work;
-            self.late.retain(|&(when, id)| {
+            self.state.late.retain(|&(when, id)| {
                 if when == day {
                     work.push(id);
                 }
@@ -1185,7 +1195,7 @@ impl<'a> Sim<'a> {
         self.process_work(day);
         // 3. Routing, products in priority order.
         self.queued_darcs.clear();
-        for (a, q) in self.queues.iter().enumerate() {
+        for (a, q) in self.state.queues.iter().enumerate() {
             if !q.is_empty() {
                 self.queued_darcs.push(a as u32);
             }
@@ -1203,17 +1213,17 @@ impl<'a> Sim<'a> {
 
     fn new_ship(&mut self, ship: Ship) -> u32 {
         let perishable = self.paths[ship.path as usize].perishable;
-        let id = if let Some(id) = self.free.pop() {
-            self.ships[id as usize] = ship;
+        let id = if let Some(id) = self.state.free.pop() {
+            self.state.ships[id as usize] = ship;
             id
         } else {
-            self.ships.push(ship);
-            self.listed.push(false);
-            (self.ships.len() - 1) as u32
+            self.state.ships.push(ship);
+            self.state.listed.push(false);
+            (self.state.ships.len() - 1) as u32
         };
-        if perishable && !self.listed[id as usize] {
-            self.listed[id as usize] = true;
-            self.perishable.push(id);
+        if perishable && !self.state.listed[id as usize] {
+            self.state.listed[id as usize] = true;
+            self.state.perishable.push(id);
         }
         id
     }
@@ -1221,46 +1231,46 @@ impl<'a> Sim<'a> {
     /// Mark a ship gone. Its id is recycled only where its last reference (an arrival
     /// bucket, the work list or a queue) is dropped, never while one may remain.
     fn kill(&mut self, id: u32) {
-        self.ships[id as usize].alive = false;
+        self.state.ships[id as usize].alive = false;
     }
 
     /// Split `take` units off ship `id` into a new ship (same state), returned.
     fn split(&mut self, id: u32, take: i64) -> u32 {
-        let mut s = self.ships[id as usize].clone();
+        let mut s = self.state.ships[id as usize].clone();
         s.units = take;
-        self.ships[id as usize].units -= take;
+        self.state.ships[id as usize].units -= take;
         self.new_ship(s)
     }
 
     fn drain_queue(&mut self, a: usize, day: u32) {
         while self.rem_units[a] > 0 {
-            let Some(&id) = self.queues[a].front() else {
+            let Some(&id) = self.state.queues[a].front() else {
                 break;
             };
-            if !self.ships[id as usize].alive {
-                self.queues[a].pop_front();
-                self.free.push(id);
+            if !self.state.ships[id as usize].alive {
+                self.state.queues[a].pop_front();
+                self.state.free.push(id);
                 continue;
             }
-            let u = self.ships[id as usize].units;
+            let u = self.state.ships[id as usize].units;
             let moved = if u <= self.rem_units[a] {
-                self.queues[a].pop_front();
+                self.state.queues[a].pop_front();
                 id
             } else {
                 self.split(id, self.rem_units[a])
             };
-            let mu = self.ships[moved as usize].units;
-            self.queue_units[a] -= mu;
-            self.ships[moved as usize].queued_at = 0;
+            let mu = self.state.ships[moved as usize].units;
+            self.state.queue_units[a] -= mu;
+            self.state.ships[moved as usize].queued_at = 0;
             self.admit(moved, a, day);
         }
     }
 
     fn process_work(&mut self, day: u32) {
         while let Some(id) = self.work.pop() {
-            let s = &self.ships[id as usize];
+            let s = &self.state.ships[id as usize];
             if !s.alive {
-                self.free.push(id);
+                self.state.free.push(id);
                 continue;
             }
             if s.next == s.end {
@@ -1269,7 +1279,7 @@ impl<'a> Sim<'a> {
             }
             // The common case inline: room on the next darc and nobody queued there.
             let a = self.path_darcs[s.next as usize] as usize;
-            if s.units <= self.rem_units[a] && self.queues[a].is_empty() {
+            if s.units <= self.rem_units[a] && self.state.queues[a].is_empty() {
                 self.admit(id, a, day);
             } else {
                 self.arrive(id, day);
@@ -1280,14 +1290,14 @@ impl<'a> Sim<'a> {
     /// Ship `id` is at the entry of its next link (or at its destination) today.
     #[inline(never)]
     fn arrive(&mut self, id: u32, day: u32) {
-        let s = &self.ships[id as usize];
+        let s = &self.state.ships[id as usize];
         if s.next == s.end {
             self.deliver(id, day);
             return;
         }
         let a = self.path_darcs[s.next as usize] as usize;
         let u = s.units;
-        if self.queues[a].is_empty() && self.rem_units[a] > 0 {
+        if self.state.queues[a].is_empty() && self.rem_units[a] > 0 {
             if u <= self.rem_units[a] {
                 self.admit(id, a, day);
             } else {
@@ -1302,20 +1312,20 @@ impl<'a> Sim<'a> {
 
     fn enqueue(&mut self, id: u32, a: usize, day: u32) {
         // Turn-backs and abandonment rely on queues being in arrival order.
-        debug_assert!(self.queues[a]
+        debug_assert!(self.state.queues[a]
             .back()
-            .is_none_or(|&b| self.ships[b as usize].queued_since <= day));
-        let s = &mut self.ships[id as usize];
+            .is_none_or(|&b| self.state.ships[b as usize].queued_since <= day));
+        let s = &mut self.state.ships[id as usize];
         s.queued_at = a as u32 + 1;
         s.queued_since = day;
-        self.queue_units[a] += s.units;
-        self.queues[a].push_back(id);
+        self.state.queue_units[a] += s.units;
+        self.state.queues[a].push_back(id);
     }
 
     #[inline(always)]
     fn admit(&mut self, id: u32, a: usize, day: u32) {
         let darc = &self.st.darcs[a];
-        let s = &mut self.ships[id as usize];
+        let s = &mut self.state.ships[id as usize];
         let u = s.units;
         self.rem_units[a] -= u;
         self.admitted[a] += u;
@@ -1335,29 +1345,29 @@ impl<'a> Sim<'a> {
             self.work.push(id);
         } else if when < self.days {
             if (when - day) < RING as u32 {
-                self.due[when as usize % RING].push(id);
+                self.state.due[when as usize % RING].push(id);
             } else {
-                self.late.push((when, id));
+                self.state.late.push((when, id));
             }
         } else {
             // It arrives after the window: it stays in transit.
-            self.beyond.push(id);
+            self.state.beyond.push(id);
         }
     }
 
     fn deliver(&mut self, id: u32, day: u32) {
-        let s = &self.ships[id as usize];
+        let s = &self.state.ships[id as usize];
         let path = &self.paths[s.path as usize];
         let p = s.product as usize;
         let value = self.st.value[p];
         let t = tonnes(s.units);
-        self.in_system[s.demand as usize] -= s.units;
+        self.state.in_system[s.demand as usize] -= s.units;
         self.delivered[p] += s.units;
         let np = self.st.value.len();
         self.acc.pair_product_units[path.pair as usize * np + p] += s.units;
         self.acc.delivered_usd_daily[day as usize] += t * value;
         self.kill(id);
-        self.free.push(id);
+        self.state.free.push(id);
     }
 
     /// Queued cargo of product `p` past its patience takes another route, if traders
@@ -1376,9 +1386,9 @@ impl<'a> Sim<'a> {
         for &a32 in &queued {
             let a = a32 as usize;
             let mut i = 0;
-            while i < self.queues[a].len() {
-                let id = self.queues[a][i];
-                let s = &self.ships[id as usize];
+            while i < self.state.queues[a].len() {
+                let id = self.state.queues[a][i];
+                let s = &self.state.ships[id as usize];
                 // Queues are in arrival order, so the lots past their patience are a
                 // prefix.
                 if day < s.queued_since + patience {
@@ -1436,16 +1446,16 @@ impl<'a> Sim<'a> {
                     i += 1;
                     continue;
                 }
-                let u = self.ships[id as usize].units;
+                let u = self.state.ships[id as usize].units;
                 let moved = if u <= room {
-                    self.queues[a].remove(i);
+                    self.state.queues[a].remove(i);
                     id
                 } else {
                     i += 1;
                     self.split(id, room)
                 };
-                let mu = self.ships[moved as usize].units;
-                self.queue_units[a] -= mu;
+                let mu = self.state.ships[moved as usize].units;
+                self.state.queue_units[a] -= mu;
                 for &r in route {
                     let r = r as usize;
                     self.perceived[r] -= mu;
@@ -1466,7 +1476,7 @@ impl<'a> Sim<'a> {
                     origin,
                 );
                 let (start, len) = (self.paths[pid as usize].start, self.paths[pid as usize].len);
-                let s = &mut self.ships[moved as usize];
+                let s = &mut self.state.ships[moved as usize];
                 s.path = pid;
                 s.next = start;
                 s.end = start + len;
@@ -1566,7 +1576,7 @@ impl<'a> Sim<'a> {
             same &= key_supply[j] == u;
         }
         for (j, &(di, _)) in net.demand_arcs.iter().enumerate() {
-            same &= key_demand[j] == self.open_units[di];
+            same &= key_demand[j] == self.state.open_units[di];
         }
         if !same {
             // Only the entries that changed since the last solve (all on the first).
@@ -1585,7 +1595,7 @@ impl<'a> Sim<'a> {
                 }
             }
             for (j, &(di, arc)) in net.demand_arcs.iter().enumerate() {
-                let u = self.open_units[di];
+                let u = self.state.open_units[di];
                 if all || key_demand[j] != u {
                     net.solver.set_capacity(arc, u);
                     key_demand[j] = u;
@@ -1675,7 +1685,7 @@ impl<'a> Sim<'a> {
                 .demand_arcs
                 .iter()
                 .zip(&key[nd + ns..])
-                .all(|(&(di, _), &k)| self.open_units[di] == k)
+                .all(|(&(di, _), &k)| self.state.open_units[di] == k)
     }
 
     /// Dispatch `plan` for product `p`.
@@ -1689,7 +1699,7 @@ impl<'a> Sim<'a> {
             }
             self.take_orders(demand, u);
             self.supplied[p] += u;
-            self.in_system[demand] += u;
+            self.state.in_system[demand] += u;
             self.acc.dispatched_units[demand] += u;
             let id = self.new_ship(Ship {
                 path: pid,
@@ -1710,14 +1720,14 @@ impl<'a> Sim<'a> {
     }
 
     fn take_orders(&mut self, demand: usize, mut u: i64) {
-        self.open_units[demand] -= u;
+        self.state.open_units[demand] -= u;
         while u > 0 {
-            let Some(front) = self.orders[demand].front_mut() else {
+            let Some(front) = self.state.orders[demand].front_mut() else {
                 break;
             };
             if front.1 <= u {
                 u -= front.1;
-                self.orders[demand].pop_front();
+                self.state.orders[demand].pop_front();
             } else {
                 front.1 -= u;
                 u = 0;
@@ -1728,7 +1738,7 @@ impl<'a> Sim<'a> {
     /// Remove a ship from the system as spoiled whole or abandoned (lost trade at its
     /// remaining value).
     fn lose(&mut self, id: u32, spoiled: bool) {
-        let sh = &self.ships[id as usize];
+        let sh = &self.state.ships[id as usize];
         let (demand, p) = (sh.demand as usize, sh.product as usize);
         let remaining = tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
         if spoiled {
@@ -1738,10 +1748,10 @@ impl<'a> Sim<'a> {
             self.abandoned[p] += sh.units;
             self.acc.abandoned_usd += remaining;
         }
-        self.in_system[demand] -= sh.units;
+        self.state.in_system[demand] -= sh.units;
         if sh.queued_at != 0 {
             let a = (sh.queued_at - 1) as usize;
-            self.queue_units[a] -= sh.units;
+            self.state.queue_units[a] -= sh.units;
         }
         self.kill(id);
     }
@@ -1750,44 +1760,44 @@ impl<'a> Sim<'a> {
         let s = &self.scn.settings;
         let abandon = s.abandon_after_days;
         // Holding cost: every tonne in the system, per destination.
-        for (k, &u) in self.in_system.iter().enumerate() {
+        for (k, &u) in self.state.in_system.iter().enumerate() {
             self.acc.holding_usd[k] += u as f64 * self.st.demand_holding[k];
         }
         // Perishables age wherever they are.
-        let mut list = std::mem::take(&mut self.perishable);
+        let mut list = std::mem::take(&mut self.state.perishable);
         list.retain(|&id| {
-            let sh = &self.ships[id as usize];
+            let sh = &self.state.ships[id as usize];
             let prod = &self.scn.products[sh.product as usize];
             let per = match (sh.alive, prod.perishability) {
                 (true, Some(per)) => per,
                 _ => {
-                    self.listed[id as usize] = false;
+                    self.state.listed[id as usize] = false;
                     return false;
                 }
             };
             let age = f64::from(day + 1 - sh.dispatched);
             if age > per.shelf_life_days {
                 self.lose(id, true);
-                self.listed[id as usize] = false;
+                self.state.listed[id as usize] = false;
                 return false;
             }
             if age > per.grace_days && sh.decay < 1.0 {
                 let step = per.loss_per_day.min(1.0 - sh.decay);
                 self.acc.spoilage_usd += tonnes(sh.units) * prod.value_usd_per_t * step;
-                self.ships[id as usize].decay += step;
+                self.state.ships[id as usize].decay += step;
             }
             true
         });
-        self.perishable = list;
+        self.state.perishable = list;
         // Cargo that has waited too long in a queue is abandoned.
-        for a in 0..self.queues.len() {
-            if self.queues[a].is_empty() {
+        for a in 0..self.state.queues.len() {
+            if self.state.queues[a].is_empty() {
                 continue;
             }
             // In arrival order: those waiting too long are a prefix.
-            for i in 0..self.queues[a].len() {
-                let id = self.queues[a][i];
-                let sh = &self.ships[id as usize];
+            for i in 0..self.state.queues[a].len() {
+                let id = self.state.queues[a][i];
+                let sh = &self.state.ships[id as usize];
                 if day + 1 < sh.queued_since + abandon {
                     break;
                 }
@@ -1797,11 +1807,11 @@ impl<'a> Sim<'a> {
             }
         }
         // Drop dead ships from queues.
-        for a in 0..self.queues.len() {
-            if !self.queues[a].is_empty() {
-                let ships = &self.ships;
-                let free = &mut self.free;
-                self.queues[a].retain(|&id| {
+        for a in 0..self.state.queues.len() {
+            if !self.state.queues[a].is_empty() {
+                let ships = &self.state.ships;
+                let free = &mut self.state.free;
+                self.state.queues[a].retain(|&id| {
                     let keep = ships[id as usize].alive;
                     if !keep {
                         free.push(id);
@@ -1817,7 +1827,7 @@ impl<'a> Sim<'a> {
         for (slot, &l) in self.st.crossing_links.iter().enumerate() {
             let q: i64 = self.st.link_darcs[l]
                 .iter()
-                .map(|&a| self.queue_units[a as usize])
+                .map(|&a| self.state.queue_units[a as usize])
                 .sum();
             let trucks = q as f64 / payload;
             stranded += trucks;
@@ -1832,11 +1842,11 @@ impl<'a> Sim<'a> {
         }
         self.acc.stranded_total[di] = stranded;
         let backlog: i64 =
-            self.queue_units.iter().sum::<i64>() + self.open_units.iter().sum::<i64>();
+            self.state.queue_units.iter().sum::<i64>() + self.state.open_units.iter().sum::<i64>();
         self.acc.backlog_units[di] = backlog;
-        if let Some(mut oldest) = self.queue_hist.pop_front() {
-            oldest.copy_from_slice(&self.queue_units);
-            self.queue_hist.push_back(oldest);
+        if let Some(mut oldest) = self.state.queue_hist.pop_front() {
+            oldest.copy_from_slice(&self.state.queue_units);
+            self.state.queue_hist.push_back(oldest);
         }
         if self.acc.daily.is_some() {
             self.record_daily(day, stranded);
@@ -1866,7 +1876,7 @@ impl<'a> Sim<'a> {
                 .iter()
                 .filter(|l| self.scn.links[l.index()].crossing)
                 .flat_map(|l| self.st.link_darcs[l.index()].iter())
-                .map(|&a| self.queue_units[a as usize])
+                .map(|&a| self.state.queue_units[a as usize])
                 .sum();
             cd.queue_trucks.push(q as f64 / payload);
             let entered: i64 = cor
@@ -1881,9 +1891,9 @@ impl<'a> Sim<'a> {
             pd.delivered_t[di] = tonnes(self.delivered[p] - self.delivered_before[p]);
             self.delivered_before[p] = self.delivered[p];
             let ks = &self.st.product_demands[p];
-            let open: i64 = ks.iter().map(|&k| self.open_units[k]).sum();
+            let open: i64 = ks.iter().map(|&k| self.state.open_units[k]).sum();
             pd.open_orders_t.push(tonnes(open));
-            let inside: i64 = ks.iter().map(|&k| self.in_system[k]).sum();
+            let inside: i64 = ks.iter().map(|&k| self.state.in_system[k]).sum();
             pd.in_system_t.push(tonnes(inside));
         }
     }
@@ -1892,7 +1902,7 @@ impl<'a> Sim<'a> {
         let np = self.scn.products.len();
         let mut transit = vec![0i64; np];
         let mut queued = vec![0i64; np];
-        for s in self.ships.iter().filter(|s| s.alive) {
+        for s in self.state.ships.iter().filter(|s| s.alive) {
             let p = s.product as usize;
             if s.queued_at != 0 {
                 queued[p] += s.units;

@@ -3,7 +3,7 @@
 //! so those days need not be simulated again.
 //!
 //! The counterfactual is simulated once per engine; it leaves, for every day, its state
-//! at the start of the day ([`Snapshot`]), its running sums ([`Cum`]) and its routing
+//! at the start of the day ([`State`]), its running sums ([`Cum`]) and its routing
 //! inputs and plans. A run uses those plans whenever its own routing inputs are the
 //! counterfactual's on the same day (so that, with the same cargo, queues and orders, it
 //! makes the same moves; where two routes cost exactly the same the counterfactual's
@@ -15,30 +15,7 @@
 //! A run that rejoins gives the same results as one simulated day by day, up to the
 //! order in which floating-point sums are added (tested in `tests/integration/sim.rs`).
 
-use std::collections::VecDeque;
-
-use super::{Accounts, Ship, Sim, RING};
-
-/// The state of a simulation at the start of a day: everything that decides what
-/// happens next (cargo, queues, orders, capacities in force).
-#[derive(Clone, Default)]
-pub(super) struct Snapshot {
-    cap_units: Vec<i64>,
-    seen_units: Vec<i64>,
-    queue_units: Vec<i64>,
-    queue_hist: VecDeque<Vec<i64>>,
-    queues: Vec<VecDeque<u32>>,
-    ships: Vec<Ship>,
-    free: Vec<u32>,
-    perishable: Vec<u32>,
-    listed: Vec<bool>,
-    in_system: Vec<i64>,
-    due: Vec<Vec<u32>>,
-    late: Vec<(u32, u32)>,
-    beyond: Vec<u32>,
-    orders: Vec<VecDeque<(u32, i64)>>,
-    open_units: Vec<i64>,
-}
+use super::{Accounts, Ship, Sim, State, RING};
 
 /// Running sums of a simulation at the start of a day.
 #[derive(Clone, Default)]
@@ -66,7 +43,7 @@ pub(super) type DayRoute = (Vec<i64>, Vec<(u32, i64)>);
 #[derive(Default)]
 pub(super) struct Track {
     /// State at the start of each day `0..days`.
-    pub(super) snaps: Vec<Snapshot>,
+    pub(super) snaps: Vec<State>,
     /// Running sums at the start of each day `0..=days`.
     pub(super) cum: Vec<Cum>,
     /// Routing inputs (`ProductNet::last_key` layout) and plan, `[day * products + p]`.
@@ -97,24 +74,8 @@ fn same_lists(a: &[u32], sa: &[Ship], b: &[u32], sb: &[Ship]) -> bool {
 
 impl Sim<'_> {
     /// The state at the start of the current day.
-    pub(super) fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            cap_units: self.cap_units.clone(),
-            seen_units: self.seen_units.clone(),
-            queue_units: self.queue_units.clone(),
-            queue_hist: self.queue_hist.clone(),
-            queues: self.queues.clone(),
-            ships: self.ships.clone(),
-            free: self.free.clone(),
-            perishable: self.perishable.clone(),
-            listed: self.listed.clone(),
-            in_system: self.in_system.clone(),
-            due: self.due.clone(),
-            late: self.late.clone(),
-            beyond: self.beyond.clone(),
-            orders: self.orders.clone(),
-            open_units: self.open_units.clone(),
-        }
+    pub(super) fn snapshot(&self) -> State {
+        self.state.clone()
     }
 
     /// The running sums now.
@@ -140,30 +101,31 @@ impl Sim<'_> {
     /// Whether the run's state at the start of `day` is the counterfactual's `s`: the
     /// same cargo in the same arrival and queue order, the same orders and the same
     /// recent queues (what traders see).
-    pub(super) fn same_as(&self, s: &Snapshot, day: u32) -> bool {
-        if self.in_system != s.in_system
-            || self.open_units != s.open_units
-            || self.queue_units != s.queue_units
-            || self.orders != s.orders
-            || self.queue_hist != s.queue_hist
-            || self.late.len() != s.late.len()
+    pub(super) fn same_as(&self, s: &State, day: u32) -> bool {
+        let me = &self.state;
+        if me.in_system != s.in_system
+            || me.open_units != s.open_units
+            || me.queue_units != s.queue_units
+            || me.orders != s.orders
+            || me.queue_hist != s.queue_hist
+            || me.late.len() != s.late.len()
         {
             return false;
         }
-        let (mine, theirs) = (&self.ships[..], &s.ships[..]);
+        let (mine, theirs) = (&me.ships[..], &s.ships[..]);
         for k in 0..RING {
             let b = (day as usize + k) % RING;
-            if !same_lists(&self.due[b], mine, &s.due[b], theirs) {
+            if !same_lists(&me.due[b], mine, &s.due[b], theirs) {
                 return false;
             }
         }
-        let late_same = self.late.iter().zip(&s.late).all(|(&(w1, x), &(w2, y))| {
+        let late_same = me.late.iter().zip(&s.late).all(|(&(w1, x), &(w2, y))| {
             w1 == w2 && same_ship(&mine[x as usize], &theirs[y as usize])
         });
         if !late_same {
             return false;
         }
-        for (qa, qb) in self.queues.iter().zip(&s.queues) {
+        for (qa, qb) in me.queues.iter().zip(&s.queues) {
             if qa.len() != qb.len()
                 || !qa
                     .iter()
@@ -180,7 +142,7 @@ impl Sim<'_> {
                 .filter(|&i| ships[i as usize].alive)
                 .collect()
         };
-        let (mut ba, mut bb) = (alive(&self.beyond, mine), alive(&s.beyond, theirs));
+        let (mut ba, mut bb) = (alive(&me.beyond, mine), alive(&s.beyond, theirs));
         if ba.len() != bb.len() {
             return false;
         }
@@ -280,21 +242,7 @@ impl Sim<'_> {
         self.delivered_before.clone_from(&self.delivered);
         // The counterfactual's state at `to`.
         if let Some(s) = track.snaps.get(t) {
-            self.cap_units.clone_from(&s.cap_units);
-            self.seen_units.clone_from(&s.seen_units);
-            self.queue_units.clone_from(&s.queue_units);
-            self.queue_hist.clone_from(&s.queue_hist);
-            self.queues.clone_from(&s.queues);
-            self.ships.clone_from(&s.ships);
-            self.free.clone_from(&s.free);
-            self.perishable.clone_from(&s.perishable);
-            self.listed.clone_from(&s.listed);
-            self.in_system.clone_from(&s.in_system);
-            self.due.clone_from(&s.due);
-            self.late.clone_from(&s.late);
-            self.beyond.clone_from(&s.beyond);
-            self.orders.clone_from(&s.orders);
-            self.open_units.clone_from(&s.open_units);
+            self.state.clone_from(s);
         }
     }
 }
