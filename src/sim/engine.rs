@@ -326,11 +326,17 @@ pub struct Engine {
     track: rejoin::Track,
     /// Days the last run simulated (the others it took from the counterfactual).
     days_simulated: u32,
+    /// Memory the counterfactual's daily states may take (see rejoin.rs).
+    snapshot_budget: usize,
 }
 
 impl Engine {
     /// Prepare an engine for `scenario` and simulate its counterfactual.
     pub fn new(scenario: &Scenario) -> Result<Engine, Error> {
+        Engine::with_snapshot_budget(scenario, rejoin::SNAPSHOT_BUDGET)
+    }
+
+    fn with_snapshot_budget(scenario: &Scenario, snapshot_budget: usize) -> Result<Engine, Error> {
         let scenario = scenario.clone();
         if scenario.settings.days == 0 {
             return Err(SimError::Invalid("the simulated window has 0 days".into()).into());
@@ -351,7 +357,8 @@ impl Engine {
             path_darcs: Vec::new(),
             path_ids: PathMap::default(),
             cf: Accounts::default(),
-            track: rejoin::Track::default(),
+            track: rejoin::Track::new(0),
+            snapshot_budget,
             days_simulated: 0,
         };
         engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Counterfactual)?;
@@ -446,15 +453,14 @@ impl Engine {
         );
         let days = self.scenario.settings.days;
         if mode == Mode::Counterfactual {
-            let mut track = rejoin::Track::default();
+            let mut track = rejoin::Track::new(self.snapshot_budget);
             sim.cf_routes = Some(Vec::with_capacity(days as usize * self.st.order.len()));
             for day in 0..days {
-                track.snaps.push(sim.snapshot());
-                track.cum.push(sim.cum());
+                track.keep(&sim, day, days);
                 sim.step(day)?;
                 observer.end_of_day(&DayView { sim: &sim, day });
             }
-            track.cum.push(sim.cum());
+            track.cum.push(Some(sim.cum()));
             track.routes = sim.cf_routes.take().unwrap_or_default();
             let acc = sim.finish();
             self.track = track;
@@ -467,13 +473,16 @@ impl Engine {
             let next = sim.next_touched[day as usize];
             // Days no closure touches, from a state the counterfactual also had, are the
             // counterfactual's (see rejoin.rs).
-            if mode == Mode::Rejoin
-                && next > day
-                && sim.same_as(&self.track.snaps[day as usize], day)
-            {
-                sim.rejoin(&self.track, &self.cf, day, next);
-                day = next;
-                continue;
+            if mode == Mode::Rejoin && next > day {
+                if let Some(Some(snap)) = self.track.snaps.get(day as usize) {
+                    if sim.same_as(snap, day) {
+                        if let Some(to) = self.track.landing(day, next) {
+                            sim.rejoin(&self.track, &self.cf, day, to);
+                            day = to;
+                            continue;
+                        }
+                    }
+                }
             }
             sim.step(day)?;
             observer.end_of_day(&DayView { sim: &sim, day });
@@ -2141,5 +2150,82 @@ impl crate::montecarlo::RunModel for Engine {
         }
         let last_end = last_closure_end(closures, self.scenario.settings.days);
         Ok(self.report(acc, last_end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::closure::Target;
+    use crate::network::CorridorId;
+
+    /// Numbers equal to 1e-9 relative (or 1e-6), everything else equal.
+    fn close(a: &RunReport, b: &RunReport) -> Result<(), String> {
+        fn walk(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
+            use serde_json::Value as V;
+            match (a, b) {
+                (V::Number(x), V::Number(y)) => {
+                    let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+                    if (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-6 {
+                        Ok(())
+                    } else {
+                        Err(format!("{at}: {x} vs {y}"))
+                    }
+                }
+                (V::Array(x), V::Array(y)) if x.len() == y.len() => x
+                    .iter()
+                    .zip(y)
+                    .enumerate()
+                    .try_for_each(|(i, (x, y))| walk(x, y, &format!("{at}[{i}]"))),
+                (V::Object(x), V::Object(y)) if x.len() == y.len() => {
+                    x.iter().try_for_each(|(k, v)| match y.get(k) {
+                        Some(w) => walk(v, w, &format!("{at}.{k}")),
+                        None => Err(format!("{at}.{k} missing")),
+                    })
+                }
+                _ if a == b => Ok(()),
+                _ => Err(format!("{at}: {a} vs {b}")),
+            }
+        }
+        let (a, b) = (serde_json::to_value(a), serde_json::to_value(b));
+        walk(
+            &a.map_err(|e| e.to_string())?,
+            &b.map_err(|e| e.to_string())?,
+            "report",
+        )
+    }
+
+    /// With a snapshot budget too small to keep every day, the counterfactual keeps every
+    /// `stride`-th day and runs rejoin it on those days only: fewer days skipped, the
+    /// same results.
+    #[test]
+    fn thinned_snapshots_rejoin_on_kept_days_only() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/starter.toml");
+        let scn = crate::scenario::load(path).expect("the starter scenario loads");
+        let days = scn.settings.days;
+        let mut full = Engine::new(&scn).expect("engine");
+        let mut thin = Engine::with_snapshot_budget(&scn, 256 << 10).expect("engine");
+        assert_eq!(full.track.stride, 1);
+        assert!(thin.track.stride > 1 && thin.track.stride < days);
+        assert!(thin.track.bytes <= 256 << 10);
+        let early = ClosureWindow {
+            target: Target::Corridor(CorridorId(0)),
+            start_day: 5,
+            duration_days: 3,
+            capacity_factor: 0.0,
+            ramp_days: 0,
+            label: None,
+        };
+        for closures in [scn.closures.clone(), vec![early], vec![]] {
+            let daily = full
+                .run_observed(&closures, true, &mut NoObserver)
+                .expect("runs");
+            let a = full.run(&closures, true).expect("runs");
+            let b = thin.run(&closures, true).expect("runs");
+            assert!(full.days_simulated() < days, "the full track skips days");
+            assert!(thin.days_simulated() >= full.days_simulated());
+            close(&a, &daily).unwrap();
+            close(&b, &daily).unwrap();
+        }
     }
 }

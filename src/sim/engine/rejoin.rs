@@ -39,15 +39,117 @@ pub(super) struct Cum {
 /// (route id, units).
 pub(super) type DayRoute = (Vec<i64>, Vec<(u32, i64)>);
 
+/// Memory the counterfactual's daily states may take in one engine. Past it only every
+/// `stride`-th day is kept (the stride doubles each time), and runs rejoin on kept days.
+pub(super) const SNAPSHOT_BUDGET: usize = 256 << 20;
+
 /// What the counterfactual leaves for runs.
-#[derive(Default)]
 pub(super) struct Track {
-    /// State at the start of each day `0..days`.
-    pub(super) snaps: Vec<State>,
-    /// Running sums at the start of each day `0..=days`.
-    pub(super) cum: Vec<Cum>,
+    /// State at the start of each day `0..days` (kept days only).
+    pub(super) snaps: Vec<Option<State>>,
+    /// Running sums at the start of each day `0..=days` (kept days and the end).
+    pub(super) cum: Vec<Option<Cum>>,
     /// Routing inputs (`ProductNet::last_key` layout) and plan, `[day * products + p]`.
     pub(super) routes: Vec<DayRoute>,
+    pub(super) stride: u32,
+    pub(super) bytes: usize,
+    budget: usize,
+}
+
+impl Track {
+    pub(super) fn new(budget: usize) -> Track {
+        Track {
+            snaps: Vec::new(),
+            cum: Vec::new(),
+            routes: Vec::new(),
+            stride: 1,
+            bytes: 0,
+            budget,
+        }
+    }
+
+    /// Keep the counterfactual's state and sums at the start of the next day, if it is
+    /// a kept day.
+    pub(super) fn keep(&mut self, sim: &Sim<'_>, day: u32, days: u32) {
+        if day % self.stride != 0 {
+            self.snaps.push(None);
+            self.cum.push(None);
+            return;
+        }
+        let (s, c) = (sim.snapshot(), sim.cum());
+        self.bytes += s.bytes() + c.bytes();
+        self.snaps.push(Some(s));
+        self.cum.push(Some(c));
+        while self.bytes > self.budget && self.stride < days {
+            self.stride *= 2;
+            let stride = self.stride as usize;
+            for (d, (s, c)) in self.snaps.iter_mut().zip(&mut self.cum).enumerate() {
+                if d % stride != 0 {
+                    if let Some(s) = s.take() {
+                        self.bytes -= s.bytes();
+                    }
+                    if let Some(c) = c.take() {
+                        self.bytes -= c.bytes();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The last day in `(day, next]` a run can rejoin the counterfactual at: `next`
+    /// itself if kept (or the end of the window), else the last kept day before it.
+    pub(super) fn landing(&self, day: u32, next: u32) -> Option<u32> {
+        (day + 1..=next)
+            .rev()
+            .find(|&t| self.snaps.get(t as usize).is_none_or(|s| s.is_some()))
+    }
+}
+
+impl State {
+    /// Memory it holds, roughly, in bytes.
+    fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let v = |n: usize, each: usize| n * each;
+        v(self.ships.len(), size_of::<Ship>())
+            + v(self.listed.len(), 1)
+            + v(
+                self.perishable.len() + self.free.len() + self.beyond.len(),
+                4,
+            )
+            + self.due.iter().map(|b| v(b.len(), 4) + 24).sum::<usize>()
+            + self
+                .queues
+                .iter()
+                .map(|q| v(q.len(), 4) + 32)
+                .sum::<usize>()
+            + self
+                .orders
+                .iter()
+                .map(|o| v(o.len(), 16) + 32)
+                .sum::<usize>()
+            + self.queue_hist.iter().map(|h| v(h.len(), 8)).sum::<usize>()
+            + v(self.late.len(), 8)
+            + v(
+                self.cap_units.len()
+                    + self.seen_units.len()
+                    + self.queue_units.len()
+                    + self.in_system.len()
+                    + self.open_units.len(),
+                8,
+            )
+    }
+}
+
+impl Cum {
+    /// Memory it holds, roughly, in bytes.
+    fn bytes(&self) -> usize {
+        8 * (self.supplied.len() * 4
+            + self.holding_usd.len()
+            + self.dispatched_units.len()
+            + self.truck_days.len()
+            + self.darc_units.len()
+            + self.pair_product_units.len())
+    }
 }
 
 /// Equal as cargo: same route, place, size, times and decay (dead lots only as dead).
@@ -171,7 +273,10 @@ impl Sim<'_> {
     /// add its sums over those days, copy its daily values, and take its state at `to`
     /// (when `to` is inside the window).
     pub(super) fn rejoin(&mut self, track: &Track, cf: &Accounts, from: u32, to: u32) {
-        let (c0, c1) = (&track.cum[from as usize], &track.cum[to as usize]);
+        let (Some(c0), Some(c1)) = (&track.cum[from as usize], &track.cum[to as usize]) else {
+            debug_assert!(false, "rejoin between days whose sums were not kept");
+            return;
+        };
         fn add_i(x: &mut [i64], a: &[i64], b: &[i64]) {
             for ((x, a), b) in x.iter_mut().zip(a).zip(b) {
                 *x += b - a;
@@ -241,7 +346,7 @@ impl Sim<'_> {
         }
         self.delivered_before.clone_from(&self.delivered);
         // The counterfactual's state at `to`.
-        if let Some(s) = track.snaps.get(t) {
+        if let Some(Some(s)) = track.snaps.get(t) {
             self.state.clone_from(s);
         }
     }
