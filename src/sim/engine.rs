@@ -195,10 +195,6 @@ struct Accounts {
     cross_value: Vec<f64>,
     /// Whether a closure held the crossing below full capacity: `[slot * days + day]`.
     cross_closed: Vec<bool>,
-    /// Per crossing slot.
-    peak_trucks: Vec<f64>,
-    truck_days: Vec<f64>,
-    stranded_total: Vec<f64>,
     backlog_units: Vec<i64>,
     corridor_units: Vec<i64>,
     corridor_usd: Vec<f64>,
@@ -214,8 +210,24 @@ struct Accounts {
     darc_units: Vec<i64>,
     /// Units delivered per (pair, product): `[pair * products + product]`.
     pair_product_units: Vec<i64>,
-    /// Trucks queued at each crossing at the end of each day: `[slot * days + day]`.
+    /// Trucks queued at each crossing at the end of each day: `[slot * days + day]`
+    /// (peaks, truck-days and the daily totals are made from these).
     slot_trucks: Vec<f64>,
+}
+
+impl Accounts {
+    /// Trucks queued at crossing `slot` at the end of each day.
+    fn trucks(&self, slot: usize, days: usize) -> &[f64] {
+        &self.slot_trucks[slot * days..(slot + 1) * days]
+    }
+
+    /// Trucks queued at all crossings together at the end of each day.
+    fn stranded(&self, days: usize) -> Vec<f64> {
+        let slots = self.slot_trucks.len() / days.max(1);
+        (0..days)
+            .map(|d| (0..slots).fold(0.0, |s, slot| s + self.slot_trucks[slot * days + d]))
+            .collect()
+    }
 }
 
 /// Mass balance of one product at the end of a day, in tonnes.
@@ -541,12 +553,13 @@ impl Engine {
                 trade_value_halted_usd: halted,
                 halted_while_closed_usd: while_closed,
                 closed_days,
-                peak_stranded_trucks: acc.peak_trucks[slot],
-                stranded_truck_days: acc.truck_days[slot],
+                peak_stranded_trucks: acc.trucks(slot, days).iter().cloned().fold(0.0, f64::max),
+                stranded_truck_days: acc.trucks(slot, days).iter().sum(),
             });
         }
-        m.peak_stranded_trucks = acc.stranded_total.iter().cloned().fold(0.0, f64::max);
-        m.stranded_truck_days = acc.stranded_total.iter().sum();
+        let stranded = acc.stranded(days);
+        m.peak_stranded_trucks = stranded.iter().cloned().fold(0.0, f64::max);
+        m.stranded_truck_days = stranded.iter().sum();
         m.days_to_recover = last_end.and_then(|end| {
             let tol = units(scn.settings.truck_payload_t);
             let from = end.saturating_sub(1) as usize;
@@ -598,7 +611,12 @@ impl Engine {
             );
         }
         let daily = acc.daily.take().map(|mut d| {
+            d.stranded_trucks = stranded;
+            d.delivered_usd = acc.delivered_usd_daily.clone();
             d.counterfactual_delivered_usd = cf.delivered_usd_daily.clone();
+            for (slot, c) in d.crossings.iter_mut().enumerate() {
+                c.queue_trucks = acc.trucks(slot, days).to_vec();
+            }
             d
         });
         RunReport { metrics: m, daily }
@@ -1002,9 +1020,6 @@ impl<'a> Sim<'a> {
                     (0..days as usize).map(move |d| row[d + lag as usize] < 1.0)
                 })
                 .collect(),
-            peak_trucks: vec![0.0; nc],
-            truck_days: vec![0.0; nc],
-            stranded_total: vec![0.0; days as usize],
             backlog_units: vec![0; days as usize],
             corridor_units: vec![0; scn.corridors.len()],
             corridor_usd: vec![0.0; scn.corridors.len()],
@@ -1044,7 +1059,7 @@ impl<'a> Sim<'a> {
                     .iter()
                     .map(|&l| CrossingDaily {
                         link: scn.links[l].id.clone(),
-                        queue_trucks: Vec::with_capacity(days as usize),
+                        queue_trucks: Vec::new(),
                     })
                     .collect(),
                 ..Default::default()
@@ -1832,24 +1847,13 @@ impl<'a> Sim<'a> {
         // Records.
         let payload = units(s.truck_payload_t).max(1) as f64;
         let di = day as usize;
-        let mut stranded = 0.0;
         for (slot, &l) in self.st.crossing_links.iter().enumerate() {
             let q: i64 = self.st.link_darcs[l]
                 .iter()
                 .map(|&a| self.state.queue_units[a as usize])
                 .sum();
-            let trucks = q as f64 / payload;
-            stranded += trucks;
-            self.acc.truck_days[slot] += trucks;
-            self.acc.slot_trucks[slot * self.days as usize + di] = trucks;
-            if let Some(dl) = self.acc.daily.as_mut() {
-                dl.crossings[slot].queue_trucks.push(trucks);
-            }
-            if trucks > self.acc.peak_trucks[slot] {
-                self.acc.peak_trucks[slot] = trucks;
-            }
+            self.acc.slot_trucks[slot * self.days as usize + di] = q as f64 / payload;
         }
-        self.acc.stranded_total[di] = stranded;
         let backlog: i64 =
             self.state.queue_units.iter().sum::<i64>() + self.state.open_units.iter().sum::<i64>();
         self.acc.backlog_units[di] = backlog;
@@ -1858,11 +1862,11 @@ impl<'a> Sim<'a> {
             self.state.queue_hist.push_back(oldest);
         }
         if self.acc.daily.is_some() {
-            self.record_daily(day, stranded);
+            self.record_daily(day);
         }
     }
 
-    fn record_daily(&mut self, day: u32, stranded: f64) {
+    fn record_daily(&mut self, day: u32) {
         let di = day as usize;
         let payload = units(self.scn.settings.truck_payload_t).max(1) as f64;
         let lag = self.lag as usize;
@@ -1870,8 +1874,6 @@ impl<'a> Sim<'a> {
         let Some(dl) = self.acc.daily.as_mut() else {
             return;
         };
-        dl.stranded_trucks.push(stranded);
-        dl.delivered_usd.push(self.acc.delivered_usd_daily[di]);
         for (c, cor) in self.scn.corridors.iter().enumerate() {
             let cd = &mut dl.corridors[c];
             let f = cor
@@ -2142,11 +2144,8 @@ impl crate::montecarlo::RunModel for Engine {
         self.check_closures(closures)?;
         let mut acc = self.simulate(closures, false, &mut NoObserver, Mode::Rejoin)?;
         if record_daily {
-            acc.daily = Some(DailySeries {
-                stranded_trucks: acc.stranded_total.clone(),
-                delivered_usd: acc.delivered_usd_daily.clone(),
-                ..Default::default()
-            });
+            // No per-corridor, product or crossing series: `report` fills in the totals.
+            acc.daily = Some(DailySeries::default());
         }
         let last_end = last_closure_end(closures, self.scenario.settings.days);
         Ok(self.report(acc, last_end))

@@ -30,7 +30,6 @@ pub(super) struct Cum {
     lost_orders_usd: f64,
     abandoned_usd: f64,
     spoiled_whole_usd: f64,
-    truck_days: Vec<f64>,
     darc_units: Vec<i64>,
     pair_product_units: Vec<i64>,
 }
@@ -146,7 +145,6 @@ impl Cum {
         8 * (self.supplied.len() * 4
             + self.holding_usd.len()
             + self.dispatched_units.len()
-            + self.truck_days.len()
             + self.darc_units.len()
             + self.pair_product_units.len())
     }
@@ -194,7 +192,6 @@ impl Sim<'_> {
             lost_orders_usd: a.lost_orders_usd,
             abandoned_usd: a.abandoned_usd,
             spoiled_whole_usd: a.spoiled_whole_usd,
-            truck_days: a.truck_days.clone(),
             darc_units: a.darc_units.clone(),
             pair_product_units: a.pair_product_units.clone(),
         }
@@ -302,7 +299,6 @@ impl Sim<'_> {
         acc.lost_orders_usd += c1.lost_orders_usd - c0.lost_orders_usd;
         acc.abandoned_usd += c1.abandoned_usd - c0.abandoned_usd;
         acc.spoiled_whole_usd += c1.spoiled_whole_usd - c0.spoiled_whole_usd;
-        add_f(&mut acc.truck_days, &c0.truck_days, &c1.truck_days);
         add_i(&mut acc.darc_units, &c0.darc_units, &c1.darc_units);
         add_i(
             &mut acc.pair_product_units,
@@ -312,23 +308,14 @@ impl Sim<'_> {
         // Daily values of the skipped days.
         let days = self.days as usize;
         let (f, t) = (from as usize, to as usize);
-        for slot in 0..acc.peak_trucks.len() {
+        for slot in 0..acc.slot_trucks.len() / days.max(1) {
             let r = slot * days + f..slot * days + t;
             acc.cross_value[r.clone()].copy_from_slice(&cf.cross_value[r.clone()]);
-            acc.slot_trucks[r.clone()].copy_from_slice(&cf.slot_trucks[r.clone()]);
-            let peak = cf.slot_trucks[r].iter().cloned().fold(0.0, f64::max);
-            if peak > acc.peak_trucks[slot] {
-                acc.peak_trucks[slot] = peak;
-            }
+            acc.slot_trucks[r.clone()].copy_from_slice(&cf.slot_trucks[r]);
         }
-        acc.stranded_total[f..t].copy_from_slice(&cf.stranded_total[f..t]);
         acc.backlog_units[f..t].copy_from_slice(&cf.backlog_units[f..t]);
         acc.delivered_usd_daily[f..t].copy_from_slice(&cf.delivered_usd_daily[f..t]);
         if let (Some(mine), Some(theirs)) = (acc.daily.as_mut(), cf.daily.as_ref()) {
-            mine.stranded_trucks
-                .extend_from_slice(&theirs.stranded_trucks[f..t]);
-            mine.delivered_usd
-                .extend_from_slice(&theirs.delivered_usd[f..t]);
             for (m, c) in mine.corridors.iter_mut().zip(&theirs.corridors) {
                 m.capacity_factor
                     .extend_from_slice(&c.capacity_factor[f..t]);
@@ -339,9 +326,6 @@ impl Sim<'_> {
                 m.delivered_t[f..t].copy_from_slice(&c.delivered_t[f..t]);
                 m.open_orders_t.extend_from_slice(&c.open_orders_t[f..t]);
                 m.in_system_t.extend_from_slice(&c.in_system_t[f..t]);
-            }
-            for (m, c) in mine.crossings.iter_mut().zip(&theirs.crossings) {
-                m.queue_trucks.extend_from_slice(&c.queue_trucks[f..t]);
             }
         }
         self.delivered_before.clone_from(&self.delivered);
