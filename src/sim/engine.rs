@@ -2158,40 +2158,8 @@ mod tests {
     use crate::closure::Target;
     use crate::network::CorridorId;
 
-    /// Numbers equal to 1e-9 relative (or 1e-6), everything else equal.
     fn close(a: &RunReport, b: &RunReport) -> Result<(), String> {
-        fn walk(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
-            use serde_json::Value as V;
-            match (a, b) {
-                (V::Number(x), V::Number(y)) => {
-                    let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-                    if (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-6 {
-                        Ok(())
-                    } else {
-                        Err(format!("{at}: {x} vs {y}"))
-                    }
-                }
-                (V::Array(x), V::Array(y)) if x.len() == y.len() => x
-                    .iter()
-                    .zip(y)
-                    .enumerate()
-                    .try_for_each(|(i, (x, y))| walk(x, y, &format!("{at}[{i}]"))),
-                (V::Object(x), V::Object(y)) if x.len() == y.len() => {
-                    x.iter().try_for_each(|(k, v)| match y.get(k) {
-                        Some(w) => walk(v, w, &format!("{at}.{k}")),
-                        None => Err(format!("{at}.{k} missing")),
-                    })
-                }
-                _ if a == b => Ok(()),
-                _ => Err(format!("{at}: {a} vs {b}")),
-            }
-        }
-        let (a, b) = (serde_json::to_value(a), serde_json::to_value(b));
-        walk(
-            &a.map_err(|e| e.to_string())?,
-            &b.map_err(|e| e.to_string())?,
-            "report",
-        )
+        a.close_to(b, 1e-9, 1e-6)
     }
 
     /// With a snapshot budget too small to keep every day, the counterfactual keeps every

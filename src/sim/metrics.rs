@@ -156,3 +156,80 @@ pub struct RunReport {
     /// Daily series, when asked for.
     pub daily: Option<DailySeries>,
 }
+
+impl RunReport {
+    /// Whether `other` is this report up to rounding: every number within `rel` of the
+    /// larger magnitude (or within `abs`), everything else equal. On a difference, says
+    /// where (e.g. `report.metrics.crossings[2].closed_days: 3 vs 4`). Used to check that
+    /// two ways of computing a run agree (e.g. [`Engine::run`](crate::sim::Engine::run)
+    /// against [`Engine::run_observed`](crate::sim::Engine::run_observed)).
+    ///
+    /// # Errors
+    /// The first difference found, as text.
+    pub fn close_to(&self, other: &RunReport, rel: f64, abs: f64) -> Result<(), String> {
+        fn walk(
+            a: &serde_json::Value,
+            b: &serde_json::Value,
+            at: &str,
+            rel: f64,
+            abs: f64,
+        ) -> Result<(), String> {
+            use serde_json::Value as V;
+            match (a, b) {
+                (V::Number(x), V::Number(y)) => {
+                    let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+                    if (x - y).abs() <= rel * x.abs().max(y.abs()) + abs {
+                        Ok(())
+                    } else {
+                        Err(format!("{at}: {x} vs {y}"))
+                    }
+                }
+                (V::Array(x), V::Array(y)) if x.len() == y.len() => x
+                    .iter()
+                    .zip(y)
+                    .enumerate()
+                    .try_for_each(|(i, (x, y))| walk(x, y, &format!("{at}[{i}]"), rel, abs)),
+                (V::Object(x), V::Object(y)) if x.len() == y.len() => {
+                    x.iter().try_for_each(|(k, v)| match y.get(k) {
+                        Some(w) => walk(v, w, &format!("{at}.{k}"), rel, abs),
+                        None => Err(format!("{at}.{k} missing")),
+                    })
+                }
+                _ if a == b => Ok(()),
+                _ => Err(format!("{at}: {a} vs {b}")),
+            }
+        }
+        let a = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        let b = serde_json::to_value(other).map_err(|e| e.to_string())?;
+        walk(&a, &b, "report", rel, abs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_to_tells_rounding_from_differences() {
+        let mut a = RunReport::default();
+        a.metrics.total_loss_usd = 1.0e9;
+        a.metrics.crossings.push(CrossingMetrics {
+            link: "x".into(),
+            closed_days: 3,
+            ..Default::default()
+        });
+        let mut b = a.clone();
+        assert_eq!(a.close_to(&b, 1e-9, 1e-6), Ok(()));
+        b.metrics.total_loss_usd += 0.5; // 5e-10 relative
+        assert_eq!(a.close_to(&b, 1e-9, 1e-6), Ok(()));
+        b.metrics.total_loss_usd += 10.0;
+        let e = a.close_to(&b, 1e-9, 1e-6).unwrap_err();
+        assert!(e.starts_with("report.metrics.total_loss_usd"), "{e}");
+        let mut c = a.clone();
+        c.metrics.crossings[0].link = "y".into();
+        assert!(a.close_to(&c, 1.0, 1.0).is_err());
+        let mut d = a.clone();
+        d.daily = Some(DailySeries::default());
+        assert!(a.close_to(&d, 1.0, 1.0).is_err());
+    }
+}

@@ -481,37 +481,7 @@ proptest! {
 
 /// Two reports equal in structure, their numbers within 1e-9 relative (or 1e-6).
 fn reports_close(a: &RunReport, b: &RunReport) -> Result<(), String> {
-    fn walk(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
-        use serde_json::Value as V;
-        match (a, b) {
-            (V::Number(x), V::Number(y)) => {
-                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-                if (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-6 {
-                    Ok(())
-                } else {
-                    Err(format!("{at}: {x} vs {y}"))
-                }
-            }
-            (V::Array(x), V::Array(y)) if x.len() == y.len() => x
-                .iter()
-                .zip(y)
-                .enumerate()
-                .try_for_each(|(i, (x, y))| walk(x, y, &format!("{at}[{i}]"))),
-            (V::Object(x), V::Object(y)) if x.len() == y.len() => {
-                x.iter().try_for_each(|(k, v)| {
-                    let w = y.get(k).ok_or(format!("{at}.{k} missing"))?;
-                    walk(v, w, &format!("{at}.{k}"))
-                })
-            }
-            _ if a == b => Ok(()),
-            _ => Err(format!("{at}: {a} vs {b}")),
-        }
-    }
-    walk(
-        &serde_json::to_value(a).unwrap(),
-        &serde_json::to_value(b).unwrap(),
-        "report",
-    )
+    a.close_to(b, 1e-9, 1e-6)
 }
 
 /// A run skips the days before its first closure and the days after its cargo, queues
