@@ -179,17 +179,35 @@ struct Ship {
     alive: bool,
 }
 
-/// The accounts of one simulation (actual or counterfactual).
+/// Running sums of a simulation.
 #[derive(Debug, Clone, Default)]
-struct Accounts {
+struct Sums {
+    /// Per product: supplied, delivered, spoiled, abandoned units.
+    supplied: Vec<i64>,
+    delivered: Vec<i64>,
+    spoiled: Vec<i64>,
+    abandoned: Vec<i64>,
     /// Per demand index.
-    paid_usd: Vec<f64>,
     holding_usd: Vec<f64>,
     dispatched_units: Vec<i64>,
     spoilage_usd: f64,
     lost_orders_usd: f64,
     abandoned_usd: f64,
     spoiled_whole_usd: f64,
+    /// Units admitted to each darc, per destination: `[demand * darcs + darc]`. The money
+    /// sums of the accounts (paid, revenue, corridors) are made from these at the end.
+    darc_units: Vec<i64>,
+    /// Units delivered per (pair, product): `[pair * products + product]`.
+    pair_product_units: Vec<i64>,
+}
+
+/// The accounts of one simulation (actual or counterfactual).
+#[derive(Debug, Clone, Default)]
+struct Accounts {
+    /// Per demand index.
+    paid_usd: Vec<f64>,
+    /// Running sums (what a run that rejoins the counterfactual adds over skipped days).
+    sums: Sums,
     revenue_usd: Vec<f64>,
     /// Value crossing each crossing link per day: `[crossing_slot * days + day]`.
     cross_value: Vec<f64>,
@@ -205,11 +223,6 @@ struct Accounts {
     pair_usd: Vec<f64>,
     delivered_usd_daily: Vec<f64>,
     daily: Option<DailySeries>,
-    /// Units admitted to each darc, per destination: `[demand * darcs + darc]`. The money
-    /// sums above (paid, revenue, corridors) are made from these at the end of the run.
-    darc_units: Vec<i64>,
-    /// Units delivered per (pair, product): `[pair * products + product]`.
-    pair_product_units: Vec<i64>,
     /// Trucks queued at each crossing at the end of each day: `[slot * days + day]`
     /// (peaks, truck-days and the daily totals are made from these).
     slot_trucks: Vec<f64>,
@@ -515,18 +528,19 @@ impl Engine {
         // Reroute and delay: per (product, destination), against the counterfactual's
         // cost per tonne.
         for d in 0..scn.demands.len() {
-            let x = acc.dispatched_units[d] as f64;
-            let y = cf.dispatched_units[d] as f64;
+            let x = acc.sums.dispatched_units[d] as f64;
+            let y = cf.sums.dispatched_units[d] as f64;
             let (paid_cf, hold_cf) = if y > 0.0 {
-                (cf.paid_usd[d] * (x / y), cf.holding_usd[d] * (x / y))
+                (cf.paid_usd[d] * (x / y), cf.sums.holding_usd[d] * (x / y))
             } else {
                 (0.0, 0.0)
             };
             m.reroute_cost_usd += acc.paid_usd[d] - paid_cf;
-            m.delay_cost_usd += acc.holding_usd[d] - hold_cf;
+            m.delay_cost_usd += acc.sums.holding_usd[d] - hold_cf;
         }
-        m.spoilage_usd = acc.spoilage_usd - cf.spoilage_usd;
-        let lost = |a: &Accounts| a.lost_orders_usd + a.abandoned_usd + a.spoiled_whole_usd;
+        m.spoilage_usd = acc.sums.spoilage_usd - cf.sums.spoilage_usd;
+        let lost =
+            |a: &Accounts| a.sums.lost_orders_usd + a.sums.abandoned_usd + a.sums.spoiled_whole_usd;
         m.lost_trade_usd = lost(&acc) - lost(cf);
         m.total_loss_usd =
             m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
@@ -912,11 +926,6 @@ struct Sim<'a> {
     admitted: Vec<i64>,
     perceived: Vec<i64>,
     work: Vec<u32>,
-    /// Per product: supplied, delivered, spoiled, abandoned units.
-    supplied: Vec<i64>,
-    delivered: Vec<i64>,
-    spoiled: Vec<i64>,
-    abandoned: Vec<i64>,
     acc: Accounts,
     scratch: Scratch,
     key_buf: Vec<u32>,
@@ -1008,8 +1017,17 @@ impl<'a> Sim<'a> {
         let np = scn.products.len();
         let acc = Accounts {
             paid_usd: vec![0.0; scn.demands.len()],
-            holding_usd: vec![0.0; scn.demands.len()],
-            dispatched_units: vec![0; scn.demands.len()],
+            sums: Sums {
+                supplied: vec![0; np],
+                delivered: vec![0; np],
+                spoiled: vec![0; np],
+                abandoned: vec![0; np],
+                holding_usd: vec![0.0; scn.demands.len()],
+                dispatched_units: vec![0; scn.demands.len()],
+                darc_units: vec![0; scn.demands.len() * nd],
+                pair_product_units: vec![0; st.pairs.len() * np],
+                ..Default::default()
+            },
             revenue_usd: vec![0.0; st.countries.len()],
             cross_value: vec![0.0; nc * days as usize],
             cross_closed: st
@@ -1032,9 +1050,7 @@ impl<'a> Sim<'a> {
             pair_units: vec![0; st.pairs.len()],
             pair_usd: vec![0.0; st.pairs.len()],
             delivered_usd_daily: vec![0.0; days as usize],
-            darc_units: vec![0; scn.demands.len() * nd],
             slot_trucks: vec![0.0; nc * days as usize],
-            pair_product_units: vec![0; st.pairs.len() * np],
             daily: record.then(|| DailySeries {
                 corridors: scn
                     .corridors
@@ -1064,7 +1080,6 @@ impl<'a> Sim<'a> {
                     .collect(),
                 ..Default::default()
             }),
-            ..Default::default()
         };
         let mut queue_hist = VecDeque::new();
         for _ in 0..=lag {
@@ -1102,10 +1117,6 @@ impl<'a> Sim<'a> {
             admitted: vec![0; nd],
             perceived: vec![0; nd],
             work: Vec::new(),
-            supplied: vec![0; np],
-            delivered: vec![0; np],
-            spoiled: vec![0; np],
-            abandoned: vec![0; np],
             acc,
             scratch: Scratch::default(),
             key_buf: Vec::new(),
@@ -1187,7 +1198,7 @@ impl<'a> Sim<'a> {
                 if placed + patience <= day {
                     self.state.orders[k].pop_front();
                     self.state.open_units[k] -= u;
-                    self.acc.lost_orders_usd += tonnes(u) * value;
+                    self.acc.sums.lost_orders_usd += tonnes(u) * value;
                 } else {
                     break;
                 }
@@ -1354,7 +1365,7 @@ impl<'a> Sim<'a> {
         self.rem_units[a] -= u;
         self.admitted[a] += u;
         let nd = self.st.darcs.len();
-        self.acc.darc_units[s.demand as usize * nd + a] += u;
+        self.acc.sums.darc_units[s.demand as usize * nd + a] += u;
         let slot = darc.slot;
         if slot != u32::MAX {
             let value = self.st.value[s.product as usize];
@@ -1386,9 +1397,9 @@ impl<'a> Sim<'a> {
         let value = self.st.value[p];
         let t = tonnes(s.units);
         self.state.in_system[s.demand as usize] -= s.units;
-        self.delivered[p] += s.units;
+        self.acc.sums.delivered[p] += s.units;
         let np = self.st.value.len();
-        self.acc.pair_product_units[path.pair as usize * np + p] += s.units;
+        self.acc.sums.pair_product_units[path.pair as usize * np + p] += s.units;
         self.acc.delivered_usd_daily[day as usize] += t * value;
         self.kill(id);
         self.state.free.push(id);
@@ -1722,9 +1733,9 @@ impl<'a> Sim<'a> {
                 self.perceived[a as usize] -= u;
             }
             self.take_orders(demand, u);
-            self.supplied[p] += u;
+            self.acc.sums.supplied[p] += u;
             self.state.in_system[demand] += u;
-            self.acc.dispatched_units[demand] += u;
+            self.acc.sums.dispatched_units[demand] += u;
             let id = self.new_ship(Ship {
                 path: pid,
                 demand: demand as u32,
@@ -1766,11 +1777,11 @@ impl<'a> Sim<'a> {
         let (demand, p) = (sh.demand as usize, sh.product as usize);
         let remaining = tonnes(sh.units) * self.scn.products[p].value_usd_per_t * (1.0 - sh.decay);
         if spoiled {
-            self.spoiled[p] += sh.units;
-            self.acc.spoiled_whole_usd += remaining;
+            self.acc.sums.spoiled[p] += sh.units;
+            self.acc.sums.spoiled_whole_usd += remaining;
         } else {
-            self.abandoned[p] += sh.units;
-            self.acc.abandoned_usd += remaining;
+            self.acc.sums.abandoned[p] += sh.units;
+            self.acc.sums.abandoned_usd += remaining;
         }
         self.state.in_system[demand] -= sh.units;
         if sh.queued_at != 0 {
@@ -1785,7 +1796,7 @@ impl<'a> Sim<'a> {
         let abandon = s.abandon_after_days;
         // Holding cost: every tonne in the system, per destination.
         for (k, &u) in self.state.in_system.iter().enumerate() {
-            self.acc.holding_usd[k] += u as f64 * self.st.demand_holding[k];
+            self.acc.sums.holding_usd[k] += u as f64 * self.st.demand_holding[k];
         }
         // Perishables age wherever they are.
         let mut list = std::mem::take(&mut self.state.perishable);
@@ -1807,7 +1818,7 @@ impl<'a> Sim<'a> {
             }
             if age > per.grace_days && sh.decay < 1.0 {
                 let step = per.loss_per_day.min(1.0 - sh.decay);
-                self.acc.spoilage_usd += tonnes(sh.units) * prod.value_usd_per_t * step;
+                self.acc.sums.spoilage_usd += tonnes(sh.units) * prod.value_usd_per_t * step;
                 self.state.ships[id as usize].decay += step;
             }
             true
@@ -1899,8 +1910,8 @@ impl<'a> Sim<'a> {
             cd.flow_t[di] = tonnes(entered);
         }
         for (p, pd) in dl.products.iter_mut().enumerate() {
-            pd.delivered_t[di] = tonnes(self.delivered[p] - self.delivered_before[p]);
-            self.delivered_before[p] = self.delivered[p];
+            pd.delivered_t[di] = tonnes(self.acc.sums.delivered[p] - self.delivered_before[p]);
+            self.delivered_before[p] = self.acc.sums.delivered[p];
             let ks = &self.st.product_demands[p];
             let open: i64 = ks.iter().map(|&k| self.state.open_units[k]).sum();
             pd.open_orders_t.push(tonnes(open));
@@ -1923,13 +1934,13 @@ impl<'a> Sim<'a> {
         }
         (0..np)
             .map(|p| Balance {
-                supplied_t: tonnes(self.supplied[p]),
-                delivered_t: tonnes(self.delivered[p]),
+                supplied_t: tonnes(self.acc.sums.supplied[p]),
+                delivered_t: tonnes(self.acc.sums.delivered[p]),
                 in_transit_t: tonnes(transit[p]),
                 waiting_t: 0.0,
                 queued_t: tonnes(queued[p]),
-                spoiled_t: tonnes(self.spoiled[p]),
-                abandoned_t: tonnes(self.abandoned[p]),
+                spoiled_t: tonnes(self.acc.sums.spoiled[p]),
+                abandoned_t: tonnes(self.acc.sums.abandoned[p]),
             })
             .collect()
     }
@@ -1941,7 +1952,7 @@ impl<'a> Sim<'a> {
         let nd = st.darcs.len();
         let np = st.value.len();
         let mut darc_total = vec![0i64; nd];
-        for (k, row) in acc.darc_units.chunks_exact(nd).enumerate() {
+        for (k, row) in acc.sums.darc_units.chunks_exact(nd).enumerate() {
             let p = scn.demands[k].product.index();
             let mut paid = 0.0;
             for (a, &u) in row.iter().enumerate() {
@@ -1965,7 +1976,7 @@ impl<'a> Sim<'a> {
                 acc.corridor_units[c as usize] += u;
             }
         }
-        for (pair, row) in acc.pair_product_units.chunks_exact(np).enumerate() {
+        for (pair, row) in acc.sums.pair_product_units.chunks_exact(np).enumerate() {
             for (p, &u) in row.iter().enumerate() {
                 let usd = tonnes(u) * st.value[p];
                 acc.pair_units[pair] += u;

@@ -3,7 +3,7 @@
 //! so those days need not be simulated again.
 //!
 //! The counterfactual is simulated once per engine; it leaves, for every day, its state
-//! at the start of the day ([`State`]), its running sums ([`Cum`]) and its routing
+//! at the start of the day ([`State`]), its running sums ([`Sums`]) and its routing
 //! inputs and plans. A run uses those plans whenever its own routing inputs are the
 //! counterfactual's on the same day (so that, with the same cargo, queues and orders, it
 //! makes the same moves; where two routes cost exactly the same the counterfactual's
@@ -15,24 +15,7 @@
 //! A run that rejoins gives the same results as one simulated day by day, up to the
 //! order in which floating-point sums are added (tested in `tests/integration/sim.rs`).
 
-use super::{Accounts, Ship, Sim, State, RING};
-
-/// Running sums of a simulation at the start of a day.
-#[derive(Clone, Default)]
-pub(super) struct Cum {
-    supplied: Vec<i64>,
-    delivered: Vec<i64>,
-    spoiled: Vec<i64>,
-    abandoned: Vec<i64>,
-    holding_usd: Vec<f64>,
-    dispatched_units: Vec<i64>,
-    spoilage_usd: f64,
-    lost_orders_usd: f64,
-    abandoned_usd: f64,
-    spoiled_whole_usd: f64,
-    darc_units: Vec<i64>,
-    pair_product_units: Vec<i64>,
-}
+use super::{Accounts, Ship, Sim, State, Sums, RING};
 
 /// A product's routing inputs on a day (`ProductNet::last_key` layout) and its plan
 /// (route id, units).
@@ -47,7 +30,7 @@ pub(super) struct Track {
     /// State at the start of each day `0..days` (kept days only).
     pub(super) snaps: Vec<Option<State>>,
     /// Running sums at the start of each day `0..=days` (kept days and the end).
-    pub(super) cum: Vec<Option<Cum>>,
+    pub(super) cum: Vec<Option<Sums>>,
     /// Routing inputs (`ProductNet::last_key` layout) and plan, `[day * products + p]`.
     pub(super) routes: Vec<DayRoute>,
     pub(super) stride: u32,
@@ -139,7 +122,7 @@ impl State {
     }
 }
 
-impl Cum {
+impl Sums {
     /// Memory it holds, roughly, in bytes.
     fn bytes(&self) -> usize {
         8 * (self.supplied.len() * 4
@@ -147,6 +130,39 @@ impl Cum {
             + self.dispatched_units.len()
             + self.darc_units.len()
             + self.pair_product_units.len())
+    }
+
+    /// Add what `b` has more than `a` (sums at a later day of the same simulation).
+    fn add_difference(&mut self, a: &Sums, b: &Sums) {
+        fn add<T: Copy + std::ops::Add<Output = T> + std::ops::Sub<Output = T>>(
+            x: &mut [T],
+            a: &[T],
+            b: &[T],
+        ) {
+            for ((x, &a), &b) in x.iter_mut().zip(a).zip(b) {
+                *x = *x + (b - a);
+            }
+        }
+        add(&mut self.supplied, &a.supplied, &b.supplied);
+        add(&mut self.delivered, &a.delivered, &b.delivered);
+        add(&mut self.spoiled, &a.spoiled, &b.spoiled);
+        add(&mut self.abandoned, &a.abandoned, &b.abandoned);
+        add(&mut self.holding_usd, &a.holding_usd, &b.holding_usd);
+        add(
+            &mut self.dispatched_units,
+            &a.dispatched_units,
+            &b.dispatched_units,
+        );
+        self.spoilage_usd += b.spoilage_usd - a.spoilage_usd;
+        self.lost_orders_usd += b.lost_orders_usd - a.lost_orders_usd;
+        self.abandoned_usd += b.abandoned_usd - a.abandoned_usd;
+        self.spoiled_whole_usd += b.spoiled_whole_usd - a.spoiled_whole_usd;
+        add(&mut self.darc_units, &a.darc_units, &b.darc_units);
+        add(
+            &mut self.pair_product_units,
+            &a.pair_product_units,
+            &b.pair_product_units,
+        );
     }
 }
 
@@ -179,22 +195,8 @@ impl Sim<'_> {
     }
 
     /// The running sums now.
-    pub(super) fn cum(&self) -> Cum {
-        let a = &self.acc;
-        Cum {
-            supplied: self.supplied.clone(),
-            delivered: self.delivered.clone(),
-            spoiled: self.spoiled.clone(),
-            abandoned: self.abandoned.clone(),
-            holding_usd: a.holding_usd.clone(),
-            dispatched_units: a.dispatched_units.clone(),
-            spoilage_usd: a.spoilage_usd,
-            lost_orders_usd: a.lost_orders_usd,
-            abandoned_usd: a.abandoned_usd,
-            spoiled_whole_usd: a.spoiled_whole_usd,
-            darc_units: a.darc_units.clone(),
-            pair_product_units: a.pair_product_units.clone(),
-        }
+    pub(super) fn cum(&self) -> Sums {
+        self.acc.sums.clone()
     }
 
     /// Whether the run's state at the start of `day` is the counterfactual's `s`: the
@@ -274,37 +276,8 @@ impl Sim<'_> {
             debug_assert!(false, "rejoin between days whose sums were not kept");
             return;
         };
-        fn add_i(x: &mut [i64], a: &[i64], b: &[i64]) {
-            for ((x, a), b) in x.iter_mut().zip(a).zip(b) {
-                *x += b - a;
-            }
-        }
-        fn add_f(x: &mut [f64], a: &[f64], b: &[f64]) {
-            for ((x, a), b) in x.iter_mut().zip(a).zip(b) {
-                *x += b - a;
-            }
-        }
-        add_i(&mut self.supplied, &c0.supplied, &c1.supplied);
-        add_i(&mut self.delivered, &c0.delivered, &c1.delivered);
-        add_i(&mut self.spoiled, &c0.spoiled, &c1.spoiled);
-        add_i(&mut self.abandoned, &c0.abandoned, &c1.abandoned);
+        self.acc.sums.add_difference(c0, c1);
         let acc = &mut self.acc;
-        add_f(&mut acc.holding_usd, &c0.holding_usd, &c1.holding_usd);
-        add_i(
-            &mut acc.dispatched_units,
-            &c0.dispatched_units,
-            &c1.dispatched_units,
-        );
-        acc.spoilage_usd += c1.spoilage_usd - c0.spoilage_usd;
-        acc.lost_orders_usd += c1.lost_orders_usd - c0.lost_orders_usd;
-        acc.abandoned_usd += c1.abandoned_usd - c0.abandoned_usd;
-        acc.spoiled_whole_usd += c1.spoiled_whole_usd - c0.spoiled_whole_usd;
-        add_i(&mut acc.darc_units, &c0.darc_units, &c1.darc_units);
-        add_i(
-            &mut acc.pair_product_units,
-            &c0.pair_product_units,
-            &c1.pair_product_units,
-        );
         // Daily values of the skipped days.
         let days = self.days as usize;
         let (f, t) = (from as usize, to as usize);
@@ -328,7 +301,7 @@ impl Sim<'_> {
                 m.in_system_t.extend_from_slice(&c.in_system_t[f..t]);
             }
         }
-        self.delivered_before.clone_from(&self.delivered);
+        self.delivered_before.clone_from(&self.acc.sums.delivered);
         // The counterfactual's state at `to`.
         if let Some(Some(s)) = track.snaps.get(t) {
             self.state.clone_from(s);
