@@ -298,7 +298,7 @@ impl DayView<'_> {
                 (
                     a.link as usize,
                     a.forward,
-                    tonnes(self.sim.admitted[i]),
+                    tonnes(self.sim.state.cap_units[i] - self.sim.rem_units[i]),
                     tonnes(self.sim.state.cap_units[i]),
                 )
             })
@@ -922,8 +922,8 @@ struct Sim<'a> {
     state: State,
     /// Links whose closure factor changes at factor-table index `i` (day `i - lag`).
     changes_at: Vec<Vec<u32>>,
+    /// Capacity left today per darc (what was admitted is `cap_units - rem_units`).
     rem_units: Vec<i64>,
-    admitted: Vec<i64>,
     perceived: Vec<i64>,
     work: Vec<u32>,
     acc: Accounts,
@@ -1114,7 +1114,6 @@ impl<'a> Sim<'a> {
             },
             changes_at,
             rem_units: vec![0; nd],
-            admitted: vec![0; nd],
             perceived: vec![0; nd],
             work: Vec::new(),
             acc,
@@ -1183,7 +1182,6 @@ impl<'a> Sim<'a> {
             self.changes_at = changed;
         }
         self.rem_units.copy_from_slice(&self.state.cap_units);
-        self.admitted.fill(0);
         if let Some(oldest) = self.state.queue_hist.front() {
             for (i, p) in self.perceived.iter_mut().enumerate() {
                 *p = (self.state.seen_units[i] - oldest[i]).max(0);
@@ -1297,28 +1295,50 @@ impl<'a> Sim<'a> {
             let mu = self.state.ships[moved as usize].units;
             self.state.queue_units[a] -= mu;
             self.state.ships[moved as usize].queued_at = 0;
-            self.admit(moved, a, day);
+            self.mover().admit(moved, a, day);
         }
     }
 
     fn process_work(&mut self, day: u32) {
-        while let Some(id) = self.work.pop() {
-            let s = &self.state.ships[id as usize];
-            if !s.alive {
-                self.state.free.push(id);
-                continue;
-            }
-            if s.next == s.end {
-                self.deliver(id, day);
-                continue;
-            }
-            // The common case inline: room on the next darc and nobody queued there.
-            let a = self.path_darcs[s.next as usize] as usize;
-            if s.units <= self.rem_units[a] && self.state.queues[a].is_empty() {
-                self.admit(id, a, day);
-            } else {
-                self.arrive(id, day);
-            }
+        while let Some(id) = self.mover().run(day) {
+            self.arrive(id, day);
+        }
+    }
+
+    /// The parts of the simulation that moving cargo touches, borrowed one by one.
+    #[inline(always)]
+    fn mover(&mut self) -> Mover<'_> {
+        let State {
+            ships,
+            free,
+            queues,
+            in_system,
+            due,
+            late,
+            beyond,
+            ..
+        } = &mut self.state;
+        let sums = &mut self.acc.sums;
+        Mover {
+            darcs: &self.st.darcs,
+            value: &self.st.value,
+            paths: self.paths,
+            path_darcs: self.path_darcs,
+            ships,
+            free,
+            queues,
+            in_system,
+            due,
+            late,
+            beyond,
+            rem: &mut self.rem_units,
+            work: &mut self.work,
+            darc_units: &mut sums.darc_units,
+            delivered: &mut sums.delivered,
+            pair_product_units: &mut sums.pair_product_units,
+            cross_value: &mut self.acc.cross_value,
+            delivered_usd_daily: &mut self.acc.delivered_usd_daily,
+            days: self.days,
         }
     }
 
@@ -1327,17 +1347,17 @@ impl<'a> Sim<'a> {
     fn arrive(&mut self, id: u32, day: u32) {
         let s = &self.state.ships[id as usize];
         if s.next == s.end {
-            self.deliver(id, day);
+            self.mover().deliver(id, day);
             return;
         }
         let a = self.path_darcs[s.next as usize] as usize;
         let u = s.units;
         if self.state.queues[a].is_empty() && self.rem_units[a] > 0 {
             if u <= self.rem_units[a] {
-                self.admit(id, a, day);
+                self.mover().admit(id, a, day);
             } else {
                 let moved = self.split(id, self.rem_units[a]);
-                self.admit(moved, a, day);
+                self.mover().admit(moved, a, day);
                 self.enqueue(id, a, day);
             }
         } else {
@@ -1355,54 +1375,6 @@ impl<'a> Sim<'a> {
         s.queued_since = day;
         self.state.queue_units[a] += s.units;
         self.state.queues[a].push_back(id);
-    }
-
-    #[inline(always)]
-    fn admit(&mut self, id: u32, a: usize, day: u32) {
-        let darc = &self.st.darcs[a];
-        let s = &mut self.state.ships[id as usize];
-        let u = s.units;
-        self.rem_units[a] -= u;
-        self.admitted[a] += u;
-        let nd = self.st.darcs.len();
-        self.acc.sums.darc_units[s.demand as usize * nd + a] += u;
-        let slot = darc.slot;
-        if slot != u32::MAX {
-            let value = self.st.value[s.product as usize];
-            self.acc.cross_value[slot as usize * self.days as usize + day as usize] +=
-                tonnes(u) * value;
-        }
-        s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
-        s.next += 1;
-        // t_next >= 0, so truncation is the floor.
-        let when = s.t_next as u32;
-        if when <= day {
-            self.work.push(id);
-        } else if when < self.days {
-            if (when - day) < RING as u32 {
-                self.state.due[when as usize % RING].push(id);
-            } else {
-                self.state.late.push((when, id));
-            }
-        } else {
-            // It arrives after the window: it stays in transit.
-            self.state.beyond.push(id);
-        }
-    }
-
-    fn deliver(&mut self, id: u32, day: u32) {
-        let s = &self.state.ships[id as usize];
-        let path = &self.paths[s.path as usize];
-        let p = s.product as usize;
-        let value = self.st.value[p];
-        let t = tonnes(s.units);
-        self.state.in_system[s.demand as usize] -= s.units;
-        self.acc.sums.delivered[p] += s.units;
-        let np = self.st.value.len();
-        self.acc.sums.pair_product_units[path.pair as usize * np + p] += s.units;
-        self.acc.delivered_usd_daily[day as usize] += t * value;
-        self.kill(id);
-        self.state.free.push(id);
     }
 
     /// Queued cargo of product `p` past its patience takes another route, if traders
@@ -1905,7 +1877,7 @@ impl<'a> Sim<'a> {
                 .links
                 .iter()
                 .flat_map(|l| self.st.link_darcs[l.index()].iter())
-                .map(|&a| self.admitted[a as usize])
+                .map(|&a| self.state.cap_units[a as usize] - self.rem_units[a as usize])
                 .sum();
             cd.flow_t[di] = tonnes(entered);
         }
@@ -1986,6 +1958,108 @@ impl<'a> Sim<'a> {
             }
         }
         acc
+    }
+}
+
+/// What moving cargo touches: lots, capacities left today, arrival lists and the
+/// sums of admissions and deliveries (borrowed from a [`Sim`] one field at a time, so
+/// that the hot loop keeps them apart).
+struct Mover<'m> {
+    darcs: &'m [DArc],
+    value: &'m [f64],
+    paths: &'m [Path],
+    path_darcs: &'m [u32],
+    ships: &'m mut [Ship],
+    free: &'m mut Vec<u32>,
+    queues: &'m [VecDeque<u32>],
+    in_system: &'m mut [i64],
+    due: &'m mut [Vec<u32>],
+    late: &'m mut Vec<(u32, u32)>,
+    beyond: &'m mut Vec<u32>,
+    rem: &'m mut [i64],
+    work: &'m mut Vec<u32>,
+    darc_units: &'m mut [i64],
+    delivered: &'m mut [i64],
+    pair_product_units: &'m mut [i64],
+    cross_value: &'m mut [f64],
+    delivered_usd_daily: &'m mut [f64],
+    days: u32,
+}
+
+impl Mover<'_> {
+    /// Move lots off the work list while each is at its destination or has room on its
+    /// next darc with nobody queued there; return the first that has not (it must queue
+    /// or be split).
+    #[inline(always)]
+    fn run(&mut self, day: u32) -> Option<u32> {
+        while let Some(id) = self.work.pop() {
+            let s = &self.ships[id as usize];
+            if !s.alive {
+                self.free.push(id);
+                continue;
+            }
+            if s.next == s.end {
+                self.deliver(id, day);
+                continue;
+            }
+            let a = self.path_darcs[s.next as usize] as usize;
+            if s.units <= self.rem[a] && self.queues[a].is_empty() {
+                self.admit(id, a, day);
+            } else {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Admit lot `id` to darc `a` today (there is room).
+    #[inline(always)]
+    fn admit(&mut self, id: u32, a: usize, day: u32) {
+        let darc = &self.darcs[a];
+        let s = &mut self.ships[id as usize];
+        let u = s.units;
+        self.rem[a] -= u;
+        let nd = self.darcs.len();
+        self.darc_units[s.demand as usize * nd + a] += u;
+        let slot = darc.slot;
+        if slot != u32::MAX {
+            let value = self.value[s.product as usize];
+            self.cross_value[slot as usize * self.days as usize + day as usize] +=
+                tonnes(u) * value;
+        }
+        s.t_next = s.t_next.max(f64::from(day)) + darc.transit;
+        s.next += 1;
+        // t_next >= 0, so truncation is the floor.
+        let when = s.t_next as u32;
+        if when <= day {
+            self.work.push(id);
+        } else if when < self.days {
+            if (when - day) < RING as u32 {
+                self.due[when as usize % RING].push(id);
+            } else {
+                self.late.push((when, id));
+            }
+        } else {
+            // It arrives after the window: it stays in transit.
+            self.beyond.push(id);
+        }
+    }
+
+    /// Lot `id` is at its destination today.
+    #[inline(always)]
+    fn deliver(&mut self, id: u32, day: u32) {
+        let s = &mut self.ships[id as usize];
+        let pair = self.paths[s.path as usize].pair as usize;
+        let p = s.product as usize;
+        let value = self.value[p];
+        let t = tonnes(s.units);
+        self.in_system[s.demand as usize] -= s.units;
+        self.delivered[p] += s.units;
+        let np = self.value.len();
+        self.pair_product_units[pair * np + p] += s.units;
+        self.delivered_usd_daily[day as usize] += t * value;
+        s.alive = false;
+        self.free.push(id);
     }
 }
 
