@@ -353,6 +353,8 @@ pub struct Engine {
     days_simulated: u32,
     /// Memory the counterfactual's daily states may take (see rejoin.rs).
     snapshot_budget: usize,
+    /// The last run's state, emptied by the next (its buffers are reused).
+    spare: State,
 }
 
 impl Engine {
@@ -385,6 +387,7 @@ impl Engine {
             track: rejoin::Track::new(0),
             snapshot_budget,
             days_simulated: 0,
+            spare: State::default(),
         };
         engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Counterfactual)?;
         Ok(engine)
@@ -475,6 +478,7 @@ impl Engine {
             &mut self.path_ids,
             closures,
             record,
+            std::mem::take(&mut self.spare),
         );
         let days = self.scenario.settings.days;
         if mode == Mode::Counterfactual {
@@ -487,6 +491,7 @@ impl Engine {
             }
             track.cum.push(Some(sim.cum()));
             track.routes = sim.cf_routes.take().unwrap_or_default();
+            self.spare = std::mem::take(&mut sim.state);
             let acc = sim.finish();
             self.track = track;
             return Ok(acc);
@@ -514,6 +519,7 @@ impl Engine {
             day += 1;
             simulated += 1;
         }
+        self.spare = std::mem::take(&mut sim.state);
         let acc = sim.finish();
         self.days_simulated = simulated;
         Ok(acc)
@@ -876,7 +882,7 @@ fn build_net(scn: &Scenario, st: &Static, p: usize) -> Result<ProductNet, Error>
 
 /// The state of a simulation between two days: everything that decides what happens
 /// next (a run that has the counterfactual's state continues as the counterfactual).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct State {
     /// Today, per darc.
     cap_units: Vec<i64>,
@@ -903,6 +909,67 @@ struct State {
     open_units: Vec<i64>,
     /// Lots that arrive after the window (they stay in transit).
     beyond: Vec<u32>,
+}
+
+impl State {
+    /// The state before day 0 (no cargo, no orders, no queues) for `nd` darcs, `nk`
+    /// demands and a reaction lag of `lag` days, in this state's buffers.
+    fn reset(mut self, nd: usize, nk: usize, lag: u32) -> State {
+        fn zeros(v: &mut Vec<i64>, n: usize) {
+            v.clear();
+            v.resize(n, 0);
+        }
+        zeros(&mut self.cap_units, nd);
+        zeros(&mut self.seen_units, nd);
+        zeros(&mut self.queue_units, nd);
+        self.queue_hist.resize_with(lag as usize + 1, Vec::new);
+        for h in &mut self.queue_hist {
+            zeros(h, nd);
+        }
+        self.queues.resize_with(nd, VecDeque::new);
+        self.queues.iter_mut().for_each(VecDeque::clear);
+        self.ships.clear();
+        self.free.clear();
+        self.perishable.clear();
+        self.listed.clear();
+        zeros(&mut self.in_system, nk);
+        self.due.resize_with(RING, Vec::new);
+        self.due.iter_mut().for_each(Vec::clear);
+        self.late.clear();
+        self.orders.resize_with(nk, VecDeque::new);
+        self.orders.iter_mut().for_each(VecDeque::clear);
+        zeros(&mut self.open_units, nk);
+        self.beyond.clear();
+        self
+    }
+}
+
+impl Clone for State {
+    fn clone(&self) -> Self {
+        let mut s = State::default();
+        s.clone_from(self);
+        s
+    }
+
+    /// Field by field, so that a run taking the counterfactual's state keeps the
+    /// buffers it has (the derived `clone_from` would allocate them all anew).
+    fn clone_from(&mut self, o: &Self) {
+        self.cap_units.clone_from(&o.cap_units);
+        self.seen_units.clone_from(&o.seen_units);
+        self.queue_units.clone_from(&o.queue_units);
+        self.queue_hist.clone_from(&o.queue_hist);
+        self.queues.clone_from(&o.queues);
+        self.ships.clone_from(&o.ships);
+        self.free.clone_from(&o.free);
+        self.perishable.clone_from(&o.perishable);
+        self.listed.clone_from(&o.listed);
+        self.in_system.clone_from(&o.in_system);
+        self.due.clone_from(&o.due);
+        self.late.clone_from(&o.late);
+        self.orders.clone_from(&o.orders);
+        self.open_units.clone_from(&o.open_units);
+        self.beyond.clone_from(&o.beyond);
+    }
 }
 
 /// The state of one simulation in progress.
@@ -958,6 +1025,7 @@ impl<'a> Sim<'a> {
         path_ids: &'a mut PathMap,
         closures: &[ClosureWindow],
         record: bool,
+        state: State,
     ) -> Self {
         let days = scn.settings.days;
         let lag = scn.settings.reaction_days;
@@ -1081,10 +1149,6 @@ impl<'a> Sim<'a> {
                 ..Default::default()
             }),
         };
-        let mut queue_hist = VecDeque::new();
-        for _ in 0..=lag {
-            queue_hist.push_back(vec![0; nd]);
-        }
         Sim {
             scn,
             st,
@@ -1095,23 +1159,7 @@ impl<'a> Sim<'a> {
             days,
             factor,
             lag,
-            state: State {
-                cap_units: vec![0; nd],
-                seen_units: vec![0; nd],
-                queue_units: vec![0; nd],
-                queue_hist,
-                queues: vec![VecDeque::new(); nd],
-                ships: Vec::new(),
-                free: Vec::new(),
-                perishable: Vec::new(),
-                listed: Vec::new(),
-                in_system: vec![0; scn.demands.len()],
-                due: vec![Vec::new(); RING],
-                late: Vec::new(),
-                orders: vec![VecDeque::new(); scn.demands.len()],
-                open_units: vec![0; scn.demands.len()],
-                beyond: Vec::new(),
-            },
+            state: state.reset(nd, scn.demands.len(), lag),
             changes_at,
             rem_units: vec![0; nd],
             perceived: vec![0; nd],
