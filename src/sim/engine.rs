@@ -483,7 +483,7 @@ impl Engine {
         let days = self.scenario.settings.days;
         if mode == Mode::Counterfactual {
             let mut track = rejoin::Track::new(self.snapshot_budget);
-            sim.cf_routes = Some(Vec::with_capacity(days as usize * self.st.order.len()));
+            sim.cf_routes = Some(rejoin::Routes::default());
             for day in 0..days {
                 track.keep(&sim, day, days);
                 sim.step(day)?;
@@ -1009,7 +1009,7 @@ struct Sim<'a> {
     /// The counterfactual's record (in runs).
     track: Option<&'a rejoin::Track>,
     /// Routing inputs and plans, recorded when this is the counterfactual.
-    cf_routes: Option<Vec<rejoin::DayRoute>>,
+    cf_routes: Option<rejoin::Routes>,
     /// Turn-back routes found, by product, queued darc, destination and open darcs.
     route_memo: Vec<RouteMemo>,
 }
@@ -1602,8 +1602,8 @@ impl<'a> Sim<'a> {
     fn route(&mut self, p: usize, day: u32) -> Result<(), Error> {
         // Inputs the counterfactual had on this day: its plan (see rejoin.rs).
         if let Some(track) = self.track {
-            let (key, plan) = &track.routes[day as usize * self.st.order.len() + p];
-            if self.inputs_are(p, day, key) {
+            let cf = track.routes.get(day, self.st.order.len(), p);
+            if let Some((_, plan)) = cf.filter(|(key, _)| self.inputs_are(p, day, key)) {
                 self.dispatch_plan(p, day, plan);
                 return Ok(());
             }
@@ -1712,11 +1712,7 @@ impl<'a> Sim<'a> {
     fn dispatch(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let plan = std::mem::take(&mut self.nets[p].last_plan);
         if let Some(routes) = self.cf_routes.as_mut() {
-            let np = self.st.order.len();
-            if routes.len() < (day as usize + 1) * np {
-                routes.resize((day as usize + 1) * np, Default::default());
-            }
-            routes[day as usize * np + p] = (self.nets[p].last_key.clone(), plan.clone());
+            routes.record(day, self.st.order.len(), p, &self.nets[p].last_key, &plan);
         }
         self.dispatch_plan(p, day, &plan);
         self.nets[p].last_plan = plan;

@@ -21,6 +21,43 @@ use super::{Accounts, Ship, Sim, State, Sums, RING};
 /// (route id, units).
 pub(super) type DayRoute = (Vec<i64>, Vec<(u32, i64)>);
 
+/// The counterfactual's routing inputs and plans by day and product. A product's inputs
+/// and plan are stored once for a stretch of days that repeat them (most days do), so
+/// that what runs compare their inputs with is small and stays in cache.
+#[derive(Default)]
+pub(super) struct Routes {
+    /// `[day * products + p]`: index into `distinct` (`u32::MAX`: not recorded).
+    at: Vec<u32>,
+    distinct: Vec<DayRoute>,
+}
+
+impl Routes {
+    /// Record product `p`'s inputs and plan on `day` (of `np` products).
+    pub(super) fn record(&mut self, day: u32, np: usize, p: usize, key: &[i64], plan: &[(u32, i64)]) {
+        let (day, i) = (day as usize, day as usize * np + p);
+        if self.at.len() < (day + 1) * np {
+            self.at.resize((day + 1) * np, u32::MAX);
+        }
+        let before = day.checked_sub(1).map_or(u32::MAX, |d| self.at[d * np + p]);
+        let same = self
+            .distinct
+            .get(before as usize)
+            .is_some_and(|(k, pl)| k[..] == key[..] && pl[..] == plan[..]);
+        self.at[i] = if same {
+            before
+        } else {
+            self.distinct.push((key.to_vec(), plan.to_vec()));
+            (self.distinct.len() - 1) as u32
+        };
+    }
+
+    /// Product `p`'s inputs and plan on `day` (of `np` products), if recorded.
+    pub(super) fn get(&self, day: u32, np: usize, p: usize) -> Option<&DayRoute> {
+        let i = *self.at.get(day as usize * np + p)?;
+        self.distinct.get(i as usize)
+    }
+}
+
 /// Memory the counterfactual's daily states may take in one engine. Past it only every
 /// `stride`-th day is kept (the stride doubles each time), and runs rejoin on kept days.
 pub(super) const SNAPSHOT_BUDGET: usize = 256 << 20;
@@ -31,8 +68,8 @@ pub(super) struct Track {
     pub(super) snaps: Vec<Option<State>>,
     /// Running sums at the start of each day `0..=days` (kept days and the end).
     pub(super) cum: Vec<Option<Sums>>,
-    /// Routing inputs (`ProductNet::last_key` layout) and plan, `[day * products + p]`.
-    pub(super) routes: Vec<DayRoute>,
+    /// Routing inputs (`ProductNet::last_key` layout) and plans, by day and product.
+    pub(super) routes: Routes,
     pub(super) stride: u32,
     pub(super) bytes: usize,
     budget: usize,
@@ -43,7 +80,7 @@ impl Track {
         Track {
             snaps: Vec::new(),
             cum: Vec::new(),
-            routes: Vec::new(),
+            routes: Routes::default(),
             stride: 1,
             bytes: 0,
             budget,
