@@ -490,6 +490,7 @@ impl Engine {
                 observer.end_of_day(&DayView { sim: &sim, day });
             }
             track.cum.push(Some(sim.cum()));
+            track.compact();
             track.routes = sim.cf_routes.take().unwrap_or_default();
             self.spare = std::mem::take(&mut sim.state);
             let acc = sim.finish();

@@ -73,6 +73,10 @@ pub(super) struct Track {
     pub(super) stride: u32,
     pub(super) bytes: usize,
     budget: usize,
+    /// Entries of `Sums::darc_units` and `Sums::pair_product_units` the counterfactual
+    /// uses (the others stay 0 all year): kept sums hold these only, once compacted.
+    darcs_used: Vec<u32>,
+    pairs_used: Vec<u32>,
 }
 
 impl Track {
@@ -84,6 +88,31 @@ impl Track {
             stride: 1,
             bytes: 0,
             budget,
+            darcs_used: Vec::new(),
+            pairs_used: Vec::new(),
+        }
+    }
+
+    /// Once the counterfactual is over: keep, in every kept day's sums, only the unit
+    /// counters it ever moved (a few hundred of the thousands of (destination, darc)
+    /// pairs), so that rejoining reads a few kilobytes instead of tens.
+    pub(super) fn compact(&mut self) {
+        let Some(Some(last)) = self.cum.last() else {
+            return;
+        };
+        let used = |v: &[i64]| -> Vec<u32> {
+            (0..v.len() as u32).filter(|&i| v[i as usize] != 0).collect()
+        };
+        self.darcs_used = used(&last.darc_units);
+        self.pairs_used = used(&last.pair_product_units);
+        let gather = |v: &mut Vec<i64>, idx: &[u32]| {
+            *v = idx.iter().map(|&i| v[i as usize]).collect();
+        };
+        for c in self.cum.iter_mut().flatten() {
+            self.bytes -= c.bytes();
+            gather(&mut c.darc_units, &self.darcs_used);
+            gather(&mut c.pair_product_units, &self.pairs_used);
+            self.bytes += c.bytes();
         }
     }
 
@@ -169,8 +198,9 @@ impl Sums {
             + self.pair_product_units.len())
     }
 
-    /// Add what `b` has more than `a` (sums at a later day of the same simulation).
-    fn add_difference(&mut self, a: &Sums, b: &Sums) {
+    /// Add what `b` has more than `a` (sums of the counterfactual, compacted by `track`,
+    /// at a later day).
+    fn add_difference(&mut self, a: &Sums, b: &Sums, track: &Track) {
         fn add<T: Copy + std::ops::Add<Output = T> + std::ops::Sub<Output = T>>(
             x: &mut [T],
             a: &[T],
@@ -194,11 +224,22 @@ impl Sums {
         self.lost_orders_usd += b.lost_orders_usd - a.lost_orders_usd;
         self.abandoned_usd += b.abandoned_usd - a.abandoned_usd;
         self.spoiled_whole_usd += b.spoiled_whole_usd - a.spoiled_whole_usd;
-        add(&mut self.darc_units, &a.darc_units, &b.darc_units);
-        add(
+        let sparse = |x: &mut [i64], a: &[i64], b: &[i64], idx: &[u32]| {
+            for ((&i, &a), &b) in idx.iter().zip(a).zip(b) {
+                x[i as usize] += b - a;
+            }
+        };
+        sparse(
+            &mut self.darc_units,
+            &a.darc_units,
+            &b.darc_units,
+            &track.darcs_used,
+        );
+        sparse(
             &mut self.pair_product_units,
             &a.pair_product_units,
             &b.pair_product_units,
+            &track.pairs_used,
         );
     }
 }
@@ -313,7 +354,7 @@ impl Sim<'_> {
             debug_assert!(false, "rejoin between days whose sums were not kept");
             return;
         };
-        self.acc.sums.add_difference(c0, c1);
+        self.acc.sums.add_difference(c0, c1, track);
         let acc = &mut self.acc;
         // Daily values of the skipped days.
         let days = self.days as usize;
