@@ -194,9 +194,11 @@ struct Sums {
     lost_orders_usd: f64,
     abandoned_usd: f64,
     spoiled_whole_usd: f64,
-    /// Units admitted to each darc, per destination: `[demand * darcs + darc]`. The money
-    /// sums of the accounts (paid, revenue, corridors) are made from these at the end.
-    darc_units: Vec<i64>,
+    /// Units admitted at each step of each route: `[position in path_darcs]` (the
+    /// positions of one route are adjacent, so a day's admissions touch few cache lines).
+    /// The money sums of the accounts (paid, revenue, corridors) are made from these at
+    /// the end.
+    step_units: Vec<i64>,
     /// Units delivered per (pair, product): `[pair * products + product]`.
     pair_product_units: Vec<i64>,
 }
@@ -1093,7 +1095,7 @@ impl<'a> Sim<'a> {
                 abandoned: vec![0; np],
                 holding_usd: vec![0.0; scn.demands.len()],
                 dispatched_units: vec![0; scn.demands.len()],
-                darc_units: vec![0; scn.demands.len() * nd],
+                step_units: vec![0; path_darcs.len()],
                 pair_product_units: vec![0; st.pairs.len() * np],
                 ..Default::default()
             },
@@ -1368,6 +1370,10 @@ impl<'a> Sim<'a> {
             ..
         } = &mut self.state;
         let sums = &mut self.acc.sums;
+        // Routes found since the last move have steps of their own.
+        if sums.step_units.len() < self.path_darcs.len() {
+            sums.step_units.resize(self.path_darcs.len(), 0);
+        }
         Mover {
             darcs: &self.st.darcs,
             value: &self.st.value,
@@ -1382,7 +1388,7 @@ impl<'a> Sim<'a> {
             beyond,
             rem: &mut self.rem_units,
             work: &mut self.work,
-            darc_units: &mut sums.darc_units,
+            step_units: &mut sums.step_units,
             delivered: &mut sums.delivered,
             pair_product_units: &mut sums.pair_product_units,
             cross_value: &mut self.acc.cross_value,
@@ -1968,8 +1974,17 @@ impl<'a> Sim<'a> {
         let mut acc = self.acc;
         let nd = st.darcs.len();
         let np = st.value.len();
+        // Units per (destination, darc), from the units per route step.
+        let mut darc_units = vec![0i64; scn.demands.len() * nd];
+        for path in self.paths.iter() {
+            let (a, b) = (path.start as usize, (path.start + path.len) as usize);
+            let steps = acc.sums.step_units.get(a..b).unwrap_or(&[]);
+            for (&d, &u) in self.path_darcs[a..b].iter().zip(steps) {
+                darc_units[path.demand as usize * nd + d as usize] += u;
+            }
+        }
         let mut darc_total = vec![0i64; nd];
-        for (k, row) in acc.sums.darc_units.chunks_exact(nd).enumerate() {
+        for (k, row) in darc_units.chunks_exact(nd).enumerate() {
             let p = scn.demands[k].product.index();
             let mut paid = 0.0;
             for (a, &u) in row.iter().enumerate() {
@@ -2023,7 +2038,7 @@ struct Mover<'m> {
     beyond: &'m mut Vec<u32>,
     rem: &'m mut [i64],
     work: &'m mut Vec<u32>,
-    darc_units: &'m mut [i64],
+    step_units: &'m mut [i64],
     delivered: &'m mut [i64],
     pair_product_units: &'m mut [i64],
     cross_value: &'m mut [f64],
@@ -2064,8 +2079,7 @@ impl Mover<'_> {
         let s = &mut self.ships[id as usize];
         let u = s.units;
         self.rem[a] -= u;
-        let nd = self.darcs.len();
-        self.darc_units[s.demand as usize * nd + a] += u;
+        self.step_units[s.next as usize] += u;
         let slot = darc.slot;
         if slot != u32::MAX {
             let value = self.value[s.product as usize];

@@ -73,9 +73,9 @@ pub(super) struct Track {
     pub(super) stride: u32,
     pub(super) bytes: usize,
     budget: usize,
-    /// Entries of `Sums::darc_units` and `Sums::pair_product_units` the counterfactual
+    /// Entries of `Sums::step_units` and `Sums::pair_product_units` the counterfactual
     /// uses (the others stay 0 all year): kept sums hold these only, once compacted.
-    darcs_used: Vec<u32>,
+    steps_used: Vec<u32>,
     pairs_used: Vec<u32>,
 }
 
@@ -88,14 +88,14 @@ impl Track {
             stride: 1,
             bytes: 0,
             budget,
-            darcs_used: Vec::new(),
+            steps_used: Vec::new(),
             pairs_used: Vec::new(),
         }
     }
 
     /// Once the counterfactual is over: keep, in every kept day's sums, only the unit
-    /// counters it ever moved (a few hundred of the thousands of (destination, darc)
-    /// pairs), so that rejoining reads a few kilobytes instead of tens.
+    /// counters it ever moved (the steps of its routes, and the pairs it delivered
+    /// between), so that rejoining reads no more than it needs.
     pub(super) fn compact(&mut self) {
         let Some(Some(last)) = self.cum.last() else {
             return;
@@ -103,14 +103,18 @@ impl Track {
         let used = |v: &[i64]| -> Vec<u32> {
             (0..v.len() as u32).filter(|&i| v[i as usize] != 0).collect()
         };
-        self.darcs_used = used(&last.darc_units);
+        self.steps_used = used(&last.step_units);
         self.pairs_used = used(&last.pair_product_units);
+        // Earlier days knew fewer routes: their missing steps are 0.
         let gather = |v: &mut Vec<i64>, idx: &[u32]| {
-            *v = idx.iter().map(|&i| v[i as usize]).collect();
+            *v = idx
+                .iter()
+                .map(|&i| v.get(i as usize).copied().unwrap_or(0))
+                .collect();
         };
         for c in self.cum.iter_mut().flatten() {
             self.bytes -= c.bytes();
-            gather(&mut c.darc_units, &self.darcs_used);
+            gather(&mut c.step_units, &self.steps_used);
             gather(&mut c.pair_product_units, &self.pairs_used);
             self.bytes += c.bytes();
         }
@@ -194,7 +198,7 @@ impl Sums {
         8 * (self.supplied.len() * 4
             + self.holding_usd.len()
             + self.dispatched_units.len()
-            + self.darc_units.len()
+            + self.step_units.len()
             + self.pair_product_units.len())
     }
 
@@ -230,10 +234,10 @@ impl Sums {
             }
         };
         sparse(
-            &mut self.darc_units,
-            &a.darc_units,
-            &b.darc_units,
-            &track.darcs_used,
+            &mut self.step_units,
+            &a.step_units,
+            &b.step_units,
+            &track.steps_used,
         );
         sparse(
             &mut self.pair_product_units,
