@@ -984,9 +984,8 @@ struct Sim<'a> {
     path_darcs: &'a mut Vec<u32>,
     path_ids: &'a mut PathMap,
     days: u32,
-    /// Closure factor per link per day: `[link * (days + lag) + (day + lag)]`, for days
-    /// `-lag .. days`.
-    factor: Vec<f64>,
+    /// Closure factor per link per day, for days `-lag .. days`.
+    factor: Factors,
     lag: u32,
     /// Cargo, queues, orders and capacities in force: what decides what happens next.
     state: State,
@@ -1033,35 +1032,18 @@ impl<'a> Sim<'a> {
         let days = scn.settings.days;
         let lag = scn.settings.reaction_days;
         let span = (days + lag) as usize;
-        let nl = scn.links.len();
-        let mut factor = vec![1.0; nl * span];
-        let mut corridor_closed = vec![vec![false; days as usize]; scn.corridors.len()];
-        for w in closures {
-            let lo = w.start_day.max(-i64::from(lag));
-            let hi = w.end_day().min(i64::from(days));
-            for &l in scn.target_links(&w.target) {
-                let row = &mut factor[l.index() * span..(l.index() + 1) * span];
-                for day in lo..hi {
-                    let f = w.factor_on(day);
-                    let slot = &mut row[(day + i64::from(lag)) as usize];
-                    if f < *slot {
-                        *slot = f;
-                    }
-                }
-            }
-        }
+        let factor = Factors::new(scn, closures, days, lag);
         let mut changes_at = vec![Vec::new(); span];
-        for l in 0..nl {
-            let row = &factor[l * span..(l + 1) * span];
+        for (l, row) in factor.closed() {
             for i in 1..span {
                 if row[i] != row[i - 1] {
                     changes_at[i].push(l as u32);
                 }
             }
         }
+        let mut corridor_closed = vec![vec![false; days as usize]; scn.corridors.len()];
         for (c, cor) in scn.corridors.iter().enumerate() {
-            for &l in &cor.links {
-                let row = &factor[l.index() * span..(l.index() + 1) * span];
+            for row in cor.links.iter().filter_map(|l| factor.row(l.index())) {
                 for day in 0..days as usize {
                     if row[day + lag as usize] < 1.0 {
                         corridor_closed[c][day] = true;
@@ -1073,7 +1055,9 @@ impl<'a> Sim<'a> {
         // traders see (that of `lag` days before), below full.
         let mut next_touched = vec![days; days as usize];
         let touched = |d: usize| {
-            (0..nl).any(|l| factor[l * span + d + lag as usize] < 1.0 || factor[l * span + d] < 1.0)
+            factor
+                .closed()
+                .any(|(_, row)| row[d + lag as usize] < 1.0 || row[d] < 1.0)
         };
         for d in (0..days as usize).rev() {
             next_touched[d] = if touched(d) {
@@ -1105,8 +1089,8 @@ impl<'a> Sim<'a> {
                 .crossing_links
                 .iter()
                 .flat_map(|&l| {
-                    let row = &factor[l * span..(l + 1) * span];
-                    (0..days as usize).map(move |d| row[d + lag as usize] < 1.0)
+                    let row = factor.row(l);
+                    (0..days as usize).map(move |d| row.is_some_and(|r| r[d + lag as usize] < 1.0))
                 })
                 .collect(),
             backlog_units: vec![0; days as usize],
@@ -1183,12 +1167,11 @@ impl<'a> Sim<'a> {
 
     #[inline]
     fn factor_at(&self, link: usize, day: i64) -> f64 {
-        let span = (self.days + self.lag) as usize;
         let i = day + i64::from(self.lag);
-        if i < 0 {
-            return 1.0;
+        match self.factor.row(link) {
+            Some(row) if i >= 0 => row[i as usize],
+            _ => 1.0,
         }
-        self.factor[link * span + i as usize]
     }
 
     fn capacity_t(&self, link: usize, day: i64, factor_day: i64) -> f64 {
@@ -1904,7 +1887,6 @@ impl<'a> Sim<'a> {
         let di = day as usize;
         let payload = units(self.scn.settings.truck_payload_t).max(1) as f64;
         let lag = self.lag as usize;
-        let span = (self.days + self.lag) as usize;
         let Some(dl) = self.acc.daily.as_mut() else {
             return;
         };
@@ -1913,7 +1895,7 @@ impl<'a> Sim<'a> {
             let f = cor
                 .links
                 .iter()
-                .map(|l| self.factor[l.index() * span + di + lag])
+                .map(|l| self.factor.row(l.index()).map_or(1.0, |r| r[di + lag]))
                 .fold(1.0, f64::min);
             cd.capacity_factor.push(f);
             let q: i64 = cor
@@ -2018,6 +2000,66 @@ impl<'a> Sim<'a> {
             }
         }
         acc
+    }
+}
+
+/// Closure factors per link per day, for days `-lag .. days` (index `day + lag`): a row
+/// for each link a closure touches, none for the others (their factor is 1).
+struct Factors {
+    /// Row of each link in `rows`, or `u32::MAX`.
+    row_of: Vec<u32>,
+    rows: Vec<f64>,
+    /// Links with a row, in row order.
+    links: Vec<u32>,
+    span: usize,
+}
+
+impl Factors {
+    fn new(scn: &Scenario, closures: &[ClosureWindow], days: u32, lag: u32) -> Factors {
+        let span = (days + lag) as usize;
+        let mut f = Factors {
+            row_of: vec![u32::MAX; scn.links.len()],
+            rows: Vec::new(),
+            links: Vec::new(),
+            span,
+        };
+        for w in closures {
+            let lo = w.start_day.max(-i64::from(lag));
+            let hi = w.end_day().min(i64::from(days));
+            for &l in scn.target_links(&w.target) {
+                let l = l.index();
+                if f.row_of[l] == u32::MAX {
+                    f.row_of[l] = f.links.len() as u32;
+                    f.links.push(l as u32);
+                    f.rows.resize(f.rows.len() + span, 1.0);
+                }
+                let r = f.row_of[l] as usize;
+                let row = &mut f.rows[r * span..(r + 1) * span];
+                for day in lo..hi {
+                    let x = w.factor_on(day);
+                    let slot = &mut row[(day + i64::from(lag)) as usize];
+                    if x < *slot {
+                        *slot = x;
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    /// Link `l`'s factors, if a closure touches it.
+    #[inline]
+    fn row(&self, l: usize) -> Option<&[f64]> {
+        let r = *self.row_of.get(l)?;
+        (r != u32::MAX).then(|| &self.rows[r as usize * self.span..(r as usize + 1) * self.span])
+    }
+
+    /// The links closures touch, with their factors.
+    fn closed(&self) -> impl Iterator<Item = (usize, &[f64])> + '_ {
+        self.links
+            .iter()
+            .zip(self.rows.chunks_exact(self.span.max(1)))
+            .map(|(&l, row)| (l as usize, row))
     }
 }
 
