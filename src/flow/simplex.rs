@@ -169,7 +169,7 @@ impl Totals {
 /// assert_eq!((ns.flow(a), ns.flow(direct)), (0, 6));
 /// # Ok::<(), chokepoint::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NetworkSimplex {
     /// Number of real nodes; the root is node `n`.
     n: usize,
@@ -248,6 +248,114 @@ pub struct NetworkSimplex {
     heur_reached: Vec<bool>,
     heur_dist: Vec<i64>,
     heur_heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, usize)>>,
+}
+
+impl Clone for NetworkSimplex {
+    fn clone(&self) -> Self {
+        let mut s = NetworkSimplex::new(0);
+        s.clone_from(self);
+        s
+    }
+
+    /// Field by field, keeping this solver's buffers (an engine resets its solvers to
+    /// fresh copies before every run). The destructuring is exhaustive, so a new field
+    /// cannot be forgotten here.
+    fn clone_from(&mut self, o: &Self) {
+        let NetworkSimplex {
+            n,
+            supply,
+            pos,
+            user_of,
+            user_flow,
+            mixed,
+            src,
+            tgt,
+            cap,
+            cost,
+            flow,
+            state,
+            pi,
+            up,
+            thread,
+            rev_thread,
+            last_succ,
+            dirty_revs,
+            in_arc,
+            join,
+            u_in,
+            v_in,
+            u_out,
+            delta,
+            next_arc,
+            block_size,
+            art_cost,
+            basis_valid,
+            dirty,
+            costs_changed,
+            arcs_added,
+            excess,
+            touched,
+            excess_nodes,
+            scratch_idx,
+            pending_error,
+            objective,
+            pivots,
+            totals,
+            in_start,
+            in_arcs,
+            csr_valid,
+            heur_arcs,
+            heur_reached,
+            heur_dist,
+            heur_heap,
+        } = o;
+        self.n.clone_from(n);
+        self.supply.clone_from(supply);
+        self.pos.clone_from(pos);
+        self.user_of.clone_from(user_of);
+        self.user_flow.clone_from(user_flow);
+        self.mixed.clone_from(mixed);
+        self.src.clone_from(src);
+        self.tgt.clone_from(tgt);
+        self.cap.clone_from(cap);
+        self.cost.clone_from(cost);
+        self.flow.clone_from(flow);
+        self.state.clone_from(state);
+        self.pi.clone_from(pi);
+        self.up.clone_from(up);
+        self.thread.clone_from(thread);
+        self.rev_thread.clone_from(rev_thread);
+        self.last_succ.clone_from(last_succ);
+        self.dirty_revs.clone_from(dirty_revs);
+        self.in_arc.clone_from(in_arc);
+        self.join.clone_from(join);
+        self.u_in.clone_from(u_in);
+        self.v_in.clone_from(v_in);
+        self.u_out.clone_from(u_out);
+        self.delta.clone_from(delta);
+        self.next_arc.clone_from(next_arc);
+        self.block_size.clone_from(block_size);
+        self.art_cost.clone_from(art_cost);
+        self.basis_valid.clone_from(basis_valid);
+        self.dirty.clone_from(dirty);
+        self.costs_changed.clone_from(costs_changed);
+        self.arcs_added.clone_from(arcs_added);
+        self.excess.clone_from(excess);
+        self.touched.clone_from(touched);
+        self.excess_nodes.clone_from(excess_nodes);
+        self.scratch_idx.clone_from(scratch_idx);
+        self.pending_error.clone_from(pending_error);
+        self.objective.clone_from(objective);
+        self.pivots.clone_from(pivots);
+        self.totals.clone_from(totals);
+        self.in_start.clone_from(in_start);
+        self.in_arcs.clone_from(in_arcs);
+        self.csr_valid.clone_from(csr_valid);
+        self.heur_arcs.clone_from(heur_arcs);
+        self.heur_reached.clone_from(heur_reached);
+        self.heur_dist.clone_from(heur_dist);
+        self.heur_heap.clone_from(heur_heap);
+    }
 }
 
 impl NetworkSimplex {

@@ -102,7 +102,6 @@ struct Path {
 }
 
 /// Per-product routing network, kept across days for warm starts.
-#[derive(Clone)]
 struct ProductNet {
     solver: NetworkSimplex,
     /// (supply index, solver arc, origin node)
@@ -122,6 +121,56 @@ struct ProductNet {
     /// The solver's flows `last_plan` was decomposed from.
     last_flows: Vec<i64>,
     cached: bool,
+}
+
+impl Clone for ProductNet {
+    fn clone(&self) -> Self {
+        ProductNet {
+            solver: self.solver.clone(),
+            supply_arcs: self.supply_arcs.clone(),
+            demand_arcs: self.demand_arcs.clone(),
+            demand_at: self.demand_at.clone(),
+            bypass: self.bypass.clone(),
+            s: self.s.clone(),
+            t: self.t.clone(),
+            darc_cost: self.darc_cost.clone(),
+            last_key: self.last_key.clone(),
+            last_plan: self.last_plan.clone(),
+            last_flows: self.last_flows.clone(),
+            cached: self.cached.clone(),
+        }
+    }
+
+    /// Field by field, keeping this network's buffers (every run starts from a fresh
+    /// copy). The destructuring is exhaustive, so a new field cannot be forgotten here.
+    fn clone_from(&mut self, o: &Self) {
+        let ProductNet {
+            solver,
+            supply_arcs,
+            demand_arcs,
+            demand_at,
+            bypass,
+            s,
+            t,
+            darc_cost,
+            last_key,
+            last_plan,
+            last_flows,
+            cached,
+        } = o;
+        self.solver.clone_from(solver);
+        self.supply_arcs.clone_from(supply_arcs);
+        self.demand_arcs.clone_from(demand_arcs);
+        self.demand_at.clone_from(demand_at);
+        self.bypass.clone_from(bypass);
+        self.s.clone_from(s);
+        self.t.clone_from(t);
+        self.darc_cost.clone_from(darc_cost);
+        self.last_key.clone_from(last_key);
+        self.last_plan.clone_from(last_plan);
+        self.last_flows.clone_from(last_flows);
+        self.cached.clone_from(cached);
+    }
 }
 
 /// What does not change between runs of one scenario.
