@@ -296,12 +296,21 @@ pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
         ));
     }
     create_dir(dir)?;
-    let mut files = raw_tables(outcome, false)?;
-    files.push(("summary.csv", summary_csv(outcome)));
-    files.push(("exceedance.csv", exceedance_csv(outcome)));
-    files.push(("daily_bands.csv", bands_csv(outcome)?));
-    files.push(("convergence.csv", convergence_csv(outcome)));
-    files.push(("manifest.json", manifest_json(&outcome.manifest)?));
+    // The per-run tables and the statistics are independent: make them side by side.
+    let (raw, stats) = rayon::join(
+        || raw_tables(outcome, false),
+        || -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
+            Ok(vec![
+                ("summary.csv", summary_csv(outcome)),
+                ("exceedance.csv", exceedance_csv(outcome)),
+                ("daily_bands.csv", bands_csv(outcome)?),
+                ("convergence.csv", convergence_csv(outcome)),
+                ("manifest.json", manifest_json(&outcome.manifest)?),
+            ])
+        },
+    );
+    let mut files = raw?;
+    files.extend(stats?);
     for (name, bytes) in files {
         crate::report::write_bytes_atomic(&dir.join(name), &bytes)?;
     }
