@@ -1391,33 +1391,24 @@ impl<'a> Sim<'a> {
     /// The parts of the simulation that moving cargo touches, borrowed one by one.
     #[inline(always)]
     fn mover(&mut self) -> Mover<'_> {
-        let State {
-            ships,
-            free,
-            queues,
-            in_system,
-            due,
-            late,
-            beyond,
-            ..
-        } = &mut self.state;
         let sums = &mut self.acc.sums;
         // Routes found since the last move have steps of their own.
         if sums.step_units.len() < self.path_darcs.len() {
             sums.step_units.resize(self.path_darcs.len(), 0);
         }
+        let state = &mut self.state;
         Mover {
             darcs: &self.st.darcs,
             value: &self.st.value,
             paths: self.paths,
             path_darcs: self.path_darcs,
-            ships,
-            free,
-            queues,
-            in_system,
-            due,
-            late,
-            beyond,
+            ships: &mut state.ships,
+            free: &mut state.free,
+            queues: &state.queues,
+            in_system: &mut state.in_system,
+            due: &mut state.due,
+            late: &mut state.late,
+            beyond: &mut state.beyond,
             rem: &mut self.rem_units,
             work: &mut self.work,
             step_units: &mut sums.step_units,

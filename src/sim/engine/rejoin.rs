@@ -33,7 +33,14 @@ pub(super) struct Routes {
 
 impl Routes {
     /// Record product `p`'s inputs and plan on `day` (of `np` products).
-    pub(super) fn record(&mut self, day: u32, np: usize, p: usize, key: &[i64], plan: &[(u32, i64)]) {
+    pub(super) fn record(
+        &mut self,
+        day: u32,
+        np: usize,
+        p: usize,
+        key: &[i64],
+        plan: &[(u32, i64)],
+    ) {
         let (day, i) = (day as usize, day as usize * np + p);
         if self.at.len() < (day + 1) * np {
             self.at.resize((day + 1) * np, u32::MAX);
@@ -101,7 +108,9 @@ impl Track {
             return;
         };
         let used = |v: &[i64]| -> Vec<u32> {
-            (0..v.len() as u32).filter(|&i| v[i as usize] != 0).collect()
+            (0..v.len() as u32)
+                .filter(|&i| v[i as usize] != 0)
+                .collect()
         };
         self.steps_used = used(&last.step_units);
         self.pairs_used = used(&last.pair_product_units);
