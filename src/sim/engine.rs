@@ -130,14 +130,14 @@ impl Clone for ProductNet {
             supply_arcs: self.supply_arcs.clone(),
             demand_arcs: self.demand_arcs.clone(),
             demand_at: self.demand_at.clone(),
-            bypass: self.bypass.clone(),
-            s: self.s.clone(),
-            t: self.t.clone(),
+            bypass: self.bypass,
+            s: self.s,
+            t: self.t,
             darc_cost: self.darc_cost.clone(),
             last_key: self.last_key.clone(),
             last_plan: self.last_plan.clone(),
             last_flows: self.last_flows.clone(),
-            cached: self.cached.clone(),
+            cached: self.cached,
         }
     }
 
@@ -1006,21 +1006,39 @@ impl Clone for State {
     /// Field by field, so that a run taking the counterfactual's state keeps the
     /// buffers it has (the derived `clone_from` would allocate them all anew).
     fn clone_from(&mut self, o: &Self) {
-        self.cap_units.clone_from(&o.cap_units);
-        self.seen_units.clone_from(&o.seen_units);
-        self.queue_units.clone_from(&o.queue_units);
-        self.queue_hist.clone_from(&o.queue_hist);
-        self.queues.clone_from(&o.queues);
-        self.ships.clone_from(&o.ships);
-        self.free.clone_from(&o.free);
-        self.perishable.clone_from(&o.perishable);
-        self.listed.clone_from(&o.listed);
-        self.in_system.clone_from(&o.in_system);
-        self.due.clone_from(&o.due);
-        self.late.clone_from(&o.late);
-        self.orders.clone_from(&o.orders);
-        self.open_units.clone_from(&o.open_units);
-        self.beyond.clone_from(&o.beyond);
+        // Exhaustive, so that a new field cannot be forgotten here.
+        let State {
+            cap_units,
+            seen_units,
+            queue_units,
+            queue_hist,
+            queues,
+            ships,
+            free,
+            perishable,
+            listed,
+            in_system,
+            due,
+            late,
+            orders,
+            open_units,
+            beyond,
+        } = o;
+        self.cap_units.clone_from(cap_units);
+        self.seen_units.clone_from(seen_units);
+        self.queue_units.clone_from(queue_units);
+        self.queue_hist.clone_from(queue_hist);
+        self.queues.clone_from(queues);
+        self.ships.clone_from(ships);
+        self.free.clone_from(free);
+        self.perishable.clone_from(perishable);
+        self.listed.clone_from(listed);
+        self.in_system.clone_from(in_system);
+        self.due.clone_from(due);
+        self.late.clone_from(late);
+        self.orders.clone_from(orders);
+        self.open_units.clone_from(open_units);
+        self.beyond.clone_from(beyond);
     }
 }
 
