@@ -8,28 +8,14 @@
 //! runs use), so "no closures" there measures only the bookkeeping of a run.
 
 use std::hint::black_box;
-use std::path::Path;
 
 use chokepoint::sim::{Engine, NoObserver};
 use criterion::{criterion_group, criterion_main, Criterion};
 
-const SCENARIOS: &[&str] = &[
-    "scenarios/afghanistan/base.toml",
-    "scenarios/starter.toml",
-    "scenarios/twoland.toml",
-];
+mod common;
 
 fn bench(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for rel in SCENARIOS {
-        let path = root.join(rel);
-        if !path.exists() {
-            continue;
-        }
-        let scenario = chokepoint::scenario::load(&path).expect("shipped scenarios load");
-        let name = rel
-            .trim_start_matches("scenarios/")
-            .trim_end_matches(".toml");
+    for (name, scenario) in common::scenarios(&[]) {
         let mut engine = Engine::new(&scenario).expect("engine builds");
         let mut g = c.benchmark_group(format!("year/{name}"));
         g.sample_size(30);

@@ -7,32 +7,16 @@
 //! `target/release/chokepoint montecarlo SCENARIO --runs 10000 --threads 2 --out DIR`.
 
 use std::hint::black_box;
-use std::path::Path;
 
 use chokepoint::closure::ClosureSampler;
 use chokepoint::montecarlo::{self, run_rng, Config, NoProgress};
 use chokepoint::sim::Engine;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const SCENARIOS: &[&str] = &[
-    "scenarios/afghanistan/base.toml",
-    "scenarios/starter.toml",
-    "scenarios/twoland.toml",
-    "tests/fixtures/montecarlo/twoland_random.toml",
-];
+mod common;
 
 fn bench(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for rel in SCENARIOS {
-        let path = root.join(rel);
-        if !path.exists() {
-            continue;
-        }
-        let scenario = chokepoint::scenario::load(&path).expect("shipped scenarios load");
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for (name, scenario) in common::scenarios(&["tests/fixtures/montecarlo/twoland_random.toml"]) {
         let sampler = ClosureSampler::new(&scenario).expect("closure model is valid");
         let mut g = c.benchmark_group(format!("montecarlo/{name}"));
         g.sample_size(10);
