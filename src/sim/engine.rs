@@ -392,7 +392,8 @@ pub struct Engine {
     scenario: Scenario,
     st: Static,
     nets: Vec<ProductNet>,
-    /// The routing networks before any solve (each run starts from these).
+    /// The routing networks each run starts from: unsolved for the counterfactual, then
+    /// as the counterfactual left them at the end of day 0.
     fresh_nets: Vec<ProductNet>,
     paths: Vec<Path>,
     path_darcs: Vec<u32>,
@@ -514,9 +515,11 @@ impl Engine {
         observer: &mut dyn Observer,
         mode: Mode,
     ) -> Result<Accounts, Error> {
-        // Every run starts from fresh solvers: warm starts carry over from day to day
-        // within a run, never from one run to the next, so a run's result does not
-        // depend on which runs came before it (or on which thread it ran).
+        // Every run starts from the same solvers (once the counterfactual is done, those
+        // holding its solution of day 0; before, unsolved ones): warm starts carry over
+        // from day to day within a run, never from one run to the next, so a run's
+        // result does not depend on which runs came before it (or on which thread it
+        // ran). Starting from day 0's solution spares most runs a cold solve per product.
         for (net, fresh) in self.nets.iter_mut().zip(&self.fresh_nets) {
             net.clone_from(fresh);
         }
@@ -535,9 +538,13 @@ impl Engine {
         if mode == Mode::Counterfactual {
             let mut track = rejoin::Track::new(self.snapshot_budget);
             sim.cf_routes = Some(rejoin::Routes::default());
+            let mut warm = None;
             for day in 0..days {
                 track.keep(&sim, day, days);
                 sim.step(day)?;
+                if day == 0 {
+                    warm = Some(sim.nets.clone());
+                }
                 observer.end_of_day(&DayView { sim: &sim, day });
             }
             track.cum.push(Some(sim.cum()));
@@ -546,6 +553,9 @@ impl Engine {
             self.spare = std::mem::take(&mut sim.state);
             let acc = sim.finish();
             self.track = track;
+            if let Some(w) = warm {
+                self.fresh_nets = w;
+            }
             return Ok(acc);
         }
         sim.track = Some(&self.track);
