@@ -40,6 +40,17 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// `$dst.clone_from($src)` field by field, so that `$dst` keeps its buffers (a derived
+/// `clone_from` allocates every vector anew). The destructuring is exhaustive: a field
+/// added to the struct and not listed is a compile error, never silently skipped.
+macro_rules! clone_fields_from {
+    ($Type:ident, $dst:expr, $src:expr, [$($f:ident),* $(,)?]) => {{
+        let $Type { $($f),* } = $src;
+        $( $dst.$f.clone_from($f); )*
+    }};
+}
+pub(crate) use clone_fields_from;
+
 pub mod calibrate;
 pub mod closure;
 pub mod error;

@@ -144,32 +144,25 @@ impl Clone for ProductNet {
     /// Field by field, keeping this network's buffers (every run starts from a fresh
     /// copy). The destructuring is exhaustive, so a new field cannot be forgotten here.
     fn clone_from(&mut self, o: &Self) {
-        let ProductNet {
-            solver,
-            supply_arcs,
-            demand_arcs,
-            demand_at,
-            bypass,
-            s,
-            t,
-            darc_cost,
-            last_key,
-            last_plan,
-            last_flows,
-            cached,
-        } = o;
-        self.solver.clone_from(solver);
-        self.supply_arcs.clone_from(supply_arcs);
-        self.demand_arcs.clone_from(demand_arcs);
-        self.demand_at.clone_from(demand_at);
-        self.bypass.clone_from(bypass);
-        self.s.clone_from(s);
-        self.t.clone_from(t);
-        self.darc_cost.clone_from(darc_cost);
-        self.last_key.clone_from(last_key);
-        self.last_plan.clone_from(last_plan);
-        self.last_flows.clone_from(last_flows);
-        self.cached.clone_from(cached);
+        crate::clone_fields_from!(
+            ProductNet,
+            self,
+            o,
+            [
+                solver,
+                supply_arcs,
+                demand_arcs,
+                demand_at,
+                bypass,
+                s,
+                t,
+                darc_cost,
+                last_key,
+                last_plan,
+                last_flows,
+                cached,
+            ]
+        );
     }
 }
 
@@ -1017,38 +1010,28 @@ impl Clone for State {
     /// buffers it has (the derived `clone_from` would allocate them all anew).
     fn clone_from(&mut self, o: &Self) {
         // Exhaustive, so that a new field cannot be forgotten here.
-        let State {
-            cap_units,
-            seen_units,
-            queue_units,
-            queue_hist,
-            queues,
-            ships,
-            free,
-            perishable,
-            listed,
-            in_system,
-            due,
-            late,
-            orders,
-            open_units,
-            beyond,
-        } = o;
-        self.cap_units.clone_from(cap_units);
-        self.seen_units.clone_from(seen_units);
-        self.queue_units.clone_from(queue_units);
-        self.queue_hist.clone_from(queue_hist);
-        self.queues.clone_from(queues);
-        self.ships.clone_from(ships);
-        self.free.clone_from(free);
-        self.perishable.clone_from(perishable);
-        self.listed.clone_from(listed);
-        self.in_system.clone_from(in_system);
-        self.due.clone_from(due);
-        self.late.clone_from(late);
-        self.orders.clone_from(orders);
-        self.open_units.clone_from(open_units);
-        self.beyond.clone_from(beyond);
+        crate::clone_fields_from!(
+            State,
+            self,
+            o,
+            [
+                cap_units,
+                seen_units,
+                queue_units,
+                queue_hist,
+                queues,
+                ships,
+                free,
+                perishable,
+                listed,
+                in_system,
+                due,
+                late,
+                orders,
+                open_units,
+                beyond,
+            ]
+        );
     }
 }
 
