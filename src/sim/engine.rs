@@ -8,6 +8,7 @@
 //! 4. end of day: holding cost, spoilage, spoiled and abandoned cargo, records.
 
 mod rejoin;
+use rejoin::Likeness;
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -396,6 +397,8 @@ pub struct Engine {
     track: rejoin::Track,
     /// Days the last run simulated (the others it took from the counterfactual).
     days_simulated: u32,
+    /// Days the last run followed the counterfactual's cargo with orders of its own.
+    days_followed: u32,
     /// Memory the counterfactual's daily states may take (see rejoin.rs).
     snapshot_budget: usize,
     /// The last run's state, emptied by the next (its buffers are reused).
@@ -432,6 +435,7 @@ impl Engine {
             track: rejoin::Track::new(0),
             snapshot_budget,
             days_simulated: 0,
+            days_followed: 0,
             spare: State::default(),
         };
         engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Counterfactual)?;
@@ -449,6 +453,14 @@ impl Engine {
     /// all it simulates none. [`Engine::run_observed`] simulates every day.
     pub fn days_simulated(&self) -> u32 {
         self.days_simulated
+    }
+
+    /// How many of the days [`Engine::run`] did not simulate it followed: the run had
+    /// the counterfactual's cargo and queues but other open orders (a backlog), and
+    /// routing those orders gave the counterfactual's plans, so only the orders were
+    /// kept day by day (same results; see `docs/model.md`).
+    pub fn days_followed(&self) -> u32 {
+        self.days_followed
     }
 
     /// Simulate the window under `closures` and report losses against the
@@ -541,6 +553,7 @@ impl Engine {
                 observer.end_of_day(&DayView { sim: &sim, day });
             }
             track.cum.push(Some(sim.cum()));
+            track.open_start.push(sim.state.open_units.iter().sum());
             track.compact();
             track.routes = sim.cf_routes.take().unwrap_or_default();
             self.spare = std::mem::take(&mut sim.state);
@@ -554,18 +567,35 @@ impl Engine {
         sim.track = Some(&self.track);
         let mut day = 0;
         let mut simulated = 0;
+        // A day following the counterfactual stopped at because a plan differed: it is
+        // simulated, not followed again.
+        let mut gave_up = None;
+        let mut followed = 0;
         while day < days {
             let next = sim.next_touched[day as usize];
             // Days no closure touches, from a state the counterfactual also had, are the
-            // counterfactual's (see rejoin.rs).
-            if mode == Mode::Rejoin && next > day {
+            // counterfactual's; from its cargo with other open orders, they follow it
+            // while the plans are its plans (see rejoin.rs).
+            if mode == Mode::Rejoin && next > day && gave_up != Some(day) {
                 if let Some(Some(snap)) = self.track.snaps.get(day as usize) {
-                    if sim.same_as(snap, day) {
-                        if let Some(to) = self.track.landing(day, next) {
-                            sim.rejoin(&self.track, &self.cf, day, to);
+                    match sim.likeness(snap, day) {
+                        Likeness::Same => {
+                            if let Some(to) = self.track.landing(day, next) {
+                                sim.rejoin(&self.track, &self.cf, day, to);
+                                day = to;
+                                continue;
+                            }
+                        }
+                        Likeness::OrdersOnly if self.track.stride == 1 => {
+                            let (to, give_up) = sim.follow(&self.track, &self.cf, day, next)?;
+                            if give_up {
+                                gave_up = Some(to);
+                            }
+                            followed += to - day;
                             day = to;
                             continue;
                         }
+                        _ => {}
                     }
                 }
             }
@@ -577,6 +607,7 @@ impl Engine {
         self.spare = std::mem::take(&mut sim.state);
         let acc = sim.finish();
         self.days_simulated = simulated;
+        self.days_followed = followed;
         Ok(acc)
     }
 
@@ -1074,6 +1105,11 @@ struct Sim<'a> {
     cf_routes: Option<rejoin::Routes>,
     /// Turn-back routes found, by product, queued darc, destination and open darcs.
     route_memo: Vec<RouteMemo>,
+    /// Buffers of `follow` (rejoin.rs): the orders at the start of the day it tries, and
+    /// the run's open orders at the end of each day it followed.
+    saved_orders: Vec<VecDeque<(u32, i64)>>,
+    saved_open: Vec<i64>,
+    follow_open: Vec<i64>,
 }
 
 impl<'a> Sim<'a> {
@@ -1222,6 +1258,9 @@ impl<'a> Sim<'a> {
             track: None,
             cf_routes: None,
             route_memo: Vec::new(),
+            saved_orders: Vec::new(),
+            saved_open: Vec::new(),
+            follow_open: Vec::new(),
         }
     }
 
@@ -1281,26 +1320,7 @@ impl<'a> Sim<'a> {
                 *p = (self.state.seen_units[i] - oldest[i]).max(0);
             }
         }
-        // New orders, expired orders.
-        let month = self.st.month[day as usize] as usize;
-        let patience = self.scn.settings.order_patience_days;
-        for (k, dm) in self.scn.demands.iter().enumerate() {
-            let value = self.scn.products[dm.product.index()].value_usd_per_t;
-            while let Some(&(placed, u)) = self.state.orders[k].front() {
-                if placed + patience <= day {
-                    self.state.orders[k].pop_front();
-                    self.state.open_units[k] -= u;
-                    self.acc.sums.lost_orders_usd += tonnes(u) * value;
-                } else {
-                    break;
-                }
-            }
-            let u = units(dm.t_per_day * seasonal_factor(&dm.seasonality, month));
-            if u > 0 {
-                self.state.orders[k].push_back((day, u));
-                self.state.open_units[k] += u;
-            }
-        }
+        self.place_orders(day);
         // 2. Movement of cargo under way: queues first, then arrivals.
         if self.state.queues.iter().any(|q| !q.is_empty()) {
             for a in 0..self.state.queues.len() {
@@ -1336,6 +1356,29 @@ impl<'a> Sim<'a> {
         // 4. End of day.
         self.end_of_day(day);
         Ok(())
+    }
+
+    /// Orders past their patience are lost; today's new orders are placed.
+    fn place_orders(&mut self, day: u32) {
+        let month = self.st.month[day as usize] as usize;
+        let patience = self.scn.settings.order_patience_days;
+        for (k, dm) in self.scn.demands.iter().enumerate() {
+            let value = self.scn.products[dm.product.index()].value_usd_per_t;
+            while let Some(&(placed, u)) = self.state.orders[k].front() {
+                if placed + patience <= day {
+                    self.state.orders[k].pop_front();
+                    self.state.open_units[k] -= u;
+                    self.acc.sums.lost_orders_usd += tonnes(u) * value;
+                } else {
+                    break;
+                }
+            }
+            let u = units(dm.t_per_day * seasonal_factor(&dm.seasonality, month));
+            if u > 0 {
+                self.state.orders[k].push_back((day, u));
+                self.state.open_units[k] += u;
+            }
+        }
     }
 
     fn new_ship(&mut self, ship: Ship) -> u32 {
@@ -1649,6 +1692,14 @@ impl<'a> Sim<'a> {
                 return Ok(());
             }
         }
+        self.solve_plan(p, day)?;
+        self.dispatch(p, day)
+    }
+
+    /// Product `p`'s plan for today's inputs (perceived capacity, supply, open orders),
+    /// left in `nets[p].last_plan`: the last one if the inputs or the solver's flows are
+    /// unchanged, else decomposed from a new solve.
+    fn solve_plan(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let month = self.st.month[day as usize] as usize;
         let nd = self.st.darcs.len();
         let net = &mut self.nets[p];
@@ -1707,7 +1758,7 @@ impl<'a> Sim<'a> {
             })?;
             // The plan is a function of the flows alone: unchanged flows, same plan.
             if net.cached && net.solver.flows() == net.last_flows.as_slice() {
-                return self.dispatch(p, day);
+                return Ok(());
             }
             net.last_flows.clear();
             net.last_flows.extend_from_slice(net.solver.flows());
@@ -1746,7 +1797,7 @@ impl<'a> Sim<'a> {
             net.last_plan = plan;
             net.cached = true;
         }
-        self.dispatch(p, day)
+        Ok(())
     }
 
     /// Dispatch product `p`'s current plan (recording it in the counterfactual).

@@ -517,6 +517,34 @@ fn quiet_days_are_taken_from_the_counterfactual() {
     assert!(fast.metrics.total_loss_usd > 0.0);
 }
 
+/// With no spare supply the backlog of orders from a closure is never worked off: orders
+/// are served oldest first, so from when the queue has drained the run dispatches what
+/// the counterfactual dispatches (100 t/day) and keeps 500-600 t more open orders. It has
+/// the counterfactual's cargo and only other orders, and follows the counterfactual
+/// (moving no cargo) to the end of the window, with the day-by-day results.
+#[test]
+fn a_backlog_alone_follows_the_counterfactual() {
+    let mut s = single_route(None, 0.001);
+    s.supplies = vec![supply(0, 0, 100.0, 100.0)];
+    let days = s.settings.days;
+    let mut e = Engine::new(&s).unwrap();
+    let fast = e.run(&[shut(0, 10, 5)], true).unwrap();
+    let (simulated, followed) = (e.days_simulated(), e.days_followed());
+    let slow = e
+        .run_observed(&[shut(0, 10, 5)], true, &mut NoObserver)
+        .unwrap();
+    assert_eq!(e.days_followed(), 0);
+    // Days 0-9 from the counterfactual, the closure and the drain simulated, the rest
+    // followed.
+    assert_eq!(10 + simulated + followed, days);
+    assert!(followed >= days - 25, "followed {followed} of {days} days");
+    reports_close(&fast, &slow).unwrap();
+    // The open orders are the run's own, not the counterfactual's (none at day's end).
+    let open = |r: &RunReport| r.daily.as_ref().unwrap().products[0].open_orders_t[40];
+    assert!(open(&fast) >= 500.0, "{} t open on day 40", open(&fast));
+    assert_eq!(open(&fast), open(&slow));
+}
+
 /// `chokepoint run` takes option files too: the option's changes on its base scenario.
 #[test]
 fn run_accepts_an_option_file() {

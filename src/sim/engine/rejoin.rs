@@ -16,6 +16,7 @@
 //! order in which floating-point sums are added (tested in `tests/integration/sim.rs`).
 
 use super::{Accounts, Ship, Sim, State, Sums, RING};
+use crate::Error;
 
 /// A product's routing inputs on a day (`ProductNet::last_key` layout) and its plan
 /// (route id, units).
@@ -84,6 +85,8 @@ pub(super) struct Track {
     /// uses (the others stay 0 all year): kept sums hold these only, once compacted.
     steps_used: Vec<u32>,
     pairs_used: Vec<u32>,
+    /// Units of open orders at the start of each day `0..=days` (all days).
+    pub(super) open_start: Vec<i64>,
 }
 
 impl Track {
@@ -97,6 +100,7 @@ impl Track {
             budget,
             steps_used: Vec::new(),
             pairs_used: Vec::new(),
+            open_start: Vec::new(),
         }
     }
 
@@ -132,6 +136,7 @@ impl Track {
     /// Keep the counterfactual's state and sums at the start of the next day, if it is
     /// a kept day.
     pub(super) fn keep(&mut self, sim: &Sim<'_>, day: u32, days: u32) {
+        self.open_start.push(sim.state.open_units.iter().sum());
         if day % self.stride != 0 {
             self.snaps.push(None);
             self.cum.push(None);
@@ -212,8 +217,8 @@ impl Sums {
     }
 
     /// Add what `b` has more than `a` (sums of the counterfactual, compacted by `track`,
-    /// at a later day).
-    fn add_difference(&mut self, a: &Sums, b: &Sums, track: &Track) {
+    /// at a later day); the value of orders lost only `with_orders`.
+    fn add_difference(&mut self, a: &Sums, b: &Sums, track: &Track, with_orders: bool) {
         fn add<T: Copy + std::ops::Add<Output = T> + std::ops::Sub<Output = T>>(
             x: &mut [T],
             a: &[T],
@@ -234,7 +239,9 @@ impl Sums {
             &b.dispatched_units,
         );
         self.spoilage_usd += b.spoilage_usd - a.spoilage_usd;
-        self.lost_orders_usd += b.lost_orders_usd - a.lost_orders_usd;
+        if with_orders {
+            self.lost_orders_usd += b.lost_orders_usd - a.lost_orders_usd;
+        }
         self.abandoned_usd += b.abandoned_usd - a.abandoned_usd;
         self.spoiled_whole_usd += b.spoiled_whole_usd - a.spoiled_whole_usd;
         let sparse = |x: &mut [i64], a: &[i64], b: &[i64], idx: &[u32]| {
@@ -290,15 +297,25 @@ impl Sim<'_> {
         self.acc.sums.clone()
     }
 
-    /// Whether the run's state at the start of `day` is the counterfactual's `s`: the
-    /// same cargo in the same arrival and queue order, the same orders and the same
-    /// recent queues (what traders see).
-    pub(super) fn same_as(&self, s: &State, day: u32) -> bool {
+    /// How the run's state at the start of `day` compares with the counterfactual's `s`:
+    /// the same cargo in the same arrival and queue order and the same recent queues
+    /// (what traders see), and the same open orders or not.
+    pub(super) fn likeness(&self, s: &State, day: u32) -> Likeness {
+        if !self.same_cargo(s, day) {
+            Likeness::Different
+        } else if self.state.open_units == s.open_units && self.state.orders == s.orders {
+            Likeness::Same
+        } else {
+            Likeness::OrdersOnly
+        }
+    }
+
+    /// Whether the run's cargo, queues and recent queues at the start of `day` are the
+    /// counterfactual's `s`.
+    fn same_cargo(&self, s: &State, day: u32) -> bool {
         let me = &self.state;
         if me.in_system != s.in_system
-            || me.open_units != s.open_units
             || me.queue_units != s.queue_units
-            || me.orders != s.orders
             || me.queue_hist != s.queue_hist
             || me.late.len() != s.late.len()
         {
@@ -363,11 +380,21 @@ impl Sim<'_> {
     /// add its sums over those days, copy its daily values, and take its state at `to`
     /// (when `to` is inside the window).
     pub(super) fn rejoin(&mut self, track: &Track, cf: &Accounts, from: u32, to: u32) {
+        self.take_days(track, cf, from, to, true);
+        // The counterfactual's state at `to`.
+        if let Some(Some(s)) = track.snaps.get(to as usize) {
+            self.state.clone_from(s);
+        }
+    }
+
+    /// Add the counterfactual's sums over the days `from..to` (the value of lost orders
+    /// only `with_orders`) and copy its daily values.
+    fn take_days(&mut self, track: &Track, cf: &Accounts, from: u32, to: u32, with_orders: bool) {
         let (Some(c0), Some(c1)) = (&track.cum[from as usize], &track.cum[to as usize]) else {
             debug_assert!(false, "rejoin between days whose sums were not kept");
             return;
         };
-        self.acc.sums.add_difference(c0, c1, track);
+        self.acc.sums.add_difference(c0, c1, track, with_orders);
         let acc = &mut self.acc;
         // Daily values of the skipped days.
         let days = self.days as usize;
@@ -393,9 +420,125 @@ impl Sim<'_> {
             }
         }
         self.delivered_before.clone_from(&self.acc.sums.delivered);
-        // The counterfactual's state at `to`.
-        if let Some(Some(s)) = track.snaps.get(t) {
-            self.state.clone_from(s);
-        }
     }
+
+    /// Follow the counterfactual from the start of `from`, when the run has its cargo
+    /// but more (or fewer) open orders, up to the start of `next` at most: the cargo
+    /// moves as the counterfactual's as long as the run's plans are the
+    /// counterfactual's, so only orders are kept day by day (placed, lost, taken by the
+    /// plans), and routing is solved only for products whose open orders differ. Stops
+    /// early where the orders are the counterfactual's again (the run can rejoin) or
+    /// where a plan differs (that day must be simulated). The state at the day it
+    /// stops at is the counterfactual's cargo with the run's orders.
+    ///
+    /// Returns the day it stopped at and whether that day must be simulated.
+    pub(super) fn follow(
+        &mut self,
+        track: &Track,
+        cf: &Accounts,
+        from: u32,
+        next: u32,
+    ) -> Result<(u32, bool), Error> {
+        let np = self.st.order.len();
+        let nd = self.perceived.len();
+        let mut own_open = std::mem::take(&mut self.follow_open);
+        own_open.clear();
+        let mut d = from;
+        let mut give_up = false;
+        while d < next {
+            if d > from {
+                if let Some(Some(s)) = track.snaps.get(d as usize) {
+                    if s.open_units == self.state.open_units && s.orders == self.state.orders {
+                        break;
+                    }
+                }
+            }
+            self.saved_orders.clone_from(&self.state.orders);
+            self.saved_open.clone_from(&self.state.open_units);
+            let lost_before = self.acc.sums.lost_orders_usd;
+            self.place_orders(d);
+            let mut same = true;
+            for oi in 0..np {
+                let p = self.st.order[oi];
+                let Some((key, plan)) = track.routes.get(d, np, p) else {
+                    same = false;
+                    break;
+                };
+                if key.len() < nd {
+                    same = false;
+                    break;
+                }
+                // What traders see when `p` is routed: the counterfactual's, since its
+                // cargo and the plans before `p` are.
+                self.perceived.copy_from_slice(&key[..nd]);
+                if !self.inputs_are(p, d, key) {
+                    self.solve_plan(p, d)?;
+                    if self.nets[p].last_plan[..] != plan[..] {
+                        same = false;
+                        break;
+                    }
+                }
+                for &(pid, u) in plan {
+                    let demand = self.paths[pid as usize].demand as usize;
+                    self.take_orders(demand, u);
+                }
+            }
+            if !same {
+                std::mem::swap(&mut self.state.orders, &mut self.saved_orders);
+                std::mem::swap(&mut self.state.open_units, &mut self.saved_open);
+                self.acc.sums.lost_orders_usd = lost_before;
+                give_up = true;
+                break;
+            }
+            // Open orders at the end of the day: in total, and per product if recorded.
+            own_open.push(self.state.open_units.iter().sum());
+            if self.acc.daily.is_some() {
+                for ks in &self.st.product_demands {
+                    own_open.push(ks.iter().map(|&k| self.state.open_units[k]).sum());
+                }
+            }
+            d += 1;
+        }
+        if d > from {
+            self.take_days(track, cf, from, d, false);
+            // What orders make differs: the backlog, and open orders in the daily series.
+            let per_day = if self.acc.daily.is_some() { 1 + np } else { 1 };
+            let n = (d - from) as usize;
+            for (i, row) in own_open.chunks_exact(per_day).enumerate() {
+                let day = from as usize + i;
+                self.acc.backlog_units[day] =
+                    cf.backlog_units[day] - track.open_start[day + 1] + row[0];
+                if let Some(dl) = self.acc.daily.as_mut() {
+                    for (pd, &u) in dl.products.iter_mut().zip(&row[1..]) {
+                        let at = pd.open_orders_t.len() - n + i;
+                        pd.open_orders_t[at] = super::tonnes(u);
+                    }
+                }
+            }
+        }
+        self.follow_open = own_open;
+        // The state at `d`: the counterfactual's cargo, the run's orders.
+        if d == from {
+            return Ok((d, give_up));
+        }
+        if let Some(Some(s)) = track.snaps.get(d as usize) {
+            let orders = std::mem::take(&mut self.state.orders);
+            let open = std::mem::take(&mut self.state.open_units);
+            self.state.clone_from(s);
+            self.state.orders = orders;
+            self.state.open_units = open;
+        }
+        Ok((d, give_up))
+    }
+}
+
+/// How a run's state compares with the counterfactual's on the same day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Likeness {
+    /// The same cargo, queues and orders: the run can rejoin.
+    Same,
+    /// The same cargo and queues, other open orders: the run can follow.
+    OrdersOnly,
+    /// Anything else.
+    Different,
 }
