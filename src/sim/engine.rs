@@ -199,6 +199,10 @@ struct Static {
     value: Vec<f64>,
     /// Units supplied per day by each supply, per month: `[month][supply]`.
     supply_units: Vec<Vec<i64>>,
+    /// Units ordered per day at each demand, per month: `[month][demand]`.
+    demand_units: Vec<Vec<i64>>,
+    /// Product of each demand.
+    demand_product: Vec<usize>,
 }
 
 /// A lot of cargo on its way.
@@ -860,8 +864,18 @@ fn build_static(scn: &Scenario) -> Static {
                 .collect()
         })
         .collect();
+    let demand_units = (0..12)
+        .map(|m| {
+            scn.demands
+                .iter()
+                .map(|dm| units(dm.t_per_day * seasonal_factor(&dm.seasonality, m)))
+                .collect()
+        })
+        .collect();
     Static {
         supply_units,
+        demand_units,
+        demand_product: scn.demands.iter().map(|d| d.product.index()).collect(),
         value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),
         link_expansions,
         expanding_links,
@@ -1362,21 +1376,22 @@ impl<'a> Sim<'a> {
     fn place_orders(&mut self, day: u32) {
         let month = self.st.month[day as usize] as usize;
         let patience = self.scn.settings.order_patience_days;
-        for (k, dm) in self.scn.demands.iter().enumerate() {
-            let value = self.scn.products[dm.product.index()].value_usd_per_t;
-            while let Some(&(placed, u)) = self.state.orders[k].front() {
+        let new = &self.st.demand_units[month];
+        let (orders, open) = (&mut self.state.orders, &mut self.state.open_units);
+        for (k, ((q, open), &u)) in orders.iter_mut().zip(open.iter_mut()).zip(new).enumerate() {
+            while let Some(&(placed, lost)) = q.front() {
                 if placed + patience <= day {
-                    self.state.orders[k].pop_front();
-                    self.state.open_units[k] -= u;
-                    self.acc.sums.lost_orders_usd += tonnes(u) * value;
+                    q.pop_front();
+                    *open -= lost;
+                    let value = self.st.value[self.st.demand_product[k]];
+                    self.acc.sums.lost_orders_usd += tonnes(lost) * value;
                 } else {
                     break;
                 }
             }
-            let u = units(dm.t_per_day * seasonal_factor(&dm.seasonality, month));
             if u > 0 {
-                self.state.orders[k].push_back((day, u));
-                self.state.open_units[k] += u;
+                q.push_back((day, u));
+                *open += u;
             }
         }
     }
