@@ -397,7 +397,13 @@ pub struct Engine {
     path_darcs: Vec<u32>,
     path_ids: PathMap,
     cf: Accounts,
-    /// What the counterfactual leaves for runs to rejoin it.
+    /// The closures every run shares (a Monte Carlo's fixed closures), as factors; runs
+    /// rejoin the simulation of these (the *base*), which is the counterfactual when
+    /// there are none.
+    base: Factors,
+    /// The base's accounts, when it is not the counterfactual.
+    base_acc: Option<Accounts>,
+    /// What the base leaves for runs to rejoin it.
     track: rejoin::Track,
     /// Days the last run simulated (the others it took from the counterfactual).
     days_simulated: u32,
@@ -412,10 +418,30 @@ pub struct Engine {
 impl Engine {
     /// Prepare an engine for `scenario` and simulate its counterfactual.
     pub fn new(scenario: &Scenario) -> Result<Engine, Error> {
-        Engine::with_snapshot_budget(scenario, rejoin::SNAPSHOT_BUDGET)
+        Engine::with_snapshot_budget(scenario, &[], rejoin::SNAPSHOT_BUDGET)
     }
 
-    fn with_snapshot_budget(scenario: &Scenario, snapshot_budget: usize) -> Result<Engine, Error> {
+    /// As [`Engine::new`], for runs that all share the closures `base` (a Monte Carlo's
+    /// fixed closures: the scenario's own and `--close`). It also simulates the scenario
+    /// under `base` alone, and [`Engine::run`] takes from that simulation the days on
+    /// which a run's closures are the same as `base` and its state is the same, as it
+    /// takes quiet days from the counterfactual otherwise. Losses are still measured
+    /// against the counterfactual (no closure at all), and a run's results do not
+    /// depend on `base` beyond the order floating-point sums are added in; a run that
+    /// does not share `base` is simply simulated on the days it differs.
+    ///
+    /// # Errors
+    /// As [`Engine::new`]; also if a window of `base` names a target outside the
+    /// scenario or has a factor outside [0, 1].
+    pub fn with_base(scenario: &Scenario, base: &[ClosureWindow]) -> Result<Engine, Error> {
+        Engine::with_snapshot_budget(scenario, base, rejoin::SNAPSHOT_BUDGET)
+    }
+
+    fn with_snapshot_budget(
+        scenario: &Scenario,
+        base: &[ClosureWindow],
+        snapshot_budget: usize,
+    ) -> Result<Engine, Error> {
         let scenario = scenario.clone();
         if scenario.settings.days == 0 {
             return Err(SimError::Invalid("the simulated window has 0 days".into()).into());
@@ -436,13 +462,28 @@ impl Engine {
             path_darcs: Vec::new(),
             path_ids: PathMap::default(),
             cf: Accounts::default(),
+            base: Factors::default(),
+            base_acc: None,
             track: rejoin::Track::new(0),
             snapshot_budget,
             days_simulated: 0,
             days_followed: 0,
             spare: State::default(),
         };
-        engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Counterfactual)?;
+        engine.check_closures(base)?;
+        let (days, lag) = (
+            engine.scenario.settings.days,
+            engine.scenario.settings.reaction_days,
+        );
+        engine.base = Factors::new(&engine.scenario, base, days, lag);
+        if engine.base.links.is_empty() {
+            engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Counterfactual)?;
+        } else {
+            // The counterfactual for losses, every day; then the base, kept for rejoining.
+            engine.cf = engine.simulate(&[], true, &mut NoObserver, Mode::Daily)?;
+            let acc = engine.simulate(base, true, &mut NoObserver, Mode::Counterfactual)?;
+            engine.base_acc = Some(acc);
+        }
         Ok(engine)
     }
 
@@ -540,6 +581,7 @@ impl Engine {
             &mut self.path_darcs,
             &mut self.path_ids,
             closures,
+            &self.base,
             record,
             std::mem::take(&mut self.spare),
         );
@@ -569,6 +611,7 @@ impl Engine {
             return Ok(acc);
         }
         sim.track = Some(&self.track);
+        let base_acc = self.base_acc.as_ref().unwrap_or(&self.cf);
         let mut day = 0;
         let mut simulated = 0;
         // A day following the counterfactual stopped at because a plan differed: it is
@@ -585,13 +628,13 @@ impl Engine {
                     match sim.likeness(snap, day) {
                         Likeness::Same => {
                             if let Some(to) = self.track.landing(day, next) {
-                                sim.rejoin(&self.track, &self.cf, day, to);
+                                sim.rejoin(&self.track, base_acc, day, to);
                                 day = to;
                                 continue;
                             }
                         }
                         Likeness::OrdersOnly if self.track.stride == 1 => {
-                            let (to, give_up) = sim.follow(&self.track, &self.cf, day, next)?;
+                            let (to, give_up) = sim.follow(&self.track, base_acc, day, next)?;
                             if give_up {
                                 gave_up = Some(to);
                             }
@@ -1136,6 +1179,7 @@ impl<'a> Sim<'a> {
         path_darcs: &'a mut Vec<u32>,
         path_ids: &'a mut PathMap,
         closures: &[ClosureWindow],
+        base: &Factors,
         record: bool,
         state: State,
     ) -> Self {
@@ -1161,13 +1205,18 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        // A day is touched when a closure holds some link's capacity, or the capacity
-        // traders see (that of `lag` days before), below full.
+        // A day is touched when some link's capacity, or the capacity traders see (that
+        // of `lag` days before), is not the base's (with no base: is below full).
         let mut next_touched = vec![days; days as usize];
+        let at = |row: Option<&[f64]>, i: usize| row.map_or(1.0, |r| r[i]);
         let touched = |d: usize| {
-            factor
+            let (now, seen) = (d + lag as usize, d);
+            factor.closed().any(|(l, row)| {
+                let b = base.row(l);
+                row[now] != at(b, now) || row[seen] != at(b, seen)
+            }) || base
                 .closed()
-                .any(|(_, row)| row[d + lag as usize] < 1.0 || row[d] < 1.0)
+                .any(|(l, row)| factor.row(l).is_none() && (row[now] < 1.0 || row[seen] < 1.0))
         };
         for d in (0..days as usize).rev() {
             next_touched[d] = if touched(d) {
@@ -2122,6 +2171,7 @@ impl<'a> Sim<'a> {
 
 /// Closure factors per link per day, for days `-lag .. days` (index `day + lag`): a row
 /// for each link a closure touches, none for the others (their factor is 1).
+#[derive(Default)]
 struct Factors {
     /// Row of each link in `rows`, or `u32::MAX`.
     row_of: Vec<u32>,
@@ -2474,7 +2524,7 @@ mod tests {
         let scn = crate::scenario::load(path).expect("the starter scenario loads");
         let days = scn.settings.days;
         let mut full = Engine::new(&scn).expect("engine");
-        let mut thin = Engine::with_snapshot_budget(&scn, 256 << 10).expect("engine");
+        let mut thin = Engine::with_snapshot_budget(&scn, &[], 256 << 10).expect("engine");
         assert_eq!(full.track.stride, 1);
         assert!(thin.track.stride > 1 && thin.track.stride < days);
         assert!(thin.track.bytes <= 256 << 10);

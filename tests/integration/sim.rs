@@ -477,6 +477,32 @@ proptest! {
             return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
         }
     }
+
+    /// An engine whose runs share some closures (a base) takes the days a run shares with
+    /// the base from the base's simulation: the same results as simulating every day,
+    /// for runs that have the base and runs that do not; and losses are still measured
+    /// against no closure at all.
+    #[test]
+    fn rejoining_a_base_changes_no_result(seed in any::<u64>(), k in 0usize..4) {
+        let (s, closures) = random_case(seed);
+        let k = k.min(closures.len());
+        let base = &closures[..k];
+        let mut e = Engine::with_base(&s, base).unwrap();
+        for run in [&closures[..], &closures[k..], base] {
+            let fast = e.run(run, true).unwrap();
+            let skipped = s.settings.days - e.days_simulated();
+            let slow = e.run_observed(run, true, &mut NoObserver).unwrap();
+            if let Err(diff) = reports_close(&fast, &slow) {
+                return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
+            }
+        }
+        // The base itself is taken whole from its simulation; losses are measured
+        // against no closure at all (a run without the base loses nothing).
+        e.run(base, false).unwrap();
+        prop_assert_eq!(e.days_simulated(), 0);
+        let none = e.run(&[], false).unwrap().metrics;
+        prop_assert!(none.total_loss_usd.abs() < 1e-6, "{}", none.total_loss_usd);
+    }
 }
 
 /// Two reports equal in structure, their numbers within 1e-9 relative (or 1e-6).

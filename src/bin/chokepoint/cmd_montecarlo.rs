@@ -122,7 +122,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     config.check()?;
     let bar = Bar::new(args.quiet);
-    let outcome = montecarlo::simulate(&scenario, &config, || Engine::new(&scenario), &bar)?;
+    // Every run has the fixed closures: runs rejoin the simulation of those alone.
+    let mut base = scenario.closures.clone();
+    base.extend(config.extra_closures.iter().cloned());
+    let outcome = montecarlo::simulate(
+        &scenario,
+        &config,
+        || Engine::with_base(&scenario, &base),
+        &bar,
+    )?;
     let seconds = t0.elapsed().as_secs_f64();
     let done = outcome.records.len();
     if shard.is_some() {
