@@ -1087,6 +1087,27 @@ impl State {
     }
 }
 
+impl State {
+    /// Store a new lot (in a free slot if there is one) and return its id; a lot of a
+    /// perishable product is listed for the evening check.
+    #[inline]
+    fn add_ship(&mut self, ship: Ship, perishable: bool) -> u32 {
+        let id = if let Some(id) = self.free.pop() {
+            self.ships[id as usize] = ship;
+            id
+        } else {
+            self.ships.push(ship);
+            self.listed.push(false);
+            (self.ships.len() - 1) as u32
+        };
+        if perishable && !self.listed[id as usize] {
+            self.listed[id as usize] = true;
+            self.perishable.push(id);
+        }
+        id
+    }
+}
+
 impl Clone for State {
     fn clone(&self) -> Self {
         let mut s = State::default();
@@ -1447,19 +1468,7 @@ impl<'a> Sim<'a> {
 
     fn new_ship(&mut self, ship: Ship) -> u32 {
         let perishable = self.paths[ship.path as usize].perishable;
-        let id = if let Some(id) = self.state.free.pop() {
-            self.state.ships[id as usize] = ship;
-            id
-        } else {
-            self.state.ships.push(ship);
-            self.state.listed.push(false);
-            (self.state.ships.len() - 1) as u32
-        };
-        if perishable && !self.state.listed[id as usize] {
-            self.state.listed[id as usize] = true;
-            self.state.perishable.push(id);
-        }
-        id
+        self.state.add_ship(ship, perishable)
     }
 
     /// Mark a ship gone. Its id is recycled only where its last reference (an arrival
@@ -1897,18 +1906,22 @@ impl<'a> Sim<'a> {
 
     /// Dispatch `plan` for product `p`.
     fn dispatch_plan(&mut self, p: usize, day: u32, plan: &[(u32, i64)]) {
+        // The fields it touches, borrowed once.
+        let (paths, path_darcs, perceived) = (&*self.paths, &*self.path_darcs, &mut self.perceived);
+        let (state, sums, work) = (&mut self.state, &mut self.acc.sums, &mut self.work);
+        let mut supplied = 0;
         for &(pid, u) in plan {
-            let path = &self.paths[pid as usize];
+            let path = &paths[pid as usize];
             let demand = path.demand as usize;
             let (start, end) = (path.start, path.start + path.len);
-            for &a in &self.path_darcs[start as usize..end as usize] {
-                self.perceived[a as usize] -= u;
+            for &a in &path_darcs[start as usize..end as usize] {
+                perceived[a as usize] -= u;
             }
-            self.take_orders(demand, u);
-            self.acc.sums.supplied[p] += u;
-            self.state.in_system[demand] += u;
-            self.acc.sums.dispatched_units[demand] += u;
-            let id = self.new_ship(Ship {
+            take_orders(&mut state.orders[demand], &mut state.open_units[demand], u);
+            supplied += u;
+            state.in_system[demand] += u;
+            sums.dispatched_units[demand] += u;
+            let ship = Ship {
                 path: pid,
                 demand: demand as u32,
                 product: p as u32,
@@ -1921,25 +1934,15 @@ impl<'a> Sim<'a> {
                 queued_at: 0,
                 decay: 0.0,
                 alive: true,
-            });
-            self.work.push(id);
+            };
+            work.push(state.add_ship(ship, path.perishable));
         }
+        sums.supplied[p] += supplied;
     }
 
-    fn take_orders(&mut self, demand: usize, mut u: i64) {
-        self.state.open_units[demand] -= u;
-        while u > 0 {
-            let Some(front) = self.state.orders[demand].front_mut() else {
-                break;
-            };
-            if front.1 <= u {
-                u -= front.1;
-                self.state.orders[demand].pop_front();
-            } else {
-                front.1 -= u;
-                u = 0;
-            }
-        }
+    fn take_orders(&mut self, demand: usize, u: i64) {
+        let state = &mut self.state;
+        take_orders(&mut state.orders[demand], &mut state.open_units[demand], u);
     }
 
     /// Remove a ship from the system as spoiled whole or abandoned (lost trade at its
@@ -2166,6 +2169,24 @@ impl<'a> Sim<'a> {
             }
         }
         acc
+    }
+}
+
+/// Take `u` units of a demand's open orders (`orders`, oldest first; `open` their total).
+#[inline]
+fn take_orders(orders: &mut VecDeque<(u32, i64)>, open: &mut i64, mut u: i64) {
+    *open -= u;
+    while u > 0 {
+        let Some(front) = orders.front_mut() else {
+            break;
+        };
+        if front.1 <= u {
+            u -= front.1;
+            orders.pop_front();
+        } else {
+            front.1 -= u;
+            u = 0;
+        }
     }
 }
 
