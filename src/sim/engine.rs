@@ -2293,7 +2293,11 @@ impl Mover<'_> {
                 continue;
             }
             let a = self.path_darcs[s.next as usize] as usize;
-            if s.units <= self.rem[a] && self.queues[a].is_empty() {
+            // A darc with a queue has no capacity left (the morning drain leaves it
+            // empty or the capacity used up, and lots queue only where it is), and a lot
+            // has at least one unit: room means nobody queues.
+            debug_assert!(self.queues[a].is_empty() || self.rem[a] == 0);
+            if s.units <= self.rem[a] {
                 self.admit(id, a, day);
             } else {
                 return Some(id);
