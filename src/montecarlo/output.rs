@@ -110,13 +110,33 @@ fn countries(records: &[RunRecord]) -> Vec<String> {
     set.into_iter().cloned().collect()
 }
 
-/// The raw per-run tables, as (file name, bytes).
+/// A table of the raw per-run tables: its file name and how it is made.
+type RawTable<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
+
+/// The raw per-run tables, as (file name, bytes), made side by side.
 fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
+    use rayon::prelude::*;
     let start = parse_start(&o.manifest.start)?;
+    let mut tables: Vec<RawTable<'_>> = vec![
+        ("runs.csv", Box::new(|| runs_table(o))),
+        ("corridors.csv", Box::new(|| corridors_table(o))),
+        ("crossings.csv", Box::new(|| crossings_table(o))),
+        ("trade.csv", Box::new(|| trade_table(o))),
+        ("closures.csv", Box::new(move || closures_table(o, start))),
+    ];
+    if with_daily {
+        tables.push(("daily_runs.csv", Box::new(|| daily_table(o))));
+    }
+    Ok(tables
+        .par_iter()
+        .map(|(name, make)| (*name, make()))
+        .collect())
+}
+
+/// `runs.csv`: one row per run.
+fn runs_table(o: &Outcome) -> Vec<u8> {
     let seed = o.manifest.seed.to_string();
     let countries = countries(&o.records);
-    let mut out = Vec::new();
-
     let mut header = strings(&["run", "seed", "stream", "closures"]);
     header.extend(SCALARS.iter().map(|s| s.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
@@ -142,8 +162,11 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
         }
         row
     });
-    out.push(("runs.csv", csv_bytes(&header, rows)));
+    csv_bytes(&header, rows)
+}
 
+/// `corridors.csv`: one row per run and corridor.
+fn corridors_table(o: &Outcome) -> Vec<u8> {
     let header = strings(&[
         "run",
         "corridor",
@@ -166,8 +189,11 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
             ]
         })
     });
-    out.push(("corridors.csv", csv_bytes(&header, rows)));
+    csv_bytes(&header, rows)
+}
 
+/// `crossings.csv`: one row per run and crossing link.
+fn crossings_table(o: &Outcome) -> Vec<u8> {
     let header = strings(&[
         "run",
         "link",
@@ -190,8 +216,11 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
             ]
         })
     });
-    out.push(("crossings.csv", csv_bytes(&header, rows)));
+    csv_bytes(&header, rows)
+}
 
+/// `trade.csv`: one row per run and product or partner.
+fn trade_table(o: &Outcome) -> Vec<u8> {
     let header = strings(&[
         "run",
         "by",
@@ -216,8 +245,11 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
             ]
         })
     });
-    out.push(("trade.csv", csv_bytes(&header, rows)));
+    csv_bytes(&header, rows)
+}
 
+/// `closures.csv`: one row per run and closure window (dates from the window's `start`).
+fn closures_table(o: &Outcome, start: NaiveDate) -> Vec<u8> {
     let header = strings(&[
         "run",
         "target",
@@ -245,27 +277,27 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
             ]
         })
     });
-    out.push(("closures.csv", csv_bytes(&header, rows)));
+    csv_bytes(&header, rows)
+}
 
-    if with_daily {
-        let header = strings(&["run", "day", "stranded_trucks", "delivered_usd"]);
-        let rows = o.records.iter().flat_map(|r| {
-            let d = r.daily.as_ref();
-            let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
-            (0..n).map(move |i| {
-                let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
-                let (a, b) = d.unwrap_or((None, None));
-                vec![
-                    r.run.to_string(),
-                    i.to_string(),
-                    a.copied().map(f).unwrap_or_default(),
-                    b.copied().map(f).unwrap_or_default(),
-                ]
-            })
-        });
-        out.push(("daily_runs.csv", csv_bytes(&header, rows)));
-    }
-    Ok(out)
+/// `daily_runs.csv` (partial results only): the two daily series of every run.
+fn daily_table(o: &Outcome) -> Vec<u8> {
+    let header = strings(&["run", "day", "stranded_trucks", "delivered_usd"]);
+    let rows = o.records.iter().flat_map(|r| {
+        let d = r.daily.as_ref();
+        let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
+        (0..n).map(move |i| {
+            let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
+            let (a, b) = d.unwrap_or((None, None));
+            vec![
+                r.run.to_string(),
+                i.to_string(),
+                a.copied().map(f).unwrap_or_default(),
+                b.copied().map(f).unwrap_or_default(),
+            ]
+        })
+    });
+    csv_bytes(&header, rows)
 }
 
 fn parse_start(s: &str) -> Result<NaiveDate, Error> {
