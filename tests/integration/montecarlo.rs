@@ -836,23 +836,37 @@ fn cli_threads_and_shards_give_identical_files() {
 #[test]
 fn cli_close_adds_a_fixed_closure_to_every_run() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(&mc(&[
-        "--runs",
-        "3",
-        "--days",
-        "40",
-        "--close",
-        "north:2024-01-05..2024-01-15@0.1",
-        "--out",
-        p(tmp.path()),
-    ]));
-    let rows = csv_rows(&tmp.path().join("closures.csv"));
+    let d = |n: &str| tmp.path().join(n);
+    // Runs that share fixed closures rejoin the simulation of those (the base): the
+    // files are still the same for any thread count.
+    for t in ["1", "2"] {
+        ok(&mc(&[
+            "--runs",
+            "6",
+            "--days",
+            "40",
+            "--close",
+            "north:2024-01-05..2024-01-15@0.1",
+            "--threads",
+            t,
+            "--out",
+            p(&d(t)),
+        ]));
+    }
+    assert_same_files(&d("1"), &d("2"));
+    let rows = csv_rows(&d("1").join("closures.csv"));
     for run in ["0", "1", "2"] {
         assert!(rows.iter().any(|r| r["run"] == run
             && r["target"] == "north"
             && r["start_day"] == "4"
             && r["duration_days"] == "10"
             && r["capacity_factor"] == "0.1"));
+    }
+    // Losses are against no closure at all, not against the fixed closure: every run
+    // loses by it.
+    for r in csv_rows(&d("1").join("runs.csv")) {
+        let loss: f64 = r["total_loss_usd"].parse().unwrap();
+        assert!(loss > 0.0, "run {}: {loss}", r["run"]);
     }
 }
 
