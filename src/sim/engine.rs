@@ -899,22 +899,18 @@ fn build_static(scn: &Scenario) -> Static {
     for a in &mut darcs {
         a.slot = slot_of_link[a.link as usize];
     }
-    let supply_units = (0..12)
-        .map(|m| {
-            scn.supplies
-                .iter()
-                .map(|sp| units(sp.t_per_day * seasonal_factor(&sp.seasonality, m)))
-                .collect()
-        })
-        .collect();
-    let demand_units = (0..12)
-        .map(|m| {
-            scn.demands
-                .iter()
-                .map(|dm| units(dm.t_per_day * seasonal_factor(&dm.seasonality, m)))
-                .collect()
-        })
-        .collect();
+    // Units per day of each supply or demand, per month.
+    fn monthly<T>(items: &[T], t_per_day: impl Fn(&T, usize) -> f64) -> Vec<Vec<i64>> {
+        (0..12)
+            .map(|m| items.iter().map(|x| units(t_per_day(x, m))).collect())
+            .collect()
+    }
+    let supply_units = monthly(&scn.supplies, |sp, m| {
+        sp.t_per_day * seasonal_factor(&sp.seasonality, m)
+    });
+    let demand_units = monthly(&scn.demands, |dm, m| {
+        dm.t_per_day * seasonal_factor(&dm.seasonality, m)
+    });
     Static {
         supply_units,
         demand_units,
