@@ -405,7 +405,7 @@ pub struct Engine {
     base_acc: Option<Accounts>,
     /// What the base leaves for runs to rejoin it.
     track: rejoin::Track,
-    /// Days the last run simulated (the others it took from the counterfactual).
+    /// Days the last run simulated (the others it took from the base).
     days_simulated: u32,
     /// Days the last run followed the counterfactual's cargo with orders of its own.
     days_followed: u32,
@@ -614,15 +614,15 @@ impl Engine {
         let base_acc = self.base_acc.as_ref().unwrap_or(&self.cf);
         let mut day = 0;
         let mut simulated = 0;
-        // A day following the counterfactual stopped at because a plan differed: it is
-        // simulated, not followed again.
+        // A day following the base stopped at because a plan differed: it is simulated,
+        // not followed again.
         let mut gave_up = None;
         let mut followed = 0;
         while day < days {
             let next = sim.next_touched[day as usize];
-            // Days no closure touches, from a state the counterfactual also had, are the
-            // counterfactual's; from its cargo with other open orders, they follow it
-            // while the plans are its plans (see rejoin.rs).
+            // Days whose closures are the base's (none, or the closures every run shares),
+            // from a state the base also had, are the base's; from its cargo with other
+            // open orders, they follow it while the plans are its plans (see rejoin.rs).
             if mode == Mode::Rejoin && next > day && gave_up != Some(day) {
                 if let Some(Some(snap)) = self.track.snaps.get(day as usize) {
                     match sim.likeness(snap, day) {
@@ -1081,9 +1081,7 @@ impl State {
         self.beyond.clear();
         self
     }
-}
 
-impl State {
     /// Store a new lot (in a free slot if there is one) and return its id; a lot of a
     /// perishable product is listed for the evening check.
     #[inline]

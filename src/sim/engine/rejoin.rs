@@ -10,10 +10,15 @@
 //! choice is taken). At the start of a day untouched by closures, if the run's cargo,
 //! queues and orders equal the counterfactual's, the days up to the next touched day are
 //! taken from the counterfactual: its sums over those days are added, its daily values
-//! copied, and its state on the next touched day becomes the run's.
+//! copied, and its state on the next touched day becomes the run's. If only its open
+//! orders differ, it follows the counterfactual instead ([`Sim::follow`]).
 //!
 //! A run that rejoins gives the same results as one simulated day by day, up to the
 //! order in which floating-point sums are added (tested in `tests/integration/sim.rs`).
+//!
+//! With a base (`Engine::with_base`: closures every run shares), "the counterfactual"
+//! here is the simulation of the base closures, and a day is untouched when its
+//! closures are the base's; losses are still measured against no closure at all.
 
 use super::{Accounts, Ship, Sim, State, Sums, RING};
 use crate::Error;
