@@ -1880,21 +1880,29 @@ impl<'a> Sim<'a> {
 
     /// Whether product `p`'s routing inputs today are `key` (`last_key` layout).
     fn inputs_are(&self, p: usize, day: u32, key: &[i64]) -> bool {
-        let net = &self.nets[p];
         let nd = self.perceived.len();
+        key.len() >= nd
+            && key[..nd] == self.perceived[..]
+            && self.supply_and_orders_are(p, day, &key[nd..])
+    }
+
+    /// Whether product `p`'s supply and open orders today are `rest`, the part of a
+    /// `last_key` after the darcs.
+    fn supply_and_orders_are(&self, p: usize, day: u32, rest: &[i64]) -> bool {
+        let net = &self.nets[p];
         let ns = net.supply_arcs.len();
-        if key.len() != nd + ns + net.demand_arcs.len() || key[..nd] != self.perceived[..] {
+        if rest.len() != ns + net.demand_arcs.len() {
             return false;
         }
         let supply_units = &self.st.supply_units[self.st.month[day as usize] as usize];
         net.supply_arcs
             .iter()
-            .zip(&key[nd..nd + ns])
+            .zip(&rest[..ns])
             .all(|(&(si, _, _), &k)| supply_units[si] == k)
             && net
                 .demand_arcs
                 .iter()
-                .zip(&key[nd + ns..])
+                .zip(&rest[ns..])
                 .all(|(&(di, _), &k)| self.state.open_units[di] == k)
     }
 
@@ -1932,11 +1940,6 @@ impl<'a> Sim<'a> {
             work.push(state.add_ship(ship, path.perishable));
         }
         sums.supplied[p] += supplied;
-    }
-
-    fn take_orders(&mut self, demand: usize, u: i64) {
-        let state = &mut self.state;
-        take_orders(&mut state.orders[demand], &mut state.open_units[demand], u);
     }
 
     /// Remove a ship from the system as spoiled whole or abandoned (lost trade at its

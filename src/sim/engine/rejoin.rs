@@ -474,18 +474,19 @@ impl Sim<'_> {
                     break;
                 }
                 // What traders see when `p` is routed: the counterfactual's, since its
-                // cargo and the plans before `p` are.
+                // cargo and the plans before `p` are; only supply and orders can differ.
                 self.perceived.copy_from_slice(&key[..nd]);
-                if !self.inputs_are(p, d, key) {
+                if !self.supply_and_orders_are(p, d, &key[nd..]) {
                     self.solve_plan(p, d)?;
                     if self.nets[p].last_plan[..] != plan[..] {
                         same = false;
                         break;
                     }
                 }
+                let state = &mut self.state;
                 for &(pid, u) in plan {
-                    let demand = self.paths[pid as usize].demand as usize;
-                    self.take_orders(demand, u);
+                    let k = self.paths[pid as usize].demand as usize;
+                    super::take_orders(&mut state.orders[k], &mut state.open_units[k], u);
                 }
             }
             if !same {
