@@ -57,7 +57,7 @@ pub mod error;
 pub mod flow;
 pub mod montecarlo;
 pub mod network;
-pub mod report;
+pub mod output;
 pub mod scenario;
 pub mod sim;
 

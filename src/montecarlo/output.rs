@@ -344,7 +344,7 @@ pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
     let mut files = raw?;
     files.extend(stats?);
     for (name, bytes) in files {
-        crate::report::write_bytes_atomic(&dir.join(name), &bytes)?;
+        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
     }
     Ok(())
 }
@@ -358,10 +358,10 @@ pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
     }
     create_dir(dir)?;
     for (name, bytes) in raw_tables(outcome, true)? {
-        crate::report::write_bytes_atomic(&dir.join(name), &bytes)?;
+        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
     }
     // The manifest last: its presence marks a complete shard.
-    crate::report::write_bytes_atomic(&dir.join("shard.json"), &manifest_json(&outcome.manifest)?)
+    crate::output::write_bytes_atomic(&dir.join("shard.json"), &manifest_json(&outcome.manifest)?)
 }
 
 /// Run-time facts that differ between machines and thread counts, kept out of the
@@ -381,7 +381,7 @@ pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
     let mut v = serde_json::to_vec_pretty(t)
         .map_err(|e| Error::Invalid(format!("cannot write timing.json: {e}")))?;
     v.push(b'\n');
-    crate::report::write_bytes_atomic(&dir.join("timing.json"), &v)
+    crate::output::write_bytes_atomic(&dir.join("timing.json"), &v)
 }
 
 /// One metric's values over runs, for the summary.

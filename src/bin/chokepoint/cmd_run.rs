@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use chokepoint::closure::spec::parse_date;
 use chokepoint::closure::{apply_window, parse_close_spec};
-use chokepoint::report::{self, Manifest};
+use chokepoint::output::{self, Manifest};
 use chokepoint::sim::Engine;
 
 /// Arguments of `chokepoint run`.
@@ -61,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.start,
         closures.len()
     );
-    print!("{}", report::summary_text(&report.metrics));
+    print!("{}", output::summary_text(&report.metrics));
     if let Some(dir) = &args.out {
         let mut manifest = Manifest::new("run", &scenario);
         manifest.closures = closures
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .collect();
         manifest.options = vec![format!("no_fixed_closures={}", args.no_fixed_closures)];
         manifest.seconds = t0.elapsed().as_secs_f64();
-        report::write_run(
+        output::write_run(
             dir,
             &scenario,
             &report.metrics,

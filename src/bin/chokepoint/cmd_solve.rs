@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
 
     if let Some(out) = &args.flows {
-        chokepoint::report::write_atomic(out, |w| dimacs::write_flows(w, &problem, &solution))?;
+        chokepoint::output::write_atomic(out, |w| dimacs::write_flows(w, &problem, &solution))?;
         println!("flows written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
