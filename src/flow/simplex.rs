@@ -232,6 +232,9 @@ pub struct NetworkSimplex {
     scratch_idx: Vec<usize>,
     /// A setter was called with a bad index; reported by the next solve.
     pending_error: Option<String>,
+    /// The flows of the last successful solve are the problem's canonical optimum (see
+    /// [`NetworkSimplex::solve_canonical`]).
+    canonical: bool,
     /// Objective of the last successful solve.
     objective: i64,
     /// Pivots of the last solve.
@@ -302,6 +305,7 @@ impl Clone for NetworkSimplex {
                 excess_nodes,
                 scratch_idx,
                 pending_error,
+                canonical,
                 objective,
                 pivots,
                 totals,
@@ -366,6 +370,7 @@ impl NetworkSimplex {
             excess_nodes: Vec::new(),
             scratch_idx: Vec::new(),
             pending_error: None,
+            canonical: false,
             objective: 0,
             pivots: 0,
             totals: Totals::default(),
@@ -564,6 +569,7 @@ impl NetworkSimplex {
             return Ok(self.objective);
         }
         self.pivots = 0;
+        self.canonical = false;
         if let Err(e) = self.validate() {
             return self.finish(Err(e));
         }
@@ -608,6 +614,15 @@ impl NetworkSimplex {
         if !self.mixed {
             self.remix();
         }
+        // The big-M cost follows the largest |cost|, whose running value may be stale
+        // (costs lowered since): recompute it, so a cold solve is a function of the
+        // problem alone (see `solve_canonical`).
+        let n = self.n;
+        self.totals.max_cost = self.cost[n..]
+            .iter()
+            .map(|&k| i128::from(k).abs())
+            .max()
+            .unwrap_or(0);
         self.pivots = 0;
         let res = self.validate().and_then(|()| {
             self.init_cold();
@@ -616,7 +631,135 @@ impl NetworkSimplex {
             }
             self.run_pivots()
         });
-        self.finish(res)
+        let res = self.finish(res);
+        self.canonical = res.is_ok();
+        res
+    }
+
+    /// Solve, and leave flows that depend only on the problem (capacities, supplies,
+    /// costs), never on the basis the solve started from: when the problem has one
+    /// optimal flow, it is that flow (found warm, as [`solve`](Self::solve) does); when
+    /// several flows tie at the optimal cost, it is the optimum a cold solve finds from
+    /// the artificial starting basis, which is a function of the problem alone. So two
+    /// solvers given the same problem return the same flows, whatever they solved before.
+    /// Returns the optimal total cost.
+    ///
+    /// ```
+    /// use chokepoint::flow::NetworkSimplex;
+    /// // Two routes of equal cost: which carries the flow depends on where a solve starts.
+    /// let mut a = NetworkSimplex::new(4);
+    /// a.add_arc(0, 1, 10, 1);
+    /// a.add_arc(1, 3, 10, 1);
+    /// a.add_arc(0, 2, 10, 1);
+    /// a.add_arc(2, 3, 10, 1);
+    /// a.set_supply(0, 5);
+    /// a.set_supply(3, -5);
+    /// let mut b = a.clone();
+    /// a.solve_canonical()?;
+    /// // b first solves another problem, then the same one.
+    /// b.set_capacity(0, 0);
+    /// b.solve()?;
+    /// b.set_capacity(0, 10);
+    /// b.solve_canonical()?;
+    /// assert_eq!(a.flows(), b.flows());
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`solve`](Self::solve).
+    pub fn solve_canonical(&mut self) -> Result<i64, SolveError> {
+        if self.basis_valid && !self.dirty && self.canonical && self.pending_error.is_none() {
+            self.pivots = 0;
+            return Ok(self.objective);
+        }
+        let obj = self.solve()?;
+        if self.canonical || self.optimum_is_unique() {
+            self.canonical = true;
+            return Ok(obj);
+        }
+        let pivots = self.pivots;
+        let obj = self.solve_cold()?;
+        self.pivots += pivots;
+        Ok(obj)
+    }
+
+    /// Whether the flows of the last successful solve are the only optimal flows: no
+    /// cycle of residual arcs with reduced cost 0 exists (pushing flow around such a
+    /// cycle would give another optimum of the same cost). O(nodes + arcs).
+    ///
+    /// Arcs strictly between their bounds with reduced cost 0 can carry a change either
+    /// way: they must form a forest (a cycle of them is a tie). Arcs at a bound with
+    /// reduced cost 0 can change one way only: contracting each tree of the forest to a
+    /// point, they must form no directed cycle (nor a loop on one tree).
+    pub fn optimum_is_unique(&self) -> bool {
+        let n = self.n;
+        // Union-find over the real nodes, joined by the two-way arcs.
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(parent: &mut [usize], mut v: usize) -> usize {
+            while parent[v] != v {
+                parent[v] = parent[parent[v]];
+                v = parent[v];
+            }
+            v
+        }
+        let mut one_way: Vec<(usize, usize)> = Vec::new();
+        for e in n..self.src.len() {
+            let (u, v, f, c) = (self.src[e], self.tgt[e], self.flow[e], self.cap[e]);
+            if self.cost[e] + self.pi[u] - self.pi[v] != 0 || c == 0 {
+                continue;
+            }
+            if f > 0 && f < c {
+                let (ru, rv) = (find(&mut parent, u), find(&mut parent, v));
+                if ru == rv {
+                    return false;
+                }
+                parent[ru] = rv;
+            } else if f == 0 {
+                one_way.push((u, v));
+            } else {
+                one_way.push((v, u));
+            }
+        }
+        if one_way.is_empty() {
+            return true;
+        }
+        // Kahn's algorithm on the contracted graph: a cycle leaves nodes unsorted.
+        let mut indeg = vec![0usize; n];
+        let mut adj_start = vec![0usize; n + 1];
+        let mut edges = Vec::with_capacity(one_way.len());
+        for &(u, v) in &one_way {
+            let (ru, rv) = (find(&mut parent, u), find(&mut parent, v));
+            if ru == rv {
+                return false;
+            }
+            edges.push((ru, rv));
+            adj_start[ru + 1] += 1;
+            indeg[rv] += 1;
+        }
+        for v in 0..n {
+            adj_start[v + 1] += adj_start[v];
+        }
+        let mut adj = vec![0usize; edges.len()];
+        let mut fill = adj_start.clone();
+        for &(u, v) in &edges {
+            adj[fill[u]] = v;
+            fill[u] += 1;
+        }
+        let mut stack: Vec<usize> = (0..n)
+            .filter(|&v| indeg[v] == 0 && find(&mut parent, v) == v)
+            .collect();
+        let mut sorted = 0;
+        while let Some(u) = stack.pop() {
+            sorted += 1;
+            for &v in &adj[adj_start[u]..adj_start[u + 1]] {
+                indeg[v] -= 1;
+                if indeg[v] == 0 {
+                    stack.push(v);
+                }
+            }
+        }
+        let roots = (0..n).filter(|&v| find(&mut parent, v) == v).count();
+        sorted == roots
     }
 
     // ---------------------------------------------------------------------------------

@@ -1818,11 +1818,13 @@ impl<'a> Sim<'a> {
             net.solver.set_capacity(net.bypass, total);
             net.solver.set_supply(net.s, total);
             net.solver.set_supply(net.t, -total);
-            net.solver.solve().map_err(|e| SimError::Routing {
-                product: self.scn.products[p].id.clone(),
-                day,
-                source: e,
-            })?;
+            net.solver
+                .solve_canonical()
+                .map_err(|e| SimError::Routing {
+                    product: self.scn.products[p].id.clone(),
+                    day,
+                    source: e,
+                })?;
             // The plan is a function of the flows alone: unchanged flows, same plan.
             if net.cached && net.solver.flows() == net.last_flows.as_slice() {
                 return Ok(());

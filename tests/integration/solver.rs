@@ -266,6 +266,85 @@ proptest! {
             prop_assert_eq!(warm.solve(), w);
         }
     }
+
+    /// Costs from a small set make ties common (about a third of the cases have one).
+    /// Whatever a solver solved before, its
+    /// canonical solve of a problem gives the flows of a fresh solver's canonical solve
+    /// (and of a fresh cold solve): the flows are a function of the problem alone.
+    #[test]
+    fn canonical_flows_do_not_depend_on_the_history(
+        p in problem_strategy(10, 30, false),
+        changes in prop::collection::vec(change_strategy(), 1..12),
+    ) {
+        let mut p = p;
+        for a in &mut p.arcs {
+            a.3 %= 3;
+        }
+        let mut warm = p.build();
+        let _ = warm.solve_canonical();
+        for c in &changes {
+            let c = match *c {
+                Change::Cost(i, k) => Change::Cost(i, k.rem_euclid(3)),
+                ref other => other.clone(),
+            };
+            apply(&mut p, &mut warm, &c);
+            let w = warm.solve_canonical();
+            let mut fresh = p.build();
+            let f = fresh.solve_canonical();
+            let mut cold = p.build();
+            let k = cold.solve_cold();
+            prop_assert_eq!(&w, &f);
+            prop_assert_eq!(&w, &k);
+            if w.is_ok() {
+                prop_assert_eq!(warm.flows(), fresh.flows(), "after {:?}", c);
+                prop_assert_eq!(warm.flows(), cold.flows(), "after {:?}", c);
+                check_solution(&p, &warm, w.clone().unwrap());
+            }
+        }
+    }
+}
+
+/// The uniqueness test on hand-made cases: two equal routes tie; a cheaper one does not;
+/// a zero-cost cycle ties; an arc and its own reverse residual is no tie.
+#[test]
+fn optimum_is_unique_on_hand_made_cases() {
+    let two_routes = |second: i64| {
+        let mut ns = NetworkSimplex::new(4);
+        ns.add_arc(0, 1, 10, 1);
+        ns.add_arc(1, 3, 10, 1);
+        ns.add_arc(0, 2, 10, 1);
+        ns.add_arc(2, 3, 10, second);
+        ns.set_supply(0, 5);
+        ns.set_supply(3, -5);
+        ns.solve().unwrap();
+        ns
+    };
+    assert!(!two_routes(1).optimum_is_unique());
+    assert!(two_routes(2).optimum_is_unique());
+    // One route with spare capacity: its arcs are strictly between bounds, no tie.
+    let mut one = NetworkSimplex::new(2);
+    one.add_arc(0, 1, 10, 3);
+    one.set_supply(0, 4);
+    one.set_supply(1, -4);
+    one.solve().unwrap();
+    assert!(one.optimum_is_unique());
+    // Two free arcs in parallel (between bounds, reduced cost 0): a tie.
+    let mut par = NetworkSimplex::new(2);
+    par.add_arc(0, 1, 10, 3);
+    par.add_arc(0, 1, 10, 3);
+    par.set_supply(0, 14);
+    par.set_supply(1, -14);
+    par.solve().unwrap();
+    assert!(!par.optimum_is_unique());
+    // A zero-cost cycle beside the flow: flow could circulate on it at no cost.
+    let mut cyc = NetworkSimplex::new(3);
+    cyc.add_arc(0, 1, 10, 2);
+    cyc.add_arc(1, 2, 10, 0);
+    cyc.add_arc(2, 1, 10, 0);
+    cyc.set_supply(0, 4);
+    cyc.set_supply(1, -4);
+    cyc.solve().unwrap();
+    assert!(!cyc.optimum_is_unique());
 }
 
 #[test]
