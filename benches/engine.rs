@@ -3,13 +3,14 @@
 //! `cargo bench --bench engine`. "no closures" is the steady state (most days change
 //! nothing and must cost nearly nothing); "fixed closures" replays the scenario's own
 //! closure windows (for the Afghanistan scenario, the recorded closures of 2024). The
-//! "every day" variants simulate every day (`Engine::run_observed`); the others let the
-//! run take the days it can from the counterfactual (`Engine::run`, what Monte Carlo
-//! runs use), so "no closures" there measures only the bookkeeping of a run.
+//! "reference" variants run the plain reference simulation (every day simulated,
+//! `Execution::Reference`); the others run the fast path (what Monte Carlo runs use),
+//! which takes the days it can from the counterfactual, so "no closures" there measures
+//! only the bookkeeping of a run.
 
 use std::hint::black_box;
 
-use chokepoint::sim::{Engine, NoObserver};
+use chokepoint::sim::{Engine, Execution, Record};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 mod common;
@@ -20,26 +21,22 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("year/{name}"));
         g.sample_size(30);
         g.bench_function("no closures", |b| {
-            b.iter(|| black_box(engine.run(black_box(&[]), false).expect("runs")))
+            b.iter(|| black_box(engine.run(black_box(&[]), Record::Totals).expect("runs")))
         });
         let closures = scenario.closures.clone();
         g.bench_function("fixed closures", |b| {
-            b.iter(|| black_box(engine.run(black_box(&closures), false).expect("runs")))
+            b.iter(|| black_box(engine.run(black_box(&closures), Record::Totals).expect("runs")))
         });
-        g.bench_function("no closures, every day", |b| {
+        let mut reference =
+            Engine::with_execution(&scenario, Execution::Reference).expect("engine builds");
+        g.bench_function("no closures, reference", |b| {
+            b.iter(|| black_box(reference.run(black_box(&[]), Record::Totals).expect("runs")))
+        });
+        g.bench_function("fixed closures, reference", |b| {
             b.iter(|| {
                 black_box(
-                    engine
-                        .run_observed(black_box(&[]), false, &mut NoObserver)
-                        .expect("runs"),
-                )
-            })
-        });
-        g.bench_function("fixed closures, every day", |b| {
-            b.iter(|| {
-                black_box(
-                    engine
-                        .run_observed(black_box(&closures), false, &mut NoObserver)
+                    reference
+                        .run(black_box(&closures), Record::Totals)
                         .expect("runs"),
                 )
             })

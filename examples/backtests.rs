@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chokepoint::closure::Target;
-use chokepoint::sim::Engine;
+use chokepoint::sim::{Engine, Record};
 use chokepoint::Scenario;
 
 /// One recorded episode: history file stem, corridor, first closed day (log), label.
@@ -148,7 +148,7 @@ pub fn simulate(s: &Scenario, e: &Episode) -> Result<Simulated, String> {
         return Err(format!("{}: the episode is not inside the window", e.file));
     }
     let report = Engine::new(s)
-        .and_then(|mut eng| eng.run(&s.closures, true))
+        .and_then(|mut eng| eng.run(&s.closures, Record::Daily))
         .map_err(|err| format!("{}: {err}", e.file))?;
     let daily = report
         .daily

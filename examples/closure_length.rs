@@ -6,7 +6,7 @@
 //! (defaults: scenarios/twoland.toml, north)
 
 use chokepoint::closure::parse_close_spec;
-use chokepoint::sim::Engine;
+use chokepoint::sim::{Engine, Record};
 
 fn main() -> Result<(), chokepoint::Error> {
     let mut args = std::env::args().skip(1);
@@ -25,7 +25,7 @@ fn main() -> Result<(), chokepoint::Error> {
     let mut last = 0.0;
     for days in [1u32, 3, 7, 14, 21, 28] {
         let w = parse_close_spec(&scenario, &format!("{corridor}:{start}+{days}"))?;
-        let m = engine.run(&[w], false)?.metrics;
+        let m = engine.run(&[w], Record::Totals)?.metrics;
         let parts = m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
         assert!((parts - m.total_loss_usd).abs() <= 1e-6 * m.total_loss_usd.abs().max(1.0));
         assert!(

@@ -17,7 +17,7 @@ mod backtests;
 
 use backtests::{Episode, Simulated, EPISODES};
 use chokepoint::closure::Target;
-use chokepoint::sim::Engine;
+use chokepoint::sim::{Engine, Record};
 use chokepoint::Scenario;
 
 /// One swept parameter: how to read it and how to set it on a scenario.
@@ -203,7 +203,7 @@ fn params() -> Vec<Param> {
 /// Base-year totals, USD bn: exports, exports to PK, imports, imports from PK.
 fn base_year(s: &Scenario) -> Result<[f64; 4], String> {
     let r = Engine::new(s)
-        .and_then(|mut e| e.run(&s.closures, false))
+        .and_then(|mut e| e.run(&s.closures, Record::Totals))
         .map_err(|e| format!("base.toml: {e}"))?;
     let by = &r.metrics.by_partner;
     let sum = |f: &dyn Fn(&str) -> bool| {

@@ -188,6 +188,9 @@ pub enum SimError {
         /// Why.
         source: SolveError,
     },
+    /// A state the engine should never reach (a bug): reported, never skipped.
+    #[error("internal error in the engine (please report it): {0}")]
+    Internal(String),
 }
 
 /// Shorthand for results of this crate.

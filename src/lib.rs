@@ -20,20 +20,20 @@
 //!
 //! ```
 //! use chokepoint::closure::parse_close_spec;
-//! use chokepoint::sim::Engine;
+//! use chokepoint::sim::{Engine, Record};
 //!
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/twoland.toml");
 //! let mut scenario = chokepoint::Scenario::load(path)?;
 //! let closure = parse_close_spec(&scenario, "north:2024-02-01+14")?;
 //!
 //! let mut engine = Engine::new(&scenario)?;
-//! let base = engine.run(&[closure.clone()], false)?.metrics;
+//! let base = engine.run(&[closure.clone()], Record::Totals)?.metrics;
 //! assert!(base.total_loss_usd > 0.0);
 //! assert!(base.peak_stranded_trucks > 0.0);
 //!
 //! // Traders who react at once strand fewer trucks.
 //! scenario.settings.reaction_days = 0;
-//! let quick = Engine::new(&scenario)?.run(&[closure], false)?.metrics;
+//! let quick = Engine::new(&scenario)?.run(&[closure], Record::Totals)?.metrics;
 //! assert!(quick.peak_stranded_trucks < base.peak_stranded_trucks);
 //! # Ok::<(), chokepoint::Error>(())
 //! ```

@@ -77,6 +77,19 @@ pub trait RunModel {
     fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error>;
 }
 
+impl RunModel for crate::sim::Engine {
+    /// The Monte Carlo keeps two daily series of a run (trucks stranded, value
+    /// delivered): with `record_daily`, only those are recorded.
+    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
+        let record = if record_daily {
+            crate::sim::Record::DailyTotals
+        } else {
+            crate::sim::Record::Totals
+        };
+        crate::sim::Engine::run(self, closures, record)
+    }
+}
+
 /// One shard of a run set: runs `i` with `i % n == k - 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {

@@ -1,23 +1,65 @@
-//! The daily simulation engine: capacities, routing, dispatch, queues at shut
-//! crossings, spoilage, and the accounts of every tonne and dollar.
-//!
-//! Use:
+//! The daily engine: capacities, orders, routing, movement and queues at shut
+//! crossings, turn-backs, perishing, and the accounts of every tonne and dollar.
 //!
 //! ```text
-//! let mut engine = Engine::new(&scenario)?;           // prepares solvers, runs the counterfactual
-//! let report = engine.run(&closures, record_daily)?;  // closures: &[ClosureWindow]
+//! let mut engine = Engine::new(&scenario)?;              // checks the scenario, runs the counterfactual
+//! let report = engine.run(&closures, Record::Daily)?;    // closures: &[ClosureWindow]
 //! report.metrics.total_loss_usd
 //! ```
 //! `Engine::run` takes `&mut self` and is deterministic: the same closures give the
-//! same report. An `Engine` is `Send`, so each worker thread builds its own.
+//! same report, whatever ran before. An `Engine` is `Send`, so each worker thread builds
+//! its own.
+//!
+//! # Layout: one room per step of the day
+//!
+//! [`Engine`] (`engine.rs`) prepares a scenario and runs it; a run is a `Sim` (`day.rs`)
+//! whose day step calls the rooms below in the order of `docs/model.md` ("One simulated
+//! day"). The plain reference simulation calls the day step for every day; the fast
+//! path is an executor over the same step (`executor/`).
+//!
+//! | file | what lives there |
+//! |---|---|
+//! | `network.rs` | the scenario as arrays: link directions, countries, trade pairs, units |
+//! | `capacity.rs` | 1. closure factors; capacities in force and as traders see them |
+//! | `orders.rs` | 2. orders placed, expired, taken |
+//! | `movement.rs` | 3. lots move: queues drain, lots arrive, are admitted, queue, deliver |
+//! | `turnback.rs` | 4a. queued lots past their patience take another route |
+//! | `routing.rs` | 4b. one min-cost flow per product; its plan dispatched as lots |
+//! | `routes.rs` | routes: the route book, and a flow decomposed into routes |
+//! | `perishing.rs` | 5. holding cost, spoilage, spoiled and abandoned lots |
+//! | `accounts.rs` | 6. records of the day; running sums; the accounts of a run |
+//! | `losses.rs` | a run's metrics against the counterfactual's accounts |
+//! | `state.rs` | what carries from day to day: lots, queues, orders, capacities |
+//! | `day.rs` | one simulation in progress and its day step |
+//! | `engine.rs` | the engine: check, prepare, counterfactual, run (reference or fast) |
+//! | `executor/` | the fast path: rejoin the counterfactual, follow a backlog, plans taken over |
+//! | `observer.rs` | observers and what they see; mass balance |
+//! | `metrics.rs` | what a run reports |
 
+mod accounts;
+mod capacity;
+mod day;
+mod engine;
+mod executor;
+mod losses;
 pub mod metrics;
+mod movement;
+mod network;
+mod observer;
+mod orders;
+mod perishing;
+mod routes;
+mod routing;
+mod state;
+mod turnback;
 
+use day::Sim;
+
+pub use accounts::Record;
+pub use engine::{Engine, Execution};
 pub use metrics::{
     CorridorDaily, CorridorMetrics, CrossingDaily, CrossingMetrics, DailySeries, Delivered,
     ProductDaily, RunMetrics, RunReport,
 };
-
-mod engine;
-
-pub use engine::{Balance, DayView, Engine, NoObserver, Observer, COST_SCALE, UNITS_PER_T};
+pub use network::{COST_SCALE, UNITS_PER_T};
+pub use observer::{Balance, DayView, LinkUsage, NoObserver, Observer};

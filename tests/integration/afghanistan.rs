@@ -121,7 +121,7 @@ fn base_year_2024_trade_by_partner_is_within_15_percent() {
             .expect("base.toml loads");
     let mut engine = chokepoint::sim::Engine::new(&s).expect("engine builds");
     let report = engine
-        .run(&s.closures, false)
+        .run(&s.closures, chokepoint::sim::Record::Totals)
         .expect("the 2024 replay runs");
     let by = &report.metrics.by_partner;
     let bn = |pred: &dyn Fn(&str) -> bool| -> f64 {

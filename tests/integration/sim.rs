@@ -7,7 +7,7 @@ use chokepoint::network::{
     Product, ProductId, Supply,
 };
 use chokepoint::scenario::Scenario;
-use chokepoint::sim::{DayView, Engine, NoObserver, Observer, RunReport};
+use chokepoint::sim::{DayView, Engine, Execution, LinkUsage, Observer, Record, RunReport};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -123,7 +123,7 @@ fn parallel_routes_one_shut() {
     s.supplies = vec![supply(0, 0, 100.0, 500.0)];
     s.demands = vec![demand(0, 1, 100.0, 1000.0)];
     let mut e = Engine::new(&s).unwrap();
-    let r = e.run(&[shut(0, 10, 10)], false).unwrap();
+    let r = e.run(&[shut(0, 10, 10)], Record::Totals).unwrap();
     let m = &r.metrics;
     assert!(
         close(m.reroute_cost_usd, 15_000.0),
@@ -188,7 +188,7 @@ fn single_route(perishable: Option<Perishability>, holding: f64) -> Scenario {
 fn single_route_queue_and_recovery() {
     let s = single_route(None, 0.001);
     let mut e = Engine::new(&s).unwrap();
-    let r = e.run(&[shut(0, 10, 5)], true).unwrap();
+    let r = e.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     let m = &r.metrics;
     assert!(
         close(m.peak_stranded_trucks, 12.0),
@@ -234,7 +234,7 @@ fn perishable_held_at_shut_border() {
     };
     let s = single_route(Some(per), 0.0);
     let mut e = Engine::new(&s).unwrap();
-    let m = e.run(&[shut(0, 10, 5)], false).unwrap().metrics;
+    let m = e.run(&[shut(0, 10, 5)], Record::Totals).unwrap().metrics;
     assert!(close(m.spoilage_usd, 100_000.0), "{}", m.spoilage_usd);
     assert!(close(m.lost_trade_usd, 0.0));
 }
@@ -254,7 +254,7 @@ fn perishable_spoils_whole_past_shelf_life() {
     };
     let s = single_route(Some(per), 0.0);
     let mut e = Engine::new(&s).unwrap();
-    let m = e.run(&[shut(0, 10, 5)], false).unwrap().metrics;
+    let m = e.run(&[shut(0, 10, 5)], Record::Totals).unwrap().metrics;
     assert!(close(m.spoilage_usd, 80_000.0), "{}", m.spoilage_usd);
     assert!(close(m.lost_trade_usd, 70_000.0), "{}", m.lost_trade_usd);
 }
@@ -282,7 +282,7 @@ fn two_sources_trade_diverts() {
     s.supplies = vec![supply(0, 0, 200.0, 300.0), supply(0, 1, 200.0, 350.0)];
     s.demands = vec![demand(0, 2, 100.0, 1000.0)];
     let mut e = Engine::new(&s).unwrap();
-    let m = e.run(&[shut(0, 20, 10)], false).unwrap().metrics;
+    let m = e.run(&[shut(0, 20, 10)], Record::Totals).unwrap().metrics;
     let pd = &m.by_partner["P->D"];
     let kd = &m.by_partner["K->D"];
     assert!(close(pd.counterfactual_t - pd.t, 1000.0), "{pd:?}");
@@ -301,8 +301,8 @@ fn two_sources_trade_diverts() {
 fn no_closure_no_loss_after_reuse() {
     let s = single_route(None, 0.001);
     let mut e = Engine::new(&s).unwrap();
-    let _ = e.run(&[shut(0, 10, 5)], false).unwrap();
-    let m = e.run(&[], false).unwrap().metrics;
+    let _ = e.run(&[shut(0, 10, 5)], Record::Totals).unwrap();
+    let m = e.run(&[], Record::Totals).unwrap().metrics;
     assert_eq!(m.total_loss_usd, 0.0);
     assert_eq!(m.trade_value_halted_usd, 0.0);
     assert_eq!(m.days_to_recover, None);
@@ -322,10 +322,16 @@ impl Observer for Invariants {
             self.worst_balance = self.worst_balance.max(b.residual_t().abs());
             assert!(b.in_transit_t >= 0.0 && b.queued_t >= 0.0);
         }
-        for (l, fwd, used, cap) in view.link_usage() {
-            if used > cap + 1e-9 {
+        for u in view.link_usage() {
+            let LinkUsage {
+                link,
+                forward,
+                admitted_t,
+                capacity_t,
+            } = u;
+            if admitted_t > capacity_t + 1e-9 {
                 self.over_capacity.push(format!(
-                    "day {} link {l} fwd {fwd}: {used} > {cap}",
+                    "day {} link {link} forward {forward}: {admitted_t} > {capacity_t}",
                     view.day
                 ));
             }
@@ -337,6 +343,13 @@ impl Observer for Invariants {
 /// links (some both ways, some crossings), 1-3 products (some perishable), random supply
 /// and demand, and random closures.
 fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
+    random_case_with(seed, false)
+}
+
+/// As [`random_case`]; with `ties`, costs, transit times and values come from small
+/// sets of round numbers, so that routes of exactly equal cost are common (and the
+/// routing optimum is often not unique).
+fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n = rng.random_range(3..8u32);
     let countries = ["X", "Y", "Z"];
@@ -374,6 +387,13 @@ fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
         l.crossing =
             nodes[l.from.index()].country != nodes[l.to.index()].country || rng.random_bool(0.2);
     }
+    if ties {
+        for l in links.iter_mut() {
+            l.cost_usd_per_t = [0.0, 10.0, 20.0][rng.random_range(0..3)];
+            l.transit_days = [0.0, 1.0][rng.random_range(0..2)];
+            l.capacity_t_per_day = [50.0, 100.0][rng.random_range(0..2)];
+        }
+    }
     let corridors: Vec<Corridor> = (0..links.len() as u32)
         .map(|i| corridor(&format!("c{i}"), &[i]))
         .collect();
@@ -385,7 +405,11 @@ fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
     s.settings.abandon_after_days = rng.random_range(2..12);
     let np = rng.random_range(1..4u32);
     for p in 0..np {
-        let value = rng.random_range(100.0..3000.0);
+        let value = if ties {
+            [500.0, 1000.0][rng.random_range(0..2)]
+        } else {
+            rng.random_range(100.0..3000.0)
+        };
         s.products.push(Product {
             perishability: rng.random_bool(0.5).then(|| Perishability {
                 grace_days: rng.random_range(0.0..3.0),
@@ -401,7 +425,11 @@ fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
                 p,
                 rng.random_range(0..n),
                 rng.random_range(0.0..300.0),
-                value * rng.random_range(0.2..0.9),
+                if ties {
+                    value * 0.5
+                } else {
+                    value * rng.random_range(0.2..0.9)
+                },
             ));
         }
         for _ in 0..rng.random_range(1..3) {
@@ -409,7 +437,11 @@ fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
                 p,
                 rng.random_range(0..n),
                 rng.random_range(0.0..300.0),
-                value * rng.random_range(0.9..1.5),
+                if ties {
+                    value * [1.0, 1.5][rng.random_range(0..2)]
+                } else {
+                    value * rng.random_range(0.9..1.5)
+                },
             ));
         }
     }
@@ -430,78 +462,123 @@ fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
     (s, closures)
 }
 
+/// The plain reference engine (every day simulated, no shortcut).
+fn reference(s: &Scenario) -> Engine {
+    Engine::with_execution(s, Execution::Reference).unwrap()
+}
+
+/// Cases for the fast-path = reference property tests: `PROPTEST_CASES` (64 by default;
+/// run 20,000 or more locally after changing the engine).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+/// The fast path gives the reference's report for `closures`, ties included.
+fn fast_equals_reference(s: &Scenario, closures: &[ClosureWindow]) -> Result<(), TestCaseError> {
+    let mut fast = Engine::new(s).unwrap();
+    let a = fast.run(closures, Record::Daily).unwrap();
+    let skipped = s.settings.days - fast.days_simulated();
+    let b = reference(s).run(closures, Record::Daily).unwrap();
+    if let Err(diff) = reports_close(&a, &b) {
+        return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
+    }
+    Ok(())
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     /// supplied = delivered + in transit + waiting + queued + spoiled + abandoned, per
-    /// product, at the end of every day; no link admits more than its capacity.
+    /// product, at the end of every day; no link admits more than its capacity: on the
+    /// reference (every day) and on the days the fast path simulates.
     #[test]
-    fn mass_balance_and_capacity_every_day(seed in any::<u64>()) {
-        let (s, closures) = random_case(seed);
-        let mut e = Engine::new(&s).unwrap();
-        let mut inv = Invariants { days: 0, worst_balance: 0.0, over_capacity: vec![] };
-        e.run_observed(&closures, true, &mut inv).unwrap();
-        prop_assert_eq!(inv.days, s.settings.days);
-        prop_assert!(inv.worst_balance < 1e-6, "mass balance off by {} t", inv.worst_balance);
-        prop_assert!(inv.over_capacity.is_empty(), "{:?}", inv.over_capacity);
+    fn mass_balance_and_capacity_every_day(seed in any::<u64>(), ties in any::<bool>()) {
+        let (s, closures) = random_case_with(seed, ties);
+        for mut e in [reference(&s), Engine::new(&s).unwrap()] {
+            let mut inv = Invariants { days: 0, worst_balance: 0.0, over_capacity: vec![] };
+            e.run_observed(&closures, Record::Daily, &mut inv).unwrap();
+            prop_assert_eq!(inv.days, e.days_simulated());
+            prop_assert!(inv.worst_balance < 1e-6, "mass balance off by {} t", inv.worst_balance);
+            prop_assert!(inv.over_capacity.is_empty(), "{:?}", inv.over_capacity);
+        }
     }
 
-    /// No closure, no loss; and a run is a pure function of its closures.
+    /// No closure, no loss; and a run is a pure function of its closures, whatever ran
+    /// before it on the same engine.
     #[test]
     fn zero_loss_without_closures_and_deterministic(seed in any::<u64>()) {
         let (s, closures) = random_case(seed);
         let mut e = Engine::new(&s).unwrap();
-        let first = e.run(&closures, true).unwrap();
-        // Every day simulated (run() would take them all from the counterfactual).
-        let none = e.run_observed(&[], false, &mut NoObserver).unwrap().metrics;
-        prop_assert_eq!(e.days_simulated(), s.settings.days);
+        let first = e.run(&closures, Record::Daily).unwrap();
+        let none = reference(&s).run(&[], Record::Totals).unwrap().metrics;
         prop_assert_eq!(none.total_loss_usd, 0.0);
         prop_assert_eq!(none.trade_value_halted_usd, 0.0);
-        let again = e.run(&closures, true).unwrap();
+        let again = e.run(&closures, Record::Daily).unwrap();
         prop_assert_eq!(&first, &again);
         let mut fresh = Engine::new(&s).unwrap();
-        prop_assert_eq!(fresh.run(&closures, true).unwrap().metrics, again.metrics);
+        prop_assert_eq!(fresh.run(&closures, Record::Daily).unwrap().metrics, again.metrics);
     }
 
-    /// Taking quiet days from the counterfactual (`run`) gives the results of simulating
-    /// every day (`run_observed`), to the order floating-point sums are added in.
+    /// The fast path (quiet days taken from the counterfactual, backlogs followed, plans
+    /// remembered and taken over) gives the reference's results, to the order
+    /// floating-point sums are added in.
     #[test]
-    fn rejoining_the_counterfactual_changes_no_result(seed in any::<u64>()) {
+    fn fast_path_equals_the_reference(seed in any::<u64>()) {
         let (s, closures) = random_case(seed);
-        let mut e = Engine::new(&s).unwrap();
-        let fast = e.run(&closures, true).unwrap();
-        let skipped = s.settings.days - e.days_simulated();
-        let slow = e.run_observed(&closures, true, &mut NoObserver).unwrap();
-        prop_assert_eq!(e.days_simulated(), s.settings.days);
-        if let Err(diff) = reports_close(&fast, &slow) {
-            return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
-        }
+        fast_equals_reference(&s, &closures)?;
     }
 
-    /// An engine whose runs share some closures (a base) takes the days a run shares with
-    /// the base from the base's simulation: the same results as simulating every day,
-    /// for runs that have the base and runs that do not; and losses are still measured
-    /// against no closure at all.
+    /// The same where routes of equal cost are common: the routing optimum is canonical,
+    /// so ties are broken the same way however a day's solve starts.
     #[test]
-    fn rejoining_a_base_changes_no_result(seed in any::<u64>(), k in 0usize..4) {
-        let (s, closures) = random_case(seed);
+    fn fast_path_equals_the_reference_at_ties(seed in any::<u64>()) {
+        let (s, closures) = random_case_with(seed, true);
+        fast_equals_reference(&s, &closures)?;
+    }
+
+    /// An engine whose runs share some closures (a base, as a Monte Carlo's fixed
+    /// closures) takes the days a run shares with the base from the base's simulation:
+    /// the reference's results for runs that have the base and runs that do not; and
+    /// losses are still measured against no closure at all. So `run` and `montecarlo`
+    /// agree on the same closures.
+    #[test]
+    fn rejoining_a_base_changes_no_result(seed in any::<u64>(), k in 0usize..4, ties in any::<bool>()) {
+        let (s, closures) = random_case_with(seed, ties);
         let k = k.min(closures.len());
         let base = &closures[..k];
         let mut e = Engine::with_base(&s, base).unwrap();
+        let mut plain = reference(&s);
         for run in [&closures[..], &closures[k..], base] {
-            let fast = e.run(run, true).unwrap();
+            let fast = e.run(run, Record::Daily).unwrap();
             let skipped = s.settings.days - e.days_simulated();
-            let slow = e.run_observed(run, true, &mut NoObserver).unwrap();
+            let slow = plain.run(run, Record::Daily).unwrap();
             if let Err(diff) = reports_close(&fast, &slow) {
                 return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
             }
         }
         // The base itself is taken whole from its simulation; losses are measured
         // against no closure at all (a run without the base loses nothing).
-        e.run(base, false).unwrap();
+        e.run(base, Record::Totals).unwrap();
         prop_assert_eq!(e.days_simulated(), 0);
-        let none = e.run(&[], false).unwrap().metrics;
+        let none = e.run(&[], Record::Totals).unwrap().metrics;
         prop_assert!(none.total_loss_usd.abs() < 1e-6, "{}", none.total_loss_usd);
+    }
+
+    /// An observer changes neither the days simulated nor the results.
+    #[test]
+    fn an_observer_changes_nothing(seed in any::<u64>()) {
+        let (s, closures) = random_case(seed);
+        let mut e = Engine::new(&s).unwrap();
+        let plain = e.run(&closures, Record::Daily).unwrap();
+        let days = e.days_simulated();
+        let mut inv = Invariants { days: 0, worst_balance: 0.0, over_capacity: vec![] };
+        let watched = e.run_observed(&closures, Record::Daily, &mut inv).unwrap();
+        prop_assert_eq!(&plain, &watched);
+        prop_assert_eq!(e.days_simulated(), days);
+        prop_assert_eq!(inv.days, days);
     }
 }
 
@@ -517,17 +594,17 @@ fn quiet_days_are_taken_from_the_counterfactual() {
     let s = single_route(None, 0.001);
     let days = s.settings.days;
     let mut e = Engine::new(&s).unwrap();
-    let none = e.run(&[], true).unwrap();
+    let none = e.run(&[], Record::Daily).unwrap();
     assert_eq!(e.days_simulated(), 0);
     assert_eq!(none.metrics.total_loss_usd, 0.0);
     assert_eq!(
         none.daily.as_ref().unwrap().stranded_trucks.len(),
         days as usize
     );
-    let fast = e.run(&[shut(0, 10, 5)], true).unwrap();
+    let fast = e.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     let simulated = e.days_simulated();
-    let slow = e
-        .run_observed(&[shut(0, 10, 5)], true, &mut NoObserver)
+    let slow = reference(&s)
+        .run(&[shut(0, 10, 5)], Record::Daily)
         .unwrap();
     // Days 0-9 come from the counterfactual; the queue drains by day 24 (see
     // single_route_queue_and_recovery), after which the run is the counterfactual's again.
@@ -554,12 +631,12 @@ fn a_backlog_alone_follows_the_counterfactual() {
     s.supplies = vec![supply(0, 0, 100.0, 100.0)];
     let days = s.settings.days;
     let mut e = Engine::new(&s).unwrap();
-    let fast = e.run(&[shut(0, 10, 5)], true).unwrap();
+    let fast = e.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     let (simulated, followed) = (e.days_simulated(), e.days_followed());
-    let slow = e
-        .run_observed(&[shut(0, 10, 5)], true, &mut NoObserver)
-        .unwrap();
-    assert_eq!(e.days_followed(), 0);
+    let mut plain = reference(&s);
+    let slow = plain.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
+    assert_eq!(plain.days_followed(), 0);
+    assert_eq!(plain.days_simulated(), days);
     // Days 0-9 from the counterfactual, the closure and the drain simulated, the rest
     // followed.
     assert_eq!(10 + simulated + followed, days);

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         closures.push(parse_close_spec(&scenario, spec)?);
     }
     let mut engine = Engine::new(&scenario)?;
-    let report = engine.run(&closures, true)?;
+    let report = engine.run(&closures, chokepoint::sim::Record::Daily)?;
     let s = &scenario.settings;
     println!(
         "{}: {} days from {}, {} closure window(s)",

@@ -1,0 +1,319 @@
+//! Step 6 of the day: the accounts. Running sums of every tonne and dollar (what a run
+//! that rejoins the counterfactual adds over the days it takes from it), the day's
+//! records (value crossing each crossing, trucks queued, backlog, daily series), and at
+//! the end of a run the money sums made from the unit counters.
+
+use crate::scenario::Scenario;
+
+use super::capacity::Schedule;
+use super::metrics::{CorridorDaily, CrossingDaily, DailySeries, ProductDaily};
+use super::network::{tonnes, units, Network};
+use super::routes::RouteBook;
+use super::Sim;
+
+/// What a run records beyond its totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Record {
+    /// The metrics only.
+    #[default]
+    Totals,
+    /// The metrics and every daily series ([`DailySeries`]: per corridor, product and
+    /// crossing, and the totals).
+    Daily,
+    /// The metrics and the daily totals only (trucks stranded and value delivered per
+    /// day, with the counterfactual's): what a Monte Carlo keeps of each run.
+    DailyTotals,
+}
+
+/// Running sums of a simulation.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Sums {
+    /// Per product: supplied, delivered, spoiled, abandoned units.
+    pub(super) supplied: Vec<i64>,
+    pub(super) delivered: Vec<i64>,
+    pub(super) spoiled: Vec<i64>,
+    pub(super) abandoned: Vec<i64>,
+    /// Per demand index.
+    pub(super) holding_usd: Vec<f64>,
+    pub(super) dispatched_units: Vec<i64>,
+    pub(super) spoilage_usd: f64,
+    pub(super) lost_orders_usd: f64,
+    pub(super) abandoned_usd: f64,
+    pub(super) spoiled_whole_usd: f64,
+    /// Units admitted at each step of each route: `[position in RouteBook::darcs]` (the
+    /// positions of one route are adjacent, so a day's admissions touch few cache
+    /// lines). The money sums of the accounts (paid, revenue, corridors) are made from
+    /// these at the end.
+    pub(super) step_units: Vec<i64>,
+    /// Units delivered per (pair, product): `[pair * products + product]`.
+    pub(super) pair_product_units: Vec<i64>,
+}
+
+/// The accounts of one simulation (a run or the counterfactual).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Accounts {
+    /// Freight and charges paid, per demand index (made at the end).
+    pub(super) paid_usd: Vec<f64>,
+    pub(super) sums: Sums,
+    /// Border charges collected, per country (made at the end).
+    pub(super) revenue_usd: Vec<f64>,
+    /// Value crossing each crossing link per day: `[crossing_slot * days + day]`.
+    pub(super) cross_value: Vec<f64>,
+    /// Whether a closure held the crossing below full capacity: `[slot * days + day]`.
+    pub(super) cross_closed: Vec<bool>,
+    /// Units queued plus open orders at the end of each day.
+    pub(super) backlog_units: Vec<i64>,
+    pub(super) corridor_units: Vec<i64>,
+    pub(super) corridor_usd: Vec<f64>,
+    pub(super) corridor_closure_days: Vec<u32>,
+    pub(super) product_units: Vec<i64>,
+    pub(super) product_usd: Vec<f64>,
+    pub(super) pair_units: Vec<i64>,
+    pub(super) pair_usd: Vec<f64>,
+    pub(super) delivered_usd_daily: Vec<f64>,
+    pub(super) daily: Option<DailySeries>,
+    /// Trucks queued at each crossing at the end of each day: `[slot * days + day]`
+    /// (peaks, truck-days and the daily totals are made from these).
+    pub(super) slot_trucks: Vec<f64>,
+    /// Delivered units per product at the end of the last recorded day.
+    delivered_before: Vec<i64>,
+}
+
+impl Accounts {
+    /// Empty accounts of a run under `sched`, recording the daily series if `daily`.
+    pub(super) fn new(
+        scn: &Scenario,
+        net: &Network,
+        sched: &Schedule,
+        routes: &RouteBook,
+        daily: bool,
+    ) -> Accounts {
+        let days = scn.settings.days as usize;
+        let nc = net.crossing_links.len();
+        let np = scn.products.len();
+        let nk = scn.demands.len();
+        let closed_days = |links: &[crate::network::LinkId]| {
+            (0..days as u32)
+                .filter(|&d| links.iter().any(|l| sched.closed_on(l.index(), d)))
+                .count() as u32
+        };
+        Accounts {
+            paid_usd: vec![0.0; nk],
+            sums: Sums {
+                supplied: vec![0; np],
+                delivered: vec![0; np],
+                spoiled: vec![0; np],
+                abandoned: vec![0; np],
+                holding_usd: vec![0.0; nk],
+                dispatched_units: vec![0; nk],
+                step_units: vec![0; routes.darcs.len()],
+                pair_product_units: vec![0; net.pairs.len() * np],
+                ..Default::default()
+            },
+            revenue_usd: vec![0.0; net.countries.len()],
+            cross_value: vec![0.0; nc * days],
+            cross_closed: net
+                .crossing_links
+                .iter()
+                .flat_map(|&l| (0..days as u32).map(move |d| sched.closed_on(l, d)))
+                .collect(),
+            backlog_units: vec![0; days],
+            corridor_units: vec![0; scn.corridors.len()],
+            corridor_usd: vec![0.0; scn.corridors.len()],
+            corridor_closure_days: scn.corridors.iter().map(|c| closed_days(&c.links)).collect(),
+            product_units: vec![0; np],
+            product_usd: vec![0.0; np],
+            pair_units: vec![0; net.pairs.len()],
+            pair_usd: vec![0.0; net.pairs.len()],
+            delivered_usd_daily: vec![0.0; days],
+            slot_trucks: vec![0.0; nc * days],
+            delivered_before: vec![0; np],
+            daily: daily.then(|| DailySeries {
+                corridors: scn
+                    .corridors
+                    .iter()
+                    .map(|c| CorridorDaily {
+                        corridor: c.id.clone(),
+                        flow_t: vec![0.0; days],
+                        ..Default::default()
+                    })
+                    .collect(),
+                products: scn
+                    .products
+                    .iter()
+                    .map(|p| ProductDaily {
+                        product: p.id.clone(),
+                        delivered_t: vec![0.0; days],
+                        ..Default::default()
+                    })
+                    .collect(),
+                crossings: net
+                    .crossing_links
+                    .iter()
+                    .map(|&l| CrossingDaily {
+                        link: scn.links[l].id.clone(),
+                        queue_trucks: Vec::new(),
+                    })
+                    .collect(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    /// Trucks queued at crossing `slot` at the end of each day.
+    pub(super) fn trucks(&self, slot: usize, days: usize) -> &[f64] {
+        &self.slot_trucks[slot * days..(slot + 1) * days]
+    }
+
+    /// Trucks queued at all crossings together at the end of each day.
+    pub(super) fn stranded(&self, days: usize) -> Vec<f64> {
+        let slots = self.slot_trucks.len() / days.max(1);
+        (0..days)
+            .map(|d| (0..slots).fold(0.0, |s, slot| s + self.slot_trucks[slot * days + d]))
+            .collect()
+    }
+
+    /// Copy `from`'s daily values of days `f..t` (a run taking those days from the
+    /// counterfactual), and note the delivered units as recorded.
+    pub(super) fn copy_days(&mut self, from: &Accounts, f: usize, t: usize, days: usize) {
+        for slot in 0..self.slot_trucks.len() / days.max(1) {
+            let r = slot * days + f..slot * days + t;
+            self.cross_value[r.clone()].copy_from_slice(&from.cross_value[r.clone()]);
+            self.slot_trucks[r.clone()].copy_from_slice(&from.slot_trucks[r]);
+        }
+        self.backlog_units[f..t].copy_from_slice(&from.backlog_units[f..t]);
+        self.delivered_usd_daily[f..t].copy_from_slice(&from.delivered_usd_daily[f..t]);
+        if let (Some(mine), Some(theirs)) = (self.daily.as_mut(), from.daily.as_ref()) {
+            for (m, c) in mine.corridors.iter_mut().zip(&theirs.corridors) {
+                m.capacity_factor
+                    .extend_from_slice(&c.capacity_factor[f..t]);
+                m.flow_t[f..t].copy_from_slice(&c.flow_t[f..t]);
+                m.queue_trucks.extend_from_slice(&c.queue_trucks[f..t]);
+            }
+            for (m, c) in mine.products.iter_mut().zip(&theirs.products) {
+                m.delivered_t[f..t].copy_from_slice(&c.delivered_t[f..t]);
+                m.open_orders_t.extend_from_slice(&c.open_orders_t[f..t]);
+                m.in_system_t.extend_from_slice(&c.in_system_t[f..t]);
+            }
+        }
+        self.delivered_before.clone_from(&self.sums.delivered);
+    }
+
+    /// The accounts, with the money sums made from the unit counters.
+    pub(super) fn finish(mut self, scn: &Scenario, net: &Network, routes: &RouteBook) -> Accounts {
+        let nd = net.darcs.len();
+        let np = net.value.len();
+        // Units per (destination, darc), from the units per route step.
+        let mut darc_units = vec![0i64; scn.demands.len() * nd];
+        for route in &routes.routes {
+            let (a, b) = (route.start as usize, (route.start + route.len) as usize);
+            let steps = self.sums.step_units.get(a..b).unwrap_or(&[]);
+            for (&d, &u) in routes.darcs[a..b].iter().zip(steps) {
+                darc_units[route.demand as usize * nd + d as usize] += u;
+            }
+        }
+        let mut darc_total = vec![0i64; nd];
+        for (k, row) in darc_units.chunks_exact(nd.max(1)).enumerate() {
+            let p = scn.demands[k].product.index();
+            let mut paid = 0.0;
+            for (a, &u) in row.iter().enumerate() {
+                if u == 0 {
+                    continue;
+                }
+                let t = tonnes(u);
+                paid += t * net.darcs[a].paid_usd_per_t;
+                darc_total[a] += u;
+                for &c in &net.link_corridors[net.darcs[a].link as usize] {
+                    self.corridor_usd[c as usize] += t * net.value[p];
+                }
+            }
+            self.paid_usd[k] = paid;
+        }
+        for (a, &u) in darc_total.iter().enumerate() {
+            for &(c, usd) in &net.darc_charges[a] {
+                self.revenue_usd[c as usize] += tonnes(u) * usd;
+            }
+            for &c in &net.link_corridors[net.darcs[a].link as usize] {
+                self.corridor_units[c as usize] += u;
+            }
+        }
+        for (pair, row) in self.sums.pair_product_units.chunks_exact(np.max(1)).enumerate() {
+            for (p, &u) in row.iter().enumerate() {
+                let usd = tonnes(u) * net.value[p];
+                self.pair_units[pair] += u;
+                self.pair_usd[pair] += usd;
+                self.product_units[p] += u;
+                self.product_usd[p] += usd;
+            }
+        }
+        self
+    }
+}
+
+impl Sim<'_> {
+    /// The day's records: trucks queued at each crossing, the backlog, the queues traders
+    /// will see, and the daily series when recorded.
+    pub(super) fn keep_records(&mut self, day: u32) {
+        let payload = units(self.scn.settings.truck_payload_t).max(1) as f64;
+        let di = day as usize;
+        let days = self.days as usize;
+        for (slot, &l) in self.net.crossing_links.iter().enumerate() {
+            let q: i64 = self.net.link_darcs[l]
+                .iter()
+                .map(|&a| self.state.queue_units[a as usize])
+                .sum();
+            self.acc.slot_trucks[slot * days + di] = q as f64 / payload;
+        }
+        self.acc.backlog_units[di] =
+            self.state.queue_units.iter().sum::<i64>() + self.state.open_units.iter().sum::<i64>();
+        if let Some(mut oldest) = self.state.queue_hist.pop_front() {
+            oldest.copy_from_slice(&self.state.queue_units);
+            self.state.queue_hist.push_back(oldest);
+        }
+        if self.acc.daily.is_some() {
+            self.record_daily(day, payload);
+        }
+    }
+
+    fn record_daily(&mut self, day: u32, payload: f64) {
+        let di = day as usize;
+        let (scn, net, state) = (self.scn, self.net, &self.state);
+        let acc = &mut self.acc;
+        let Some(dl) = acc.daily.as_mut() else {
+            return;
+        };
+        for (c, cor) in scn.corridors.iter().enumerate() {
+            let cd = &mut dl.corridors[c];
+            let f = cor
+                .links
+                .iter()
+                .map(|l| self.sched.factor_at(l.index(), i64::from(day)))
+                .fold(1.0, f64::min);
+            cd.capacity_factor.push(f);
+            let q: i64 = cor
+                .links
+                .iter()
+                .filter(|l| scn.links[l.index()].crossing)
+                .flat_map(|l| net.link_darcs[l.index()].iter())
+                .map(|&a| state.queue_units[a as usize])
+                .sum();
+            cd.queue_trucks.push(q as f64 / payload);
+            let entered: i64 = cor
+                .links
+                .iter()
+                .flat_map(|l| net.link_darcs[l.index()].iter())
+                .map(|&a| state.cap_units[a as usize] - self.left[a as usize])
+                .sum();
+            cd.flow_t[di] = tonnes(entered);
+        }
+        for (p, pd) in dl.products.iter_mut().enumerate() {
+            pd.delivered_t[di] = tonnes(acc.sums.delivered[p] - acc.delivered_before[p]);
+            acc.delivered_before[p] = acc.sums.delivered[p];
+            let ks = &net.product_demands[p];
+            let open: i64 = ks.iter().map(|&k| state.open_units[k]).sum();
+            pd.open_orders_t.push(tonnes(open));
+            let inside: i64 = ks.iter().map(|&k| state.in_system[k]).sum();
+            pd.in_system_t.push(tonnes(inside));
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The fast path: an executor over the same day step ([`Sim::step`]) that skips the days
+//! it can take from the counterfactual. Switched off, every day is simulated (the
+//! reference, `Engine`'s `Execution::Reference`); a property test holds the two equal
+//! (`tests/integration/sim.rs`).
+//!
+//! The counterfactual is simulated once per engine ([`record`]); it leaves a [`Track`]:
+//! for every day, its state at the start of the day, its running sums, and its routing
+//! inputs and plans ([`PlanLog`]). A run then ([`run`]):
+//! - takes the counterfactual's plan whenever its own routing inputs on a day are the
+//!   counterfactual's (routing is canonical, so that is the plan it would compute);
+//! - **rejoins** ([`rejoin`]): at the start of a day untouched by closures, if its cargo,
+//!   queues and orders equal the counterfactual's, it takes the days up to the next
+//!   touched day from the counterfactual: its sums over those days are added, its daily
+//!   values copied, and its state on the next touched day becomes the run's;
+//! - **follows** ([`follow`]): if only its open orders differ (a backlog), it keeps its
+//!   orders day by day while its plans are the counterfactual's.
+//!
+//! A run that rejoins or follows gives the same results as one simulated day by day, up
+//! to the order in which floating-point sums are added.
+//!
+//! With a base (`Engine::with_base`: closures every run shares), "the counterfactual"
+//! here is the simulation of the base closures, and a day is untouched when its
+//! closures are the base's; losses are still measured against no closure at all.
+
+mod follow;
+mod rejoin;
+
+pub(super) use follow::FollowBuffers;
+
+use crate::error::Error;
+
+use super::accounts::{Accounts, Sums};
+use super::routing::ProductNet;
+use super::state::State;
+use super::{Observer, Sim};
+
+/// A product's routing inputs on a day (`ProductNet::key` layout) and its plan
+/// (route id, units).
+pub(super) type DayPlan = (Vec<i64>, Vec<(u32, i64)>);
+
+/// The counterfactual's routing inputs and plans by day and product. A product's inputs
+/// and plan are stored once for a stretch of days that repeat them (most days do), so
+/// that what runs compare their inputs with is small and stays in cache.
+#[derive(Default)]
+pub(super) struct PlanLog {
+    /// `[day * products + p]`: index into `distinct` (`u32::MAX`: not recorded).
+    at: Vec<u32>,
+    distinct: Vec<DayPlan>,
+}
+
+impl PlanLog {
+    /// Record product `p`'s inputs and plan on `day` (of `np` products).
+    pub(super) fn record(&mut self, day: u32, np: usize, p: usize, key: &[i64], plan: &[(u32, i64)]) {
+        let (day, i) = (day as usize, day as usize * np + p);
+        if self.at.len() < (day + 1) * np {
+            self.at.resize((day + 1) * np, u32::MAX);
+        }
+        let before = day.checked_sub(1).map_or(u32::MAX, |d| self.at[d * np + p]);
+        let same = self
+            .distinct
+            .get(before as usize)
+            .is_some_and(|(k, pl)| k[..] == key[..] && pl[..] == plan[..]);
+        self.at[i] = if same {
+            before
+        } else {
+            self.distinct.push((key.to_vec(), plan.to_vec()));
+            (self.distinct.len() - 1) as u32
+        };
+    }
+
+    /// Product `p`'s inputs and plan on `day` (of `np` products), if recorded.
+    pub(super) fn get(&self, day: u32, np: usize, p: usize) -> Option<&DayPlan> {
+        let i = *self.at.get(day as usize * np + p)?;
+        self.distinct.get(i as usize)
+    }
+}
+
+/// Memory the counterfactual's daily states may take in one engine. Past it only every
+/// `stride`-th day is kept (the stride doubles each time), and runs rejoin on kept days.
+pub(super) const SNAPSHOT_BUDGET: usize = 256 << 20;
+
+/// What the counterfactual leaves for runs.
+pub(super) struct Track {
+    /// State at the start of each day `0..days` (kept days only).
+    pub(super) snaps: Vec<Option<State>>,
+    /// Running sums at the start of each day `0..=days` (kept days and the end).
+    cum: Vec<Option<Sums>>,
+    /// Routing inputs and plans, by day and product.
+    pub(super) plans: PlanLog,
+    pub(super) stride: u32,
+    pub(super) bytes: usize,
+    budget: usize,
+    /// Entries of `Sums::step_units` and `Sums::pair_product_units` the counterfactual
+    /// uses (the others stay 0 all year): kept sums hold these only, once compacted.
+    steps_used: Vec<u32>,
+    pairs_used: Vec<u32>,
+    /// Units of open orders at the start of each day `0..=days` (all days).
+    open_start: Vec<i64>,
+}
+
+impl Track {
+    /// An empty track that may keep `budget` bytes of daily states.
+    pub(super) fn new(budget: usize) -> Track {
+        Track {
+            snaps: Vec::new(),
+            cum: Vec::new(),
+            plans: PlanLog::default(),
+            stride: 1,
+            bytes: 0,
+            budget,
+            steps_used: Vec::new(),
+            pairs_used: Vec::new(),
+            open_start: Vec::new(),
+        }
+    }
+
+    /// The last day in `(day, next]` a run can rejoin the counterfactual at: `next`
+    /// itself if kept (or the end of the window), else the last kept day before it.
+    fn landing(&self, day: u32, next: u32) -> Option<u32> {
+        (day + 1..=next)
+            .rev()
+            .find(|&t| self.snaps.get(t as usize).is_none_or(|s| s.is_some()))
+    }
+}
+
+/// Simulate the counterfactual (or the base) `sim` every day, keeping its track (its
+/// plans are logged by the day step: `sim.shortcuts.log` must be set). Returns the
+/// track and the routing networks as they were after day 0 (runs may start from them);
+/// the simulation is left at the end of the window.
+pub(super) fn record(sim: &mut Sim<'_>, budget: usize) -> Result<(Track, Vec<ProductNet>), Error> {
+    let mut track = Track::new(budget);
+    let mut after_day0 = Vec::new();
+    for day in 0..sim.days {
+        track.keep(sim, day);
+        sim.step(day)?;
+        if day == 0 {
+            after_day0 = sim.nets.to_vec();
+        }
+    }
+    track.cum.push(Some(sim.acc.sums.clone()));
+    track.open_start.push(sim.state.open_units.iter().sum());
+    track.compact();
+    track.plans = sim.shortcuts.log.take().unwrap_or_default();
+    Ok((track, after_day0))
+}
+
+/// How many days a fast run simulated and followed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Counts {
+    pub(super) simulated: u32,
+    pub(super) followed: u32,
+}
+
+/// Run `sim` over its window on the fast path: the days whose closures and state are the
+/// base's are taken from `track` (the base's, whose accounts are `base`); the others
+/// are simulated by the day step, and `observer` sees those.
+pub(super) fn run(
+    sim: &mut Sim<'_>,
+    track: &Track,
+    base: &Accounts,
+    observer: &mut dyn Observer,
+    bufs: &mut FollowBuffers,
+) -> Result<Counts, Error> {
+    let days = sim.days;
+    let mut day = 0;
+    let mut n = Counts::default();
+    // A day following the base stopped at because a plan differed: it is simulated,
+    // not followed again.
+    let mut gave_up = None;
+    while day < days {
+        let next = sim.sched.next_touched[day as usize];
+        if next > day && gave_up != Some(day) {
+            if let Some(Some(snap)) = track.snaps.get(day as usize) {
+                match rejoin::likeness(&sim.state, snap, day) {
+                    rejoin::Likeness::Same => {
+                        if let Some(to) = track.landing(day, next) {
+                            rejoin::rejoin(sim, track, base, day, to)?;
+                            day = to;
+                            continue;
+                        }
+                    }
+                    rejoin::Likeness::OrdersOnly if track.stride == 1 => {
+                        let (to, give_up) = follow::follow(sim, track, base, day, next, bufs)?;
+                        if give_up {
+                            gave_up = Some(to);
+                        }
+                        n.followed += to - day;
+                        day = to;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        sim.step(day)?;
+        sim.observe(observer, day);
+        day += 1;
+        n.simulated += 1;
+    }
+    Ok(n)
+}

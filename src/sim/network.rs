@@ -1,0 +1,229 @@
+//! The scenario as the engine reads it: link directions ("darcs"), countries and trade
+//! pairs, products in routing order, and supply and demand per month, in integer units.
+//! Built once per engine; nothing here changes during a run.
+
+use std::collections::HashMap;
+
+use crate::network::seasonal_factor;
+use crate::scenario::Scenario;
+
+/// Engine tonnes are integers of 0.01 t.
+pub const UNITS_PER_T: f64 = 100.0;
+/// Routing costs are integers of 0.01 USD/t.
+pub const COST_SCALE: f64 = 100.0;
+
+/// Tonnes to engine units (0.01 t), rounded.
+#[inline]
+pub(super) fn units(t: f64) -> i64 {
+    (t * UNITS_PER_T).round() as i64
+}
+
+/// Engine units (0.01 t) to tonnes.
+#[inline]
+pub(super) fn tonnes(u: i64) -> f64 {
+    u as f64 / UNITS_PER_T
+}
+
+/// One direction of a link (a *darc*): a `both_ways` link has two, closing together.
+#[derive(Debug, Clone)]
+pub(super) struct Darc {
+    pub(super) link: u32,
+    pub(super) forward: bool,
+    pub(super) from: u32,
+    pub(super) to: u32,
+    pub(super) transit: f64,
+    /// Freight + border charges for this direction, USD/t.
+    pub(super) paid_usd_per_t: f64,
+    /// Crossing slot of its link (`u32::MAX` if not a crossing).
+    pub(super) slot: u32,
+}
+
+/// What does not change between runs of one scenario.
+pub(super) struct Network {
+    pub(super) darcs: Vec<Darc>,
+    /// Outgoing darcs per node.
+    pub(super) out: Vec<Vec<u32>>,
+    /// Darcs of each link (forward first).
+    pub(super) link_darcs: Vec<Vec<u32>>,
+    /// Links that strand trucks when they queue, in slot order.
+    pub(super) crossing_links: Vec<usize>,
+    pub(super) countries: Vec<String>,
+    pub(super) node_country: Vec<u32>,
+    /// Trade pairs `origin->destination` (country names).
+    pub(super) pairs: Vec<String>,
+    pub(super) pair_index: HashMap<(u32, u32), u32>,
+    /// Products in routing order (descending priority).
+    pub(super) order: Vec<usize>,
+    /// Month (0-based) of each day of the window.
+    pub(super) month: Vec<u8>,
+    /// Charges per darc: (country index, USD/t).
+    pub(super) darc_charges: Vec<Vec<(u32, f64)>>,
+    /// Corridors each link belongs to.
+    pub(super) link_corridors: Vec<Vec<u32>>,
+    /// Expansions of each link (indices into the scenario's expansions).
+    pub(super) link_expansions: Vec<Vec<usize>>,
+    /// Links with an expansion: their capacity is recomputed every day.
+    pub(super) expanding_links: Vec<u32>,
+    /// Demands of each product.
+    pub(super) product_demands: Vec<Vec<usize>>,
+    /// Per demand: holding cost per unit (0.01 t) per day, USD.
+    pub(super) demand_holding: Vec<f64>,
+    /// Per product: value, USD/t.
+    pub(super) value: Vec<f64>,
+    /// Units supplied per day by each supply, per month: `[month][supply]`.
+    pub(super) supply_units: Vec<Vec<i64>>,
+    /// Units ordered per day at each demand, per month: `[month][demand]`.
+    pub(super) demand_units: Vec<Vec<i64>>,
+    /// Product of each demand.
+    pub(super) demand_product: Vec<usize>,
+}
+
+impl Network {
+    /// Prepare the arrays of a checked scenario.
+    pub(super) fn new(scn: &Scenario) -> Network {
+        let mut countries: Vec<String> = Vec::new();
+        let mut cidx: HashMap<String, u32> = HashMap::new();
+        let mut country_of = |c: &str, countries: &mut Vec<String>| -> u32 {
+            if let Some(&i) = cidx.get(c) {
+                return i;
+            }
+            let i = countries.len() as u32;
+            countries.push(c.to_string());
+            cidx.insert(c.to_string(), i);
+            i
+        };
+        let node_country: Vec<u32> = scn
+            .nodes
+            .iter()
+            .map(|n| country_of(&n.country, &mut countries))
+            .collect();
+        let crossing_links: Vec<usize> = (0..scn.links.len())
+            .filter(|&l| scn.links[l].crossing)
+            .collect();
+        let mut slot_of_link = vec![u32::MAX; scn.links.len()];
+        for (slot, &l) in crossing_links.iter().enumerate() {
+            slot_of_link[l] = slot as u32;
+        }
+        let mut darcs = Vec::new();
+        let mut darc_charges = Vec::new();
+        let mut link_darcs = vec![Vec::new(); scn.links.len()];
+        for (l, link) in scn.links.iter().enumerate() {
+            let dirs: &[bool] = if link.both_ways {
+                &[true, false]
+            } else {
+                &[true]
+            };
+            for &fwd in dirs {
+                let (from, to) = if fwd {
+                    (link.from.0, link.to.0)
+                } else {
+                    (link.to.0, link.from.0)
+                };
+                link_darcs[l].push(darcs.len() as u32);
+                darcs.push(Darc {
+                    link: l as u32,
+                    forward: fwd,
+                    from,
+                    to,
+                    transit: link.transit_days,
+                    paid_usd_per_t: link.cost_usd_per_t + link.charge_usd_per_t(fwd),
+                    slot: slot_of_link[l],
+                });
+                darc_charges.push(
+                    link.charges
+                        .iter()
+                        .filter(|c| c.direction.applies(fwd))
+                        .map(|c| (country_of(&c.country, &mut countries), c.usd_per_t))
+                        .collect(),
+                );
+            }
+        }
+        let mut out = vec![Vec::new(); scn.nodes.len()];
+        for (i, a) in darcs.iter().enumerate() {
+            out[a.from as usize].push(i as u32);
+        }
+        let mut order: Vec<usize> = (0..scn.products.len()).collect();
+        order.sort_by_key(|&p| (std::cmp::Reverse(scn.products[p].priority), p));
+        let month = (0..scn.settings.days)
+            .map(|d| {
+                use chrono::Datelike;
+                scn.date_of(i64::from(d)).month0() as u8
+            })
+            .collect();
+        let mut link_corridors = vec![Vec::new(); scn.links.len()];
+        for (c, cor) in scn.corridors.iter().enumerate() {
+            for l in &cor.links {
+                link_corridors[l.index()].push(c as u32);
+            }
+        }
+        let mut link_expansions = vec![Vec::new(); scn.links.len()];
+        for (i, e) in scn.expansions.iter().enumerate() {
+            link_expansions[e.link.index()].push(i);
+        }
+        let expanding_links = (0..scn.links.len())
+            .filter(|&l| !link_expansions[l].is_empty())
+            .map(|l| l as u32)
+            .collect();
+        let mut product_demands = vec![Vec::new(); scn.products.len()];
+        for (k, d) in scn.demands.iter().enumerate() {
+            product_demands[d.product.index()].push(k);
+        }
+        let demand_holding = scn
+            .demands
+            .iter()
+            .map(|d| {
+                let p = &scn.products[d.product.index()];
+                p.value_usd_per_t * p.holding_cost_per_day / UNITS_PER_T
+            })
+            .collect();
+        // Units per day of each supply or demand, per month.
+        fn monthly<T>(items: &[T], t_per_day: impl Fn(&T, usize) -> f64) -> Vec<Vec<i64>> {
+            (0..12)
+                .map(|m| items.iter().map(|x| units(t_per_day(x, m))).collect())
+                .collect()
+        }
+        let supply_units = monthly(&scn.supplies, |sp, m| {
+            sp.t_per_day * seasonal_factor(&sp.seasonality, m)
+        });
+        let demand_units = monthly(&scn.demands, |dm, m| {
+            dm.t_per_day * seasonal_factor(&dm.seasonality, m)
+        });
+        // Every (origin country, destination country) pair a product could trade.
+        let mut pairs = Vec::new();
+        let mut pair_index = HashMap::new();
+        for s in &scn.supplies {
+            for d in scn.demands.iter().filter(|d| d.product == s.product) {
+                let key = (node_country[s.node.index()], node_country[d.node.index()]);
+                pair_index.entry(key).or_insert_with(|| {
+                    pairs.push(format!(
+                        "{}->{}",
+                        countries[key.0 as usize], countries[key.1 as usize]
+                    ));
+                    (pairs.len() - 1) as u32
+                });
+            }
+        }
+        Network {
+            darcs,
+            out,
+            link_darcs,
+            crossing_links,
+            countries,
+            node_country,
+            pairs,
+            pair_index,
+            order,
+            month,
+            darc_charges,
+            link_corridors,
+            link_expansions,
+            expanding_links,
+            product_demands,
+            demand_holding,
+            value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),
+            supply_units,
+            demand_units,
+            demand_product: scn.demands.iter().map(|d| d.product.index()).collect(),
+        }
+    }
+}

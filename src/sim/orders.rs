@@ -1,0 +1,49 @@
+//! Step 2 of the day: orders. Each demand point places its day's orders (t/day × the
+//! month's seasonal factor); an order not served within `order_patience_days` is lost
+//! trade at the product's value. Dispatched cargo takes the oldest open orders first.
+
+use std::collections::VecDeque;
+
+use super::network::{tonnes, Network};
+use super::state::State;
+
+/// Orders past their patience are lost (their value added to `lost_usd`); today's new
+/// orders are placed.
+pub(super) fn place(net: &Network, patience: u32, state: &mut State, day: u32, lost_usd: &mut f64) {
+    let month = net.month[day as usize] as usize;
+    let new = &net.demand_units[month];
+    let (orders, open) = (&mut state.orders, &mut state.open_units);
+    for (k, ((q, open), &u)) in orders.iter_mut().zip(open.iter_mut()).zip(new).enumerate() {
+        while let Some(&(placed, lost)) = q.front() {
+            if placed + patience <= day {
+                q.pop_front();
+                *open -= lost;
+                *lost_usd += tonnes(lost) * net.value[net.demand_product[k]];
+            } else {
+                break;
+            }
+        }
+        if u > 0 {
+            q.push_back((day, u));
+            *open += u;
+        }
+    }
+}
+
+/// Take `u` units of a demand's open orders (`orders`, oldest first; `open` their total).
+#[inline]
+pub(super) fn take(orders: &mut VecDeque<(u32, i64)>, open: &mut i64, mut u: i64) {
+    *open -= u;
+    while u > 0 {
+        let Some(front) = orders.front_mut() else {
+            break;
+        };
+        if front.1 <= u {
+            u -= front.1;
+            orders.pop_front();
+        } else {
+            front.1 -= u;
+            u = 0;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! What carries over from one day to the next: the lots of cargo on their way and where
+//! they are, the queues at links, the open orders, and the capacities in force. A run
+//! whose state equals the counterfactual's on a quiet day continues as the
+//! counterfactual (see `executor/`).
+
+use std::collections::VecDeque;
+
+/// Days of arrivals kept in the ring of buckets (further ones wait in a list).
+pub(super) const RING: usize = 64;
+
+/// A lot: cargo of one product, bound for one demand, moving along one route.
+#[derive(Debug, Clone)]
+pub(super) struct Lot {
+    /// Its route (see `routes.rs`).
+    pub(super) route: u32,
+    /// Destination demand and its product (cached from the route; a turn-back keeps both).
+    pub(super) demand: u32,
+    pub(super) product: u32,
+    /// Index into the route book's darcs of the next darc; `end` once at the destination.
+    pub(super) next: u32,
+    pub(super) end: u32,
+    /// Size, 0.01 t.
+    pub(super) units: i64,
+    /// Time (days since day 0) it reaches the entry of its next darc, or its destination.
+    pub(super) t_next: f64,
+    /// Day it left its origin (perishables age from then).
+    pub(super) dispatched: u32,
+    /// Day it joined the queue it is in.
+    pub(super) queued_since: u32,
+    /// darc + 1 while queued, 0 otherwise.
+    pub(super) queued_at: u32,
+    /// Share of its value lost to spoilage so far.
+    pub(super) decay: f64,
+    /// False once delivered, spoiled whole or abandoned (its id is then recycled).
+    pub(super) alive: bool,
+}
+
+/// The state of a simulation between two days: everything that decides what happens
+/// next.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    /// Capacity today, per darc, 0.01 t.
+    pub(super) cap_units: Vec<i64>,
+    /// Capacity traders see today, per darc.
+    pub(super) seen_units: Vec<i64>,
+    /// Units queued per darc.
+    pub(super) queue_units: Vec<i64>,
+    /// Queue sizes at the end of the last `lag + 1` days, oldest first, per darc.
+    pub(super) queue_hist: VecDeque<Vec<i64>>,
+    /// Lots queued per darc, in arrival order.
+    pub(super) queues: Vec<VecDeque<u32>>,
+    pub(super) lots: Vec<Lot>,
+    /// Ids of dead lots, free for reuse.
+    pub(super) free: Vec<u32>,
+    /// Ids of lots of perishable products (checked each evening); `listed[id]` says
+    /// whether an id is in the list (ids are recycled).
+    pub(super) perishable: Vec<u32>,
+    pub(super) listed: Vec<bool>,
+    /// Units in the system (dispatched, not yet delivered or lost), per destination.
+    pub(super) in_system: Vec<i64>,
+    /// Arrivals by day, a ring of `RING` days (buckets keep their capacity); arrivals
+    /// further ahead wait in `late` as (day, lot).
+    pub(super) due: Vec<Vec<u32>>,
+    pub(super) late: Vec<(u32, u32)>,
+    /// Open orders per demand: (day placed, units), oldest first.
+    pub(super) orders: Vec<VecDeque<(u32, i64)>>,
+    /// Units of open orders per demand.
+    pub(super) open_units: Vec<i64>,
+    /// Lots that arrive after the window (they stay in transit).
+    pub(super) beyond: Vec<u32>,
+}
+
+impl State {
+    /// The state before day 0 (no cargo, no orders, no queues) for `nd` darcs, `nk`
+    /// demands and a reaction lag of `lag` days, in this state's buffers.
+    pub(super) fn reset(mut self, nd: usize, nk: usize, lag: u32) -> State {
+        fn zeros(v: &mut Vec<i64>, n: usize) {
+            v.clear();
+            v.resize(n, 0);
+        }
+        zeros(&mut self.cap_units, nd);
+        zeros(&mut self.seen_units, nd);
+        zeros(&mut self.queue_units, nd);
+        self.queue_hist.resize_with(lag as usize + 1, Vec::new);
+        for h in &mut self.queue_hist {
+            zeros(h, nd);
+        }
+        self.queues.resize_with(nd, VecDeque::new);
+        self.queues.iter_mut().for_each(VecDeque::clear);
+        self.lots.clear();
+        self.free.clear();
+        self.perishable.clear();
+        self.listed.clear();
+        zeros(&mut self.in_system, nk);
+        self.due.resize_with(RING, Vec::new);
+        self.due.iter_mut().for_each(Vec::clear);
+        self.late.clear();
+        self.orders.resize_with(nk, VecDeque::new);
+        self.orders.iter_mut().for_each(VecDeque::clear);
+        zeros(&mut self.open_units, nk);
+        self.beyond.clear();
+        self
+    }
+
+    /// Store a new lot (in a free slot if there is one) and return its id; a lot of a
+    /// perishable product is listed for the evening check.
+    #[inline]
+    pub(super) fn add_lot(&mut self, lot: Lot, perishable: bool) -> u32 {
+        let id = if let Some(id) = self.free.pop() {
+            self.lots[id as usize] = lot;
+            id
+        } else {
+            self.lots.push(lot);
+            self.listed.push(false);
+            (self.lots.len() - 1) as u32
+        };
+        if perishable && !self.listed[id as usize] {
+            self.listed[id as usize] = true;
+            self.perishable.push(id);
+        }
+        id
+    }
+
+    /// Split `take` units off lot `id` into a new lot (same state), returned.
+    pub(super) fn split(&mut self, id: u32, take: i64, perishable: bool) -> u32 {
+        let mut lot = self.lots[id as usize].clone();
+        lot.units = take;
+        self.lots[id as usize].units -= take;
+        self.add_lot(lot, perishable)
+    }
+
+    /// Put lot `id` at the back of darc `a`'s queue on `day`.
+    pub(super) fn enqueue(&mut self, id: u32, a: usize, day: u32) {
+        // Turn-backs and abandonment rely on queues being in arrival order.
+        debug_assert!(self.queues[a]
+            .back()
+            .is_none_or(|&b| self.lots[b as usize].queued_since <= day));
+        let lot = &mut self.lots[id as usize];
+        lot.queued_at = a as u32 + 1;
+        lot.queued_since = day;
+        self.queue_units[a] += lot.units;
+        self.queues[a].push_back(id);
+    }
+
+    /// Whether any darc has a queue.
+    pub(super) fn any_queue(&self) -> bool {
+        self.queues.iter().any(|q| !q.is_empty())
+    }
+}
+
+impl Clone for State {
+    fn clone(&self) -> Self {
+        let mut s = State::default();
+        s.clone_from(self);
+        s
+    }
+
+    /// Field by field, so that a run taking the counterfactual's state keeps the
+    /// buffers it has (the derived `clone_from` would allocate them all anew).
+    fn clone_from(&mut self, o: &Self) {
+        // Exhaustive, so that a new field cannot be forgotten here.
+        crate::clone_fields_from!(
+            State,
+            self,
+            o,
+            [
+                cap_units,
+                seen_units,
+                queue_units,
+                queue_hist,
+                queues,
+                lots,
+                free,
+                perishable,
+                listed,
+                in_system,
+                due,
+                late,
+                orders,
+                open_units,
+                beyond,
+            ]
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! Step 4a of the day, before each product is routed: turning back. A lot that has
+//! waited `queue_patience_days` in a queue looks, each day, for another route to its
+//! destination that traders see as open (the cheapest path for its product on the
+//! capacity they see left, avoiding the blocked darc); as much of it as fits takes that
+//! route at once (the drive back is not simulated), the rest keeps waiting.
+
+use super::Sim;
+
+/// A turn-back route: the cheapest path for `product` from the entry of darc `avoid`
+/// to node `to`, avoiding that darc, when the darcs traders see open are `mask`.
+struct RouteMemo {
+    product: u32,
+    avoid: u32,
+    to: u32,
+    mask: Vec<u64>,
+    route: Option<Vec<u32>>,
+}
+
+/// Buffers of turning back.
+#[derive(Default)]
+pub(super) struct TurnBack {
+    /// Routes found, by product, queued darc, destination and open darcs (a function of
+    /// these: remembered on the fast path only).
+    memo: Vec<RouteMemo>,
+    /// Which darcs traders see open (perceived capacity > 0), one bit each.
+    open_mask: Vec<u64>,
+    dijkstra: Dijkstra,
+}
+
+/// Buffers of [`Sim::cheapest_path`].
+#[derive(Default)]
+struct Dijkstra {
+    dist: Vec<f64>,
+    via: Vec<u32>,
+    done: Vec<bool>,
+}
+
+impl Sim<'_> {
+    /// Queued lots of product `p` past their patience take another route, if traders
+    /// see one open.
+    pub(super) fn turn_back(&mut self, p: usize, day: u32) {
+        if self.queued_darcs.is_empty() {
+            return;
+        }
+        let patience = self.scn.settings.queue_patience_days;
+        let mut tb = std::mem::take(&mut self.turn);
+        let TurnBack {
+            memo,
+            open_mask,
+            dijkstra,
+        } = &mut tb;
+        if !self.shortcuts.memo {
+            memo.clear();
+        }
+        // The mask is made when a lot first needs a route.
+        let mut mask_made = false;
+        let queued = std::mem::take(&mut self.queued_darcs);
+        for &a32 in &queued {
+            let a = a32 as usize;
+            let mut i = 0;
+            while i < self.state.queues[a].len() {
+                let id = self.state.queues[a][i];
+                let s = &self.state.lots[id as usize];
+                // Queues are in arrival order, so the lots past their patience are a
+                // prefix.
+                if day < s.queued_since + patience {
+                    break;
+                }
+                if !s.alive || s.product as usize != p {
+                    i += 1;
+                    continue;
+                }
+                let demand = s.demand;
+                if !mask_made {
+                    open_mask.clear();
+                    open_mask.resize(self.net.darcs.len().div_ceil(64), 0);
+                    for (a, &c) in self.perceived.iter().enumerate() {
+                        if c > 0 {
+                            open_mask[a / 64] |= 1 << (a % 64);
+                        }
+                    }
+                    mask_made = true;
+                }
+                let from = self.net.darcs[a].from;
+                let to = self.scn.demands[demand as usize].node.0;
+                let hit = memo.iter().position(|m| {
+                    m.product == p as u32 && m.avoid == a32 && m.to == to && m.mask == *open_mask
+                });
+                let k = match hit {
+                    Some(k) => k,
+                    None => {
+                        if memo.len() >= 256 || !self.shortcuts.memo {
+                            memo.clear();
+                        }
+                        let route = self.cheapest_path(dijkstra, p, from, to, a);
+                        memo.push(RouteMemo {
+                            product: p as u32,
+                            avoid: a32,
+                            to,
+                            mask: open_mask.clone(),
+                            route,
+                        });
+                        memo.len() - 1
+                    }
+                };
+                let Some(route) = memo[k].route.as_deref() else {
+                    i += 1;
+                    continue;
+                };
+                let room = route
+                    .iter()
+                    .map(|&r| self.perceived[r as usize])
+                    .min()
+                    .unwrap_or(i64::MAX);
+                if room <= 0 {
+                    i += 1;
+                    continue;
+                }
+                let u = self.state.lots[id as usize].units;
+                let moved = if u <= room {
+                    self.state.queues[a].remove(i);
+                    id
+                } else {
+                    i += 1;
+                    self.split(id, room)
+                };
+                let mu = self.state.lots[moved as usize].units;
+                self.state.queue_units[a] -= mu;
+                for &r in route {
+                    let r = r as usize;
+                    self.perceived[r] -= mu;
+                    if self.perceived[r] <= 0 {
+                        open_mask[r / 64] &= !(1 << (r % 64));
+                    }
+                }
+                let pair = self.routes.routes[self.state.lots[moved as usize].route as usize].pair;
+                let rid = self.routes.intern(self.scn, demand, pair, route);
+                let (start, len) = {
+                    let r = &self.routes.routes[rid as usize];
+                    (r.start, r.len)
+                };
+                let s = &mut self.state.lots[moved as usize];
+                s.route = rid;
+                s.next = start;
+                s.end = start + len;
+                s.queued_at = 0;
+                s.t_next = f64::from(day);
+                self.work.push(moved);
+            }
+        }
+        self.queued_darcs = queued;
+        self.turn = tb;
+    }
+
+    /// Dijkstra for product `p` on the capacity traders see, avoiding darc `avoid`.
+    fn cheapest_path(
+        &self,
+        dij: &mut Dijkstra,
+        p: usize,
+        from: u32,
+        to: u32,
+        avoid: usize,
+    ) -> Option<Vec<u32>> {
+        let n = self.scn.nodes.len();
+        let cost = &self.nets[p].darc_cost;
+        let Dijkstra { dist, via, done } = dij;
+        dist.clear();
+        dist.resize(n, f64::INFINITY);
+        via.clear();
+        via.resize(n, u32::MAX);
+        done.clear();
+        done.resize(n, false);
+        dist[from as usize] = 0.0;
+        loop {
+            let mut v = usize::MAX;
+            let mut best = f64::INFINITY;
+            for (i, (&dv, &dn)) in dist.iter().zip(done.iter()).enumerate() {
+                if !dn && dv < best {
+                    best = dv;
+                    v = i;
+                }
+            }
+            if v == usize::MAX {
+                return None;
+            }
+            if v == to as usize {
+                break;
+            }
+            done[v] = true;
+            for &a in &self.net.out[v] {
+                if a as usize == avoid || self.perceived[a as usize] <= 0 {
+                    continue;
+                }
+                let w = self.net.darcs[a as usize].to as usize;
+                let nd = best + cost[a as usize];
+                if nd < dist[w] {
+                    dist[w] = nd;
+                    via[w] = a;
+                }
+            }
+        }
+        let mut route = Vec::new();
+        let mut v = to as usize;
+        while v != from as usize {
+            let a = via[v];
+            if a == u32::MAX {
+                return None;
+            }
+            route.push(a);
+            v = self.net.darcs[a as usize].from as usize;
+        }
+        route.reverse();
+        Some(route)
+    }
+}
