@@ -142,6 +142,18 @@ pub struct Scenario {
     pub source: Option<PathBuf>,
     /// SHA-256 (hex) of the scenario's files as loaded, for manifests.
     pub checksum: String,
+    /// When it is an option applied to a base scenario: that base (for manifests).
+    #[serde(default)]
+    pub base: Option<BaseScenario>,
+}
+
+/// The base scenario an option was applied to: its file and checksum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseScenario {
+    /// The base scenario file (the option's `base`, resolved against the option file).
+    pub path: PathBuf,
+    /// SHA-256 (hex) of the base scenario's files, as [`Scenario::checksum`].
+    pub checksum: String,
 }
 
 impl Scenario {
@@ -163,6 +175,7 @@ impl Scenario {
             expansions: Vec::new(),
             source: None,
             checksum: String::new(),
+            base: None,
         }
     }
 
