@@ -5,22 +5,23 @@
 //!
 //! | file | one row per | contents |
 //! |---|---|---|
-//! | `runs.csv` | run | run, seed, stream, number of closures, every scalar metric, revenue lost per country |
+//! | `runs.csv` | run (wide: one column per metric) | run, seed, stream, closure windows simulated, every scalar metric, revenue lost per country |
 //! | `corridors.csv` | run x corridor | closure days, delivered and counterfactual t and USD |
-//! | `crossings.csv` | run x crossing | trade value halted, peak stranded trucks, truck-days |
+//! | `crossings.csv` | run x crossing | trade value halted (all, and while closed), closed days, peak stranded trucks, truck-days |
 //! | `trade.csv` | run x product / partner | delivered and counterfactual t and USD |
 //! | `closures.csv` | run x closure window | target, start, duration, factor, ramp, label |
 //! | `summary.csv` | metric x statistic | value, ci_low, ci_high (see [`super::stats`]) |
 //! | `exceedance.csv` | distinct total loss | runs at or above, AEP, return period |
 //! | `daily_bands.csv` | day x series | p5, p50, p95, mean of stranded trucks and delivered USD |
 //! | `convergence.csv` | checkpoint | mean total loss, its standard error and relative error |
-//! | `manifest.json` | | what identifies the result (no time, no thread count) |
+//! | `manifest.json` | | what defines the study, and every file's checksum ([`crate::output::Manifest`]), written last |
 //!
-//! Every file is written to a temporary name in the same folder, then renamed.
+//! Every file is written to a temporary name in the same folder, then renamed;
+//! `docs/outputs.md` lists every column with its unit.
 //!
-//! A shard (`write_partial`) writes `shard.json` and the raw per-run tables `runs.csv`,
+//! A shard (`write_partial`) writes the raw per-run tables `runs.csv`,
 //! `corridors.csv`, `crossings.csv`, `trade.csv`, `closures.csv` and `daily_runs.csv`
-//! (run x day) for its runs only. Floats are printed in Rust's shortest round-trip form,
+//! (run x day) for its runs only, then `shard.json` (its manifest). Floats are printed in Rust's shortest round-trip form,
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
 
@@ -143,7 +144,7 @@ fn runs_table(o: &Outcome) -> Vec<u8> {
         .map_or(0, |m| m.seed)
         .to_string();
     let countries = countries(&o.records);
-    let mut header = strings(&["run", "seed", "stream", "closures"]);
+    let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     header.extend(SCALARS.iter().map(|s| s.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
     let rows = o.records.iter().map(|r| {
@@ -404,7 +405,7 @@ struct Series {
 fn summary_series(o: &Outcome) -> Vec<Series> {
     let countries = countries(&o.records);
     let mut out = vec![Series {
-        name: "closures".into(),
+        name: "closure_windows".into(),
         values: o.records.iter().map(|r| r.closures.len() as f64).collect(),
     }];
     for s in SCALARS {
@@ -696,7 +697,7 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
     let mut records: BTreeMap<u64, RunRecord> = BTreeMap::new();
     let runs = Table::read(&dir.join("runs.csv"))?;
     let run_col = runs.col("run")?;
-    let ncl = runs.col("closures")?;
+    let ncl = runs.col("closure_windows")?;
     let mut scalar_cols = Vec::new();
     for s in SCALARS {
         scalar_cols.push((s, runs.col(s)?));

@@ -60,7 +60,9 @@ pub struct Settings {
     pub queue_patience_days: u32,
     /// Days an unmet order stays open before it is lost trade (default 30).
     pub order_patience_days: u32,
-    /// Days cargo that turned back waits for a route before it is abandoned (default 30).
+    /// Days a lot may wait in one link's queue (counting the day it joined it) before it
+    /// is abandoned at the end of that day as lost trade (default 30); the count starts
+    /// again when it turns back and joins another queue.
     pub abandon_after_days: u32,
     /// Annual discount rate for option appraisal (default 0.05).
     pub discount_rate: f64,
