@@ -25,7 +25,13 @@ fn bench(c: &mut Criterion) {
         });
         let closures = scenario.closures.clone();
         g.bench_function("fixed closures", |b| {
-            b.iter(|| black_box(engine.run(black_box(&closures), Record::Totals).expect("runs")))
+            b.iter(|| {
+                black_box(
+                    engine
+                        .run(black_box(&closures), Record::Totals)
+                        .expect("runs"),
+                )
+            })
         });
         let mut reference =
             Engine::with_execution(&scenario, Execution::Reference).expect("engine builds");

@@ -28,6 +28,16 @@ pub enum Error {
     /// A bad argument to a library call or command (what is wrong and what would be right).
     #[error("{0}")]
     Invalid(String),
+    /// An output folder that holds another study's outputs (or an unfinished study's):
+    /// writing there would mix two studies. Choose another folder, or clear
+    /// chokepoint's own files there first (`force`).
+    #[error("the output folder {} holds {reason}", dir.display())]
+    FolderInUse {
+        /// The folder.
+        dir: PathBuf,
+        /// Whose outputs it holds (and the first field in which that study differs).
+        reason: String,
+    },
 }
 
 /// How bad a diagnostic is.

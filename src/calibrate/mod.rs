@@ -462,7 +462,7 @@ pub fn calibrate(log: &[Episode], opts: &Options) -> Result<Calibration, Error> 
     let end = opts.end.unwrap_or_else(|| ymd(last.year() + 1));
     if end <= start {
         return Err(Error::Invalid(format!(
-            "the window {start} .. {end} is empty: --end must be after --start"
+            "the window {start} .. {end} is empty: its end must be after its start"
         )));
     }
     let total_days = (end - start).num_days() as f64;

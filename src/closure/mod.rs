@@ -14,7 +14,7 @@ pub mod regime;
 pub mod spec;
 
 pub use random::{sample_closures, ClosureSampler};
-pub use spec::{apply_window, parse_close_spec, parse_date};
+pub use spec::{apply_window, in_window, parse_close_spec, parse_date};
 
 /// What a closure applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -259,7 +259,7 @@ fn source(
 ///     nodes: vec![], links: vec![], corridors: vec![], products: vec![],
 ///     supplies: vec![], demands: vec![], closures: vec![], processes: vec![],
 ///     shocks: vec![], regimes: None, expansions: vec![], source: None,
-///     checksum: String::new(),
+///     checksum: String::new(), base: None,
 /// };
 /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
 /// assert!(sample_closures(&scenario, 0, 365, &mut rng)?.is_empty());

@@ -14,7 +14,7 @@
 //! #     corridors: vec![chokepoint::network::Corridor {
 //! #         id: "torkham".into(), name: "Torkham".into(), links: vec![] }],
 //! #     closures: vec![], processes: vec![], shocks: vec![], regimes: None,
-//! #     expansions: vec![], source: None, checksum: String::new(),
+//! #     expansions: vec![], source: None, checksum: String::new(), base: None,
 //! # };
 //! let w = parse_close_spec(&scenario, "torkham:2024-01-13..2024-01-23@0.1")?;
 //! assert_eq!((w.start_day, w.duration_days, w.capacity_factor), (12, 10, 0.1));
@@ -31,16 +31,16 @@ use crate::{Error, Scenario};
 const FORMAT: &str = "ID:FROM..TO or ID:FROM+DAYS, optionally followed by @FACTOR, \
                       e.g. torkham:2024-01-13..2024-01-23 or torkham:2024-01-13+10@0.1";
 
-/// Parse one `--close` spec against a scenario (see the module docs for the format).
+/// Parse one closure spec (what `chokepoint run --close` takes) against a scenario (see the module docs for the format).
 pub fn parse_close_spec(scenario: &Scenario, spec: &str) -> Result<ClosureWindow, Error> {
-    let bad = |what: String| Error::Invalid(format!("--close {spec:?}: {what}; expected {FORMAT}"));
+    let bad = |what: String| Error::Invalid(format!("closure {spec:?}: {what}; expected {FORMAT}"));
     let (id, rest) = spec
         .split_once(':')
         .ok_or_else(|| bad("missing ':' after the corridor id".into()))?;
     let id = id.trim();
     let target = scenario.target(id).ok_or_else(|| {
         Error::Invalid(format!(
-            "--close {spec:?}: unknown corridor or link {id:?}{}",
+            "closure {spec:?}: unknown corridor or link {id:?}{}",
             did_you_mean(scenario, id)
         ))
     })?;
@@ -89,7 +89,7 @@ pub fn parse_close_spec(scenario: &Scenario, spec: &str) -> Result<ClosureWindow
         duration_days,
         capacity_factor: factor,
         ramp_days: 0,
-        label: Some(format!("--close {spec}")),
+        label: Some(format!("ad hoc {spec}")),
     })
 }
 
@@ -104,7 +104,7 @@ fn day_of(scenario: &Scenario, s: &str) -> Result<i64, String> {
         .map_err(|_| format!("{s:?} is neither a date (YYYY-MM-DD) nor a day index"))
 }
 
-/// Parse a `YYYY-MM-DD` date for `--start`.
+/// Parse a `YYYY-MM-DD` date (e.g. a new start of the window).
 pub fn parse_date(s: &str) -> Result<NaiveDate, Error> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|e| {
         Error::Invalid(format!(
@@ -136,6 +136,16 @@ pub fn did_you_mean(scenario: &Scenario, id: &str) -> String {
     }
 }
 
+/// Whether a closure window can change a simulation of `scenario`'s window: some of its
+/// days (closed or ramping) fall in `[-reaction_days, days)`. (Traders see a change
+/// `reaction_days` late, so a closure that ends just before day 0 still shapes the
+/// first days; one that ends earlier, or starts on or after the last day, does nothing:
+/// the run-out after the window starts no closure.)
+pub fn in_window(scenario: &Scenario, w: &ClosureWindow) -> bool {
+    let s = &scenario.settings;
+    w.end_day() > -i64::from(s.reaction_days) && w.start_day < i64::from(s.days)
+}
+
 /// Move a scenario's simulated window: a new first day (`start`) and/or length (`days`,
 /// 1..=3660). Day indices of its fixed closures and expansions are shifted so they keep
 /// their calendar dates.
@@ -147,7 +157,7 @@ pub fn apply_window(
     if let Some(d) = days {
         if !(1..=3660).contains(&d) {
             return Err(Error::Invalid(format!(
-                "--days {d}: the simulated window must be 1..=3660 days"
+                "days {d}: the simulated window must be 1..=3660 days"
             )));
         }
         scenario.settings.days = d;

@@ -45,7 +45,7 @@
 //! #     nodes: vec![], links: vec![], corridors: vec![], products: vec![],
 //! #     supplies: vec![], demands: vec![], closures: vec![], processes: vec![],
 //! #     shocks: vec![], regimes: None, expansions: vec![], source: None,
-//! #     checksum: String::new(),
+//! #     checksum: String::new(), base: None,
 //! # };
 //! let config = Config { runs: 20, seed: 1, threads: 2, ..Config::default() };
 //! let out = montecarlo::simulate(&scenario, &config, || Ok(Days), &NoProgress)?;
@@ -56,18 +56,16 @@
 pub mod output;
 pub mod stats;
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 
+use crate::closure::{in_window, ClosureSampler, ClosureWindow};
+pub use crate::output::manifest::Shard;
+use crate::output::{manifest, Manifest};
+use crate::sim::{RunMetrics, RunReport};
+use crate::{Error, Scenario};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-
-use crate::closure::{ClosureSampler, ClosureWindow};
-use crate::sim::{RunMetrics, RunReport};
-use crate::{Error, Scenario};
 
 /// Something that simulates one run given its closures: the daily engine, or a cheap
 /// stand-in in tests. Must be deterministic: the same closures give the same report.
@@ -90,47 +88,6 @@ impl RunModel for crate::sim::Engine {
     }
 }
 
-/// One shard of a run set: runs `i` with `i % n == k - 1`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// Which shard, 1-based (`1..=n`).
-    pub k: u64,
-    /// How many shards.
-    pub n: u64,
-}
-
-impl Shard {
-    /// Whether run `i` belongs to this shard.
-    pub fn contains(&self, i: u64) -> bool {
-        i % self.n == self.k - 1
-    }
-}
-
-impl FromStr for Shard {
-    type Err = Error;
-    /// `k/n` with `1 <= k <= n`.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let bad = || {
-            Error::Invalid(format!(
-                "--shard {s:?}: expected k/n with 1 <= k <= n, e.g. 2/8"
-            ))
-        };
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let k: u64 = k.trim().parse().map_err(|_| bad())?;
-        let n: u64 = n.trim().parse().map_err(|_| bad())?;
-        if k == 0 || n == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.k, self.n)
-    }
-}
-
 /// How to run a Monte Carlo study.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -147,6 +104,8 @@ pub struct Config {
     pub target_rel_error: Option<f64>,
     /// Runs per batch for `target_rel_error` (default 100).
     pub batch_size: u64,
+    /// Leave out the scenario's own fixed closures (`scenario.closures`).
+    pub no_fixed_closures: bool,
     /// Extra fixed closures (e.g. from `--close`), added to the scenario's own.
     pub extra_closures: Vec<ClosureWindow>,
     /// Their specs as given, recorded in the manifest.
@@ -164,6 +123,7 @@ impl Default for Config {
             shard: None,
             target_rel_error: None,
             batch_size: 100,
+            no_fixed_closures: false,
             extra_closures: Vec::new(),
             close_specs: Vec::new(),
             record_daily: true,
@@ -176,26 +136,27 @@ impl Config {
     /// positive finite target, no target with shards.
     pub fn check(&self) -> Result<(), Error> {
         if self.runs == 0 {
-            return Err(Error::Invalid("--runs must be at least 1".into()));
+            return Err(Error::Invalid("runs is 0: it must be at least 1".into()));
         }
         if self.threads == 0 {
-            return Err(Error::Invalid("--threads must be at least 1".into()));
+            return Err(Error::Invalid("threads is 0: it must be at least 1".into()));
         }
         if self.batch_size == 0 {
-            return Err(Error::Invalid("the batch size must be at least 1".into()));
+            return Err(Error::Invalid(
+                "batch_size is 0: it must be at least 1".into(),
+            ));
         }
         if let Some(x) = self.target_rel_error {
             if !(x.is_finite() && x > 0.0) {
                 return Err(Error::Invalid(format!(
-                    "--target-rel-error {x}: expected a positive number such as 0.02 (2%)"
+                    "target_rel_error {x}: expected a positive number such as 0.02 (2%)"
                 )));
             }
-            if self.shard.is_some() {
-                return Err(Error::Invalid(
-                    "--target-rel-error cannot be combined with --shard: when to stop \
-                     depends on all runs; run a fixed --runs per shard instead"
-                        .into(),
-                ));
+            if let Some(shard) = self.shard {
+                return Err(Error::Invalid(format!(
+                    "a target_rel_error cannot be combined with shard {shard}: when to \
+                     stop depends on all runs; run a fixed number of runs per shard instead"
+                )));
             }
         }
         Ok(())
@@ -241,40 +202,6 @@ pub struct RunRecord {
     pub daily: Option<DailyRecord>,
 }
 
-/// What identifies a Monte Carlo result: written as `manifest.json`. It holds nothing
-/// that depends on the thread count, the machine or the time, so it is identical for
-/// any `--threads` and after a merge (timing goes to `timing.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// chokepoint version.
-    pub chokepoint_version: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// SHA-256 of the scenario's files.
-    pub scenario_checksum: String,
-    /// Date of day 0.
-    pub start: String,
-    /// Days per run (one run = one simulated year when 365).
-    pub days: u32,
-    /// Base seed.
-    pub seed: u64,
-    /// Runs asked for (the most, with a target).
-    pub runs_requested: u64,
-    /// Runs done (in the whole set, for a shard).
-    pub runs: u64,
-    /// Target relative error of the mean total loss, if any.
-    pub target_rel_error: Option<String>,
-    /// Batch size used with the target.
-    pub batch_size: u64,
-    /// `--close` specs.
-    pub close: Vec<String>,
-    /// How each run's generator is derived.
-    pub rng: String,
-    /// The shard, in partial results only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<Shard>,
-}
-
 /// The result of a Monte Carlo study (or of one shard): its manifest and its runs in
 /// run-index order.
 #[derive(Debug, Clone, PartialEq)]
@@ -307,6 +234,38 @@ pub fn run_rng(seed: u64, run: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The fixed closures of every run: the scenario's own (none with
+/// `config.no_fixed_closures`), then `config.extra_closures`, each only if it touches
+/// the window ([`in_window`]; the others would do nothing).
+pub fn fixed_closures(scenario: &Scenario, config: &Config) -> Vec<ClosureWindow> {
+    let own = scenario
+        .closures
+        .iter()
+        .filter(|_| !config.no_fixed_closures);
+    own.chain(&config.extra_closures)
+        .filter(|w| in_window(scenario, w))
+        .cloned()
+        .collect()
+}
+
+/// The manifest of a study of `scenario` with `config`, as [`simulate`] writes it
+/// (before the runs, `montecarlo.runs` is the runs requested).
+pub fn manifest(scenario: &Scenario, config: &Config) -> Manifest {
+    let mut m = Manifest::new("montecarlo", scenario);
+    m.set_no_fixed_closures(config.no_fixed_closures);
+    m.closures.close = config.close_specs.clone();
+    m.montecarlo = Some(manifest::MonteCarlo {
+        seed: config.seed,
+        runs_requested: config.runs,
+        runs: config.runs,
+        target_rel_error: config.target_rel_error,
+        batch_size: config.target_rel_error.map(|_| config.batch_size),
+        rng: "rand_chacha::ChaCha8Rng::seed_from_u64(seed), set_stream(run)".into(),
+        shard: config.shard,
+    });
+    m
+}
+
 /// Run a Monte Carlo study of `scenario` (its fixed closures plus `config`'s extra ones
 /// plus random ones per run, over its window `[0, settings.days)`). `make_model` builds
 /// one model per worker thread.
@@ -323,8 +282,7 @@ where
     config.check()?;
     let sampler = ClosureSampler::new(scenario)?;
     let days = scenario.settings.days;
-    let mut fixed = scenario.closures.clone();
-    fixed.extend(config.extra_closures.iter().cloned());
+    let fixed = fixed_closures(scenario, config);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -360,7 +318,7 @@ where
                     .iter()
                     .map(|w| {
                         format!(
-                            "--close {}:{}+{}@{}",
+                            "{}:{}+{}@{}",
                             scenario.target_name(w.target),
                             scenario.date_of(w.start_day),
                             w.duration_days,
@@ -370,7 +328,7 @@ where
                     .collect();
                 return Err(Error::Sim(crate::error::SimError::Invalid(format!(
                     "the engine panicked in run {i} (seed {}): {what}; this is a bug. \
-                     Its closures (ramps left out): {}",
+                     Its closures as ID:FROM+DAYS@FACTOR (ramps left out): {}",
                     config.seed,
                     spec.join(" ")
                 ))));
@@ -430,22 +388,9 @@ where
         Some(_) => config.runs,
         None => records.len() as u64,
     };
-    Ok(Outcome {
-        manifest: Manifest {
-            chokepoint_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: scenario.settings.name.clone(),
-            scenario_checksum: scenario.checksum.clone(),
-            start: scenario.settings.start.to_string(),
-            days,
-            seed: config.seed,
-            runs_requested: config.runs,
-            runs,
-            target_rel_error: config.target_rel_error.map(|x| format!("{x:?}")),
-            batch_size: config.batch_size,
-            close: config.close_specs.clone(),
-            rng: "rand_chacha::ChaCha8Rng::seed_from_u64(seed), set_stream(run)".into(),
-            shard: config.shard,
-        },
-        records,
-    })
+    let mut manifest = manifest(scenario, config);
+    if let Some(mc) = &mut manifest.montecarlo {
+        mc.runs = runs;
+    }
+    Ok(Outcome { manifest, records })
 }

@@ -5,22 +5,23 @@
 //!
 //! | file | one row per | contents |
 //! |---|---|---|
-//! | `runs.csv` | run | run, seed, stream, number of closures, every scalar metric, revenue lost per country |
+//! | `runs.csv` | run (wide: one column per metric) | run, seed, stream, closure windows simulated, every scalar metric, revenue lost per country |
 //! | `corridors.csv` | run x corridor | closure days, delivered and counterfactual t and USD |
-//! | `crossings.csv` | run x crossing | trade value halted, peak stranded trucks, truck-days |
+//! | `crossings.csv` | run x crossing | trade value halted (all, and while closed), closed days, peak stranded trucks, truck-days |
 //! | `trade.csv` | run x product / partner | delivered and counterfactual t and USD |
 //! | `closures.csv` | run x closure window | target, start, duration, factor, ramp, label |
 //! | `summary.csv` | metric x statistic | value, ci_low, ci_high (see [`super::stats`]) |
 //! | `exceedance.csv` | distinct total loss | runs at or above, AEP, return period |
 //! | `daily_bands.csv` | day x series | p5, p50, p95, mean of stranded trucks and delivered USD |
 //! | `convergence.csv` | checkpoint | mean total loss, its standard error and relative error |
-//! | `manifest.json` | | what identifies the result (no time, no thread count) |
+//! | `manifest.json` | | what defines the study, and every file's checksum ([`crate::output::Manifest`]), written last |
 //!
-//! Every file is written to a temporary name in the same folder, then renamed.
+//! Every file is written to a temporary name in the same folder, then renamed;
+//! `docs/outputs.md` lists every column with its unit.
 //!
-//! A shard (`write_partial`) writes `shard.json` and the raw per-run tables `runs.csv`,
+//! A shard (`write_partial`) writes the raw per-run tables `runs.csv`,
 //! `corridors.csv`, `crossings.csv`, `trade.csv`, `closures.csv` and `daily_runs.csv`
-//! (run x day) for its runs only. Floats are printed in Rust's shortest round-trip form,
+//! (run x day) for its runs only, then `shard.json` (its manifest). Floats are printed in Rust's shortest round-trip form,
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
 
@@ -31,7 +32,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::stats::{self, Stats};
-use super::{ClosureRow, DailyRecord, Manifest, Outcome, RunRecord};
+use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
+use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics};
 use crate::Error;
 
@@ -116,7 +118,7 @@ type RawTable<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
 /// The raw per-run tables, as (file name, bytes), made side by side.
 fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
     use rayon::prelude::*;
-    let start = parse_start(&o.manifest.start)?;
+    let start = parse_start(&o.manifest.window.start)?;
     let mut tables: Vec<RawTable<'_>> = vec![
         ("runs.csv", Box::new(|| runs_table(o))),
         ("corridors.csv", Box::new(|| corridors_table(o))),
@@ -135,9 +137,14 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
 
 /// `runs.csv`: one row per run.
 fn runs_table(o: &Outcome) -> Vec<u8> {
-    let seed = o.manifest.seed.to_string();
+    let seed = o
+        .manifest
+        .montecarlo
+        .as_ref()
+        .map_or(0, |m| m.seed)
+        .to_string();
     let countries = countries(&o.records);
-    let mut header = strings(&["run", "seed", "stream", "closures"]);
+    let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     header.extend(SCALARS.iter().map(|s| s.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
     let rows = o.records.iter().map(|r| {
@@ -305,11 +312,34 @@ fn parse_start(s: &str) -> Result<NaiveDate, Error> {
         .map_err(|e| Error::Invalid(format!("manifest start date {s:?}: {e}")))
 }
 
-fn manifest_json(m: &Manifest) -> Result<Vec<u8>, Error> {
-    let mut v = serde_json::to_vec_pretty(m)
-        .map_err(|e| Error::Invalid(format!("cannot write the manifest: {e}")))?;
-    v.push(b'\n');
-    Ok(v)
+/// The Monte Carlo settings of a manifest (an error for a manifest of another command).
+fn settings(m: &Manifest) -> Result<&MonteCarlo, Error> {
+    m.montecarlo.as_ref().ok_or_else(|| {
+        Error::Invalid(format!(
+            "a manifest of command {:?} has no Monte Carlo settings",
+            m.command
+        ))
+    })
+}
+
+fn shard_of(m: &Manifest) -> Option<Shard> {
+    m.montecarlo.as_ref().and_then(|m| m.shard)
+}
+
+/// Write `files`, then the manifest (with their checksums) as `manifest_name`, last.
+fn write_with_manifest(
+    dir: &Path,
+    files: Vec<(&'static str, Vec<u8>)>,
+    manifest: &Manifest,
+    manifest_name: &str,
+) -> Result<(), Error> {
+    let mut manifest = manifest.clone();
+    manifest.files.clear();
+    for (name, bytes) in files {
+        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
+        manifest.files.push(FileRecord::of_bytes(name, &bytes));
+    }
+    crate::output::write_bytes_atomic(&dir.join(manifest_name), &manifest.to_json()?)
 }
 
 fn create_dir(dir: &Path) -> Result<(), Error> {
@@ -322,7 +352,8 @@ fn create_dir(dir: &Path) -> Result<(), Error> {
 /// Write the files of a finished study (see the module docs) into `dir` (created if
 /// needed). Everything written is a function of `outcome` alone.
 pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
-    if outcome.manifest.shard.is_some() {
+    settings(&outcome.manifest)?;
+    if shard_of(&outcome.manifest).is_some() {
         return Err(Error::Invalid(
             "a shard's result is partial: write it with write_partial and merge the shards".into(),
         ));
@@ -337,52 +368,33 @@ pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
                 ("exceedance.csv", exceedance_csv(outcome)),
                 ("daily_bands.csv", bands_csv(outcome)?),
                 ("convergence.csv", convergence_csv(outcome)),
-                ("manifest.json", manifest_json(&outcome.manifest)?),
             ])
         },
     );
     let mut files = raw?;
     files.extend(stats?);
-    for (name, bytes) in files {
-        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
-    }
-    Ok(())
+    write_with_manifest(dir, files, &outcome.manifest, "manifest.json")
 }
 
 /// Write a shard's partial result into `dir`: `shard.json` and the raw tables.
 pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
-    if outcome.manifest.shard.is_none() {
+    settings(&outcome.manifest)?;
+    if shard_of(&outcome.manifest).is_none() {
         return Err(Error::Invalid(
             "write_partial is for a shard's result (Config::shard)".into(),
         ));
     }
     create_dir(dir)?;
-    for (name, bytes) in raw_tables(outcome, true)? {
-        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
-    }
     // The manifest last: its presence marks a complete shard.
-    crate::output::write_bytes_atomic(&dir.join("shard.json"), &manifest_json(&outcome.manifest)?)
+    write_with_manifest(
+        dir,
+        raw_tables(outcome, true)?,
+        &outcome.manifest,
+        "shard.json",
+    )
 }
 
-/// Run-time facts that differ between machines and thread counts, kept out of the
-/// manifest: written as `timing.json`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Timing {
-    /// Worker threads (or, after a merge, the shards merged).
-    pub threads: usize,
-    /// Wall time, seconds.
-    pub seconds: f64,
-    /// Runs per second of wall time.
-    pub runs_per_second: f64,
-}
-
-/// Write `timing.json` into `dir`.
-pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
-    let mut v = serde_json::to_vec_pretty(t)
-        .map_err(|e| Error::Invalid(format!("cannot write timing.json: {e}")))?;
-    v.push(b'\n');
-    crate::output::write_bytes_atomic(&dir.join("timing.json"), &v)
-}
+pub use crate::output::{write_timing, Timing};
 
 /// One metric's values over runs, for the summary.
 struct Series {
@@ -393,7 +405,7 @@ struct Series {
 fn summary_series(o: &Outcome) -> Vec<Series> {
     let countries = countries(&o.records);
     let mut out = vec![Series {
-        name: "closures".into(),
+        name: "closure_windows".into(),
         values: o.records.iter().map(|r| r.closures.len() as f64).collect(),
     }];
     for s in SCALARS {
@@ -530,7 +542,7 @@ fn exceedance_csv(o: &Outcome) -> Vec<u8> {
 }
 
 fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
-    let start = parse_start(&o.manifest.start)?;
+    let start = parse_start(&o.manifest.window.start)?;
     let header = strings(&["day", "date", "series", "p5", "p50", "p95", "mean"]);
     let daily: Vec<&DailyRecord> = o.records.iter().filter_map(|r| r.daily.as_ref()).collect();
     let mut rows = Vec::new();
@@ -613,7 +625,7 @@ impl Table {
     fn col(&self, name: &str) -> Result<usize, Error> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             Error::Invalid(format!(
-                "{}: missing column {name:?} (is this a shard written by `montecarlo --shard`?)",
+                "{}: missing column {name:?} (is this a shard's partial result?)",
                 self.path.display()
             ))
         })
@@ -646,28 +658,46 @@ impl Table {
     }
 }
 
-/// Read one shard's partial result.
-fn read_partial(dir: &Path) -> Result<Outcome, Error> {
+/// Read a shard's manifest (`shard.json`) and check that its files are those it lists.
+fn read_shard_manifest(dir: &Path) -> Result<(Manifest, Shard), Error> {
     let mpath = dir.join("shard.json");
-    let text = fs::read_to_string(&mpath).map_err(|source| Error::Io {
-        path: mpath.clone(),
-        source,
-    })?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: not a shard manifest ({e}); expected the folder written by \
-             `chokepoint montecarlo --shard k/n --out DIR`",
-            mpath.display()
-        ))
-    })?;
-    let shard = manifest.shard.ok_or_else(|| {
+    if !mpath.is_file() {
+        let hint = if dir.join("manifest.json").is_file() {
+            "it holds a finished study, not a shard"
+        } else {
+            "no shard.json: not a shard's partial result, or an unfinished one"
+        };
+        return Err(Error::Invalid(format!(
+            "{}: {hint}; merge takes the folders of shards 1/n..n/n",
+            dir.display()
+        )));
+    }
+    let manifest = Manifest::read(&mpath)?;
+    let shard = shard_of(&manifest).ok_or_else(|| {
         Error::Invalid(format!("{}: the manifest names no shard", mpath.display()))
     })?;
+    for f in &manifest.files {
+        let now = FileRecord::of_file(dir, &f.name)?;
+        if now.sha256 != f.sha256 {
+            return Err(Error::Invalid(format!(
+                "{}: its checksum is not the one {} records: the file changed after the \
+                 shard was written",
+                dir.join(&f.name).display(),
+                mpath.display()
+            )));
+        }
+    }
+    Ok((manifest, shard))
+}
+
+/// Read one shard's partial result, whose manifest is `manifest`.
+fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome, Error> {
+    let total_runs = settings(&manifest)?.runs;
 
     let mut records: BTreeMap<u64, RunRecord> = BTreeMap::new();
     let runs = Table::read(&dir.join("runs.csv"))?;
     let run_col = runs.col("run")?;
-    let ncl = runs.col("closures")?;
+    let ncl = runs.col("closure_windows")?;
     let mut scalar_cols = Vec::new();
     for s in SCALARS {
         scalar_cols.push((s, runs.col(s)?));
@@ -686,7 +716,7 @@ fn read_partial(dir: &Path) -> Result<Outcome, Error> {
     let mut expected_closures = BTreeMap::new();
     for (line, cells) in &runs.rows {
         let run: u64 = runs.num(*line, cells, run_col)?;
-        if !shard.contains(run) || run >= manifest.runs {
+        if !shard.contains(run) || run >= total_runs {
             return Err(runs.err(*line, format!("run {run} does not belong to shard {shard}")));
         }
         let mut m = RunMetrics::default();
@@ -890,36 +920,36 @@ fn record<'a>(
 }
 
 /// Merge the partial results of shards `1/n ..= n/n` (in any order) into the outcome one
-/// process would have produced. Errors name the folder at fault: shards of different
-/// studies (scenario, seed, runs, window, closures), a missing or repeated shard.
+/// process would have produced. The shards' manifests must agree in every field but the
+/// shard and the files: an error names the first field that differs and the folders.
+/// A missing or repeated shard is an error too.
 pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
-    if dirs.is_empty() {
-        return Err(Error::Invalid(
-            "merge needs the folders of shards 1/n..n/n".into(),
-        ));
-    }
-    let mut parts = Vec::new();
+    let first_dir = dirs
+        .first()
+        .ok_or_else(|| Error::Invalid("merge needs the folders of shards 1/n..n/n".into()))?;
+    // Every manifest first (cheap): refuse a mix before reading any table.
+    let mut manifests = Vec::new();
     for d in dirs {
-        parts.push((d, read_partial(d)?));
+        manifests.push((d, read_shard_manifest(d)?));
     }
-    let (first_dir, first) = &parts[0];
-    let n = first.manifest.shard.map_or(0, |s| s.n);
+    let (first, first_shard) = manifests[0].1.clone();
+    let n = first_shard.n;
     let mut seen: BTreeMap<u64, &PathBuf> = BTreeMap::new();
-    for (d, p) in &parts {
-        let s = p
-            .manifest
-            .shard
-            .ok_or_else(|| Error::Invalid(format!("{}: not a shard", d.display())))?;
-        let mut a = p.manifest.clone();
-        let mut b = first.manifest.clone();
-        a.shard = None;
-        b.shard = None;
-        if a != b || s.n != n {
+    for (d, (m, s)) in &manifests {
+        if let Some(diff) = first.first_difference(m, &["montecarlo.shard", "files"]) {
             return Err(Error::Invalid(format!(
-                "{} and {} are shards of different studies (scenario, seed, runs, window \
-                 or closures differ); merge only shards of one `montecarlo` command",
+                "{} and {} are shards of different studies: their shard.json differ in {diff}; \
+                 merge only the shards of one study",
                 first_dir.display(),
                 d.display()
+            )));
+        }
+        if s.n != n {
+            return Err(Error::Invalid(format!(
+                "{} is shard {s} but {} is shard {first_shard}: the shards of one study \
+                 share their n",
+                d.display(),
+                first_dir.display()
             )));
         }
         if let Some(prev) = seen.insert(s.k, d) {
@@ -940,23 +970,31 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
             missing.join(", ")
         )));
     }
-    let mut manifest = first.manifest.clone();
-    manifest.shard = None;
-    let mut records: Vec<RunRecord> = parts.into_iter().flat_map(|(_, p)| p.records).collect();
+    let mut records: Vec<RunRecord> = Vec::new();
+    for (d, (m, s)) in manifests {
+        records.extend(read_partial(d, m, s)?.records);
+    }
+    let mut manifest = first;
+    manifest.files.clear();
+    let runs = {
+        let mc = manifest.montecarlo.as_mut().ok_or_else(|| {
+            Error::Invalid("a shard manifest without Monte Carlo settings".into())
+        })?;
+        mc.shard = None;
+        mc.runs
+    };
     records.sort_by_key(|r| r.run);
     for (i, r) in records.iter().enumerate() {
         if r.run != i as u64 {
             return Err(Error::Invalid(format!(
-                "the shards do not hold runs 0..{}: run {i} is missing",
-                manifest.runs
+                "the shards do not hold runs 0..{runs}: run {i} is missing"
             )));
         }
     }
-    if records.len() as u64 != manifest.runs {
+    if records.len() as u64 != runs {
         return Err(Error::Invalid(format!(
-            "the shards hold {} runs, the study has {}",
+            "the shards hold {} runs, the study has {runs}",
             records.len(),
-            manifest.runs
         )));
     }
     Ok(Outcome { manifest, records })

@@ -1,13 +1,19 @@
-//! Outputs: CSV tables in long format, manifests, atomic file writes.
+//! Outputs: CSV tables in long format, manifests, output folders, atomic file writes.
 //!
 //! Every file is written to a temporary name in its folder and renamed when complete, so
-//! a run that fails or is stopped never leaves a partial file that looks complete.
+//! a run that fails or is stopped never leaves a partial file that looks complete; the
+//! manifest ([`Manifest`]) is written last, so a folder without one is unfinished.
+//! Output folders are checked before any work ([`folder::prepare`]). `docs/outputs.md`
+//! lists every file with its columns and units.
+
+pub mod folder;
+pub mod manifest;
+
+pub use manifest::{FileRecord, Manifest, Shard};
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
-
-use serde::Serialize;
 
 use crate::error::Error;
 use crate::scenario::Scenario;
@@ -239,59 +245,29 @@ pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 6]> {
     rows
 }
 
-/// What produced an output folder, so that any result can be reproduced.
-#[derive(Debug, Clone, Serialize)]
-pub struct Manifest {
-    /// `chokepoint` and its version.
-    pub tool: String,
-    /// The command (`run`, `montecarlo`, ...).
-    pub command: String,
-    /// The scenario file.
-    pub scenario: String,
-    /// SHA-256 of the scenario's files.
-    pub scenario_checksum: String,
-    /// First simulated date.
-    pub start: String,
-    /// Days simulated.
-    pub days: u32,
-    /// The closures applied (as given on the command line or in the file).
-    pub closures: Vec<String>,
-    /// Other options, as `key=value`.
-    pub options: Vec<String>,
+/// Run-time facts that differ between machines and thread counts, kept out of the
+/// manifest: written as `timing.json`, before the manifest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Timing {
+    /// Worker threads (or, after a merge, the shards merged).
+    pub threads: usize,
     /// Wall time, seconds.
     pub seconds: f64,
+    /// Runs per second of wall time.
+    pub runs_per_second: f64,
 }
 
-impl Manifest {
-    /// A manifest for `command` on `scenario`, with the tool's version.
-    pub fn new(command: &str, scenario: &Scenario) -> Self {
-        Manifest {
-            tool: format!("chokepoint {}", env!("CARGO_PKG_VERSION")),
-            command: command.to_string(),
-            scenario: scenario
-                .source
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            scenario_checksum: scenario.checksum.clone(),
-            start: scenario.settings.start.to_string(),
-            days: scenario.settings.days,
-            closures: Vec::new(),
-            options: Vec::new(),
-            seconds: 0.0,
-        }
-    }
-
-    /// Write it as pretty JSON, atomically.
-    pub fn write(&self, path: &Path) -> Result<(), Error> {
-        let text =
-            serde_json::to_string_pretty(self).map_err(|e| io_err(path, io::Error::other(e)))?;
-        write_atomic(path, |w| w.write_all(text.as_bytes()))
-    }
+/// Write `timing.json` into `dir`.
+pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
+    let mut v = serde_json::to_vec_pretty(t)
+        .map_err(|e| Error::Invalid(format!("cannot write timing.json: {e}")))?;
+    v.push(b'\n');
+    write_bytes_atomic(&dir.join("timing.json"), &v)
 }
 
-/// Write the outputs of one deterministic run into `dir`: `run.csv` (metrics, long
-/// format), `daily.csv` (daily series, long format) and `manifest.json`.
+/// Write the outputs of one deterministic run into `dir` (checked with
+/// [`folder::prepare`] first): `run.csv` (metrics, long format), `daily.csv` (daily
+/// series, long format), then `manifest.json` with both files' checksums.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
@@ -300,36 +276,77 @@ pub fn write_run(
     manifest: &Manifest,
 ) -> Result<(), Error> {
     create_dir(dir)?;
+    let mut manifest = manifest.clone();
+    manifest.files.clear();
     write_csv(
         &dir.join("run.csv"),
         &["scope", "id", "metric", "value"],
         metrics_rows(metrics),
     )?;
+    manifest.files.push(FileRecord::of_file(dir, "run.csv")?);
     if let Some(d) = daily {
         write_csv(
             &dir.join("daily.csv"),
             &["day", "date", "scope", "id", "metric", "value"],
             daily_rows(scenario, d),
         )?;
+        manifest.files.push(FileRecord::of_file(dir, "daily.csv")?);
     }
     manifest.write(&dir.join("manifest.json"))
 }
 
-fn money(v: f64) -> String {
+/// Money as people read it: `USD 48.8 m`, `USD 1.25 bn`, `USD 950 k`, `USD 12`, with
+/// three significant digits from a thousand up (for terminal output; CSV files keep
+/// every digit).
+pub fn money(v: f64) -> String {
     let a = v.abs();
-    let s = if a >= 1e9 {
-        format!("{:.2} bn", v / 1e9)
+    let (x, unit) = if a >= 1e9 {
+        (v / 1e9, " bn")
     } else if a >= 1e6 {
-        format!("{:.2} m", v / 1e6)
+        (v / 1e6, " m")
     } else if a >= 1e3 {
-        format!("{:.1} k", v / 1e3)
+        (v / 1e3, " k")
     } else {
-        format!("{v:.0}")
+        return format!("USD {}", whole(v));
     };
-    format!("USD {s}")
+    let digits = if x.abs() >= 99.95 {
+        0
+    } else if x.abs() >= 9.995 {
+        1
+    } else {
+        2
+    };
+    format!("USD {x:.digits$}{unit}")
 }
 
-/// A short, readable summary of one run's metrics (what `chokepoint run` prints).
+/// A figure rounded to a whole number for printing (trucks, tonnes, days), without
+/// float noise: `-0.0000001` prints as `0`, never `-0`.
+pub fn whole(v: f64) -> String {
+    let r = v.round();
+    if r == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{r:.0}")
+    }
+}
+
+/// A signed whole number for printing (`+12`, `-3`, `0`).
+fn signed_whole(v: f64) -> String {
+    let r = v.round();
+    if r == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{r:+.0}")
+    }
+}
+
+/// Rows shown per table in [`summary_text`]; the CSV has them all.
+pub const SUMMARY_ROWS: usize = 10;
+
+/// A short, readable summary of one run's metrics (what `chokepoint run` prints): the
+/// totals, then the crossings by trade value halted and the corridors by tonnes lost
+/// against the counterfactual, largest first, at most [`SUMMARY_ROWS`] each (with how
+/// many rows `run.csv` has when it shows fewer).
 pub fn summary_text(m: &RunMetrics) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
@@ -344,14 +361,8 @@ pub fn summary_text(m: &RunMetrics) -> String {
             "revenue lost (all)",
             money(m.revenue_lost_usd.values().sum()),
         ),
-        (
-            "peak stranded trucks",
-            format!("{:.0}", m.peak_stranded_trucks),
-        ),
-        (
-            "stranded truck-days",
-            format!("{:.0}", m.stranded_truck_days),
-        ),
+        ("peak stranded trucks", whole(m.peak_stranded_trucks)),
+        ("stranded truck-days", whole(m.stranded_truck_days)),
         (
             "days to recover",
             m.days_to_recover.map_or("-".to_string(), |d| d.to_string()),
@@ -360,6 +371,14 @@ pub fn summary_text(m: &RunMetrics) -> String {
     for (k, v) in rows {
         let _ = writeln!(s, "  {k:<22} {v:>16}");
     }
+    let more = |s: &mut String, shown: usize, all: usize, what: &str| {
+        if shown < all {
+            let _ = writeln!(
+                s,
+                "  ({shown} of {all} {what} shown, largest first; run.csv has them all)"
+            );
+        }
+    };
     let mut crossings: Vec<_> = m
         .crossings
         .iter()
@@ -368,6 +387,7 @@ pub fn summary_text(m: &RunMetrics) -> String {
     crossings.sort_by(|a, b| {
         b.trade_value_halted_usd
             .total_cmp(&a.trade_value_halted_usd)
+            .then(b.peak_stranded_trucks.total_cmp(&a.peak_stranded_trucks))
     });
     if !crossings.is_empty() {
         let _ = writeln!(
@@ -375,38 +395,56 @@ pub fn summary_text(m: &RunMetrics) -> String {
             "\n  {:<24} {:>16} {:>12} {:>14}",
             "crossing", "value halted", "peak trucks", "truck-days"
         );
-        for c in crossings.iter().take(10) {
+        for c in crossings.iter().take(SUMMARY_ROWS) {
             let _ = writeln!(
                 s,
-                "  {:<24} {:>16} {:>12.0} {:>14.0}",
+                "  {:<24} {:>16} {:>12} {:>14}",
                 c.link,
                 money(c.trade_value_halted_usd),
-                c.peak_stranded_trucks,
-                c.stranded_truck_days
+                whole(c.peak_stranded_trucks),
+                whole(c.stranded_truck_days)
             );
         }
+        more(
+            &mut s,
+            crossings.len().min(SUMMARY_ROWS),
+            crossings.len(),
+            "crossings with trade halted",
+        );
     }
-    let changed: Vec<_> = m
+    let mut changed: Vec<_> = m
         .corridors
         .iter()
         .filter(|c| c.closure_days > 0 || (c.delivered_t - c.counterfactual_t).abs() > 0.5)
         .collect();
+    // Largest shortfall of tonnes first (a corridor that gained trade by diversion last).
+    changed.sort_by(|a, b| {
+        (a.delivered_t - a.counterfactual_t)
+            .total_cmp(&(b.delivered_t - b.counterfactual_t))
+            .then(b.closure_days.cmp(&a.closure_days))
+    });
     if !changed.is_empty() {
         let _ = writeln!(
             s,
             "\n  {:<24} {:>8} {:>16} {:>16}",
-            "corridor", "closed", "delivered t", "vs no closure"
+            "corridor", "closed d", "delivered t", "vs no closure t"
         );
-        for c in changed {
+        for c in changed.iter().take(SUMMARY_ROWS) {
             let _ = writeln!(
                 s,
-                "  {:<24} {:>8} {:>16.0} {:>+16.0}",
+                "  {:<24} {:>8} {:>16} {:>16}",
                 c.corridor,
                 c.closure_days,
-                c.delivered_t,
-                c.delivered_t - c.counterfactual_t
+                whole(c.delivered_t),
+                signed_whole(c.delivered_t - c.counterfactual_t)
             );
         }
+        more(
+            &mut s,
+            changed.len().min(SUMMARY_ROWS),
+            changed.len(),
+            "corridors closed or changed",
+        );
     }
     s
 }
@@ -432,6 +470,21 @@ mod tests {
         );
         write_atomic(&path, |w| w.write_all(b"whole")).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"whole");
+    }
+
+    #[test]
+    fn money_and_whole_numbers_read_well() {
+        assert_eq!(money(48_812_345.6), "USD 48.8 m");
+        assert_eq!(money(1_254_000_000.0), "USD 1.25 bn");
+        assert_eq!(money(123_456_789.0), "USD 123 m");
+        assert_eq!(money(950_400.0), "USD 950 k");
+        assert_eq!(money(-2_500.0), "USD -2.50 k");
+        assert_eq!(money(12.4), "USD 12");
+        assert_eq!(money(-1e-9), "USD 0");
+        assert_eq!(whole(-0.0000001), "0");
+        assert_eq!(whole(41.6), "42");
+        assert_eq!(signed_whole(-1e-7), "0");
+        assert_eq!(signed_whole(-12.2), "-12");
     }
 
     #[test]

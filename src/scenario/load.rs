@@ -819,6 +819,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         expansions: Vec::new(),
         source: None,
         checksum: String::new(),
+        base: None,
     })
 }
 

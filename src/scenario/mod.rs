@@ -60,7 +60,9 @@ pub struct Settings {
     pub queue_patience_days: u32,
     /// Days an unmet order stays open before it is lost trade (default 30).
     pub order_patience_days: u32,
-    /// Days cargo that turned back waits for a route before it is abandoned (default 30).
+    /// Days a lot may wait in one link's queue (counting the day it joined it) before it
+    /// is abandoned at the end of that day as lost trade (default 30); the count starts
+    /// again when it turns back and joins another queue.
     pub abandon_after_days: u32,
     /// Annual discount rate for option appraisal (default 0.05).
     pub discount_rate: f64,
@@ -142,6 +144,18 @@ pub struct Scenario {
     pub source: Option<PathBuf>,
     /// SHA-256 (hex) of the scenario's files as loaded, for manifests.
     pub checksum: String,
+    /// When it is an option applied to a base scenario: that base (for manifests).
+    #[serde(default)]
+    pub base: Option<BaseScenario>,
+}
+
+/// The base scenario an option was applied to: its file and checksum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseScenario {
+    /// The base scenario file (the option's `base`, resolved against the option file).
+    pub path: PathBuf,
+    /// SHA-256 (hex) of the base scenario's files, as [`Scenario::checksum`].
+    pub checksum: String,
 }
 
 impl Scenario {
@@ -163,6 +177,7 @@ impl Scenario {
             expansions: Vec::new(),
             source: None,
             checksum: String::new(),
+            base: None,
         }
     }
 

@@ -61,7 +61,7 @@ pub fn load_option(path: impl AsRef<Path>) -> Result<(ScenarioOption, Scenario),
         }
         Err(e) => return Err(e),
     };
-    d.files.push(base_path);
+    d.files.push(base_path.clone());
     let opt = resolve(ro, &base, &mut d);
     if d.has_errors() {
         return Err(fail(d));
@@ -75,6 +75,10 @@ pub fn load_option(path: impl AsRef<Path>) -> Result<(ScenarioOption, Scenario),
     h.update(base.checksum.as_bytes());
     s.checksum = hex(&h.finalize());
     s.source = Some(path.to_path_buf());
+    s.base = Some(super::BaseScenario {
+        path: base_path,
+        checksum: base.checksum.clone(),
+    });
     Ok((opt, s))
 }
 
@@ -286,6 +290,10 @@ impl ScenarioOption {
         h.update(base.checksum.as_bytes());
         h.update(serde_json::to_string(self).unwrap_or_default().as_bytes());
         s.checksum = hex(&h.finalize());
+        s.base = Some(super::BaseScenario {
+            path: base.source.clone().unwrap_or_default(),
+            checksum: base.checksum.clone(),
+        });
         s.check().map_err(Error::Scenario)?;
         Ok(s)
     }

@@ -120,7 +120,11 @@ impl Accounts {
             backlog_units: vec![0; days],
             corridor_units: vec![0; scn.corridors.len()],
             corridor_usd: vec![0.0; scn.corridors.len()],
-            corridor_closure_days: scn.corridors.iter().map(|c| closed_days(&c.links)).collect(),
+            corridor_closure_days: scn
+                .corridors
+                .iter()
+                .map(|c| closed_days(&c.links))
+                .collect(),
             product_units: vec![0; np],
             product_usd: vec![0.0; np],
             pair_units: vec![0; net.pairs.len()],
@@ -237,7 +241,12 @@ impl Accounts {
                 self.corridor_units[c as usize] += u;
             }
         }
-        for (pair, row) in self.sums.pair_product_units.chunks_exact(np.max(1)).enumerate() {
+        for (pair, row) in self
+            .sums
+            .pair_product_units
+            .chunks_exact(np.max(1))
+            .enumerate()
+        {
             for (p, &u) in row.iter().enumerate() {
                 let usd = tonnes(u) * net.value[p];
                 self.pair_units[pair] += u;

@@ -150,7 +150,14 @@ impl Schedule {
     }
 
     /// Link `link`'s capacity on `day` with the closure factors of `factor_day`, t/day.
-    fn capacity_t(&self, scn: &Scenario, net: &Network, link: usize, day: i64, factor_day: i64) -> f64 {
+    fn capacity_t(
+        &self,
+        scn: &Scenario,
+        net: &Network,
+        link: usize,
+        day: i64,
+        factor_day: i64,
+    ) -> f64 {
         let base = scn.links[link].capacity_t_per_day
             + net.link_expansions[link]
                 .iter()

@@ -140,8 +140,7 @@ impl Engine {
         if execution == Execution::Reference {
             if !base.is_empty() {
                 return Err(SimError::Invalid(
-                    "the reference execution takes no base closures: it simulates every day"
-                        .into(),
+                    "the reference execution takes no base closures: it simulates every day".into(),
                 )
                 .into());
             }
@@ -408,8 +407,7 @@ mod tests {
         let scn = crate::scenario::load(path).expect("the starter scenario loads");
         let days = scn.settings.days;
         let mut full = Engine::new(&scn).expect("engine");
-        let mut thin =
-            Engine::build(&scn, &[], Execution::Fast, 256 << 10).expect("engine");
+        let mut thin = Engine::build(&scn, &[], Execution::Fast, 256 << 10).expect("engine");
         let mut plain = Engine::with_execution(&scn, Execution::Reference).expect("engine");
         let stride = |e: &Engine| e.track.as_ref().map_or(0, |t| t.stride);
         assert_eq!(stride(&full), 1);

@@ -158,9 +158,17 @@ impl ProductNet {
 
     /// Whether today's inputs (`perceived` per darc, `supply` per supply of the month,
     /// `open` orders per demand) are `key` (the layout of [`ProductNet::key`]).
-    pub(super) fn inputs_are(&self, key: &[i64], perceived: &[i64], supply: &[i64], open: &[i64]) -> bool {
+    pub(super) fn inputs_are(
+        &self,
+        key: &[i64],
+        perceived: &[i64],
+        supply: &[i64],
+        open: &[i64],
+    ) -> bool {
         let nd = perceived.len();
-        key.len() >= nd && key[..nd] == perceived[..] && self.supply_and_orders_are(&key[nd..], supply, open)
+        key.len() >= nd
+            && key[..nd] == perceived[..]
+            && self.supply_and_orders_are(&key[nd..], supply, open)
     }
 
     /// Whether today's supply and open orders are `rest`, the part of a key after the
@@ -238,11 +246,13 @@ impl ProductNet {
         self.solver.set_capacity(self.bypass, total);
         self.solver.set_supply(self.s, total);
         self.solver.set_supply(self.t, -total);
-        self.solver.solve_canonical().map_err(|e| SimError::Routing {
-            product: cx.scn.products[p].id.clone(),
-            day,
-            source: e,
-        })?;
+        self.solver
+            .solve_canonical()
+            .map_err(|e| SimError::Routing {
+                product: cx.scn.products[p].id.clone(),
+                day,
+                source: e,
+            })?;
         if memo && self.solved && self.solver.flows() == self.flows.as_slice() {
             return Ok(());
         }
@@ -256,11 +266,17 @@ impl ProductNet {
             demand_at: &self.demand_at,
         };
         let (plan, routes, net, scn) = (&mut self.plan, &mut *cx.routes, cx.net, cx.scn);
-        decompose(&view, &net.darcs, &net.out, cx.scratch, |origin, darcs, demand, u| {
-            let pair = RouteBook::pair_of(net, scn, demand as u32, origin as u32)?;
-            plan.push((routes.intern(scn, demand as u32, pair, darcs), u));
-            Ok(())
-        })?;
+        decompose(
+            &view,
+            &net.darcs,
+            &net.out,
+            cx.scratch,
+            |origin, darcs, demand, u| {
+                let pair = RouteBook::pair_of(net, scn, demand as u32, origin as u32)?;
+                plan.push((routes.intern(scn, demand as u32, pair, darcs), u));
+                Ok(())
+            },
+        )?;
         self.solved = true;
         Ok(())
     }

@@ -552,7 +552,8 @@ fn cli_help_has_examples() {
         assert_eq!(o.status.code(), Some(0));
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(
-            out.contains("Example:") && out.contains(&format!("chokepoint {cmd} ")),
+            (out.contains("Example:") || out.contains("Examples:"))
+                && out.contains(&format!("chokepoint {cmd} ")),
             "{out}"
         );
     }

@@ -4,5 +4,6 @@ mod afghanistan;
 mod common;
 mod loader;
 mod montecarlo;
+mod outputs;
 mod sim;
 mod solver;

@@ -828,9 +828,18 @@ fn cli_threads_and_shards_give_identical_files() {
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d("t1").join("manifest.json")).unwrap()).unwrap();
     assert_eq!(
-        (m["seed"].as_u64(), m["runs"].as_u64(), m["days"].as_u64()),
+        (
+            m["montecarlo"]["seed"].as_u64(),
+            m["montecarlo"]["runs"].as_u64(),
+            m["window"]["days"].as_u64()
+        ),
         (Some(11), Some(24), Some(60))
     );
+    assert_eq!(m["command"], "montecarlo");
+    assert!(m["scenario"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("twoland_random.toml"));
 }
 
 #[test]
@@ -889,7 +898,7 @@ fn cli_bad_input_exits_2() {
         (vec!["--start", "2024-13-01", "--out", out], "YYYY-MM-DD"),
         (
             vec!["--target-rel-error", "0.1", "--shard", "1/2", "--out", out],
-            "cannot be combined",
+            "cannot be used with",
         ),
         (vec!["--target-rel-error=-1", "--out", out], "positive"),
     ] {

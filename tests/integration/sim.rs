@@ -483,7 +483,9 @@ fn fast_equals_reference(s: &Scenario, closures: &[ClosureWindow]) -> Result<(),
     let skipped = s.settings.days - fast.days_simulated();
     let b = reference(s).run(closures, Record::Daily).unwrap();
     if let Err(diff) = reports_close(&a, &b) {
-        return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
+        return Err(TestCaseError::fail(format!(
+            "{diff} ({skipped} days skipped)"
+        )));
     }
     Ok(())
 }
@@ -603,9 +605,7 @@ fn quiet_days_are_taken_from_the_counterfactual() {
     );
     let fast = e.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     let simulated = e.days_simulated();
-    let slow = reference(&s)
-        .run(&[shut(0, 10, 5)], Record::Daily)
-        .unwrap();
+    let slow = reference(&s).run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     // Days 0-9 come from the counterfactual; the queue drains by day 24 (see
     // single_route_queue_and_recovery), after which the run is the counterfactual's again.
     assert!(

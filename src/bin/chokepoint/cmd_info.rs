@@ -16,15 +16,28 @@ and partner country, the value of trade per day under normal conditions (no clos
 seasonality), the closures and random processes, and the regime chain. An option file is
 shown applied to its base scenario.
 
-Example:
-  chokepoint info scenarios/starter.toml")]
+With --json, prints the ids a script needs instead (corridors with their links, crossings,
+links, nodes, products, countries, random processes, shocks, regime states, fixed closures):
+see docs/outputs.md.
+
+Examples:
+  chokepoint info scenarios/starter.toml
+  chokepoint info --json scenarios/afghanistan/base.toml")]
 pub struct Args {
     /// A scenario or option file (TOML).
     #[arg(value_name = "FILE")]
     file: PathBuf,
+    /// Print the scenario's ids as JSON (for scripts) instead of the text summary.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.json {
+        let s = scenario::load_any(&args.file)?;
+        println!("{}", serde_json::to_string_pretty(&ids_json(&s))?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let is_option = std::fs::read(&args.file)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
@@ -311,4 +324,61 @@ fn print_regimes(r: &RegimeChain) {
         }
         Err(e) => println!("  long-run shares: {e}"),
     }
+}
+
+/// The ids of a scenario, for `info --json`.
+fn ids_json(s: &Scenario) -> serde_json::Value {
+    use serde_json::json;
+    let node = |n: chokepoint::network::NodeId| s.nodes[n.index()].id.clone();
+    let mut countries: Vec<&str> = s.nodes.iter().map(|n| n.country.as_str()).collect();
+    countries.sort_unstable();
+    countries.dedup();
+    json!({
+        "scenario": {
+            "name": s.settings.name,
+            "path": s.source.as_ref().map(|p| p.display().to_string()),
+            "sha256": s.checksum,
+            "start": s.settings.start.to_string(),
+            "days": s.settings.days,
+        },
+        "corridors": s.corridors.iter().map(|c| json!({
+            "id": c.id,
+            "name": c.name,
+            "links": c.links.iter().map(|l| s.links[l.index()].id.clone()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "links": s.links.iter().map(|l| json!({
+            "id": l.id,
+            "from": node(l.from),
+            "to": node(l.to),
+            "mode": format!("{:?}", l.mode).to_lowercase(),
+            "capacity_t_per_day": l.capacity_t_per_day,
+            "crossing": l.crossing,
+        })).collect::<Vec<_>>(),
+        "crossings": s.links.iter().filter(|l| l.crossing).map(|l| l.id.clone()).collect::<Vec<_>>(),
+        "nodes": s.nodes.iter().map(|n| json!({
+            "id": n.id,
+            "name": n.name,
+            "country": n.country,
+            "kind": format!("{:?}", n.kind).to_lowercase(),
+        })).collect::<Vec<_>>(),
+        "countries": countries,
+        "products": s.products.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
+        "processes": s.processes.iter().map(|p| json!({
+            "target": s.target_name(p.target),
+            "rate_per_year": p.rate_per_year,
+        })).collect::<Vec<_>>(),
+        "shocks": s.shocks.iter().map(|g| json!({
+            "id": g.id,
+            "targets": g.targets.iter().map(|t| s.target_name(*t)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "regime_states": s.regimes.as_ref().map(|r| r.states.iter().map(|x| x.id.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+        "closures": s.closures.iter().map(|w| json!({
+            "target": s.target_name(w.target),
+            "start": s.date_of(w.start_day).to_string(),
+            "duration_days": w.duration_days,
+            "capacity_factor": w.capacity_factor,
+            "ramp_days": w.ramp_days,
+            "label": w.label,
+        })).collect::<Vec<_>>(),
+    })
 }

@@ -5,43 +5,54 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chokepoint::closure::{apply_window, parse_close_spec, parse_date};
+use anyhow::Context as _;
 use chokepoint::montecarlo::{self, output, stats::Stats, Config, Progress, Shard};
+use chokepoint::output::money;
 use chokepoint::sim::Engine;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::study;
+
 /// Arguments of `chokepoint montecarlo`.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:
-  chokepoint montecarlo scenarios/twoland.toml --runs 1000 --seed 7 --out out/mc
-  chokepoint montecarlo scenarios/twoland.toml --runs 100000 --target-rel-error 0.02 --out out/mc
-  chokepoint montecarlo scenarios/twoland.toml --runs 10000 --seed 7 --shard 3/8 --out out/shard3
-  chokepoint merge out/shard* --out out/mc")]
+#[command(
+    after_help = "Examples (afghanistan/base has random closure processes; --no-fixed-closures \
+leaves out its replay of 2024):
+  chokepoint montecarlo scenarios/afghanistan/base.toml --no-fixed-closures --runs 1000 --seed 7 --out out/mc
+  chokepoint montecarlo scenarios/afghanistan/base.toml --no-fixed-closures --runs 100000 \\
+      --target-rel-error 0.02 --out out/mc
+  chokepoint montecarlo scenarios/afghanistan/base.toml --no-fixed-closures --runs 10000 --seed 7 \\
+      --shard 3/8 --out out/shard3
+  chokepoint merge out/shard* --out out/mc"
+)]
 pub struct Args {
     /// Scenario file (TOML), or an option file (its changes on its base scenario).
     scenario: PathBuf,
     /// Runs (simulated years); the most with --target-rel-error.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     runs: u64,
     /// Base seed: run i draws from ChaCha8 seeded with it, on stream i.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Output folder. Checked before the runs: it may hold only this same study's files.
     #[arg(long)]
     out: PathBuf,
+    /// Replace the files chokepoint wrote in --out for another study (others are kept).
+    #[arg(long)]
+    force: bool,
     /// Run only shard k of n (runs i with i % n == k-1) and write a partial result for
     /// `chokepoint merge`.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
     /// Stop once the relative standard error of the mean total loss is at most this
     /// (checked after every --batch-size runs).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", value_parser = positive, conflicts_with = "shard")]
     target_rel_error: Option<f64>,
     /// Runs per batch with --target-rel-error.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: u64,
     /// No progress bar.
     #[arg(long, short)]
@@ -49,8 +60,8 @@ pub struct Args {
     /// First simulated date (default: the scenario's start).
     #[arg(long, value_name = "DATE")]
     start: Option<String>,
-    /// Days per run (default: the scenario's days).
-    #[arg(long, value_name = "N")]
+    /// Days per run, 1..=3660 (default: the scenario's days).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     days: Option<u32>,
     /// A fixed closure in every run, ID:FROM..TO (TO = reopening date) or ID:FROM+DAYS,
     /// with an optional @FACTOR. Repeatable.
@@ -59,6 +70,16 @@ pub struct Args {
     /// Ignore the scenario's own [[closure]] windows.
     #[arg(long)]
     no_fixed_closures: bool,
+}
+
+/// A positive, finite number (for --target-rel-error).
+fn positive(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!(
+            "{s:?}: expected a positive number such as 0.02 (2%)"
+        )),
+    }
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
@@ -93,22 +114,31 @@ impl Progress for Bar {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let shard = args.shard.as_deref().map(str::parse::<Shard>).transpose()?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(str::parse::<Shard>)
+        .transpose()
+        .context("--shard")?;
     let threads = match args.threads {
-        Some(t) => t,
+        Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
-    let start = args.start.as_deref().map(parse_date).transpose()?;
-    apply_window(&mut scenario, start, args.days)?;
-    if args.no_fixed_closures {
-        scenario.closures.clear();
+    let c = study::closures(
+        &mut scenario,
+        args.start.as_deref(),
+        args.days,
+        args.no_fixed_closures,
+        &args.close,
+    )?;
+    if scenario.processes.is_empty() && scenario.shocks.is_empty() {
+        study::warn(&format!(
+            "{} has no random closure process ([[process]] or [[shock]]): every run \
+             simulates the same fixed closures and gives the same result",
+            args.scenario.display()
+        ));
     }
-    let extra = args
-        .close
-        .iter()
-        .map(|s| parse_close_spec(&scenario, s))
-        .collect::<Result<Vec<_>, _>>()?;
     let config = Config {
         runs: args.runs,
         seed: args.seed,
@@ -116,15 +146,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         shard,
         target_rel_error: args.target_rel_error,
         batch_size: args.batch_size,
-        extra_closures: extra,
+        no_fixed_closures: args.no_fixed_closures,
+        extra_closures: c.extra.clone(),
         close_specs: args.close.clone(),
         record_daily: true,
     };
     config.check()?;
+    study::prepare_out(
+        &args.out,
+        &montecarlo::manifest(&scenario, &config),
+        args.force,
+    )?;
+    eprintln!("{}: {} in every run", args.scenario.display(), c.describe());
     let bar = Bar::new(args.quiet);
     // Every run has the fixed closures: runs rejoin the simulation of those alone.
-    let mut base = scenario.closures.clone();
-    base.extend(config.extra_closures.iter().cloned());
+    let base = montecarlo::fixed_closures(&scenario, &config);
     let outcome = montecarlo::simulate(
         &scenario,
         &config,
@@ -133,11 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     let seconds = t0.elapsed().as_secs_f64();
     let done = outcome.records.len();
-    if shard.is_some() {
-        output::write_partial(&args.out, &outcome)?;
-    } else {
-        output::write_outputs(&args.out, &outcome)?;
-    }
+    // Timing first, the manifest last (a folder without one is unfinished).
     output::write_timing(
         &args.out,
         &output::Timing {
@@ -146,6 +178,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             runs_per_second: done as f64 / seconds,
         },
     )?;
+    if shard.is_some() {
+        output::write_partial(&args.out, &outcome)?;
+    } else {
+        output::write_outputs(&args.out, &outcome)?;
+    }
     let losses: Vec<f64> = outcome
         .records
         .iter()
@@ -159,18 +196,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         done as f64 / seconds,
     );
     if let (None, Some(s)) = (shard, Stats::of(&losses)) {
-        println!(
-            "total loss: mean {:.0} USD (95% CI {:.0} .. {:.0}, rel. error {:.2}%), p95 {:.0}, TVaR95 {:.0}",
-            s.mean,
-            s.ci_low,
-            s.ci_high,
-            100.0 * s.relative_error(),
-            s.p95,
-            s.tvar95
-        );
+        println!("{}", loss_line(&s));
     }
     println!("wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The total-loss line of the summary, in the money format of `chokepoint run`.
+fn loss_line(s: &Stats) -> String {
+    format!(
+        "total loss: mean {} (95% CI {} .. {}, rel. error {:.1}%), p95 {}, TVaR95 {}",
+        money(s.mean),
+        money(s.ci_low),
+        money(s.ci_high),
+        100.0 * s.relative_error(),
+        money(s.p95),
+        money(s.tvar95)
+    )
 }
 
 /// Arguments of `chokepoint merge`.
@@ -178,18 +220,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 #[command(after_help = "Example:
   chokepoint merge out/shard1 out/shard2 out/shard3 --out out/mc")]
 pub struct MergeArgs {
-    /// Folders written by `montecarlo --shard k/n`, one per shard (any order).
+    /// Folders written by `montecarlo --shard k/n`, one per shard (any order), all of one
+    /// study (their shard.json agree in every field but the shard).
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
     /// Output folder: the files one `montecarlo` process would have written.
     #[arg(long)]
     out: PathBuf,
+    /// Replace the files chokepoint wrote in --out for another study (others are kept).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
+    let same = |a: &PathBuf| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| Some(a) == args.out.canonicalize().ok())
+    };
+    if let Some(d) = args.dirs.iter().find(|d| same(d)) {
+        return Err(chokepoint::Error::Invalid(format!(
+            "--out {} is one of the shard folders: write the merged result elsewhere",
+            d.display()
+        ))
+        .into());
+    }
     let outcome = output::merge(&args.dirs)?;
-    output::write_outputs(&args.out, &outcome)?;
+    study::prepare_out(&args.out, &outcome.manifest, args.force)?;
     let seconds = t0.elapsed().as_secs_f64();
     output::write_timing(
         &args.out,
@@ -199,11 +257,20 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             runs_per_second: outcome.records.len() as f64 / seconds,
         },
     )?;
+    output::write_outputs(&args.out, &outcome)?;
     println!(
         "merged {} shard(s), {} run(s) into {}",
         args.dirs.len(),
         outcome.records.len(),
         args.out.display()
     );
+    let losses: Vec<f64> = outcome
+        .records
+        .iter()
+        .map(|r| r.metrics.total_loss_usd)
+        .collect();
+    if let Some(s) = Stats::of(&losses) {
+        println!("{}", loss_line(&s));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,12 +3,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use chokepoint::closure::spec::parse_date;
-use chokepoint::closure::{apply_window, parse_close_spec};
 use chokepoint::output::{self, Manifest};
 use chokepoint::sim::Engine;
+
+use crate::study;
 
 /// Arguments of `chokepoint run`.
 #[derive(clap::Args)]
@@ -16,13 +15,17 @@ use chokepoint::sim::Engine;
   chokepoint run scenarios/afghanistan/base.toml --out out/base
   chokepoint run scenarios/afghanistan/base.toml --no-fixed-closures \\
       --close torkham:2024-01-13..2024-01-23 --close chaman:2024-01-13+30@0.1 --out out/what-if
-  chokepoint run scenarios/twoland.toml --start 2025-03-01 --days 120")]
+  chokepoint run scenarios/twoland.toml --close north:2025-03-10+14 --start 2025-03-01 --days 120")]
 pub struct Args {
     /// Scenario file (TOML), or an option file (run on its base scenario with its changes).
     scenario: PathBuf,
-    /// Output folder for run.csv, daily.csv and manifest.json (nothing is written without it).
+    /// Output folder for run.csv, daily.csv and manifest.json (nothing is written without
+    /// it). Checked before the run: it may hold only this same study's files.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the files chokepoint wrote in --out for another study (others are kept).
+    #[arg(long, requires = "out")]
+    force: bool,
     /// An ad-hoc closure, ID:FROM..TO (TO = reopening date) or ID:FROM+DAYS, with an
     /// optional @FACTOR (0 = shut, default). Repeatable.
     #[arg(long, value_name = "SPEC")]
@@ -30,8 +33,8 @@ pub struct Args {
     /// First simulated date (default: the scenario's start).
     #[arg(long, value_name = "DATE")]
     start: Option<String>,
-    /// Days to simulate (default: the scenario's days).
-    #[arg(long, value_name = "N")]
+    /// Days to simulate, 1..=3660 (default: the scenario's days).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     days: Option<u32>,
     /// Ignore the scenario's own [[closure]] windows (only --close applies).
     #[arg(long)]
@@ -39,46 +42,45 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let t0 = Instant::now();
+    let t0 = std::time::Instant::now();
     let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
-    let start = args.start.as_deref().map(parse_date).transpose()?;
-    apply_window(&mut scenario, start, args.days)?;
-    let mut closures = if args.no_fixed_closures {
-        Vec::new()
-    } else {
-        scenario.closures.clone()
-    };
-    for spec in &args.close {
-        closures.push(parse_close_spec(&scenario, spec)?);
+    let c = study::closures(
+        &mut scenario,
+        args.start.as_deref(),
+        args.days,
+        args.no_fixed_closures,
+        &args.close,
+    )?;
+    let mut manifest = Manifest::new("run", &scenario);
+    manifest.set_no_fixed_closures(args.no_fixed_closures);
+    manifest.closures.close = args.close.clone();
+    if let Some(dir) = &args.out {
+        study::prepare_out(dir, &manifest, args.force)?;
     }
+    let mut closures = c.fixed.clone();
+    closures.extend(c.extra.iter().cloned());
     let mut engine = Engine::new(&scenario)?;
     let report = engine.run(&closures, chokepoint::sim::Record::Daily)?;
     let s = &scenario.settings;
     println!(
-        "{}: {} days from {}, {} closure window(s)",
+        "{}: {} days from {}, {}",
         args.scenario.display(),
         s.days,
         s.start,
-        closures.len()
+        c.describe()
     );
     print!("{}", output::summary_text(&report.metrics));
     if let Some(dir) = &args.out {
-        let mut manifest = Manifest::new("run", &scenario);
-        manifest.closures = closures
-            .iter()
-            .map(|w| {
-                format!(
-                    "{}:{}+{}@{} ramp {}",
-                    scenario.target_name(w.target),
-                    scenario.date_of(w.start_day),
-                    w.duration_days,
-                    w.capacity_factor,
-                    w.ramp_days
-                )
-            })
-            .collect();
-        manifest.options = vec![format!("no_fixed_closures={}", args.no_fixed_closures)];
-        manifest.seconds = t0.elapsed().as_secs_f64();
+        let seconds = t0.elapsed().as_secs_f64();
+        output::write_timing(
+            dir,
+            &output::Timing {
+                threads: 1,
+                seconds,
+                runs_per_second: 1.0 / seconds,
+            },
+        )?;
+        // The manifest last: a folder without one is unfinished.
         output::write_run(
             dir,
             &scenario,

@@ -10,6 +10,7 @@ mod cmd_montecarlo;
 mod cmd_run;
 mod cmd_solve;
 mod cmd_validate;
+mod study;
 
 /// Simulate how closures of trade corridors disrupt trade, and what they cost.
 #[derive(Parser)]
@@ -88,9 +89,10 @@ fn quiet_on_broken_pipe() {
 fn exit_code_for(err: &anyhow::Error) -> u8 {
     use chokepoint::Error;
     match err.downcast_ref::<Error>() {
-        Some(Error::Scenario(_)) | Some(Error::Invalid(_)) | Some(Error::Io { .. }) => {
-            EXIT_BAD_INPUT
-        }
+        Some(Error::Scenario(_))
+        | Some(Error::Invalid(_))
+        | Some(Error::Io { .. })
+        | Some(Error::FolderInUse { .. }) => EXIT_BAD_INPUT,
         Some(Error::Solve(_)) => EXIT_BAD_INPUT,
         _ => 1,
     }

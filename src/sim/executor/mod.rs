@@ -50,7 +50,14 @@ pub(super) struct PlanLog {
 
 impl PlanLog {
     /// Record product `p`'s inputs and plan on `day` (of `np` products).
-    pub(super) fn record(&mut self, day: u32, np: usize, p: usize, key: &[i64], plan: &[(u32, i64)]) {
+    pub(super) fn record(
+        &mut self,
+        day: u32,
+        np: usize,
+        p: usize,
+        key: &[i64],
+        plan: &[(u32, i64)],
+    ) {
         let (day, i) = (day as usize, day as usize * np + p);
         if self.at.len() < (day + 1) * np {
             self.at.resize((day + 1) * np, u32::MAX);

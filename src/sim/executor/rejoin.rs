@@ -230,9 +230,10 @@ fn same_cargo(me: &State, cf: &State, day: u32) -> bool {
             return false;
         }
     }
-    let late_same = me.late.iter().zip(&cf.late).all(|(&(w1, x), &(w2, y))| {
-        w1 == w2 && same_lot(&mine[x as usize], &theirs[y as usize])
-    });
+    let late_same =
+        me.late.iter().zip(&cf.late).all(|(&(w1, x), &(w2, y))| {
+            w1 == w2 && same_lot(&mine[x as usize], &theirs[y as usize])
+        });
     if !late_same {
         return false;
     }

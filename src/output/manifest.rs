@@ -1,0 +1,484 @@
+//! The manifest: one layout for the output folder of every command (`run`, `montecarlo`,
+//! a `montecarlo --shard`, `merge`, and those to come).
+//!
+//! A manifest holds everything that defines a study, so that two studies can never be
+//! merged or mixed in one folder, and nothing that does not (no thread count, no time:
+//! those go to `timing.json`). It ends with the list of output files and their SHA-256
+//! checksums. It is written last: a folder without one is not a finished study.
+//! `docs/outputs.md` describes it field by field.
+//!
+//! ```
+//! use chokepoint::output::Manifest;
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/twoland.toml");
+//! let scenario = chokepoint::Scenario::load(path)?;
+//! let a = Manifest::new("run", &scenario);
+//! let mut b = a.clone();
+//! b.closures.no_fixed_closures = true;
+//! let d = a.first_difference(&b, &[]).expect("they differ");
+//! assert_eq!(d.field, "closures.no_fixed_closures");
+//! # Ok::<(), chokepoint::Error>(())
+//! ```
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::closure::ClosureWindow;
+use crate::error::Error;
+use crate::Scenario;
+
+/// The layout version of [`Manifest`]; raised when a field changes meaning.
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// What defines an output folder's study, and the files it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Layout version of this record ([`MANIFEST_FORMAT`]).
+    pub manifest_format: u32,
+    /// The program that wrote it.
+    pub tool: Tool,
+    /// The command whose results these are: `run` or `montecarlo` (a merge of shards
+    /// writes what one `montecarlo` process would have, manifest included).
+    pub command: String,
+    /// The scenario simulated.
+    pub scenario: ScenarioRecord,
+    /// The simulated window.
+    pub window: Window,
+    /// The fixed closures simulated (in every run, for a Monte Carlo study).
+    pub closures: Closures,
+    /// Monte Carlo settings; `null` for other commands.
+    pub montecarlo: Option<MonteCarlo>,
+    /// The output files and their checksums (filled when the files are written).
+    pub files: Vec<FileRecord>,
+}
+
+/// The program that wrote a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// `chokepoint`.
+    pub name: String,
+    /// Its version (`Cargo.toml`).
+    pub version: String,
+    /// The git commit it was built from (`-dirty` when tracked files had uncommitted
+    /// changes), or `null` when not built from a git checkout.
+    pub git_commit: Option<String>,
+}
+
+impl Tool {
+    /// This build of chokepoint.
+    pub fn current() -> Tool {
+        Tool {
+            name: "chokepoint".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(String::from),
+        }
+    }
+}
+
+/// The scenario of a study.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRecord {
+    /// The scenario or option file, as given (empty for a scenario built in code).
+    pub path: String,
+    /// Its `[scenario] name`.
+    pub name: String,
+    /// SHA-256 (hex) of its files as loaded ([`Scenario::checksum`]); for an option, of
+    /// the option file and its base's checksum.
+    pub sha256: String,
+    /// For an option file: the base scenario it changes; `null` otherwise.
+    pub option_base: Option<BaseRecord>,
+}
+
+/// The base scenario of an option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseRecord {
+    /// The base scenario file (resolved against the option file's folder).
+    pub path: String,
+    /// SHA-256 (hex) of the base scenario's files.
+    pub sha256: String,
+}
+
+/// The simulated window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Date of day 0 (`YYYY-MM-DD`), after any change of the start.
+    pub start: String,
+    /// Days simulated (per run); the run-out after them is not counted here.
+    pub days: u32,
+}
+
+/// The fixed closures of a study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closures {
+    /// Whether the scenario's own fixed closures were left out.
+    pub no_fixed_closures: bool,
+    /// The scenario's own fixed closures that were simulated: those that touch the
+    /// window (see [`crate::closure::in_window`]); empty with `no_fixed_closures`.
+    pub fixed: Vec<ClosureRecord>,
+    /// Ad-hoc closures as given (`ID:FROM..TO[@F]` or `ID:FROM+DAYS[@F]`), in order.
+    pub close: Vec<String>,
+}
+
+/// One fixed closure window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureRecord {
+    /// Corridor or link id.
+    pub target: String,
+    /// First closed date.
+    pub start: String,
+    /// Days closed.
+    pub duration_days: u32,
+    /// Capacity factor while closed (0 = shut).
+    pub capacity_factor: f64,
+    /// Days of ramp back to full capacity.
+    pub ramp_days: u32,
+    /// Its label, if any.
+    pub label: Option<String>,
+}
+
+impl ClosureRecord {
+    /// The record of a window of `scenario`.
+    pub fn of(scenario: &Scenario, w: &ClosureWindow) -> ClosureRecord {
+        ClosureRecord {
+            target: scenario.target_name(w.target).to_string(),
+            start: scenario.date_of(w.start_day).to_string(),
+            duration_days: w.duration_days,
+            capacity_factor: w.capacity_factor,
+            ramp_days: w.ramp_days,
+            label: w.label.clone(),
+        }
+    }
+}
+
+/// The settings of a Monte Carlo study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonteCarlo {
+    /// Base seed.
+    pub seed: u64,
+    /// Runs asked for (the most, with a target).
+    pub runs_requested: u64,
+    /// Runs done (of the whole study, for a shard).
+    pub runs: u64,
+    /// Target relative standard error of the mean total loss, or `null`.
+    pub target_rel_error: Option<f64>,
+    /// Runs per batch with a target; `null` without one (it changes nothing then).
+    pub batch_size: Option<u64>,
+    /// How each run's generator is derived.
+    pub rng: String,
+    /// The shard, in a shard's partial result (`shard.json`); `null` otherwise.
+    pub shard: Option<Shard>,
+}
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRecord {
+    /// File name, in the output folder.
+    pub name: String,
+    /// Size, bytes.
+    pub bytes: u64,
+    /// SHA-256 (hex) of its bytes.
+    pub sha256: String,
+}
+
+impl FileRecord {
+    /// The record of `bytes` written as `name`.
+    pub fn of_bytes(name: &str, bytes: &[u8]) -> FileRecord {
+        FileRecord {
+            name: name.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+
+    /// The record of the file `dir/name`, read back.
+    pub fn of_file(dir: &Path, name: &str) -> Result<FileRecord, Error> {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+        Ok(FileRecord::of_bytes(name, &bytes))
+    }
+}
+
+/// SHA-256 of bytes, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// One shard of a Monte Carlo run set: runs `i` with `i % n == k - 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shard {
+    /// Which shard, 1-based (`1..=n`).
+    pub k: u64,
+    /// How many shards.
+    pub n: u64,
+}
+
+impl Shard {
+    /// Whether run `i` belongs to this shard.
+    pub fn contains(&self, i: u64) -> bool {
+        i % self.n == self.k - 1
+    }
+}
+
+impl FromStr for Shard {
+    type Err = Error;
+    /// `k/n` with `1 <= k <= n`.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = || {
+            Error::Invalid(format!(
+                "shard {s:?}: expected k/n with 1 <= k <= n, e.g. 2/8"
+            ))
+        };
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let k: u64 = k.trim().parse().map_err(|_| bad())?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        if k == 0 || n == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+/// Where two manifests first differ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    /// The field, as a dotted path (`closures.no_fixed_closures`, `closures.close[0]`).
+    pub field: String,
+    /// Its value in the first manifest (JSON).
+    pub ours: String,
+    /// Its value in the second manifest (JSON).
+    pub theirs: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` ({} vs {})", self.field, self.ours, self.theirs)
+    }
+}
+
+impl Manifest {
+    /// A manifest for `command` on `scenario` as it will be simulated: the tool, the
+    /// scenario (path, name, checksum, an option's base), its window and its fixed
+    /// closures that touch the window; no `--close`, no Monte Carlo settings, no files.
+    pub fn new(command: &str, scenario: &Scenario) -> Self {
+        Manifest {
+            manifest_format: MANIFEST_FORMAT,
+            tool: Tool::current(),
+            command: command.to_string(),
+            scenario: ScenarioRecord {
+                path: scenario
+                    .source
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                name: scenario.settings.name.clone(),
+                sha256: scenario.checksum.clone(),
+                option_base: scenario.base.as_ref().map(|b| BaseRecord {
+                    path: b.path.display().to_string(),
+                    sha256: b.checksum.clone(),
+                }),
+            },
+            window: Window {
+                start: scenario.settings.start.to_string(),
+                days: scenario.settings.days,
+            },
+            closures: Closures {
+                no_fixed_closures: false,
+                fixed: scenario
+                    .closures
+                    .iter()
+                    .filter(|w| crate::closure::in_window(scenario, w))
+                    .map(|w| ClosureRecord::of(scenario, w))
+                    .collect(),
+                close: Vec::new(),
+            },
+            montecarlo: None,
+            files: Vec::new(),
+        }
+    }
+
+    /// Leave the scenario's fixed closures out (`no_fixed_closures`), or not.
+    pub fn set_no_fixed_closures(&mut self, yes: bool) {
+        self.closures.no_fixed_closures = yes;
+        if yes {
+            self.closures.fixed.clear();
+        }
+    }
+
+    /// The first field, in the order of the layout, in which `other` differs, leaving
+    /// out the fields named in `ignore` (dotted paths, e.g. `files`,
+    /// `montecarlo.shard`); `None` when they agree.
+    pub fn first_difference(&self, other: &Manifest, ignore: &[&str]) -> Option<Difference> {
+        let a = serde_json::to_value(self).unwrap_or(Value::Null);
+        let b = serde_json::to_value(other).unwrap_or(Value::Null);
+        first_difference(String::new(), &a, &b, ignore)
+    }
+
+    /// The manifest as pretty JSON with a final newline.
+    pub fn to_json(&self) -> Result<Vec<u8>, Error> {
+        let mut v = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::Invalid(format!("cannot write the manifest: {e}")))?;
+        v.push(b'\n');
+        Ok(v)
+    }
+
+    /// Read a manifest file, naming the file in errors.
+    pub fn read(path: &Path) -> Result<Manifest, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::Invalid(format!(
+                "{}: not a chokepoint manifest of format {MANIFEST_FORMAT} ({e})",
+                path.display()
+            ))
+        })
+    }
+
+    /// Write it (pretty JSON) atomically to `path`.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        super::write_bytes_atomic(path, &self.to_json()?)
+    }
+}
+
+fn first_difference(path: String, a: &Value, b: &Value, ignore: &[&str]) -> Option<Difference> {
+    if ignore.contains(&path.as_str()) {
+        return None;
+    }
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k)));
+            for k in keys {
+                let (va, vb) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                if let Some(d) = first_difference(join(k), va, vb, ignore) {
+                    return Some(d);
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (va, vb))| first_difference(format!("{path}[{i}]"), va, vb, ignore)),
+        _ if a == b => None,
+        _ => {
+            let short = |v: &Value| {
+                let s = v.to_string();
+                if s.chars().count() > 80 {
+                    let cut: String = s.chars().take(77).collect();
+                    format!("{cut}...")
+                } else {
+                    s
+                }
+            };
+            Some(Difference {
+                field: path,
+                ours: short(a),
+                theirs: short(b),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        let mut s = Scenario::empty("x");
+        s.checksum = "abc".into();
+        Manifest::new("montecarlo", &s)
+    }
+
+    #[test]
+    fn differences_name_the_field() {
+        let a = sample();
+        let mut b = a.clone();
+        assert_eq!(a.first_difference(&b, &[]), None);
+        b.closures.close.push("north:0+3".into());
+        let d = a.first_difference(&b, &[]).unwrap();
+        assert_eq!(d.field, "closures.close");
+        let mut c = a.clone();
+        c.montecarlo = Some(MonteCarlo {
+            seed: 1,
+            runs_requested: 10,
+            runs: 10,
+            target_rel_error: None,
+            batch_size: None,
+            rng: String::new(),
+            shard: Some(Shard { k: 1, n: 2 }),
+        });
+        let mut e = c.clone();
+        e.montecarlo.as_mut().unwrap().shard = Some(Shard { k: 2, n: 2 });
+        assert_eq!(c.first_difference(&e, &["montecarlo.shard"]), None);
+        assert_eq!(
+            c.first_difference(&e, &[]).unwrap().field,
+            "montecarlo.shard.k"
+        );
+        e.montecarlo.as_mut().unwrap().seed = 2;
+        let d = c.first_difference(&e, &["montecarlo.shard"]).unwrap();
+        assert_eq!(
+            (d.field.as_str(), d.ours.as_str()),
+            ("montecarlo.seed", "1")
+        );
+        c.files.push(FileRecord::of_bytes("a.csv", b"x"));
+        assert_eq!(c.first_difference(&a, &["files", "montecarlo"]), None);
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let mut m = sample();
+        m.files.push(FileRecord::of_bytes("a.csv", b"abc"));
+        m.closures.fixed.push(ClosureRecord {
+            target: "t".into(),
+            start: "2024-01-02".into(),
+            duration_days: 3,
+            capacity_factor: 0.1 + 0.2,
+            ramp_days: 0,
+            label: None,
+        });
+        let back: Manifest = serde_json::from_slice(&m.to_json().unwrap()).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            m.files[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

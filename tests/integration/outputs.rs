@@ -1,0 +1,597 @@
+//! Outputs a researcher can trust (issue 13): one manifest layout, merges that refuse
+//! mixed studies, output folders checked before any work, warnings for inputs that do
+//! nothing, readable terminal output, `info --json`.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{cli, root};
+
+/// Random processes and two fixed closures (one in the 120-day window, one after it).
+fn fixed_fixture() -> String {
+    root()
+        .join("tests/fixtures/montecarlo/twoland_random_fixed.toml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "failed: {}{}", stdout(o), stderr(o));
+}
+
+fn manifest(dir: &Path, name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mc(scenario: &str, args: &[&str]) -> Output {
+    let mut a = vec!["montecarlo", scenario, "--quiet"];
+    a.extend_from_slice(args);
+    cli(&a)
+}
+
+const TOP_KEYS: [&str; 8] = [
+    "manifest_format",
+    "tool",
+    "command",
+    "scenario",
+    "window",
+    "closures",
+    "montecarlo",
+    "files",
+];
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[test]
+fn every_command_writes_one_manifest_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let f = fixed_fixture();
+    ok(&cli(&["run", &f, "--out", s(&d("run"))]));
+    ok(&mc(
+        &f,
+        &["--runs", "6", "--seed", "3", "--out", s(&d("mc"))],
+    ));
+    for k in ["1/2", "2/2"] {
+        let out = d(&format!("s{}", &k[..1]));
+        ok(&mc(
+            &f,
+            &["--runs", "6", "--seed", "3", "--shard", k, "--out", s(&out)],
+        ));
+    }
+    ok(&cli(&[
+        "merge",
+        s(&d("s1")),
+        s(&d("s2")),
+        "--out",
+        s(&d("merged")),
+    ]));
+    let run = manifest(&d("run"), "manifest.json");
+    let mcm = manifest(&d("mc"), "manifest.json");
+    let shard = manifest(&d("s1"), "shard.json");
+    let merged = manifest(&d("merged"), "manifest.json");
+    for m in [&run, &mcm, &shard, &merged] {
+        assert_eq!(keys(m), TOP_KEYS);
+        assert_eq!(m["tool"]["name"], "chokepoint");
+        assert_eq!(m["tool"]["version"], env!("CARGO_PKG_VERSION"));
+        assert!(m["tool"].get("git_commit").is_some());
+        assert!(m["scenario"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("twoland_random_fixed.toml"));
+        assert_eq!(m["scenario"]["sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(m["window"]["start"], "2024-01-01");
+        assert_eq!(m["window"]["days"], 120);
+        // The fixed closures actually applied: the January one, not September's.
+        let fixed = m["closures"]["fixed"].as_array().unwrap();
+        assert_eq!(fixed.len(), 1, "{m}");
+        assert_eq!(fixed[0]["start"], "2024-01-21");
+        assert_eq!(m["closures"]["no_fixed_closures"], false);
+        // No thread count, no time.
+        let text = m.to_string();
+        assert!(
+            !text.contains("thread") && !text.contains("seconds"),
+            "{text}"
+        );
+    }
+    assert_eq!(run["command"], "run");
+    assert_eq!(run["montecarlo"], Value::Null);
+    assert_eq!(mcm["command"], "montecarlo");
+    assert_eq!(mcm["montecarlo"]["seed"], 3);
+    assert_eq!(mcm["montecarlo"]["runs"], 6);
+    assert_eq!(shard["montecarlo"]["shard"]["k"], 1);
+    // A merge writes what one process would have, manifest included.
+    assert_eq!(merged, mcm);
+    // Every output file is listed with its checksum, and the checksums are right.
+    for (dir, m) in [(d("run"), &run), (d("mc"), &mcm), (d("s1"), &shard)] {
+        let listed: Vec<String> = m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect();
+        let mut expected: Vec<String> = names(&dir)
+            .into_iter()
+            .filter(|n| !["manifest.json", "shard.json", "timing.json"].contains(&n.as_str()))
+            .collect();
+        expected.sort();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        assert_eq!(sorted, expected, "{dir:?}");
+        for f in m["files"].as_array().unwrap() {
+            let bytes = std::fs::read(dir.join(f["name"].as_str().unwrap())).unwrap();
+            assert_eq!(f["bytes"], bytes.len() as u64);
+            assert_eq!(
+                f["sha256"].as_str().unwrap(),
+                chokepoint::output::manifest::sha256_hex(&bytes)
+            );
+        }
+    }
+    assert_eq!(
+        names(&d("run")),
+        ["daily.csv", "manifest.json", "run.csv", "timing.json"]
+    );
+    let timing = manifest(&d("mc"), "timing.json");
+    assert!(timing["threads"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn the_manifest_records_what_changes_results() {
+    // The issue's repro: with and without --no-fixed-closures, the manifests differ in
+    // that flag and in the fixed closures they list (they differed only in `runs`).
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let f = fixed_fixture();
+    let common = ["--runs", "5", "--seed", "1"];
+    ok(&mc(&f, &[&common[..], &["--out", s(&d("with"))]].concat()));
+    ok(&mc(
+        &f,
+        &[
+            &common[..],
+            &["--no-fixed-closures", "--out", s(&d("without"))],
+        ]
+        .concat(),
+    ));
+    let (a, b) = (
+        manifest(&d("with"), "manifest.json"),
+        manifest(&d("without"), "manifest.json"),
+    );
+    assert_eq!(a["closures"]["no_fixed_closures"], false);
+    assert_eq!(b["closures"]["no_fixed_closures"], true);
+    assert_eq!(a["closures"]["fixed"].as_array().unwrap().len(), 1);
+    assert_eq!(b["closures"]["fixed"].as_array().unwrap().len(), 0);
+    // --close, the window and the target are recorded as given.
+    ok(&mc(
+        &f,
+        &[
+            "--runs",
+            "4",
+            "--target-rel-error",
+            "0.5",
+            "--batch-size",
+            "2",
+            "--start",
+            "2024-01-11",
+            "--days",
+            "60",
+            "--close",
+            "south:2024-02-01+5@0.1",
+            "--out",
+            s(&d("close")),
+        ],
+    ));
+    let c = manifest(&d("close"), "manifest.json");
+    assert_eq!(c["closures"]["close"][0], "south:2024-02-01+5@0.1");
+    assert_eq!(c["window"]["start"], "2024-01-11");
+    assert_eq!(c["window"]["days"], 60);
+    assert_eq!(c["montecarlo"]["target_rel_error"], 0.5);
+    assert_eq!(c["montecarlo"]["batch_size"], 2);
+    assert_eq!(c["closures"]["fixed"][0]["start"], "2024-01-21");
+    // An option records its base and the base's checksum.
+    ok(&cli(&[
+        "run",
+        "scenarios/starter-option.toml",
+        "--days",
+        "20",
+        "--out",
+        s(&d("option")),
+    ]));
+    let o = manifest(&d("option"), "manifest.json");
+    assert!(o["scenario"]["option_base"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("starter.toml"));
+    let base = chokepoint::Scenario::load(root().join("scenarios/starter.toml")).unwrap();
+    assert_eq!(
+        o["scenario"]["option_base"]["sha256"],
+        base.checksum.as_str()
+    );
+    assert_ne!(o["scenario"]["sha256"], base.checksum.as_str());
+}
+
+#[test]
+fn merge_refuses_shards_of_different_studies() {
+    // The issue's repro: shard 1 without the fixed closures, shard 2 with them.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let f = fixed_fixture();
+    let common = ["--runs", "12", "--seed", "7"];
+    ok(&mc(
+        &f,
+        &[
+            &common[..],
+            &[
+                "--no-fixed-closures",
+                "--shard",
+                "1/2",
+                "--out",
+                s(&d("s1")),
+            ],
+        ]
+        .concat(),
+    ));
+    ok(&mc(
+        &f,
+        &[&common[..], &["--shard", "2/2", "--out", s(&d("s2"))]].concat(),
+    ));
+    let o = cli(&["merge", s(&d("s1")), s(&d("s2")), "--out", s(&d("m"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("closures.no_fixed_closures"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d("m").join("manifest.json").exists());
+    // Another seed is named too.
+    ok(&mc(
+        &f,
+        &[
+            "--runs",
+            "12",
+            "--seed",
+            "8",
+            "--no-fixed-closures",
+            "--shard",
+            "2/2",
+            "--out",
+            s(&d("s2seed")),
+        ],
+    ));
+    let o = cli(&["merge", s(&d("s1")), s(&d("s2seed")), "--out", s(&d("m"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("montecarlo.seed"), "{}", stderr(&o));
+    // A shard file changed after it was written is refused.
+    ok(&mc(
+        &f,
+        &[
+            &common[..],
+            &[
+                "--no-fixed-closures",
+                "--shard",
+                "2/2",
+                "--out",
+                s(&d("s2ok")),
+            ],
+        ]
+        .concat(),
+    ));
+    ok(&cli(&[
+        "merge",
+        s(&d("s1")),
+        s(&d("s2ok")),
+        "--out",
+        s(&d("m")),
+    ]));
+    let runs = d("s2ok").join("runs.csv");
+    let mut text = std::fs::read_to_string(&runs).unwrap();
+    text.push('\n');
+    std::fs::write(&runs, text).unwrap();
+    let o = cli(&["merge", s(&d("s1")), s(&d("s2ok")), "--out", s(&d("m2"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("checksum"), "{}", stderr(&o));
+}
+
+#[test]
+fn output_folders_are_checked_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let f = fixed_fixture();
+    // A file where the folder should be: refused at once, nothing printed on stdout.
+    let file = d("afile");
+    std::fs::write(&file, "x").unwrap();
+    let t0 = Instant::now();
+    let o = mc(&f, &["--runs", "100000", "--out", s(&file)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a file"), "{}", stderr(&o));
+    assert!(
+        t0.elapsed() < Duration::from_secs(20),
+        "100,000 runs were not started"
+    );
+    let o = cli(&["run", "scenarios/twoland.toml", "--out", s(&file)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "", "no summary before the error");
+    // A folder that cannot be created.
+    let o = cli(&[
+        "run",
+        "scenarios/twoland.toml",
+        "--out",
+        s(&file.join("sub")),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // The issue's repro: `run` of another scenario into a Monte Carlo folder.
+    let mc_dir = d("mc");
+    ok(&mc(&f, &["--runs", "4", "--out", s(&mc_dir)]));
+    let before = names(&mc_dir);
+    let o = cli(&["run", "scenarios/twoland.toml", "--out", s(&mc_dir)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("another study") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(stdout(&o), "");
+    assert_eq!(names(&mc_dir), before, "nothing written or removed");
+    // Another Monte Carlo (another seed) is refused too, naming the field.
+    let o = mc(&f, &["--runs", "4", "--seed", "9", "--out", s(&mc_dir)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("montecarlo.seed"), "{}", stderr(&o));
+    // The same study again is fine.
+    ok(&mc(&f, &["--runs", "4", "--out", s(&mc_dir)]));
+    // --force clears chokepoint's own files only, then writes: no mix.
+    std::fs::write(mc_dir.join("notes.txt"), "mine").unwrap();
+    ok(&cli(&[
+        "run",
+        "scenarios/twoland.toml",
+        "--out",
+        s(&mc_dir),
+        "--force",
+    ]));
+    assert_eq!(
+        names(&mc_dir),
+        [
+            "daily.csv",
+            "manifest.json",
+            "notes.txt",
+            "run.csv",
+            "timing.json"
+        ]
+    );
+    assert_eq!(
+        manifest(&mc_dir, "manifest.json")["scenario"]["name"],
+        "twoland"
+    );
+    // Chokepoint's files without a manifest (an unfinished study) are refused too.
+    std::fs::remove_file(mc_dir.join("manifest.json")).unwrap();
+    let o = cli(&["run", "scenarios/twoland.toml", "--out", s(&mc_dir)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unfinished"), "{}", stderr(&o));
+    // Merging into one of the shards is refused.
+    let o = cli(&["merge", s(&mc_dir), "--out", s(&mc_dir)]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_study_leaves_no_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mc");
+    let f = fixed_fixture();
+    // A finished study first: its manifest must go before the new work starts.
+    ok(&mc(&f, &["--runs", "4", "--out", s(&out)]));
+    assert!(out.join("manifest.json").exists());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args([
+            "montecarlo",
+            &f,
+            "--quiet",
+            "--runs",
+            "1000000",
+            "--threads",
+            "1",
+            "--out",
+            s(&out),
+            "--force",
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the folder has been prepared (the old files are gone), then stop it.
+    let t0 = Instant::now();
+    while out.join("runs.csv").exists() && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(!exit.success());
+    assert!(
+        !out.join("manifest.json").exists(),
+        "an interrupted study has no manifest: {:?}",
+        names(&out)
+    );
+}
+
+#[test]
+fn inputs_that_do_nothing_are_warned_about() {
+    // A --close wholly outside the window.
+    let o = cli(&[
+        "run",
+        "scenarios/twoland.toml",
+        "--no-fixed-closures",
+        "--close",
+        "north:2030-01-01+10",
+    ]);
+    ok(&o);
+    assert!(stderr(&o).contains("--close north:2030-01-01+10 lies wholly outside"));
+    assert!(
+        stdout(&o).contains("0 closure window(s) apply"),
+        "{}",
+        stdout(&o)
+    );
+    // A moved window drops the fixed closure, and the count says so.
+    let o = cli(&["run", "scenarios/twoland.toml", "--start", "2024-06-01"]);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("1 of the scenario's 1 fixed closure(s) fall outside"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("0 closure window(s) apply"));
+    // The fixed fixture: one of two applies.
+    let o = cli(&["run", &fixed_fixture()]);
+    ok(&o);
+    assert!(stdout(&o).contains("1 closure window(s) apply (1 of the scenario's"));
+    assert!(stderr(&o).contains("1 of the scenario's 2 fixed closure(s)"));
+    // A Monte Carlo with no random closure process.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = mc(
+        "scenarios/twoland.toml",
+        &["--runs", "2", "--out", s(&tmp.path().join("mc"))],
+    );
+    ok(&o);
+    assert!(
+        stderr(&o).contains("no random closure process"),
+        "{}",
+        stderr(&o)
+    );
+    // ... and none with one.
+    let o = mc(
+        &fixed_fixture(),
+        &["--runs", "2", "--out", s(&tmp.path().join("mc2"))],
+    );
+    ok(&o);
+    assert!(!stderr(&o).contains("no random closure process"));
+}
+
+#[test]
+fn help_examples_use_a_scenario_with_random_closures() {
+    let o = cli(&["montecarlo", "--help"]);
+    ok(&o);
+    let help = stdout(&o);
+    let examples: Vec<&str> = help
+        .lines()
+        .filter(|l| l.trim_start().starts_with("chokepoint montecarlo"))
+        .collect();
+    assert!(!examples.is_empty(), "{help}");
+    for l in examples {
+        let path = l.split_whitespace().nth(2).unwrap();
+        let sc = chokepoint::scenario::load_any(root().join(path)).unwrap();
+        assert!(!sc.processes.is_empty() || !sc.shocks.is_empty(), "{l}");
+    }
+}
+
+#[test]
+fn terminal_output_reads_well() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = mc(
+        &fixed_fixture(),
+        &["--runs", "20", "--out", s(&tmp.path().join("mc"))],
+    );
+    ok(&o);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.starts_with("total loss")).unwrap();
+    // The money format of `run`: "USD 48.8 m", never a raw 48812345.
+    assert!(line.contains("mean USD "), "{line}");
+    assert!(
+        !line
+            .chars()
+            .collect::<Vec<_>>()
+            .windows(7)
+            .any(|w| w.iter().all(|c| c.is_ascii_digit())),
+        "{line}"
+    );
+    // `run`: whole trucks, no "-0", tables largest first.
+    let o = cli(&["run", "scenarios/afghanistan/base.toml", "--days", "60"]);
+    ok(&o);
+    let out = stdout(&o);
+    assert!(!out.contains(" -0 ") && !out.contains(" -0\n"), "{out}");
+    let crossings: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("crossing "))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert!(!crossings.is_empty(), "{out}");
+    let halted: Vec<f64> = crossings
+        .iter()
+        .filter(|l| l.contains("USD"))
+        .map(|l| {
+            let v: Vec<&str> = l.split_whitespace().collect();
+            let i = v.iter().position(|x| *x == "USD").unwrap();
+            let unit = match v[i + 2] {
+                "bn" => 1e9,
+                "m" => 1e6,
+                "k" => 1e3,
+                _ => 1.0,
+            };
+            v[i + 1].parse::<f64>().unwrap() * unit
+        })
+        .collect();
+    assert!(
+        halted.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {halted:?}"
+    );
+    for l in &crossings {
+        if l.contains("USD") {
+            let v: Vec<&str> = l.split_whitespace().collect();
+            let trucks = v[v.len() - 2];
+            assert!(trucks.parse::<u64>().is_ok(), "whole trucks: {l}");
+        }
+    }
+}
+
+#[test]
+fn info_json_lists_the_ids() {
+    let o = cli(&["info", "--json", "scenarios/afghanistan/base.toml"]);
+    ok(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let corridors: Vec<&str> = v["corridors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(corridors.contains(&"torkham"), "{corridors:?}");
+    let sc = chokepoint::Scenario::load(root().join("scenarios/afghanistan/base.toml")).unwrap();
+    assert_eq!(corridors.len(), sc.corridors.len());
+    assert_eq!(v["links"].as_array().unwrap().len(), sc.links.len());
+    assert_eq!(v["products"].as_array().unwrap().len(), sc.products.len());
+    assert_eq!(v["scenario"]["sha256"], sc.checksum.as_str());
+    assert!(!v["crossings"].as_array().unwrap().is_empty());
+    // Every corridor id there is one a closure can name.
+    assert!(corridors.iter().all(|id| sc.target(id).is_some()));
+}
