@@ -199,6 +199,21 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
             "expected 1..=3660",
         );
     }
+    for (key, v) in [
+        ("reaction_days", st.reaction_days),
+        ("queue_patience_days", st.queue_patience_days),
+        ("order_patience_days", st.order_patience_days),
+        ("abandon_after_days", st.abandon_after_days),
+    ] {
+        if v > MAX_SETTING_DAYS {
+            bad(
+                d,
+                K::OutOfRange,
+                format!("settings.{key} = {v}"),
+                "expected 0..=3660 days",
+            );
+        }
+    }
     num(
         d,
         "settings.truck_payload_t".into(),
@@ -492,10 +507,22 @@ enum NumRule {
     Unit,
 }
 
+/// The largest quantity (t/day, USD/t, days) a scenario may hold: the engine counts
+/// tonnes in integers of 0.01 t and costs in integers of 0.01 USD/t, and its sums must
+/// stay exact.
+pub(crate) const MAX_QUANTITY: f64 = 1e9;
+
+/// The longest lag or patience (days) a scenario may set: ten years.
+pub(crate) const MAX_SETTING_DAYS: u32 = 3660;
+
 impl NumRule {
     fn problem(self, x: f64) -> Option<(K, &'static str)> {
         match self {
             _ if !x.is_finite() => Some((K::BadNumber, "expected a finite number")),
+            _ if x.abs() > MAX_QUANTITY => Some((
+                K::OutOfRange,
+                "expected a number of at most 1e9 (the engine's integer units hold no more)",
+            )),
             NumRule::NonNeg if x < 0.0 => Some((K::BadNumber, "expected a number >= 0")),
             NumRule::Pos if x <= 0.0 => Some((K::BadNumber, "expected a number > 0")),
             NumRule::Unit if !(0.0..=1.0).contains(&x) => {
@@ -530,12 +557,12 @@ fn ids<'a>(d: &mut Diags, kind: &str, ids: impl Iterator<Item = &'a str>) {
 
 fn season(d: &mut Diags, what: &str, s: &Option<Seasonality>) {
     if let Some(m) = s {
-        if m.iter().any(|x| !x.is_finite() || *x < 0.0) {
+        if m.iter().any(|x| !x.is_finite() || *x < 0.0 || *x > 1000.0) {
             d.err(
                 K::BadNumber,
                 Loc::default(),
-                format!("{what} has a negative or non-finite factor"),
-                Some("monthly factors are numbers >= 0".into()),
+                format!("{what} has a negative, non-finite or huge factor"),
+                Some("monthly factors are numbers in [0, 1000]".into()),
             );
         }
     }

@@ -247,7 +247,7 @@ impl Engine {
                     "capacity_factor = {} is outside [0, 1]",
                     w.capacity_factor
                 ))
-            } else if w.start_day.abs() > LIMIT
+            } else if !(-LIMIT..=LIMIT).contains(&w.start_day)
                 || i64::from(w.duration_days) > LIMIT
                 || i64::from(w.ramp_days) > LIMIT
             {

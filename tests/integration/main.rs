@@ -6,4 +6,5 @@ mod loader;
 mod montecarlo;
 mod outputs;
 mod sim;
+mod sim_input;
 mod solver;

@@ -349,7 +349,7 @@ fn random_case(seed: u64) -> (Scenario, Vec<ClosureWindow>) {
 /// As [`random_case`]; with `ties`, costs, transit times and values come from small
 /// sets of round numbers, so that routes of exactly equal cost are common (and the
 /// routing optimum is often not unique).
-fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>) {
+pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n = rng.random_range(3..8u32);
     let countries = ["X", "Y", "Z"];
@@ -469,7 +469,7 @@ fn reference(s: &Scenario) -> Engine {
 
 /// Cases for the fast-path = reference property tests: `PROPTEST_CASES` (64 by default;
 /// run 20,000 or more locally after changing the engine).
-fn cases() -> u32 {
+pub fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
