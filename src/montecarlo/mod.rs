@@ -54,6 +54,7 @@
 //! ```
 
 pub mod output;
+pub mod replay;
 pub mod stats;
 
 use std::sync::Mutex;

@@ -103,6 +103,30 @@ fn revenue_column(country: &str) -> String {
     format!("revenue_lost_{country}_usd")
 }
 
+/// The metric columns of `runs.csv` among `columns` (the scalars and the revenue lost
+/// per country), with `m`'s values (`None`: empty, e.g. no recovery).
+pub(super) fn scalar_columns<'a>(
+    m: &RunMetrics,
+    columns: impl Iterator<Item = &'a String>,
+) -> Vec<(String, Option<f64>)> {
+    let mut out = Vec::new();
+    for c in columns {
+        if SCALARS.contains(&c.as_str()) {
+            let countries: Vec<String> = m.revenue_lost_usd.keys().cloned().collect();
+            out.push((c.clone(), scalar(m, c, &countries)));
+        } else if let Some(country) = c
+            .strip_prefix("revenue_lost_")
+            .and_then(|x| x.strip_suffix("_usd"))
+        {
+            out.push((
+                c.clone(),
+                Some(m.revenue_lost_usd.get(country).copied().unwrap_or(0.0)),
+            ));
+        }
+    }
+    out
+}
+
 /// Countries with revenue lost in any run, sorted.
 fn countries(records: &[RunRecord]) -> Vec<String> {
     let set: BTreeSet<&String> = records

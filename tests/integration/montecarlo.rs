@@ -1007,3 +1007,71 @@ mod properties {
         }
     }
 }
+
+/// `run --replay DIR --run K` re-simulates a Monte Carlo run from the closures its study
+/// recorded and gives its runs.csv row (exit 0); a row that does not match is reported
+/// (exit 1); a run the study does not have is a clear error (exit 2).
+#[test]
+fn a_monte_carlo_run_replays_to_its_recorded_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mc");
+    let out_s = out.to_str().unwrap();
+    let fixture = "tests/fixtures/montecarlo/twoland_random_fixed.toml";
+    let mc = crate::common::cli(&[
+        "montecarlo",
+        fixture,
+        "--runs",
+        "40",
+        "--seed",
+        "5",
+        "--out",
+        out_s,
+        "--quiet",
+    ]);
+    assert!(
+        mc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mc.stderr)
+    );
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let closed: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(3).is_some_and(|n| n != "0"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(closed.len() >= 5, "runs with closures: {closed:?}");
+    for k in closed.iter().take(8).chain(["0"].iter()) {
+        let r = crate::common::cli(&["run", "--replay", out_s, "--run", k]);
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "run {k}: {text}{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        assert!(
+            text.contains(&format!("the replay matches run {k}")),
+            "{text}"
+        );
+    }
+    // Tamper with one run's total loss: the replay says which column differs.
+    let k = closed[0];
+    let tampered: String = runs
+        .lines()
+        .map(|l| {
+            let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+            if f[0] == k {
+                f[4] = "123.0".into();
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(out.join("runs.csv"), tampered).unwrap();
+    let r = crate::common::cli(&["run", "--replay", out_s, "--run", k]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("total_loss_usd: runs.csv has 123.0"));
+    let r = crate::common::cli(&["run", "--replay", out_s, "--run", "4000"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("the study has no run 4000"));
+}

@@ -1,5 +1,6 @@
 //! `chokepoint run`: replay one deterministic path (the scenario's fixed closures plus
-//! any given with `--close`) and write its metrics and daily series.
+//! any given with `--close`, or one run of a Monte Carlo study with `--replay`) and write
+//! its metrics and daily series.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,10 +16,20 @@ use crate::study;
   chokepoint run scenarios/afghanistan/base.toml --out out/base
   chokepoint run scenarios/afghanistan/base.toml --no-fixed-closures \\
       --close torkham:2024-01-13..2024-01-23 --close chaman:2024-01-13+30@0.1 --out out/what-if
-  chokepoint run scenarios/twoland.toml --close north:2025-03-10+14 --start 2025-03-01 --days 120")]
+  chokepoint run scenarios/twoland.toml --close north:2025-03-10+14 --start 2025-03-01 --days 120
+  chokepoint run --replay out/mc --run 17 --out out/run17")]
 pub struct Args {
     /// Scenario file (TOML), or an option file (run on its base scenario with its changes).
-    scenario: PathBuf,
+    /// With --replay: the study's scenario (default: the path its manifest records).
+    #[arg(required_unless_present = "replay")]
+    scenario: Option<PathBuf>,
+    /// Re-simulate one run of the Monte Carlo study in this folder, from the closure
+    /// windows its closures.csv recorded, and check the result against its runs.csv row.
+    #[arg(long, value_name = "DIR", requires = "run", conflicts_with_all = ["close", "start", "days", "no_fixed_closures"])]
+    replay: Option<PathBuf>,
+    /// The run to replay (its index in runs.csv).
+    #[arg(long, value_name = "K", requires = "replay")]
+    run: Option<u64>,
     /// Output folder for run.csv, daily.csv and manifest.json (nothing is written without
     /// it). Checked before the run: it may hold only this same study's files.
     #[arg(long)]
@@ -42,8 +53,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let (Some(dir), Some(k)) = (&args.replay, args.run) {
+        return replay(&args, dir, k);
+    }
+    let Some(path) = args.scenario.as_ref() else {
+        anyhow::bail!("a scenario file is needed (or --replay DIR --run K)");
+    };
     let t0 = std::time::Instant::now();
-    let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
+    let mut scenario = chokepoint::scenario::load_any(path)?;
     let c = study::closures(
         &mut scenario,
         args.start.as_deref(),
@@ -64,12 +81,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let s = &scenario.settings;
     println!(
         "{}: {} days from {}, {}",
-        args.scenario.display(),
+        path.display(),
         s.days,
         s.start,
         c.describe()
     );
     print!("{}", output::summary_text(&report.metrics));
+    write(&args, t0, &scenario, &report, &manifest)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the run's files to `--out`, if given: the manifest last.
+fn write(
+    args: &Args,
+    t0: std::time::Instant,
+    scenario: &chokepoint::Scenario,
+    report: &chokepoint::sim::RunReport,
+    manifest: &Manifest,
+) -> anyhow::Result<()> {
     if let Some(dir) = &args.out {
         let seconds = t0.elapsed().as_secs_f64();
         output::write_timing(
@@ -83,12 +112,75 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // The manifest last: a folder without one is unfinished.
         output::write_run(
             dir,
-            &scenario,
+            scenario,
             &report.metrics,
             report.daily.as_ref(),
-            &manifest,
+            manifest,
         )?;
         println!("wrote {}", dir.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// `--replay DIR --run K`: re-simulate run K of the study in DIR from its recorded
+/// closures; print and write it like any run, and check it against its runs.csv row
+/// (exit 1 if a metric differs).
+fn replay(args: &Args, dir: &std::path::Path, k: u64) -> anyhow::Result<ExitCode> {
+    let t0 = std::time::Instant::now();
+    let study = Manifest::read(&dir.join("manifest.json"))?;
+    if study.montecarlo.is_none() {
+        anyhow::bail!(
+            "--replay: {} holds a `{}` study, not a Monte Carlo one",
+            dir.display(),
+            study.command
+        );
+    }
+    let path = args
+        .scenario
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&study.scenario.path));
+    let mut scenario = chokepoint::scenario::load_any(&path)?;
+    if scenario.checksum != study.scenario.sha256 {
+        anyhow::bail!(
+            "--replay: {} is not the scenario the study ran (its sha256 {} differs from the \
+             manifest's {}); pass the study's scenario file",
+            path.display(),
+            scenario.checksum,
+            study.scenario.sha256
+        );
+    }
+    let start = chokepoint::closure::parse_date(&study.window.start)?;
+    chokepoint::closure::apply_window(&mut scenario, Some(start), Some(study.window.days))?;
+    let rec = chokepoint::montecarlo::replay::recorded_run(dir, k, &scenario)?;
+    let mut manifest = Manifest::new("run", &scenario);
+    manifest.closures.no_fixed_closures = true;
+    manifest.closures.fixed = rec
+        .closures
+        .iter()
+        .map(|w| output::manifest::ClosureRecord::of(&scenario, w))
+        .collect();
+    if let Some(out) = &args.out {
+        study::prepare_out(out, &manifest, args.force)?;
+    }
+    let report = Engine::new(&scenario)?.run(&rec.closures, chokepoint::sim::Record::Daily)?;
+    println!(
+        "{}: run {k} of the study in {} ({} closure window(s)), {} days from {}",
+        path.display(),
+        dir.display(),
+        rec.closures.len(),
+        scenario.settings.days,
+        scenario.settings.start
+    );
+    print!("{}", output::summary_text(&report.metrics));
+    write(args, t0, &scenario, &report, &manifest)?;
+    let diff = chokepoint::montecarlo::replay::row_differences(&rec.row, &report.metrics, 1e-9);
+    if diff.is_empty() {
+        println!("the replay matches run {k} of {}/runs.csv", dir.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for (col, was, now) in &diff {
+            eprintln!("error: {col}: runs.csv has {was}, the replay gives {now}");
+        }
+        Ok(ExitCode::from(1))
+    }
 }
