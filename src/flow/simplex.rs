@@ -101,6 +101,17 @@ struct Up {
     dir: i8,
 }
 
+/// Buffers of the uniqueness test (see [`NetworkSimplex::optimum_is_unique`]).
+#[derive(Debug, Clone, Default)]
+struct TieScratch {
+    parent: Vec<usize>,
+    edges: Vec<(usize, usize)>,
+    indeg: Vec<usize>,
+    start: Vec<usize>,
+    adj: Vec<usize>,
+    stack: Vec<usize>,
+}
+
 /// Running totals of the input (see [`NetworkSimplex::validate`]).
 #[derive(Debug, Clone, Default)]
 struct Totals {
@@ -235,6 +246,12 @@ pub struct NetworkSimplex {
     /// The flows of the last successful solve are the problem's canonical optimum (see
     /// [`NetworkSimplex::solve_canonical`]).
     canonical: bool,
+    /// Non-tree arcs with reduced cost 0 at the last solve that changed the basis or the
+    /// potentials (`zero_rc_valid`): a solve that changes only capacities and keeps the
+    /// basis keeps them too, so the uniqueness test need not scan every arc again.
+    zero_rc: Vec<usize>,
+    zero_rc_valid: bool,
+    tie_scratch: TieScratch,
     /// Objective of the last successful solve.
     objective: i64,
     /// Pivots of the last solve.
@@ -306,6 +323,9 @@ impl Clone for NetworkSimplex {
                 scratch_idx,
                 pending_error,
                 canonical,
+                zero_rc,
+                zero_rc_valid,
+                tie_scratch,
                 objective,
                 pivots,
                 totals,
@@ -371,6 +391,9 @@ impl NetworkSimplex {
             scratch_idx: Vec::new(),
             pending_error: None,
             canonical: false,
+            zero_rc: Vec::new(),
+            zero_rc_valid: false,
+            tie_scratch: TieScratch::default(),
             objective: 0,
             pivots: 0,
             totals: Totals::default(),
@@ -597,6 +620,7 @@ impl NetworkSimplex {
         if t.pos_supply + t.finite_caps > i128::from(SUM_LIMIT / 8) {
             return self.solve_cold();
         }
+        self.zero_rc_valid = false;
         self.warm_repair();
         let res = self.run_pivots();
         self.finish(res)
@@ -614,6 +638,7 @@ impl NetworkSimplex {
         if !self.mixed {
             self.remix();
         }
+        self.zero_rc_valid = false;
         // The big-M cost follows the largest |cost|, whose running value may be stale
         // (costs lowered since): recompute it, so a cold solve is a function of the
         // problem alone (see `solve_canonical`).
@@ -673,7 +698,7 @@ impl NetworkSimplex {
             return Ok(self.objective);
         }
         let obj = self.solve()?;
-        if self.canonical || self.optimum_is_unique() {
+        if self.canonical || self.unique_now() {
             self.canonical = true;
             return Ok(obj);
         }
@@ -683,18 +708,113 @@ impl NetworkSimplex {
         Ok(obj)
     }
 
+    /// [`optimum_is_unique`](Self::optimum_is_unique) after a solve, keeping the list of
+    /// non-tree arcs with reduced cost 0 while the basis and the potentials stay.
+    fn unique_now(&mut self) -> bool {
+        let n = self.n;
+        if !self.zero_rc_valid {
+            self.zero_rc.clear();
+            let (src, tgt, cost, state) = (
+                &self.src[n..],
+                &self.tgt[n..],
+                &self.cost[n..],
+                &self.state[n..],
+            );
+            let pi = &self.pi;
+            for (i, (((&u, &v), &c), &st)) in src.iter().zip(tgt).zip(cost).zip(state).enumerate() {
+                if st != STATE_TREE && c + pi[u] - pi[v] == 0 {
+                    self.zero_rc.push(n + i);
+                }
+            }
+            self.zero_rc_valid = true;
+        }
+        // Arcs between their bounds are tree arcs, and tree arcs form a forest: without
+        // a non-tree arc of reduced cost 0 (and some capacity), no cycle of zero-cost
+        // residual arcs exists. This settles almost every solve.
+        let mut open = self.zero_rc.iter().filter(|&&e| self.cap[e] != 0);
+        let Some(&e) = open.next() else {
+            return true;
+        };
+        if open.next().is_none() {
+            // One such arc: a cycle would be it and the tree path between its ends, the
+            // only path in a forest. At flow 0 it can carry more from its tail to its
+            // head, so the tree path must carry more from head to tail; at capacity,
+            // the other way.
+            let (u, v) = (self.src[e], self.tgt[e]);
+            return if self.flow[e] == 0 {
+                !self.tree_path_open(v, u)
+            } else {
+                !self.tree_path_open(u, v)
+            };
+        }
+        let mut sc = std::mem::take(&mut self.tie_scratch);
+        let unique = self.unique_given(&self.zero_rc, &mut sc);
+        self.tie_scratch = sc;
+        unique
+    }
+
     /// Whether the flows of the last successful solve are the only optimal flows: no
     /// cycle of residual arcs with reduced cost 0 exists (pushing flow around such a
     /// cycle would give another optimum of the same cost). O(nodes + arcs).
-    ///
-    /// Arcs strictly between their bounds with reduced cost 0 can carry a change either
-    /// way: they must form a forest (a cycle of them is a tie). Arcs at a bound with
-    /// reduced cost 0 can change one way only: contracting each tree of the forest to a
-    /// point, they must form no directed cycle (nor a loop on one tree).
     pub fn optimum_is_unique(&self) -> bool {
         let n = self.n;
-        // Union-find over the real nodes, joined by the two-way arcs.
-        let mut parent: Vec<usize> = (0..n).collect();
+        let zero_rc: Vec<usize> = (n..self.src.len())
+            .filter(|&e| {
+                self.state[e] != STATE_TREE
+                    && self.cost[e] + self.pi[self.src[e]] - self.pi[self.tgt[e]] == 0
+            })
+            .collect();
+        self.unique_given(&zero_rc, &mut TieScratch::default())
+    }
+
+    /// Whether every arc of the tree path from node `from` to node `to` can carry more
+    /// flow in that direction (the path must not pass the artificial root).
+    fn tree_path_open(&self, from: usize, to: usize) -> bool {
+        let (n, up) = (self.n, &self.up[..]);
+        // Whether tree arc `e` can carry more from `x` to `y`.
+        let more = |e: usize, x: usize| {
+            if self.src[e] == x {
+                self.flow[e] < self.cap[e]
+            } else {
+                self.flow[e] > 0
+            }
+        };
+        let (mut a, mut b) = (from, to);
+        while a != b {
+            if up[a].succ < up[b].succ {
+                let e = up[a].pred;
+                if e < n || !more(e, a) {
+                    return false;
+                }
+                a = up[a].parent;
+            } else {
+                let (e, p) = (up[b].pred, up[b].parent);
+                if e == NONE || e < n || !more(e, p) {
+                    return false;
+                }
+                b = p;
+            }
+        }
+        true
+    }
+
+    /// The uniqueness test, given the non-tree arcs with reduced cost 0.
+    ///
+    /// Arcs strictly between their bounds can change either way, and all are tree arcs
+    /// (reduced cost 0): they form a forest, whose trees are contracted to points.
+    /// Arcs at a bound with reduced cost 0 (tree arcs at a bound, and `zero_rc`) can
+    /// change one way only: an optimum is unique when they form no directed cycle
+    /// between the contracted trees (nor a loop on one tree).
+    fn unique_given(&self, zero_rc: &[usize], sc: &mut TieScratch) -> bool {
+        let n = self.n;
+        let TieScratch {
+            parent,
+            edges,
+            indeg,
+            start,
+            adj,
+            stack,
+        } = sc;
         fn find(parent: &mut [usize], mut v: usize) -> usize {
             while parent[v] != v {
                 parent[v] = parent[parent[v]];
@@ -702,64 +822,83 @@ impl NetworkSimplex {
             }
             v
         }
-        let mut one_way: Vec<(usize, usize)> = Vec::new();
-        for e in n..self.src.len() {
-            let (u, v, f, c) = (self.src[e], self.tgt[e], self.flow[e], self.cap[e]);
-            if self.cost[e] + self.pi[u] - self.pi[v] != 0 || c == 0 {
+        parent.clear();
+        parent.extend(0..n);
+        edges.clear();
+        let one_way = |e: usize, edges: &mut Vec<(usize, usize)>| {
+            let (u, v) = (self.src[e], self.tgt[e]);
+            if self.cap[e] == 0 {
+                return;
+            }
+            if self.flow[e] == 0 {
+                edges.push((u, v));
+            } else if self.flow[e] == self.cap[e] {
+                edges.push((v, u));
+            }
+        };
+        // Tree arcs: each real node's arc to its parent (artificial arcs join the root,
+        // which is not part of the problem).
+        for v in 0..n {
+            let e = self.up[v].pred;
+            if e == NONE || e < n {
                 continue;
             }
+            let (f, c) = (self.flow[e], self.cap[e]);
             if f > 0 && f < c {
-                let (ru, rv) = (find(&mut parent, u), find(&mut parent, v));
-                if ru == rv {
+                let (a, b) = (find(parent, self.src[e]), find(parent, self.tgt[e]));
+                if a == b {
                     return false;
                 }
-                parent[ru] = rv;
-            } else if f == 0 {
-                one_way.push((u, v));
+                parent[a] = b;
             } else {
-                one_way.push((v, u));
+                one_way(e, edges);
             }
         }
-        if one_way.is_empty() {
-            return true;
+        for &e in zero_rc {
+            one_way(e, edges);
         }
-        // Kahn's algorithm on the contracted graph: a cycle leaves nodes unsorted.
-        let mut indeg = vec![0usize; n];
-        let mut adj_start = vec![0usize; n + 1];
-        let mut edges = Vec::with_capacity(one_way.len());
-        for &(u, v) in &one_way {
-            let (ru, rv) = (find(&mut parent, u), find(&mut parent, v));
-            if ru == rv {
+        // Kahn's algorithm on the contracted graph: a cycle leaves edges unsorted.
+        indeg.clear();
+        indeg.resize(n, 0);
+        start.clear();
+        start.resize(n + 1, 0);
+        for k in 0..edges.len() {
+            let (u, v) = edges[k];
+            let (a, b) = (find(parent, u), find(parent, v));
+            if a == b {
                 return false;
             }
-            edges.push((ru, rv));
-            adj_start[ru + 1] += 1;
-            indeg[rv] += 1;
+            edges[k] = (a, b);
+            start[a + 1] += 1;
+            indeg[b] += 1;
         }
         for v in 0..n {
-            adj_start[v + 1] += adj_start[v];
+            start[v + 1] += start[v];
         }
-        let mut adj = vec![0usize; edges.len()];
-        let mut fill = adj_start.clone();
-        for &(u, v) in &edges {
-            adj[fill[u]] = v;
-            fill[u] += 1;
+        // Adjacency lists: u's heads are adj[start[u]..start[u + 1]].
+        adj.clear();
+        adj.resize(edges.len(), 0);
+        for &(u, v) in edges.iter() {
+            adj[start[u]] = v;
+            start[u] += 1;
         }
-        let mut stack: Vec<usize> = (0..n)
-            .filter(|&v| indeg[v] == 0 && find(&mut parent, v) == v)
-            .collect();
-        let mut sorted = 0;
+        for u in (1..=n).rev() {
+            start[u] = start[u - 1];
+        }
+        start[0] = 0;
+        stack.clear();
+        stack.extend((0..n).filter(|&v| indeg[v] == 0 && start[v + 1] > start[v]));
+        let mut removed = 0;
         while let Some(u) = stack.pop() {
-            sorted += 1;
-            for &v in &adj[adj_start[u]..adj_start[u + 1]] {
+            for &v in &adj[start[u]..start[u + 1]] {
+                removed += 1;
                 indeg[v] -= 1;
                 if indeg[v] == 0 {
                     stack.push(v);
                 }
             }
         }
-        let roots = (0..n).filter(|&v| find(&mut parent, v) == v).count();
-        sorted == roots
+        removed == edges.len()
     }
 
     // ---------------------------------------------------------------------------------
