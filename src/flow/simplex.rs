@@ -862,13 +862,12 @@ impl NetworkSimplex {
         indeg.resize(n, 0);
         start.clear();
         start.resize(n + 1, 0);
-        for k in 0..edges.len() {
-            let (u, v) = edges[k];
-            let (a, b) = (find(parent, u), find(parent, v));
+        for edge in edges.iter_mut() {
+            let (a, b) = (find(parent, edge.0), find(parent, edge.1));
             if a == b {
                 return false;
             }
-            edges[k] = (a, b);
+            *edge = (a, b);
             start[a + 1] += 1;
             indeg[b] += 1;
         }
