@@ -59,6 +59,9 @@ pub struct Args {
     /// Ignore the scenario's own [[closure]] windows.
     #[arg(long)]
     no_fixed_closures: bool,
+    /// Also write the HTML report, OUT/report.html (not with --shard: report the merge).
+    #[arg(long, conflicts_with = "shard")]
+    report: bool,
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
@@ -170,6 +173,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     println!("wrote {}", args.out.display());
+    if args.report {
+        crate::cmd_report::write(&args.out, Some(&args.scenario))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
