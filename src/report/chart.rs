@@ -34,7 +34,7 @@ pub(crate) const SPAN_GREY: RGBColor = RGBColor(228, 228, 228);
 
 const FONT: &str = "sans-serif";
 /// Width of the legend column right of the plot area, pixels.
-const LEGEND_W: u32 = 190;
+const LEGEND_W: u32 = 220;
 
 fn draw_err<E: std::fmt::Display>(e: E) -> Error {
     Error::Invalid(format!("cannot draw a chart: {e}"))
@@ -193,7 +193,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
                     .map_err(draw_err)?
             }
         }
-        let text: String = name.chars().take(24).collect();
+        let text: String = name.chars().take(32).collect();
         root.draw(&Text::new(text, (x + 28, cy), style.clone()))
             .map_err(draw_err)?;
     }

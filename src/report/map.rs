@@ -4,7 +4,7 @@
 //!
 //! Geographic placement is azimuthal around the network's centre (the median longitude
 //! and latitude of its nodes) with distances compressed beyond the typical distance of a
-//! node from it (`r' = r0 ln(1 + r / r0)`, `r0` the median distance): directions are
+//! node from it (`r' = r0 ln(1 + r / r0)`, `r0` half the median distance): directions are
 //! kept and nearby places keep their shape, while far partners (Moscow, Malaysia) are
 //! pulled in so that the region the scenario is about gets most of the picture.
 
@@ -73,7 +73,7 @@ fn layout(s: &Scenario) -> (Vec<(f64, f64)>, bool) {
                 .iter()
                 .map(|q| ((q.lon - lon0) * k, q.lat - lat0))
                 .collect();
-            let r0 = median(planar.iter().map(|(x, y)| x.hypot(*y)).collect()).max(1e-6);
+            let r0 = 0.5 * median(planar.iter().map(|(x, y)| x.hypot(*y)).collect()).max(1e-6);
             let pos = planar
                 .iter()
                 .map(|&(x, y)| {
@@ -289,9 +289,17 @@ pub(crate) fn svg(
                     continue;
                 };
                 let (a, b) = ends(link);
+                // Sea and air legs are long straight lines that say little: draw them thin.
+                let width = match link.mode {
+                    crate::network::Mode::Road | crate::network::Mode::Rail => 5,
+                    crate::network::Mode::Sea | crate::network::Mode::Air => 2,
+                };
                 if a < px.len() && b < px.len() {
-                    root.draw(&PathElement::new(vec![pi(a), pi(b)], color.stroke_width(5)))
-                        .map_err(draw_err)?;
+                    root.draw(&PathElement::new(
+                        vec![pi(a), pi(b)],
+                        color.stroke_width(width),
+                    ))
+                    .map_err(draw_err)?;
                 }
             }
         }

@@ -205,6 +205,11 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
         Some(365) | Some(366) | None => "year".to_string(),
         Some(d) => format!("simulated period of {d} days"),
     };
+    // The unit of a return period: years, or periods of the window's length.
+    let rp_unit = match info.days {
+        Some(365) | Some(366) | None => "years".to_string(),
+        Some(d) => format!("periods of {d} days"),
+    };
 
     // 1-2. Fan charts.
     let trucks = &bands["stranded_trucks"];
@@ -291,7 +296,7 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
         x: 1.0..x_max,
         x_log: true,
         y: super::chart::y_range(pts.iter().map(|p| p.1)),
-        x_desc: format!("return period (years; one run = one {per}; log scale)"),
+        x_desc: format!("return period ({rp_unit}; log scale)"),
         y_desc: "total loss (USD million)".into(),
         x_labels: XLabels::Numbers,
         spans: vec![],
@@ -309,11 +314,11 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
         }],
     };
     let mut table = Table::new(&[
-        "return period (years)",
+        &format!("return period ({rp_unit})"),
         "total loss (USD m)",
         "runs at or above",
         "exceedance probability",
-        "95% range of the return period (years)",
+        &format!("95% range of the return period ({rp_unit})"),
     ]);
     for t in [
         2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 10000.0,
@@ -341,7 +346,7 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
         title: "Loss exceedance curve".into(),
         svg: Some(chart.svg()?),
         caption: format!(
-            "How often a total loss at least this large happens: a loss at return period T years is reached or exceeded in one {per} in T on average. The band is a 95% confidence band from sampling alone: each loss level was reached in k of the {} runs, and the Wilson score interval of k/n (runs are independent years) gives the range of its exceedance probability, drawn as a range of return periods. It widens in the tail, where few runs say anything; it says nothing about whether the scenario itself is right.",
+            "How often a total loss at least this large happens (one run is one {per}): a loss at return period T is reached or exceeded in one {per} in T on average. The band is a 95% confidence band from sampling alone: each loss level was reached in k of the {} runs, and the Wilson score interval of k/n (runs are independent years) gives the range of its exceedance probability, drawn as a range of return periods. It widens in the tail, where few runs say anything; it says nothing about whether the scenario itself is right.",
             num(n, 0)
         ),
         table,
@@ -443,14 +448,25 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
     let mut polygon: Vec<(f64, f64)> = rows.iter().map(|r| (r.0, r.2)).collect();
     polygon.extend(rows.iter().rev().map(|r| (r.0, r.3)));
     let x_hi = rows.iter().map(|r| r.0).fold(1.0, f64::max);
+    let x_lo = rows[0].0;
+    // A log axis only when the runs span two decades (it would show one label or none).
+    let log = x_hi / x_lo >= 100.0;
     let chart = XyChart {
         id: "convergence".into(),
         size: (900, 380),
-        x: (rows[0].0 * 0.8).max(1.0)..(x_hi * 1.25).max(10.0),
-        x_log: true,
+        x: if log {
+            (x_lo * 0.8).max(1.0)..x_hi * 1.25
+        } else {
+            0.0..x_hi * 1.05
+        },
+        x_log: log,
         y: super::chart::y_range(rows.iter().flat_map(|r| [r.1, r.2, r.3])),
-        x_desc: "runs (log scale)".into(),
-        y_desc: format!("mean total loss (USD million per {per})"),
+        x_desc: if log {
+            "runs (log scale)".into()
+        } else {
+            "runs".into()
+        },
+        y_desc: "mean total loss (USD million per run)".into(),
         x_labels: XLabels::Numbers,
         spans: vec![],
         span_name: String::new(),
@@ -517,7 +533,7 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
         info,
         options,
         &values,
-        "days / run",
+        "closure days / run",
         &format!("Corridors coloured by their mean days of closure per {per} over the runs"),
         table,
         &mut notes,

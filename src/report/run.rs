@@ -270,7 +270,8 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
                 name: "no closures (counterfactual)".into(),
                 color: PALETTE[0],
                 points: points(cf, 1e-6),
-                width: 2,
+                // Under the red line, wider, so that it shows where the two agree.
+                width: 5,
             },
         );
     } else {

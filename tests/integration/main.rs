@@ -4,5 +4,6 @@ mod afghanistan;
 mod common;
 mod loader;
 mod montecarlo;
+mod report;
 mod sim;
 mod solver;
