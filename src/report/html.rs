@@ -253,11 +253,11 @@ impl Page<'_> {
             }
             out.push_str("</section>\n");
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<footer>Written by {} <code>report</code> from the files of the output folder. \
              The page is self-contained: it loads no script, font or image from anywhere.</footer>\
-             </body></html>\n",
+             </body></html>",
             esc(info.version.as_deref().unwrap_or("chokepoint"))
         );
         out

@@ -2,7 +2,7 @@
 //!
 //! A report is a function of an output folder: it reads the folder's `manifest.json` to
 //! know what the folder holds, then the CSV files that command wrote, and never the
-//! engine. [`render`] returns the HTML text; [`write`] writes it (atomically) to
+//! engine. [`render`] returns the HTML text; [`write()`] writes it (atomically) to
 //! `DIR/report.html` or another file.
 //!
 //! The page needs nothing but itself: charts are inline SVG drawn with the `plotters`

@@ -286,9 +286,12 @@ fn page_requests(net_log: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// The positions of the plot areas (chart id, x, y, width, height) and the page height,
-/// as chromium lays out `html` at `width` pixels.
-fn plot_areas(chromium: &Path, html: &str, width: u32) -> (Vec<(String, u32, u32, u32, u32)>, u32) {
+/// A chart's plot area on the page: (chart id, x, y, width, height) in CSS pixels.
+type Area = (String, u32, u32, u32, u32);
+
+/// The positions of the plot areas and the page height, as chromium lays out `html` at
+/// `width` pixels.
+fn plot_areas(chromium: &Path, html: &str, width: u32) -> (Vec<Area>, u32) {
     let dir = tempfile::tempdir().unwrap();
     let script = "<script>\
         const r = [...document.querySelectorAll('rect.plot-area')].map(e => {\
