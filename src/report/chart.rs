@@ -523,7 +523,7 @@ mod tests {
             svg.contains("#1F77B4") || svg.contains("#1f77b4"),
             "the line's colour"
         );
-        assert!(svg.contains(">trucks<"), "the y axis title");
+        assert!(svg.contains(">\ntrucks\n</text>"), "the y axis title");
         assert!(svg.trim_end().ends_with("</svg>"));
     }
 
@@ -567,6 +567,9 @@ mod tests {
             extra_keys: vec![],
         };
         let svg = b.svg().unwrap();
-        assert!(svg.contains(">a<") && svg.contains(">b<"), "row names");
+        assert!(
+            svg.contains(">\na\n</text>") && svg.contains(">\nb\n</text>"),
+            "row names"
+        );
     }
 }
