@@ -500,3 +500,44 @@ fn reports_draw_every_chart_in_chromium_and_need_no_network() {
     );
     let _ = root();
 }
+
+#[test]
+fn damaged_files_are_errors_or_reports_never_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (run, mc) = outputs(tmp.path());
+    let options = chokepoint::report::Options::default();
+    let mut cases = 0;
+    for dir in [&run, &mc] {
+        let names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".csv") || n == "manifest.json")
+            .collect();
+        for name in names {
+            let original = fs::read(dir.join(&name)).unwrap();
+            let n = original.len();
+            let damaged: Vec<Vec<u8>> = vec![
+                Vec::new(),
+                original[..n / 3].to_vec(),
+                original[..2 * n / 3].to_vec(),
+                [&original[..n / 2], b"\n1,2,x,\"\xff\n,,,,,,,,,\n"].concat(),
+                original
+                    .iter()
+                    .map(|&b| if b == b'1' { b'-' } else { b })
+                    .collect(),
+            ];
+            for bytes in damaged {
+                fs::write(dir.join(&name), &bytes).unwrap();
+                let result = std::panic::catch_unwind(|| chokepoint::report::render(dir, &options));
+                assert!(
+                    result.is_ok(),
+                    "{name}: the report panicked on a damaged file"
+                );
+                cases += 1;
+            }
+            fs::write(dir.join(&name), &original).unwrap();
+        }
+        assert!(chokepoint::report::render(dir, &options).is_ok());
+    }
+    assert!(cases >= 40, "{cases}");
+}
