@@ -99,6 +99,9 @@ pub(super) fn map_figure(
             caption.push_str(
                 "; green: never closed, yellow to dark red: more; grey: links that belong to no corridor. ",
             );
+            if let Some(src) = &s.source {
+                caption.push_str(&format!("Network of {}. ", src.display()));
+            }
             caption.push_str(if geographic {
                 "Nodes stand at their longitude and latitude seen from the network's centre, with long distances compressed (far partners are pulled in, directions are kept): a schematic, not a map to measure on; it has no axes."
             } else {
