@@ -58,6 +58,8 @@ pub mod flow;
 pub mod montecarlo;
 pub mod network;
 pub mod output;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod scenario;
 pub mod sim;
 

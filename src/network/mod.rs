@@ -71,6 +71,19 @@ pub struct Node {
     pub country: String,
     /// What the node is.
     pub kind: NodeKind,
+    /// Where it is on a map (`lon`, `lat` in the scenario), if given. Only the HTML
+    /// report's network map uses it; the engine never does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+}
+
+/// A place on the globe, in degrees (WGS 84 longitude east, latitude north).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// Longitude, degrees east, in [-180, 180].
+    pub lon: f64,
+    /// Latitude, degrees north, in [-90, 90].
+    pub lat: f64,
 }
 
 /// Transport mode of a link.

@@ -543,6 +543,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
                 id,
                 country: n.country.clone().unwrap_or_default(),
                 kind: n.kind,
+                position: n.position,
             }
         })
         .collect();

@@ -107,6 +107,7 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
             id,
             country: n.country.clone().unwrap_or_default(),
             kind: n.kind,
+            position: n.position,
         });
     }
     let country = |i: usize| -> Option<&str> {

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use super::tree::{Node, V};
 use crate::closure::DurationDist;
 use crate::error::{Diagnostic, DiagnosticKind as K, Severity};
-use crate::network::{Charge, Direction, Mode, NodeKind, Perishability, Seasonality};
+use crate::network::{Charge, Direction, Mode, NodeKind, Perishability, Position, Seasonality};
 
 /// Every key the loader accepts, per table: `(table, keys)`. Table names are written as
 /// in the files (`scenario`, `node`, `link.charges`, `process.duration`, `regimes.state`,
@@ -66,7 +66,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "discount_rate",
 ];
 pub(crate) const TABLES_KEYS: &[&str] = &["node", "link", "product", "supply", "demand", "closure"];
-pub(crate) const NODE_KEYS: &[&str] = &["id", "name", "country", "kind"];
+pub(crate) const NODE_KEYS: &[&str] = &["id", "name", "country", "kind", "lon", "lat"];
 pub(crate) const LINK_KEYS: &[&str] = &[
     "id",
     "from",
@@ -754,6 +754,8 @@ pub(crate) struct RawNode {
     pub name: Option<String>,
     pub country: Option<String>,
     pub kind: NodeKind,
+    /// Longitude and latitude (degrees), only for drawing maps.
+    pub position: Option<Position>,
 }
 
 /// A `[[link]]` (or `[[add_link]]`).
@@ -958,7 +960,38 @@ pub(crate) fn node(it: &Item<'_>, d: &mut Diags) -> RawNode {
         name: it.string("name", false, d).map(|s| s.v),
         country: it.text("country", true, d).map(|s| s.v),
         kind: it.choice("kind", NODE_KINDS, d).unwrap_or_default(),
+        position: position(it, d),
     }
+}
+
+/// A node's optional `lon` and `lat` (degrees): both or neither, in range.
+fn position(it: &Item<'_>, d: &mut Diags) -> Option<Position> {
+    let mut coordinate = |key: &str, limit: f64| {
+        let x = it.num(key, false, Rule::Finite, d)?;
+        if x.abs() > limit {
+            if let Some(n) = it.get(key) {
+                d.err(
+                    K::OutOfRange,
+                    n.loc(),
+                    format!("`{key}` = {x} in {} is out of range", it.what),
+                    Some(format!("expected degrees in [-{limit}, {limit}]")),
+                );
+            }
+            return None;
+        }
+        Some(x)
+    };
+    let lon = coordinate("lon", 180.0);
+    let lat = coordinate("lat", 90.0);
+    match (it.has("lon"), it.has("lat")) {
+        (true, false) => it.missing("lat", d, "give `lat` with `lon` (or neither)"),
+        (false, true) => it.missing("lon", d, "give `lon` with `lat` (or neither)"),
+        _ => {}
+    }
+    Some(Position {
+        lon: lon?,
+        lat: lat?,
+    })
 }
 
 /// Read a `[[link]]` (with `corridor` when `add` is set: an `[[add_link]]`).

@@ -831,3 +831,41 @@ fn csv_tables_from_spreadsheets_byte_order_mark_and_semicolons() {
         e[0]
     );
 }
+
+#[test]
+fn node_positions_are_optional_both_or_neither_and_in_range() {
+    let s = scenario::load(root().join("scenarios/afghanistan/base.toml")).unwrap();
+    assert!(s.nodes.iter().all(|n| n.position.is_some()));
+    let kabul = s.nodes.iter().find(|n| n.id == "kabul").unwrap();
+    let p = kabul.position.unwrap();
+    assert!((p.lon - 69.17).abs() < 1e-9 && (p.lat - 34.53).abs() < 1e-9);
+    let twoland = scenario::load(root().join("scenarios/twoland.toml")).unwrap();
+    assert!(twoland.nodes.iter().all(|n| n.position.is_none()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/twoland.toml")).unwrap();
+    // Line 12 is `id = "alpha_city"`: one node with lat only, one with lon out of range.
+    let bad = text
+        .replacen(
+            "id = \"alpha_city\"\n",
+            "id = \"alpha_city\"\nlat = 10.0\n",
+            1,
+        )
+        .replacen(
+            "id = \"alpha_north_post\"\n",
+            "id = \"alpha_north_post\"\nlon = 200.0\nlat = 1.0\n",
+            1,
+        );
+    let path = dir.path().join("twoland.toml");
+    std::fs::write(&path, bad).unwrap();
+    let errs = errors(&path);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert_eq!(errs[0].kind, K::MissingKey);
+    assert!(errs[0].message.contains("`lon`"), "{}", errs[0].message);
+    assert_eq!(errs[1].kind, K::OutOfRange);
+    assert!(
+        errs[1].message.contains("`lon` = 200"),
+        "{}",
+        errs[1].message
+    );
+}

@@ -5,6 +5,7 @@ mod common;
 mod loader;
 mod montecarlo;
 mod outputs;
+mod report;
 mod sim;
 mod sim_input;
 mod solver;

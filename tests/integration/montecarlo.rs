@@ -18,6 +18,7 @@ pub fn corridors_scenario(n: usize) -> Scenario {
         name: id.into(),
         country: country.into(),
         kind: NodeKind::Market,
+        position: None,
     };
     Scenario {
         nodes: vec![node("a", "AF"), node("b", "PK")],

@@ -18,6 +18,7 @@ pub fn node(id: &str, country: &str) -> Node {
         name: id.into(),
         country: country.into(),
         kind: NodeKind::Market,
+        position: None,
     }
 }
 

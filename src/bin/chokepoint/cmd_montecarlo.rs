@@ -70,6 +70,9 @@ pub struct Args {
     /// Ignore the scenario's own [[closure]] windows.
     #[arg(long)]
     no_fixed_closures: bool,
+    /// Also write the HTML report, OUT/report.html (not with --shard: report the merge).
+    #[arg(long, conflicts_with = "shard")]
+    report: bool,
 }
 
 /// A positive, finite number (for --target-rel-error).
@@ -199,6 +202,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", loss_line(&s));
     }
     println!("wrote {}", args.out.display());
+    if args.report {
+        crate::cmd_report::write(&args.out, Some(&args.scenario))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -50,6 +50,9 @@ pub struct Args {
     /// Ignore the scenario's own [[closure]] windows (only --close applies).
     #[arg(long)]
     no_fixed_closures: bool,
+    /// Also write the HTML report, OUT/report.html (see `chokepoint report`).
+    #[arg(long, requires = "out")]
+    report: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -118,6 +121,9 @@ fn write(
             manifest,
         )?;
         println!("wrote {}", dir.display());
+        if args.report {
+            crate::cmd_report::write(dir, scenario.source.as_deref())?;
+        }
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod cmd_calibrate;
 mod cmd_info;
 mod cmd_montecarlo;
+mod cmd_report;
 mod cmd_run;
 mod cmd_solve;
 mod cmd_validate;
@@ -36,6 +37,8 @@ enum Command {
     Merge(cmd_montecarlo::MergeArgs),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),
+    /// Write the HTML report (charts, tables, map) of an output folder.
+    Report(cmd_report::Args),
 }
 
 /// Exit code for bad input (a file, an argument): the user can fix it.
@@ -62,6 +65,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Montecarlo(a) => cmd_montecarlo::run(a),
         Command::Merge(a) => cmd_montecarlo::merge(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
+        Command::Report(a) => cmd_report::run(a),
     }
 }
 

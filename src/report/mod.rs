@@ -1,0 +1,73 @@
+//! The HTML report: one self-contained file of SVG charts for an output folder.
+//!
+//! A report is a function of an output folder: it reads the folder's `manifest.json` to
+//! know what the folder holds, then the CSV files that command wrote, and never the
+//! engine. [`render`] returns the HTML text; [`write()`] writes it (atomically) to
+//! `DIR/report.html` or another file.
+//!
+//! The page needs nothing but itself: charts are inline SVG drawn with the `plotters`
+//! crate's SVG backend, styles are inline, text uses the system's fonts, and a
+//! `Content-Security-Policy` forbids the browser to fetch anything. Each chart has units
+//! on its axes, a caption saying how to read it and the table of its numbers. The plot
+//! area of every chart is marked by an invisible `<rect class="plot-area">`, so a test
+//! (or a reader's tool) can find where the data is drawn.
+//!
+//! | folder written by | charts |
+//! |---|---|
+//! | `chokepoint run --out` | stranded trucks per day by crossing; value delivered per day against the counterfactual; loss by component; corridor use before, during and after the closures; the network map |
+//! | `chokepoint montecarlo --out`, `chokepoint merge --out` | fan charts of stranded trucks and of value delivered; the loss exceedance curve with its 95% band; the loss distribution by component; the convergence of the mean; the network map |
+//!
+//! The map needs the scenario: the report loads it from the path the manifest names
+//! (or [`Options::scenario`]); when it cannot, the map is left out with a note saying
+//! why. Folders of other commands are a clear error until their charts exist.
+//!
+//! Only built with the `report` feature (which the `cli` feature turns on), so the
+//! library's default for notebooks stays light.
+
+mod chart;
+mod common;
+mod data;
+mod html;
+mod manifest;
+mod map;
+mod montecarlo;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+pub use manifest::{Kind, ManifestInfo};
+
+/// Choices for a report.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The scenario file to draw the map from, instead of the one the manifest names.
+    pub scenario: Option<PathBuf>,
+}
+
+/// The report of the output folder `dir`, as the text of one HTML file.
+///
+/// Errors (all [`Error::Invalid`], naming the file): `dir` is not a folder, holds no
+/// `manifest.json` (not an output folder; a shard that was not merged says so), the
+/// manifest is not JSON or is of a command that has no report yet, or a file the report
+/// needs is missing or malformed.
+pub fn render(dir: &Path, options: &Options) -> Result<String, Error> {
+    let info = ManifestInfo::read(dir)?;
+    match info.kind {
+        Kind::Run => run::render(dir, &info, options),
+        Kind::MonteCarlo => montecarlo::render(dir, &info, options),
+    }
+}
+
+/// Write the report of `dir` to `out` (default `dir/report.html`), atomically; returns
+/// the file written.
+pub fn write(dir: &Path, out: Option<&Path>, options: &Options) -> Result<PathBuf, Error> {
+    let text = render(dir, options)?;
+    let path = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::output::create_dir(parent)?;
+    }
+    crate::output::write_bytes_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}

@@ -1,0 +1,581 @@
+//! The report of a `chokepoint montecarlo` (or `merge`) folder: `daily_bands.csv`,
+//! `exceedance.csv`, `summary.csv` and `convergence.csv`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::chart::{Band, BarChart, BarValue, Key, Line, XLabels, XyChart, PALETTE};
+use super::data::{Csv, Order};
+use super::html::{musd, num, Figure, Page, Table};
+use super::manifest::ManifestInfo;
+use super::{common, Options};
+use crate::Error;
+
+/// z of a two-sided 95% interval.
+const Z95: f64 = 1.959964;
+
+/// The 95% Wilson score interval of a binomial proportion: `k` of `n`.
+pub(crate) fn wilson(k: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let p = k / n;
+    let z2 = Z95 * Z95;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// `summary.csv`: (metric, statistic) -> (value, ci_low, ci_high).
+struct Summary {
+    values: BTreeMap<(String, String), (f64, f64, f64)>,
+    metrics: Order,
+}
+
+impl Summary {
+    fn read(dir: &Path) -> Result<Summary, Error> {
+        let csv = Csv::read(dir, "summary.csv", "montecarlo")?;
+        let [metric, statistic, value, lo, hi] =
+            csv.cols(["metric", "statistic", "value", "ci_low", "ci_high"])?;
+        let mut values = BTreeMap::new();
+        let mut metrics = Order::default();
+        for r in 0..csv.rows.len() {
+            metrics.index(csv.text(r, metric));
+            values.insert(
+                (
+                    csv.text(r, metric).to_string(),
+                    csv.text(r, statistic).to_string(),
+                ),
+                (csv.num(r, value)?, csv.num(r, lo)?, csv.num(r, hi)?),
+            );
+        }
+        if !values.contains_key(&("total_loss_usd".into(), "mean".into())) {
+            return Err(csv.error("has no `total_loss_usd,mean` row: not a Monte Carlo summary"));
+        }
+        Ok(Summary { values, metrics })
+    }
+
+    fn get(&self, metric: &str, stat: &str) -> f64 {
+        self.full(metric, stat).0
+    }
+
+    fn full(&self, metric: &str, stat: &str) -> (f64, f64, f64) {
+        self.values
+            .get(&(metric.to_string(), stat.to_string()))
+            .copied()
+            .unwrap_or((f64::NAN, f64::NAN, f64::NAN))
+    }
+}
+
+/// One series of `daily_bands.csv`.
+#[derive(Default)]
+struct Bands {
+    dates: Vec<String>,
+    p5: Vec<f64>,
+    p50: Vec<f64>,
+    p95: Vec<f64>,
+    mean: Vec<f64>,
+}
+
+fn read_bands(dir: &Path) -> Result<BTreeMap<String, Bands>, Error> {
+    let csv = Csv::read(dir, "daily_bands.csv", "montecarlo")?;
+    let [day, date, series, p5, p50, p95, mean] =
+        csv.cols(["day", "date", "series", "p5", "p50", "p95", "mean"])?;
+    let mut out: BTreeMap<String, Bands> = BTreeMap::new();
+    for r in 0..csv.rows.len() {
+        let b = out.entry(csv.text(r, series).to_string()).or_default();
+        let d = csv.whole(r, day)?;
+        if d != b.dates.len() {
+            return Err(csv.error(&format!(
+                "line {}: day {d} of series `{}` out of order (expected day {})",
+                r + 2,
+                csv.text(r, series),
+                b.dates.len()
+            )));
+        }
+        b.dates.push(csv.text(r, date).to_string());
+        b.p5.push(csv.num(r, p5)?);
+        b.p50.push(csv.num(r, p50)?);
+        b.p95.push(csv.num(r, p95)?);
+        b.mean.push(csv.num(r, mean)?);
+    }
+    for s in ["stranded_trucks", "delivered_usd"] {
+        if !out.contains_key(s) {
+            return Err(csv.error(&format!("has no series `{s}`")));
+        }
+    }
+    Ok(out)
+}
+
+fn fan(
+    id: &str,
+    b: &Bands,
+    scale: f64,
+    start: NaiveDate,
+    y_desc: &str,
+    color: plotters::style::RGBColor,
+) -> Result<String, Error> {
+    let n = b.dates.len();
+    let pts = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .map(|(d, y)| (d as f64, y * scale))
+            .collect()
+    };
+    let mut polygon = pts(&b.p5);
+    polygon.extend(pts(&b.p95).into_iter().rev());
+    let chart = XyChart {
+        id: id.into(),
+        size: (900, 380),
+        x: -0.5..n as f64 - 0.5,
+        x_log: false,
+        y: super::chart::y_range(b.p5.iter().chain(&b.p95).chain(&b.mean).map(|v| v * scale)),
+        x_desc: "date".into(),
+        y_desc: y_desc.into(),
+        x_labels: XLabels::Dates(start),
+        spans: vec![],
+        span_name: String::new(),
+        bands: vec![Band {
+            name: "p5 to p95 of runs".into(),
+            color,
+            polygon,
+        }],
+        lines: vec![
+            Line {
+                name: "median (p50)".into(),
+                color,
+                points: pts(&b.p50),
+                width: 2,
+            },
+            Line {
+                name: "mean".into(),
+                color: PALETTE[3],
+                points: pts(&b.mean),
+                width: 1,
+            },
+        ],
+    };
+    chart.svg()
+}
+
+fn fan_table(b: &Bands, scale: f64, decimals: usize, unit: &str) -> Table {
+    let mut t = Table::new(&[
+        "date",
+        &format!("p5 ({unit})"),
+        &format!("p50 ({unit})"),
+        &format!("p95 ({unit})"),
+        &format!("mean ({unit})"),
+    ]);
+    for d in 0..b.dates.len() {
+        t.rows.push(vec![
+            b.dates[d].clone(),
+            num(b.p5[d] * scale, decimals),
+            num(b.p50[d] * scale, decimals),
+            num(b.p95[d] * scale, decimals),
+            num(b.mean[d] * scale, decimals),
+        ]);
+    }
+    t
+}
+
+/// The report of a `montecarlo` folder.
+pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Result<String, Error> {
+    let summary = Summary::read(dir)?;
+    let bands = read_bands(dir)?;
+    let exceed = Csv::read(dir, "exceedance.csv", "montecarlo")?;
+    let conv = Csv::read(dir, "convergence.csv", "montecarlo")?;
+    let runs = info
+        .runs
+        .map(|r| r as f64)
+        .unwrap_or_else(|| summary.get("total_loss_usd", "n"));
+    let start = info
+        .start
+        .as_deref()
+        .or(bands
+            .get("stranded_trucks")
+            .and_then(|b| b.dates.first().map(String::as_str)))
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .unwrap_or_default();
+    let mut notes = Vec::new();
+    let mut figures = Vec::new();
+    let per = match info.days {
+        Some(365) | Some(366) | None => "year".to_string(),
+        Some(d) => format!("simulated period of {d} days"),
+    };
+    // The unit of a return period: years, or periods of the window's length.
+    let rp_unit = match info.days {
+        Some(365) | Some(366) | None => "years".to_string(),
+        Some(d) => format!("periods of {d} days"),
+    };
+
+    // 1-2. Fan charts.
+    let trucks = &bands["stranded_trucks"];
+    figures.push(Figure {
+        id: "fan-stranded".into(),
+        title: "Stranded trucks per day: fan chart".into(),
+        svg: Some(fan(
+            "fan-stranded",
+            trucks,
+            1.0,
+            start,
+            "trucks queued at all crossings (trucks)",
+            PALETTE[1],
+        )?),
+        caption: format!(
+            "Over {} runs, the trucks queued at all crossings at the end of each day: in half of the runs the day is below the median line; in 90% it lies inside the band (p5 to p95). A mean far above the median means rare, long queues carry the average.",
+            num(runs, 0)
+        ),
+        table: fan_table(trucks, 1.0, 0, "trucks"),
+    });
+    let delivered = &bands["delivered_usd"];
+    figures.push(Figure {
+        id: "fan-delivered".into(),
+        title: "Trade delivered per day: fan chart".into(),
+        svg: Some(fan(
+            "fan-delivered",
+            delivered,
+            1e-6,
+            start,
+            "value delivered (USD million per day)",
+            PALETTE[0],
+        )?),
+        caption: "The value of goods delivered each day across runs: median, mean and the p5 to p95 band. The band's lower edge shows how far a bad run's day falls below a normal one (seasonal swings move all runs alike).".into(),
+        table: fan_table(delivered, 1e-6, 2, "USD m"),
+    });
+
+    // 3. Loss exceedance curve with the Wilson band of each exceedance probability.
+    let [loss_c, k_c, aep_c, rp_c] = exceed.cols([
+        "total_loss_usd",
+        "runs_at_or_above",
+        "annual_exceedance_probability",
+        "return_period_years",
+    ])?;
+    let mut pts = Vec::new(); // (return period, loss USD m, k)
+    for r in 0..exceed.rows.len() {
+        let (loss, k, aep, rp) = (
+            exceed.num(r, loss_c)?,
+            exceed.num(r, k_c)?,
+            exceed.num(r, aep_c)?,
+            exceed.num(r, rp_c)?,
+        );
+        if loss.is_finite() && rp.is_finite() && rp > 0.0 && aep > 0.0 {
+            pts.push((rp, loss / 1e6, k));
+        }
+    }
+    if pts.is_empty() {
+        return Err(exceed.error("has no rows: no run was recorded"));
+    }
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let n = if runs > 0.0 {
+        runs
+    } else {
+        pts[0].2 / (1.0 / pts[0].0)
+    };
+    let band: Vec<(f64, f64, f64)> = pts
+        .iter()
+        .map(|&(_, loss, k)| {
+            let (lo, hi) = wilson(k, n);
+            (1.0 / hi, 1.0 / lo, loss)
+        })
+        .collect();
+    let x_max = band
+        .iter()
+        .map(|b| b.1)
+        .chain(pts.iter().map(|p| p.0))
+        .filter(|v| v.is_finite())
+        .fold(10.0, f64::max)
+        * 1.2;
+    let mut polygon: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.2)).collect();
+    polygon.extend(band.iter().rev().map(|b| (b.1.min(x_max), b.2)));
+    let chart = XyChart {
+        id: "exceedance".into(),
+        size: (900, 420),
+        x: 1.0..x_max,
+        x_log: true,
+        y: super::chart::y_range(pts.iter().map(|p| p.1)),
+        x_desc: format!("return period ({rp_unit}; log scale)"),
+        y_desc: "total loss (USD million)".into(),
+        x_labels: XLabels::Numbers,
+        spans: vec![],
+        span_name: String::new(),
+        bands: vec![Band {
+            name: "95% band (Wilson)".into(),
+            color: PALETTE[0],
+            polygon,
+        }],
+        lines: vec![Line {
+            name: "loss exceedance".into(),
+            color: PALETTE[0],
+            points: pts.iter().map(|p| (p.0, p.1)).collect(),
+            width: 2,
+        }],
+    };
+    let mut table = Table::new(&[
+        &format!("return period ({rp_unit})"),
+        "total loss (USD m)",
+        "runs at or above",
+        "exceedance probability",
+        &format!("95% range of the return period ({rp_unit})"),
+    ]);
+    for t in [
+        2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 10000.0,
+    ] {
+        if t > n {
+            break;
+        }
+        // The largest loss whose return period is at most t.
+        if let Some((i, p)) = pts.iter().enumerate().rev().find(|(_, p)| p.0 <= t + 1e-9) {
+            table.rows.push(vec![
+                num(t, 0),
+                num(p.1, 2),
+                num(p.2, 0),
+                num(p.2 / n, 4),
+                format!("{} to {}", num(band[i].0, 1), num(band[i].1, 1)),
+            ]);
+        }
+    }
+    table.note = Some(format!(
+        "Read off exceedance.csv ({} distinct losses): at each standard return period T, the largest loss whose return period is at most T.",
+        pts.len()
+    ));
+    figures.push(Figure {
+        id: "exceedance".into(),
+        title: "Loss exceedance curve".into(),
+        svg: Some(chart.svg()?),
+        caption: format!(
+            "How often a total loss at least this large happens (one run is one {per}): a loss at return period T is reached or exceeded in one {per} in T on average. The band is a 95% confidence band from sampling alone: each loss level was reached in k of the {} runs, and the Wilson score interval of k/n (runs are independent years) gives the range of its exceedance probability, drawn as a range of return periods. It widens in the tail, where few runs say anything; it says nothing about whether the scenario itself is right.",
+            num(n, 0)
+        ),
+        table,
+    });
+
+    // 4. Loss distribution by component.
+    let components = [
+        ("reroute cost", "reroute_cost_usd"),
+        ("delay cost", "delay_cost_usd"),
+        ("spoilage", "spoilage_usd"),
+        ("lost trade", "lost_trade_usd"),
+        ("total loss", "total_loss_usd"),
+    ];
+    let chart = BarChart {
+        id: "components".into(),
+        width: 900,
+        categories: components.iter().map(|c| c.0.to_string()).collect(),
+        groups: vec![("p5 to p95 of runs".into(), PALETTE[4])],
+        values: components
+            .iter()
+            .map(|(_, m)| {
+                vec![BarValue::Range {
+                    lo: summary.get(m, "p5") / 1e6,
+                    mid: summary.get(m, "p50") / 1e6,
+                    hi: summary.get(m, "p95") / 1e6,
+                    dot: summary.get(m, "mean") / 1e6,
+                }]
+            })
+            .collect(),
+        x_desc: format!("loss per {per} (USD million)"),
+        y_desc: "component".into(),
+        extra_keys: vec![
+            ("median (p50)".into(), Key::Line(PALETTE[4])),
+            (
+                "mean".into(),
+                Key::Fill(plotters::style::RGBColor(0, 0, 0), false),
+            ),
+        ],
+    };
+    let mut table = Table::new(&[
+        "component",
+        "mean (USD m)",
+        "95% CI of the mean (USD m)",
+        "p5",
+        "p50",
+        "p95",
+        "p99",
+        "TVaR 95%",
+    ]);
+    for (name, m) in components
+        .iter()
+        .chain(&[("trade value halted (not a loss)", "trade_value_halted_usd")])
+    {
+        let (mean, lo, hi) = summary.full(m, "mean");
+        table.rows.push(vec![
+            name.to_string(),
+            musd(mean),
+            format!("{} to {}", musd(lo), musd(hi)),
+            musd(summary.get(m, "p5")),
+            musd(summary.get(m, "p50")),
+            musd(summary.get(m, "p95")),
+            musd(summary.get(m, "p99")),
+            musd(summary.get(m, "tvar95")),
+        ]);
+    }
+    table.note = Some("From summary.csv; percentiles are Hyndman-Fan type 7 over runs; TVaR 95% is the mean of the runs at or above the 95th percentile.".into());
+    figures.push(Figure {
+        id: "components".into(),
+        title: "Loss distribution by component".into(),
+        svg: Some(chart.svg()?),
+        caption: format!(
+            "Per component of the loss, the range from p5 to p95 of the runs (bar), the median (tick) and the mean (dot), in USD million per {per}. The components of one run add up to its total; their percentiles do not."
+        ),
+        table,
+    });
+
+    // 5. Convergence of the mean.
+    let [runs_c, mean_c, lo_c, hi_c, rel_c] = conv.cols([
+        "runs",
+        "mean_total_loss_usd",
+        "ci_low_usd",
+        "ci_high_usd",
+        "relative_error",
+    ])?;
+    let mut rows = Vec::new();
+    for r in 0..conv.rows.len() {
+        rows.push((
+            conv.num(r, runs_c)?,
+            conv.num(r, mean_c)? / 1e6,
+            conv.num(r, lo_c)? / 1e6,
+            conv.num(r, hi_c)? / 1e6,
+            conv.num(r, rel_c)?,
+        ));
+    }
+    rows.retain(|r| r.0 >= 1.0);
+    if rows.is_empty() {
+        return Err(conv.error("has no rows"));
+    }
+    let mut polygon: Vec<(f64, f64)> = rows.iter().map(|r| (r.0, r.2)).collect();
+    polygon.extend(rows.iter().rev().map(|r| (r.0, r.3)));
+    let x_hi = rows.iter().map(|r| r.0).fold(1.0, f64::max);
+    let x_lo = rows[0].0;
+    // A log axis only when the runs span two decades (it would show one label or none).
+    let log = x_hi / x_lo >= 100.0;
+    let chart = XyChart {
+        id: "convergence".into(),
+        size: (900, 380),
+        x: if log {
+            (x_lo * 0.8).max(1.0)..x_hi * 1.25
+        } else {
+            0.0..x_hi * 1.05
+        },
+        x_log: log,
+        y: super::chart::y_range(rows.iter().flat_map(|r| [r.1, r.2, r.3])),
+        x_desc: if log {
+            "runs (log scale)".into()
+        } else {
+            "runs".into()
+        },
+        y_desc: "mean total loss (USD million per run)".into(),
+        x_labels: XLabels::Numbers,
+        spans: vec![],
+        span_name: String::new(),
+        bands: vec![Band {
+            name: "95% CI of the mean".into(),
+            color: PALETTE[2],
+            polygon,
+        }],
+        lines: vec![Line {
+            name: "mean of the first runs".into(),
+            color: PALETTE[2],
+            points: rows.iter().map(|r| (r.0, r.1)).collect(),
+            width: 2,
+        }],
+    };
+    let mut table = Table::new(&[
+        "runs",
+        "mean total loss (USD m)",
+        "95% CI (USD m)",
+        "relative standard error",
+    ]);
+    for r in &rows {
+        table.rows.push(vec![
+            num(r.0, 0),
+            num(r.1, 2),
+            format!("{} to {}", num(r.2, 2), num(r.3, 2)),
+            format!("{}%", num(100.0 * r.4, 2)),
+        ]);
+    }
+    figures.push(Figure {
+        id: "convergence".into(),
+        title: "Convergence of the mean".into(),
+        svg: Some(chart.svg()?),
+        caption: "The mean total loss over the first n runs (runs in index order, as convergence.csv records them) with its 95% confidence interval (mean plus or minus 1.96 standard errors). The band narrows like 1 / sqrt(n); once the line stays inside the final band, more runs would move the mean less than its stated uncertainty.".into(),
+        table,
+    });
+
+    // 6. The map: corridors by mean closure days.
+    let mut values = BTreeMap::new();
+    let mut table = Table::new(&[
+        "corridor",
+        "mean closure days",
+        "p95 closure days",
+        "mean delivered (t)",
+    ]);
+    for m in summary.metrics.ids() {
+        let Some(c) = m
+            .strip_prefix("corridor:")
+            .and_then(|r| r.strip_suffix(":closure_days"))
+        else {
+            continue;
+        };
+        let mean = summary.get(m, "mean");
+        values.insert(c.to_string(), mean);
+        table.rows.push(vec![
+            c.to_string(),
+            num(mean, 1),
+            num(summary.get(m, "p95"), 0),
+            num(summary.get(&format!("corridor:{c}:delivered_t"), "mean"), 0),
+        ]);
+    }
+    figures.push(common::map_figure(
+        dir,
+        info,
+        options,
+        &values,
+        "closure days / run",
+        &format!("Corridors coloured by their mean days of closure per {per} over the runs"),
+        table,
+        &mut notes,
+    ));
+
+    let (mean, lo, hi) = summary.full("total_loss_usd", "mean");
+    let mut facts = vec![(
+        "total loss".to_string(),
+        format!(
+            "mean USD {} m per {per} (95% CI {} to {}), p95 {}, TVaR 95% {}",
+            musd(mean),
+            musd(lo),
+            musd(hi),
+            musd(summary.get("total_loss_usd", "p95")),
+            musd(summary.get("total_loss_usd", "tvar95"))
+        ),
+    )];
+    if let Some(c) = info.field("close") {
+        facts.push(("fixed closures (--close)".into(), c.into()));
+    }
+    let page = Page {
+        info,
+        dir: dir.display().to_string(),
+        what: "Monte Carlo study".into(),
+        facts,
+        notes,
+        figures,
+    };
+    Ok(page.html())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_a_known_value() {
+        // 1 of 100: the 95% Wilson interval is 0.00177 .. 0.05449.
+        let (lo, hi) = wilson(1.0, 100.0);
+        assert!((lo - 0.001767).abs() < 1e-5, "{lo}");
+        assert!((hi - 0.054486).abs() < 1e-5, "{hi}");
+        let (lo, hi) = wilson(100.0, 100.0);
+        assert!(lo > 0.96 && hi == 1.0);
+    }
+}
