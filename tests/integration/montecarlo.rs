@@ -2,8 +2,8 @@
 //! statistics and the CLI).
 
 use chokepoint::closure::{
-    regime, ClosureProcess, ClosureSampler, ClosureWindow, DurationDist, RegimeChain, RegimeState,
-    ShockGroup, Target,
+    regime, ClosureProcess, ClosureWindow, DurationDist, RegimeChain, RegimeState, ShockGroup,
+    Target,
 };
 use chokepoint::network::{Corridor, CorridorId, Link, LinkId, Mode, Node, NodeId, NodeKind};
 use chokepoint::Scenario;
@@ -53,6 +53,7 @@ fn corridor(i: u32) -> Target {
 
 fn process(i: u32, rate: f64, duration: DurationDist) -> ClosureProcess {
     ClosureProcess {
+        id: format!("c{i}"),
         target: corridor(i),
         rate_per_year: rate,
         duration,
@@ -75,7 +76,7 @@ fn within(observed: f64, expected: f64, se: f64, k: f64, what: &str) {
 
 /// Sample `runs` years with streams 0..runs of seed `seed`.
 fn sample_many(s: &Scenario, runs: u64, days: u32, seed: u64) -> Vec<Vec<ClosureWindow>> {
-    let sampler = ClosureSampler::new(s).unwrap();
+    let sampler = s.closure_sampler().unwrap();
     (0..runs)
         .map(|i| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -339,19 +340,19 @@ fn sampling_is_deterministic_per_stream() {
 fn bad_closure_models_are_errors() {
     let mut s = corridors_scenario(1);
     s.processes = vec![process(0, -1.0, DurationDist::exponential(2.0).unwrap())];
-    let e = ClosureSampler::new(&s).unwrap_err().to_string();
+    let e = s.closure_sampler().unwrap_err().to_string();
     assert!(e.contains("rate_per_year") && e.contains("c0"), "{e}");
     s.processes = vec![process(
         0,
         1.0,
         DurationDist::Exponential { mean_days: 0.0 },
     )];
-    assert!(ClosureSampler::new(&s).is_err());
+    assert!(s.closure_sampler().is_err());
     s.processes = vec![];
     let mut chain = two_state_chain(0.1, 0.1);
     chain.transitions = vec![vec![1.0, 0.0], vec![0.0, 1.0]];
     s.regimes = Some(chain);
-    let e = ClosureSampler::new(&s).unwrap_err().to_string();
+    let e = s.closure_sampler().unwrap_err().to_string();
     assert!(e.contains("no unique long-run shares"), "{e}");
 }
 
@@ -997,7 +998,7 @@ mod properties {
             pr.ramp_days = ramp;
             s.processes = vec![pr];
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let ws = ClosureSampler::new(&s).unwrap().sample(start, days, &mut rng);
+            let ws = s.closure_sampler().unwrap().sample(start, days, &mut rng);
             for w in &ws {
                 prop_assert!(w.start_day >= start && w.start_day < start + i64::from(days));
                 prop_assert!(w.duration_days >= 1);
