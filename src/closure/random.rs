@@ -203,7 +203,7 @@ impl ClosureSampler {
                 &pr.duration,
                 pr.capacity_factor,
                 pr.ramp_days,
-                format!("random {target}"),
+                format!("random {}", pr.id),
                 &what,
             )?);
         }

@@ -209,7 +209,7 @@ fn regime_long_run_shares_match_a_long_simulation() {
     let sim = regime::RegimeSimulator::new(&chain).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let t = 400_000u32;
-    let path = sim.sample_path(t, &mut rng);
+    let path = sim.sample_path(t, &mut ChaCha8Rng::seed_from_u64(4), &mut rng);
     let share = path.iter().filter(|s| **s == 1).count() as f64 / f64::from(t);
     // Variance of a two-state chain's time average: pi0 pi1 (1 + l) / (1 - l) / T,
     // with l = 1 - a - b the chain's second eigenvalue.
@@ -235,9 +235,11 @@ fn regime_long_run_shares_match_a_long_simulation() {
         initial: Some(2),
     };
     let pi3 = regime::stationary(&chain3).unwrap();
-    let path = regime::RegimeSimulator::new(&chain3)
-        .unwrap()
-        .sample_path(t, &mut rng);
+    let path = regime::RegimeSimulator::new(&chain3).unwrap().sample_path(
+        t,
+        &mut ChaCha8Rng::seed_from_u64(5),
+        &mut rng,
+    );
     assert_eq!(path[0], 2, "a given initial state starts the path");
     for (s, p) in pi3.iter().enumerate() {
         let share = path.iter().filter(|x| **x == s).count() as f64 / f64::from(t);
@@ -580,24 +582,27 @@ fn value_stability_of_the_runner() {
 }
 
 /// Run 0's closures (target, start day, duration), the closure counts of runs 0..10 and
-/// the sum of the fake model's losses, for seed 2024. Recorded when the sampler was
-/// written; consistent by eye: shock windows on c1 and c2 pair up with the same start
-/// and one of the empirical durations (3 or 9 days).
+/// the sum of the fake model's losses, for seed 2024. Recorded when each process, shock
+/// and the regime chain got a substream of its own (issue 14; the values before that were
+/// of one stream shared in a fixed draw order); consistent by eye: the shock windows on
+/// c1 and c2 pair up with the same start and one of the empirical durations (3 or 9 days).
 fn pinned() -> (Vec<(String, i64, u32)>, Vec<usize>, f64) {
     let w = |t: &str, s, d| (t.to_string(), s, d);
     (
         vec![
-            w("c1", 24, 3),
-            w("c2", 24, 3),
-            w("c1", 78, 3),
-            w("c2", 78, 3),
-            w("c0", 83, 2),
-            w("c0", 86, 1),
-            w("c1", 86, 9),
-            w("c2", 86, 9),
+            w("c1", 0, 9),
+            w("c2", 0, 9),
+            w("c1", 1, 6),
+            w("c1", 16, 3),
+            w("c0", 20, 6),
+            w("c0", 57, 2),
+            w("c0", 62, 7),
+            w("c1", 63, 5),
+            w("c0", 65, 11),
+            w("c1", 85, 1),
         ],
-        vec![8, 8, 8, 5, 8, 15, 1, 15, 3, 5],
-        1321669.5999999999,
+        vec![10, 7, 6, 12, 2, 8, 3, 6, 7, 11],
+        1522358.7000000002,
     )
 }
 
