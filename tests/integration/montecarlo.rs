@@ -907,6 +907,10 @@ fn cli_bad_input_exits_2() {
             "cannot be used with",
         ),
         (vec!["--target-rel-error=-1", "--out", out], "positive"),
+        (
+            vec!["--regime-start", "tens", "--out", out],
+            "did you mean `tense`",
+        ),
     ] {
         let o = mc(&args);
         let err = String::from_utf8_lossy(&o.stderr);
@@ -922,6 +926,135 @@ fn cli_bad_input_exits_2() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn cli_regime_start_is_printed_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    let a = tmp.path().join("default");
+    let o = mc(&[
+        "--runs",
+        "10",
+        "--seed",
+        "3",
+        "--threads",
+        "1",
+        "--out",
+        p(&a),
+    ]);
+    ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("regime start: stationary (drawn from the long-run shares: an average year), set by the scenario; mean rate multiplier over the 120 days"),
+        "{text}"
+    );
+    let m = manifest(&a);
+    assert_eq!(m["montecarlo"]["regime_start"]["state"], "stationary");
+    assert_eq!(m["montecarlo"]["regime_start"]["set_by"], "scenario");
+
+    let b = tmp.path().join("tense");
+    let o = mc(&[
+        "--runs",
+        "10",
+        "--seed",
+        "3",
+        "--threads",
+        "1",
+        "--regime-start",
+        "tense",
+        "--out",
+        p(&b),
+    ]);
+    ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("regime start: tense (every run begins in it), set by --regime-start"),
+        "{text}"
+    );
+    let m = manifest(&b);
+    assert_eq!(m["montecarlo"]["regime_start"]["state"], "tense");
+    assert_eq!(m["montecarlo"]["regime_start"]["set_by"], "command line");
+    // Another start is another study: its folder cannot be reused without --force.
+    let o = mc(&[
+        "--runs",
+        "10",
+        "--seed",
+        "3",
+        "--threads",
+        "1",
+        "--out",
+        p(&b),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_stationary_start_draws_the_first_state_from_the_long_run_shares() {
+    use chokepoint::closure::{substream, RegimeStart};
+    let (a, b) = (0.02, 0.08);
+    let chain = two_state_chain(a, b);
+    let sim = regime::RegimeSimulator::new(&chain).unwrap();
+    assert_eq!(sim.start(), RegimeStart::Stationary);
+    let runs = 20_000u64;
+    let tense = (0..runs)
+        .filter(|&i| {
+            let run = montecarlo::run_rng(5, i);
+            let path = sim.sample_path(
+                1,
+                &mut substream(&run, "regimes/initial"),
+                &mut substream(&run, "regimes/transitions"),
+            );
+            path[0] == 1
+        })
+        .count() as f64;
+    let pi = a / (a + b);
+    let se = (pi * (1.0 - pi) / runs as f64).sqrt();
+    within(tense / runs as f64, pi, se, 4.5, "first-day tense share");
+    // A study records how it started, and an override wins over the scenario.
+    let s = random_scenario();
+    let base = Config {
+        runs: 3,
+        seed: 1,
+        ..Config::default()
+    };
+    let m = montecarlo::manifest(&s, &base);
+    let r = m.montecarlo.unwrap().regime_start.unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.set_by.as_str()),
+        ("stationary", "scenario")
+    );
+    let tense_cfg = Config {
+        regime_start: Some(RegimeStart::State(1)),
+        ..base.clone()
+    };
+    let r = montecarlo::manifest(&s, &tense_cfg)
+        .montecarlo
+        .unwrap()
+        .regime_start
+        .unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.set_by.as_str()),
+        ("tense", "command line")
+    );
+    // With the tense start, run 0 opens in the tense state: more onsets on average.
+    let count = |c: &Config| -> usize {
+        fake_outcome(
+            &s,
+            &Config {
+                runs: 200,
+                threads: 1,
+                ..c.clone()
+            },
+        )
+        .records
+        .iter()
+        .map(|r| r.closures.len())
+        .sum()
+    };
+    assert!(count(&tense_cfg) > count(&base));
 }
 
 // ------------------------------------------------------------------ properties
