@@ -81,7 +81,7 @@ fn sample_many(s: &Scenario, runs: u64, days: u32, seed: u64) -> Vec<Vec<Closure
         .map(|i| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(i);
-            sampler.sample(0, days, &mut rng)
+            sampler.sample(0, days, &rng)
         })
         .collect()
 }
@@ -1135,8 +1135,8 @@ mod properties {
             pr.capacity_factor = factor;
             pr.ramp_days = ramp;
             s.processes = vec![pr];
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let ws = s.closure_sampler().unwrap().sample(start, days, &mut rng);
+            let rng = ChaCha8Rng::seed_from_u64(seed);
+            let ws = s.closure_sampler().unwrap().sample(start, days, &rng);
             for w in &ws {
                 prop_assert!(w.start_day >= start && w.start_day < start + i64::from(days));
                 prop_assert!(w.duration_days >= 1);

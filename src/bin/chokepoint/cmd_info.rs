@@ -393,6 +393,7 @@ fn ids_json(s: &Scenario) -> serde_json::Value {
         "countries": countries,
         "products": s.products.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
         "processes": s.processes.iter().map(|p| json!({
+            "id": p.id,
             "target": s.target_name(p.target),
             "rate_per_year": p.rate_per_year,
         })).collect::<Vec<_>>(),
