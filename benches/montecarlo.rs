@@ -8,7 +8,6 @@
 
 use std::hint::black_box;
 
-use chokepoint::closure::ClosureSampler;
 use chokepoint::montecarlo::{self, run_rng, Config, NoProgress};
 use chokepoint::sim::Engine;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -17,15 +16,15 @@ mod common;
 
 fn bench(c: &mut Criterion) {
     for (name, scenario) in common::scenarios(&["tests/fixtures/montecarlo/twoland_random.toml"]) {
-        let sampler = ClosureSampler::new(&scenario).expect("closure model is valid");
+        let sampler = scenario.closure_sampler().expect("closure model is valid");
         let mut g = c.benchmark_group(format!("montecarlo/{name}"));
         g.sample_size(10);
         let mut i = 0u64;
         g.bench_function("sample one year", |b| {
             b.iter(|| {
                 i += 1;
-                let mut rng = run_rng(1, i);
-                black_box(sampler.sample(0, scenario.settings.days, &mut rng))
+                let rng = run_rng(1, i);
+                black_box(sampler.sample(0, scenario.settings.days, &rng))
             })
         });
         let runs = 20u64;

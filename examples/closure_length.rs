@@ -5,7 +5,7 @@
 //! `cargo run --example closure_length [SCENARIO] [CORRIDOR]`
 //! (defaults: scenarios/twoland.toml, north)
 
-use chokepoint::closure::parse_close_spec;
+use chokepoint::scenario::parse_close_spec;
 use chokepoint::sim::{Engine, Record};
 
 fn main() -> Result<(), chokepoint::Error> {

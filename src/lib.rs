@@ -19,7 +19,7 @@
 //! parameter and run again (this is all a notebook needs):
 //!
 //! ```
-//! use chokepoint::closure::parse_close_spec;
+//! use chokepoint::scenario::parse_close_spec;
 //! use chokepoint::sim::{Engine, Record};
 //!
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/twoland.toml");

@@ -13,8 +13,9 @@ pub mod random;
 pub mod regime;
 pub mod spec;
 
-pub use random::{sample_closures, ClosureSampler};
-pub use spec::{apply_window, in_window, parse_close_spec, parse_date};
+pub use random::{substream, ClosureSampler};
+pub use regime::RegimeStart;
+pub use spec::parse_date;
 
 /// What a closure applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -99,6 +100,26 @@ pub enum DurationDist {
 }
 
 impl DurationDist {
+    /// The same law for durations `factor` times as long (`factor` > 0): the
+    /// exponential's mean and the gamma's scale times `factor`, the lognormal's `mu`
+    /// plus `ln factor`, every empirical value times `factor`.
+    ///
+    /// ```
+    /// use chokepoint::closure::DurationDist;
+    /// let d = DurationDist::lognormal(2.0, 0.5)?.scaled(2.0)?;
+    /// assert!((d.mean_days() - 2.0 * DurationDist::lognormal(2.0, 0.5)?.mean_days()).abs() < 1e-9);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn scaled(&self, factor: f64) -> Result<Self, String> {
+        positive("the duration scale", factor)?;
+        match self {
+            Self::Exponential { mean_days } => Self::exponential(mean_days * factor),
+            Self::LogNormal { mu, sigma } => Self::lognormal(mu + factor.ln(), *sigma),
+            Self::Gamma { shape, scale_days } => Self::gamma(*shape, scale_days * factor),
+            Self::Empirical { days } => Self::empirical(days.iter().map(|d| d * factor).collect()),
+        }
+    }
+
     /// Exponential with mean `mean_days` (> 0, finite).
     pub fn exponential(mean_days: f64) -> Result<Self, String> {
         positive("mean_days", mean_days)?;
@@ -154,6 +175,10 @@ fn positive(what: &str, v: f64) -> Result<(), String> {
 /// A random closure process on one corridor or link: onsets as a Poisson process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClosureProcess {
+    /// Unique id among the processes (a scenario file's default: the target's id). It
+    /// names the process's own random stream (see [`random`]), so it must not change
+    /// between a base scenario and its options.
+    pub id: String,
     /// What closes.
     pub target: Target,
     /// Mean number of closure onsets per year (365 days) in the base regime.
@@ -202,6 +227,7 @@ pub struct RegimeChain {
     /// Daily transition probabilities: `transitions[i][j]` = P(state j tomorrow | state i
     /// today). Each row sums to 1.
     pub transitions: Vec<Vec<f64>>,
-    /// State on day 0; `None` draws it from the chain's long-run shares.
+    /// State on day 0; `None` draws it from the chain's long-run shares (the default:
+    /// an average year, see [`RegimeStart`]).
     pub initial: Option<usize>,
 }

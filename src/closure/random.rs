@@ -6,16 +6,16 @@
 //!
 //! Time is simulated day by day over the window `[start_day, start_day + days)`:
 //!
-//! 1. The regime chain (if any) is simulated first: the first day's state is the chain's
-//!    `initial` state or is drawn from its long-run shares; each later day's state
-//!    follows the transition row of the day before. Without a chain the multiplier is 1.
-//! 2. Then, for each day in order, for each closure process (scenario order) and then
-//!    each shock group (scenario order), an onset happens on that day with probability
-//!    `p = 1 - exp(-rate_per_year * m / 365)`, where `m` is the day's regime multiplier.
-//!    This is exactly the probability that a Poisson process of that rate has at least
-//!    one event during the day; two onsets of one process on one day are one closure.
-//!    So the expected number of onsets per 365 days at a constant rate `r` is
-//!    `365 * (1 - exp(-r / 365))`, slightly below `r` (1.9945 for `r = 2`).
+//! 1. The regime chain (if any) is simulated first: the first day's state is the
+//!    sampler's [`RegimeStart`] (by default the chain's `initial` state, or drawn from
+//!    its long-run shares); each later day's state follows the transition row of the day
+//!    before. Without a chain the multiplier is 1.
+//! 2. For each closure process and each shock group, for each day, an onset happens on
+//!    that day with probability `p = 1 - exp(-rate_per_year * m / 365)`, where `m` is the
+//!    day's regime multiplier. This is exactly the probability that a Poisson process of
+//!    that rate has at least one event during the day; two onsets of one process on one
+//!    day are one closure. So the expected number of onsets per 365 days at a constant
+//!    rate `r` is `365 * (1 - exp(-r / 365))`, slightly below `r` (1.9945 for `r = 2`).
 //! 3. On an onset, one duration is drawn from the process's distribution, rounded to
 //!    whole days, at least 1. A shock's one duration is shared by all its targets: it
 //!    yields one [`ClosureWindow`] per target, all with the same start and duration.
@@ -25,18 +25,60 @@
 //! windows covering a day). Nothing is sampled before `start_day`: a simulated year
 //! starts with every corridor open. Windows may run past the end of the window.
 //!
-//! Random numbers are drawn in a fixed order (the regime path, then day by day:
-//! processes, shocks, each with one uniform number and, on an onset, one duration draw),
-//! so the result is a deterministic function of the scenario, the window and the
-//! generator's state.
+//! # Random streams (common random numbers)
+//!
+//! Each source of randomness draws from its **own** generator, derived from the run's
+//! generator and a stable key by [`substream`]:
+//!
+//! | key | draws |
+//! |---|---|
+//! | `regimes/initial` | one uniform for the first day's state, when it is drawn from the long-run shares |
+//! | `regimes/transitions` | one uniform per later day |
+//! | `process:<id>/onsets`, `shock:<id>/onsets` | one uniform per day |
+//! | `process:<id>/durations`, `shock:<id>/durations` | one duration per onset, in onset order |
+//!
+//! So a process's draws depend only on the run, its id and the regime path, never on
+//! which other processes or shocks the scenario holds or in what order: a process that
+//! an option adds draws from a new stream and leaves every base process's closures as
+//! they were, run by run; an option that adds a target to a shock group closes it with
+//! the group's own onsets and durations. An option that scales a process's rate keeps
+//! its uniforms, so the base's onsets are kept (a higher rate only adds onsets). This is
+//! what keeps a comparison of options paired (tested by a property test).
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal};
+use sha2::{Digest, Sha256};
 
-use super::regime::RegimeSimulator;
-use super::{ClosureWindow, DurationDist, Target};
-use crate::{Error, Scenario};
+use super::regime::{RegimeSimulator, RegimeStart};
+use super::{ClosureProcess, ClosureWindow, DurationDist, RegimeChain, ShockGroup, Target};
+use crate::Error;
+
+/// The generator of the random stream `key` of a run: ChaCha8 keyed by SHA-256 of
+/// (`"chokepoint substream v1"`, the run generator's seed, `key`), on the run
+/// generator's stream. It depends on the run generator's seed and stream, not on how
+/// far it has been used.
+///
+/// ```
+/// use chokepoint::closure::substream;
+/// use rand::{Rng, SeedableRng};
+/// let mut run = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+/// run.set_stream(3);
+/// let mut a = substream(&run, "process:torkham/onsets");
+/// let mut b = substream(&run, "process:torkham/onsets");
+/// assert_eq!(a.random::<u64>(), b.random::<u64>());
+/// let mut c = substream(&run, "process:chaman/onsets");
+/// assert_ne!(substream(&run, "process:torkham/onsets").random::<u64>(), c.random::<u64>());
+/// ```
+pub fn substream(run: &ChaCha8Rng, key: &str) -> ChaCha8Rng {
+    let mut h = Sha256::new();
+    h.update(b"chokepoint substream v1\0");
+    h.update(run.get_seed());
+    h.update(key.as_bytes());
+    let mut rng = ChaCha8Rng::from_seed(h.finalize().into());
+    rng.set_stream(run.get_stream());
+    rng
+}
 
 /// Longest duration a draw is rounded to, days (about 270 years): keeps heavy tails
 /// from overflowing day arithmetic.
@@ -97,6 +139,8 @@ pub fn round_days(x: f64) -> u32 {
 /// One source of random onsets: a closure process or a shock group.
 #[derive(Debug, Clone)]
 struct Source {
+    /// The stream key's prefix: `process:<id>` or `shock:<id>`.
+    key: String,
     targets: Vec<Target>,
     rate_per_year: f64,
     duration: Dur,
@@ -107,6 +151,27 @@ struct Source {
 
 /// The random closure model of a scenario, prepared for sampling: checked distributions,
 /// the regime chain's long-run shares, onset probabilities per regime state.
+///
+/// Build it from the pieces of a scenario (`Scenario::closure_sampler` does it for a
+/// whole scenario):
+///
+/// ```
+/// use chokepoint::closure::{ClosureProcess, ClosureSampler, DurationDist, Target};
+/// use chokepoint::network::CorridorId;
+/// let p = ClosureProcess {
+///     id: "north".into(),
+///     target: Target::Corridor(CorridorId(0)),
+///     rate_per_year: 12.0,
+///     duration: DurationDist::exponential(5.0).map_err(chokepoint::Error::Invalid)?,
+///     capacity_factor: 0.0,
+///     ramp_days: 0,
+/// };
+/// let sampler = ClosureSampler::new(&[p], &[], None, |_| "north".to_string())?;
+/// let run = chokepoint::montecarlo::run_rng(1, 0);
+/// let windows = sampler.sample(0, 365, &run);
+/// assert!(windows.iter().all(|w| w.label.as_deref() == Some("random north")));
+/// # Ok::<(), chokepoint::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClosureSampler {
     sources: Vec<Source>,
@@ -116,30 +181,39 @@ pub struct ClosureSampler {
 }
 
 impl ClosureSampler {
-    /// Prepare a scenario's closure processes, shock groups and regime chain. Errors on
-    /// a rate that is negative or not finite, a factor outside [0, 1], a bad duration
-    /// distribution, or a regime chain without unique long-run shares.
-    pub fn new(scenario: &Scenario) -> Result<Self, Error> {
-        let mut sources = Vec::new();
-        for (i, pr) in scenario.processes.iter().enumerate() {
-            let name = scenario.target_name(pr.target).to_string();
-            let what = format!("closure process {} ({name})", i + 1);
+    /// Prepare closure processes, shock groups and a regime chain; `name` gives the id of
+    /// a target, for the windows' labels (`random <target>`, `shock <id>`). Errors on a
+    /// rate that is negative or not finite, a factor outside [0, 1], a bad duration
+    /// distribution, two processes (or two shocks) with one id, or a regime chain without
+    /// unique long-run shares.
+    pub fn new(
+        processes: &[ClosureProcess],
+        shocks: &[ShockGroup],
+        regimes: Option<&RegimeChain>,
+        name: impl Fn(Target) -> String,
+    ) -> Result<Self, Error> {
+        let mut sources: Vec<Source> = Vec::new();
+        for (i, pr) in processes.iter().enumerate() {
+            let target = name(pr.target);
+            let what = format!("closure process {} ({target})", i + 1);
             sources.push(source(
+                format!("process:{}", pr.id),
                 vec![pr.target],
                 pr.rate_per_year,
                 &pr.duration,
                 pr.capacity_factor,
                 pr.ramp_days,
-                format!("random {name}"),
+                format!("random {}", pr.id),
                 &what,
             )?);
         }
-        for sh in &scenario.shocks {
+        for sh in shocks {
             let what = format!("shock {:?}", sh.id);
             if sh.targets.is_empty() {
                 return Err(Error::Invalid(format!("{what}: it closes no targets")));
             }
             sources.push(source(
+                format!("shock:{}", sh.id),
                 sh.targets.clone(),
                 sh.rate_per_year,
                 &sh.duration,
@@ -149,11 +223,16 @@ impl ClosureSampler {
                 &what,
             )?);
         }
-        let regimes = scenario
-            .regimes
-            .as_ref()
-            .map(RegimeSimulator::new)
-            .transpose()?;
+        for (i, s) in sources.iter().enumerate() {
+            if sources[..i].iter().any(|o| o.key == s.key) {
+                return Err(Error::Invalid(format!(
+                    "two random closure sources are both `{}`: each process and each shock \
+                     needs its own id (it names its random stream)",
+                    s.key
+                )));
+            }
+        }
+        let regimes = regimes.map(RegimeSimulator::new).transpose()?;
         let multipliers: Vec<f64> = regimes
             .as_ref()
             .map_or_else(|| vec![1.0], |r| r.multipliers().to_vec());
@@ -173,28 +252,51 @@ impl ClosureSampler {
         })
     }
 
-    /// Whether the scenario has any random closures (processes or shocks).
+    /// Start the regime chain (if any) as `start` says instead of as the chain's
+    /// `initial` does. Errors on a state index out of range.
+    pub fn with_regime_start(mut self, start: RegimeStart) -> Result<Self, Error> {
+        if let Some(r) = self.regimes.take() {
+            self.regimes = Some(r.with_start(start)?);
+        }
+        Ok(self)
+    }
+
+    /// How the regime chain starts (`None` without a chain).
+    pub fn regime_start(&self) -> Option<RegimeStart> {
+        self.regimes.as_ref().map(RegimeSimulator::start)
+    }
+
+    /// Whether there are any random closures (processes or shocks).
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty()
     }
 
-    /// The random closure windows of one run over days `[start_day, start_day + days)`,
-    /// in order of onset day, then processes before shocks in scenario order, then a
-    /// shock's targets in order. See the module docs for the method.
-    pub fn sample(&self, start_day: i64, days: u32, rng: &mut ChaCha8Rng) -> Vec<ClosureWindow> {
+    /// The random closure windows of the run whose generator is `run`, over days
+    /// `[start_day, start_day + days)`, in order of onset day, then processes before
+    /// shocks in the order given, then a shock's targets in order. Every source draws
+    /// from its own stream ([`substream`]; see the module docs); `run` itself is not
+    /// advanced.
+    pub fn sample(&self, start_day: i64, days: u32, run: &ChaCha8Rng) -> Vec<ClosureWindow> {
         let mut out = Vec::new();
         if self.sources.is_empty() {
             return out;
         }
-        let path = self.regimes.as_ref().map(|r| r.sample_path(days, rng));
-        for d in 0..days {
-            let state = path.as_ref().map_or(0, |p| p[d as usize]);
-            for (s, src) in self.sources.iter().enumerate() {
-                let p = self.p[s][state];
+        let path = self.regimes.as_ref().map(|r| {
+            r.sample_path(
+                days,
+                &mut substream(run, "regimes/initial"),
+                &mut substream(run, "regimes/transitions"),
+            )
+        });
+        for (s, src) in self.sources.iter().enumerate() {
+            let mut onsets = substream(run, &format!("{}/onsets", src.key));
+            let mut durations = substream(run, &format!("{}/durations", src.key));
+            for d in 0..days {
+                let state = path.as_ref().map_or(0, |p| p[d as usize]);
                 // Always draw, so the stream's use does not depend on the rate.
-                let u: f64 = rng.random();
-                if u < p {
-                    let duration_days = src.duration.sample(rng);
+                let u: f64 = onsets.random();
+                if u < self.p[s][state] {
+                    let duration_days = src.duration.sample(&mut durations);
                     for &target in &src.targets {
                         out.push(ClosureWindow {
                             target,
@@ -208,6 +310,8 @@ impl ClosureSampler {
                 }
             }
         }
+        // Stable: within a day, sources keep their order.
+        out.sort_by_key(|w| w.start_day);
         out
     }
 }
@@ -218,7 +322,9 @@ pub fn daily_onset_probability(rate_per_year: f64) -> f64 {
     -(-rate_per_year / 365.0).exp_m1()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn source(
+    key: String,
     targets: Vec<Target>,
     rate_per_year: f64,
     duration: &DurationDist,
@@ -238,6 +344,7 @@ fn source(
         )));
     }
     Ok(Source {
+        key,
         targets,
         rate_per_year,
         duration: Dur::new(duration, what)?,
@@ -245,31 +352,4 @@ fn source(
         ramp_days,
         label,
     })
-}
-
-/// Sample one run's random closure windows over `[start_day, start_day + days)`.
-///
-/// A convenience over [`ClosureSampler`]; prepare a sampler once when sampling many runs.
-///
-/// ```
-/// use chokepoint::closure::sample_closures;
-/// use rand::SeedableRng;
-/// let scenario = chokepoint::Scenario {
-///     settings: chokepoint::scenario::Settings::named("empty"),
-///     nodes: vec![], links: vec![], corridors: vec![], products: vec![],
-///     supplies: vec![], demands: vec![], closures: vec![], processes: vec![],
-///     shocks: vec![], regimes: None, expansions: vec![], source: None,
-///     checksum: String::new(), base: None,
-/// };
-/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-/// assert!(sample_closures(&scenario, 0, 365, &mut rng)?.is_empty());
-/// # Ok::<(), chokepoint::Error>(())
-/// ```
-pub fn sample_closures(
-    scenario: &Scenario,
-    start_day: i64,
-    days: u32,
-    rng: &mut ChaCha8Rng,
-) -> Result<Vec<ClosureWindow>, Error> {
-    Ok(ClosureSampler::new(scenario)?.sample(start_day, days, rng))
 }

@@ -23,6 +23,7 @@
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use super::RegimeChain;
 use crate::Error;
@@ -155,35 +156,136 @@ pub fn mean_sojourn_days(chain: &RegimeChain) -> Vec<f64> {
         .collect()
 }
 
+/// How a regime chain's first simulated day is chosen.
+///
+/// The default of a Monte Carlo study is [`RegimeStart::Stationary`]: the first day's
+/// state is drawn from the chain's long-run shares, so every simulated year is an
+/// average year (the chain is in its long run from the first day on, and the mean onset
+/// rate over the year is the long-run one). [`RegimeStart::State`] starts every year in
+/// one state: a year conditioned on how it begins (e.g. a replay of a year that began in
+/// a crisis), whose mean rate differs from the long-run one until the chain forgets its
+/// start (see [`mean_multiplier`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegimeStart {
+    /// Drawn from the long-run shares (an average year).
+    Stationary,
+    /// This state (an index into the chain's states).
+    State(usize),
+}
+
+impl RegimeStart {
+    /// The start a chain's `initial` field gives (`None` = stationary).
+    pub fn of(chain: &RegimeChain) -> RegimeStart {
+        chain
+            .initial
+            .map_or(RegimeStart::Stationary, RegimeStart::State)
+    }
+
+    /// `stationary` or the state's id, for messages and manifests.
+    pub fn name(self, chain: &RegimeChain) -> String {
+        match self {
+            RegimeStart::Stationary => "stationary".into(),
+            RegimeStart::State(i) => chain
+                .states
+                .get(i)
+                .map_or_else(|| format!("state {i}"), |s| s.id.clone()),
+        }
+    }
+}
+
+/// The expected rate multiplier averaged over the first `days` days of a chain started
+/// as `start`: `(1/days) sum_t (pi_0 P^t) m`, exactly (no simulation). With
+/// [`RegimeStart::Stationary`] it is the long-run mean multiplier for any `days`.
+///
+/// ```
+/// use chokepoint::closure::{regime, RegimeChain, RegimeStart, RegimeState};
+/// let chain = RegimeChain {
+///     states: vec![
+///         RegimeState { id: "calm".into(), rate_multiplier: 0.5 },
+///         RegimeState { id: "tense".into(), rate_multiplier: 2.0 },
+///     ],
+///     transitions: vec![vec![0.99, 0.01], vec![0.01, 0.99]],
+///     initial: None,
+/// };
+/// let long_run = regime::mean_multiplier(&chain, RegimeStart::Stationary, 365)?;
+/// assert!((long_run - 1.25).abs() < 1e-9);
+/// let tense = regime::mean_multiplier(&chain, RegimeStart::State(1), 365)?;
+/// assert!(tense > long_run && tense < 2.0);
+/// # Ok::<(), chokepoint::Error>(())
+/// ```
+pub fn mean_multiplier(chain: &RegimeChain, start: RegimeStart, days: u32) -> Result<f64, Error> {
+    check(chain)?;
+    let n = chain.states.len();
+    let m: Vec<f64> = chain.states.iter().map(|s| s.rate_multiplier).collect();
+    let mut dist = match start {
+        RegimeStart::Stationary => stationary(chain)?,
+        RegimeStart::State(i) if i < n => {
+            let mut v = vec![0.0; n];
+            v[i] = 1.0;
+            v
+        }
+        RegimeStart::State(i) => {
+            return Err(Error::Invalid(format!(
+                "regime start: state index {i} out of range (0..{n})"
+            )))
+        }
+    };
+    let days = days.max(1);
+    let mut total = 0.0;
+    for _ in 0..days {
+        total += dist.iter().zip(&m).map(|(p, x)| p * x).sum::<f64>();
+        let mut next = vec![0.0; n];
+        for (i, p) in dist.iter().enumerate() {
+            for (j, q) in chain.transitions[i].iter().enumerate() {
+                next[j] += p * q;
+            }
+        }
+        dist = next;
+    }
+    Ok(total / f64::from(days))
+}
+
 /// A chain prepared for fast daily simulation: cumulative transition rows and the
 /// distribution of the first day's state.
 #[derive(Debug, Clone)]
 pub struct RegimeSimulator {
     cumulative: Vec<Vec<f64>>,
-    initial: Initial,
+    /// Cumulative long-run shares.
+    stationary: Vec<f64>,
+    start: RegimeStart,
     multipliers: Vec<f64>,
 }
 
-#[derive(Debug, Clone)]
-enum Initial {
-    Fixed(usize),
-    Drawn(Vec<f64>),
-}
-
 impl RegimeSimulator {
-    /// Prepare a chain: checks it, and computes its long-run shares when the first
-    /// state is drawn from them (`initial = None`).
+    /// Prepare a chain: checks it and computes its long-run shares. It starts as the
+    /// chain's `initial` says ([`RegimeStart::of`]).
     pub fn new(chain: &RegimeChain) -> Result<Self, Error> {
         check(chain)?;
-        let initial = match chain.initial {
-            Some(i) => Initial::Fixed(i),
-            None => Initial::Drawn(cumulate(&stationary(chain)?)),
-        };
         Ok(Self {
             cumulative: chain.transitions.iter().map(|r| cumulate(r)).collect(),
-            initial,
+            stationary: cumulate(&stationary(chain)?),
+            start: RegimeStart::of(chain),
             multipliers: chain.states.iter().map(|s| s.rate_multiplier).collect(),
         })
+    }
+
+    /// The same chain started as `start`. Errors on a state out of range.
+    pub fn with_start(mut self, start: RegimeStart) -> Result<Self, Error> {
+        if let RegimeStart::State(i) = start {
+            if i >= self.multipliers.len() {
+                return Err(Error::Invalid(format!(
+                    "regime start: state index {i} out of range (0..{})",
+                    self.multipliers.len()
+                )));
+            }
+        }
+        self.start = start;
+        Ok(self)
+    }
+
+    /// How the first day's state is chosen.
+    pub fn start(&self) -> RegimeStart {
+        self.start
     }
 
     /// The rate multiplier of each state.
@@ -191,21 +293,27 @@ impl RegimeSimulator {
         &self.multipliers
     }
 
-    /// The state of each of `days` consecutive days. Draws one uniform number for the
-    /// first day when its state is drawn from the long-run shares, then one per later
-    /// day for the transition.
-    pub fn sample_path(&self, days: u32, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    /// The state of each of `days` consecutive days. Draws one uniform number from
+    /// `initial` for the first day when its state is drawn from the long-run shares,
+    /// then one from `transitions` per later day (two streams, so that a fixed and a
+    /// drawn start use the same transition draws).
+    pub fn sample_path(
+        &self,
+        days: u32,
+        initial: &mut ChaCha8Rng,
+        transitions: &mut ChaCha8Rng,
+    ) -> Vec<usize> {
         let mut path = Vec::with_capacity(days as usize);
         if days == 0 {
             return path;
         }
-        let mut s = match &self.initial {
-            Initial::Fixed(i) => *i,
-            Initial::Drawn(cum) => pick(cum, rng.random::<f64>()),
+        let mut s = match self.start {
+            RegimeStart::State(i) => i,
+            RegimeStart::Stationary => pick(&self.stationary, initial.random::<f64>()),
         };
         path.push(s);
         for _ in 1..days {
-            s = pick(&self.cumulative[s], rng.random::<f64>());
+            s = pick(&self.cumulative[s], transitions.random::<f64>());
             path.push(s);
         }
         path
@@ -328,7 +436,38 @@ mod tests {
         let mut c = chain(vec![vec![0.0, 1.0], vec![1.0, 0.0]]);
         c.initial = Some(1);
         let sim = RegimeSimulator::new(&c).unwrap();
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        assert_eq!(sim.sample_path(5, &mut rng), vec![1, 0, 1, 0, 1]);
+        let mut a = ChaCha8Rng::seed_from_u64(1);
+        let mut b = ChaCha8Rng::seed_from_u64(2);
+        assert_eq!(sim.sample_path(5, &mut a, &mut b), vec![1, 0, 1, 0, 1]);
+        let sim = sim.with_start(RegimeStart::State(0)).unwrap();
+        assert_eq!(sim.sample_path(3, &mut a, &mut b), vec![0, 1, 0]);
+        assert!(RegimeSimulator::new(&c)
+            .unwrap()
+            .with_start(RegimeStart::State(2))
+            .is_err());
+    }
+
+    #[test]
+    fn mean_multiplier_from_a_state_matches_the_two_state_closed_form() {
+        // P = [[1-a, a], [b, 1-b]]: P(state 1 on day t | state 1 on day 0)
+        // = pi_1 + (1 - pi_1) (1 - a - b)^t.
+        let (a, b) = (0.002, 0.004);
+        let mut c = chain(vec![vec![1.0 - a, a], vec![b, 1.0 - b]]);
+        c.states[0].rate_multiplier = 0.625;
+        c.states[1].rate_multiplier = 1.75;
+        let pi1 = a / (a + b);
+        let days = 366;
+        let lambda: f64 = 1.0 - a - b;
+        let mut expect = 0.0;
+        for t in 0..days {
+            let p1 = pi1 + (1.0 - pi1) * lambda.powi(t);
+            expect += 0.625 * (1.0 - p1) + 1.75 * p1;
+        }
+        expect /= f64::from(days);
+        let got = mean_multiplier(&c, RegimeStart::State(1), days as u32).unwrap();
+        assert!((got - expect).abs() < 1e-12, "{got} vs {expect}");
+        let lr = mean_multiplier(&c, RegimeStart::Stationary, days as u32).unwrap();
+        assert!((lr - 1.0).abs() < 1e-12, "{lr}");
+        assert!(mean_multiplier(&c, RegimeStart::State(5), 10).is_err());
     }
 }

@@ -6,7 +6,10 @@
 //! Run `i` (0-based) draws its random closures from its own generator
 //! `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(i)`: a named, portable generator,
 //! so run `i` has the same closures on any machine, for any thread count and in any
-//! shard. Runs execute in parallel on a local rayon pool of `threads` workers, each with
+//! shard. Within a run, each closure process, shock group and the regime chain draws from
+//! its own substream of the run's generator, named by its id
+//! ([`crate::closure::substream`]): an option that adds a process leaves the base's
+//! processes' closures as they were, run by run (common random numbers). Runs execute in parallel on a local rayon pool of `threads` workers, each with
 //! its own model (an [`Engine`](crate::sim) is `Send`, not `Sync`); results are collected
 //! by run index and every statistic is computed over values in run-index order, so the
 //! output files are bit-identical for any `threads`.
@@ -40,13 +43,7 @@
 //!         Ok(r)
 //!     }
 //! }
-//! # let scenario = chokepoint::Scenario {
-//! #     settings: chokepoint::scenario::Settings::named("x"),
-//! #     nodes: vec![], links: vec![], corridors: vec![], products: vec![],
-//! #     supplies: vec![], demands: vec![], closures: vec![], processes: vec![],
-//! #     shocks: vec![], regimes: None, expansions: vec![], source: None,
-//! #     checksum: String::new(), base: None,
-//! # };
+//! # let scenario = chokepoint::Scenario::empty("x");
 //! let config = Config { runs: 20, seed: 1, threads: 2, ..Config::default() };
 //! let out = montecarlo::simulate(&scenario, &config, || Ok(Days), &NoProgress)?;
 //! assert_eq!(out.records.len(), 20);
@@ -59,9 +56,10 @@ pub mod stats;
 
 use std::sync::Mutex;
 
-use crate::closure::{in_window, ClosureSampler, ClosureWindow};
+use crate::closure::{ClosureWindow, RegimeStart};
 pub use crate::output::manifest::Shard;
 use crate::output::{manifest, Manifest};
+use crate::scenario::in_window;
 use crate::sim::{RunMetrics, RunReport};
 use crate::{Error, Scenario};
 use rand::SeedableRng;
@@ -113,6 +111,9 @@ pub struct Config {
     pub close_specs: Vec<String>,
     /// Record and keep the daily series for fan-chart bands (default true).
     pub record_daily: bool,
+    /// How the regime chain starts in every run, overriding the scenario's `initial`
+    /// (`--regime-start`); `None` keeps the scenario's (stationary by default).
+    pub regime_start: Option<RegimeStart>,
 }
 
 impl Default for Config {
@@ -128,6 +129,7 @@ impl Default for Config {
             extra_closures: Vec::new(),
             close_specs: Vec::new(),
             record_daily: true,
+            regime_start: None,
         }
     }
 }
@@ -249,6 +251,18 @@ pub fn fixed_closures(scenario: &Scenario, config: &Config) -> Vec<ClosureWindow
         .collect()
 }
 
+/// How the regime chain of `scenario` starts in a study with `config`: `config`'s
+/// override, else the scenario's `initial` (stationary when it has none); `None` without a
+/// chain.
+pub fn regime_start(scenario: &Scenario, config: &Config) -> Option<RegimeStart> {
+    let chain = scenario.regimes.as_ref()?;
+    Some(
+        config
+            .regime_start
+            .unwrap_or_else(|| RegimeStart::of(chain)),
+    )
+}
+
 /// The manifest of a study of `scenario` with `config`, as [`simulate`] writes it
 /// (before the runs, `montecarlo.runs` is the runs requested).
 pub fn manifest(scenario: &Scenario, config: &Config) -> Manifest {
@@ -261,8 +275,22 @@ pub fn manifest(scenario: &Scenario, config: &Config) -> Manifest {
         runs: config.runs,
         target_rel_error: config.target_rel_error,
         batch_size: config.target_rel_error.map(|_| config.batch_size),
-        rng: "rand_chacha::ChaCha8Rng::seed_from_u64(seed), set_stream(run)".into(),
+        rng: "rand_chacha::ChaCha8Rng::seed_from_u64(seed), set_stream(run); each process, \
+              shock and the regime chain on its own substream (chokepoint substream v1)"
+            .into(),
         shard: config.shard,
+        regime_start: scenario
+            .regimes
+            .as_ref()
+            .zip(regime_start(scenario, config))
+            .map(|(chain, start)| manifest::RegimeStartRecord {
+                state: start.name(chain),
+                set_by: if config.regime_start.is_some() {
+                    "command line".into()
+                } else {
+                    "scenario".into()
+                },
+            }),
     });
     m
 }
@@ -281,7 +309,10 @@ where
     F: Fn() -> Result<M, Error> + Sync,
 {
     config.check()?;
-    let sampler = ClosureSampler::new(scenario)?;
+    let mut sampler = scenario.closure_sampler()?;
+    if let Some(start) = config.regime_start {
+        sampler = sampler.with_regime_start(start)?;
+    }
     let days = scenario.settings.days;
     let fixed = fixed_closures(scenario, config);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -299,9 +330,9 @@ where
         let model = slot
             .as_mut()
             .ok_or_else(|| Error::Invalid("model not built".into()))?;
-        let mut rng = run_rng(config.seed, i);
+        let rng = run_rng(config.seed, i);
         let mut closures = fixed.clone();
-        closures.extend(sampler.sample(0, days, &mut rng));
+        closures.extend(sampler.sample(0, days, &rng));
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             model.run(&closures, config.record_daily)
         }));

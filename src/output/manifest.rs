@@ -123,7 +123,7 @@ pub struct Closures {
     /// Whether the scenario's own fixed closures were left out.
     pub no_fixed_closures: bool,
     /// The scenario's own fixed closures that were simulated: those that touch the
-    /// window (see [`crate::closure::in_window`]); empty with `no_fixed_closures`.
+    /// window (see [`crate::scenario::in_window`]); empty with `no_fixed_closures`.
     pub fixed: Vec<ClosureRecord>,
     /// Ad-hoc closures as given (`ID:FROM..TO[@F]` or `ID:FROM+DAYS[@F]`), in order.
     pub close: Vec<String>,
@@ -179,6 +179,20 @@ pub struct MonteCarlo {
     pub rng: String,
     /// The shard, in a shard's partial result (`shard.json`); `null` otherwise.
     pub shard: Option<Shard>,
+    /// How the regime chain started in every run; `null` without a chain.
+    pub regime_start: Option<RegimeStartRecord>,
+}
+
+/// How a Monte Carlo study started its regime chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeStartRecord {
+    /// `stationary` (the first day's state drawn from the long-run shares: an average
+    /// year) or the id of the state every run starts in.
+    pub state: String,
+    /// Who chose it: `scenario` (its `[regimes] initial`, `stationary` when it has
+    /// none) or `command line` (`--regime-start`).
+    pub set_by: String,
 }
 
 /// One output file.
@@ -312,7 +326,7 @@ impl Manifest {
                 fixed: scenario
                     .closures
                     .iter()
-                    .filter(|w| crate::closure::in_window(scenario, w))
+                    .filter(|w| crate::scenario::in_window(scenario, w))
                     .map(|w| ClosureRecord::of(scenario, w))
                     .collect(),
                 close: Vec::new(),
@@ -444,6 +458,7 @@ mod tests {
             batch_size: None,
             rng: String::new(),
             shard: Some(Shard { k: 1, n: 2 }),
+            regime_start: None,
         });
         let mut e = c.clone();
         e.montecarlo.as_mut().unwrap().shard = Some(Shard { k: 2, n: 2 });

@@ -236,6 +236,7 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
     ids(d, "corridor", s.corridors.iter().map(|x| x.id.as_str()));
     ids(d, "product", s.products.iter().map(|x| x.id.as_str()));
     ids(d, "shock", s.shocks.iter().map(|x| x.id.as_str()));
+    ids(d, "process", s.processes.iter().map(|x| x.id.as_str()));
 
     for n in &s.nodes {
         if n.country.trim().is_empty() {

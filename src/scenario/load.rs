@@ -469,7 +469,7 @@ impl Ids {
 }
 
 /// Resolve a closure target: a corridor id, else a link id.
-fn resolve_target(
+pub(crate) fn resolve_target(
     r: &Sp<String>,
     what: &str,
     corridors: &Ids,
@@ -496,8 +496,174 @@ fn resolve_target(
     None
 }
 
+/// Resolve a `[[closure]]` (`what` names it in messages) against the scenario's start.
+pub(crate) fn resolve_closure(
+    c: &raw::RawClosure,
+    what: &str,
+    s: &Settings,
+    corridor_ids: &Ids,
+    link_ids: &Ids,
+    d: &mut Diags,
+) -> Option<ClosureWindow> {
+    let target = c
+        .target
+        .as_ref()
+        .and_then(|t| resolve_target(t, what, corridor_ids, link_ids, d));
+    let start = c.start.map(|x| start_day(x, s));
+    let duration = match (start, c.end) {
+        (_, Some(End::Days(n))) => Some(n),
+        (Some(st), Some(End::Date(end))) => {
+            let end_day = (end.v - s.start).num_days();
+            if end_day <= st {
+                d.err(
+                    K::EndsBeforeStart,
+                    end.loc,
+                    format!(
+                        "{what} ends on {} (day {end_day}), not after it starts (day {st})",
+                        end.v
+                    ),
+                    Some("`end` is the first open day and must come after the start; or give `duration_days`".into()),
+                );
+                None
+            } else {
+                u32::try_from(end_day - st).ok()
+            }
+        }
+        _ => None,
+    };
+    Some(ClosureWindow {
+        target: target?,
+        start_day: start?,
+        duration_days: duration?,
+        capacity_factor: c.capacity_factor,
+        ramp_days: c.ramp_days,
+        label: c.label.clone(),
+    })
+}
+
+/// Process ids seen so far (a process's id is its target's id unless it gives one),
+/// reporting duplicates with a hint that fits how the id came about.
+#[derive(Default)]
+pub(crate) struct ProcessIds {
+    seen: HashMap<String, Loc>,
+}
+
+impl ProcessIds {
+    /// Register an existing process (of a base scenario) by id.
+    pub(crate) fn add_known(&mut self, id: &str, loc: Loc) {
+        self.seen.insert(id.to_string(), loc);
+    }
+
+    /// Register a process read from a file; a duplicate id is reported.
+    pub(crate) fn add(&mut self, p: &raw::RawProcess, d: &mut Diags) {
+        let (id, explicit) = match (&p.id, p.targets.first()) {
+            (Some(id), _) => (id, true),
+            (None, Some(t)) => (t, false),
+            (None, None) => return,
+        };
+        if let Some(first) = self.seen.get(&id.v) {
+            let file = d.files.get(first.file).cloned().unwrap_or_default();
+            let at = if first.line == 0 {
+                format!("{}", file.display())
+            } else {
+                format!("{}:{}", file.display(), first.line)
+            };
+            let hint = if explicit {
+                format!("it is already a process id ({at}); process ids must be unique")
+            } else {
+                format!(
+                    "a process's id is its target unless it has `id = \"...\"`, and `{}` \
+                     is already a process id ({at}); give this one an `id` (it names the \
+                     process's random stream)",
+                    id.v
+                )
+            };
+            d.err(
+                K::DuplicateId,
+                id.loc,
+                format!("duplicate process id `{}`", id.v),
+                Some(hint),
+            );
+        } else {
+            self.seen.insert(id.v.clone(), id.loc);
+        }
+    }
+}
+
+/// Resolve a `[[process]]` (`what` names it in messages): its target and its id (the
+/// target's id unless it gives one). `None` when something is missing or unknown (already
+/// reported).
+pub(crate) fn resolve_process(
+    p: &raw::RawProcess,
+    what: &str,
+    corridors: &Ids,
+    links: &Ids,
+    d: &mut Diags,
+) -> Option<ClosureProcess> {
+    let target = p
+        .targets
+        .first()
+        .and_then(|t| resolve_target(t, what, corridors, links, d));
+    let id = p.id.as_ref().or(p.targets.first())?.v.clone();
+    Some(ClosureProcess {
+        id,
+        target: target?,
+        rate_per_year: p.rate_per_year?,
+        duration: p.duration.clone()?,
+        capacity_factor: p.capacity_factor,
+        ramp_days: p.ramp_days,
+    })
+}
+
+/// Resolve a `[[shock]]`: at least two targets, each known and listed once.
+pub(crate) fn resolve_shock(
+    p: &raw::RawProcess,
+    corridors: &Ids,
+    links: &Ids,
+    d: &mut Diags,
+) -> Option<ShockGroup> {
+    let id = p.id.as_ref().map_or(String::new(), |s| s.v.clone());
+    let what = format!("shock `{id}`");
+    if p.targets.len() < 2 {
+        d.err(
+            K::Inconsistent,
+            p.loc,
+            format!(
+                "{what} has {} target(s); a shock closes at least two",
+                p.targets.len()
+            ),
+            Some(
+                "list two or more corridors or links in `targets`, or use a [[process]] for one"
+                    .into(),
+            ),
+        );
+    }
+    let mut targets = Vec::new();
+    for t in &p.targets {
+        if let Some(tt) = resolve_target(t, &what, corridors, links, d) {
+            if targets.contains(&tt) {
+                d.err(
+                    K::Inconsistent,
+                    t.loc,
+                    format!("{what} lists `{}` twice", t.v),
+                    Some("list each target once".into()),
+                );
+            }
+            targets.push(tt);
+        }
+    }
+    Some(ShockGroup {
+        id,
+        targets,
+        rate_per_year: p.rate_per_year?,
+        duration: p.duration.clone()?,
+        capacity_factor: p.capacity_factor,
+        ramp_days: p.ramp_days,
+    })
+}
+
 /// Day index of a start.
-fn start_day(s: Start, settings: &Settings) -> i64 {
+pub(crate) fn start_day(s: Start, settings: &Settings) -> i64 {
     match s {
         Start::Day(d) => d,
         Start::Date(date) => (date - settings.start).num_days(),
@@ -690,61 +856,16 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
     let mut closures = Vec::new();
     for (i, c) in r.closures.iter().enumerate() {
         let what = format!("closure {}", i + 1);
-        let target = c
-            .target
-            .as_ref()
-            .and_then(|t| resolve_target(t, &what, &corridor_ids, &link_ids, d));
-        let start = c.start.map(|x| start_day(x, s));
-        let duration = match (start, c.end) {
-            (_, Some(End::Days(n))) => Some(n),
-            (Some(st), Some(End::Date(end))) => {
-                let end_day = (end.v - s.start).num_days();
-                if end_day <= st {
-                    d.err(
-                        K::EndsBeforeStart,
-                        end.loc,
-                        format!(
-                            "{what} ends on {} (day {end_day}), not after it starts (day {st})",
-                            end.v
-                        ),
-                        Some("`end` is the first open day and must come after the start; or give `duration_days`".into()),
-                    );
-                    None
-                } else {
-                    u32::try_from(end_day - st).ok()
-                }
-            }
-            _ => None,
-        };
-        if let (Some(target), Some(start_day), Some(duration_days)) = (target, start, duration) {
-            closures.push(ClosureWindow {
-                target,
-                start_day,
-                duration_days,
-                capacity_factor: c.capacity_factor,
-                ramp_days: c.ramp_days,
-                label: c.label.clone(),
-            });
-        }
+        closures.extend(resolve_closure(c, &what, s, &corridor_ids, &link_ids, d));
     }
 
     // Processes and shocks.
     let mut processes = Vec::new();
+    let mut process_ids = ProcessIds::default();
     for (i, p) in r.processes.iter().enumerate() {
         let what = format!("process {}", i + 1);
-        let target = p
-            .targets
-            .first()
-            .and_then(|t| resolve_target(t, &what, &corridor_ids, &link_ids, d));
-        if let (Some(target), Some(rate), Some(dur)) = (target, p.rate_per_year, &p.duration) {
-            processes.push(ClosureProcess {
-                target,
-                rate_per_year: rate,
-                duration: dur.clone(),
-                capacity_factor: p.capacity_factor,
-                ramp_days: p.ramp_days,
-            });
-        }
+        process_ids.add(p, d);
+        processes.extend(resolve_process(p, &what, &corridor_ids, &link_ids, d));
     }
     let mut shocks = Vec::new();
     let mut shock_ids = Ids::new("shock");
@@ -752,40 +873,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         if let Some(id) = &p.id {
             shock_ids.add(id, i, d);
         }
-        let id = p.id.as_ref().map_or(String::new(), |s| s.v.clone());
-        let what = format!("shock `{id}`");
-        if p.targets.len() < 2 {
-            d.err(
-                K::Inconsistent,
-                p.loc,
-                format!("{what} has {} target(s); a shock closes at least two", p.targets.len()),
-                Some("list two or more corridors or links in `targets`, or use a [[process]] for one".into()),
-            );
-        }
-        let mut targets = Vec::new();
-        for t in &p.targets {
-            if let Some(tt) = resolve_target(t, &what, &corridor_ids, &link_ids, d) {
-                if targets.contains(&tt) {
-                    d.err(
-                        K::Inconsistent,
-                        t.loc,
-                        format!("{what} lists `{}` twice", t.v),
-                        Some("list each target once".into()),
-                    );
-                }
-                targets.push(tt);
-            }
-        }
-        if let (Some(rate), Some(dur)) = (p.rate_per_year, &p.duration) {
-            shocks.push(ShockGroup {
-                id,
-                targets,
-                rate_per_year: rate,
-                duration: dur.clone(),
-                capacity_factor: p.capacity_factor,
-                ramp_days: p.ramp_days,
-            });
-        }
+        shocks.extend(resolve_shock(p, &corridor_ids, &link_ids, d));
     }
 
     // Regimes.
@@ -833,6 +921,18 @@ fn regime_chain(rg: &raw::RawRegimes, d: &mut Diags) -> Option<RegimeChain> {
     let mut ids = Ids::new("regime state");
     for (i, st) in rg.states.iter().enumerate() {
         if let Some(id) = &st.id {
+            if id.v == "stationary" {
+                d.err(
+                    K::BadId,
+                    id.loc,
+                    "a regime state cannot be called `stationary`".into(),
+                    Some(
+                        "`initial = \"stationary\"` means \"drawn from the long-run shares\"; \
+                         give the state another id"
+                            .into(),
+                    ),
+                );
+            }
             ids.add(id, i, d);
         }
     }
@@ -865,11 +965,11 @@ fn regime_chain(rg: &raw::RawRegimes, d: &mut Diags) -> Option<RegimeChain> {
             rate_multiplier: st.rate_multiplier.unwrap_or(1.0),
         });
     }
-    let initial = rg
-        .initial
-        .as_ref()
-        .and_then(|x| ids.resolve(x, "`initial` of [regimes]", d));
-    if rg.initial.is_some() && initial.is_none() {
+    // `stationary` (the default): the first day's state is drawn from the long-run
+    // shares, so a simulated year is an average year.
+    let fixed = rg.initial.as_ref().filter(|x| x.v != "stationary");
+    let initial = fixed.and_then(|x| ids.resolve(x, "`initial` of [regimes]", d));
+    if fixed.is_some() && initial.is_none() {
         return None;
     }
     Some(RegimeChain {

@@ -6,17 +6,21 @@ mod load;
 mod option;
 mod raw;
 mod tree;
+mod window;
 
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
 pub use option::load_option;
 pub use raw::ACCEPTED_KEYS;
+pub use window::{apply_window, did_you_mean, in_window, parse_close_spec, parse_date};
 
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::closure::{ClosureProcess, ClosureWindow, RegimeChain, ShockGroup, Target};
+use crate::closure::{
+    ClosureProcess, ClosureSampler, ClosureWindow, RegimeChain, RegimeStart, ShockGroup, Target,
+};
 use crate::network::{Corridor, Demand, Link, LinkId, Node, Product, Supply};
 
 /// Load a scenario file, or an option file applied to its base scenario (an option
@@ -231,6 +235,56 @@ impl Scenario {
             .or_else(|| self.link(id).map(Target::Link))
     }
 
+    /// The sampler of this scenario's random closures (processes, shocks, regime chain),
+    /// the regime chain started as its `initial` says.
+    ///
+    /// ```
+    /// let s = chokepoint::Scenario::load("scenarios/afghanistan/base.toml")?;
+    /// let sampler = s.closure_sampler()?;
+    /// let run = chokepoint::montecarlo::run_rng(1, 0);
+    /// let windows = sampler.sample(0, s.settings.days, &run);
+    /// assert!(windows.iter().all(|w| (0..366).contains(&w.start_day)));
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    pub fn closure_sampler(&self) -> Result<ClosureSampler, crate::Error> {
+        ClosureSampler::new(&self.processes, &self.shocks, self.regimes.as_ref(), |t| {
+            self.target_name(t).to_string()
+        })
+    }
+
+    /// Resolve a regime start as written on a command line: `stationary` (drawn from
+    /// the long-run shares) or the id of a state of the regime chain. Errors, with a
+    /// "did you mean", on an unknown state or when there is no chain.
+    ///
+    /// ```
+    /// use chokepoint::closure::RegimeStart;
+    /// let s = chokepoint::Scenario::load("scenarios/afghanistan/base.toml")?;
+    /// assert_eq!(s.regime_start("stationary")?, RegimeStart::Stationary);
+    /// assert_eq!(s.regime_start("tense")?, RegimeStart::State(1));
+    /// assert!(s.regime_start("tens").unwrap_err().to_string().contains("did you mean `tense`"));
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    pub fn regime_start(&self, spec: &str) -> Result<RegimeStart, crate::Error> {
+        let spec = spec.trim();
+        let Some(chain) = &self.regimes else {
+            return Err(crate::Error::Invalid(format!(
+                "regime start {spec:?}: the scenario has no regime chain ([regimes])"
+            )));
+        };
+        if spec == "stationary" {
+            return Ok(RegimeStart::Stationary);
+        }
+        if let Some(i) = chain.states.iter().position(|s| s.id == spec) {
+            return Ok(RegimeStart::State(i));
+        }
+        let words = std::iter::once("stationary").chain(chain.states.iter().map(|s| s.id.as_str()));
+        let hint = raw::did_you_mean(spec, words.clone())
+            .unwrap_or_else(|| format!("expected one of {}", words.collect::<Vec<_>>().join(", ")));
+        Err(crate::Error::Invalid(format!(
+            "regime start {spec:?} is neither `stationary` nor a regime state; {hint}"
+        )))
+    }
+
     /// The 0-based day index of a date (negative before the start).
     pub fn day_of(&self, date: NaiveDate) -> i64 {
         (date - self.settings.start).num_days()
@@ -263,6 +317,61 @@ pub enum Change {
         /// New cost, USD/t.
         cost_usd_per_t: f64,
     },
+    /// Add a fixed closure window.
+    AddClosure(ClosureWindow),
+    /// Remove the fixed closures of a target (with a label: only those with it).
+    RemoveClosures {
+        /// Their target.
+        target: Target,
+        /// Only the windows with this label.
+        label: Option<String>,
+    },
+    /// Add a random closure process (it draws from its own random stream, named by its
+    /// id, so the base's processes keep their draws).
+    AddProcess(ClosureProcess),
+    /// Add a common-shock group.
+    AddShock(ShockGroup),
+    /// Add targets (e.g. a corridor the option adds) to a shock group: they close with
+    /// the group's own onsets and durations.
+    JoinShock {
+        /// The shock group's id.
+        shock: String,
+        /// The targets that join it.
+        targets: Vec<Target>,
+    },
+    /// Change the law of a process or shock (its random stream is kept).
+    SetProcess(SetProcess),
+}
+
+/// A process or a shock group, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RandomSource {
+    /// A `[[process]]`, by its id.
+    Process(String),
+    /// A `[[shock]]`, by its id.
+    Shock(String),
+}
+
+/// A change to the law of a closure process or shock group ([`Change::SetProcess`]).
+/// A rate is replaced (`rate_per_year`) or multiplied (`rate_scale`), a duration law
+/// replaced (`duration`) or its durations multiplied (`duration_scale`, see
+/// [`crate::closure::DurationDist::scaled`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetProcess {
+    /// What changes.
+    pub source: RandomSource,
+    /// New onset rate, per 365 days.
+    pub rate_per_year: Option<f64>,
+    /// Factor on the onset rate (>= 0).
+    pub rate_scale: Option<f64>,
+    /// New duration law.
+    pub duration: Option<crate::closure::DurationDist>,
+    /// Factor on every duration (> 0).
+    pub duration_scale: Option<f64>,
+    /// New capacity factor while closed.
+    pub capacity_factor: Option<f64>,
+    /// New ramp, days.
+    pub ramp_days: Option<u32>,
 }
 
 /// An option: a change set over a base scenario, with its capital cost.

@@ -1,13 +1,22 @@
 //! Option files: a change set over a base scenario (add nodes and links, expand a link's
-//! capacity with a ramp, change a cost) with its capital cost.
+//! capacity with a ramp, change a cost; add or remove fixed closures; add closure
+//! processes and shock groups, put targets into a shock group, change a process's law)
+//! with its capital cost.
+//!
+//! An option changes risk as well as capacity. Its processes and shocks draw from their
+//! own random streams, named by their ids (see [`crate::closure::random`]), so the base's
+//! processes draw the same closures with and without the option, run by run.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::load::{fail, hex, parse_root, read_text, Ids};
-use super::raw::{self, ChangeKind, Diags, Item, Loc, Start};
-use super::{Change, Expansion, Scenario, ScenarioOption};
+use super::load::{
+    fail, hex, parse_root, read_text, resolve_closure, resolve_process, resolve_shock,
+    resolve_target, Ids, ProcessIds,
+};
+use super::raw::{self, ChangeKind, Diags, Item, Loc, Sp, Start};
+use super::{Change, Expansion, RandomSource, Scenario, ScenarioOption, SetProcess};
 use crate::error::{DiagnosticKind as K, Error};
 use crate::network::{Corridor, Link, LinkId, Node, NodeId};
 
@@ -195,6 +204,7 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
             cost_usd_per_t: c.cost_usd_per_t.unwrap_or(0.0),
         });
     }
+    let risk = resolve_risk(&ro, base, &link_ids, d);
     let mut changes = Vec::new();
     for (kind, i, _) in &ro.order {
         let change = match kind {
@@ -205,6 +215,12 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
                 .map(|(link, corridor)| Change::AddLink { link, corridor }),
             ChangeKind::Expand => expansions.get(*i).cloned().map(Change::Expand),
             ChangeKind::SetCost => costs.get(*i).cloned(),
+            ChangeKind::AddClosure => risk.add_closure.get(*i).cloned().flatten(),
+            ChangeKind::RemoveClosure => risk.remove_closure.get(*i).cloned().flatten(),
+            ChangeKind::AddProcess => risk.add_process.get(*i).cloned().flatten(),
+            ChangeKind::AddShock => risk.add_shock.get(*i).cloned().flatten(),
+            ChangeKind::JoinShock => risk.join_shock.get(*i).cloned().flatten(),
+            ChangeKind::SetProcess => risk.set_process.get(*i).cloned().flatten(),
         };
         changes.extend(change);
     }
@@ -216,6 +232,200 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
         horizon_years: ro.horizon_years?,
         changes,
     })
+}
+
+/// The resolved risk changes of an option, by kind, in file order (`None`: not resolved,
+/// already reported).
+struct Risk {
+    add_closure: Vec<Option<Change>>,
+    remove_closure: Vec<Option<Change>>,
+    add_process: Vec<Option<Change>>,
+    add_shock: Vec<Option<Change>>,
+    join_shock: Vec<Option<Change>>,
+    set_process: Vec<Option<Change>>,
+}
+
+/// Resolve the option's risk changes against the base and the option's own additions:
+/// targets may be the option's new links and corridors (`add_link ... corridor = ...`),
+/// process and shock references the base's or the option's own.
+fn resolve_risk(ro: &raw::RawOption, base: &Scenario, link_ids: &Ids, d: &mut Diags) -> Risk {
+    let in_base = Loc { file: 1, line: 0 };
+    let known = |v: &str| Sp {
+        v: v.to_string(),
+        loc: in_base,
+    };
+    // Corridors: the base's, then those the option's links create, in order.
+    let mut corridor_ids = Ids::new("corridor");
+    for (i, c) in base.corridors.iter().enumerate() {
+        corridor_ids.add(&known(&c.id), i, d);
+    }
+    let mut n_corridors = base.corridors.len();
+    for l in &ro.add_link {
+        if let Some(c) = &l.corridor {
+            if corridor_ids.get(&c.v).is_none() {
+                corridor_ids.add(c, n_corridors, d);
+                n_corridors += 1;
+            }
+        }
+    }
+    let target = |t: &Sp<String>, what: &str, d: &mut Diags| {
+        resolve_target(t, what, &corridor_ids, link_ids, d)
+    };
+
+    // Fixed closures.
+    let add_closure: Vec<Option<Change>> = ro
+        .add_closure
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let what = format!("add_closure {}", i + 1);
+            resolve_closure(c, &what, &base.settings, &corridor_ids, link_ids, d)
+                .map(Change::AddClosure)
+        })
+        .collect();
+    let added_windows: Vec<&crate::closure::ClosureWindow> = add_closure
+        .iter()
+        .flatten()
+        .filter_map(|c| match c {
+            Change::AddClosure(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    let mut remove_closure = Vec::new();
+    for (i, r) in ro.remove_closure.iter().enumerate() {
+        let what = format!("remove_closure {}", i + 1);
+        let Some(t) = r.target.as_ref().and_then(|t| target(t, &what, d)) else {
+            remove_closure.push(None);
+            continue;
+        };
+        let label = r.label.as_ref().map(|l| l.v.clone());
+        let of_target: Vec<&crate::closure::ClosureWindow> = base
+            .closures
+            .iter()
+            .chain(added_windows.iter().copied())
+            .filter(|w| w.target == t)
+            .collect();
+        let matching = of_target
+            .iter()
+            .filter(|w| label.is_none() || w.label == label)
+            .count();
+        if matching == 0 {
+            let name = r.target.as_ref().map_or("", |x| x.v.as_str());
+            let hint = if of_target.is_empty() {
+                format!("the base has no fixed closure of `{name}`")
+            } else {
+                let labels: Vec<String> = of_target
+                    .iter()
+                    .map(|w| format!("{:?}", w.label.clone().unwrap_or_default()))
+                    .collect();
+                let mut h = format!(
+                    "the labels of `{name}`'s fixed closures: {}",
+                    labels.join(", ")
+                );
+                if let Some(l) = &label {
+                    let words = of_target.iter().filter_map(|w| w.label.as_deref());
+                    if let Some(m) = raw::did_you_mean(l, words) {
+                        h = format!("{m} ({h})");
+                    }
+                }
+                h
+            };
+            d.err(
+                K::UnknownReference,
+                r.label.as_ref().map_or(r.loc, |l| l.loc),
+                format!("{what} removes no fixed closure"),
+                Some(hint),
+            );
+            remove_closure.push(None);
+            continue;
+        }
+        remove_closure.push(Some(Change::RemoveClosures { target: t, label }));
+    }
+
+    // Processes: ids are unique across the base's and the option's.
+    let mut process_ids = ProcessIds::default();
+    let mut process_refs = Ids::new("process");
+    for (i, p) in base.processes.iter().enumerate() {
+        process_ids.add_known(&p.id, in_base);
+        if process_refs.get(&p.id).is_none() {
+            process_refs.add(&known(&p.id), i, d);
+        }
+    }
+    let mut add_process = Vec::new();
+    for (i, p) in ro.add_process.iter().enumerate() {
+        let what = format!("add_process {}", i + 1);
+        process_ids.add(p, d);
+        if let Some(id) = p.id.as_ref().or(p.targets.first()) {
+            if process_refs.get(&id.v).is_none() {
+                process_refs.add(id, base.processes.len() + i, d);
+            }
+        }
+        add_process
+            .push(resolve_process(p, &what, &corridor_ids, link_ids, d).map(Change::AddProcess));
+    }
+    let mut shock_ids = Ids::new("shock");
+    for (i, g) in base.shocks.iter().enumerate() {
+        shock_ids.add(&known(&g.id), i, d);
+    }
+    let mut add_shock = Vec::new();
+    for (i, p) in ro.add_shock.iter().enumerate() {
+        if let Some(id) = &p.id {
+            shock_ids.add(id, base.shocks.len() + i, d);
+        }
+        add_shock.push(resolve_shock(p, &corridor_ids, link_ids, d).map(Change::AddShock));
+    }
+    let mut join_shock = Vec::new();
+    for (i, j) in ro.join_shock.iter().enumerate() {
+        let what = format!("join_shock {}", i + 1);
+        let shock = j
+            .shock
+            .as_ref()
+            .and_then(|x| shock_ids.resolve(x, &what, d).map(|_| x.v.clone()));
+        let mut targets = Vec::new();
+        let mut ok = true;
+        for t in &j.targets {
+            match target(t, &what, d) {
+                Some(tt) => targets.push(tt),
+                None => ok = false,
+            }
+        }
+        join_shock.push(match shock {
+            Some(shock) if ok && !targets.is_empty() => Some(Change::JoinShock { shock, targets }),
+            _ => None,
+        });
+    }
+    let mut set_process = Vec::new();
+    for (i, c) in ro.set_process.iter().enumerate() {
+        let what = format!("set_process {}", i + 1);
+        let source = match &c.which {
+            Some((false, id)) => process_refs
+                .resolve(id, &what, d)
+                .map(|_| RandomSource::Process(id.v.clone())),
+            Some((true, id)) => shock_ids
+                .resolve(id, &what, d)
+                .map(|_| RandomSource::Shock(id.v.clone())),
+            None => None,
+        };
+        set_process.push(source.map(|source| {
+            Change::SetProcess(SetProcess {
+                source,
+                rate_per_year: c.rate_per_year,
+                rate_scale: c.rate_scale,
+                duration: c.duration.clone(),
+                duration_scale: c.duration_scale,
+                capacity_factor: c.capacity_factor,
+                ramp_days: c.ramp_days,
+            })
+        }));
+    }
+    Risk {
+        add_closure,
+        remove_closure,
+        add_process,
+        add_shock,
+        join_shock,
+        set_process,
+    }
 }
 
 impl ScenarioOption {
@@ -282,6 +492,76 @@ impl ScenarioOption {
                         None,
                     ),
                 },
+                Change::AddClosure(w) => s.closures.push(w.clone()),
+                Change::RemoveClosures { target, label } => {
+                    let before = s.closures.len();
+                    s.closures.retain(|w| {
+                        !(w.target == *target && (label.is_none() || w.label == *label))
+                    });
+                    if s.closures.len() == before {
+                        d.err(
+                            K::UnknownReference,
+                            at,
+                            format!(
+                                "option `{}` removes a fixed closure that does not exist",
+                                self.name
+                            ),
+                            Some(
+                                "name the target (and label) of one of the base's fixed closures"
+                                    .into(),
+                            ),
+                        );
+                    }
+                }
+                Change::AddProcess(p) => {
+                    if s.processes.iter().any(|x| x.id == p.id) {
+                        d.err(
+                            K::DuplicateId,
+                            at,
+                            format!(
+                                "option `{}` adds process `{}`, which exists",
+                                self.name, p.id
+                            ),
+                            Some("give the new process another `id`".into()),
+                        );
+                    }
+                    s.processes.push(p.clone());
+                }
+                Change::AddShock(g) => {
+                    if s.shocks.iter().any(|x| x.id == g.id) {
+                        d.err(
+                            K::DuplicateId,
+                            at,
+                            format!("option `{}` adds shock `{}`, which exists", self.name, g.id),
+                            Some("give the new shock another id".into()),
+                        );
+                    }
+                    s.shocks.push(g.clone());
+                }
+                Change::JoinShock { shock, targets } => {
+                    match s.shocks.iter_mut().find(|g| g.id == *shock) {
+                        Some(g) => g.targets.extend(targets.iter().copied()),
+                        None => d.err(
+                            K::UnknownReference,
+                            at,
+                            format!(
+                                "option `{}` joins shock `{shock}`, which does not exist",
+                                self.name
+                            ),
+                            None,
+                        ),
+                    }
+                }
+                Change::SetProcess(c) => {
+                    if let Err(msg) = set_law(&mut s, c) {
+                        d.err(
+                            K::UnknownReference,
+                            at,
+                            format!("option `{}`: {msg}", self.name),
+                            None,
+                        );
+                    }
+                }
             }
         }
         if d.has_errors() {
@@ -298,4 +578,55 @@ impl ScenarioOption {
         s.check().map_err(Error::Scenario)?;
         Ok(s)
     }
+}
+
+/// Apply a [`SetProcess`] to the process or shock it names.
+fn set_law(s: &mut Scenario, c: &SetProcess) -> Result<(), String> {
+    let (rate, duration, factor, ramp) = match &c.source {
+        RandomSource::Process(id) => {
+            let p = s
+                .processes
+                .iter_mut()
+                .find(|p| p.id == *id)
+                .ok_or_else(|| format!("there is no process `{id}`"))?;
+            (
+                &mut p.rate_per_year,
+                &mut p.duration,
+                &mut p.capacity_factor,
+                &mut p.ramp_days,
+            )
+        }
+        RandomSource::Shock(id) => {
+            let g = s
+                .shocks
+                .iter_mut()
+                .find(|g| g.id == *id)
+                .ok_or_else(|| format!("there is no shock `{id}`"))?;
+            (
+                &mut g.rate_per_year,
+                &mut g.duration,
+                &mut g.capacity_factor,
+                &mut g.ramp_days,
+            )
+        }
+    };
+    if let Some(r) = c.rate_per_year {
+        *rate = r;
+    }
+    if let Some(k) = c.rate_scale {
+        *rate *= k;
+    }
+    if let Some(dd) = &c.duration {
+        *duration = dd.clone();
+    }
+    if let Some(k) = c.duration_scale {
+        *duration = duration.scaled(k)?;
+    }
+    if let Some(f) = c.capacity_factor {
+        *factor = f;
+    }
+    if let Some(r) = c.ramp_days {
+        *ramp = r;
+    }
+    Ok(())
 }

@@ -43,6 +43,15 @@ pub const ACCEPTED_KEYS: &[(&str, &[&str])] = &[
     ("add_link", ADD_LINK_KEYS),
     ("expand", EXPAND_KEYS),
     ("set_cost", SET_COST_KEYS),
+    ("add_closure", CLOSURE_KEYS),
+    ("remove_closure", REMOVE_CLOSURE_KEYS),
+    ("add_process", PROCESS_KEYS),
+    ("add_process.duration", DURATION_KEYS),
+    ("add_shock", SHOCK_KEYS),
+    ("add_shock.duration", DURATION_KEYS),
+    ("join_shock", JOIN_SHOCK_KEYS),
+    ("set_process", SET_PROCESS_KEYS),
+    ("set_process.duration", DURATION_KEYS),
     ("csv.link", CSV_LINK_EXTRA),
     ("csv.product", CSV_PRODUCT_EXTRA),
 ];
@@ -51,8 +60,19 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "scenario", "tables", "node", "link", "corridor", "product", "supply", "demand", "closure",
     "process", "shock", "regimes",
 ];
-pub(crate) const OPTION_TOP_KEYS: &[&str] =
-    &["option", "add_node", "add_link", "expand", "set_cost"];
+pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
+    "option",
+    "add_node",
+    "add_link",
+    "expand",
+    "set_cost",
+    "add_closure",
+    "remove_closure",
+    "add_process",
+    "add_shock",
+    "join_shock",
+    "set_process",
+];
 pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "name",
     "description",
@@ -128,6 +148,7 @@ pub(crate) const CLOSURE_KEYS: &[&str] = &[
     "label",
 ];
 pub(crate) const PROCESS_KEYS: &[&str] = &[
+    "id",
     "target",
     "rate_per_year",
     "duration",
@@ -163,6 +184,18 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
 pub(crate) const EXPAND_KEYS: &[&str] =
     &["link", "extra_t_per_day", "start", "start_day", "ramp_days"];
 pub(crate) const SET_COST_KEYS: &[&str] = &["link", "cost_usd_per_t"];
+pub(crate) const REMOVE_CLOSURE_KEYS: &[&str] = &["target", "label"];
+pub(crate) const JOIN_SHOCK_KEYS: &[&str] = &["shock", "targets"];
+pub(crate) const SET_PROCESS_KEYS: &[&str] = &[
+    "process",
+    "shock",
+    "rate_per_year",
+    "rate_scale",
+    "duration",
+    "duration_scale",
+    "capacity_factor",
+    "ramp_days",
+];
 /// CSV-only columns of a link table (one charge per row).
 pub(crate) const CSV_LINK_EXTRA: &[&str] =
     &["charge_country", "charge_usd_per_t", "charge_direction"];
@@ -829,7 +862,7 @@ pub(crate) struct RawClosure {
 
 /// A `[[process]]` or `[[shock]]`.
 pub(crate) struct RawProcess {
-    /// Shock id (none for a process).
+    /// Shock id, or a process's id when written (a process's default is its target).
     pub id: Option<Sp<String>>,
     pub targets: Vec<Sp<String>>,
     pub rate_per_year: Option<f64>,
@@ -867,6 +900,32 @@ pub(crate) struct RawSetCost {
     pub cost_usd_per_t: Option<f64>,
 }
 
+/// A `[[remove_closure]]`: the base's fixed closures of `target` (with `label`, only
+/// those with that label).
+pub(crate) struct RawRemoveClosure {
+    pub target: Option<Sp<String>>,
+    pub label: Option<Sp<String>>,
+    pub loc: Loc,
+}
+
+/// A `[[join_shock]]`: more targets for a shock group.
+pub(crate) struct RawJoinShock {
+    pub shock: Option<Sp<String>>,
+    pub targets: Vec<Sp<String>>,
+}
+
+/// A `[[set_process]]`: a change to a process's or a shock's law.
+pub(crate) struct RawSetProcess {
+    /// `process = ...` (false) or `shock = ...` (true), and the id.
+    pub which: Option<(bool, Sp<String>)>,
+    pub rate_per_year: Option<f64>,
+    pub rate_scale: Option<f64>,
+    pub duration: Option<DurationDist>,
+    pub duration_scale: Option<f64>,
+    pub capacity_factor: Option<f64>,
+    pub ramp_days: Option<u32>,
+}
+
 /// `[option]` and its changes.
 pub(crate) struct RawOption {
     pub name: Option<String>,
@@ -878,6 +937,12 @@ pub(crate) struct RawOption {
     pub add_link: Vec<RawLink>,
     pub expand: Vec<RawExpand>,
     pub set_cost: Vec<RawSetCost>,
+    pub add_closure: Vec<RawClosure>,
+    pub remove_closure: Vec<RawRemoveClosure>,
+    pub add_process: Vec<RawProcess>,
+    pub add_shock: Vec<RawProcess>,
+    pub join_shock: Vec<RawJoinShock>,
+    pub set_process: Vec<RawSetProcess>,
     /// The changes in file order: (kind, index into its list).
     pub order: Vec<(ChangeKind, usize, Loc)>,
 }
@@ -889,6 +954,12 @@ pub(crate) enum ChangeKind {
     AddLink,
     Expand,
     SetCost,
+    AddClosure,
+    RemoveClosure,
+    AddProcess,
+    AddShock,
+    JoinShock,
+    SetProcess,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1290,7 +1361,10 @@ pub(crate) fn process(it: &Item<'_>, shock: bool, d: &mut Diags) -> RawProcess {
         let targets = it.strings("targets", true, d).unwrap_or_default();
         (id, targets)
     } else {
-        (None, it.id("target", true, d).into_iter().collect())
+        (
+            it.id("id", false, d),
+            it.id("target", true, d).into_iter().collect(),
+        )
     };
     let dur = match it.sub("duration", DURATION_KEYS, d) {
         Some(di) => duration(&di, d),
@@ -1408,6 +1482,73 @@ pub(crate) fn set_cost(it: &Item<'_>, d: &mut Diags) -> RawSetCost {
     }
 }
 
+/// Read a `[[set_process]]`: exactly one of `process` / `shock`, at most one of
+/// `rate_per_year` / `rate_scale` and of `duration` / `duration_scale`, and at least one
+/// change.
+fn set_process(it: &Item<'_>, d: &mut Diags) -> RawSetProcess {
+    let which = match (it.has("process"), it.has("shock")) {
+        (true, true) => {
+            d.err(
+                K::Inconsistent,
+                it.get("shock").map_or(it.loc, Node::loc),
+                format!("{} has both `process` and `shock`", it.what),
+                Some("a [[set_process]] changes one process or one shock: keep one".into()),
+            );
+            None
+        }
+        (false, false) => {
+            it.missing(
+                "process",
+                d,
+                "add `process = \"<process id>\"` or `shock = \"<shock id>\"`",
+            );
+            None
+        }
+        (true, false) => it.id("process", false, d).map(|x| (false, x)),
+        (false, true) => it.id("shock", false, d).map(|x| (true, x)),
+    };
+    for (a, b) in [
+        ("rate_per_year", "rate_scale"),
+        ("duration", "duration_scale"),
+    ] {
+        if it.has(a) && it.has(b) {
+            d.err(
+                K::Inconsistent,
+                it.get(b).map_or(it.loc, Node::loc),
+                format!("{} has both `{a}` and `{b}`", it.what),
+                Some(format!("`{a}` replaces, `{b}` multiplies: keep one")),
+            );
+        }
+    }
+    let changes = [
+        "rate_per_year",
+        "rate_scale",
+        "duration",
+        "duration_scale",
+        "capacity_factor",
+        "ramp_days",
+    ];
+    if !changes.iter().any(|k| it.has(k)) {
+        d.err(
+            K::MissingKey,
+            it.loc,
+            format!("{} changes nothing", it.what),
+            Some(format!("give at least one of {}", changes.join(", "))),
+        );
+    }
+    RawSetProcess {
+        which,
+        rate_per_year: it.num("rate_per_year", false, Rule::NonNeg, d),
+        rate_scale: it.num("rate_scale", false, Rule::NonNeg, d),
+        duration: it
+            .sub("duration", DURATION_KEYS, d)
+            .and_then(|di| duration(&di, d)),
+        duration_scale: it.num("duration_scale", false, Rule::Pos, d),
+        capacity_factor: it.num("capacity_factor", false, Rule::UnitOpen, d),
+        ramp_days: it.days("ramp_days", d),
+    }
+}
+
 /// Read `[option]` and its change tables from the top-level table of an option file.
 pub(crate) fn option(top: &Item<'_>, d: &mut Diags) -> RawOption {
     let mut o = RawOption {
@@ -1420,6 +1561,12 @@ pub(crate) fn option(top: &Item<'_>, d: &mut Diags) -> RawOption {
         add_link: Vec::new(),
         expand: Vec::new(),
         set_cost: Vec::new(),
+        add_closure: Vec::new(),
+        remove_closure: Vec::new(),
+        add_process: Vec::new(),
+        add_shock: Vec::new(),
+        join_shock: Vec::new(),
+        set_process: Vec::new(),
         order: Vec::new(),
     };
     match top.sub("option", OPTION_KEYS, d) {
@@ -1457,6 +1604,52 @@ pub(crate) fn option(top: &Item<'_>, d: &mut Diags) -> RawOption {
         o.order
             .push((ChangeKind::SetCost, o.set_cost.len(), it.loc));
         o.set_cost.push(set_cost(it, d));
+    });
+    for_each_element(top, "add_closure", CLOSURE_KEYS, d, |it, d| {
+        o.order
+            .push((ChangeKind::AddClosure, o.add_closure.len(), it.loc));
+        o.add_closure.push(closure(it, d));
+    });
+    for_each_element(top, "remove_closure", REMOVE_CLOSURE_KEYS, d, |it, d| {
+        o.order
+            .push((ChangeKind::RemoveClosure, o.remove_closure.len(), it.loc));
+        o.remove_closure.push(RawRemoveClosure {
+            target: it.id("target", true, d),
+            label: it.text("label", false, d),
+            loc: it.loc,
+        });
+    });
+    for_each_element(top, "add_process", PROCESS_KEYS, d, |it, d| {
+        o.order
+            .push((ChangeKind::AddProcess, o.add_process.len(), it.loc));
+        o.add_process.push(process(it, false, d));
+    });
+    for_each_element(top, "add_shock", SHOCK_KEYS, d, |it, d| {
+        o.order
+            .push((ChangeKind::AddShock, o.add_shock.len(), it.loc));
+        o.add_shock.push(process(it, true, d));
+    });
+    for_each_element(top, "join_shock", JOIN_SHOCK_KEYS, d, |it, d| {
+        o.order
+            .push((ChangeKind::JoinShock, o.join_shock.len(), it.loc));
+        let targets = it.strings("targets", true, d).unwrap_or_default();
+        if targets.is_empty() && it.has("targets") {
+            d.err(
+                K::Inconsistent,
+                it.loc,
+                format!("{} lists no targets", it.what),
+                Some("list the corridors or links that join the shock in `targets`".into()),
+            );
+        }
+        o.join_shock.push(RawJoinShock {
+            shock: it.id("shock", true, d),
+            targets,
+        });
+    });
+    for_each_element(top, "set_process", SET_PROCESS_KEYS, d, |it, d| {
+        o.order
+            .push((ChangeKind::SetProcess, o.set_process.len(), it.loc));
+        o.set_process.push(set_process(it, d));
     });
     o.order.sort_by_key(|(_, _, loc)| (loc.file, loc.line));
     o

@@ -4,6 +4,7 @@ mod afghanistan;
 mod common;
 mod loader;
 mod montecarlo;
+mod options;
 mod outputs;
 mod report;
 mod sim;

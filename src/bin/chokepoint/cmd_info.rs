@@ -243,9 +243,15 @@ fn print_info(s: &Scenario) {
     if !s.processes.is_empty() {
         println!("\nRandom closure processes");
         for p in &s.processes {
+            let target = s.target_name(p.target);
+            let name = if p.id == target {
+                p.id.clone()
+            } else {
+                format!("{} ({target})", p.id)
+            };
             println!(
                 "  {:<20} {}/year, {}, capacity x{}, ramp {} days",
-                s.target_name(p.target),
+                name,
                 p.rate_per_year,
                 dist_text(&p.duration),
                 p.capacity_factor,
@@ -269,7 +275,7 @@ fn print_info(s: &Scenario) {
         }
     }
     if let Some(r) = &s.regimes {
-        print_regimes(r);
+        print_regimes(r, s.settings.days);
     }
     if !s.expansions.is_empty() {
         println!("\nCapacity expansions");
@@ -285,12 +291,12 @@ fn print_info(s: &Scenario) {
     }
 }
 
-fn print_regimes(r: &RegimeChain) {
+fn print_regimes(r: &RegimeChain, days: u32) {
     println!("\nRegime chain (daily transitions)");
-    let initial = r
-        .initial
-        .and_then(|i| r.states.get(i))
-        .map_or("drawn from the long-run shares", |s| s.id.as_str());
+    let initial = r.initial.and_then(|i| r.states.get(i)).map_or(
+        "stationary (drawn from the long-run shares: an average year)".to_string(),
+        |s| format!("{} (every Monte Carlo year begins in it)", s.id),
+    );
     println!("  initial state: {initial}");
     print!("  {:<12} {:>8}", "from \\ to", "rate x");
     for s in &r.states {
@@ -320,7 +326,30 @@ fn print_regimes(r: &RegimeChain) {
                 .zip(&r.states)
                 .map(|(p, s)| p * s.rate_multiplier)
                 .sum();
-            println!("  long-run mean rate multiplier: {mean_mult:.3}");
+            let start = chokepoint::closure::RegimeStart::of(r);
+            let implied =
+                chokepoint::closure::regime::mean_multiplier(r, start, days).unwrap_or(f64::NAN);
+            println!(
+                "  long-run mean rate multiplier: {mean_mult:.3} (a year begun in a state \
+                 drawn from the long-run shares: initial = stationary)"
+            );
+            println!(
+                "  mean rate multiplier over the {days} simulated days from the initial state \
+                 ({}): {implied:.3}; what each Monte Carlo year has",
+                start.name(r)
+            );
+            let by_state: Vec<String> = (0..r.states.len())
+                .filter_map(|i| {
+                    let st = chokepoint::closure::RegimeStart::State(i);
+                    chokepoint::closure::regime::mean_multiplier(r, st, days)
+                        .ok()
+                        .map(|m| format!("{} {m:.3}", r.states[i].id))
+                })
+                .collect();
+            println!(
+                "  ... from a year begun in each state (--regime-start STATE): {}",
+                by_state.join(", ")
+            );
         }
         Err(e) => println!("  long-run shares: {e}"),
     }
@@ -364,6 +393,7 @@ fn ids_json(s: &Scenario) -> serde_json::Value {
         "countries": countries,
         "products": s.products.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
         "processes": s.processes.iter().map(|p| json!({
+            "id": p.id,
             "target": s.target_name(p.target),
             "rate_per_year": p.rate_per_year,
         })).collect::<Vec<_>>(),

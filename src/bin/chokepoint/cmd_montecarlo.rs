@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use chokepoint::closure::{regime, RegimeStart};
 use chokepoint::montecarlo::{self, output, stats::Stats, Config, Progress, Shard};
 use chokepoint::output::money;
 use chokepoint::sim::Engine;
@@ -23,6 +24,8 @@ leaves out its replay of 2024):
       --target-rel-error 0.02 --out out/mc
   chokepoint montecarlo scenarios/afghanistan/base.toml --no-fixed-closures --runs 10000 --seed 7 \\
       --shard 3/8 --out out/shard3
+  chokepoint montecarlo scenarios/afghanistan/base.toml --no-fixed-closures --regime-start tense \\
+      --out out/mc-tense
   chokepoint merge out/shard* --out out/mc"
 )]
 pub struct Args {
@@ -73,6 +76,11 @@ pub struct Args {
     /// Also write the HTML report, OUT/report.html (not with --shard: report the merge).
     #[arg(long, conflicts_with = "shard")]
     report: bool,
+    /// How the regime chain starts in every run: `stationary` (drawn from its long-run
+    /// shares: an average year) or a state id (every year begins in it). Default: the
+    /// scenario's [regimes] initial, stationary when it has none.
+    #[arg(long, value_name = "STATE|stationary")]
+    regime_start: Option<String>,
 }
 
 /// A positive, finite number (for --target-rel-error).
@@ -142,7 +150,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.scenario.display()
         ));
     }
+    let regime_start = args
+        .regime_start
+        .as_deref()
+        .map(|x| scenario.regime_start(x))
+        .transpose()
+        .context("--regime-start")?;
     let config = Config {
+        regime_start,
         runs: args.runs,
         seed: args.seed,
         threads,
@@ -161,6 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.force,
     )?;
     eprintln!("{}: {} in every run", args.scenario.display(), c.describe());
+    let start_line = regime_line(&scenario, &config);
     let bar = Bar::new(args.quiet);
     // Every run has the fixed closures: runs rejoin the simulation of those alone.
     let base = montecarlo::fixed_closures(&scenario, &config);
@@ -198,6 +214,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
         done as f64 / seconds,
     );
+    if let Some(line) = &start_line {
+        println!("{line}");
+    }
     if let (None, Some(s)) = (shard, Stats::of(&losses)) {
         println!("{}", loss_line(&s));
     }
@@ -206,6 +225,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::cmd_report::write(&args.out, Some(&args.scenario))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `regime start: ...` for the summary: how the chain starts and the mean rate
+/// multiplier over the window that implies; `None` without a chain.
+fn regime_line(scenario: &chokepoint::Scenario, config: &Config) -> Option<String> {
+    let chain = scenario.regimes.as_ref()?;
+    let start = montecarlo::regime_start(scenario, config)?;
+    let days = scenario.settings.days;
+    let by = if config.regime_start.is_some() {
+        "--regime-start"
+    } else {
+        "the scenario"
+    };
+    let what = match start {
+        RegimeStart::Stationary => {
+            "stationary (drawn from the long-run shares: an average year)".to_string()
+        }
+        RegimeStart::State(_) => format!("{} (every run begins in it)", start.name(chain)),
+    };
+    let mult = regime::mean_multiplier(chain, start, days)
+        .map(|m| format!("; mean rate multiplier over the {days} days {m:.3}"))
+        .unwrap_or_default();
+    Some(format!("regime start: {what}, set by {by}{mult}"))
 }
 
 /// The total-loss line of the summary, in the money format of `chokepoint run`.

@@ -156,7 +156,7 @@ fn replay(args: &Args, dir: &std::path::Path, k: u64) -> anyhow::Result<ExitCode
         );
     }
     let start = chokepoint::closure::parse_date(&study.window.start)?;
-    chokepoint::closure::apply_window(&mut scenario, Some(start), Some(study.window.days))?;
+    chokepoint::scenario::apply_window(&mut scenario, Some(start), Some(study.window.days))?;
     let rec = chokepoint::montecarlo::replay::recorded_run(dir, k, &scenario)?;
     let mut manifest = Manifest::new("run", &scenario);
     manifest.closures.no_fixed_closures = true;

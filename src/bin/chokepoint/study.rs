@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use chokepoint::closure::{apply_window, in_window, parse_close_spec, parse_date, ClosureWindow};
+use chokepoint::closure::ClosureWindow;
 use chokepoint::output::{folder, Manifest};
+use chokepoint::scenario::{apply_window, in_window, parse_close_spec, parse_date};
 use chokepoint::Scenario;
 
 /// Print a warning on stderr.

@@ -1,0 +1,165 @@
+//! Ad-hoc closures and simulation windows from the command line, shared by
+//! `chokepoint run` and `chokepoint montecarlo`: what needs a [`Scenario`] to resolve
+//! an id or a date. (They lived in `closure::spec` before; `closure` no longer depends
+//! on `scenario`.)
+//!
+//! A closure spec is `ID:FROM..TO` (TO is the date the target reopens: the first open
+//! day), or `ID:FROM+DAYS`, each with an optional `@FACTOR` capacity factor (default 0,
+//! shut). `ID` is a corridor id or a link id (corridors first); `FROM` and `TO` are dates
+//! (`2024-01-13`) or 0-based day indices from the scenario's start (`12`, `-3`).
+//!
+//! ```
+//! use chokepoint::scenario::parse_close_spec;
+//! let mut scenario = chokepoint::Scenario::empty("x");
+//! scenario.corridors.push(chokepoint::network::Corridor {
+//!     id: "torkham".into(), name: "Torkham".into(), links: vec![] });
+//! let w = parse_close_spec(&scenario, "torkham:2024-01-13..2024-01-23@0.1")?;
+//! assert_eq!((w.start_day, w.duration_days, w.capacity_factor), (12, 10, 0.1));
+//! let err = parse_close_spec(&scenario, "torkam:2024-01-13+10").unwrap_err();
+//! assert!(err.to_string().contains("did you mean \"torkham\""));
+//! # Ok::<(), chokepoint::Error>(())
+//! ```
+
+use chrono::NaiveDate;
+
+pub use crate::closure::parse_date;
+use crate::closure::ClosureWindow;
+use crate::{Error, Scenario};
+
+const FORMAT: &str = "ID:FROM..TO or ID:FROM+DAYS, optionally followed by @FACTOR, \
+                      e.g. torkham:2024-01-13..2024-01-23 or torkham:2024-01-13+10@0.1";
+
+/// Parse one closure spec (what `chokepoint run --close` takes) against a scenario (see the module docs for the format).
+pub fn parse_close_spec(scenario: &Scenario, spec: &str) -> Result<ClosureWindow, Error> {
+    let bad = |what: String| Error::Invalid(format!("closure {spec:?}: {what}; expected {FORMAT}"));
+    let (id, rest) = spec
+        .split_once(':')
+        .ok_or_else(|| bad("missing ':' after the corridor id".into()))?;
+    let id = id.trim();
+    let target = scenario.target(id).ok_or_else(|| {
+        Error::Invalid(format!(
+            "closure {spec:?}: unknown corridor or link {id:?}{}",
+            did_you_mean(scenario, id)
+        ))
+    })?;
+    let (range, factor) = match rest.split_once('@') {
+        Some((r, f)) => {
+            let f: f64 = f
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("capacity factor {f:?} is not a number")))?;
+            if !(0.0..1.0).contains(&f) {
+                return Err(bad(format!(
+                    "capacity factor {f} must be in [0, 1) (0 = shut, 0.1 = trickle)"
+                )));
+            }
+            (r, f)
+        }
+        None => (rest, 0.0),
+    };
+    let (start_day, duration_days) = if let Some((from, to)) = range.split_once("..") {
+        let a = day_of(scenario, from).map_err(&bad)?;
+        let b = day_of(scenario, to).map_err(&bad)?;
+        if b <= a {
+            return Err(bad(format!(
+                "it reopens ({}) on or before it closes ({}); TO is the first open day",
+                to.trim(),
+                from.trim()
+            )));
+        }
+        let d = u32::try_from(b - a).map_err(|_| bad("the closure is too long".into()))?;
+        (a, d)
+    } else if let Some((from, n)) = range.split_once('+') {
+        let a = day_of(scenario, from).map_err(&bad)?;
+        let d: u32 = n.trim().parse().ok().filter(|d| *d >= 1).ok_or_else(|| {
+            bad(format!(
+                "duration {:?} is not a whole number of days >= 1",
+                n.trim()
+            ))
+        })?;
+        (a, d)
+    } else {
+        return Err(bad("missing '..' or '+' in the date range".into()));
+    };
+    Ok(ClosureWindow {
+        target,
+        start_day,
+        duration_days,
+        capacity_factor: factor,
+        ramp_days: 0,
+        label: Some(format!("ad hoc {spec}")),
+    })
+}
+
+/// A date (`2024-01-13`) or a 0-based day index from the scenario's start.
+fn day_of(scenario: &Scenario, s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if let Ok(d) = s.parse::<i64>() {
+        return Ok(d);
+    }
+    parse_date(s)
+        .map(|d| scenario.day_of(d))
+        .map_err(|_| format!("{s:?} is neither a date (YYYY-MM-DD) nor a day index"))
+}
+
+/// `; did you mean "x"?` for the corridor or link id closest to `id`, or nothing.
+pub fn did_you_mean(scenario: &Scenario, id: &str) -> String {
+    let best = scenario
+        .corridors
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(scenario.links.iter().map(|l| l.id.as_str()))
+        .map(|c| (strsim::jaro_winkler(id, c), c))
+        .filter(|(s, _)| *s >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, c)) => format!("; did you mean {c:?}?"),
+        None => {
+            let ids: Vec<&str> = scenario.corridors.iter().map(|c| c.id.as_str()).collect();
+            if ids.is_empty() {
+                String::new()
+            } else {
+                format!("; corridors are: {}", ids.join(", "))
+            }
+        }
+    }
+}
+
+/// Whether a closure window can change a simulation of `scenario`'s window: some of its
+/// days (closed or ramping) fall in `[-reaction_days, days)`. (Traders see a change
+/// `reaction_days` late, so a closure that ends just before day 0 still shapes the
+/// first days; one that ends earlier, or starts on or after the last day, does nothing:
+/// the run-out after the window starts no closure.)
+pub fn in_window(scenario: &Scenario, w: &ClosureWindow) -> bool {
+    let s = &scenario.settings;
+    w.end_day() > -i64::from(s.reaction_days) && w.start_day < i64::from(s.days)
+}
+
+/// Move a scenario's simulated window: a new first day (`start`) and/or length (`days`,
+/// 1..=3660). Day indices of its fixed closures and expansions are shifted so they keep
+/// their calendar dates.
+pub fn apply_window(
+    scenario: &mut Scenario,
+    start: Option<NaiveDate>,
+    days: Option<u32>,
+) -> Result<(), Error> {
+    if let Some(d) = days {
+        if !(1..=3660).contains(&d) {
+            return Err(Error::Invalid(format!(
+                "days {d}: the simulated window must be 1..=3660 days"
+            )));
+        }
+        scenario.settings.days = d;
+    }
+    if let Some(s) = start {
+        let shift = scenario.day_of(s);
+        scenario.settings.start = s;
+        for w in &mut scenario.closures {
+            w.start_day -= shift;
+        }
+        for e in &mut scenario.expansions {
+            e.start_day -= shift;
+        }
+    }
+    Ok(())
+}
