@@ -67,7 +67,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
-const SCALARS: [&str; 10] = [
+const SCALARS: [&str; 12] = [
     "total_loss_usd",
     "trade_value_halted_usd",
     "reroute_cost_usd",
@@ -78,6 +78,8 @@ const SCALARS: [&str; 10] = [
     "peak_stranded_trucks",
     "stranded_truck_days",
     "days_to_recover",
+    "runout_days",
+    "runout_capped",
 ];
 
 fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
@@ -95,6 +97,14 @@ fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
         "peak_stranded_trucks" => m.peak_stranded_trucks,
         "stranded_truck_days" => m.stranded_truck_days,
         "days_to_recover" => return m.days_to_recover.map(f64::from),
+        "runout_days" => f64::from(m.runout_days),
+        "runout_capped" => {
+            if m.runout_capped {
+                1.0
+            } else {
+                0.0
+            }
+        }
         _ => return None,
     })
 }
@@ -185,6 +195,8 @@ fn runs_table(o: &Outcome) -> Vec<u8> {
                     .days_to_recover
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
+                "runout_days" => r.metrics.runout_days.to_string(),
+                "runout_capped" => u8::from(r.metrics.runout_capped).to_string(),
                 _ => scalar(&r.metrics, s, &countries).map(f).unwrap_or_default(),
             });
         }
@@ -759,6 +771,8 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
                         "lost_trade_usd" => m.lost_trade_usd = v,
                         "peak_stranded_trucks" => m.peak_stranded_trucks = v,
                         "stranded_truck_days" => m.stranded_truck_days = v,
+                        "runout_days" => m.runout_days = v as u32,
+                        "runout_capped" => m.runout_capped = v != 0.0,
                         _ => {}
                     }
                 }

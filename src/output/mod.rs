@@ -139,6 +139,13 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
         "days_to_recover",
         m.days_to_recover.map_or(f64::NAN, f64::from),
     );
+    push("total", "", "runout_days", f64::from(m.runout_days));
+    push(
+        "total",
+        "",
+        "runout_capped",
+        if m.runout_capped { 1.0 } else { 0.0 },
+    );
     for (c, v) in &m.revenue_lost_usd {
         push("country", c, "revenue_lost_usd", *v);
     }
@@ -203,15 +210,21 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
 }
 
 /// Daily series in long format: `day,date,scope,id,metric,value`.
-pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 6]> {
+pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 7]> {
     let mut rows = Vec::new();
     let days = d.stranded_trucks.len();
     for day in 0..days {
         let date = scenario.date_of(day as i64).to_string();
+        let phase = if day < d.window_days as usize {
+            "window"
+        } else {
+            "runout"
+        };
         let mut push = |scope: &str, id: &str, metric: &str, v: f64| {
             rows.push([
                 day.to_string(),
                 date.clone(),
+                phase.to_string(),
                 scope.to_string(),
                 id.to_string(),
                 metric.to_string(),
@@ -287,7 +300,7 @@ pub fn write_run(
     if let Some(d) = daily {
         write_csv(
             &dir.join("daily.csv"),
-            &["day", "date", "scope", "id", "metric", "value"],
+            &["day", "date", "phase", "scope", "id", "metric", "value"],
             daily_rows(scenario, d),
         )?;
         manifest.files.push(FileRecord::of_file(dir, "daily.csv")?);

@@ -204,6 +204,7 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
         ("queue_patience_days", st.queue_patience_days),
         ("order_patience_days", st.order_patience_days),
         ("abandon_after_days", st.abandon_after_days),
+        ("runout_max_days", st.runout_max_days),
     ] {
         if v > MAX_SETTING_DAYS {
             bad(

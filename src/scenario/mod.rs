@@ -68,6 +68,10 @@ pub struct Settings {
     /// is abandoned at the end of that day as lost trade (default 30); the count starts
     /// again when it turns back and joins another queue.
     pub abandon_after_days: u32,
+    /// The most days a run simulates after its window (the run-out), until its queues,
+    /// cargo and open orders are back to the counterfactual's (default 365; see
+    /// `docs/model.md`, "What a year's loss holds").
+    pub runout_max_days: u32,
     /// Annual discount rate for option appraisal (default 0.05).
     pub discount_rate: f64,
 }
@@ -85,6 +89,7 @@ impl Settings {
             queue_patience_days: 7,
             order_patience_days: 30,
             abandon_after_days: 30,
+            runout_max_days: 365,
             discount_rate: 0.05,
         }
     }

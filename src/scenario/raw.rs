@@ -83,6 +83,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "queue_patience_days",
     "order_patience_days",
     "abandon_after_days",
+    "runout_max_days",
     "discount_rate",
 ];
 pub(crate) const TABLES_KEYS: &[&str] = &["node", "link", "product", "supply", "demand", "closure"];
@@ -1014,6 +1015,9 @@ pub(crate) fn settings(it: &Item<'_>, d: &mut Diags) -> RawSettings {
     }
     if let Some(x) = it.days("abandon_after_days", d) {
         s.abandon_after_days = x;
+    }
+    if let Some(x) = it.days("runout_max_days", d) {
+        s.runout_max_days = x;
     }
     if let Some(x) = it.num("discount_rate", false, Rule::Unit, d) {
         s.discount_rate = x;

@@ -49,27 +49,40 @@ pub(super) struct Sums {
     pub(super) pair_product_units: Vec<i64>,
 }
 
+/// The money and unit totals of a simulation up to a day, made from its running sums
+/// (the unit counters of every route step and trade pair).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Totals {
+    /// Freight and charges paid, per demand index.
+    pub(super) paid_usd: Vec<f64>,
+    /// Border charges collected, per country.
+    pub(super) revenue_usd: Vec<f64>,
+    pub(super) corridor_units: Vec<i64>,
+    pub(super) corridor_usd: Vec<f64>,
+    pub(super) product_units: Vec<i64>,
+    pub(super) product_usd: Vec<f64>,
+    pub(super) pair_units: Vec<i64>,
+    pub(super) pair_usd: Vec<f64>,
+}
+
 /// The accounts of one simulation (a run or the counterfactual).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Accounts {
-    /// Freight and charges paid, per demand index (made at the end).
-    pub(super) paid_usd: Vec<f64>,
     pub(super) sums: Sums,
-    /// Border charges collected, per country (made at the end).
-    pub(super) revenue_usd: Vec<f64>,
+    /// The totals made from `sums` at the end (see [`Accounts::finish`]).
+    pub(super) totals: Totals,
+    /// Days the per-day arrays hold (the horizon: window and longest run-out).
+    pub(super) horizon: usize,
+    /// The day the simulation ended (the window's end, or later after a run-out): the
+    /// accounts cover days `0..end`.
+    pub(super) end: u32,
     /// Value crossing each crossing link per day: `[crossing_slot * days + day]`.
     pub(super) cross_value: Vec<f64>,
     /// Whether a closure held the crossing below full capacity: `[slot * days + day]`.
     pub(super) cross_closed: Vec<bool>,
     /// Units queued plus open orders at the end of each day.
     pub(super) backlog_units: Vec<i64>,
-    pub(super) corridor_units: Vec<i64>,
-    pub(super) corridor_usd: Vec<f64>,
     pub(super) corridor_closure_days: Vec<u32>,
-    pub(super) product_units: Vec<i64>,
-    pub(super) product_usd: Vec<f64>,
-    pub(super) pair_units: Vec<i64>,
-    pub(super) pair_usd: Vec<f64>,
     pub(super) delivered_usd_daily: Vec<f64>,
     pub(super) daily: Option<DailySeries>,
     /// Trucks queued at each crossing at the end of each day: `[slot * days + day]`
@@ -88,7 +101,7 @@ impl Accounts {
         routes: &RouteBook,
         daily: bool,
     ) -> Accounts {
-        let days = scn.settings.days as usize;
+        let days = net.horizon as usize;
         let nc = net.crossing_links.len();
         let np = scn.products.len();
         let nk = scn.demands.len();
@@ -98,7 +111,9 @@ impl Accounts {
                 .count() as u32
         };
         Accounts {
-            paid_usd: vec![0.0; nk],
+            horizon: days,
+            end: net.horizon,
+            totals: Totals::default(),
             sums: Sums {
                 supplied: vec![0; np],
                 delivered: vec![0; np],
@@ -110,7 +125,6 @@ impl Accounts {
                 pair_product_units: vec![0; net.pairs.len() * np],
                 ..Default::default()
             },
-            revenue_usd: vec![0.0; net.countries.len()],
             cross_value: vec![0.0; nc * days],
             cross_closed: net
                 .crossing_links
@@ -118,17 +132,11 @@ impl Accounts {
                 .flat_map(|&l| (0..days as u32).map(move |d| sched.closed_on(l, d)))
                 .collect(),
             backlog_units: vec![0; days],
-            corridor_units: vec![0; scn.corridors.len()],
-            corridor_usd: vec![0.0; scn.corridors.len()],
             corridor_closure_days: scn
                 .corridors
                 .iter()
                 .map(|c| closed_days(&c.links))
                 .collect(),
-            product_units: vec![0; np],
-            product_usd: vec![0.0; np],
-            pair_units: vec![0; net.pairs.len()],
-            pair_usd: vec![0.0; net.pairs.len()],
             delivered_usd_daily: vec![0.0; days],
             slot_trucks: vec![0.0; nc * days],
             delivered_before: vec![0; np],
@@ -164,22 +172,25 @@ impl Accounts {
         }
     }
 
-    /// Trucks queued at crossing `slot` at the end of each day.
-    pub(super) fn trucks(&self, slot: usize, days: usize) -> &[f64] {
-        &self.slot_trucks[slot * days..(slot + 1) * days]
+    /// Trucks queued at crossing `slot` at the end of each day `0..end`.
+    pub(super) fn trucks(&self, slot: usize) -> &[f64] {
+        let h = self.horizon;
+        &self.slot_trucks[slot * h..slot * h + self.end as usize]
     }
 
-    /// Trucks queued at all crossings together at the end of each day.
-    pub(super) fn stranded(&self, days: usize) -> Vec<f64> {
-        let slots = self.slot_trucks.len() / days.max(1);
-        (0..days)
-            .map(|d| (0..slots).fold(0.0, |s, slot| s + self.slot_trucks[slot * days + d]))
+    /// Trucks queued at all crossings together at the end of each day `0..end`.
+    pub(super) fn stranded(&self) -> Vec<f64> {
+        let h = self.horizon;
+        let slots = self.slot_trucks.len() / h.max(1);
+        (0..self.end as usize)
+            .map(|d| (0..slots).fold(0.0, |s, slot| s + self.slot_trucks[slot * h + d]))
             .collect()
     }
 
     /// Copy `from`'s daily values of days `f..t` (a run taking those days from the
     /// counterfactual), and note the delivered units as recorded.
-    pub(super) fn copy_days(&mut self, from: &Accounts, f: usize, t: usize, days: usize) {
+    pub(super) fn copy_days(&mut self, from: &Accounts, f: usize, t: usize) {
+        let days = self.horizon;
         for slot in 0..self.slot_trucks.len() / days.max(1) {
             let r = slot * days + f..slot * days + t;
             self.cross_value[r.clone()].copy_from_slice(&from.cross_value[r.clone()]);
@@ -203,15 +214,42 @@ impl Accounts {
         self.delivered_before.clone_from(&self.sums.delivered);
     }
 
-    /// The accounts, with the money sums made from the unit counters.
-    pub(super) fn finish(mut self, scn: &Scenario, net: &Network, routes: &RouteBook) -> Accounts {
+    /// The accounts of a simulation that ended on day `end`, with the totals made from
+    /// the unit counters.
+    pub(super) fn finish(
+        mut self,
+        scn: &Scenario,
+        net: &Network,
+        routes: &RouteBook,
+        end: u32,
+    ) -> Accounts {
+        self.end = end;
+        self.totals = Totals::of(&self.sums, scn, net, routes);
+        self
+    }
+}
+
+impl Totals {
+    /// The totals of running sums `sums`.
+    pub(super) fn of(sums: &Sums, scn: &Scenario, net: &Network, routes: &RouteBook) -> Totals {
         let nd = net.darcs.len();
         let np = net.value.len();
+        let nc = scn.corridors.len();
+        let mut t = Totals {
+            paid_usd: vec![0.0; scn.demands.len()],
+            revenue_usd: vec![0.0; net.countries.len()],
+            corridor_units: vec![0; nc],
+            corridor_usd: vec![0.0; nc],
+            product_units: vec![0; np],
+            product_usd: vec![0.0; np],
+            pair_units: vec![0; net.pairs.len()],
+            pair_usd: vec![0.0; net.pairs.len()],
+        };
         // Units per (destination, darc), from the units per route step.
         let mut darc_units = vec![0i64; scn.demands.len() * nd];
         for route in &routes.routes {
             let (a, b) = (route.start as usize, (route.start + route.len) as usize);
-            let steps = self.sums.step_units.get(a..b).unwrap_or(&[]);
+            let steps = sums.step_units.get(a..b).unwrap_or(&[]);
             for (&d, &u) in routes.darcs[a..b].iter().zip(steps) {
                 darc_units[route.demand as usize * nd + d as usize] += u;
             }
@@ -224,38 +262,33 @@ impl Accounts {
                 if u == 0 {
                     continue;
                 }
-                let t = tonnes(u);
-                paid += t * net.darcs[a].paid_usd_per_t;
+                let tn = tonnes(u);
+                paid += tn * net.darcs[a].paid_usd_per_t;
                 darc_total[a] += u;
                 for &c in &net.link_corridors[net.darcs[a].link as usize] {
-                    self.corridor_usd[c as usize] += t * net.value[p];
+                    t.corridor_usd[c as usize] += tn * net.value[p];
                 }
             }
-            self.paid_usd[k] = paid;
+            t.paid_usd[k] = paid;
         }
         for (a, &u) in darc_total.iter().enumerate() {
             for &(c, usd) in &net.darc_charges[a] {
-                self.revenue_usd[c as usize] += tonnes(u) * usd;
+                t.revenue_usd[c as usize] += tonnes(u) * usd;
             }
             for &c in &net.link_corridors[net.darcs[a].link as usize] {
-                self.corridor_units[c as usize] += u;
+                t.corridor_units[c as usize] += u;
             }
         }
-        for (pair, row) in self
-            .sums
-            .pair_product_units
-            .chunks_exact(np.max(1))
-            .enumerate()
-        {
+        for (pair, row) in sums.pair_product_units.chunks_exact(np.max(1)).enumerate() {
             for (p, &u) in row.iter().enumerate() {
                 let usd = tonnes(u) * net.value[p];
-                self.pair_units[pair] += u;
-                self.pair_usd[pair] += usd;
-                self.product_units[p] += u;
-                self.product_usd[p] += usd;
+                t.pair_units[pair] += u;
+                t.pair_usd[pair] += usd;
+                t.product_units[p] += u;
+                t.product_usd[p] += usd;
             }
         }
-        self
+        t
     }
 }
 
@@ -265,7 +298,7 @@ impl Sim<'_> {
     pub(super) fn keep_records(&mut self, day: u32) {
         let payload = units(self.scn.settings.truck_payload_t).max(1) as f64;
         let di = day as usize;
-        let days = self.days as usize;
+        let days = self.acc.horizon;
         for (slot, &l) in self.net.crossing_links.iter().enumerate() {
             let q: i64 = self.net.link_darcs[l]
                 .iter()

@@ -11,8 +11,10 @@ use crate::scenario::Scenario;
 use super::network::{Network, UNITS_PER_T};
 use super::state::State;
 
-/// Closure factors per link per day, for days `-lag .. days` (index `day + lag`): a row
-/// for each link a closure touches, none for the others (their factor is 1).
+/// Closure factors per link per day, for days `-lag .. horizon` (index `day + lag`): a
+/// row for each link a closure touches, none for the others (their factor is 1). Only
+/// windows that start inside the window count (no closure starts in the run-out); they
+/// last their whole length, into the run-out.
 #[derive(Default)]
 pub(super) struct Factors {
     /// Row of each link in `rows`, or `u32::MAX`.
@@ -25,18 +27,25 @@ pub(super) struct Factors {
 
 impl Factors {
     /// The factors of `closures` (checked: targets inside the scenario, factors in
-    /// [0, 1]) over a window of `days` days with a reaction lag of `lag` days.
-    pub(super) fn new(scn: &Scenario, closures: &[ClosureWindow], days: u32, lag: u32) -> Factors {
-        let span = (days + lag) as usize;
+    /// [0, 1]) that start before day `window`, over `horizon` days with a reaction lag
+    /// of `lag` days.
+    pub(super) fn new(
+        scn: &Scenario,
+        closures: &[ClosureWindow],
+        window: u32,
+        horizon: u32,
+        lag: u32,
+    ) -> Factors {
+        let span = (horizon + lag) as usize;
         let mut f = Factors {
             row_of: vec![u32::MAX; scn.links.len()],
             rows: Vec::new(),
             links: Vec::new(),
             span,
         };
-        for w in closures {
+        for w in closures.iter().filter(|w| w.start_day < i64::from(window)) {
             let lo = w.start_day.max(-i64::from(lag));
-            let hi = w.end_day().min(i64::from(days));
+            let hi = w.end_day().min(i64::from(horizon));
             for &l in scn.target_links(&w.target) {
                 let l = l.index();
                 if f.row_of[l] == u32::MAX {
@@ -87,17 +96,23 @@ pub(super) struct Schedule {
     changes_at: Vec<Vec<u32>>,
     /// Per day: the first day from it on that the closures differ from the base's (the
     /// closures every run shares; none by default), in the capacity in force or in the
-    /// capacity traders see; `days` if none does. The fast path skips untouched days.
+    /// capacity traders see; `horizon` if none does. The fast path skips untouched days.
     pub(super) next_touched: Vec<u32>,
+    /// The first day from which no closure holds any link below full capacity, in force
+    /// or as traders see it: a run-out may end on it or after it.
+    pub(super) quiet_from: u32,
 }
 
 impl Schedule {
     /// The schedule of `closures`, and where it differs from `base`'s factors.
     pub(super) fn new(scn: &Scenario, closures: &[ClosureWindow], base: &Factors) -> Schedule {
-        let days = scn.settings.days;
+        let (window, days) = (
+            scn.settings.days,
+            scn.settings.days + scn.settings.runout_max_days,
+        );
         let lag = scn.settings.reaction_days;
         let span = (days + lag) as usize;
-        let factor = Factors::new(scn, closures, days, lag);
+        let factor = Factors::new(scn, closures, window, days, lag);
         let mut changes_at = vec![Vec::new(); span];
         for (l, row) in factor.closed() {
             for i in 1..span {
@@ -124,11 +139,20 @@ impl Schedule {
                 next_touched.get(d + 1).copied().unwrap_or(days)
             };
         }
+        // The last day a factor is below 1 in force (index day + lag) or as seen (index
+        // day), over all links.
+        let quiet_from = factor
+            .closed()
+            .filter_map(|(_, row)| row.iter().rposition(|&x| x < 1.0))
+            .map(|i| i as u32 + 1)
+            .max()
+            .unwrap_or(0);
         Schedule {
             factor,
             lag,
             changes_at,
             next_touched,
+            quiet_from,
         }
     }
 

@@ -39,6 +39,9 @@ pub(super) struct Sim<'a> {
     pub(super) net: &'a Network,
     pub(super) nets: &'a mut [ProductNet],
     pub(super) routes: &'a mut RouteBook,
+    /// Days of the window.
+    pub(super) window: u32,
+    /// Days it may simulate: the window and the longest run-out.
     pub(super) days: u32,
     /// The closures, as factors per link and day.
     pub(super) sched: Schedule,
@@ -82,7 +85,8 @@ impl<'a> Sim<'a> {
             net,
             nets,
             routes,
-            days: scn.settings.days,
+            window: net.window,
+            days: net.horizon,
             state: state.reset(nd, scn.demands.len(), sched.lag),
             sched,
             left: vec![0; nd],
@@ -221,10 +225,10 @@ impl<'a> Sim<'a> {
         });
     }
 
-    /// The accounts, with the money sums made from the unit counters; the state's
-    /// buffers are handed back for the next run.
-    pub(super) fn finish(self) -> (Accounts, State) {
-        let acc = self.acc.finish(self.scn, self.net, self.routes);
+    /// The accounts of the simulation, ended at the start of day `end`, with the totals
+    /// made from the unit counters; the state's buffers are handed back for the next run.
+    pub(super) fn finish(self, end: u32) -> (Accounts, State) {
+        let acc = self.acc.finish(self.scn, self.net, self.routes, end);
         (acc, self.state)
     }
 }

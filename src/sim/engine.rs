@@ -17,6 +17,7 @@ use super::network::Network;
 use super::observer::{NoObserver, Observer};
 use super::routes::RouteBook;
 use super::routing::ProductNet;
+use super::runout::Runout;
 use super::state::State;
 
 /// How an engine executes a run. Both give the same results (to the order in which
@@ -63,6 +64,8 @@ pub struct Engine {
     base_acc: Option<Accounts>,
     /// What the base leaves for fast runs to rejoin it (none for the reference).
     track: Option<Track>,
+    /// The counterfactual's states and sums on the run-out days.
+    runout: Runout,
     /// Days the last run simulated (the others it took from the base).
     days_simulated: u32,
     /// Days the last run followed the counterfactual's cargo with orders of its own.
@@ -118,6 +121,7 @@ impl Engine {
             .map(|p| ProductNet::new(&scenario, &net, p))
             .collect::<Result<Vec<_>, Error>>()?;
         let mut engine = Engine {
+            runout: Runout::new(scenario.settings.days),
             cold_nets: nets.clone(),
             start_nets: nets.clone(),
             nets,
@@ -135,8 +139,9 @@ impl Engine {
             follow: FollowBuffers::default(),
         };
         engine.check_closures(base)?;
-        let s = &engine.scenario.settings;
-        engine.base = Factors::new(&engine.scenario, base, s.days, s.reaction_days);
+        let (window, horizon) = (engine.net.window, engine.net.horizon);
+        let lag = engine.scenario.settings.reaction_days;
+        engine.base = Factors::new(&engine.scenario, base, window, horizon, lag);
         if execution == Execution::Reference {
             if !base.is_empty() {
                 return Err(SimError::Invalid(
@@ -144,14 +149,14 @@ impl Engine {
                 )
                 .into());
             }
-            engine.cf = engine.simulate_reference(&[], true, &mut NoObserver)?;
+            engine.cf = engine.simulate_counterfactual()?;
             return Ok(engine);
         }
         // The fast path: the base (the counterfactual when there is none) is simulated
         // with its track kept for runs to rejoin it; with a base, the counterfactual is
         // simulated on its own for the losses.
         if !engine.base.is_empty() {
-            engine.cf = engine.simulate_reference(&[], true, &mut NoObserver)?;
+            engine.cf = engine.simulate_counterfactual()?;
         }
         let (acc, track) = engine.record(base, snapshot_budget)?;
         if engine.base.is_empty() {
@@ -214,7 +219,7 @@ impl Engine {
     ) -> Result<RunReport, Error> {
         self.check_closures(closures)?;
         let daily = record == Record::Daily;
-        let mut acc = match self.execution {
+        let (mut acc, capped) = match self.execution {
             Execution::Reference => self.simulate_reference(closures, daily, observer)?,
             Execution::Fast => self.simulate_fast(closures, daily, observer)?,
         };
@@ -222,8 +227,33 @@ impl Engine {
             // No per-corridor, product or crossing series: `report` fills in the totals.
             acc.daily = Some(DailySeries::default());
         }
-        let last_end = last_closure_end(closures, self.scenario.settings.days);
-        Ok(report(&self.scenario, &self.net, &self.cf, acc, last_end))
+        let end = acc.end;
+        let last_end = last_closure_end(closures, self.net.window, end);
+        let Some(at) = self.runout.at(end, &self.scenario, &self.net, &self.routes) else {
+            return Err(SimError::Internal(format!(
+                "a run ended on day {end}, where the counterfactual kept no state"
+            ))
+            .into());
+        };
+        let mut report = report(
+            &self.scenario,
+            &self.net,
+            &self.cf,
+            at,
+            acc,
+            last_end,
+            capped,
+        );
+        if record == Record::DailyTotals {
+            // A Monte Carlo keeps the window's days (its bands are over the window).
+            if let Some(d) = report.daily.as_mut() {
+                let w = self.net.window as usize;
+                d.stranded_trucks.truncate(w);
+                d.delivered_usd.truncate(w);
+                d.counterfactual_delivered_usd.truncate(w);
+            }
+        }
+        Ok(report)
     }
 
     /// Every window must close a corridor or link of the scenario by a factor in [0, 1],
@@ -293,14 +323,42 @@ impl Engine {
         )
     }
 
+    /// The counterfactual, plainly: every day of the horizon (window and longest
+    /// run-out), keeping its states on the run-out days.
+    fn simulate_counterfactual(&mut self) -> Result<Accounts, Error> {
+        let mut sim = Engine::start(
+            &self.scenario,
+            &self.net,
+            &mut self.nets,
+            &self.cold_nets,
+            &mut self.routes,
+            &Factors::default(),
+            &mut self.spare,
+            &[],
+            true,
+            Shortcuts::default(),
+        );
+        for day in 0..sim.days {
+            self.runout.keep(&sim, day);
+            sim.step(day)?;
+        }
+        self.runout.keep(&sim, sim.days);
+        let end = sim.days;
+        let (acc, state) = sim.finish(end);
+        self.spare = state;
+        Ok(acc)
+    }
+
     /// The plain reference simulation: every day of the window, in order, by the day
-    /// step, with no shortcut; `observer` sees every day.
+    /// step, with no shortcut, then the run-out until the run is back to the
+    /// counterfactual; `observer` sees every day. Returns the accounts and whether the
+    /// run-out was cut off at its cap.
     fn simulate_reference(
         &mut self,
         closures: &[ClosureWindow],
         daily: bool,
         observer: &mut dyn Observer,
-    ) -> Result<Accounts, Error> {
+    ) -> Result<(Accounts, bool), Error> {
         let mut sim = Engine::start(
             &self.scenario,
             &self.net,
@@ -313,15 +371,22 @@ impl Engine {
             daily,
             Shortcuts::default(),
         );
-        for day in 0..sim.days {
+        let (window, horizon) = (sim.window, sim.days);
+        let mut end = horizon;
+        for day in 0..horizon {
+            if day >= window && self.runout.over(&sim, day) {
+                end = day;
+                break;
+            }
             sim.step(day)?;
             sim.observe(observer, day);
         }
-        let (acc, state) = sim.finish();
+        let capped = end == horizon && !self.runout.over(&sim, horizon);
+        let (acc, state) = sim.finish(end);
         self.spare = state;
-        self.days_simulated = self.scenario.settings.days;
+        self.days_simulated = end;
         self.days_followed = 0;
-        Ok(acc)
+        Ok((acc, capped))
     }
 
     /// Simulate the base (the counterfactual when there is none) every day, with its
@@ -349,20 +414,23 @@ impl Engine {
             true,
             shortcuts,
         );
-        let (track, after_day0) = executor::record(&mut sim, budget)?;
-        let (acc, state) = sim.finish();
+        // Without a base, this is the counterfactual: it keeps the run-out states too.
+        let runout = base.is_empty().then_some(&mut self.runout);
+        let (track, after_day0) = executor::record(&mut sim, budget, runout)?;
+        let end = sim.days;
+        let (acc, state) = sim.finish(end);
         self.spare = state;
         self.start_nets = after_day0;
         Ok((acc, track))
     }
 
-    /// A run on the fast path.
+    /// A run on the fast path; with whether its run-out was cut off at its cap.
     fn simulate_fast(
         &mut self,
         closures: &[ClosureWindow],
         daily: bool,
         observer: &mut dyn Observer,
-    ) -> Result<Accounts, Error> {
+    ) -> Result<(Accounts, bool), Error> {
         let Some(track) = self.track.as_ref() else {
             return Err(SimError::Internal("a fast engine without its track".into()).into());
         };
@@ -384,12 +452,21 @@ impl Engine {
             shortcuts,
         );
         let base_acc = self.base_acc.as_ref().unwrap_or(&self.cf);
-        let counts = executor::run(&mut sim, track, base_acc, observer, &mut self.follow)?;
-        let (acc, state) = sim.finish();
+        let counts = executor::run(
+            &mut sim,
+            track,
+            base_acc,
+            observer,
+            &mut self.follow,
+            &self.runout,
+            self.base_acc.is_none(),
+        )?;
+        let capped = counts.end == sim.days && !self.runout.over(&sim, sim.days);
+        let (acc, state) = sim.finish(counts.end);
         self.spare = state;
         self.days_simulated = counts.simulated;
         self.days_followed = counts.followed;
-        Ok(acc)
+        Ok((acc, capped))
     }
 }
 

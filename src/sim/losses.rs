@@ -4,61 +4,77 @@
 use crate::closure::ClosureWindow;
 use crate::scenario::Scenario;
 
-use super::accounts::Accounts;
+use super::accounts::{Accounts, Sums, Totals};
 use super::metrics::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics, RunReport};
 use super::network::{tonnes, units, Network};
 
-/// The last closed day + 1 (the reopening day) of the closure that reopens last within
-/// the window, if any closure touches the window.
-pub(super) fn last_closure_end(closures: &[ClosureWindow], days: u32) -> Option<u32> {
+/// The last closed day + 1 (the reopening day) of the closure that reopens last by day
+/// `end`, among those that start before day `window` (none starts in the run-out).
+pub(super) fn last_closure_end(closures: &[ClosureWindow], window: u32, end: u32) -> Option<u32> {
     closures
         .iter()
-        .filter(|w| w.capacity_factor < 1.0)
+        .filter(|w| w.capacity_factor < 1.0 && w.start_day < i64::from(window))
         .map(|w| w.start_day + i64::from(w.duration_days))
-        .filter(|&end| end > 0 && end <= i64::from(days))
+        .filter(|&e| e > 0 && e <= i64::from(end))
         .max()
         .map(|e| e as u32)
 }
 
-/// The report of a run with accounts `acc` against the counterfactual's `cf`.
+/// What the counterfactual had by the day a run ended: its running sums and their
+/// totals (the run is compared with it over the same days).
+pub(super) struct CfAt<'a> {
+    pub(super) sums: &'a Sums,
+    pub(super) totals: &'a Totals,
+}
+
+/// The report of a run with accounts `acc` against the counterfactual's: its per-day
+/// records `cf` (over the whole horizon) and its sums at the day the run ended, `at`.
+/// Everything covers days `0..acc.end`: the window and the run's run-out.
 pub(super) fn report(
     scn: &Scenario,
     net: &Network,
     cf: &Accounts,
+    at: CfAt<'_>,
     mut acc: Accounts,
     last_end: Option<u32>,
+    runout_capped: bool,
 ) -> RunReport {
-    let days = scn.settings.days as usize;
-    let mut m = RunMetrics::default();
+    let end = acc.end as usize;
+    let h = acc.horizon;
+    let mut m = RunMetrics {
+        runout_days: acc.end.saturating_sub(net.window),
+        runout_capped,
+        ..RunMetrics::default()
+    };
+    let (tot, cft) = (&acc.totals, at.totals);
 
     // Reroute and delay: per (product, destination), against the counterfactual's cost
     // per tonne.
     for d in 0..scn.demands.len() {
         let x = acc.sums.dispatched_units[d] as f64;
-        let y = cf.sums.dispatched_units[d] as f64;
+        let y = at.sums.dispatched_units[d] as f64;
         let (paid_cf, hold_cf) = if y > 0.0 {
-            (cf.paid_usd[d] * (x / y), cf.sums.holding_usd[d] * (x / y))
+            (cft.paid_usd[d] * (x / y), at.sums.holding_usd[d] * (x / y))
         } else {
             (0.0, 0.0)
         };
-        m.reroute_cost_usd += acc.paid_usd[d] - paid_cf;
+        m.reroute_cost_usd += tot.paid_usd[d] - paid_cf;
         m.delay_cost_usd += acc.sums.holding_usd[d] - hold_cf;
     }
-    m.spoilage_usd = acc.sums.spoilage_usd - cf.sums.spoilage_usd;
-    let lost =
-        |a: &Accounts| a.sums.lost_orders_usd + a.sums.abandoned_usd + a.sums.spoiled_whole_usd;
-    m.lost_trade_usd = lost(&acc) - lost(cf);
+    m.spoilage_usd = acc.sums.spoilage_usd - at.sums.spoilage_usd;
+    let lost = |s: &Sums| s.lost_orders_usd + s.abandoned_usd + s.spoiled_whole_usd;
+    m.lost_trade_usd = lost(&acc.sums) - lost(at.sums);
     m.total_loss_usd = m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
     for (i, c) in net.countries.iter().enumerate() {
-        if cf.revenue_usd[i] != 0.0 || acc.revenue_usd[i] != 0.0 {
+        if cft.revenue_usd[i] != 0.0 || tot.revenue_usd[i] != 0.0 {
             m.revenue_lost_usd
-                .insert(c.clone(), cf.revenue_usd[i] - acc.revenue_usd[i]);
+                .insert(c.clone(), cft.revenue_usd[i] - tot.revenue_usd[i]);
         }
     }
     for (slot, &l) in net.crossing_links.iter().enumerate() {
         let (mut halted, mut while_closed, mut closed_days) = (0.0, 0.0, 0u32);
-        for day in 0..days {
-            let k = slot * days + day;
+        for day in 0..end {
+            let k = slot * h + day;
             let short = (cf.cross_value[k] - acc.cross_value[k]).max(0.0);
             halted += short;
             if acc.cross_closed[k] {
@@ -72,17 +88,17 @@ pub(super) fn report(
             trade_value_halted_usd: halted,
             halted_while_closed_usd: while_closed,
             closed_days,
-            peak_stranded_trucks: acc.trucks(slot, days).iter().cloned().fold(0.0, f64::max),
-            stranded_truck_days: acc.trucks(slot, days).iter().sum(),
+            peak_stranded_trucks: acc.trucks(slot).iter().cloned().fold(0.0, f64::max),
+            stranded_truck_days: acc.trucks(slot).iter().sum(),
         });
     }
-    let stranded = acc.stranded(days);
+    let stranded = acc.stranded();
     m.peak_stranded_trucks = stranded.iter().cloned().fold(0.0, f64::max);
     m.stranded_truck_days = stranded.iter().sum();
-    m.days_to_recover = last_end.and_then(|end| {
+    m.days_to_recover = last_end.and_then(|last| {
         let tol = units(scn.settings.truck_payload_t);
-        let from = end.saturating_sub(1) as usize;
-        (from..days)
+        let from = last.saturating_sub(1) as usize;
+        (from..end)
             .find(|&d| acc.backlog_units[d] <= cf.backlog_units[d] + tol)
             .map(|d| (d - from) as u32)
     });
@@ -90,32 +106,32 @@ pub(super) fn report(
         m.corridors.push(CorridorMetrics {
             corridor: cor.id.clone(),
             closure_days: acc.corridor_closure_days[c],
-            delivered_t: tonnes(acc.corridor_units[c]),
-            delivered_usd: acc.corridor_usd[c],
-            counterfactual_t: tonnes(cf.corridor_units[c]),
-            counterfactual_usd: cf.corridor_usd[c],
+            delivered_t: tonnes(tot.corridor_units[c]),
+            delivered_usd: tot.corridor_usd[c],
+            counterfactual_t: tonnes(cft.corridor_units[c]),
+            counterfactual_usd: cft.corridor_usd[c],
         });
     }
     for (p, prod) in scn.products.iter().enumerate() {
         m.by_product.insert(
             prod.id.clone(),
             Delivered {
-                t: tonnes(acc.product_units[p]),
-                usd: acc.product_usd[p],
-                counterfactual_t: tonnes(cf.product_units[p]),
-                counterfactual_usd: cf.product_usd[p],
+                t: tonnes(tot.product_units[p]),
+                usd: tot.product_usd[p],
+                counterfactual_t: tonnes(cft.product_units[p]),
+                counterfactual_usd: cft.product_usd[p],
             },
         );
     }
     for (i, name) in net.pairs.iter().enumerate() {
-        let get = |a: &Accounts| {
+        let get = |a: &Totals| {
             (
                 a.pair_units.get(i).copied().unwrap_or(0),
                 a.pair_usd.get(i).copied().unwrap_or(0.0),
             )
         };
-        let (au, ad) = get(&acc);
-        let (cu, cd) = get(cf);
+        let (au, ad) = get(tot);
+        let (cu, cd) = get(cft);
         if au == 0 && cu == 0 {
             continue;
         }
@@ -130,11 +146,19 @@ pub(super) fn report(
         );
     }
     let daily = acc.daily.take().map(|mut d| {
+        d.window_days = net.window;
         d.stranded_trucks = stranded;
-        d.delivered_usd = acc.delivered_usd_daily.clone();
-        d.counterfactual_delivered_usd = cf.delivered_usd_daily.clone();
+        d.delivered_usd = acc.delivered_usd_daily[..end].to_vec();
+        d.counterfactual_delivered_usd = cf.delivered_usd_daily[..end].to_vec();
         for (slot, c) in d.crossings.iter_mut().enumerate() {
-            c.queue_trucks = acc.trucks(slot, days).to_vec();
+            c.queue_trucks = acc.trucks(slot).to_vec();
+        }
+        // Series kept by index over the horizon: the days the run covers.
+        for c in &mut d.corridors {
+            c.flow_t.truncate(end);
+        }
+        for p in &mut d.products {
+            p.delivered_t.truncate(end);
         }
         d
     });

@@ -84,6 +84,13 @@ pub struct RunMetrics {
     /// to the counterfactual's; `None` when nothing closed or they never recover within
     /// the simulated window.
     pub days_to_recover: Option<u32>,
+    /// Days the run went on after the window (the run-out) until its queues, cargo and
+    /// open orders were back to the counterfactual's: 0 when they were by the window's
+    /// end. Every other metric covers the window and these days.
+    pub runout_days: u32,
+    /// Whether the run-out reached `runout_max_days` before the run was back to the
+    /// counterfactual (its losses are then cut off there).
+    pub runout_capped: bool,
     /// Per crossing.
     pub crossings: Vec<CrossingMetrics>,
     /// Per corridor.
@@ -97,6 +104,8 @@ pub struct RunMetrics {
 /// Daily series of a run (recorded on request).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DailySeries {
+    /// Days of the window: days from this index on are the run's run-out.
+    pub window_days: u32,
     /// Trucks queued at all crossings at the end of each day.
     pub stranded_trucks: Vec<f64>,
     /// Value delivered each day, USD.

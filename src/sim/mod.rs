@@ -28,6 +28,7 @@
 //! | `routes.rs` | routes: the route book, and a flow decomposed into routes |
 //! | `perishing.rs` | 5. holding cost, spoilage, spoiled and abandoned lots |
 //! | `accounts.rs` | 6. records of the day; running sums; the accounts of a run |
+//! | `runout.rs` | 7. after the window: the run-out, until the run is back to the counterfactual |
 //! | `losses.rs` | a run's metrics against the counterfactual's accounts |
 //! | `state.rs` | what carries from day to day: lots, queues, orders, capacities |
 //! | `day.rs` | one simulation in progress and its day step |
@@ -50,6 +51,7 @@ mod orders;
 mod perishing;
 mod routes;
 mod routing;
+mod runout;
 mod state;
 mod turnback;
 

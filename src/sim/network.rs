@@ -40,6 +40,10 @@ pub(super) struct Darc {
 
 /// What does not change between runs of one scenario.
 pub(super) struct Network {
+    /// Days of the window (`settings.days`).
+    pub(super) window: u32,
+    /// Days simulated at most: the window and the longest run-out after it.
+    pub(super) horizon: u32,
     pub(super) darcs: Vec<Darc>,
     /// Outgoing darcs per node.
     pub(super) out: Vec<Vec<u32>>,
@@ -54,7 +58,7 @@ pub(super) struct Network {
     pub(super) pair_index: HashMap<(u32, u32), u32>,
     /// Products in routing order (descending priority).
     pub(super) order: Vec<usize>,
-    /// Month (0-based) of each day of the window.
+    /// Month (0-based) of each day of the horizon.
     pub(super) month: Vec<u8>,
     /// Charges per darc: (country index, USD/t).
     pub(super) darc_charges: Vec<Vec<(u32, f64)>>,
@@ -144,7 +148,9 @@ impl Network {
         }
         let mut order: Vec<usize> = (0..scn.products.len()).collect();
         order.sort_by_key(|&p| (std::cmp::Reverse(scn.products[p].priority), p));
-        let month = (0..scn.settings.days)
+        let window = scn.settings.days;
+        let horizon = window + scn.settings.runout_max_days;
+        let month = (0..horizon)
             .map(|d| {
                 use chrono::Datelike;
                 scn.date_of(i64::from(d)).month0() as u8
@@ -204,6 +210,8 @@ impl Network {
             }
         }
         Network {
+            window,
+            horizon,
             darcs,
             out,
             link_darcs,

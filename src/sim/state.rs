@@ -183,3 +183,114 @@ impl Clone for State {
         );
     }
 }
+
+/// How a run's state compares with the counterfactual's on the same day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Likeness {
+    /// The same cargo, queues and orders: the run can rejoin.
+    Same,
+    /// The same cargo and queues, other open orders: the run can follow.
+    OrdersOnly,
+    /// Anything else.
+    Different,
+}
+
+/// How the run's state `me` at the start of `day` compares with the counterfactual's
+/// `cf`: the same cargo in the same arrival and queue order and the same recent queues
+/// (what traders see), and the same open orders or not.
+pub(super) fn likeness(me: &State, cf: &State, day: u32) -> Likeness {
+    if !same_cargo(me, cf, day) {
+        Likeness::Different
+    } else if me.open_units == cf.open_units && me.orders == cf.orders {
+        Likeness::Same
+    } else {
+        Likeness::OrdersOnly
+    }
+}
+
+/// Equal as cargo: same route, place, size, times and decay (dead lots only as dead).
+fn same_lot(a: &Lot, b: &Lot) -> bool {
+    if !a.alive || !b.alive {
+        return a.alive == b.alive;
+    }
+    a.route == b.route
+        && a.next == b.next
+        && a.units == b.units
+        && a.t_next.to_bits() == b.t_next.to_bits()
+        && a.dispatched == b.dispatched
+        && a.queued_since == b.queued_since
+        && a.queued_at == b.queued_at
+        && a.decay.to_bits() == b.decay.to_bits()
+}
+
+fn same_lists(a: &[u32], la: &[Lot], b: &[u32], lb: &[Lot]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| same_lot(&la[x as usize], &lb[y as usize]))
+}
+
+/// Whether the cargo, queues and recent queues of `me` at the start of `day` are `cf`'s.
+fn same_cargo(me: &State, cf: &State, day: u32) -> bool {
+    if me.in_system != cf.in_system
+        || me.queue_units != cf.queue_units
+        || me.queue_hist != cf.queue_hist
+        || me.late.len() != cf.late.len()
+    {
+        return false;
+    }
+    let (mine, theirs) = (&me.lots[..], &cf.lots[..]);
+    for k in 0..RING {
+        let b = (day as usize + k) % RING;
+        if !same_lists(&me.due[b], mine, &cf.due[b], theirs) {
+            return false;
+        }
+    }
+    let late_same =
+        me.late.iter().zip(&cf.late).all(|(&(w1, x), &(w2, y))| {
+            w1 == w2 && same_lot(&mine[x as usize], &theirs[y as usize])
+        });
+    if !late_same {
+        return false;
+    }
+    for (qa, qb) in me.queues.iter().zip(&cf.queues) {
+        if qa.len() != qb.len()
+            || !qa
+                .iter()
+                .zip(qb)
+                .all(|(&x, &y)| same_lot(&mine[x as usize], &theirs[y as usize]))
+        {
+            return false;
+        }
+    }
+    // Cargo arriving after the window: order does not matter, only the lots.
+    let alive = |ids: &[u32], lots: &[Lot]| -> Vec<u32> {
+        ids.iter()
+            .copied()
+            .filter(|&i| lots[i as usize].alive)
+            .collect()
+    };
+    let (mut ba, mut bb) = (alive(&me.beyond, mine), alive(&cf.beyond, theirs));
+    if ba.len() != bb.len() {
+        return false;
+    }
+    if !ba.is_empty() {
+        let key = |lots: &[Lot], i: u32| {
+            let x = &lots[i as usize];
+            (
+                x.route,
+                x.next,
+                x.units,
+                x.t_next.to_bits(),
+                x.dispatched,
+                x.decay.to_bits(),
+            )
+        };
+        ba.sort_by_key(|&i| key(mine, i));
+        bb.sort_by_key(|&i| key(theirs, i));
+        if !same_lists(&ba, mine, &bb, theirs) {
+            return false;
+        }
+    }
+    true
+}

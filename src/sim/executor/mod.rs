@@ -31,7 +31,8 @@ use crate::error::Error;
 
 use super::accounts::{Accounts, Sums};
 use super::routing::ProductNet;
-use super::state::State;
+use super::runout::Runout;
+use super::state::{likeness, Likeness, State};
 use super::{Observer, Sim};
 
 /// A product's routing inputs on a day (`ProductNet::key` layout) and its plan
@@ -88,7 +89,7 @@ pub(super) const SNAPSHOT_BUDGET: usize = 256 << 20;
 
 /// What the counterfactual leaves for runs.
 pub(super) struct Track {
-    /// State at the start of each day `0..days` (kept days only).
+    /// State at the start of each day `0..=days` (kept days only; the end always).
     pub(super) snaps: Vec<Option<State>>,
     /// Running sums at the start of each day `0..=days` (kept days and the end).
     cum: Vec<Option<Sums>>,
@@ -134,16 +135,28 @@ impl Track {
 /// plans are logged by the day step: `sim.shortcuts.log` must be set). Returns the
 /// track and the routing networks as they were after day 0 (runs may start from them);
 /// the simulation is left at the end of the window.
-pub(super) fn record(sim: &mut Sim<'_>, budget: usize) -> Result<(Track, Vec<ProductNet>), Error> {
+pub(super) fn record(
+    sim: &mut Sim<'_>,
+    budget: usize,
+    mut runout: Option<&mut Runout>,
+) -> Result<(Track, Vec<ProductNet>), Error> {
     let mut track = Track::new(budget);
     let mut after_day0 = Vec::new();
     for day in 0..sim.days {
         track.keep(sim, day);
+        if let Some(r) = runout.as_deref_mut() {
+            r.keep(sim, day);
+        }
         sim.step(day)?;
         if day == 0 {
             after_day0 = sim.nets.to_vec();
         }
     }
+    if let Some(r) = runout {
+        r.keep(sim, sim.days);
+    }
+    // The state at the end of the horizon, for runs that take the last days.
+    track.snaps.push(Some(sim.state.clone()));
     track.cum.push(Some(sim.acc.sums.clone()));
     track.open_start.push(sim.state.open_units.iter().sum());
     track.compact();
@@ -151,11 +164,13 @@ pub(super) fn record(sim: &mut Sim<'_>, budget: usize) -> Result<(Track, Vec<Pro
     Ok((track, after_day0))
 }
 
-/// How many days a fast run simulated and followed.
+/// How many days a fast run simulated and followed, and where it ended.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Counts {
     pub(super) simulated: u32,
     pub(super) followed: u32,
+    /// The day the run ended (see `runout.rs`): the window's end or later.
+    pub(super) end: u32,
 }
 
 /// Run `sim` over its window on the fast path: the days whose closures and state are the
@@ -167,26 +182,47 @@ pub(super) fn run(
     base: &Accounts,
     observer: &mut dyn Observer,
     bufs: &mut FollowBuffers,
+    runout: &Runout,
+    track_is_cf: bool,
 ) -> Result<Counts, Error> {
-    let days = sim.days;
+    let (window, days) = (sim.window, sim.days);
     let mut day = 0;
-    let mut n = Counts::default();
+    let mut n = Counts {
+        end: days,
+        ..Counts::default()
+    };
     // A day following the base stopped at because a plan differed: it is simulated,
     // not followed again.
     let mut gave_up = None;
     while day < days {
-        let next = sim.sched.next_touched[day as usize];
+        // A run-out day: the run ends once it is back to the counterfactual.
+        if day >= window && runout.over(sim, day) {
+            n.end = day;
+            break;
+        }
+        // Days are taken or followed up to the window's end at most. In the run-out, a
+        // run following the counterfactual itself stops where its orders are the
+        // counterfactual's again, the day its run-out ends; following a base, it goes
+        // one day at a time, so that the run-out's end is checked every day.
+        let limit = if day < window {
+            window
+        } else if track_is_cf {
+            days
+        } else {
+            day + 1
+        };
+        let next = sim.sched.next_touched[day as usize].min(limit);
         if next > day && gave_up != Some(day) {
             if let Some(Some(snap)) = track.snaps.get(day as usize) {
-                match rejoin::likeness(&sim.state, snap, day) {
-                    rejoin::Likeness::Same => {
+                match likeness(&sim.state, snap, day) {
+                    Likeness::Same => {
                         if let Some(to) = track.landing(day, next) {
                             rejoin::rejoin(sim, track, base, day, to)?;
                             day = to;
                             continue;
                         }
                     }
-                    rejoin::Likeness::OrdersOnly if track.stride == 1 => {
+                    Likeness::OrdersOnly if track.stride == 1 => {
                         let (to, give_up) = follow::follow(sim, track, base, day, next, bufs)?;
                         if give_up {
                             gave_up = Some(to);
