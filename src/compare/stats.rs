@@ -445,8 +445,9 @@ mod tests {
         assert!((a.pv_benefit(200_000.0) - 1_544_346.985_836_963_7).abs() < 1e-6);
         assert!((a.npv(200_000.0) - 389_912.287_253_267_7).abs() < 1e-6);
         assert!((a.bcr(200_000.0).unwrap() - 1.337_751_704_6).abs() < 1e-9);
-        // A TVaR95 reduction of 2.5m per 1.1544 m USD: 2.1656 per million.
-        assert!((a.per_million(2.5e6).unwrap() - 2.5 / 1.154_434_698_583_696).abs() < 1e-9);
+        // A TVaR95 reduction of USD 2.5m for USD 1.1544m of present cost: USD 2.166m of
+        // TVaR95 per million USD.
+        assert!((a.per_million(2.5e6).unwrap() - 2.5e6 / 1.154_434_698_583_696).abs() < 1e-6);
         let free = Appraisal {
             discount_rate: 0.0,
             capital_cost_usd: 0.0,
