@@ -261,3 +261,27 @@ fn the_command_line_refuses_an_option_twice_or_of_another_base() {
     assert_eq!(r.status.code(), Some(2));
     assert!(!Path::new(&out).join("manifest.json").exists());
 }
+
+#[test]
+fn the_shipped_futures_file_loads_against_afghanistan() {
+    let root = crate::common::root().join("scenarios/afghanistan");
+    let base = Candidate::base(Scenario::load(root.join("base.toml")).unwrap());
+    let mut options = Vec::new();
+    for e in std::fs::read_dir(root.join("options")).unwrap() {
+        options.push(Candidate::option(e.unwrap().path()).unwrap());
+    }
+    let s = Study::new(base, options).unwrap();
+    let scenarios: Vec<&Scenario> = s.candidates().map(|c| &c.scenario).collect();
+    let f = Futures::load(&root.join("futures.toml"), &scenarios).unwrap();
+    let names: Vec<&str> = f.futures.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["calm_2021_22", "tense_2023_24", "escalation_late_2025"]
+    );
+    assert!(f.futures.iter().all(|x| !x.basis.is_empty()));
+    for fut in &f.futures {
+        for c in s.candidates() {
+            fut.apply(&c.scenario).unwrap();
+        }
+    }
+}
