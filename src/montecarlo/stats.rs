@@ -144,6 +144,20 @@ fn tail_mean(sorted: &[f64], threshold: f64) -> f64 {
     }
 }
 
+/// The 95% Wilson score interval of a binomial proportion, `k` of `n` (NaN for
+/// `n = 0`).
+pub fn wilson(k: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let p = k / n;
+    let z2 = Z95 * Z95;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
 /// One point of the loss exceedance curve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExceedancePoint {

@@ -38,6 +38,17 @@ pub const OWN_FILES: &[&str] = &[
     // montecarlo --shard
     "shard.json",
     "daily_runs.csv",
+    // compare
+    "compare_runs.csv",
+    "differences.csv",
+    "wins.csv",
+    "best.csv",
+    "tail.csv",
+    "diversion.csv",
+    "revenue.csv",
+    "benefit_cost.csv",
+    "futures.csv",
+    "robustness.csv",
 ];
 
 /// The manifest files, one of which marks a finished study (`shard.json` a shard's).

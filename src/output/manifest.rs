@@ -53,6 +53,10 @@ pub struct Manifest {
     pub closures: Closures,
     /// Monte Carlo settings; `null` for other commands.
     pub montecarlo: Option<MonteCarlo>,
+    /// What a `compare` study compares (the options, the futures, the statistics'
+    /// settings); absent for other commands. `scenario` is then the base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<CompareRecord>,
     /// The output files and their checksums (filled when the files are written).
     pub files: Vec<FileRecord>,
 }
@@ -181,6 +185,56 @@ pub struct MonteCarlo {
     pub shard: Option<Shard>,
     /// How the regime chain started in every run; `null` without a chain.
     pub regime_start: Option<RegimeStartRecord>,
+}
+
+/// What a `compare` study compares, and how its statistics are made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRecord {
+    /// The options, in the order given, each with its file, checksum and appraisal.
+    pub options: Vec<OptionRecord>,
+    /// The futures file, or `null` (one future: the scenarios as they are).
+    pub futures: Option<FuturesRecord>,
+    /// Bootstrap resamples of the runs for the tail measures' confidence intervals and
+    /// the ranking's stability.
+    pub bootstrap_resamples: u32,
+    /// Seed of the bootstrap (resample `b` draws from ChaCha8 seeded with it, on stream
+    /// `b`).
+    pub bootstrap_seed: u64,
+    /// The satisficing threshold on annual total loss, USD, or `null`.
+    pub threshold_usd: Option<f64>,
+}
+
+/// One option of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionRecord {
+    /// Its label in the output files (the option's `name`).
+    pub label: String,
+    /// The option file, as given.
+    pub path: String,
+    /// SHA-256 of the option file and its base's checksum ([`Scenario::checksum`]).
+    pub sha256: String,
+    /// Capital cost, USD (year 0).
+    pub capital_cost_usd: f64,
+    /// Yearly cost, USD/year.
+    pub annual_cost_usd: f64,
+    /// Appraisal horizon, years.
+    pub horizon_years: f64,
+    /// Annual discount rate (the base scenario's `discount_rate`).
+    pub discount_rate: f64,
+}
+
+/// The futures file of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FuturesRecord {
+    /// The file, as given.
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// The futures' names, in file order.
+    pub names: Vec<String>,
 }
 
 /// How a Monte Carlo study started its regime chain.
@@ -332,6 +386,7 @@ impl Manifest {
                 close: Vec::new(),
             },
             montecarlo: None,
+            compare: None,
             files: Vec::new(),
         }
     }

@@ -17,6 +17,9 @@ pub enum Kind {
     /// `chokepoint montecarlo --out` or `chokepoint merge --out`: `summary.csv`,
     /// `exceedance.csv`, `daily_bands.csv`, `convergence.csv`, ...
     MonteCarlo,
+    /// `chokepoint compare --out` (or a merge of its shards): `differences.csv`,
+    /// `best.csv`, `benefit_cost.csv`, `futures.csv`, ...
+    Compare,
 }
 
 impl Kind {
@@ -25,6 +28,7 @@ impl Kind {
         match self {
             Kind::Run => "run",
             Kind::MonteCarlo => "montecarlo",
+            Kind::Compare => "compare",
         }
     }
 }
@@ -156,10 +160,11 @@ impl ManifestInfo {
         let kind = match command.as_deref() {
             Some("run") => Kind::Run,
             Some("montecarlo" | "merge") => Kind::MonteCarlo,
+            Some("compare") => Kind::Compare,
             Some(other) => {
                 return Err(Error::Invalid(format!(
-                    "{}: a `{other}` folder has no report yet (reports exist for `run` \
-                     and `montecarlo` folders)",
+                    "{}: a `{other}` folder has no report yet (reports exist for `run`, \
+                     `montecarlo` and `compare` folders)",
                     path.display()
                 )))
             }
@@ -283,8 +288,10 @@ mod tests {
 
     #[test]
     fn other_commands_are_clear_errors() {
-        let e = info(r#"{"command":"compare"}"#).unwrap_err().to_string();
-        assert!(e.contains("`compare` folder has no report yet"), "{e}");
+        let e = info(r#"{"command":"sightseeing"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`sightseeing` folder has no report yet"), "{e}");
         let e = info(r#"{"hello":1}"#).unwrap_err().to_string();
         assert!(e.contains("names no command"), "{e}");
     }

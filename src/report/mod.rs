@@ -16,6 +16,7 @@
 //! |---|---|
 //! | `chokepoint run --out` | stranded trucks per day by crossing; value delivered per day against the counterfactual; loss by component; corridor use before, during and after the closures; the network map |
 //! | `chokepoint montecarlo --out`, `chokepoint merge --out` | fan charts of stranded trucks and of value delivered; the loss exceedance curve with its 95% band; the loss distribution by component; the convergence of the mean; the network map |
+//! | `chokepoint compare --out` | paired differences with their 95% intervals per option; the probability of being best; the benefit/cost chart (one rectangle per option: width the present value of avoided loss, height the benefit/cost ratio); regret across futures |
 //!
 //! The map needs the scenario: the report loads it from the path the manifest names
 //! (or [`Options::scenario`]); when it cannot, the map is left out with a note saying
@@ -26,6 +27,7 @@
 
 mod chart;
 mod common;
+mod compare;
 mod data;
 mod html;
 mod manifest;
@@ -57,6 +59,7 @@ pub fn render(dir: &Path, options: &Options) -> Result<String, Error> {
     match info.kind {
         Kind::Run => run::render(dir, &info, options),
         Kind::MonteCarlo => montecarlo::render(dir, &info, options),
+        Kind::Compare => compare::render(dir, &info),
     }
 }
 

@@ -388,8 +388,12 @@ pub struct ScenarioOption {
     pub description: String,
     /// The base scenario file, as written in the option file (relative to it).
     pub base: PathBuf,
-    /// Capital cost, USD.
+    /// Capital cost, USD, spent at the start (year 0).
     pub capital_cost_usd: f64,
+    /// Yearly cost of running and maintaining it, USD/year, paid at the end of each year
+    /// of the horizon (default 0).
+    #[serde(default)]
+    pub annual_cost_usd: f64,
     /// Appraisal horizon, years.
     pub horizon_years: f64,
     /// The changes, in order.

@@ -229,6 +229,7 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
         description: ro.description,
         base: PathBuf::from(ro.base?.v),
         capital_cost_usd: ro.capital_cost_usd?,
+        annual_cost_usd: ro.annual_cost_usd.unwrap_or(0.0),
         horizon_years: ro.horizon_years?,
         changes,
     })

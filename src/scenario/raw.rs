@@ -180,6 +180,7 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "description",
     "base",
     "capital_cost_usd",
+    "annual_cost_usd",
     "horizon_years",
 ];
 pub(crate) const EXPAND_KEYS: &[&str] =
@@ -933,6 +934,7 @@ pub(crate) struct RawOption {
     pub description: String,
     pub base: Option<Sp<String>>,
     pub capital_cost_usd: Option<f64>,
+    pub annual_cost_usd: Option<f64>,
     pub horizon_years: Option<f64>,
     pub add_node: Vec<RawNode>,
     pub add_link: Vec<RawLink>,
@@ -1560,6 +1562,7 @@ pub(crate) fn option(top: &Item<'_>, d: &mut Diags) -> RawOption {
         description: String::new(),
         base: None,
         capital_cost_usd: None,
+        annual_cost_usd: None,
         horizon_years: None,
         add_node: Vec::new(),
         add_link: Vec::new(),
@@ -1582,6 +1585,7 @@ pub(crate) fn option(top: &Item<'_>, d: &mut Diags) -> RawOption {
                 .map_or(String::new(), |s| s.v);
             o.base = it.text("base", true, d);
             o.capital_cost_usd = it.num("capital_cost_usd", true, Rule::NonNeg, d);
+            o.annual_cost_usd = it.num("annual_cost_usd", false, Rule::NonNeg, d);
             o.horizon_years = it.num("horizon_years", true, Rule::Pos, d);
         }
         None => {

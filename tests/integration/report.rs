@@ -84,6 +84,36 @@ fn outputs(tmp: &Path) -> (PathBuf, PathBuf) {
     (run, mc)
 }
 
+/// A comparison folder (two options of twoland in two futures) with its report.
+fn compare_output(tmp: &Path) -> PathBuf {
+    let out = tmp.join("compare");
+    let base = fixture("montecarlo/twoland_random_fixed.toml");
+    let risk = fixture("options/risk.toml");
+    let wider = fixture("compare/wider_north.toml");
+    let futures = fixture("compare/futures.toml");
+    ok(&[
+        "compare",
+        p(&base),
+        p(&risk),
+        p(&wider),
+        "--futures",
+        p(&futures),
+        "--threshold",
+        "5e6",
+        "--runs",
+        "40",
+        "--seed",
+        "3",
+        "--bootstrap",
+        "100",
+        "--quiet",
+        "--out",
+        p(&out),
+        "--report",
+    ]);
+    out
+}
+
 #[test]
 fn report_errors_name_the_file_and_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
@@ -107,10 +137,10 @@ fn report_errors_name_the_file_and_exit_2() {
         &["report", p(&bad)],
         &["manifest.json", "not a chokepoint manifest"],
     );
-    fs::write(bad.join("manifest.json"), r#"{"command":"compare"}"#).unwrap();
+    fs::write(bad.join("manifest.json"), r#"{"command":"sightseeing"}"#).unwrap();
     fails_with(
         &["report", p(&bad)],
-        &["`compare` folder has no report yet"],
+        &["`sightseeing` folder has no report yet"],
     );
 
     // A run folder without daily.csv; a Monte Carlo folder without exceedance.csv.
@@ -491,6 +521,13 @@ fn reports_draw_every_chart_in_chromium_and_need_no_network() {
             "convergence",
             "map",
         ],
+        &shots,
+    );
+    let cmp = compare_output(tmp.path());
+    check_in_browser(
+        &chromium,
+        &cmp.join("report.html"),
+        &["paired-differences", "p-best", "benefit-cost", "regret"],
         &shots,
     );
     eprintln!(

@@ -94,10 +94,10 @@ fn positive(s: &str) -> Result<f64, String> {
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
-struct Bar(ProgressBar);
+pub struct Bar(ProgressBar);
 
 impl Bar {
-    fn new(quiet: bool) -> Bar {
+    pub fn new(quiet: bool) -> Bar {
         let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         if quiet || !std::io::stderr().is_terminal() {
             pb.set_draw_target(ProgressDrawTarget::hidden());
@@ -293,6 +293,13 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             d.display()
         ))
         .into());
+    }
+    if args
+        .dirs
+        .first()
+        .is_some_and(|d| chokepoint::compare::output::is_compare_shard(d))
+    {
+        return crate::cmd_compare::merge(&args.dirs, &args.out, args.force);
     }
     let outcome = output::merge(&args.dirs)?;
     study::prepare_out(&args.out, &outcome.manifest, args.force)?;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_calibrate;
+mod cmd_compare;
 mod cmd_info;
 mod cmd_montecarlo;
 mod cmd_report;
@@ -33,7 +34,10 @@ enum Command {
     Run(cmd_run::Args),
     /// Run many simulated years with random closures.
     Montecarlo(cmd_montecarlo::Args),
-    /// Merge shard outputs of `montecarlo --shard` into one result.
+    /// Compare options against a base on common random numbers (paired statistics,
+    /// benefit-cost, futures and regret).
+    Compare(cmd_compare::Args),
+    /// Merge shard outputs of `montecarlo --shard` or `compare --shard` into one result.
     Merge(cmd_montecarlo::MergeArgs),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),
@@ -63,6 +67,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Solve(a) => cmd_solve::run(a),
         Command::Run(a) => cmd_run::run(a),
         Command::Montecarlo(a) => cmd_montecarlo::run(a),
+        Command::Compare(a) => cmd_compare::run(a),
         Command::Merge(a) => cmd_montecarlo::merge(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
         Command::Report(a) => cmd_report::run(a),

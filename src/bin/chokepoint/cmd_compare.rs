@@ -1,0 +1,347 @@
+//! `chokepoint compare`: options against a base on common random numbers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chokepoint::compare::{self, Analysis, Candidate, Config, Futures, Study};
+use chokepoint::montecarlo::{self, output::Timing, Shard};
+use chokepoint::output::money;
+
+use crate::cmd_montecarlo::Bar;
+use crate::study;
+
+/// Arguments of `chokepoint compare`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  chokepoint compare scenarios/afghanistan/base.toml scenarios/afghanistan/options/*.toml \\
+      --no-fixed-closures --runs 1000 --seed 7 --out out/compare --report
+  chokepoint compare scenarios/afghanistan/base.toml scenarios/afghanistan/options/*.toml \\
+      --no-fixed-closures --futures scenarios/afghanistan/futures.toml --threshold 20e6 \\
+      --runs 1000 --out out/futures
+  chokepoint compare BASE OPTION... --runs 10000 --shard 2/4 --out out/c2   (then: chokepoint merge out/c* --out out/c)")]
+pub struct Args {
+    /// The base scenario (TOML).
+    base: PathBuf,
+    /// Option files of that base (each once).
+    #[arg(required = true)]
+    options: Vec<PathBuf>,
+    /// Runs (simulated years), the same for every option.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..))]
+    runs: u64,
+    /// Base seed: run i of every option draws from ChaCha8 seeded with it, on stream i.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Output folder. Checked before the runs: it may hold only this same study's files.
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace the files chokepoint wrote in --out for another study (others are kept).
+    #[arg(long)]
+    force: bool,
+    /// Run only shard k of n and write a partial result for `chokepoint merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// A futures file (TOML): run every option in every future, with regret.
+    #[arg(long, value_name = "FILE")]
+    futures: Option<PathBuf>,
+    /// Satisficing threshold on annual total loss, USD (e.g. 20e6).
+    #[arg(long, value_name = "USD")]
+    threshold: Option<f64>,
+    /// Bootstrap resamples for the tail measures' intervals and the ranking's stability.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    bootstrap: u32,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// First simulated date (default: the scenario's start).
+    #[arg(long, value_name = "DATE")]
+    start: Option<String>,
+    /// Days per run, 1..=3660 (default: the scenario's days).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    days: Option<u32>,
+    /// A fixed closure in every run of every option, ID:FROM..TO or ID:FROM+DAYS[@F].
+    #[arg(long, value_name = "SPEC")]
+    close: Vec<String>,
+    /// Ignore the scenarios' own [[closure]] windows.
+    #[arg(long)]
+    no_fixed_closures: bool,
+    /// How the regime chain starts (`stationary` or a state id), in every future that
+    /// does not set its own.
+    #[arg(long, value_name = "STATE|stationary")]
+    regime_start: Option<String>,
+    /// Also write the HTML report, OUT/report.html (not with --shard).
+    #[arg(long, conflicts_with = "shard")]
+    report: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let shard = args
+        .shard
+        .as_deref()
+        .map(str::parse::<Shard>)
+        .transpose()
+        .context("--shard")?;
+    if let Some(t) = args.threshold {
+        if !t.is_finite() {
+            return Err(chokepoint::Error::Invalid(format!(
+                "--threshold {t}: expected an amount in USD such as 20e6"
+            ))
+            .into());
+        }
+    }
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut base = chokepoint::scenario::load_any(&args.base)?;
+    let c = study::closures(
+        &mut base,
+        args.start.as_deref(),
+        args.days,
+        args.no_fixed_closures,
+        &args.close,
+    )?;
+    let mut options = Vec::new();
+    for p in &args.options {
+        options.push(Candidate::option(p)?);
+    }
+    let mut base_c = Candidate::base(base);
+    base_c.path = args.base.clone();
+    let mut s = Study::new(base_c, options)?;
+    // The base's window is moved already; move the options' the same way.
+    let start = args
+        .start
+        .as_deref()
+        .map(chokepoint::scenario::parse_date)
+        .transpose()
+        .context("--start")?;
+    for o in &mut s.options {
+        chokepoint::scenario::apply_window(&mut o.scenario, start, args.days).context("--days")?;
+    }
+    if let Some(path) = &args.futures {
+        let scenarios: Vec<&chokepoint::Scenario> = s.candidates().map(|c| &c.scenario).collect();
+        s.futures = Some(Futures::load(path, &scenarios)?);
+    }
+    let regime_start = args
+        .regime_start
+        .as_deref()
+        .map(|x| s.base.scenario.regime_start(x))
+        .transpose()
+        .context("--regime-start")?;
+    let config = Config {
+        mc: montecarlo::Config {
+            runs: args.runs,
+            seed: args.seed,
+            threads,
+            shard,
+            target_rel_error: None,
+            batch_size: 100,
+            no_fixed_closures: args.no_fixed_closures,
+            extra_closures: c.extra.clone(),
+            close_specs: args.close.clone(),
+            record_daily: false,
+            regime_start,
+        },
+        bootstrap_resamples: args.bootstrap,
+        threshold_usd: args.threshold,
+    };
+    config.mc.check()?;
+    study::prepare_out(&args.out, &compare::manifest(&s, &config), args.force)?;
+    let futures = s.future_list().len();
+    eprintln!(
+        "{}: {} option(s) against the base, {} future(s); {} in every run",
+        args.base.display(),
+        s.options.len(),
+        futures,
+        c.describe()
+    );
+    let bar = Bar::new(args.quiet);
+    let outcome = compare::simulate(&s, &config, &bar)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let done = outcome
+        .records
+        .first()
+        .and_then(|r| r.first())
+        .map_or(0, Vec::len);
+    montecarlo::output::write_timing(
+        &args.out,
+        &Timing {
+            threads,
+            seconds,
+            runs_per_second: done as f64 / seconds,
+        },
+    )?;
+    println!(
+        "{} run(s) of {} days x {} scenario(s) x {} future(s) in {seconds:.1} s{}",
+        done,
+        s.base.scenario.settings.days,
+        s.options.len() + 1,
+        futures,
+        shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
+    );
+    if shard.is_some() {
+        compare::output::write_partial(&args.out, &outcome)?;
+    } else {
+        let a = compare::output::write_outputs(&args.out, &outcome)?;
+        print!("{}", table(&a));
+    }
+    println!("wrote {}", args.out.display());
+    if args.report {
+        crate::cmd_report::write(&args.out, Some(&args.base))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Merge the shards of a comparison (called by `chokepoint merge`).
+pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let outcome = compare::output::merge(dirs)?;
+    study::prepare_out(out, &outcome.manifest, force)?;
+    let done = outcome
+        .records
+        .first()
+        .and_then(|r| r.first())
+        .map_or(0, Vec::len);
+    let seconds = t0.elapsed().as_secs_f64();
+    montecarlo::output::write_timing(
+        out,
+        &Timing {
+            threads: dirs.len(),
+            seconds,
+            runs_per_second: done as f64 / seconds,
+        },
+    )?;
+    let a = compare::output::write_outputs(out, &outcome)?;
+    println!(
+        "merged {} shard(s), {done} run(s) of a comparison into {}",
+        dirs.len(),
+        out.display()
+    );
+    print!("{}", table(&a));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pct(p: f64) -> String {
+    format!("{:.1}%", 100.0 * p)
+}
+
+/// The terminal summary: per future, each option against the base.
+pub fn table(a: &Analysis) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for (fi, fname) in a.futures.iter().enumerate() {
+        if a.futures.len() > 1 {
+            let _ = writeln!(s, "\nfuture {fname}:");
+        }
+        let base = a
+            .best
+            .iter()
+            .find(|b| b.future == fi && b.candidate == 0)
+            .map_or(f64::NAN, |b| b.mean_total_loss_usd);
+        let _ = writeln!(
+            s,
+            "base: mean total loss {} per run ({} runs)",
+            money(base),
+            a.runs
+        );
+        let _ = writeln!(
+            s,
+            "{:<26} {:>12} {:>27} {:>9} {:>8} {:>12} {:>13} {:>7} {:>8}",
+            "option",
+            "avoided/yr",
+            "95% CI (paired)",
+            "P(beats)",
+            "P(best)",
+            "TVaR95 cut",
+            "NPV",
+            "B/C",
+            "CI ratio"
+        );
+        for bc in a.benefit_cost.iter().filter(|b| b.future == fi) {
+            let k = bc.option;
+            let wins = a
+                .wins
+                .iter()
+                .find(|w| w.future == fi && w.option == k && w.against == 0);
+            let best = a.best.iter().find(|b| b.future == fi && b.candidate == k);
+            let diff = a.differences.iter().find(|d| {
+                d.future == fi && d.option == k && d.against == 0 && d.metric == "total_loss_usd"
+            });
+            let ap = bc.appraisal;
+            let bcr = ap
+                .bcr(bc.avoided.0)
+                .map_or("-".to_string(), |x| format!("{x:.2}"));
+            let _ = writeln!(
+                s,
+                "{:<26} {:>12} {:>27} {:>9} {:>8} {:>12} {:>13} {:>7} {:>8}",
+                a.labels[k],
+                money(bc.avoided.0),
+                format!("{} .. {}", money(bc.avoided.1), money(bc.avoided.2)),
+                wins.map_or("-".into(), |w| pct(w.wins.p())),
+                best.map_or("-".into(), |b| pct(b.best as f64 / b.n.max(1) as f64)),
+                money(bc.tvar95_reduction.0),
+                money(ap.npv(bc.avoided.0)),
+                bcr,
+                diff.map_or("-".into(), |d| format!("{:.2}", d.paired.width_ratio())),
+            );
+        }
+        let mut ranked: Vec<_> = a.best.iter().filter(|b| b.future == fi).collect();
+        ranked.sort_by_key(|b| b.rank);
+        if let Some(b) = ranked.first() {
+            let order: Vec<&str> = ranked
+                .iter()
+                .map(|b| a.labels[b.candidate].as_str())
+                .collect();
+            let _ = writeln!(
+                s,
+                "ranking by mean loss ({}) holds in {} of bootstrap resamples",
+                order.join(" < "),
+                pct(b.p_ranking_holds)
+            );
+        }
+    }
+    if a.futures.len() > 1 {
+        let _ = writeln!(
+            s,
+            "\nregret (mean annual loss minus the best in each future):"
+        );
+        for r in &a.robust {
+            let _ = writeln!(
+                s,
+                "  {:<26} max regret {:>12}{}{}",
+                a.labels[r.candidate],
+                money(r.max_regret),
+                if r.least_max_regret {
+                    "  <- least max regret"
+                } else {
+                    ""
+                },
+                r.below
+                    .map(|p| format!(", below threshold in {}", pct(p)))
+                    .unwrap_or_default()
+            );
+        }
+    } else if a.threshold_usd.is_some() {
+        for r in &a.robust {
+            if let Some(p) = r.below {
+                let _ = writeln!(
+                    s,
+                    "  {:<26} annual loss below the threshold in {}",
+                    a.labels[r.candidate],
+                    pct(p)
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        s,
+        "(avoided/yr = base minus option, paired run by run; a tie is not a win; CI ratio = \
+         paired / unpaired interval width; B/C and NPV at each option's horizon and discount rate)"
+    );
+    s
+}

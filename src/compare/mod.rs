@@ -1,0 +1,472 @@
+//! Comparing options against a base on common random numbers: paired differences,
+//! the probability that an option beats the base or is the best, tail risk removed,
+//! benefit and cost, and robustness across futures.
+//!
+//! # Common random numbers
+//!
+//! Run `i` of every candidate (the base and each option) in every future draws from the
+//! same run generator ([`montecarlo::run_rng`] of `(seed, i)`); inside it each closure
+//! process, shock and the regime chain draws from its own substream named by its id
+//! ([`crate::closure::substream`]). So the base's processes close the same windows in
+//! every option, run by run, and an option's own processes add windows without moving
+//! them: each run gives a paired difference, whose spread is far smaller than that of
+//! two independent studies (the `variance_removed_share` column says by how much).
+//!
+//! # Shards
+//!
+//! With [`montecarlo::Config::shard`], [`simulate`] runs a slice of the runs for every
+//! candidate and future; [`output::write_partial`] writes them as one Monte Carlo
+//! partial result per (future, candidate) in `part-F-C/` subfolders (the same files a
+//! `montecarlo --shard` writes, read back bit for bit), and [`output::merge`] combines
+//! the shards into exactly the outcome one process would have produced.
+//!
+//! ```
+//! use chokepoint::compare::{self, Candidate, Config, Study};
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/montecarlo");
+//! let base = chokepoint::Scenario::load(format!("{dir}/twoland_random.toml"))?;
+//! let study = Study::new(Candidate::base(base.clone()), vec![Candidate::same_as("copy", base)?])?;
+//! let mut config = Config::default();
+//! config.mc.runs = 5;
+//! config.mc.seed = 1;
+//! config.mc.extra_closures.clear();
+//! let outcome = compare::simulate(&study, &config, &chokepoint::montecarlo::NoProgress)?;
+//! let a = compare::analyse(&outcome);
+//! // An option that changes nothing: zero difference, and it never beats the base.
+//! assert_eq!(a.differences[0].paired.mean, 0.0);
+//! assert_eq!(a.wins[0].wins.wins, 0);
+//! # Ok::<(), chokepoint::Error>(())
+//! ```
+
+pub mod analysis;
+pub mod futures;
+pub mod output;
+pub mod stats;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+pub use analysis::{analyse, Analysis};
+pub use futures::{Future, Futures};
+pub use stats::Appraisal;
+
+use crate::closure::ClosureSampler;
+use crate::montecarlo::{self, ClosureRow, NoProgress, Progress, RunRecord};
+use crate::output::manifest::{CompareRecord, FuturesRecord, OptionRecord};
+use crate::output::Manifest;
+use crate::sim::{Engine, Record};
+use crate::{Error, Scenario};
+
+/// The label of the base in every output file.
+pub const BASE_LABEL: &str = "base";
+
+/// A scenario compared: the base or an option.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Its label in the output files: `base`, or the option's name.
+    pub label: String,
+    /// The file it was loaded from, as given.
+    pub path: PathBuf,
+    /// The scenario (an option: its changes applied to its base).
+    pub scenario: Scenario,
+    /// An option's costs and horizon (`None` for the base).
+    pub appraisal: Option<Appraisal>,
+}
+
+impl Candidate {
+    /// The base scenario.
+    pub fn base(scenario: Scenario) -> Candidate {
+        Candidate {
+            label: BASE_LABEL.into(),
+            path: scenario.source.clone().unwrap_or_default(),
+            scenario,
+            appraisal: None,
+        }
+    }
+
+    /// An option file, loaded and applied to its base.
+    pub fn option(path: impl Into<PathBuf>) -> Result<Candidate, Error> {
+        let path = path.into();
+        let (opt, scenario) = crate::scenario::load_option(&path)?;
+        Ok(Candidate {
+            label: opt.name.clone(),
+            path,
+            appraisal: Some(Appraisal {
+                capital_cost_usd: opt.capital_cost_usd,
+                annual_cost_usd: opt.annual_cost_usd,
+                horizon_years: opt.horizon_years,
+                discount_rate: scenario.settings.discount_rate,
+            }),
+            scenario,
+        })
+    }
+
+    /// An "option" that is the base itself with no changes and no cost (tests,
+    /// notebooks): its scenario's checksum is the base's with `label` appended, and its
+    /// base is the base.
+    pub fn same_as(label: &str, base: Scenario) -> Result<Candidate, Error> {
+        let mut scenario = base.clone();
+        scenario.base = Some(crate::scenario::BaseScenario {
+            path: base.source.clone().unwrap_or_default(),
+            checksum: base.checksum.clone(),
+        });
+        scenario.checksum = format!("{}+{label}", base.checksum);
+        Ok(Candidate {
+            label: label.into(),
+            path: PathBuf::from(label),
+            scenario,
+            appraisal: Some(Appraisal {
+                capital_cost_usd: 0.0,
+                annual_cost_usd: 0.0,
+                horizon_years: 1.0,
+                discount_rate: base.settings.discount_rate,
+            }),
+        })
+    }
+}
+
+/// What is compared: the base, the options, and the futures.
+#[derive(Debug, Clone)]
+pub struct Study {
+    /// The base scenario.
+    pub base: Candidate,
+    /// The options, in the order given.
+    pub options: Vec<Candidate>,
+    /// The futures file, if any (without one: one future, the scenarios as they are).
+    pub futures: Option<Futures>,
+}
+
+impl Study {
+    /// Check and assemble a comparison. Errors ([`Error::Invalid`]) on no option, an
+    /// option given twice (same checksum or same label), an option whose base is not
+    /// `base` (its recorded base checksum differs from the base's), or a base that is
+    /// itself an option.
+    pub fn new(base: Candidate, options: Vec<Candidate>) -> Result<Study, Error> {
+        if base.scenario.base.is_some() {
+            return Err(Error::Invalid(format!(
+                "{} is an option file: the base of a comparison is a scenario file (the \
+                 option's `base`)",
+                base.path.display()
+            )));
+        }
+        if options.is_empty() {
+            return Err(Error::Invalid(
+                "no option to compare: give one or more option files after the base".into(),
+            ));
+        }
+        for (i, o) in options.iter().enumerate() {
+            let Some(b) = &o.scenario.base else {
+                return Err(Error::Invalid(format!(
+                    "{} is a scenario, not an option file: an option names its `base` and \
+                     lists its changes",
+                    o.path.display()
+                )));
+            };
+            if b.checksum != base.scenario.checksum {
+                return Err(Error::Invalid(format!(
+                    "{} is an option of another base: its base {} has checksum {}, the base \
+                     given, {}, has {}; compare options of one base only",
+                    o.path.display(),
+                    b.path.display(),
+                    short(&b.checksum),
+                    base.path.display(),
+                    short(&base.scenario.checksum)
+                )));
+            }
+            if o.label == BASE_LABEL {
+                return Err(Error::Invalid(format!(
+                    "{}: an option may not be named `{BASE_LABEL}` (the base's label)",
+                    o.path.display()
+                )));
+            }
+            for p in &options[..i] {
+                if p.scenario.checksum == o.scenario.checksum {
+                    return Err(Error::Invalid(format!(
+                        "option {} is given twice ({} and {}): give each option once",
+                        o.label,
+                        p.path.display(),
+                        o.path.display()
+                    )));
+                }
+                if p.label == o.label {
+                    return Err(Error::Invalid(format!(
+                        "two options are named `{}` ({} and {}): option names label the \
+                         output rows, so they must differ",
+                        o.label,
+                        p.path.display(),
+                        o.path.display()
+                    )));
+                }
+            }
+        }
+        Ok(Study {
+            base,
+            options,
+            futures: None,
+        })
+    }
+
+    /// The base, then the options.
+    pub fn candidates(&self) -> impl Iterator<Item = &Candidate> {
+        std::iter::once(&self.base).chain(&self.options)
+    }
+
+    /// The futures compared (one, `as_scenario`, without a futures file).
+    pub fn future_list(&self) -> Vec<Future> {
+        match &self.futures {
+            Some(f) => f.futures.clone(),
+            None => vec![Future::unchanged("as_scenario")],
+        }
+    }
+
+    /// Move every candidate's window (`--start`, `--days`).
+    pub fn apply_window(
+        &mut self,
+        start: Option<chrono::NaiveDate>,
+        days: Option<u32>,
+    ) -> Result<(), Error> {
+        crate::scenario::apply_window(&mut self.base.scenario, start, days)?;
+        for o in &mut self.options {
+            crate::scenario::apply_window(&mut o.scenario, start, days)?;
+        }
+        Ok(())
+    }
+}
+
+fn short(h: &str) -> String {
+    h.chars().take(12).collect()
+}
+
+/// How to run a comparison: the Monte Carlo settings (runs, seed, threads, shard, fixed
+/// closures, regime start) and those of the statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Runs, seed, threads, shard, fixed and extra closures, regime start. Its
+    /// `target_rel_error` must be `None`; `record_daily` is ignored.
+    pub mc: montecarlo::Config,
+    /// Bootstrap resamples (default 1000); resample `b` draws from ChaCha8 seeded with
+    /// `mc.seed` on stream `b`.
+    pub bootstrap_resamples: u32,
+    /// The satisficing threshold on annual total loss, USD.
+    pub threshold_usd: Option<f64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mc: montecarlo::Config {
+                record_daily: false,
+                ..montecarlo::Config::default()
+            },
+            bootstrap_resamples: 1000,
+            threshold_usd: None,
+        }
+    }
+}
+
+/// The result of a comparison (or of one shard of it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// What identifies it (command `compare`).
+    pub manifest: Manifest,
+    /// The candidates' labels: `base`, then the options.
+    pub labels: Vec<String>,
+    /// The futures' names.
+    pub futures: Vec<String>,
+    /// `records[future][candidate]`: the runs, in run-index order.
+    pub records: Vec<Vec<Vec<RunRecord>>>,
+}
+
+impl Outcome {
+    /// The compare record of the manifest.
+    pub fn record(&self) -> Result<&CompareRecord, Error> {
+        self.manifest
+            .compare
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("the manifest is not a compare manifest".into()))
+    }
+
+    /// Total losses of one candidate in one future, in run order.
+    pub fn losses(&self, future: usize, candidate: usize) -> Vec<f64> {
+        self.records[future][candidate]
+            .iter()
+            .map(|r| r.metrics.total_loss_usd)
+            .collect()
+    }
+}
+
+/// The manifest of a comparison, as [`simulate`] writes it.
+pub fn manifest(study: &Study, config: &Config) -> Manifest {
+    let mut m = montecarlo::manifest(&study.base.scenario, &config.mc);
+    m.command = "compare".into();
+    m.compare = Some(CompareRecord {
+        options: study
+            .options
+            .iter()
+            .map(|o| {
+                let a = o.appraisal.unwrap_or(Appraisal {
+                    capital_cost_usd: 0.0,
+                    annual_cost_usd: 0.0,
+                    horizon_years: 1.0,
+                    discount_rate: 0.0,
+                });
+                OptionRecord {
+                    label: o.label.clone(),
+                    path: o.path.display().to_string(),
+                    sha256: o.scenario.checksum.clone(),
+                    capital_cost_usd: a.capital_cost_usd,
+                    annual_cost_usd: a.annual_cost_usd,
+                    horizon_years: a.horizon_years,
+                    discount_rate: a.discount_rate,
+                }
+            })
+            .collect(),
+        futures: study.futures.as_ref().map(|f| FuturesRecord {
+            path: f.path.display().to_string(),
+            sha256: f.sha256.clone(),
+            names: f.futures.iter().map(|x| x.name.clone()).collect(),
+        }),
+        bootstrap_resamples: config.bootstrap_resamples,
+        bootstrap_seed: config.mc.seed,
+        threshold_usd: config.threshold_usd,
+    });
+    m
+}
+
+/// One (future, candidate) cell of a comparison, ready to run.
+struct Cell {
+    scenario: Scenario,
+    sampler: ClosureSampler,
+    fixed: Vec<crate::closure::ClosureWindow>,
+}
+
+/// Run the comparison: every candidate in every future, run by run on common random
+/// numbers (see the module docs), on `config.mc.threads` workers. The records are the
+/// same for any thread count.
+pub fn simulate(study: &Study, config: &Config, progress: &dyn Progress) -> Result<Outcome, Error> {
+    config.mc.check()?;
+    if config.mc.target_rel_error.is_some() {
+        return Err(Error::Invalid(
+            "a comparison runs a fixed number of runs: target_rel_error is not supported".into(),
+        ));
+    }
+    if let Some(t) = config.threshold_usd {
+        if !t.is_finite() {
+            return Err(Error::Invalid(format!(
+                "threshold {t}: expected a finite amount in USD"
+            )));
+        }
+    }
+    let futures = study.future_list();
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    for f in &futures {
+        let mut row = Vec::new();
+        for c in study.candidates() {
+            let scenario = f.apply(&c.scenario).map_err(|e| match e {
+                Error::Invalid(m) => Error::Invalid(format!("{}: {m}", c.label)),
+                e => e,
+            })?;
+            let mut sampler = scenario.closure_sampler()?;
+            // The future's own start first, else the command line's, else the scenario's.
+            if f.regime_start.is_none() {
+                if let Some(start) = config.mc.regime_start {
+                    sampler = sampler.with_regime_start(start)?;
+                }
+            }
+            let fixed = montecarlo::fixed_closures(&scenario, &config.mc);
+            row.push(Cell {
+                scenario,
+                sampler,
+                fixed,
+            });
+        }
+        cells.push(row);
+    }
+    let days = study.base.scenario.settings.days;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.mc.threads)
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start {} threads: {e}", config.mc.threads)))?;
+    type Engines = Vec<Vec<Engine>>;
+    let slots: Vec<Mutex<Option<Engines>>> =
+        (0..config.mc.threads).map(|_| Mutex::new(None)).collect();
+    let build = || -> Result<Engines, Error> {
+        cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| Engine::with_base(&c.scenario, &c.fixed))
+                    .collect()
+            })
+            .collect()
+    };
+    let one = |i: u64| -> Result<Vec<Vec<RunRecord>>, Error> {
+        let t = rayon::current_thread_index().unwrap_or(0) % slots.len();
+        let mut slot = slots[t].lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(build()?);
+        }
+        let engines = slot
+            .as_mut()
+            .ok_or_else(|| Error::Invalid("engines not built".into()))?;
+        let rng = montecarlo::run_rng(config.mc.seed, i);
+        let mut out = Vec::with_capacity(cells.len());
+        for (f, row) in cells.iter().enumerate() {
+            let mut recs = Vec::with_capacity(row.len());
+            for (c, cell) in row.iter().enumerate() {
+                let mut closures = cell.fixed.clone();
+                closures.extend(cell.sampler.sample(0, days, &rng));
+                let report = engines[f][c].run(&closures, Record::Totals)?;
+                recs.push(RunRecord {
+                    run: i,
+                    closures: closures
+                        .iter()
+                        .map(|w| ClosureRow {
+                            target: cell.scenario.target_name(w.target).to_string(),
+                            start_day: w.start_day,
+                            duration_days: w.duration_days,
+                            capacity_factor: w.capacity_factor,
+                            ramp_days: w.ramp_days,
+                            label: w.label.clone().unwrap_or_default(),
+                        })
+                        .collect(),
+                    metrics: report.metrics,
+                    daily: None,
+                });
+            }
+            out.push(recs);
+        }
+        progress.run_done();
+        Ok(out)
+    };
+    let mine: Vec<u64> = match config.mc.shard {
+        Some(s) => (0..config.mc.runs).filter(|i| s.contains(*i)).collect(),
+        None => (0..config.mc.runs).collect(),
+    };
+    progress.start(mine.len() as u64);
+    let results: Vec<Result<Vec<Vec<RunRecord>>, Error>> =
+        pool.install(|| mine.par_iter().map(|&i| one(i)).collect());
+    progress.finish();
+    let mut records: Vec<Vec<Vec<RunRecord>>> = (0..cells.len())
+        .map(|f| (0..cells[f].len()).map(|_| Vec::new()).collect())
+        .collect();
+    for r in results {
+        for (f, row) in r?.into_iter().enumerate() {
+            for (c, rec) in row.into_iter().enumerate() {
+                records[f][c].push(rec);
+            }
+        }
+    }
+    Ok(Outcome {
+        manifest: manifest(study, config),
+        labels: study.candidates().map(|c| c.label.clone()).collect(),
+        futures: futures.into_iter().map(|f| f.name).collect(),
+        records,
+    })
+}
+
+/// [`simulate`] without progress.
+pub fn simulate_quietly(study: &Study, config: &Config) -> Result<Outcome, Error> {
+    simulate(study, config, &NoProgress)
+}

@@ -1,0 +1,564 @@
+//! The files of a comparison, its shards' partial results, and merging them.
+//!
+//! | file | one row per | contents |
+//! |---|---|---|
+//! | `compare_runs.csv` | future x run x candidate | the run's total loss, its components, revenue lost, stranded trucks |
+//! | `differences.csv` | future x pair x metric | mean paired difference (option minus against) with its paired and unpaired 95% intervals, how much variance pairing removed |
+//! | `wins.csv` | future x pair | runs in which the option's total loss is strictly lower (wins), equal (ties), higher |
+//! | `best.csv` | future x candidate | mean total loss, rank by mean, share of runs it alone is best, ties, bootstrap stability of the ranking |
+//! | `tail.csv` | future x pair x measure | VaR and TVaR at 95% and 99% of both, the change with its bootstrap interval |
+//! | `diversion.csv` | future x option x corridor | mean tonnes and value delivered over the corridor, option against base |
+//! | `revenue.csv` | future x option x country | mean border revenue lost, option against base |
+//! | `benefit_cost.csv` | future x option | avoided loss per year, present values, NPV, benefit/cost ratio, TVaR95 reduction per million USD |
+//! | `futures.csv` | future x candidate | mean annual loss, regret, equivalent annual cost, regret with cost, share below the threshold |
+//! | `robustness.csv` | candidate | largest regret over futures, the least-max-regret choice, satisficing share |
+//! | `manifest.json` | | command `compare`: the base and each option with path and checksum, the futures, the statistics' settings; every file's checksum; written last |
+//!
+//! Every float is printed in its shortest round-trip form. A shard writes
+//! `part-F-C/` (one Monte Carlo partial result per future `F` and candidate `C`, see
+//! [`crate::montecarlo::output`]) and then `shard.json`.
+
+use std::path::{Path, PathBuf};
+
+use super::analysis::{analyse, best_ci, pairs, Analysis, METRICS};
+use super::Outcome;
+use crate::montecarlo;
+use crate::output::manifest::{FileRecord, Manifest};
+use crate::Error;
+
+/// The files a finished comparison writes, manifest last.
+pub const FILES: [&str; 10] = [
+    "compare_runs.csv",
+    "differences.csv",
+    "wins.csv",
+    "best.csv",
+    "tail.csv",
+    "diversion.csv",
+    "revenue.csv",
+    "benefit_cost.csv",
+    "futures.csv",
+    "robustness.csv",
+];
+
+fn f(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x:?}")
+    }
+}
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The tables of a finished comparison, as (file name, bytes).
+pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
+    let mut out = Vec::new();
+
+    let mut header = vec!["future", "run", "candidate"];
+    header.extend(METRICS);
+    let rows = o.records.iter().enumerate().flat_map(|(fi, by_c)| {
+        let n = by_c.first().map_or(0, Vec::len);
+        (0..n).flat_map(move |i| {
+            by_c.iter().enumerate().map(move |(k, runs)| {
+                let r = &runs[i];
+                let mut row = vec![fut(fi), r.run.to_string(), l(k)];
+                row.extend(
+                    METRICS
+                        .iter()
+                        .map(|m| f(super::analysis::metric(&r.metrics, m))),
+                );
+                row
+            })
+        })
+    });
+    out.push(("compare_runs.csv", csv_bytes(&header, rows)));
+
+    let rows = a.differences.iter().map(|d| {
+        let p = &d.paired;
+        vec![
+            fut(d.future),
+            l(d.option),
+            l(d.against),
+            d.metric.clone(),
+            p.n.to_string(),
+            f(p.mean),
+            f(p.se),
+            f(p.ci_low),
+            f(p.ci_high),
+            f(p.se_unpaired),
+            f(p.unpaired_ci_low),
+            f(p.unpaired_ci_high),
+            f(p.width_ratio()),
+            f(p.variance_removed()),
+        ]
+    });
+    out.push((
+        "differences.csv",
+        csv_bytes(
+            &[
+                "future",
+                "option",
+                "against",
+                "metric",
+                "runs",
+                "mean_difference",
+                "paired_se",
+                "paired_ci_low",
+                "paired_ci_high",
+                "unpaired_se",
+                "unpaired_ci_low",
+                "unpaired_ci_high",
+                "ci_width_ratio",
+                "variance_removed_share",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.wins.iter().map(|w| {
+        let (lo, hi) = w.wins.ci();
+        let n = w.wins.n;
+        vec![
+            fut(w.future),
+            l(w.option),
+            l(w.against),
+            n.to_string(),
+            w.wins.wins.to_string(),
+            w.wins.ties.to_string(),
+            (n - w.wins.wins - w.wins.ties).to_string(),
+            f(w.wins.p()),
+            f(lo),
+            f(hi),
+            f(w.wins.ties as f64 / n.max(1) as f64),
+        ]
+    });
+    out.push((
+        "wins.csv",
+        csv_bytes(
+            &[
+                "future",
+                "option",
+                "against",
+                "runs",
+                "wins",
+                "ties",
+                "losses",
+                "p_beats",
+                "p_beats_ci_low",
+                "p_beats_ci_high",
+                "p_ties",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.best.iter().map(|b| {
+        let (lo, hi) = best_ci(b);
+        vec![
+            fut(b.future),
+            l(b.candidate),
+            f(b.mean_total_loss_usd),
+            b.rank.to_string(),
+            b.n.to_string(),
+            b.best.to_string(),
+            f(b.best as f64 / b.n.max(1) as f64),
+            f(lo),
+            f(hi),
+            f(b.tied_best as f64 / b.n.max(1) as f64),
+            f(b.p_keeps_rank),
+            f(b.p_ranking_holds),
+        ]
+    });
+    out.push((
+        "best.csv",
+        csv_bytes(
+            &[
+                "future",
+                "candidate",
+                "mean_total_loss_usd",
+                "rank_by_mean",
+                "runs",
+                "runs_best",
+                "p_best",
+                "p_best_ci_low",
+                "p_best_ci_high",
+                "p_tied_best",
+                "bootstrap_p_keeps_rank",
+                "bootstrap_p_ranking_holds",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.tails.iter().map(|t| {
+        vec![
+            fut(t.future),
+            l(t.option),
+            l(t.against),
+            t.measure.to_string(),
+            f(t.option_usd),
+            f(t.against_usd),
+            f(t.option_usd - t.against_usd),
+            f(t.ci.0),
+            f(t.ci.1),
+        ]
+    });
+    out.push((
+        "tail.csv",
+        csv_bytes(
+            &[
+                "future",
+                "option",
+                "against",
+                "measure",
+                "option_usd",
+                "against_usd",
+                "change_usd",
+                "change_ci_low_usd",
+                "change_ci_high_usd",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.corridors.iter().map(|r| {
+        let usd = r.second.as_ref();
+        vec![
+            fut(r.future),
+            l(r.option),
+            r.key.clone(),
+            f(r.base_mean),
+            f(r.option_mean),
+            f(r.paired.mean),
+            f(r.paired.ci_low),
+            f(r.paired.ci_high),
+            f(usd.map_or(f64::NAN, |p| p.mean)),
+            f(usd.map_or(f64::NAN, |p| p.ci_low)),
+            f(usd.map_or(f64::NAN, |p| p.ci_high)),
+        ]
+    });
+    out.push((
+        "diversion.csv",
+        csv_bytes(
+            &[
+                "future",
+                "option",
+                "corridor",
+                "base_delivered_t",
+                "option_delivered_t",
+                "mean_difference_t",
+                "ci_low_t",
+                "ci_high_t",
+                "mean_difference_usd",
+                "ci_low_usd",
+                "ci_high_usd",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.revenue.iter().map(|r| {
+        vec![
+            fut(r.future),
+            l(r.option),
+            r.key.clone(),
+            f(r.base_mean),
+            f(r.option_mean),
+            f(r.paired.mean),
+            f(r.paired.ci_low),
+            f(r.paired.ci_high),
+        ]
+    });
+    out.push((
+        "revenue.csv",
+        csv_bytes(
+            &[
+                "future",
+                "option",
+                "country",
+                "base_revenue_lost_usd",
+                "option_revenue_lost_usd",
+                "mean_difference_usd",
+                "ci_low_usd",
+                "ci_high_usd",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.benefit_cost.iter().map(|b| {
+        let ap = b.appraisal;
+        let pvb = b.through(|x| ap.pv_benefit(x));
+        let npv = b.through(|x| ap.npv(x));
+        let bcr = b.through(|x| ap.bcr(x).unwrap_or(f64::NAN));
+        let (red, rl, rh) = b.tvar95_reduction;
+        let pm = |x: f64| ap.per_million(x).unwrap_or(f64::NAN);
+        vec![
+            fut(b.future),
+            l(b.option),
+            f(ap.capital_cost_usd),
+            f(ap.annual_cost_usd),
+            f(ap.horizon_years),
+            f(ap.discount_rate),
+            f(ap.annuity_factor()),
+            f(b.per_year),
+            f(b.avoided.0),
+            f(b.avoided.1),
+            f(b.avoided.2),
+            f(pvb.0),
+            f(pvb.1),
+            f(pvb.2),
+            f(ap.pv_cost()),
+            f(npv.0),
+            f(npv.1),
+            f(npv.2),
+            f(bcr.0),
+            f(bcr.1),
+            f(bcr.2),
+            f(red),
+            f(rl),
+            f(rh),
+            f(pm(red)),
+            f(pm(rl)),
+            f(pm(rh)),
+        ]
+    });
+    out.push((
+        "benefit_cost.csv",
+        csv_bytes(
+            &[
+                "future",
+                "option",
+                "capital_cost_usd",
+                "annual_cost_usd_per_year",
+                "horizon_years",
+                "discount_rate_per_year",
+                "annuity_factor_years",
+                "runs_per_year",
+                "avoided_loss_usd_per_year",
+                "avoided_loss_ci_low_usd_per_year",
+                "avoided_loss_ci_high_usd_per_year",
+                "pv_benefit_usd",
+                "pv_benefit_ci_low_usd",
+                "pv_benefit_ci_high_usd",
+                "pv_cost_usd",
+                "npv_usd",
+                "npv_ci_low_usd",
+                "npv_ci_high_usd",
+                "benefit_cost_ratio",
+                "benefit_cost_ratio_ci_low",
+                "benefit_cost_ratio_ci_high",
+                "tvar95_reduction_usd",
+                "tvar95_reduction_ci_low_usd",
+                "tvar95_reduction_ci_high_usd",
+                "tvar95_reduction_usd_per_musd",
+                "tvar95_reduction_ci_low_usd_per_musd",
+                "tvar95_reduction_ci_high_usd_per_musd",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.future_rows.iter().map(|r| {
+        vec![
+            fut(r.future),
+            l(r.candidate),
+            f(r.loss.0),
+            f(r.loss.1),
+            f(r.loss.2),
+            f(r.regret),
+            f(r.annual_cost),
+            f(r.loss.0 + r.annual_cost),
+            f(r.regret_with_cost),
+            r.below.map(f).unwrap_or_default(),
+        ]
+    });
+    out.push((
+        "futures.csv",
+        csv_bytes(
+            &[
+                "future",
+                "candidate",
+                "mean_loss_usd_per_year",
+                "ci_low_usd_per_year",
+                "ci_high_usd_per_year",
+                "regret_usd_per_year",
+                "equivalent_annual_cost_usd_per_year",
+                "loss_plus_cost_usd_per_year",
+                "regret_with_cost_usd_per_year",
+                "share_below_threshold",
+            ],
+            rows,
+        ),
+    ));
+
+    let rows = a.robust.iter().map(|r| {
+        vec![
+            l(r.candidate),
+            f(r.max_regret),
+            r.least_max_regret.to_string(),
+            f(r.max_regret_with_cost),
+            r.least_max_regret_with_cost.to_string(),
+            a.threshold_usd.map(f).unwrap_or_default(),
+            r.below.map(f).unwrap_or_default(),
+        ]
+    });
+    out.push((
+        "robustness.csv",
+        csv_bytes(
+            &[
+                "candidate",
+                "max_regret_usd_per_year",
+                "least_max_regret",
+                "max_regret_with_cost_usd_per_year",
+                "least_max_regret_with_cost",
+                "threshold_usd_per_year",
+                "share_below_threshold",
+            ],
+            rows,
+        ),
+    ));
+    out
+}
+
+fn write_with_manifest(
+    dir: &Path,
+    files: Vec<(&'static str, Vec<u8>)>,
+    manifest: &Manifest,
+    name: &str,
+) -> Result<(), Error> {
+    let mut manifest = manifest.clone();
+    manifest.files.clear();
+    for (n, bytes) in files {
+        crate::output::write_bytes_atomic(&dir.join(n), &bytes)?;
+        manifest.files.push(FileRecord::of_bytes(n, &bytes));
+    }
+    crate::output::write_bytes_atomic(&dir.join(name), &manifest.to_json()?)
+}
+
+/// Write the files of a finished comparison into `dir` (created if needed); returns the
+/// analysis they hold.
+pub fn write_outputs(dir: &Path, o: &Outcome) -> Result<Analysis, Error> {
+    if o.manifest
+        .montecarlo
+        .as_ref()
+        .and_then(|m| m.shard)
+        .is_some()
+    {
+        return Err(Error::Invalid(
+            "a shard's result is partial: write it with write_partial and merge the shards".into(),
+        ));
+    }
+    crate::output::create_dir(dir)?;
+    let a = analyse(o);
+    write_with_manifest(dir, tables(o, &a), &o.manifest, "manifest.json")?;
+    Ok(a)
+}
+
+/// The subfolder of a shard holding future `f`'s candidate `c`.
+fn part_dir(f: usize, c: usize) -> String {
+    format!("part-{f}-{c}")
+}
+
+/// The manifest of one part: the comparison's, as a Monte Carlo manifest of that cell.
+fn part_manifest(m: &Manifest, future: &str, label: &str) -> Manifest {
+    let mut p = m.clone();
+    p.command = format!("compare part: future {future}, candidate {label}");
+    p.compare = None;
+    p.files.clear();
+    p
+}
+
+/// Write a shard's partial result into `dir`: a Monte Carlo partial result per
+/// (future, candidate) in `part-F-C/`, then `shard.json`.
+pub fn write_partial(dir: &Path, o: &Outcome) -> Result<(), Error> {
+    if o.manifest
+        .montecarlo
+        .as_ref()
+        .and_then(|m| m.shard)
+        .is_none()
+    {
+        return Err(Error::Invalid(
+            "write_partial is for a shard's result (Config::mc.shard)".into(),
+        ));
+    }
+    crate::output::create_dir(dir)?;
+    for (fi, by_c) in o.records.iter().enumerate() {
+        for (k, runs) in by_c.iter().enumerate() {
+            let part = montecarlo::Outcome {
+                manifest: part_manifest(&o.manifest, &o.futures[fi], &o.labels[k]),
+                records: runs.clone(),
+            };
+            montecarlo::output::write_partial(&dir.join(part_dir(fi, k)), &part)?;
+        }
+    }
+    write_with_manifest(dir, Vec::new(), &o.manifest, "shard.json")
+}
+
+/// Merge the partial results of shards `1/n ..= n/n` of one comparison (any order) into
+/// the outcome one process would have produced.
+pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
+    let first = dirs
+        .first()
+        .ok_or_else(|| Error::Invalid("merge needs the folders of shards 1/n..n/n".into()))?;
+    let mut manifest = Manifest::read(&first.join("shard.json"))?;
+    for d in &dirs[1..] {
+        let m = Manifest::read(&d.join("shard.json"))?;
+        if let Some(diff) = manifest.first_difference(&m, &["montecarlo.shard", "files"]) {
+            return Err(Error::Invalid(format!(
+                "{} and {} are shards of different comparisons: their shard.json differ in \
+                 {diff}; merge only the shards of one study",
+                first.display(),
+                d.display()
+            )));
+        }
+    }
+    let rec = manifest
+        .compare
+        .clone()
+        .ok_or_else(|| Error::Invalid(format!("{}: not a compare shard", first.display())))?;
+    let mut labels = vec![super::BASE_LABEL.to_string()];
+    labels.extend(rec.options.iter().map(|o| o.label.clone()));
+    let futures: Vec<String> = match &rec.futures {
+        Some(f) => f.names.clone(),
+        None => vec!["as_scenario".into()],
+    };
+    let mut records = Vec::new();
+    for fi in 0..futures.len() {
+        let mut row = Vec::new();
+        for k in 0..labels.len() {
+            let parts: Vec<PathBuf> = dirs.iter().map(|d| d.join(part_dir(fi, k))).collect();
+            row.push(montecarlo::output::merge(&parts)?.records);
+        }
+        records.push(row);
+    }
+    if let Some(mc) = manifest.montecarlo.as_mut() {
+        mc.shard = None;
+    }
+    manifest.files.clear();
+    Ok(Outcome {
+        manifest,
+        labels,
+        futures,
+        records,
+    })
+}
+
+/// Whether `dir` holds a comparison's shard (its `shard.json` has command `compare`).
+pub fn is_compare_shard(dir: &Path) -> bool {
+    Manifest::read(&dir.join("shard.json")).is_ok_and(|m| m.command == "compare")
+}
+
+/// The pairs of an outcome with `candidates` candidates (re-exported for the CLI).
+pub fn compared_pairs(candidates: usize) -> Vec<(usize, usize)> {
+    pairs(candidates)
+}

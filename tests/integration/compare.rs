@@ -1,0 +1,287 @@
+//! Integration tests of `compare`: common random numbers, paired statistics, futures,
+//! shards and threads, and the command line's errors.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chokepoint::compare::{self, analyse, Candidate, Config, Futures, Study};
+use chokepoint::Scenario;
+
+use crate::common::{cli, fixture};
+
+const BASE: &str = "montecarlo/twoland_random_fixed.toml";
+
+fn study(options: &[&str]) -> Study {
+    let base = Candidate::base(Scenario::load(fixture(BASE)).unwrap());
+    let opts = options
+        .iter()
+        .map(|o| Candidate::option(fixture(o)).unwrap())
+        .collect();
+    Study::new(base, opts).unwrap()
+}
+
+fn config(runs: u64) -> Config {
+    let mut c = Config::default();
+    c.mc.runs = runs;
+    c.mc.seed = 3;
+    c.mc.threads = 2;
+    c.bootstrap_resamples = 200;
+    c
+}
+
+#[test]
+fn an_option_that_changes_nothing_differs_by_zero_and_never_wins() {
+    let s = study(&["compare/nothing.toml", "compare/wider_north.toml"]);
+    let o = compare::simulate_quietly(&s, &config(60)).unwrap();
+    // Exactly the same loss in every run.
+    let base = o.losses(0, 0);
+    assert_eq!(o.losses(0, 1), base);
+    assert!(base.iter().any(|x| *x > 0.0), "the fixture has losses");
+    let a = analyse(&o);
+    for d in a
+        .differences
+        .iter()
+        .filter(|d| d.option == 1 && d.against == 0)
+    {
+        assert_eq!(d.paired.mean, 0.0, "{}", d.metric);
+        assert_eq!((d.paired.ci_low, d.paired.ci_high), (0.0, 0.0));
+    }
+    let w = a
+        .wins
+        .iter()
+        .find(|w| w.option == 1 && w.against == 0)
+        .unwrap();
+    assert_eq!((w.wins.wins, w.wins.ties, w.wins.p()), (0, 60, 0.0));
+    // Never best alone: where it has the lowest loss, it ties the base.
+    let b = a.best.iter().find(|b| b.candidate == 1).unwrap();
+    assert_eq!(b.best, 0);
+    let bc = a.benefit_cost.iter().find(|b| b.option == 1).unwrap();
+    assert_eq!(bc.avoided, (0.0, 0.0, 0.0));
+    assert!(
+        bc.appraisal.npv(bc.avoided.0) < 0.0,
+        "it costs and avoids nothing"
+    );
+    // And the widened crossing does help: it beats the base in some runs.
+    let w2 = a
+        .wins
+        .iter()
+        .find(|w| w.option == 2 && w.against == 0)
+        .unwrap();
+    assert!(w2.wins.wins > 0);
+}
+
+#[test]
+fn the_base_processes_close_the_same_windows_in_every_option() {
+    // risk.toml adds a process and a link, joins the shock, changes north's law; the
+    // south process is untouched, so its windows are the base's in every run. The
+    // capacity option changes no risk: all its windows are the base's.
+    let s = study(&["options/risk.toml", "compare/wider_north.toml"]);
+    let o = compare::simulate_quietly(&s, &config(40)).unwrap();
+    let mut compared = 0;
+    for i in 0..40 {
+        let base = &o.records[0][0][i];
+        let risky = &o.records[0][1][i];
+        let wider = &o.records[0][2][i];
+        assert_eq!(base.closures, wider.closures, "run {i}");
+        let south = |r: &chokepoint::montecarlo::RunRecord| {
+            r.closures
+                .iter()
+                .filter(|w| w.label == "random south")
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(south(base), south(risky), "run {i}");
+        compared += south(base).len();
+        // The option's own process adds windows of its own.
+        assert!(base
+            .closures
+            .iter()
+            .all(|w| w.label != "random bypass_faults"));
+    }
+    assert!(
+        compared > 5,
+        "the south process closed something ({compared})"
+    );
+}
+
+#[test]
+fn pairing_narrows_the_interval() {
+    let s = study(&["compare/wider_north.toml"]);
+    let a = analyse(&compare::simulate_quietly(&s, &config(80)).unwrap());
+    let d = a
+        .differences
+        .iter()
+        .find(|d| d.metric == "total_loss_usd")
+        .unwrap();
+    let paired = d.paired.ci_high - d.paired.ci_low;
+    let unpaired = d.paired.unpaired_ci_high - d.paired.unpaired_ci_low;
+    assert!(
+        paired < 0.8 * unpaired,
+        "paired {paired} vs unpaired {unpaired}"
+    );
+    assert!(d.paired.variance_removed() > 0.3);
+}
+
+#[test]
+fn futures_give_regret_and_satisficing() {
+    let mut s = study(&["options/risk.toml", "compare/wider_north.toml"]);
+    let scenarios: Vec<&Scenario> = s.candidates().map(|c| &c.scenario).collect();
+    let futures = Futures::load(&fixture("compare/futures.toml"), &scenarios).unwrap();
+    // An unknown process in a futures file is an error naming it.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("f.toml");
+    std::fs::write(
+        &bad,
+        "[[future]]\nname = \"x\"\n[[future.process]]\nid = \"nort\"\n",
+    )
+    .unwrap();
+    let e = Futures::load(&bad, &scenarios).unwrap_err().to_string();
+    assert!(
+        e.contains("`nort`") && e.contains("did you mean `north`"),
+        "{e}"
+    );
+    s.futures = Some(futures);
+    let mut c = config(40);
+    c.threshold_usd = Some(1.0e6);
+    let o = compare::simulate_quietly(&s, &c).unwrap();
+    assert_eq!(o.futures, ["calm", "crisis"]);
+    let a = analyse(&o);
+    // Crisis costs more than calm for the base.
+    let loss = |f: usize, k: usize| {
+        a.future_rows
+            .iter()
+            .find(|r| r.future == f && r.candidate == k)
+            .unwrap()
+            .loss
+            .0
+    };
+    assert!(loss(1, 0) > loss(0, 0));
+    // Regret is zero for the best in each future and never negative.
+    for f in 0..2 {
+        let rows: Vec<_> = a.future_rows.iter().filter(|r| r.future == f).collect();
+        assert!(rows.iter().all(|r| r.regret >= 0.0));
+        assert_eq!(rows.iter().filter(|r| r.regret == 0.0).count(), 1);
+    }
+    assert_eq!(a.robust.iter().filter(|r| r.least_max_regret).count(), 1);
+    let below = a.robust[0].below.unwrap();
+    assert!((0.0..=1.0).contains(&below));
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.file_name().unwrap() != "timing.json")
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn shards_and_threads_give_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |x: &str| dir.path().join(x).to_string_lossy().into_owned();
+    let base = fixture(BASE).to_string_lossy().into_owned();
+    let opt = fixture("options/risk.toml").to_string_lossy().into_owned();
+    let fut = fixture("compare/futures.toml")
+        .to_string_lossy()
+        .into_owned();
+    let common = [
+        "compare",
+        &base,
+        &opt,
+        "--runs",
+        "30",
+        "--seed",
+        "5",
+        "--quiet",
+        "--bootstrap",
+        "100",
+        "--futures",
+        &fut,
+        "--threshold",
+        "1e6",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = common.to_vec();
+        args.extend_from_slice(extra);
+        let out = cli(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["--threads", "1", "--out", &d("one")]);
+    run(&["--threads", "2", "--out", &d("two")]);
+    run(&["--threads", "1", "--shard", "2/3", "--out", &d("s2")]);
+    run(&["--threads", "2", "--shard", "1/3", "--out", &d("s1")]);
+    run(&["--threads", "1", "--shard", "3/3", "--out", &d("s3")]);
+    let out = cli(&["merge", &d("s3"), &d("s1"), &d("s2"), "--out", &d("merged")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let one = files(&dir.path().join("one"));
+    assert!(one.contains_key("benefit_cost.csv") && one.contains_key("manifest.json"));
+    assert_eq!(one, files(&dir.path().join("two")));
+    assert_eq!(one, files(&dir.path().join("merged")));
+    let manifest = String::from_utf8(one["manifest.json"].clone()).unwrap();
+    assert!(manifest.contains("\"command\": \"compare\""));
+    assert!(manifest.contains("risk.toml"));
+}
+
+#[test]
+fn the_command_line_refuses_an_option_twice_or_of_another_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c").to_string_lossy().into_owned();
+    let base = fixture(BASE).to_string_lossy().into_owned();
+    let opt = fixture("compare/nothing.toml")
+        .to_string_lossy()
+        .into_owned();
+    let other = fixture("compare/other_base.toml")
+        .to_string_lossy()
+        .into_owned();
+    let r = cli(&["compare", &base, &opt, &opt, "--runs", "5", "--out", &out]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("given twice"), "{err}");
+    let r = cli(&["compare", &base, &other, "--runs", "5", "--out", &out]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("an option of another base"), "{err}");
+    // A base that is an option file.
+    let r = cli(&["compare", &opt, &opt, "--runs", "5", "--out", &out]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(!Path::new(&out).join("manifest.json").exists());
+}
+
+#[test]
+fn the_shipped_futures_file_loads_against_afghanistan() {
+    let root = crate::common::root().join("scenarios/afghanistan");
+    let base = Candidate::base(Scenario::load(root.join("base.toml")).unwrap());
+    let mut options = Vec::new();
+    for e in std::fs::read_dir(root.join("options")).unwrap() {
+        options.push(Candidate::option(e.unwrap().path()).unwrap());
+    }
+    let s = Study::new(base, options).unwrap();
+    let scenarios: Vec<&Scenario> = s.candidates().map(|c| &c.scenario).collect();
+    let f = Futures::load(&root.join("futures.toml"), &scenarios).unwrap();
+    let names: Vec<&str> = f.futures.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["calm_2021_22", "tense_2023_24", "escalation_late_2025"]
+    );
+    assert!(f.futures.iter().all(|x| !x.basis.is_empty()));
+    for fut in &f.futures {
+        for c in s.candidates() {
+            fut.apply(&c.scenario).unwrap();
+        }
+    }
+}
