@@ -53,6 +53,7 @@ pub(crate) use clone_fields_from;
 
 pub mod calibrate;
 pub mod closure;
+pub mod criticality;
 pub mod error;
 pub mod flow;
 pub mod montecarlo;

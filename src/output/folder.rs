@@ -38,6 +38,12 @@ pub const OWN_FILES: &[&str] = &[
     // montecarlo --shard
     "shard.json",
     "daily_runs.csv",
+    // criticality
+    "criticality.csv",
+    "diversion.csv",
+    "contributions.csv",
+    "contribution_runs.csv",
+    "contribution_summary.csv",
 ];
 
 /// The manifest files, one of which marks a finished study (`shard.json` a shard's).

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_calibrate;
+mod cmd_criticality;
 mod cmd_info;
 mod cmd_montecarlo;
 mod cmd_report;
@@ -37,6 +38,8 @@ enum Command {
     Merge(cmd_montecarlo::MergeArgs),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),
+    /// Rank corridors by the loss their closure causes (N-1, N-k sets; Monte Carlo view).
+    Criticality(cmd_criticality::Args),
     /// Write the HTML report (charts, tables, map) of an output folder.
     Report(cmd_report::Args),
 }
@@ -65,6 +68,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Montecarlo(a) => cmd_montecarlo::run(a),
         Command::Merge(a) => cmd_montecarlo::merge(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
+        Command::Criticality(a) => cmd_criticality::run(a),
         Command::Report(a) => cmd_report::run(a),
     }
 }
