@@ -2,6 +2,7 @@
 
 mod afghanistan;
 mod common;
+mod criticality;
 mod loader;
 mod montecarlo;
 mod options;
