@@ -328,7 +328,11 @@ fn the_monte_carlo_view_is_paired_and_ranks_the_only_route_first() {
         &NoProgress,
     )
     .unwrap();
-    assert_eq!(format!("{again:?}"), format!("{v:?}"), "NaN-safe comparison");
+    assert_eq!(
+        format!("{again:?}"),
+        format!("{v:?}"),
+        "NaN-safe comparison"
+    );
 }
 
 #[test]
@@ -443,4 +447,33 @@ fn every_shipped_option_validates_and_runs_a_monte_carlo() {
         assert!(o.status.success(), "{}: {}", f.display(), stderr(&o));
         assert!(out.join("manifest.json").is_file());
     }
+}
+
+#[test]
+fn the_portfolio_holds_exactly_the_changes_of_its_parts() {
+    let dir = root().join("scenarios/afghanistan/options");
+    // Every change table of an option file, as TOML values written out (comments gone).
+    let changes = |name: &str| -> Vec<String> {
+        let text = fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        let mut out = Vec::new();
+        for (key, v) in &table {
+            if key == "option" {
+                continue;
+            }
+            for item in v.as_array().unwrap() {
+                out.push(format!("{key}: {item}"));
+            }
+        }
+        out
+    };
+    let mut parts: Vec<String> = ["chabahar", "khaf_herat_rail", "lapis_lazuli", "wakhan_road"]
+        .iter()
+        .flat_map(|n| changes(n))
+        .collect();
+    let mut all = changes("portfolio_non_pakistan");
+    parts.sort();
+    all.sort();
+    assert_eq!(all.len(), 18);
+    assert_eq!(all, parts);
 }
