@@ -17,6 +17,9 @@ pub enum Kind {
     /// `chokepoint montecarlo --out` or `chokepoint merge --out`: `summary.csv`,
     /// `exceedance.csv`, `daily_bands.csv`, `convergence.csv`, ...
     MonteCarlo,
+    /// `chokepoint criticality --out`: `criticality.csv`, `diversion.csv`, and with
+    /// `--runs` `contributions.csv`, ...
+    Criticality,
 }
 
 impl Kind {
@@ -25,6 +28,7 @@ impl Kind {
         match self {
             Kind::Run => "run",
             Kind::MonteCarlo => "montecarlo",
+            Kind::Criticality => "criticality",
         }
     }
 }
@@ -156,10 +160,11 @@ impl ManifestInfo {
         let kind = match command.as_deref() {
             Some("run") => Kind::Run,
             Some("montecarlo" | "merge") => Kind::MonteCarlo,
+            Some("criticality") => Kind::Criticality,
             Some(other) => {
                 return Err(Error::Invalid(format!(
-                    "{}: a `{other}` folder has no report yet (reports exist for `run` \
-                     and `montecarlo` folders)",
+                    "{}: a `{other}` folder has no report yet (reports exist for `run`, \
+                     `montecarlo` and `criticality` folders)",
                     path.display()
                 )))
             }
