@@ -341,7 +341,7 @@ pub fn text(results: &[SetResult], mc: Option<&McView>) -> String {
                 c.corridor,
                 money(c.mean.mean),
                 format!("{} .. {}", money(c.mean.ci_low), money(c.mean.ci_high)),
-                100.0 * c.share_of_mean,
+                100.0 * c.share_of_mean + 0.0,
                 money(c.tvar95_usd),
                 format!("{} .. {}", money(c.tvar95_ci.0), money(c.tvar95_ci.1)),
                 c.p_rank_holds
