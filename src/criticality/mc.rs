@@ -260,7 +260,7 @@ fn summarise(scenario: &Scenario, runs: Vec<RunRow>, config: &McConfig) -> McVie
     let n_c = scenario.corridors.len();
     let ids: Vec<&str> = scenario.corridors.iter().map(|c| c.id.as_str()).collect();
     let base: Vec<f64> = runs.iter().map(|r| r.base_loss_usd).collect();
-    let base_stats = Stats::of(&base).unwrap_or_else(|| unreachable_stats());
+    let base_stats = Stats::of(&base).unwrap_or_else(unreachable_stats);
     let diffs: Vec<Vec<f64>> = (0..n_c)
         .map(|c| {
             runs.iter()
@@ -333,7 +333,7 @@ fn summarise(scenario: &Scenario, runs: Vec<RunRow>, config: &McConfig) -> McVie
                 corridor: ids[c].to_string(),
                 rank: r + 1,
                 runs_closed: runs.iter().filter(|x| x.closed[c]).count() as u64,
-                mean: Stats::of(&diffs[c]).unwrap_or_else(|| unreachable_stats()),
+                mean: Stats::of(&diffs[c]).unwrap_or_else(unreachable_stats),
                 share_of_mean: if base_stats.mean == 0.0 {
                     f64::NAN
                 } else {
