@@ -93,7 +93,7 @@ pub fn parse_sets(text: &str, file: &str, scenario: &Scenario) -> Result<Vec<Clo
         Error::Invalid(format!(
             "{file}:{line}: invalid sets file: {}; expected [[set]] tables with `name`, \
              `corridors` and an optional `description` (see docs/criticality.md)",
-            e.message().trim()
+            e.message().trim().replace('\n', ": ")
         ))
     })?;
     let mut problems: Vec<String> = Vec::new();
@@ -229,7 +229,11 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("f.toml:3: invalid sets file"), "{e}");
+        // The array is still open at the end of the file (line 4).
+        assert!(
+            e.starts_with("f.toml:4: invalid sets file: invalid array: expected `]`"),
+            "{e}"
+        );
         let e = parse_sets(
             "[[set]]\nname = \"a\"\ncorridor = [\"torkham\"]\n",
             "f.toml",
