@@ -49,6 +49,11 @@ pub const OWN_FILES: &[&str] = &[
     "benefit_cost.csv",
     "futures.csv",
     "robustness.csv",
+    // criticality
+    "criticality.csv",
+    "contributions.csv",
+    "contribution_runs.csv",
+    "contribution_summary.csv",
 ];
 
 /// The manifest files, one of which marks a finished study (`shard.json` a shard's).

@@ -57,6 +57,9 @@ pub struct Manifest {
     /// settings); absent for other commands. `scenario` is then the base.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare: Option<CompareRecord>,
+    /// Criticality settings (`chokepoint criticality`); left out for other commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<Criticality>,
     /// The output files and their checksums (filled when the files are written).
     pub files: Vec<FileRecord>,
 }
@@ -237,6 +240,45 @@ pub struct FuturesRecord {
     pub names: Vec<String>,
 }
 
+/// The settings of a criticality study (`chokepoint criticality`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criticality {
+    /// Days each set stays closed.
+    pub duration_days: u32,
+    /// First closed date.
+    pub start: String,
+    /// Capacity factor while closed (0 = shut).
+    pub capacity_factor: f64,
+    /// The sets file (`--sets`), or `null`.
+    pub sets_file: Option<SetsFile>,
+    /// The N-k sets closed (besides every corridor alone).
+    pub sets: Vec<CriticalitySet>,
+    /// Bootstrap resamples of the Monte Carlo view (`null` without `--runs`); the
+    /// bootstrap draws from the base seed's generator on stream 2^64 - 1.
+    pub bootstrap_resamples: Option<u64>,
+}
+
+/// A sets file, as given and by checksum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetsFile {
+    /// The path, as given.
+    pub path: String,
+    /// SHA-256 (hex) of its bytes.
+    pub sha256: String,
+}
+
+/// One N-k set of a criticality study.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriticalitySet {
+    /// Its name.
+    pub name: String,
+    /// Its corridors.
+    pub corridors: Vec<String>,
+}
+
 /// How a Monte Carlo study started its regime chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -387,6 +429,7 @@ impl Manifest {
             },
             montecarlo: None,
             compare: None,
+            criticality: None,
             files: Vec::new(),
         }
     }

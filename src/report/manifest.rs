@@ -20,6 +20,9 @@ pub enum Kind {
     /// `chokepoint compare --out` (or a merge of its shards): `differences.csv`,
     /// `best.csv`, `benefit_cost.csv`, `futures.csv`, ...
     Compare,
+    /// `chokepoint criticality --out`: `criticality.csv`, `diversion.csv`, and with
+    /// `--runs` `contributions.csv`, ...
+    Criticality,
 }
 
 impl Kind {
@@ -29,6 +32,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::MonteCarlo => "montecarlo",
             Kind::Compare => "compare",
+            Kind::Criticality => "criticality",
         }
     }
 }
@@ -161,10 +165,11 @@ impl ManifestInfo {
             Some("run") => Kind::Run,
             Some("montecarlo" | "merge") => Kind::MonteCarlo,
             Some("compare") => Kind::Compare,
+            Some("criticality") => Kind::Criticality,
             Some(other) => {
                 return Err(Error::Invalid(format!(
                     "{}: a `{other}` folder has no report yet (reports exist for `run`, \
-                     `montecarlo` and `compare` folders)",
+                     `montecarlo`, `compare` and `criticality` folders)",
                     path.display()
                 )))
             }

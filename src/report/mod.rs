@@ -17,6 +17,7 @@
 //! | `chokepoint run --out` | stranded trucks per day by crossing; value delivered per day against the counterfactual; loss by component; corridor use before, during and after the closures; the network map |
 //! | `chokepoint montecarlo --out`, `chokepoint merge --out` | fan charts of stranded trucks and of value delivered; the loss exceedance curve with its 95% band; the loss distribution by component; the convergence of the mean; the network map |
 //! | `chokepoint compare --out` | paired differences with their 95% intervals per option; the probability of being best; the benefit/cost chart (one rectangle per option: width the present value of avoided loss, height the benefit/cost ratio); regret across futures |
+//! | `chokepoint criticality --out` | closures ranked by loss with their components; each corridor's contribution to the Monte Carlo's mean loss and TVaR95 with 95% intervals (with `--runs`); where the diverted trade went; the network map coloured by loss |
 //!
 //! The map needs the scenario: the report loads it from the path the manifest names
 //! (or [`Options::scenario`]); when it cannot, the map is left out with a note saying
@@ -28,6 +29,7 @@
 mod chart;
 mod common;
 mod compare;
+mod criticality;
 mod data;
 mod html;
 mod manifest;
@@ -60,6 +62,7 @@ pub fn render(dir: &Path, options: &Options) -> Result<String, Error> {
         Kind::Run => run::render(dir, &info, options),
         Kind::MonteCarlo => montecarlo::render(dir, &info, options),
         Kind::Compare => compare::render(dir, &info),
+        Kind::Criticality => criticality::render(dir, &info, options),
     }
 }
 

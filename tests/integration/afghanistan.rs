@@ -270,12 +270,16 @@ fn backtest_check_catches_band_exits_stale_misses_and_drift() {
     assert!(backtests::parse_bands(&bad).is_err());
 }
 
-/// Every scenario or option file under scenarios/ (every TOML file but futures files,
-/// which `compare --futures` reads and `tests/integration/compare.rs` checks), sorted.
+/// Every scenario or option file under scenarios/, sorted: every TOML file but futures
+/// files (which `compare --futures` reads and `tests/integration/compare.rs` checks) and
+/// the N-k sets files of `chokepoint criticality` (in `criticality/` folders).
 fn scenario_files() -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
+            if p.is_dir() && p.file_name().is_some_and(|n| n == "criticality") {
+                continue;
+            }
             if p.is_dir() {
                 walk(&p, out);
             } else if p.extension().is_some_and(|x| x == "toml")

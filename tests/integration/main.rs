@@ -3,6 +3,7 @@
 mod afghanistan;
 mod common;
 mod compare;
+mod criticality;
 mod loader;
 mod montecarlo;
 mod options;

@@ -114,6 +114,32 @@ fn compare_output(tmp: &Path) -> PathBuf {
     out
 }
 
+/// A criticality folder (N-1, N-k sets and the Monte Carlo view) with its report.
+fn criticality_output(tmp: &Path) -> PathBuf {
+    let out = tmp.join("crit");
+    ok(&[
+        "criticality",
+        p(&fixture("criticality/only_route.toml")),
+        "--duration",
+        "20",
+        "--sets",
+        p(&fixture("criticality/sets.toml")),
+        "--runs",
+        "40",
+        "--seed",
+        "1",
+        "--bootstrap",
+        "100",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        p(&out),
+        "--report",
+    ]);
+    out
+}
+
 #[test]
 fn report_errors_name_the_file_and_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
@@ -530,6 +556,13 @@ fn reports_draw_every_chart_in_chromium_and_need_no_network() {
         &["paired-differences", "p-best", "benefit-cost", "regret"],
         &shots,
     );
+    let crit = criticality_output(tmp.path());
+    check_in_browser(
+        &chromium,
+        &crit.join("report.html"),
+        &["ranking", "contributions", "diversion", "map"],
+        &shots,
+    );
     eprintln!(
         "browser test of the reports: {:.1} s (screenshots in {})",
         t0.elapsed().as_secs_f64(),
@@ -542,9 +575,10 @@ fn reports_draw_every_chart_in_chromium_and_need_no_network() {
 fn damaged_files_are_errors_or_reports_never_panics() {
     let tmp = tempfile::tempdir().unwrap();
     let (run, mc) = outputs(tmp.path());
+    let crit = criticality_output(tmp.path());
     let options = chokepoint::report::Options::default();
     let mut cases = 0;
-    for dir in [&run, &mc] {
+    for dir in [&run, &mc, &crit] {
         let names: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -94,10 +94,10 @@ fn positive(s: &str) -> Result<f64, String> {
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
-pub struct Bar(ProgressBar);
+pub(crate) struct Bar(ProgressBar);
 
 impl Bar {
-    pub fn new(quiet: bool) -> Bar {
+    pub(crate) fn new(quiet: bool) -> Bar {
         let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         if quiet || !std::io::stderr().is_terminal() {
             pb.set_draw_target(ProgressDrawTarget::hidden());

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd_calibrate;
 mod cmd_compare;
+mod cmd_criticality;
 mod cmd_info;
 mod cmd_montecarlo;
 mod cmd_report;
@@ -41,6 +42,8 @@ enum Command {
     Merge(cmd_montecarlo::MergeArgs),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),
+    /// Rank corridors by the loss their closure causes (N-1, N-k sets; Monte Carlo view).
+    Criticality(cmd_criticality::Args),
     /// Write the HTML report (charts, tables, map) of an output folder.
     Report(cmd_report::Args),
 }
@@ -70,6 +73,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Compare(a) => cmd_compare::run(a),
         Command::Merge(a) => cmd_montecarlo::merge(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
+        Command::Criticality(a) => cmd_criticality::run(a),
         Command::Report(a) => cmd_report::run(a),
     }
 }

@@ -1,0 +1,202 @@
+//! `chokepoint criticality`: close every corridor in turn (N-1) and each N-k set of a sets
+//! file for a set duration and rank them by loss; with `--runs`, each corridor's
+//! contribution to the Monte Carlo's expected annual loss and TVaR95.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chokepoint::criticality::{self, Config, McConfig};
+use chokepoint::montecarlo;
+use chokepoint::output::manifest::{Criticality, CriticalitySet, SetsFile};
+use chokepoint::output::{self, Manifest};
+
+use crate::cmd_montecarlo::Bar;
+use crate::study;
+
+/// Arguments of `chokepoint criticality`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  chokepoint criticality scenarios/afghanistan/base.toml --duration 30 --out out/crit
+  chokepoint criticality scenarios/afghanistan/base.toml --duration 30 \\
+      --sets scenarios/afghanistan/criticality-sets.toml --start 2024-09-01 --out out/crit-sep
+  chokepoint criticality scenarios/afghanistan/base.toml --duration 30 --runs 1000 --seed 1 \\
+      --out out/crit-mc --report
+
+Every corridor is closed alone (N-1), and each set of the --sets file with all its
+corridors at once (N-k), for --duration days from --start (default: a month after the
+window's start), on an otherwise open network: the scenario's own [[closure]] windows are
+left out. With --runs, each corridor's contribution to the Monte Carlo's mean annual loss
+and TVaR95 is the base study minus the same runs with that corridor's closure processes
+and shock targets switched off (common draws). See docs/criticality.md.")]
+pub struct Args {
+    /// Scenario file (TOML), or an option file (its changes on its base scenario).
+    scenario: PathBuf,
+    /// Days each corridor (or set) stays closed.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    duration: u32,
+    /// A TOML file of N-k sets ([[set]] with `name` and `corridors`) to close together.
+    #[arg(long, value_name = "FILE")]
+    sets: Option<PathBuf>,
+    /// First closed date (default: the window's start + 30 days).
+    #[arg(long, value_name = "DATE")]
+    start: Option<String>,
+    /// Capacity factor while closed (0 = shut, default; 0.1 = a trickle).
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    capacity_factor: f64,
+    /// Output folder (nothing is written without it). Checked before any work.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the files chokepoint wrote in --out for another study (others are kept).
+    #[arg(long, requires = "out")]
+    force: bool,
+    /// Also write the HTML report, OUT/report.html.
+    #[arg(long, requires = "out")]
+    report: bool,
+    /// Also the Monte Carlo view, over this many runs (simulated years).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..))]
+    runs: Option<u64>,
+    /// Base seed of the Monte Carlo view (as for `montecarlo`).
+    #[arg(long, default_value_t = 0, requires = "runs")]
+    seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Bootstrap resamples for the TVaR95 intervals and the ranking's stability.
+    #[arg(long, value_name = "B", default_value_t = 1000, requires = "runs",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    bootstrap: u64,
+    /// How the regime chain starts in every run (as for `montecarlo`).
+    #[arg(long, value_name = "STATE|stationary", requires = "runs")]
+    regime_start: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let scenario = chokepoint::scenario::load_any(&args.scenario)?;
+    let start_day = match &args.start {
+        Some(d) => scenario.day_of(chokepoint::scenario::parse_date(d).context("--start")?),
+        None => criticality::AROUND_DAYS,
+    };
+    let config = Config {
+        duration_days: args.duration,
+        start_day,
+        capacity_factor: args.capacity_factor,
+        threads,
+    };
+    config.check(&scenario)?;
+    let mut sets = criticality::n_minus_1(&scenario);
+    let mut sets_file = None;
+    if let Some(path) = &args.sets {
+        let (more, sha256) = criticality::load_sets(path, &scenario).context("--sets")?;
+        sets_file = Some(SetsFile {
+            path: path.display().to_string(),
+            sha256,
+        });
+        sets.extend(more);
+    }
+    let regime_start = args
+        .regime_start
+        .as_deref()
+        .map(|x| scenario.regime_start(x))
+        .transpose()
+        .context("--regime-start")?;
+    let mc_config = args.runs.map(|runs| McConfig {
+        runs,
+        seed: args.seed,
+        threads,
+        bootstrap_resamples: args.bootstrap as usize,
+        regime_start,
+    });
+
+    let mut manifest = Manifest::new("criticality", &scenario);
+    manifest.set_no_fixed_closures(true);
+    if let Some(mc) = &mc_config {
+        let mcc = montecarlo::Config {
+            runs: mc.runs,
+            seed: mc.seed,
+            no_fixed_closures: true,
+            regime_start: mc.regime_start,
+            ..montecarlo::Config::default()
+        };
+        manifest.montecarlo = montecarlo::manifest(&scenario, &mcc).montecarlo;
+    }
+    manifest.criticality = Some(Criticality {
+        duration_days: config.duration_days,
+        start: scenario.date_of(config.start_day).to_string(),
+        capacity_factor: config.capacity_factor,
+        sets_file,
+        sets: sets
+            .iter()
+            .filter(|s| !s.n_minus_1)
+            .map(|s| CriticalitySet {
+                name: s.name.clone(),
+                corridors: s.corridors.clone(),
+            })
+            .collect(),
+        bootstrap_resamples: mc_config.as_ref().map(|m| m.bootstrap_resamples as u64),
+    });
+    if let Some(dir) = &args.out {
+        study::prepare_out(dir, &manifest, args.force)?;
+    }
+    let end = config.start_day + i64::from(config.duration_days);
+    if end > i64::from(scenario.settings.days) {
+        study::warn(&format!(
+            "the closures run to {} (reopening), past the window's last day {}: what they \
+             cost after the window is not counted",
+            scenario.date_of(end),
+            scenario.date_of(i64::from(scenario.settings.days) - 1)
+        ));
+    }
+    let results = criticality::run_sets(&scenario, &sets, &config)?;
+    let mc = match &mc_config {
+        Some(mc) => {
+            if !scenario.closures.is_empty() {
+                study::warn(
+                    "the Monte Carlo view leaves out the scenario's own [[closure]] windows \
+                     (as montecarlo --no-fixed-closures)",
+                );
+            }
+            let bar = Bar::new(args.quiet);
+            Some(criticality::contributions(&scenario, mc, &bar)?)
+        }
+        None => None,
+    };
+    let seconds = t0.elapsed().as_secs_f64();
+    println!(
+        "{}: each of {} corridor(s) and {} set(s) closed for {} days from {} (capacity \
+         factor {}), the scenario's own closures left out",
+        args.scenario.display(),
+        scenario.corridors.len(),
+        sets.iter().filter(|s| !s.n_minus_1).count(),
+        config.duration_days,
+        scenario.date_of(config.start_day),
+        config.capacity_factor
+    );
+    print!("{}", criticality::output::text(&results, mc.as_ref()));
+    if let Some(dir) = &args.out {
+        let runs = 1 + sets.len() as u64 + mc_config.as_ref().map_or(0, |m| m.runs);
+        output::write_timing(
+            dir,
+            &output::Timing {
+                threads,
+                seconds,
+                runs_per_second: runs as f64 / seconds,
+            },
+        )?;
+        criticality::output::write(dir, &scenario, &results, mc.as_ref(), &manifest)?;
+        println!("wrote {}", dir.display());
+        if args.report {
+            crate::cmd_report::write(dir, Some(&args.scenario))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,383 @@
+//! The report of a `chokepoint criticality` folder: `criticality.csv` (closures ranked by
+//! loss), `diversion.csv` (where the diverted trade went) and, with `--runs`,
+//! `contributions.csv` and `contribution_summary.csv` (the Monte Carlo view).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::chart::{BarChart, BarValue, Key, PALETTE};
+use super::data::Csv;
+use super::html::{musd, num, Figure, Page, Table};
+use super::manifest::ManifestInfo;
+use super::{common, Options};
+use crate::Error;
+
+const KIND: &str = "criticality";
+
+/// One row of `criticality.csv`.
+struct SetRow {
+    kind: String,
+    rank: String,
+    set: String,
+    corridors: String,
+    /// total, reroute, delay, spoilage, lost trade (USD)
+    loss: [f64; 5],
+    peak_trucks: f64,
+}
+
+fn read_sets(dir: &Path) -> Result<Vec<SetRow>, Error> {
+    let csv = Csv::read(dir, "criticality.csv", KIND)?;
+    let [kind, rank, set, corridors, total, reroute, delay, spoil, lost, peak] = csv.cols([
+        "kind",
+        "rank",
+        "set",
+        "corridors",
+        "total_loss_usd",
+        "reroute_cost_usd",
+        "delay_cost_usd",
+        "spoilage_usd",
+        "lost_trade_usd",
+        "peak_stranded_trucks",
+    ])?;
+    let mut out = Vec::new();
+    for r in 0..csv.rows.len() {
+        out.push(SetRow {
+            kind: csv.text(r, kind).to_string(),
+            rank: csv.text(r, rank).to_string(),
+            set: csv.text(r, set).to_string(),
+            corridors: csv.text(r, corridors).to_string(),
+            loss: [
+                csv.num(r, total)?,
+                csv.num(r, reroute)?,
+                csv.num(r, delay)?,
+                csv.num(r, spoil)?,
+                csv.num(r, lost)?,
+            ],
+            peak_trucks: csv.num(r, peak)?,
+        });
+    }
+    if out.is_empty() {
+        return Err(csv.error("has no rows: not a criticality result"));
+    }
+    Ok(out)
+}
+
+/// `diversion.csv`: set -> rows of (corridor, closed, before, during, cf during).
+type Diversion = BTreeMap<String, Vec<(String, bool, f64, f64, f64)>>;
+
+fn read_diversion(dir: &Path) -> Result<Diversion, Error> {
+    let csv = Csv::read(dir, "diversion.csv", KIND)?;
+    let [set, corridor, closed, before, during, cf] = csv.cols([
+        "set",
+        "corridor",
+        "closed",
+        "before_t_per_day",
+        "during_t_per_day",
+        "counterfactual_during_t_per_day",
+    ])?;
+    let mut out: Diversion = BTreeMap::new();
+    for r in 0..csv.rows.len() {
+        out.entry(csv.text(r, set).to_string()).or_default().push((
+            csv.text(r, corridor).to_string(),
+            csv.text(r, closed) == "true",
+            csv.num(r, before)?,
+            csv.num(r, during)?,
+            csv.num(r, cf)?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Render the page.
+pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Result<String, Error> {
+    let sets = read_sets(dir)?;
+    let diversion = read_diversion(dir)?;
+    let duration = info
+        .field("criticality.duration_days")
+        .unwrap_or("?")
+        .to_string();
+    let start = info.field("criticality.start").unwrap_or("?").to_string();
+    let mut figures = Vec::new();
+    let mut notes = Vec::new();
+
+    // 1. Closures ranked by total loss, components beside.
+    let names = ["reroute", "delay", "spoilage", "lost trade"];
+    let chart = BarChart {
+        id: "ranking".into(),
+        width: 900,
+        categories: sets
+            .iter()
+            .map(|s| {
+                if s.kind == "N-1" {
+                    s.set.clone()
+                } else {
+                    format!("{} (N-k)", s.set)
+                }
+            })
+            .collect(),
+        groups: std::iter::once(("total loss".to_string(), PALETTE[3]))
+            .chain(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.to_string(), PALETTE[[0, 1, 4, 5][i]])),
+            )
+            .collect(),
+        values: sets
+            .iter()
+            .map(|s| s.loss.iter().map(|v| BarValue::Bar(v / 1e6)).collect())
+            .collect(),
+        x_desc: "loss (USD million)".into(),
+        y_desc: "closed".into(),
+        extra_keys: vec![],
+    };
+    let mut table = Table::new(&[
+        "kind",
+        "rank",
+        "closed",
+        "corridors",
+        "total loss (USD m)",
+        "reroute (USD m)",
+        "delay (USD m)",
+        "spoilage (USD m)",
+        "lost trade (USD m)",
+        "peak stranded trucks",
+    ]);
+    for s in &sets {
+        let mut row = vec![
+            s.kind.clone(),
+            s.rank.clone(),
+            s.set.clone(),
+            s.corridors.clone(),
+        ];
+        row.extend(s.loss.iter().map(|v| musd(*v)));
+        row.push(num(s.peak_trucks, 0));
+        table.rows.push(row);
+    }
+    table.note = Some("From criticality.csv; losses are differences from the counterfactual (no closure) and include what the closure costs after it ends within the simulated window.".into());
+    figures.push(Figure {
+        id: "ranking".into(),
+        title: "Corridors ranked by the loss of their closure".into(),
+        svg: Some(chart.svg()?),
+        caption: format!(
+            "Each corridor closed alone (N-1, ranked by total loss, largest first), then each set of corridors closed together (N-k), for {duration} days from {start} on an otherwise open network. The first bar of a row is the total loss in USD million; the others are its parts (reroute, delay, spoilage, lost trade), which add up to it. A corridor whose closure costs little has detours with spare capacity, or carries little."
+        ),
+        table,
+    });
+
+    // 2. The Monte Carlo view, when present.
+    if dir.join("contributions.csv").is_file() {
+        let csv = Csv::read(dir, "contributions.csv", KIND)?;
+        let [corr, mean, lo, hi, share, tv, tlo, thi, prank] = csv.cols([
+            "corridor",
+            "mean_contribution_usd",
+            "ci_low_usd",
+            "ci_high_usd",
+            "share_of_mean_loss",
+            "tvar95_contribution_usd",
+            "tvar95_ci_low_usd",
+            "tvar95_ci_high_usd",
+            "p_rank_holds",
+        ])?;
+        let mut cats = Vec::new();
+        let mut values = Vec::new();
+        let mut table = Table::new(&[
+            "rank",
+            "corridor",
+            "mean contribution (USD m / year)",
+            "95% CI, paired (USD m)",
+            "share of mean loss",
+            "TVaR95 contribution (USD m)",
+            "95% CI, bootstrap (USD m)",
+            "P(rank holds)",
+        ]);
+        for r in 0..csv.rows.len() {
+            let m = csv.num(r, mean)? / 1e6;
+            let t = csv.num(r, tv)? / 1e6;
+            let (l, h) = (csv.num(r, lo)? / 1e6, csv.num(r, hi)? / 1e6);
+            let (tl, th) = (csv.num(r, tlo)? / 1e6, csv.num(r, thi)? / 1e6);
+            cats.push(csv.text(r, corr).to_string());
+            values.push(vec![
+                BarValue::Range {
+                    lo: l,
+                    mid: m,
+                    hi: h,
+                    dot: m,
+                },
+                BarValue::Range {
+                    lo: tl,
+                    mid: t,
+                    hi: th,
+                    dot: t,
+                },
+            ]);
+            table.rows.push(vec![
+                (r + 1).to_string(),
+                csv.text(r, corr).to_string(),
+                num(m, 2),
+                format!("{} to {}", num(l, 2), num(h, 2)),
+                format!("{}%", num(100.0 * csv.num(r, share)?, 1)),
+                num(t, 2),
+                format!("{} to {}", num(tl, 2), num(th, 2)),
+                num(csv.num(r, prank)?, 2),
+            ]);
+        }
+        let mut facts = String::new();
+        if let Ok(sum) = Csv::read(dir, "contribution_summary.csv", KIND) {
+            let [k, v] = sum.cols(["metric", "value"])?;
+            let get = |name: &str| -> f64 {
+                (0..sum.rows.len())
+                    .find(|&r| sum.text(r, k) == name)
+                    .and_then(|r| sum.num(r, v).ok())
+                    .unwrap_or(f64::NAN)
+            };
+            facts = format!(
+                " Base study: mean annual loss USD {} m (95% CI {} to {}), TVaR95 USD {} m. The whole ranking holds in {}% of {} bootstrap resamples.",
+                musd(get("base_mean_total_loss_usd")),
+                musd(get("base_ci_low_usd")),
+                musd(get("base_ci_high_usd")),
+                musd(get("base_tvar95_usd")),
+                num(100.0 * get("p_order_holds"), 0),
+                num(get("bootstrap_resamples"), 0)
+            );
+        }
+        table.note = Some("From contributions.csv. Contributions do not add up to the total: closures interact (a detour that is shut at the same time, a shock that closes several corridors).".into());
+        let chart = BarChart {
+            id: "contributions".into(),
+            width: 900,
+            categories: cats,
+            groups: vec![
+                ("mean annual loss".into(), PALETTE[0]),
+                ("TVaR 95%".into(), PALETTE[1]),
+            ],
+            values,
+            x_desc: "contribution (USD million per year)".into(),
+            y_desc: "corridor".into(),
+            extra_keys: vec![
+                ("estimate (tick, dot)".into(), Key::Line(PALETTE[4])),
+                ("bar: 95% CI".into(), Key::Fill(PALETTE[0], true)),
+            ],
+        };
+        figures.push(Figure {
+            id: "contributions".into(),
+            title: "Each corridor's contribution to the Monte Carlo loss, with 95% intervals".into(),
+            svg: Some(chart.svg()?),
+            caption: format!(
+                "Per corridor, ranked by its contribution to the mean annual loss: the base study's mean total loss (upper bar) and TVaR 95% (lower bar) minus the same runs' with that corridor's closure processes switched off and the corridor taken out of every shock group, in USD million per simulated year. Both runs share every other closure draw (common random numbers), so each run gives a paired difference. The bar is the 95% interval: of the mean from the paired differences (normal), of TVaR from a bootstrap over runs with a fixed generator; the dot is the estimate. Overlapping bars mean the order of those corridors is not settled by this many runs.{facts}"
+            ),
+            table,
+        });
+    } else {
+        notes.push("No Monte Carlo view: the study ran without --runs.".into());
+    }
+
+    // 3. Where the diverted trade went: the two costliest N-1 closures and every N-k set.
+    let mut shown: Vec<&SetRow> = sets.iter().filter(|s| s.kind == "N-1").take(2).collect();
+    shown.extend(sets.iter().filter(|s| s.kind != "N-1").take(3));
+    let mut corridors: Vec<String> = Vec::new();
+    for s in &shown {
+        for (c, closed, _, during, cf) in diversion.get(&s.set).map_or(&[][..], |v| v) {
+            let d = during - cf;
+            if (*closed || d.abs() >= 1.0) && !corridors.contains(c) {
+                corridors.push(c.clone());
+            }
+        }
+    }
+    let mut table = Table::new(&[
+        "closed",
+        "corridor",
+        "before (t/day)",
+        "during (t/day)",
+        "counterfactual during (t/day)",
+        "diverted (t/day)",
+    ]);
+    let values: Vec<Vec<BarValue>> = corridors
+        .iter()
+        .map(|c| {
+            shown
+                .iter()
+                .map(|s| {
+                    let row = diversion
+                        .get(&s.set)
+                        .and_then(|v| v.iter().find(|r| &r.0 == c));
+                    BarValue::Bar(row.map_or(f64::NAN, |r| r.3 - r.4))
+                })
+                .collect()
+        })
+        .collect();
+    for s in &shown {
+        for (c, closed, before, during, cf) in diversion.get(&s.set).map_or(&[][..], |v| v) {
+            if corridors.contains(c) {
+                table.rows.push(vec![
+                    s.set.clone(),
+                    format!("{c}{}", if *closed { " (closed)" } else { "" }),
+                    num(*before, 0),
+                    num(*during, 0),
+                    num(*cf, 0),
+                    num(during - cf, 0),
+                ]);
+            }
+        }
+    }
+    table.note = Some("From diversion.csv: mean tonnes per day over the 30 days before the closure, over the closed days, and the counterfactual's over the closed days; diverted = during - counterfactual during.".into());
+    let chart = BarChart {
+        id: "diversion".into(),
+        width: 900,
+        categories: corridors.clone(),
+        groups: shown
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("{} closed", s.set), PALETTE[i % PALETTE.len()]))
+            .collect(),
+        values,
+        x_desc: "change in tonnes per day during the closure (t/day)".into(),
+        y_desc: "corridor".into(),
+        extra_keys: vec![],
+    };
+    figures.push(Figure {
+        id: "diversion".into(),
+        title: "Where the diverted trade went".into(),
+        svg: if corridors.is_empty() {
+            None
+        } else {
+            Some(chart.svg()?)
+        },
+        caption: "For the costliest closures, each corridor's tonnes per day during the closure minus the counterfactual's on the same days: the closed corridors lose their flow (bars to the left), the corridors that absorb the diverted trade gain (bars to the right). What the left bars lose and the right bars do not gain is trade that waited, took another source, or was lost.".into(),
+        table,
+    });
+
+    // 4. The map: corridors by the loss of their closure alone.
+    let mut values = BTreeMap::new();
+    let mut table = Table::new(&["corridor", "N-1 total loss (USD m)"]);
+    for s in sets.iter().filter(|s| s.kind == "N-1") {
+        values.insert(s.set.clone(), s.loss[0] / 1e6);
+        table.rows.push(vec![s.set.clone(), musd(s.loss[0])]);
+    }
+    figures.push(common::map_figure(
+        dir,
+        info,
+        options,
+        &values,
+        "USD m",
+        &format!("Corridors coloured by the total loss of closing each alone for {duration} days (USD million)"),
+        table,
+        &mut notes,
+    ));
+
+    let mut facts = vec![(
+        "closures".to_string(),
+        format!("{duration} days from {start}, every corridor alone and each N-k set; the scenario's own closures left out"),
+    )];
+    if let Some(f) = info.field("criticality.sets_file.path") {
+        facts.push(("sets file".into(), f.into()));
+    }
+    let page = Page {
+        info,
+        dir: dir.display().to_string(),
+        what: "Criticality of corridors".into(),
+        facts,
+        notes,
+        figures,
+    };
+    Ok(page.html())
+}
