@@ -148,12 +148,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         study::prepare_out(dir, &manifest, args.force)?;
     }
     let end = config.start_day + i64::from(config.duration_days);
-    if end > i64::from(scenario.settings.days) {
+    let horizon = i64::from(scenario.settings.days + scenario.settings.runout_max_days);
+    if end > horizon {
         study::warn(&format!(
-            "the closures run to {} (reopening), past the window's last day {}: what they \
-             cost after the window is not counted",
+            "the closures run to {} (reopening), past the run-out's last day {}: what they \
+             cost after it is not counted",
             scenario.date_of(end),
-            scenario.date_of(i64::from(scenario.settings.days) - 1)
+            scenario.date_of(horizon - 1)
         ));
     }
     let results = criticality::run_sets(&scenario, &sets, &config)?;
