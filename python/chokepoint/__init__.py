@@ -103,6 +103,7 @@ def montecarlo(
     days: Optional[int] = None,
     target_rel_error: Optional[float] = None,
     batch_size: int = 100,
+    fixed_draws: bool = False,
     progress: Optional[bool] = None,
 ) -> MonteCarloResult:
     """A Monte Carlo study, as ``chokepoint montecarlo``: ``runs`` simulated windows
@@ -115,8 +116,13 @@ def montecarlo(
 
     The runs go on without the GIL; a tqdm bar shows progress unless ``progress=False``
     (or ``chokepoint.options.progress = False``); Ctrl-C stops it between runs.
-    Two calls with the same seed simulate the same closure draws (common random
-    numbers), whatever else changed in the scenario outside its closure processes.
+    Common random numbers: two calls with the same seed simulate the same closures
+    whatever changed in the scenario outside its closure processes (capacities,
+    reaction days, costs). With ``fixed_draws=True`` they stay paired across the closure
+    processes' own parameters too: every day and process takes the same random numbers
+    whether or not a closure starts, so a higher rate only adds closures and a longer
+    mean duration lengthens each one (for sensitivity studies; the closures differ from
+    the CLI's for the same seed, and the manifest's ``montecarlo.rng`` says so).
     """
     s = _scenario(scenario)
     if threads is None:
@@ -133,6 +139,7 @@ def montecarlo(
             days,
             target_rel_error,
             int(batch_size),
+            bool(fixed_draws),
             callback,
         )
     _warn(found)

@@ -453,11 +453,14 @@ impl RunModel for Stoppable<'_> {
 }
 
 /// A Monte Carlo study, as `chokepoint montecarlo --out`: returns (files, warnings).
+/// With `fixed_draws`, closures are drawn by `ClosureSampler::sample_fixed_draws`
+/// (common random numbers across parameter values; see `simulate_fixed_draws`).
 /// `progress(done, total)` is called about ten times a second from the calling thread
 /// while the runs go on in other threads without the GIL.
 #[pyfunction]
 #[pyo3(signature = (scenario, runs, seed, threads, closures, fixed_closures=true, start=None,
-                    days=None, target_rel_error=None, batch_size=100, progress=None))]
+                    days=None, target_rel_error=None, batch_size=100, fixed_draws=false,
+                    progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn montecarlo<'py>(
     py: Python<'py>,
@@ -471,6 +474,7 @@ fn montecarlo<'py>(
     days: Option<u32>,
     target_rel_error: Option<f64>,
     batch_size: u64,
+    fixed_draws: bool,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
     let t0 = Instant::now();
@@ -507,7 +511,13 @@ fn montecarlo<'py>(
         })
     };
     let outcome = std::thread::scope(|scope| -> PyResult<Result<mc::Outcome, Error>> {
-        let handle = scope.spawn(|| mc::simulate(s, &config, make, &counter));
+        let handle = scope.spawn(|| {
+            if fixed_draws {
+                mc::simulate_fixed_draws(s, &config, make, &counter)
+            } else {
+                mc::simulate(s, &config, make, &counter)
+            }
+        });
         let mut failure: Option<PyErr> = None;
         loop {
             let finished = py.detach(|| {

@@ -188,6 +188,24 @@ def test_closure_rate_overrides_with_common_random_numbers():
     )
 
 
+def test_fixed_draws_hold_closures_across_closure_parameters():
+    s = cp.Scenario.load(RANDOM)
+
+    def windows(mc):
+        return set(zip(mc.closures["run"], mc.closures["target"], mc.closures["start_day"]))
+
+    base = cp.montecarlo(s, runs=60, seed=4, fixed_draws=True, progress=False)
+    more = cp.montecarlo(s.with_changes({"closures.rate_scale": 1.5}), runs=60, seed=4, fixed_draws=True, progress=False)
+    # Every closure of the base study is still there at 1.5 times the rates, and more.
+    assert windows(base) < windows(more)
+    assert more.mean_loss_usd > base.mean_loss_usd
+    longer = cp.montecarlo(s.with_changes({"closures.duration_scale": 2.0}), runs=60, seed=4, fixed_draws=True, progress=False)
+    assert windows(longer) == windows(base)
+    assert longer.closures["duration_days"].sum() > 1.8 * base.closures["duration_days"].sum()
+    assert "fixed draws" in base.manifest["montecarlo"]["rng"]
+    assert base != cp.montecarlo(s, runs=60, seed=4, progress=False)
+
+
 def test_bad_overrides():
     s = cp.Scenario.load(TWOLAND)
     with pytest.raises(cp.ParameterError, match="did you mean \"settings.reaction_days\""):

@@ -212,6 +212,51 @@ impl ClosureSampler {
     }
 }
 
+impl ClosureSampler {
+    /// The random closure windows of one run, like [`ClosureSampler::sample`] but with
+    /// the draws fixed: every (day, source) takes one uniform number *and* one duration
+    /// draw, whether or not it has an onset. The random numbers a run uses then depend
+    /// on its generator alone, never on the rates or durations, so runs of one seed stay
+    /// paired across parameter values (common random numbers for sensitivity studies):
+    /// a higher rate only adds onsets (those whose uniform falls below the higher daily
+    /// probability), and a scaled duration distribution (exponential mean, gamma scale,
+    /// lognormal `mu`, empirical values) scales every duration, rounding aside. The
+    /// regime path is drawn first, as in `sample`. For one generator the closures differ
+    /// from `sample`'s (which draws a duration only on an onset).
+    pub fn sample_fixed_draws(
+        &self,
+        start_day: i64,
+        days: u32,
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<ClosureWindow> {
+        let mut out = Vec::new();
+        if self.sources.is_empty() {
+            return out;
+        }
+        let path = self.regimes.as_ref().map(|r| r.sample_path(days, rng));
+        for d in 0..days {
+            let state = path.as_ref().map_or(0, |p| p[d as usize]);
+            for (s, src) in self.sources.iter().enumerate() {
+                let u: f64 = rng.random();
+                let duration_days = src.duration.sample(rng);
+                if u < self.p[s][state] {
+                    for &target in &src.targets {
+                        out.push(ClosureWindow {
+                            target,
+                            start_day: start_day + i64::from(d),
+                            duration_days,
+                            capacity_factor: src.capacity_factor,
+                            ramp_days: src.ramp_days,
+                            label: Some(src.label.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Probability of at least one onset in a day for a Poisson process of `rate_per_year`
 /// onsets per 365 days: `1 - exp(-rate / 365)`.
 pub fn daily_onset_probability(rate_per_year: f64) -> f64 {
@@ -272,4 +317,73 @@ pub fn sample_closures(
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<ClosureWindow>, Error> {
     Ok(ClosureSampler::new(scenario)?.sample(start_day, days, rng))
+}
+
+#[cfg(test)]
+mod fixed_draws_tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn scenario() -> Scenario {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/montecarlo/twoland_random.toml"
+        );
+        Scenario::load(path).expect("fixture loads")
+    }
+
+    fn draw(s: &Scenario, run: u64) -> Vec<ClosureWindow> {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        rng.set_stream(run);
+        ClosureSampler::new(s)
+            .expect("sampler")
+            .sample_fixed_draws(0, 365, &mut rng)
+    }
+
+    #[test]
+    fn fixed_draws_pair_runs_across_rates_and_durations() {
+        let base = scenario();
+        let mut more = base.clone();
+        more.processes
+            .iter_mut()
+            .for_each(|p| p.rate_per_year *= 1.5);
+        more.shocks.iter_mut().for_each(|p| p.rate_per_year *= 1.5);
+        let mut longer = base.clone();
+        for p in &mut longer.processes {
+            match &mut p.duration {
+                DurationDist::Exponential { mean_days } => *mean_days *= 3.0,
+                DurationDist::LogNormal { mu, .. } => *mu += 3f64.ln(),
+                DurationDist::Gamma { scale_days, .. } => *scale_days *= 3.0,
+                DurationDist::Empirical { days } => days.iter_mut().for_each(|d| *d *= 3.0),
+            }
+        }
+        let (mut added, mut total) = (0, 0);
+        for run in 0..50 {
+            let a = draw(&base, run);
+            let b = draw(&more, run);
+            // A higher rate only adds onsets: every window of the base run is still there.
+            for w in &a {
+                assert!(b.contains(w), "run {run}: {w:?} lost at a higher rate");
+            }
+            added += b.len() - a.len();
+            total += a.len();
+            // Longer closures: the same onsets, each random-process duration scaled.
+            let c = draw(&longer, run);
+            assert_eq!(a.len(), c.len());
+            for (x, y) in a.iter().zip(&c) {
+                assert_eq!((x.target, x.start_day), (y.target, y.start_day));
+                if x.label.as_deref().is_some_and(|l| l.starts_with("random")) {
+                    let exact = f64::from(x.duration_days) * 3.0;
+                    assert!(
+                        (f64::from(y.duration_days) - exact).abs() <= 2.0,
+                        "{x:?} {y:?}"
+                    );
+                }
+            }
+        }
+        assert!(
+            total > 0 && added > 0,
+            "the fixture has closures, and more at a higher rate"
+        );
+    }
 }
