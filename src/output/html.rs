@@ -165,8 +165,8 @@ impl RunReport {
             let rows = vec![vec![
                 d.stranded_trucks.len().to_string(),
                 peak_day.to_string(),
-                whole(d.delivered_usd.iter().sum()),
-                whole(d.counterfactual_delivered_usd.iter().sum()),
+                money(d.delivered_usd.iter().sum()),
+                money(d.counterfactual_delivered_usd.iter().sum()),
             ]];
             s.push_str(&table(
                 "daily series",
