@@ -61,7 +61,7 @@ class _Result:
         return {"files": self._files, "warnings": self.warnings}
 
     def __setstate__(self, state) -> None:
-        self.__init__(state["files"], state["warnings"])
+        _Result.__init__(self, state["files"], state["warnings"])
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -85,7 +85,7 @@ class RunResult(_Result):
         return {**super().__getstate__(), "summary": self._summary}
 
     def __setstate__(self, state) -> None:
-        self.__init__(state["files"], state["warnings"], state["summary"])
+        RunResult.__init__(self, state["files"], state["warnings"], state["summary"])
 
     @property
     def metrics(self) -> pd.DataFrame:

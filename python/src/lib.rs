@@ -24,6 +24,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use serde::{Deserialize, Serialize};
 
+/// Output files by name, in the order written (the manifest last).
+type Files = Vec<(String, Vec<u8>)>;
+
 /// A diagnostic as the Python layer takes it: (severity, kind, file, line, message, hint).
 type DiagTuple = (String, String, String, usize, String, Option<String>);
 
@@ -365,7 +368,7 @@ fn files_of(
         .collect()
 }
 
-fn files_dict<'py>(py: Python<'py>, files: Vec<(String, Vec<u8>)>) -> PyResult<Bound<'py, PyDict>> {
+fn files_dict<'py>(py: Python<'py>, files: Files) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (n, b) in files {
         d.set_item(n, PyBytes::new(py, &b))?;
@@ -392,7 +395,7 @@ fn run<'py>(
     manifest.set_no_fixed_closures(!fixed_closures);
     manifest.closures.close = closures.clone();
     manifest.scenario.changes = changes_text(&scenario.changes);
-    let result = py.detach(|| -> Result<(Vec<(String, Vec<u8>)>, String), Error> {
+    let result = py.detach(|| -> Result<(Files, String), Error> {
         let mut windows = st.fixed.clone();
         windows.extend(st.extra.iter().cloned());
         let report: RunReport = Engine::new(&st.scenario)?.run(&windows, Record::Daily)?;

@@ -232,9 +232,11 @@ mod tests {
     #[test]
     fn html_escapes_and_has_every_row() {
         assert_eq!(esc("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
-        let mut m = RunMetrics::default();
-        m.total_loss_usd = 2.5e6;
-        m.days_to_recover = Some(12);
+        let m = RunMetrics {
+            total_loss_usd: 2.5e6,
+            days_to_recover: Some(12),
+            ..RunMetrics::default()
+        };
         let h = m.to_html();
         assert_eq!(h.matches("<tr>").count(), 11, "header + 10 totals");
         assert!(h.contains("USD 2.50 m") && h.contains(">12<"));
