@@ -56,7 +56,7 @@ pub mod stats;
 
 use std::sync::Mutex;
 
-use crate::closure::{ClosureWindow, RegimeStart};
+use crate::closure::{ClosureSampler, ClosureWindow, RegimeStart};
 pub use crate::output::manifest::Shard;
 use crate::output::{manifest, Manifest};
 use crate::scenario::in_window;
@@ -308,6 +308,61 @@ where
     M: RunModel + Send,
     F: Fn() -> Result<M, Error> + Sync,
 {
+    study(
+        scenario,
+        config,
+        make_model,
+        progress,
+        ClosureSampler::sample,
+    )
+}
+
+/// What the manifest's `montecarlo.rng` says of a study by [`simulate_fixed_draws`].
+pub const FIXED_DRAWS_RNG: &str = "rand_chacha::ChaCha8Rng::seed_from_u64(seed), set_stream(run); \
+     fixed draws (ClosureSampler::sample_fixed_draws)";
+
+/// [`simulate`] with each run's closures drawn by
+/// [`ClosureSampler::sample_fixed_draws`]: the random numbers of run `i` do not depend
+/// on the closure processes' parameters, so studies of one seed stay paired across
+/// parameter values (common random numbers, for sensitivity studies). Its manifest's
+/// `montecarlo.rng` is [`FIXED_DRAWS_RNG`], so its outputs never mix with `simulate`'s.
+pub fn simulate_fixed_draws<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    let mut outcome = study(
+        scenario,
+        config,
+        make_model,
+        progress,
+        ClosureSampler::sample_fixed_draws,
+    )?;
+    if let Some(mc) = &mut outcome.manifest.montecarlo {
+        mc.rng = FIXED_DRAWS_RNG.into();
+    }
+    Ok(outcome)
+}
+
+/// How one run's random closures are drawn from its generator.
+type Sample = fn(&ClosureSampler, i64, u32, &ChaCha8Rng) -> Vec<ClosureWindow>;
+
+fn study<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+    sample: Sample,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
     config.check()?;
     let mut sampler = scenario.closure_sampler()?;
     if let Some(start) = config.regime_start {
@@ -332,7 +387,7 @@ where
             .ok_or_else(|| Error::Invalid("model not built".into()))?;
         let rng = run_rng(config.seed, i);
         let mut closures = fixed.clone();
-        closures.extend(sampler.sample(0, days, &rng));
+        closures.extend(sample(&sampler, 0, days, &rng));
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             model.run(&closures, config.record_daily)
         }));

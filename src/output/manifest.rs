@@ -101,6 +101,12 @@ pub struct ScenarioRecord {
     pub sha256: String,
     /// For an option file: the base scenario it changes; `null` otherwise.
     pub option_base: Option<BaseRecord>,
+    /// Parameter overrides applied to the file's scenario before the study, in order,
+    /// as `NAME=VALUE` (the Python API's `Scenario.with_changes`). Absent when there are
+    /// none (every CLI study), so two studies of one file with different overrides can
+    /// never share a folder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }
 
 /// The base scenario of an option.
@@ -412,6 +418,7 @@ impl Manifest {
                     path: b.path.display().to_string(),
                     sha256: b.checksum.clone(),
                 }),
+                changes: Vec::new(),
             },
             window: Window {
                 start: scenario.settings.start.to_string(),

@@ -1215,3 +1215,69 @@ fn a_monte_carlo_run_replays_to_its_recorded_row() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("the study has no run 4000"));
 }
+
+// Fixed draws (`ClosureSampler::sample_fixed_draws`): the random numbers of a run do not
+// depend on the processes' rates or durations.
+
+fn fixed_draws_scenario() -> Scenario {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/montecarlo/twoland_random.toml"
+    );
+    Scenario::load(path).expect("fixture loads")
+}
+
+fn fixed_draw(s: &Scenario, run: u64) -> Vec<ClosureWindow> {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    rng.set_stream(run);
+    s.closure_sampler()
+        .expect("sampler")
+        .sample_fixed_draws(0, 365, &rng)
+}
+
+#[test]
+fn fixed_draws_pair_runs_across_rates_and_durations() {
+    let base = fixed_draws_scenario();
+    let mut more = base.clone();
+    more.processes
+        .iter_mut()
+        .for_each(|p| p.rate_per_year *= 1.5);
+    more.shocks.iter_mut().for_each(|p| p.rate_per_year *= 1.5);
+    let mut longer = base.clone();
+    for p in &mut longer.processes {
+        match &mut p.duration {
+            DurationDist::Exponential { mean_days } => *mean_days *= 3.0,
+            DurationDist::LogNormal { mu, .. } => *mu += 3f64.ln(),
+            DurationDist::Gamma { scale_days, .. } => *scale_days *= 3.0,
+            DurationDist::Empirical { days } => days.iter_mut().for_each(|d| *d *= 3.0),
+        }
+    }
+    let (mut added, mut total) = (0, 0);
+    for run in 0..50 {
+        let a = fixed_draw(&base, run);
+        let b = fixed_draw(&more, run);
+        // A higher rate only adds onsets: every window of the base run is still there.
+        for w in &a {
+            assert!(b.contains(w), "run {run}: {w:?} lost at a higher rate");
+        }
+        added += b.len() - a.len();
+        total += a.len();
+        // Longer closures: the same onsets, each random-process duration scaled.
+        let c = fixed_draw(&longer, run);
+        assert_eq!(a.len(), c.len());
+        for (x, y) in a.iter().zip(&c) {
+            assert_eq!((x.target, x.start_day), (y.target, y.start_day));
+            if x.label.as_deref().is_some_and(|l| l.starts_with("random")) {
+                let exact = f64::from(x.duration_days) * 3.0;
+                assert!(
+                    (f64::from(y.duration_days) - exact).abs() <= 2.0,
+                    "{x:?} {y:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        total > 0 && added > 0,
+        "the fixture has closures, and more at a higher rate"
+    );
+}

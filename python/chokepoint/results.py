@@ -1,0 +1,214 @@
+"""Results of ``run`` and ``montecarlo``: the output files the CLI writes (kept as the
+library's bytes), their tables as pandas frames, and ``save`` to an output folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, Mapping, Union
+
+import pandas as pd
+
+from . import _lib
+from ._tables import read_csv
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class _Result:
+    """What both results share: ``files`` (name -> bytes, exactly the CLI's), the
+    ``manifest`` and ``timing``, tables as frames, ``save``. Pickles as its files."""
+
+    _TABLES: Mapping[str, str] = {}
+
+    def __init__(self, files: Mapping[str, bytes], warnings=()) -> None:
+        self._files: Dict[str, bytes] = dict(files)
+        self.warnings = list(warnings)
+        self._frames: Dict[str, pd.DataFrame] = {}
+
+    @property
+    def files(self) -> Dict[str, bytes]:
+        """The output files by name, as ``chokepoint`` writes them into ``--out``."""
+        return dict(self._files)
+
+    @property
+    def manifest(self) -> dict:
+        """``manifest.json``: what defines the study (see docs/outputs.md)."""
+        return json.loads(self._files["manifest.json"])
+
+    @property
+    def timing(self) -> dict:
+        """``timing.json``: ``threads``, ``seconds`` (wall), ``runs_per_second``."""
+        return json.loads(self._files["timing.json"])
+
+    def table(self, file: str) -> pd.DataFrame:
+        """The frame of one CSV file by name (e.g. ``"runs.csv"``); a fresh copy."""
+        if file not in self._frames:
+            if file not in self._files:
+                have = ", ".join(n for n in self._files if n.endswith(".csv"))
+                raise KeyError(f"no file {file!r} in this result; it has {have}")
+            self._frames[file] = read_csv(self._files[file])
+        return self._frames[file].copy()
+
+    def save(self, folder: PathLike, force: bool = False) -> None:
+        """Write the result into ``folder`` as the CLI's ``--out`` would: the folder is
+        checked first (it may hold only this same study's files; ``force=True`` replaces
+        chokepoint's own files there), files are written atomically, the manifest last.
+        Raises :class:`~chokepoint.errors.FolderInUseError` for another study's folder."""
+        _lib.save(os.fspath(folder), list(self._files.items()), force)
+
+    def __getstate__(self):
+        return {"files": self._files, "warnings": self.warnings}
+
+    def __setstate__(self, state) -> None:
+        _Result.__init__(self, state["files"], state["warnings"])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        strip = lambda f: {k: v for k, v in f.items() if k != "timing.json"}  # noqa: E731
+        return strip(self._files) == strip(other._files)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class RunResult(_Result):
+    """One deterministic run (``cp.run``): ``metrics`` (``run.csv``) and ``daily``
+    (``daily.csv``) in the CLI's long layout, units in metric names (USD, t, trucks,
+    days)."""
+
+    def __init__(self, files, warnings=(), summary_text: str = "") -> None:
+        super().__init__(files, warnings)
+        self._summary = summary_text
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "summary": self._summary}
+
+    def __setstate__(self, state) -> None:
+        RunResult.__init__(self, state["files"], state["warnings"], state["summary"])
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """``run.csv``: ``scope, id, metric, value``. Scopes ``total``, ``country``,
+        ``crossing``, ``corridor``, ``product``, ``partner``; units in ``metric``."""
+        return self.table("run.csv")
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """``daily.csv``: ``day, date, scope, id, metric, value`` (e.g. ``total``
+        ``stranded_trucks``, ``delivered_usd``; ``corridor`` ``flow_t``, ...)."""
+        return self.table("daily.csv")
+
+    @property
+    def totals(self) -> pd.Series:
+        """The ``total`` scope of ``metrics`` as a Series by metric (``total_loss_usd``
+        in USD, ``peak_stranded_trucks`` in trucks, ...)."""
+        m = self.metrics
+        return m[m["scope"] == "total"].set_index("metric")["value"]
+
+    def series(self, metric: str, scope: str = "total", id: str = "") -> pd.Series:
+        """One daily series as a Series indexed by date, e.g.
+        ``series("stranded_trucks")`` or ``series("flow_t", "corridor", "torkham")``."""
+        d = self.daily
+        sel = d[(d["scope"] == scope) & (d["id"] == id) & (d["metric"] == metric)]
+        if sel.empty:
+            raise KeyError(f"no daily series {scope}/{id}/{metric}")
+        return sel.set_index("date")["value"].rename(metric)
+
+    def summary(self) -> str:
+        """The summary ``chokepoint run`` prints."""
+        return self._summary
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (
+            f"<chokepoint.RunResult: total loss USD {t['total_loss_usd']:,.0f}, "
+            f"peak {t['peak_stranded_trucks']:,.0f} stranded trucks>"
+        )
+
+    def _repr_html_(self) -> str:
+        return "<p>chokepoint run: totals</p>" + self.totals.to_frame().to_html()
+
+
+class MonteCarloResult(_Result):
+    """A Monte Carlo study (``cp.montecarlo``): the CLI's files as frames. Per run:
+    ``runs`` (wide, one column per metric), ``corridors``, ``crossings``, ``trade``,
+    ``closures``; over runs: ``summary``, ``exceedance``, ``daily_bands``,
+    ``convergence``. Money in USD, tonnes in t, durations in days."""
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """``runs.csv``: one row per run; ``total_loss_usd`` and every scalar metric."""
+        return self.table("runs.csv")
+
+    @property
+    def corridors(self) -> pd.DataFrame:
+        """``corridors.csv``: run x corridor; closure days, delivered t and USD."""
+        return self.table("corridors.csv")
+
+    @property
+    def crossings(self) -> pd.DataFrame:
+        """``crossings.csv``: run x crossing; trade halted (USD), stranded trucks."""
+        return self.table("crossings.csv")
+
+    @property
+    def trade(self) -> pd.DataFrame:
+        """``trade.csv``: run x product or partner; delivered t and USD."""
+        return self.table("trade.csv")
+
+    @property
+    def closures(self) -> pd.DataFrame:
+        """``closures.csv``: run x closure window simulated (fixed and random)."""
+        return self.table("closures.csv")
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """``summary.csv``: ``metric, statistic, value, ci_low, ci_high`` (mean, se, sd,
+        percentiles, VaR and TVaR at 95% and 99%)."""
+        return self.table("summary.csv")
+
+    @property
+    def exceedance(self) -> pd.DataFrame:
+        """``exceedance.csv``: the loss exceedance curve (USD, probability, years)."""
+        return self.table("exceedance.csv")
+
+    @property
+    def daily_bands(self) -> pd.DataFrame:
+        """``daily_bands.csv``: per day and series (``stranded_trucks``,
+        ``delivered_usd``), ``p5, p50, p95, mean`` for fan charts."""
+        return self.table("daily_bands.csv")
+
+    @property
+    def convergence(self) -> pd.DataFrame:
+        """``convergence.csv``: mean total loss (USD) and its error as runs accrue."""
+        return self.table("convergence.csv")
+
+    @property
+    def losses(self) -> pd.Series:
+        """Total loss of each run (USD), indexed by run."""
+        return self.runs.set_index("run")["total_loss_usd"]
+
+    def stat(self, metric: str = "total_loss_usd", statistic: str = "mean") -> float:
+        """One value of ``summary``, e.g. ``stat("total_loss_usd", "tvar95")`` (USD)."""
+        s = self.summary
+        sel = s[(s["metric"] == metric) & (s["statistic"] == statistic)]
+        if sel.empty:
+            raise KeyError(f"no statistic {statistic!r} of {metric!r} in summary.csv")
+        return float(sel["value"].iloc[0])
+
+    @property
+    def mean_loss_usd(self) -> float:
+        """Mean total loss per run (per simulated year), USD."""
+        return self.stat("total_loss_usd", "mean")
+
+    def __repr__(self) -> str:
+        return (
+            f"<chokepoint.MonteCarloResult: {self.manifest['montecarlo']['runs']} runs, "
+            f"mean loss USD {self.mean_loss_usd:,.0f}>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        s = s[s["metric"] == "total_loss_usd"].set_index("statistic")[["value", "ci_low", "ci_high"]]
+        runs = self.manifest["montecarlo"]["runs"]
+        return f"<p>chokepoint Monte Carlo: total_loss_usd over {runs} runs</p>" + s.to_html()

@@ -1,0 +1,645 @@
+//! `chokepoint._lib`: the Rust side of the Python package, a thin shell over the library.
+//!
+//! It loads scenarios, applies parameter overrides, runs the engine and the Monte Carlo
+//! (with the GIL released), and hands back the output files exactly as the CLI writes
+//! them (bytes, made by the library's own writers); the Python layer (`chokepoint/`)
+//! turns them into pandas frames. Errors become the exceptions of `chokepoint.errors`,
+//! with the diagnostics (file, line, hint) of the library's errors.
+
+mod params;
+mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chokepoint::closure::{parse_date, ClosureWindow};
+use chokepoint::error::{Diagnostic, Severity};
+use chokepoint::montecarlo::{self as mc, Config, Progress, RunModel};
+use chokepoint::output::{self, folder, Manifest};
+use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
+use chokepoint::scenario::{load_option, load_with_warnings, looks_like_option, ScenarioOption};
+use chokepoint::sim::{Engine, Record, RunReport};
+use chokepoint::{Error, Scenario};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use serde::{Deserialize, Serialize};
+
+/// Output files by name, in the order written (the manifest last).
+type Files = Vec<(String, Vec<u8>)>;
+
+/// A diagnostic as the Python layer takes it: (severity, kind, file, line, message, hint).
+type DiagTuple = (String, String, String, usize, String, Option<String>);
+
+fn diag_tuple(d: &Diagnostic) -> DiagTuple {
+    (
+        match d.severity {
+            Severity::Error => "error".into(),
+            Severity::Warning => "warning".into(),
+        },
+        format!("{:?}", d.kind),
+        d.file.display().to_string(),
+        d.line,
+        d.message.clone(),
+        d.hint.clone(),
+    )
+}
+
+/// An error with its causes, as `{:#}` prints them in the CLI.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+/// The exception of `chokepoint.errors` for a library error.
+fn py_err(e: Error) -> PyErr {
+    let (class, diags): (&str, Vec<DiagTuple>) = match &e {
+        Error::Scenario(se) => (
+            "ScenarioError",
+            se.diagnostics.iter().map(diag_tuple).collect(),
+        ),
+        Error::Sim(_) | Error::Solve(_) => ("SimulationError", Vec::new()),
+        Error::Io { .. } => ("OutputError", Vec::new()),
+        Error::FolderInUse { .. } => ("FolderInUseError", Vec::new()),
+        Error::Invalid(_) => ("InvalidArgumentError", Vec::new()),
+        _ => ("ChokepointError", Vec::new()),
+    };
+    error_of(class, chain(&e), diags)
+}
+
+/// An exception of `chokepoint.errors` by class name.
+fn error_of(class: &str, message: String, diags: Vec<DiagTuple>) -> PyErr {
+    Python::attach(|py| {
+        let made = py
+            .import("chokepoint.errors")
+            .and_then(|m| m.getattr(class))
+            .and_then(|c| c.call1((message.clone(), diags)));
+        match made {
+            Ok(obj) => PyErr::from_value(obj),
+            Err(e) => e,
+        }
+    })
+}
+
+fn invalid(message: String) -> PyErr {
+    error_of("InvalidArgumentError", message, Vec::new())
+}
+
+/// An option file's own facts (for the coming `compare`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OptionInfo {
+    name: String,
+    description: String,
+    base: String,
+    capital_cost_usd: f64,
+    horizon_years: f64,
+}
+
+impl OptionInfo {
+    fn of(o: &ScenarioOption) -> OptionInfo {
+        OptionInfo {
+            name: o.name.clone(),
+            description: o.description.clone(),
+            base: o.base.display().to_string(),
+            capital_cost_usd: o.capital_cost_usd,
+            horizon_years: o.horizon_years,
+        }
+    }
+}
+
+/// What pickles a scenario: the validated scenario itself and its overrides.
+#[derive(Serialize, Deserialize)]
+struct Pickled {
+    scenario: Scenario,
+    changes: Vec<(String, f64)>,
+    option: Option<OptionInfo>,
+}
+
+/// A validated scenario (or an option applied to its base), with the parameter
+/// overrides applied to it since it was loaded.
+#[pyclass(module = "chokepoint._lib", name = "Scenario", frozen)]
+struct PyScenario {
+    inner: Scenario,
+    changes: Vec<(String, f64)>,
+    option: Option<OptionInfo>,
+}
+
+#[pymethods]
+impl PyScenario {
+    /// Load a scenario file, or an option file applied to its base. Returns the scenario
+    /// and its warnings as diagnostics.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<(PyScenario, Vec<DiagTuple>)> {
+        let loaded = py.detach(|| -> Result<_, Error> {
+            let is_option = std::fs::read_to_string(&path).is_ok_and(|t| looks_like_option(&t));
+            if is_option {
+                let (o, s) = load_option(&path)?;
+                let warnings = s.check().map_err(Error::from)?;
+                Ok((s, warnings, Some(OptionInfo::of(&o))))
+            } else {
+                let (s, w) = load_with_warnings(&path)?;
+                Ok((s, w, None))
+            }
+        });
+        let (inner, warnings, option) = loaded.map_err(py_err)?;
+        Ok((
+            PyScenario {
+                inner,
+                changes: Vec::new(),
+                option,
+            },
+            warnings.iter().map(diag_tuple).collect(),
+        ))
+    }
+
+    /// The scenario as JSON (what pickling keeps).
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&Pickled {
+            scenario: self.inner.clone(),
+            changes: self.changes.clone(),
+            option: self.option.clone(),
+        })
+        .map_err(|e| invalid(format!("cannot serialise the scenario: {e}")))
+    }
+
+    /// A scenario from [`to_json`]'s text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<PyScenario> {
+        let p: Pickled = serde_json::from_str(text)
+            .map_err(|e| invalid(format!("not a pickled chokepoint scenario: {e}")))?;
+        Ok(PyScenario {
+            inner: p.scenario,
+            changes: p.changes,
+            option: p.option,
+        })
+    }
+
+    /// A new scenario with these overrides applied in order, checked as a whole.
+    fn with_changes(&self, changes: Vec<(String, f64)>) -> PyResult<PyScenario> {
+        let mut s = self.inner.clone();
+        for (name, value) in &changes {
+            params::set(&mut s, name, *value).map_err(|(unknown, msg)| {
+                let class = if unknown {
+                    "ParameterError"
+                } else {
+                    "InvalidArgumentError"
+                };
+                error_of(class, msg, Vec::new())
+            })?;
+        }
+        s.check().map_err(|e| py_err(Error::from(e)))?;
+        let mut all = self.changes.clone();
+        all.extend(changes);
+        Ok(PyScenario {
+            inner: s,
+            changes: all,
+            option: self.option.clone(),
+        })
+    }
+
+    /// Every parameter that `with_changes` takes: (name, value, unit, description).
+    fn parameters(&self) -> Vec<(String, f64, String, String)> {
+        params::list(&self.inner)
+            .into_iter()
+            .map(|p| (p.name, p.value, p.unit.to_string(), p.description))
+            .collect()
+    }
+
+    /// One of the scenario's tables as columns: {column: list}.
+    fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
+        tables::table(py, &self.inner, name)?.ok_or_else(|| {
+            invalid(format!(
+                "no table {name:?}; expected one of {}",
+                tables::NAMES.join(", ")
+            ))
+        })
+    }
+
+    /// The overrides applied since loading, in order.
+    #[getter]
+    fn changes(&self) -> Vec<(String, f64)> {
+        self.changes.clone()
+    }
+
+    /// `[scenario] name`.
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.settings.name.clone()
+    }
+
+    /// `[scenario] description`.
+    #[getter]
+    fn description(&self) -> String {
+        self.inner.settings.description.clone()
+    }
+
+    /// Day 0, `YYYY-MM-DD`.
+    #[getter]
+    fn start(&self) -> String {
+        self.inner.settings.start.to_string()
+    }
+
+    /// Days simulated.
+    #[getter]
+    fn days(&self) -> u32 {
+        self.inner.settings.days
+    }
+
+    /// The file it was loaded from.
+    #[getter]
+    fn source(&self) -> Option<String> {
+        self.inner.source.as_ref().map(|p| p.display().to_string())
+    }
+
+    /// SHA-256 of its files as loaded.
+    #[getter]
+    fn checksum(&self) -> String {
+        self.inner.checksum.clone()
+    }
+
+    /// For an option file: its name, description, base, capital cost (USD) and horizon
+    /// (years) as a dict; `None` for a scenario file.
+    #[getter]
+    fn option<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(o) = &self.option else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("name", &o.name)?;
+        d.set_item("description", &o.description)?;
+        d.set_item("base", &o.base)?;
+        d.set_item("capital_cost_usd", o.capital_cost_usd)?;
+        d.set_item("horizon_years", o.horizon_years)?;
+        Ok(Some(d))
+    }
+
+    /// The scenario as an HTML table (what `evcxr_display` shows in a Rust notebook).
+    fn html(&self) -> String {
+        self.inner.to_html()
+    }
+}
+
+/// The window and closures of a study, as the CLI's `run` and `montecarlo` take them.
+struct Study {
+    scenario: Scenario,
+    fixed: Vec<ClosureWindow>,
+    extra: Vec<ClosureWindow>,
+    warnings: Vec<String>,
+}
+
+fn study(
+    base: &PyScenario,
+    closures: &[String],
+    fixed_closures: bool,
+    start: Option<&str>,
+    days: Option<u32>,
+) -> PyResult<Study> {
+    let mut s = base.inner.clone();
+    let start = start
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| invalid(format!("start: {}", chain(&e))))?;
+    apply_window(&mut s, start, days).map_err(py_err)?;
+    let mut warnings = Vec::new();
+    let mut fixed = Vec::new();
+    if fixed_closures {
+        let (inside, outside): (Vec<_>, Vec<_>) = s.closures.iter().partition(|w| in_window(&s, w));
+        if !outside.is_empty() {
+            warnings.push(format!(
+                "{} of the scenario's {} fixed closure(s) fall outside the simulated window \
+                 and do nothing; {} apply",
+                outside.len(),
+                s.closures.len(),
+                inside.len()
+            ));
+        }
+        fixed = inside.into_iter().cloned().collect();
+    }
+    let mut extra = Vec::new();
+    for spec in closures {
+        let w = parse_close_spec(&s, spec).map_err(py_err)?;
+        if !in_window(&s, &w) {
+            warnings.push(format!(
+                "closure {spec} lies wholly outside the simulated window ({} from {}): it does nothing",
+                s.settings.days, s.settings.start
+            ));
+        }
+        extra.push(w);
+    }
+    Ok(Study {
+        scenario: s,
+        fixed,
+        extra,
+        warnings,
+    })
+}
+
+fn changes_text(changes: &[(String, f64)]) -> Vec<String> {
+    changes.iter().map(|(n, v)| format!("{n}={v}")).collect()
+}
+
+/// Files written into a fresh temporary folder by `write`, read back in the order
+/// written, the manifest last.
+fn files_of(
+    write: impl FnOnce(&Path) -> Result<(), Error>,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let dir = tempfile::tempdir().map_err(|source| Error::Io {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    write(dir.path())?;
+    let manifest = Manifest::read(&dir.path().join("manifest.json"))?;
+    let mut names: Vec<String> = vec!["timing.json".into()];
+    names.extend(manifest.files.iter().map(|f| f.name.clone()));
+    names.push("manifest.json".into());
+    names
+        .into_iter()
+        .map(|n| {
+            let p = dir.path().join(&n);
+            std::fs::read(&p)
+                .map(|b| (n, b))
+                .map_err(|source| Error::Io { path: p, source })
+        })
+        .collect()
+}
+
+fn files_dict<'py>(py: Python<'py>, files: Files) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (n, b) in files {
+        d.set_item(n, PyBytes::new(py, &b))?;
+    }
+    Ok(d)
+}
+
+/// One deterministic run, as `chokepoint run`: returns (files, summary text, warnings),
+/// the files those `chokepoint run --out` writes (`timing.json`, `run.csv`, `daily.csv`,
+/// `manifest.json`), by name.
+#[pyfunction]
+#[pyo3(signature = (scenario, closures, fixed_closures=true, start=None, days=None))]
+fn run<'py>(
+    py: Python<'py>,
+    scenario: &PyScenario,
+    closures: Vec<String>,
+    fixed_closures: bool,
+    start: Option<String>,
+    days: Option<u32>,
+) -> PyResult<(Bound<'py, PyDict>, String, Vec<String>)> {
+    let t0 = Instant::now();
+    let st = study(scenario, &closures, fixed_closures, start.as_deref(), days)?;
+    let mut manifest = Manifest::new("run", &st.scenario);
+    manifest.set_no_fixed_closures(!fixed_closures);
+    manifest.closures.close = closures.clone();
+    manifest.scenario.changes = changes_text(&scenario.changes);
+    let result = py.detach(|| -> Result<(Files, String), Error> {
+        let mut windows = st.fixed.clone();
+        windows.extend(st.extra.iter().cloned());
+        let report: RunReport = Engine::new(&st.scenario)?.run(&windows, Record::Daily)?;
+        let seconds = t0.elapsed().as_secs_f64();
+        let files = files_of(|dir| {
+            output::write_timing(
+                dir,
+                &output::Timing {
+                    threads: 1,
+                    seconds,
+                    runs_per_second: 1.0 / seconds,
+                },
+            )?;
+            output::write_run(
+                dir,
+                &st.scenario,
+                &report.metrics,
+                report.daily.as_ref(),
+                &manifest,
+            )
+        })?;
+        Ok((files, output::summary_text(&report.metrics)))
+    });
+    let (files, summary) = result.map_err(py_err)?;
+    Ok((files_dict(py, files)?, summary, st.warnings))
+}
+
+/// Counts finished runs for the progress bar polled from Python.
+#[derive(Default)]
+struct Counter {
+    total: AtomicU64,
+    done: AtomicU64,
+}
+
+impl Progress for Counter {
+    fn start(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+    }
+    fn run_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The engine, stopped between runs when Python asks (Ctrl-C, an error in the progress
+/// callback).
+struct Stoppable<'a> {
+    engine: Engine,
+    stop: &'a AtomicBool,
+}
+
+impl RunModel for Stoppable<'_> {
+    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(Error::Invalid("interrupted".into()));
+        }
+        RunModel::run(&mut self.engine, closures, record_daily)
+    }
+}
+
+/// A Monte Carlo study, as `chokepoint montecarlo --out`: returns (files, warnings).
+/// With `fixed_draws`, closures are drawn by `ClosureSampler::sample_fixed_draws`
+/// (common random numbers across parameter values; see `simulate_fixed_draws`).
+/// `progress(done, total)` is called about ten times a second from the calling thread
+/// while the runs go on in other threads without the GIL.
+#[pyfunction]
+#[pyo3(signature = (scenario, runs, seed, threads, closures, fixed_closures=true, start=None,
+                    days=None, target_rel_error=None, batch_size=100, fixed_draws=false,
+                    progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn montecarlo<'py>(
+    py: Python<'py>,
+    scenario: &PyScenario,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+    closures: Vec<String>,
+    fixed_closures: bool,
+    start: Option<String>,
+    days: Option<u32>,
+    target_rel_error: Option<f64>,
+    batch_size: u64,
+    fixed_draws: bool,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
+    let t0 = Instant::now();
+    let st = study(scenario, &closures, fixed_closures, start.as_deref(), days)?;
+    let mut warnings = st.warnings.clone();
+    if st.scenario.processes.is_empty() && st.scenario.shocks.is_empty() {
+        warnings.push(
+            "the scenario has no random closure process ([[process]] or [[shock]]): every run \
+             simulates the same fixed closures and gives the same result"
+                .into(),
+        );
+    }
+    let config = Config {
+        runs,
+        seed,
+        threads,
+        shard: None,
+        target_rel_error,
+        batch_size,
+        no_fixed_closures: !fixed_closures,
+        extra_closures: st.extra.clone(),
+        close_specs: closures.clone(),
+        record_daily: true,
+        regime_start: None,
+    };
+    config.check().map_err(py_err)?;
+    let s = &st.scenario;
+    let base = mc::fixed_closures(s, &config);
+    let counter = Counter::default();
+    let stop = AtomicBool::new(false);
+    let make = || {
+        Ok(Stoppable {
+            engine: Engine::with_base(s, &base)?,
+            stop: &stop,
+        })
+    };
+    let outcome = std::thread::scope(|scope| -> PyResult<Result<mc::Outcome, Error>> {
+        let handle = scope.spawn(|| {
+            if fixed_draws {
+                mc::simulate_fixed_draws(s, &config, make, &counter)
+            } else {
+                mc::simulate(s, &config, make, &counter)
+            }
+        });
+        let mut failure: Option<PyErr> = None;
+        loop {
+            let finished = py.detach(|| {
+                for _ in 0..10 {
+                    if handle.is_finished() {
+                        return true;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                handle.is_finished()
+            });
+            if failure.is_none() {
+                if let Some(cb) = &progress {
+                    let args = (
+                        counter.done.load(Ordering::Relaxed),
+                        counter.total.load(Ordering::Relaxed),
+                    );
+                    if let Err(e) = cb.call1(args) {
+                        failure = Some(e);
+                    }
+                }
+            }
+            if failure.is_none() {
+                if let Err(e) = py.check_signals() {
+                    failure = Some(e);
+                }
+            }
+            if failure.is_some() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            if finished {
+                break;
+            }
+        }
+        let result = py
+            .detach(|| handle.join())
+            .map_err(|_| invalid("the Monte Carlo thread panicked (a bug)".into()))?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(result),
+        }
+    })?;
+    let mut outcome = outcome.map_err(py_err)?;
+    outcome.manifest.scenario.changes = changes_text(&scenario.changes);
+    let files = py
+        .detach(|| {
+            let seconds = t0.elapsed().as_secs_f64();
+            let done = outcome.records.len() as f64;
+            // The writers run on rayon: on a pool of this call's own, never on the global
+            // one, whose threads a forked child (multiprocessing) would not have.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
+            pool.install(|| {
+                files_of(|dir| {
+                    output::write_timing(
+                        dir,
+                        &output::Timing {
+                            threads,
+                            seconds,
+                            runs_per_second: done / seconds,
+                        },
+                    )?;
+                    mc::output::write_outputs(dir, &outcome)
+                })
+            })
+        })
+        .map_err(py_err)?;
+    Ok((files_dict(py, files)?, warnings))
+}
+
+/// Write a result's files into `folder` as the CLI would: the folder is checked first
+/// (it may hold only this same study's files, unless `force`), every file is written
+/// atomically, the manifest last.
+#[pyfunction]
+#[pyo3(signature = (folder, files, force=false))]
+fn save(
+    py: Python<'_>,
+    folder: PathBuf,
+    files: Vec<(String, Vec<u8>)>,
+    force: bool,
+) -> PyResult<()> {
+    let manifest_bytes = files
+        .iter()
+        .find(|(n, _)| n == "manifest.json")
+        .map(|(_, b)| b.clone())
+        .ok_or_else(|| invalid("the result has no manifest.json".into()))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| invalid(format!("the result's manifest.json cannot be read: {e}")))?;
+    py.detach(|| -> Result<(), Error> {
+        folder::prepare(&folder, &manifest, force)?;
+        for (name, bytes) in files.iter().filter(|(n, _)| n != "manifest.json") {
+            if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+                return Err(Error::Invalid(format!("{name:?} is not a plain file name")));
+            }
+            output::write_bytes_atomic(&folder.join(name), bytes)?;
+        }
+        output::write_bytes_atomic(&folder.join("manifest.json"), &manifest_bytes)
+    })
+    .map_err(py_err)
+}
+
+/// The chokepoint library's version (Cargo.toml).
+#[pyfunction]
+fn version() -> String {
+    chokepoint::output::manifest::Tool::current().version
+}
+
+/// The Python module `chokepoint._lib`.
+#[pymodule]
+fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyScenario>()?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(montecarlo, m)?)?;
+    m.add_function(wrap_pyfunction!(save, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add("TABLES", PyList::new(m.py(), tables::NAMES)?)?;
+    Ok(())
+}

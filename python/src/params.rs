@@ -1,0 +1,386 @@
+//! Parameters by name, for `Scenario.with_changes`: what can be overridden, its value,
+//! unit and meaning, and how to set it.
+//!
+//! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
+//! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
+//! `regime.STATE.rate_multiplier`, and `closures.rate_scale` / `closures.duration_scale`
+//! (multipliers on every random closure process and shock). A `*_scale` is a
+//! multiplier applied once, relative to the scenario it is applied to (its value is 1).
+
+use chokepoint::closure::DurationDist;
+use chokepoint::Scenario;
+
+/// One parameter and its current value.
+pub struct Param {
+    pub name: String,
+    pub value: f64,
+    pub unit: &'static str,
+    pub description: String,
+}
+
+fn p(name: String, value: f64, unit: &'static str, description: impl Into<String>) -> Param {
+    Param {
+        name,
+        value,
+        unit,
+        description: description.into(),
+    }
+}
+
+const SETTINGS: [(&str, &str, &str); 7] = [
+    ("days", "days", "days simulated"),
+    (
+        "truck_payload_t",
+        "t",
+        "tonnes per truck, for stranded-truck counts",
+    ),
+    (
+        "reaction_days",
+        "days",
+        "days before traders react to a change in a link's capacity",
+    ),
+    (
+        "queue_patience_days",
+        "days",
+        "days queued cargo waits before it turns back to reroute",
+    ),
+    (
+        "order_patience_days",
+        "days",
+        "days an unmet order stays open before it is lost trade",
+    ),
+    (
+        "abandon_after_days",
+        "days",
+        "days a lot may wait in one queue before it is abandoned",
+    ),
+    (
+        "discount_rate",
+        "1/year",
+        "annual discount rate for option appraisal",
+    ),
+];
+
+fn setting(s: &Scenario, name: &str) -> Option<f64> {
+    let st = &s.settings;
+    Some(match name {
+        "days" => f64::from(st.days),
+        "truck_payload_t" => st.truck_payload_t,
+        "reaction_days" => f64::from(st.reaction_days),
+        "queue_patience_days" => f64::from(st.queue_patience_days),
+        "order_patience_days" => f64::from(st.order_patience_days),
+        "abandon_after_days" => f64::from(st.abandon_after_days),
+        "discount_rate" => st.discount_rate,
+        _ => return None,
+    })
+}
+
+/// Every parameter of `s`, in a stable order.
+pub fn list(s: &Scenario) -> Vec<Param> {
+    let mut out = Vec::new();
+    for (name, unit, what) in SETTINGS {
+        let v = setting(s, name).unwrap_or(f64::NAN);
+        out.push(p(format!("settings.{name}"), v, unit, what));
+    }
+    out.push(p(
+        "closures.rate_scale".into(),
+        1.0,
+        "x",
+        "multiplier on the onset rate of every closure process and shock",
+    ));
+    out.push(p(
+        "closures.duration_scale".into(),
+        1.0,
+        "x",
+        "multiplier on the durations of every closure process and shock (their distributions scaled)",
+    ));
+    for l in &s.links {
+        let id = &l.id;
+        out.push(p(
+            format!("link.{id}.capacity_t_per_day"),
+            l.capacity_t_per_day,
+            "t/day",
+            format!("capacity of link {id}"),
+        ));
+        out.push(p(
+            format!("link.{id}.cost_usd_per_t"),
+            l.cost_usd_per_t,
+            "USD/t",
+            format!("freight cost of link {id}"),
+        ));
+        out.push(p(
+            format!("link.{id}.transit_days"),
+            l.transit_days,
+            "days",
+            format!("transit time of link {id}"),
+        ));
+    }
+    for c in &s.corridors {
+        out.push(p(
+            format!("corridor.{}.capacity_scale", c.id),
+            1.0,
+            "x",
+            format!(
+                "multiplier on the capacity of every link of corridor {}",
+                c.id
+            ),
+        ));
+    }
+    for pr in &s.processes {
+        let t = s.target_name(pr.target);
+        out.push(p(
+            format!("process.{t}.rate_per_year"),
+            pr.rate_per_year,
+            "1/year",
+            format!("closure onsets of {t} per year"),
+        ));
+        out.push(p(
+            format!("process.{t}.mean_duration_days"),
+            pr.duration.mean_days(),
+            "days",
+            format!("mean closure duration of {t} (the distribution scaled)"),
+        ));
+        out.push(p(
+            format!("process.{t}.capacity_factor"),
+            pr.capacity_factor,
+            "fraction",
+            format!("capacity factor of {t} while closed"),
+        ));
+        out.push(p(
+            format!("process.{t}.ramp_days"),
+            f64::from(pr.ramp_days),
+            "days",
+            format!("ramp back to full capacity of {t}"),
+        ));
+    }
+    for sh in &s.shocks {
+        let id = &sh.id;
+        out.push(p(
+            format!("shock.{id}.rate_per_year"),
+            sh.rate_per_year,
+            "1/year",
+            format!("shocks {id} per year"),
+        ));
+        out.push(p(
+            format!("shock.{id}.mean_duration_days"),
+            sh.duration.mean_days(),
+            "days",
+            format!("mean duration of shock {id} (the distribution scaled)"),
+        ));
+        out.push(p(
+            format!("shock.{id}.capacity_factor"),
+            sh.capacity_factor,
+            "fraction",
+            format!("capacity factor of shock {id}'s targets while closed"),
+        ));
+    }
+    for pr in &s.products {
+        let id = &pr.id;
+        out.push(p(
+            format!("product.{id}.value_usd_per_t"),
+            pr.value_usd_per_t,
+            "USD/t",
+            format!("value of {id}"),
+        ));
+        out.push(p(
+            format!("product.{id}.holding_cost_per_day"),
+            pr.holding_cost_per_day,
+            "fraction of value/day",
+            format!("holding cost of {id}"),
+        ));
+    }
+    if let Some(r) = &s.regimes {
+        for st in &r.states {
+            out.push(p(
+                format!("regime.{}.rate_multiplier", st.id),
+                st.rate_multiplier,
+                "x",
+                format!("multiplier on every onset rate in regime {}", st.id),
+            ));
+        }
+    }
+    out
+}
+
+/// A whole number of days (or other count) >= 0.
+fn whole(name: &str, v: f64) -> Result<u32, (bool, String)> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
+        Ok(v as u32)
+    } else {
+        Err((
+            false,
+            format!("{name} = {v}: expected a whole number >= 0 (round it first)"),
+        ))
+    }
+}
+
+fn scale_duration(d: &mut DurationDist, k: f64) {
+    match d {
+        DurationDist::Exponential { mean_days } => *mean_days *= k,
+        DurationDist::LogNormal { mu, .. } => *mu += k.ln(),
+        DurationDist::Gamma { scale_days, .. } => *scale_days *= k,
+        DurationDist::Empirical { days } => days.iter_mut().for_each(|x| *x *= k),
+    }
+}
+
+fn positive(name: &str, v: f64) -> Result<f64, (bool, String)> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err((false, format!("{name} = {v}: expected a positive number")))
+    }
+}
+
+/// The closest known names, for an unknown one.
+fn did_you_mean(s: &Scenario, name: &str) -> String {
+    let names = list(s);
+    let mut best: Vec<(f64, &str)> = names
+        .iter()
+        .map(|p| (strsim_ratio(name, &p.name), p.name.as_str()))
+        .filter(|(r, _)| *r > 0.7)
+        .collect();
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    match best.first() {
+        Some((_, n)) => format!("; did you mean {n:?}?"),
+        None => "; Scenario.parameters lists every name".into(),
+    }
+}
+
+/// Similarity in [0, 1] (1 - normalised Levenshtein distance).
+fn strsim_ratio(a: &str, b: &str) -> f64 {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    let n = a.len().max(b.len()).max(1);
+    1.0 - prev[b.len()] as f64 / n as f64
+}
+
+/// Set parameter `name` to `v` on `s`. Errors are (unknown name?, message).
+pub fn set(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)> {
+    let unknown = |s: &Scenario| {
+        (
+            true,
+            format!("unknown parameter {name:?}{}", did_you_mean(s, name)),
+        )
+    };
+    let parts: Vec<&str> = name.split('.').collect();
+    match parts.as_slice() {
+        ["settings", field] => {
+            let st = &mut s.settings;
+            match *field {
+                "days" => st.days = whole(name, v)?,
+                "truck_payload_t" => st.truck_payload_t = positive(name, v)?,
+                "reaction_days" => st.reaction_days = whole(name, v)?,
+                "queue_patience_days" => st.queue_patience_days = whole(name, v)?,
+                "order_patience_days" => st.order_patience_days = whole(name, v)?,
+                "abandon_after_days" => st.abandon_after_days = whole(name, v)?,
+                "discount_rate" => st.discount_rate = v,
+                _ => return Err(unknown(s)),
+            }
+        }
+        ["closures", "rate_scale"] => {
+            let k = if v.is_finite() && v >= 0.0 {
+                v
+            } else {
+                return Err((false, format!("{name} = {v}: expected a number >= 0")));
+            };
+            s.processes.iter_mut().for_each(|p| p.rate_per_year *= k);
+            s.shocks.iter_mut().for_each(|p| p.rate_per_year *= k);
+        }
+        ["closures", "duration_scale"] => {
+            let k = positive(name, v)?;
+            s.processes
+                .iter_mut()
+                .for_each(|p| scale_duration(&mut p.duration, k));
+            s.shocks
+                .iter_mut()
+                .for_each(|p| scale_duration(&mut p.duration, k));
+        }
+        ["link", id, field] => {
+            let Some(l) = s.links.iter_mut().find(|l| l.id == *id) else {
+                return Err(unknown(s));
+            };
+            match *field {
+                "capacity_t_per_day" => l.capacity_t_per_day = v,
+                "cost_usd_per_t" => l.cost_usd_per_t = v,
+                "transit_days" => l.transit_days = v,
+                _ => return Err(unknown(s)),
+            }
+        }
+        ["corridor", id, "capacity_scale"] => {
+            let Some(c) = s.corridors.iter().find(|c| c.id == *id) else {
+                return Err(unknown(s));
+            };
+            if !(v.is_finite() && v >= 0.0) {
+                return Err((false, format!("{name} = {v}: expected a number >= 0")));
+            }
+            for l in c.links.clone() {
+                s.links[l.index()].capacity_t_per_day *= v;
+            }
+        }
+        ["process", target, field] => {
+            let Some(i) = s
+                .processes
+                .iter()
+                .position(|p| s.target_name(p.target) == *target)
+            else {
+                return Err(unknown(s));
+            };
+            let pr = &mut s.processes[i];
+            match *field {
+                "rate_per_year" => pr.rate_per_year = v,
+                "mean_duration_days" => {
+                    let k = positive(name, v)? / pr.duration.mean_days();
+                    scale_duration(&mut pr.duration, k);
+                }
+                "capacity_factor" => pr.capacity_factor = v,
+                "ramp_days" => pr.ramp_days = whole(name, v)?,
+                _ => return Err(unknown(s)),
+            }
+        }
+        ["shock", id, field] => {
+            let Some(sh) = s.shocks.iter_mut().find(|x| x.id == *id) else {
+                return Err(unknown(s));
+            };
+            match *field {
+                "rate_per_year" => sh.rate_per_year = v,
+                "mean_duration_days" => {
+                    let k = positive(name, v)? / sh.duration.mean_days();
+                    scale_duration(&mut sh.duration, k);
+                }
+                "capacity_factor" => sh.capacity_factor = v,
+                _ => return Err(unknown(s)),
+            }
+        }
+        ["product", id, field] => {
+            let Some(pr) = s.products.iter_mut().find(|x| x.id == *id) else {
+                return Err(unknown(s));
+            };
+            match *field {
+                "value_usd_per_t" => pr.value_usd_per_t = v,
+                "holding_cost_per_day" => pr.holding_cost_per_day = v,
+                _ => return Err(unknown(s)),
+            }
+        }
+        ["regime", id, "rate_multiplier"] => {
+            let Some(st) = s
+                .regimes
+                .as_mut()
+                .and_then(|r| r.states.iter_mut().find(|x| x.id == *id))
+            else {
+                return Err(unknown(s));
+            };
+            st.rate_multiplier = v;
+        }
+        _ => return Err(unknown(s)),
+    }
+    Ok(())
+}
