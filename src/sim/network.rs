@@ -54,8 +54,11 @@ pub(super) struct Network {
     pub(super) pair_index: HashMap<(u32, u32), u32>,
     /// Products in routing order (descending priority).
     pub(super) order: Vec<usize>,
-    /// Month (0-based) of each day of the window.
-    pub(super) month: Vec<u8>,
+    /// Period of each simulated day: the row of `supply_units` and `demand_units` that
+    /// holds its units. A period is a distinct (calendar month, set of trade levels in
+    /// force) pair, so without `[[trade_level]]`s it is the month. (Still named `month`
+    /// for its readers in `day.rs` and `executor/follow.rs`.)
+    pub(super) month: Vec<u32>,
     /// Charges per darc: (country index, USD/t).
     pub(super) darc_charges: Vec<Vec<(u32, f64)>>,
     /// Corridors each link belongs to.
@@ -70,9 +73,9 @@ pub(super) struct Network {
     pub(super) demand_holding: Vec<f64>,
     /// Per product: value, USD/t.
     pub(super) value: Vec<f64>,
-    /// Units supplied per day by each supply, per month: `[month][supply]`.
+    /// Units supplied per day by each supply, per period: `[period][supply]`.
     pub(super) supply_units: Vec<Vec<i64>>,
-    /// Units ordered per day at each demand, per month: `[month][demand]`.
+    /// Units ordered per day at each demand, per period: `[period][demand]`.
     pub(super) demand_units: Vec<Vec<i64>>,
     /// Product of each demand.
     pub(super) demand_product: Vec<usize>,
@@ -144,7 +147,7 @@ impl Network {
         }
         let mut order: Vec<usize> = (0..scn.products.len()).collect();
         order.sort_by_key(|&p| (std::cmp::Reverse(scn.products[p].priority), p));
-        let month = (0..scn.settings.days)
+        let month: Vec<u8> = (0..scn.settings.days)
             .map(|d| {
                 use chrono::Datelike;
                 scn.date_of(i64::from(d)).month0() as u8
@@ -176,18 +179,11 @@ impl Network {
                 p.value_usd_per_t * p.holding_cost_per_day / UNITS_PER_T
             })
             .collect();
-        // Units per day of each supply or demand, per month.
-        fn monthly<T>(items: &[T], t_per_day: impl Fn(&T, usize) -> f64) -> Vec<Vec<i64>> {
-            (0..12)
-                .map(|m| items.iter().map(|x| units(t_per_day(x, m))).collect())
-                .collect()
-        }
-        let supply_units = monthly(&scn.supplies, |sp, m| {
-            sp.t_per_day * seasonal_factor(&sp.seasonality, m)
-        });
-        let demand_units = monthly(&scn.demands, |dm, m| {
-            dm.t_per_day * seasonal_factor(&dm.seasonality, m)
-        });
+        let Periods {
+            of_day: month,
+            supply_units,
+            demand_units,
+        } = Periods::new(scn, &month);
         // Every (origin country, destination country) pair a product could trade.
         let mut pairs = Vec::new();
         let mut pair_index = HashMap::new();
@@ -224,6 +220,63 @@ impl Network {
             supply_units,
             demand_units,
             demand_product: scn.demands.iter().map(|d| d.product.index()).collect(),
+        }
+    }
+}
+
+/// Units per day of every supply and demand, per period, and the period of each day.
+struct Periods {
+    of_day: Vec<u32>,
+    supply_units: Vec<Vec<i64>>,
+    demand_units: Vec<Vec<i64>>,
+}
+
+impl Periods {
+    /// Periods of the days `0..months.len()` (`months[d]`: the 0-based calendar month of
+    /// day `d`): each distinct (month, trade levels in force) pair is one period, whose
+    /// units are `t_per_day` x the month's seasonal factor x the product of the levels
+    /// that select the supply or demand ([`Scenario::level_factor`] on the period's first
+    /// day). Built once per engine, so a day's lookup stays two indexings however many
+    /// levels there are.
+    fn new(scn: &Scenario, months: &[u8]) -> Periods {
+        let mut index: HashMap<(u8, Vec<u32>), u32> = HashMap::new();
+        // Per period: its month and first day.
+        let mut first: Vec<(u8, chrono::NaiveDate)> = Vec::new();
+        let mut of_day = Vec::with_capacity(months.len());
+        for (d, &m) in months.iter().enumerate() {
+            let date = scn.date_of(d as i64);
+            let in_force: Vec<u32> = (0..scn.trade_levels.len() as u32)
+                .filter(|&i| scn.trade_levels[i as usize].applies_on(date))
+                .collect();
+            let next = first.len() as u32;
+            let p = *index.entry((m, in_force)).or_insert(next);
+            if p == next {
+                first.push((m, date));
+            }
+            of_day.push(p);
+        }
+        let table = |n: usize, supply: bool, t: &dyn Fn(usize, usize) -> f64| -> Vec<Vec<i64>> {
+            first
+                .iter()
+                .map(|&(m, date)| {
+                    (0..n)
+                        .map(|i| units(t(i, usize::from(m)) * scn.level_factor(supply, i, date)))
+                        .collect()
+                })
+                .collect()
+        };
+        let supply_units = table(scn.supplies.len(), true, &|i, m| {
+            let x = &scn.supplies[i];
+            x.t_per_day * seasonal_factor(&x.seasonality, m)
+        });
+        let demand_units = table(scn.demands.len(), false, &|i, m| {
+            let x = &scn.demands[i];
+            x.t_per_day * seasonal_factor(&x.seasonality, m)
+        });
+        Periods {
+            of_day,
+            supply_units,
+            demand_units,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod afghanistan;
 mod common;
+mod levels;
 mod loader;
 mod montecarlo;
 mod options;
