@@ -58,8 +58,19 @@ pub const ACCEPTED_KEYS: &[(&str, &[&str])] = &[
 ];
 
 pub(crate) const TOP_KEYS: &[&str] = &[
-    "scenario", "tables", "node", "link", "corridor", "product", "supply", "demand", "closure",
-    "process", "shock", "regimes", "trade_level",
+    "scenario",
+    "tables",
+    "node",
+    "link",
+    "corridor",
+    "product",
+    "supply",
+    "demand",
+    "closure",
+    "process",
+    "shock",
+    "regimes",
+    "trade_level",
 ];
 pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
     "option",
@@ -138,8 +149,9 @@ pub(crate) const DEMAND_KEYS: &[&str] = &[
     "value_usd_per_t",
     "seasonality",
 ];
-pub(crate) const TRADE_LEVEL_KEYS: &[&str] =
-    &["from", "to", "factor", "country", "product", "side", "label", "corridor"];
+pub(crate) const TRADE_LEVEL_KEYS: &[&str] = &[
+    "from", "to", "factor", "country", "product", "side", "label", "corridor",
+];
 pub(crate) const CLOSURE_KEYS: &[&str] = &[
     "target",
     "start",
@@ -1233,7 +1245,9 @@ pub(crate) fn trade_level(it: &Item<'_>, d: &mut Diags) -> RawTradeLevel {
                 K::EndsBeforeStart,
                 t.loc,
                 format!("{} ends on {} before it begins ({})", it.what, t.v, f.v),
-                Some("`to` is the last day the level applies (inclusive): on or after `from`".into()),
+                Some(
+                    "`to` is the last day the level applies (inclusive): on or after `from`".into(),
+                ),
             );
         }
     }
@@ -1241,7 +1255,10 @@ pub(crate) fn trade_level(it: &Item<'_>, d: &mut Diags) -> RawTradeLevel {
         d.err(
             K::UnknownKey,
             n.loc(),
-            format!("{} is by corridor: trade levels select by `country` and `product` only", it.what),
+            format!(
+                "{} is by corridor: trade levels select by `country` and `product` only",
+                it.what
+            ),
             Some(
                 "which corridor a tonne takes is what the engine computes each day; write a \
                  corridor's trade as levels of the countries and products that use it \

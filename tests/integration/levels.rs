@@ -75,12 +75,7 @@ fn a_half_level_from_a_date_halves_supply_and_deliveries_from_that_day() {
     }
 
     let mut fewer_orders = plain.clone();
-    fewer_orders.trade_levels = vec![level(
-        Some("2024-01-21"),
-        0.5,
-        Some("Y"),
-        LevelSide::Demand,
-    )];
+    fewer_orders.trade_levels = vec![level(Some("2024-01-21"), 0.5, Some("Y"), LevelSide::Demand)];
     let got = delivered_by_day(&fewer_orders);
     for (d, (&g, &b)) in got.iter().zip(&base).enumerate() {
         let want = if d < 20 + lag { b } else { 50.0 };
@@ -135,8 +130,9 @@ fn loader_messages_name_the_mistake_and_suggest_a_fix() {
     assert!(e.message.contains("`YY`"), "{e}");
     assert_eq!(e.hint.as_deref(), Some("did you mean `Y`?"));
     assert!(
-        e.to_string()
-            .contains("trade_level_unknown_country.toml:42: error: unknown country `YY` in trade_level 1"),
+        e.to_string().contains(
+            "trade_level_unknown_country.toml:42: error: unknown country `YY` in trade_level 1"
+        ),
         "{e}"
     );
     let e = err("trade_level_unknown_product");
@@ -149,7 +145,13 @@ fn loader_messages_name_the_mistake_and_suggest_a_fix() {
     assert!(e.message.contains("-0.5"), "{e}");
     let e = err("trade_level_by_corridor");
     assert!(e.message.contains("by corridor"), "{e}");
-    assert!(e.hint.as_deref().unwrap_or("").contains("countries and products"), "{e}");
+    assert!(
+        e.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("countries and products"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -174,8 +176,9 @@ fn overlapping_levels_on_the_same_flows_are_a_warning() {
 /// replay of an earlier period carries that period's levels.
 #[test]
 fn the_shipped_levels_leave_2024_at_one() {
-    let s = chokepoint::scenario::load(super::common::root().join("scenarios/afghanistan/base.toml"))
-        .unwrap();
+    let s =
+        chokepoint::scenario::load(super::common::root().join("scenarios/afghanistan/base.toml"))
+            .unwrap();
     assert!(!s.trade_levels.is_empty());
     for d in ["2024-01-01", "2024-06-15", "2024-12-31"] {
         for i in 0..s.supplies.len() {
