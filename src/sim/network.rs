@@ -147,7 +147,7 @@ impl Network {
         }
         let mut order: Vec<usize> = (0..scn.products.len()).collect();
         order.sort_by_key(|&p| (std::cmp::Reverse(scn.products[p].priority), p));
-        let month: Vec<u8> = (0..scn.settings.days)
+        let month = (0..scn.settings.days)
             .map(|d| {
                 use chrono::Datelike;
                 scn.date_of(i64::from(d)).month0() as u8
@@ -183,7 +183,7 @@ impl Network {
             of_day: month,
             supply_units,
             demand_units,
-        } = Periods::new(scn, &month);
+        } = Periods::new(scn, month);
         // Every (origin country, destination country) pair a product could trade.
         let mut pairs = Vec::new();
         let mut pair_index = HashMap::new();
@@ -238,12 +238,12 @@ impl Periods {
     /// that select the supply or demand ([`Scenario::level_factor`] on the period's first
     /// day). Built once per engine, so a day's lookup stays two indexings however many
     /// levels there are.
-    fn new(scn: &Scenario, months: &[u8]) -> Periods {
+    fn new(scn: &Scenario, months: Vec<u8>) -> Periods {
         let mut index: HashMap<(u8, Vec<u32>), u32> = HashMap::new();
         // Per period: its month and first day.
         let mut first: Vec<(u8, chrono::NaiveDate)> = Vec::new();
         let mut of_day = Vec::with_capacity(months.len());
-        for (d, &m) in months.iter().enumerate() {
+        for (d, m) in months.into_iter().enumerate() {
             let date = scn.date_of(d as i64);
             let in_force: Vec<u32> = (0..scn.trade_levels.len() as u32)
                 .filter(|&i| scn.trade_levels[i as usize].applies_on(date))
