@@ -280,3 +280,50 @@ impl Periods {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The period table gives every day exactly what the plain per-day formula gives:
+    /// `t_per_day` x the day's seasonal factor x the levels in force that day. On a replay
+    /// that spans a change of levels (2023 -> 2024) and a scenario without levels.
+    #[test]
+    fn period_table_equals_the_per_day_formula() {
+        use chrono::Datelike;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+        for file in ["afghanistan/history/chaman_2023_10.toml", "twoland.toml"] {
+            let scn = crate::scenario::load(format!("{dir}/{file}")).unwrap();
+            let net = Network::new(&scn);
+            assert_eq!(net.month.len(), scn.settings.days as usize);
+            let mut seen_levels = false;
+            for (d, &p) in net.month.iter().enumerate() {
+                let date = scn.date_of(d as i64);
+                let m = date.month0() as usize;
+                for (i, x) in scn.supplies.iter().enumerate() {
+                    let f = scn.level_factor(true, i, date);
+                    seen_levels |= f != 1.0;
+                    let want = units(x.t_per_day * seasonal_factor(&x.seasonality, m) * f);
+                    assert_eq!(
+                        net.supply_units[p as usize][i], want,
+                        "{file} day {d} supply {i}"
+                    );
+                }
+                for (i, x) in scn.demands.iter().enumerate() {
+                    let f = scn.level_factor(false, i, date);
+                    let want = units(x.t_per_day * seasonal_factor(&x.seasonality, m) * f);
+                    assert_eq!(
+                        net.demand_units[p as usize][i], want,
+                        "{file} day {d} demand {i}"
+                    );
+                }
+            }
+            // The replay crosses 2023-12-31: levels in force, then none.
+            assert_eq!(seen_levels, !scn.trade_levels.is_empty(), "{file}");
+            // Without levels, a period is a month: at most 12.
+            if scn.trade_levels.is_empty() {
+                assert!(net.supply_units.len() <= 12);
+            }
+        }
+    }
+}
