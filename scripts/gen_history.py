@@ -9,9 +9,9 @@ scenarios/afghanistan/base.toml with
   - the base's recorded-closure section (between the BEGIN/END RECORDED CLOSURES
     markers) replaced by every episode of closures-2021-2024.csv that overlaps the
     window, with its real dates (a censored episode runs for its lower bound).
-The network, products and 2024 demand are the base year's: the 2021-2023 replays use
-2024 trade levels (cal §3: 2022-23 imports were 6.3-7.8bn, not 10.7), which the
-validation table must keep in mind.
+The network and products are the base year's; the base's dated trade levels
+([[trade_level]], calibrated on cal §3) come along, so each replay carries its own
+period's trade (2021-2023 below the 2024 reference, 2024 at it).
 
     python3 scripts/gen_history.py        # from the repository root; rewrites history/
 """
@@ -91,7 +91,7 @@ def generate(base, log, stem, corridor, start):
     scen = re.sub(r'^name = .*$', f'name = "history_{stem}"', scen, count=1, flags=re.M)
     scen = re.sub(
         r"^description = .*$",
-        f'description = "Replay of the {corridor} closure from {start} (2024 network and trade levels)."',
+        f'description = "Replay of the {corridor} closure from {start} (2024 network, the period's trade levels)."',
         scen,
         count=1,
         flags=re.M,

@@ -355,6 +355,46 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
         num(d, w("value_usd_per_t"), x.value_usd_per_t, NumRule::Pos);
         season(d, &w("seasonality"), &x.seasonality);
     }
+    for (i, l) in s.trade_levels.iter().enumerate() {
+        let w = |k: &str| format!("trade level {i}: {k}");
+        num(d, w("factor"), l.factor, NumRule::NonNeg);
+        if l.factor > super::raw::MAX_LEVEL_FACTOR {
+            bad(
+                d,
+                K::OutOfRange,
+                w(&format!("factor = {} is out of range", l.factor)),
+                "expected a number in [0, 100]",
+            );
+        }
+        if l.product.is_some_and(|p| p.index() >= np) {
+            bad(
+                d,
+                K::UnknownReference,
+                w("product index out of range"),
+                "use an index of an existing product",
+            );
+        }
+        if let Some(c) = &l.country {
+            if !s.nodes.iter().any(|n| &n.country == c) {
+                bad(
+                    d,
+                    K::UnknownReference,
+                    w(&format!("no node has the country `{c}`")),
+                    "name the country of a node",
+                );
+            }
+        }
+        if let (Some(f), Some(t)) = (l.from, l.to) {
+            if t < f {
+                bad(
+                    d,
+                    K::EndsBeforeStart,
+                    w(&format!("`to` {t} is before `from` {f}")),
+                    "`to` is the last day the level applies (inclusive)",
+                );
+            }
+        }
+    }
     let target_ok = |t: &Target| match t {
         Target::Corridor(c) => c.index() < nc,
         Target::Link(l) => l.index() < nl,

@@ -178,6 +178,7 @@ struct Raws {
     products: Vec<raw::RawProduct>,
     supplies: Vec<raw::RawPoint>,
     demands: Vec<raw::RawPoint>,
+    trade_levels: Vec<raw::RawTradeLevel>,
     closures: Vec<raw::RawClosure>,
     processes: Vec<raw::RawProcess>,
     shocks: Vec<raw::RawProcess>,
@@ -271,6 +272,9 @@ fn build(root: &Node, path: &Path, d: &mut Diags, hasher: &mut Sha256) -> Option
     });
     each("demand", raw::DEMAND_KEYS, d, &mut |it, d| {
         r.demands.push(raw::point(it, true, d))
+    });
+    each("trade_level", raw::TRADE_LEVEL_KEYS, d, &mut |it, d| {
+        r.trade_levels.push(raw::trade_level(it, d))
     });
     each("closure", raw::CLOSURE_KEYS, d, &mut |it, d| {
         r.closures.push(raw::closure(it, d))
@@ -852,6 +856,9 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         });
     }
 
+    // Trade levels.
+    let trade_levels = trade_levels(&r.trade_levels, &nodes, &product_ids, d);
+
     // Closures.
     let mut closures = Vec::new();
     for (i, c) in r.closures.iter().enumerate() {
@@ -901,6 +908,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         products,
         supplies,
         demands,
+        trade_levels,
         closures,
         processes,
         shocks,
@@ -910,6 +918,101 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         checksum: String::new(),
         base: None,
     })
+}
+
+/// Resolve the `[[trade_level]]`s: a known country (one of the nodes') and product. Two
+/// levels that select the same flows (same country, product and side) on a common day
+/// multiply there: legal, but more often a slip (e.g. a `to` one day too late), so it is
+/// a warning.
+fn trade_levels(
+    raws: &[raw::RawTradeLevel],
+    nodes: &[NetNode],
+    product_ids: &Ids,
+    d: &mut Diags,
+) -> Vec<super::TradeLevel> {
+    let mut countries: Vec<&str> = nodes.iter().map(|n| n.country.as_str()).collect();
+    countries.sort_unstable();
+    countries.dedup();
+    let mut out = Vec::new();
+    for (i, l) in raws.iter().enumerate() {
+        let what = format!("trade_level {}", i + 1);
+        if let Some(c) = &l.country {
+            if !countries.contains(&c.v.as_str()) {
+                let hint = did_you_mean(&c.v, countries.iter().copied()).unwrap_or_else(|| {
+                    format!("the nodes' countries are {}", countries.join(", "))
+                });
+                d.err(
+                    K::UnknownReference,
+                    c.loc,
+                    format!("unknown country `{}` in {what}: no node has it", c.v),
+                    Some(hint),
+                );
+            }
+        }
+        let product = match &l.product {
+            None => None,
+            Some(p) => match product_ids.resolve(p, &what, d) {
+                Some(k) => Some(ProductId(k as u32)),
+                None => continue,
+            },
+        };
+        let Some(factor) = l.factor else { continue };
+        out.push((
+            i,
+            super::TradeLevel {
+                from: l.from.map(|x| x.v),
+                to: l.to.map(|x| x.v),
+                factor,
+                country: l.country.as_ref().map(|c| c.v.clone()),
+                product,
+                side: l.side,
+                label: l.label.clone(),
+            },
+        ));
+    }
+    for (k, (i, a)) in out.iter().enumerate() {
+        for (j, b) in &out[..k] {
+            let same = a.country == b.country && a.product == b.product && a.side == b.side;
+            let first = match (a.from, b.from) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            };
+            let last = match (a.to, b.to) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            };
+            let overlap = match (first, last) {
+                (Some(f), Some(t)) => f <= t,
+                _ => true,
+            };
+            if same && overlap {
+                let span = match (first, last) {
+                    (Some(f), Some(t)) => format!("from {f} to {t}"),
+                    (Some(f), None) => format!("from {f} on"),
+                    (None, Some(t)) => format!("up to {t}"),
+                    (None, None) => "on every day".into(),
+                };
+                d.warn(
+                    K::Inconsistent,
+                    raws[*i].loc,
+                    format!(
+                        "trade_level {} and trade_level {} scale the same flows {span}: \
+                         their factors multiply there ({} x {})",
+                        j + 1,
+                        i + 1,
+                        b.factor,
+                        a.factor
+                    ),
+                    Some(
+                        "if one should end where the other begins, note that `to` is \
+                         inclusive (the last day the level applies)"
+                            .into(),
+                    ),
+                );
+            }
+        }
+    }
+    out.into_iter().map(|(_, l)| l).collect()
 }
 
 /// Build the regime chain: unique states, known transition targets, rows summing to 1.

@@ -2,12 +2,14 @@
 //! validated, and options (change sets over a base scenario).
 
 mod check;
+mod level;
 mod load;
 mod option;
 mod raw;
 mod tree;
 mod window;
 
+pub use level::{LevelSide, TradeLevel};
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
 pub use option::load_option;
 pub use raw::ACCEPTED_KEYS;
@@ -139,6 +141,9 @@ pub struct Scenario {
     pub supplies: Vec<Supply>,
     /// Where goods are wanted.
     pub demands: Vec<Demand>,
+    /// Dated multipliers of supply and demand (`[[trade_level]]`), in file order.
+    #[serde(default)]
+    pub trade_levels: Vec<TradeLevel>,
     /// Fixed closure windows (history, or a "what if").
     pub closures: Vec<ClosureWindow>,
     /// Random closure processes (Monte Carlo only).
@@ -179,6 +184,7 @@ impl Scenario {
             products: Vec::new(),
             supplies: Vec::new(),
             demands: Vec::new(),
+            trade_levels: Vec::new(),
             closures: Vec::new(),
             processes: Vec::new(),
             shocks: Vec::new(),

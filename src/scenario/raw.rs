@@ -32,6 +32,7 @@ pub const ACCEPTED_KEYS: &[(&str, &[&str])] = &[
     ("product.perishability", PERISH_KEYS),
     ("supply", SUPPLY_KEYS),
     ("demand", DEMAND_KEYS),
+    ("trade_level", TRADE_LEVEL_KEYS),
     ("closure", CLOSURE_KEYS),
     ("process", PROCESS_KEYS),
     ("process.duration", DURATION_KEYS),
@@ -57,8 +58,19 @@ pub const ACCEPTED_KEYS: &[(&str, &[&str])] = &[
 ];
 
 pub(crate) const TOP_KEYS: &[&str] = &[
-    "scenario", "tables", "node", "link", "corridor", "product", "supply", "demand", "closure",
-    "process", "shock", "regimes",
+    "scenario",
+    "tables",
+    "node",
+    "link",
+    "corridor",
+    "product",
+    "supply",
+    "demand",
+    "closure",
+    "process",
+    "shock",
+    "regimes",
+    "trade_level",
 ];
 pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
     "option",
@@ -137,6 +149,9 @@ pub(crate) const DEMAND_KEYS: &[&str] = &[
     "t_per_day",
     "value_usd_per_t",
     "seasonality",
+];
+pub(crate) const TRADE_LEVEL_KEYS: &[&str] = &[
+    "from", "to", "factor", "country", "product", "side", "label", "corridor",
 ];
 pub(crate) const CLOSURE_KEYS: &[&str] = &[
     "target",
@@ -838,6 +853,18 @@ pub(crate) struct RawPoint {
     pub loc: Loc,
 }
 
+/// A `[[trade_level]]`.
+pub(crate) struct RawTradeLevel {
+    pub from: Option<Sp<NaiveDate>>,
+    pub to: Option<Sp<NaiveDate>>,
+    pub factor: Option<f64>,
+    pub country: Option<Sp<String>>,
+    pub product: Option<Sp<String>>,
+    pub side: crate::scenario::LevelSide,
+    pub label: Option<String>,
+    pub loc: Loc,
+}
+
 /// When something starts: a date or a day index.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Start {
@@ -1200,6 +1227,74 @@ pub(crate) fn point(it: &Item<'_>, demand: bool, d: &mut Diags) -> RawPoint {
         t_per_day: it.num("t_per_day", true, Rule::NonNeg, d),
         usd_per_t: usd,
         seasonality: it.seasonality("seasonality", d),
+        loc: it.loc,
+    }
+}
+
+/// The largest factor a trade level may have (the engine's quantities must stay exact,
+/// see `check::MAX_QUANTITY`).
+pub(crate) const MAX_LEVEL_FACTOR: f64 = 100.0;
+
+const LEVEL_SIDES: &[(&str, crate::scenario::LevelSide)] = &[
+    ("supply", crate::scenario::LevelSide::Supply),
+    ("demand", crate::scenario::LevelSide::Demand),
+    ("both", crate::scenario::LevelSide::Both),
+];
+
+/// Read a `[[trade_level]]`: dates in order, a factor >= 0.
+pub(crate) fn trade_level(it: &Item<'_>, d: &mut Diags) -> RawTradeLevel {
+    let from = it.date("from", d);
+    let to = it.date("to", d);
+    if let (Some(f), Some(t)) = (&from, &to) {
+        if t.v < f.v {
+            d.err(
+                K::EndsBeforeStart,
+                t.loc,
+                format!("{} ends on {} before it begins ({})", it.what, t.v, f.v),
+                Some(
+                    "`to` is the last day the level applies (inclusive): on or after `from`".into(),
+                ),
+            );
+        }
+    }
+    if let Some(n) = it.get("corridor") {
+        d.err(
+            K::UnknownKey,
+            n.loc(),
+            format!(
+                "{} is by corridor: trade levels select by `country` and `product` only",
+                it.what
+            ),
+            Some(
+                "which corridor a tonne takes is what the engine computes each day; write a \
+                 corridor's trade as levels of the countries and products that use it \
+                 (docs/scenario-reference.md, [[trade_level]])"
+                    .into(),
+            ),
+        );
+    }
+    let mut factor = it.num("factor", true, Rule::NonNeg, d);
+    if let (Some(x), Some(n)) = (factor, it.get("factor")) {
+        if x > MAX_LEVEL_FACTOR {
+            d.err(
+                K::OutOfRange,
+                n.loc(),
+                format!("`factor` = {x} in {} is out of range", it.what),
+                Some(format!(
+                    "expected a number in [0, {MAX_LEVEL_FACTOR}] (a multiplier of t/day)"
+                )),
+            );
+            factor = None;
+        }
+    }
+    RawTradeLevel {
+        from,
+        to,
+        factor,
+        country: it.text("country", false, d),
+        product: it.id("product", false, d),
+        side: it.choice("side", LEVEL_SIDES, d).unwrap_or_default(),
+        label: it.string("label", false, d).map(|s| s.v),
         loc: it.loc,
     }
 }

@@ -158,7 +158,7 @@ impl<'a> Sim<'a> {
 
     /// Step 4: route new trade in product `p` and dispatch it.
     fn route(&mut self, p: usize, day: u32) -> Result<(), Error> {
-        let supply = &self.net.supply_units[self.net.month[day as usize] as usize];
+        let supply = &self.net.supply_units[self.net.period[day as usize] as usize];
         // The counterfactual's plan, when today's inputs are its inputs (fast path).
         if let Some(log) = self.shortcuts.takeover {
             let np = self.net.order.len();

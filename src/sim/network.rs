@@ -1,5 +1,6 @@
 //! The scenario as the engine reads it: link directions ("darcs"), countries and trade
-//! pairs, products in routing order, and supply and demand per month, in integer units.
+//! pairs, products in routing order, and supply and demand per period (month and trade
+//! levels), in integer units.
 //! Built once per engine; nothing here changes during a run.
 
 use std::collections::HashMap;
@@ -58,8 +59,10 @@ pub(super) struct Network {
     pub(super) pair_index: HashMap<(u32, u32), u32>,
     /// Products in routing order (descending priority).
     pub(super) order: Vec<usize>,
-    /// Month (0-based) of each day of the horizon.
-    pub(super) month: Vec<u8>,
+    /// Period of each day of the horizon: the row of `supply_units` and `demand_units`
+    /// that holds its units. A period is a distinct (calendar month, set of trade levels
+    /// in force) pair, so without `[[trade_level]]`s it is the month.
+    pub(super) period: Vec<u32>,
     /// Charges per darc: (country index, USD/t).
     pub(super) darc_charges: Vec<Vec<(u32, f64)>>,
     /// Corridors each link belongs to.
@@ -74,9 +77,9 @@ pub(super) struct Network {
     pub(super) demand_holding: Vec<f64>,
     /// Per product: value, USD/t.
     pub(super) value: Vec<f64>,
-    /// Units supplied per day by each supply, per month: `[month][supply]`.
+    /// Units supplied per day by each supply, per period: `[period][supply]`.
     pub(super) supply_units: Vec<Vec<i64>>,
-    /// Units ordered per day at each demand, per month: `[month][demand]`.
+    /// Units ordered per day at each demand, per period: `[period][demand]`.
     pub(super) demand_units: Vec<Vec<i64>>,
     /// Product of each demand.
     pub(super) demand_product: Vec<usize>,
@@ -182,18 +185,11 @@ impl Network {
                 p.value_usd_per_t * p.holding_cost_per_day / UNITS_PER_T
             })
             .collect();
-        // Units per day of each supply or demand, per month.
-        fn monthly<T>(items: &[T], t_per_day: impl Fn(&T, usize) -> f64) -> Vec<Vec<i64>> {
-            (0..12)
-                .map(|m| items.iter().map(|x| units(t_per_day(x, m))).collect())
-                .collect()
-        }
-        let supply_units = monthly(&scn.supplies, |sp, m| {
-            sp.t_per_day * seasonal_factor(&sp.seasonality, m)
-        });
-        let demand_units = monthly(&scn.demands, |dm, m| {
-            dm.t_per_day * seasonal_factor(&dm.seasonality, m)
-        });
+        let Periods {
+            of_day: month,
+            supply_units,
+            demand_units,
+        } = Periods::new(scn, month);
         // Every (origin country, destination country) pair a product could trade.
         let mut pairs = Vec::new();
         let mut pair_index = HashMap::new();
@@ -221,7 +217,7 @@ impl Network {
             pairs,
             pair_index,
             order,
-            month,
+            period: month,
             darc_charges,
             link_corridors,
             link_expansions,
@@ -232,6 +228,110 @@ impl Network {
             supply_units,
             demand_units,
             demand_product: scn.demands.iter().map(|d| d.product.index()).collect(),
+        }
+    }
+}
+
+/// Units per day of every supply and demand, per period, and the period of each day.
+struct Periods {
+    of_day: Vec<u32>,
+    supply_units: Vec<Vec<i64>>,
+    demand_units: Vec<Vec<i64>>,
+}
+
+impl Periods {
+    /// Periods of the days `0..months.len()` (`months[d]`: the 0-based calendar month of
+    /// day `d`): each distinct (month, trade levels in force) pair is one period, whose
+    /// units are `t_per_day` x the month's seasonal factor x the product of the levels
+    /// that select the supply or demand ([`Scenario::level_factor`] on the period's first
+    /// day). Built once per engine, so a day's lookup stays two indexings however many
+    /// levels there are.
+    fn new(scn: &Scenario, months: Vec<u8>) -> Periods {
+        let mut index: HashMap<(u8, Vec<u32>), u32> = HashMap::new();
+        // Per period: its month and first day.
+        let mut first: Vec<(u8, chrono::NaiveDate)> = Vec::new();
+        let mut of_day = Vec::with_capacity(months.len());
+        for (d, m) in months.into_iter().enumerate() {
+            let date = scn.date_of(d as i64);
+            let in_force: Vec<u32> = (0..scn.trade_levels.len() as u32)
+                .filter(|&i| scn.trade_levels[i as usize].applies_on(date))
+                .collect();
+            let next = first.len() as u32;
+            let p = *index.entry((m, in_force)).or_insert(next);
+            if p == next {
+                first.push((m, date));
+            }
+            of_day.push(p);
+        }
+        let table = |n: usize, supply: bool, t: &dyn Fn(usize, usize) -> f64| -> Vec<Vec<i64>> {
+            first
+                .iter()
+                .map(|&(m, date)| {
+                    (0..n)
+                        .map(|i| units(t(i, usize::from(m)) * scn.level_factor(supply, i, date)))
+                        .collect()
+                })
+                .collect()
+        };
+        let supply_units = table(scn.supplies.len(), true, &|i, m| {
+            let x = &scn.supplies[i];
+            x.t_per_day * seasonal_factor(&x.seasonality, m)
+        });
+        let demand_units = table(scn.demands.len(), false, &|i, m| {
+            let x = &scn.demands[i];
+            x.t_per_day * seasonal_factor(&x.seasonality, m)
+        });
+        Periods {
+            of_day,
+            supply_units,
+            demand_units,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The period table gives every day exactly what the plain per-day formula gives:
+    /// `t_per_day` x the day's seasonal factor x the levels in force that day. On a replay
+    /// that spans a change of levels (2023 -> 2024) and a scenario without levels.
+    #[test]
+    fn period_table_equals_the_per_day_formula() {
+        use chrono::Datelike;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+        for file in ["afghanistan/history/chaman_2023_10.toml", "twoland.toml"] {
+            let scn = crate::scenario::load(format!("{dir}/{file}")).unwrap();
+            let net = Network::new(&scn);
+            assert_eq!(net.period.len(), net.horizon as usize);
+            let mut seen_levels = false;
+            for (d, &p) in net.period.iter().enumerate() {
+                let date = scn.date_of(d as i64);
+                let m = date.month0() as usize;
+                for (i, x) in scn.supplies.iter().enumerate() {
+                    let f = scn.level_factor(true, i, date);
+                    seen_levels |= f != 1.0;
+                    let want = units(x.t_per_day * seasonal_factor(&x.seasonality, m) * f);
+                    assert_eq!(
+                        net.supply_units[p as usize][i], want,
+                        "{file} day {d} supply {i}"
+                    );
+                }
+                for (i, x) in scn.demands.iter().enumerate() {
+                    let f = scn.level_factor(false, i, date);
+                    let want = units(x.t_per_day * seasonal_factor(&x.seasonality, m) * f);
+                    assert_eq!(
+                        net.demand_units[p as usize][i], want,
+                        "{file} day {d} demand {i}"
+                    );
+                }
+            }
+            // The replay crosses 2023-12-31: levels in force, then none.
+            assert_eq!(seen_levels, !scn.trade_levels.is_empty(), "{file}");
+            // Without levels, a period is a month: at most 12.
+            if scn.trade_levels.is_empty() {
+                assert!(net.supply_units.len() <= 12);
+            }
         }
     }
 }

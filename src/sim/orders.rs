@@ -1,5 +1,5 @@
 //! Step 2 of the day: orders. Each demand point places its day's orders (t/day × the
-//! month's seasonal factor); an order not served within `order_patience_days` is lost
+//! month's seasonal factor × the trade levels in force); an order not served within `order_patience_days` is lost
 //! trade at the product's value. Dispatched cargo takes the oldest open orders first.
 
 use std::collections::VecDeque;
@@ -10,8 +10,8 @@ use super::state::State;
 /// Orders past their patience are lost (their value added to `lost_usd`); today's new
 /// orders are placed.
 pub(super) fn place(net: &Network, patience: u32, state: &mut State, day: u32, lost_usd: &mut f64) {
-    let month = net.month[day as usize] as usize;
-    let new = &net.demand_units[month];
+    let period = net.period[day as usize] as usize;
+    let new = &net.demand_units[period];
     let (orders, open) = (&mut state.orders, &mut state.open_units);
     for (k, ((q, open), &u)) in orders.iter_mut().zip(open.iter_mut()).zip(new).enumerate() {
         while let Some(&(placed, lost)) = q.front() {

@@ -201,7 +201,7 @@ impl ProductNet {
         open: &[i64],
         memo: bool,
     ) -> Result<(), Error> {
-        let supply = &cx.net.supply_units[cx.net.month[day as usize] as usize];
+        let supply = &cx.net.supply_units[cx.net.period[day as usize] as usize];
         let nd = perceived.len();
         let ns = self.supply_arcs.len();
         let nk = nd + ns + self.demand_arcs.len();

@@ -222,6 +222,10 @@ fn print_info(s: &Scenario) {
         money(tonnes)
     );
 
+    if !s.trade_levels.is_empty() {
+        print_levels(s);
+    }
+
     // Closures.
     if !s.closures.is_empty() {
         println!("\nFixed closures");
@@ -288,6 +292,37 @@ fn print_info(s: &Scenario) {
                 e.ramp_days
             );
         }
+    }
+}
+
+/// The dated trade levels, each with the days of the window it is in force.
+fn print_levels(s: &Scenario) {
+    println!("\nTrade levels (x t/day of the supplies and demands selected; overlapping levels multiply)");
+    let window: Vec<chrono::NaiveDate> = (0..s.settings.days)
+        .map(|d| s.date_of(i64::from(d)))
+        .collect();
+    for l in &s.trade_levels {
+        let from = l.from.map_or("any day".to_string(), |d| d.to_string());
+        let to = l.to.map_or("any day".to_string(), |d| d.to_string());
+        let mut sel = Vec::new();
+        if let Some(c) = &l.country {
+            sel.push(format!("country {c}"));
+        }
+        if let Some(p) = l.product {
+            sel.push(s.products[p.index()].id.clone());
+        }
+        sel.push(match l.side {
+            scenario::LevelSide::Supply => "supply".to_string(),
+            scenario::LevelSide::Demand => "demand".to_string(),
+            scenario::LevelSide::Both => "supply and demand".to_string(),
+        });
+        let days = window.iter().filter(|&&d| l.applies_on(d)).count();
+        println!(
+            "  {from} to {to}  x{}  {}  ({days} days of the window){}",
+            l.factor,
+            sel.join(", "),
+            l.label.as_ref().map_or(String::new(), |x| format!(": {x}"))
+        );
     }
 }
 

@@ -60,7 +60,7 @@ pub(super) fn follow(
         saved_open.clone_from(&sim.state.open_units);
         let lost_before = sim.acc.sums.lost_orders_usd;
         sim.place_orders(d);
-        let supply = &sim.net.supply_units[sim.net.month[d as usize] as usize];
+        let supply = &sim.net.supply_units[sim.net.period[d as usize] as usize];
         let mut same = true;
         for oi in 0..np {
             let p = sim.net.order[oi];
