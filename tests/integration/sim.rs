@@ -760,3 +760,44 @@ fn a_backlog_that_never_clears_caps_the_run_out() {
     assert_eq!(daily.stranded_trucks.len(), (s.settings.days + 40) as usize);
     assert_eq!(daily.window_days, s.settings.days);
 }
+
+/// `chokepoint run --reference` simulates every day plainly and writes the same run.csv
+/// as the fast path (to the last printed digit: the two agree to the order floating-point
+/// sums are added in, far below the printed precision of the totals compared here).
+#[test]
+fn run_reference_writes_what_the_fast_path_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("fast"), dir.path().join("reference"));
+    let args = |out: &std::path::Path, reference: bool| {
+        let mut v = vec![
+            "run".to_string(),
+            "scenarios/twoland.toml".into(),
+            "--close".into(),
+            "north:2024-02-01+14".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ];
+        if reference {
+            v.push("--reference".into());
+        }
+        v
+    };
+    for (out, r) in [(&a, false), (&b, true)] {
+        let v = args(out, r);
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        let o = crate::common::cli(&v);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |p: &std::path::Path| std::fs::read_to_string(p.join("run.csv")).unwrap();
+    let (fa, fb) = (read(&a), read(&b));
+    let total = |t: &str| {
+        t.lines()
+            .find(|l| l.contains(",total_loss_usd,"))
+            .and_then(|l| l.rsplit(',').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap()
+    };
+    assert!(total(&fa) > 0.0);
+    assert!((total(&fa) - total(&fb)).abs() <= 1e-6 * total(&fa).abs());
+    assert_eq!(fa.lines().count(), fb.lines().count());
+}

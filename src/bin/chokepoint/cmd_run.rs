@@ -17,7 +17,8 @@ use crate::study;
   chokepoint run scenarios/afghanistan/base.toml --no-fixed-closures \\
       --close torkham:2024-01-13..2024-01-23 --close chaman:2024-01-13+30@0.1 --out out/what-if
   chokepoint run scenarios/twoland.toml --close north:2025-03-10+14 --start 2025-03-01 --days 120
-  chokepoint run --replay out/mc --run 17 --out out/run17")]
+  chokepoint run --replay out/mc --run 17 --out out/run17
+  chokepoint run scenarios/afghanistan/base.toml --reference   # every day simulated plainly")]
 pub struct Args {
     /// Scenario file (TOML), or an option file (run on its base scenario with its changes).
     /// With --replay: the study's scenario (default: the path its manifest records).
@@ -30,6 +31,10 @@ pub struct Args {
     /// The run to replay (its index in runs.csv).
     #[arg(long, value_name = "K", requires = "replay")]
     run: Option<u64>,
+    /// Simulate every day with the plain reference simulation (no day taken from the
+    /// counterfactual, no plan remembered): slower, and the same results.
+    #[arg(long)]
+    reference: bool,
     /// Output folder for run.csv, daily.csv and manifest.json (nothing is written without
     /// it). Checked before the run: it may hold only this same study's files.
     #[arg(long)]
@@ -79,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut closures = c.fixed.clone();
     closures.extend(c.extra.iter().cloned());
-    let mut engine = Engine::new(&scenario)?;
+    let mut engine = Engine::with_execution(&scenario, execution(&args))?;
     let report = engine.run(&closures, chokepoint::sim::Record::Daily)?;
     let s = &scenario.settings;
     println!(
@@ -92,6 +97,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     print!("{}", output::summary_text(&report.metrics));
     write(&args, t0, &scenario, &report, &manifest)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The execution `--reference` asks for.
+fn execution(args: &Args) -> chokepoint::sim::Execution {
+    if args.reference {
+        chokepoint::sim::Execution::Reference
+    } else {
+        chokepoint::sim::Execution::Fast
+    }
 }
 
 /// Write the run's files to `--out`, if given: the manifest last.
@@ -168,7 +182,8 @@ fn replay(args: &Args, dir: &std::path::Path, k: u64) -> anyhow::Result<ExitCode
     if let Some(out) = &args.out {
         study::prepare_out(out, &manifest, args.force)?;
     }
-    let report = Engine::new(&scenario)?.run(&rec.closures, chokepoint::sim::Record::Daily)?;
+    let report = Engine::with_execution(&scenario, execution(args))?
+        .run(&rec.closures, chokepoint::sim::Record::Daily)?;
     println!(
         "{}: run {k} of the study in {} ({} closure window(s)), {} days from {}",
         path.display(),
