@@ -50,6 +50,7 @@
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
+mod html;
 pub mod output;
 pub mod replay;
 pub mod stats;

@@ -1,5 +1,5 @@
 //! Results as HTML tables, for notebooks: `to_html()` on a scenario, a run's metrics and
-//! report, and a Monte Carlo outcome, and `evcxr_display()`, which the Rust notebook
+//! report (a Monte Carlo outcome's is in `montecarlo::html`), and `evcxr_display()`, which the Rust notebook
 //! kernel (evcxr) calls to show a cell's last value as HTML.
 //!
 //! ```
@@ -13,8 +13,6 @@
 use std::fmt::Write as _;
 
 use super::{money, whole};
-use crate::montecarlo::stats::Stats;
-use crate::montecarlo::Outcome;
 use crate::sim::{RunMetrics, RunReport};
 use crate::Scenario;
 
@@ -27,7 +25,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A table: a caption, a header and rows of cells (already escaped).
-fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
     let mut s = String::from("<table>");
     let _ = write!(s, "<caption>{}</caption><thead><tr>", esc(caption));
     for h in header {
@@ -47,7 +45,7 @@ fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Print HTML for evcxr (the Rust Jupyter kernel).
-fn show(html: &str) {
+pub(crate) fn show(html: &str) {
     println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
 }
 
@@ -183,43 +181,6 @@ impl RunReport {
     }
 
     /// Show [`RunReport::to_html`] in a Rust notebook (evcxr).
-    pub fn evcxr_display(&self) {
-        show(&self.to_html());
-    }
-}
-
-impl Outcome {
-    /// The loss statistics of a Monte Carlo study (total loss, USD: mean with its 95%
-    /// confidence interval, percentiles (p95 and p99 are the VaR) and TVaR) as an HTML table.
-    pub fn to_html(&self) -> String {
-        let losses: Vec<f64> = self
-            .records
-            .iter()
-            .map(|r| r.metrics.total_loss_usd)
-            .collect();
-        let Some(st) = Stats::of(&losses) else {
-            return table("Monte Carlo: no runs", &["statistic", "value"], &[]);
-        };
-        let rows: Vec<Vec<String>> = [
-            ("runs", st.n.to_string()),
-            ("mean", money(st.mean)),
-            ("ci_low (95%)", money(st.ci_low)),
-            ("ci_high (95%)", money(st.ci_high)),
-            ("sd", money(st.sd)),
-            ("p5", money(st.p5)),
-            ("p50", money(st.p50)),
-            ("p95", money(st.p95)),
-            ("p99", money(st.p99)),
-            ("tvar95", money(st.tvar95)),
-            ("tvar99", money(st.tvar99)),
-        ]
-        .into_iter()
-        .map(|(k, v)| vec![k.to_string(), v])
-        .collect();
-        table("total_loss_usd over runs", &["statistic", "value"], &rows)
-    }
-
-    /// Show [`Outcome::to_html`] in a Rust notebook (evcxr).
     pub fn evcxr_display(&self) {
         show(&self.to_html());
     }

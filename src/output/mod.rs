@@ -7,7 +7,7 @@
 //! lists every file with its columns and units.
 
 pub mod folder;
-mod html;
+pub(crate) mod html;
 pub mod manifest;
 
 pub use manifest::{FileRecord, Manifest, Shard};
