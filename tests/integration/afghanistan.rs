@@ -337,3 +337,38 @@ fn run_works_on_every_scenario_file() {
     // base, eight history files, three options, starter and its option, twoland.
     assert!(ran >= 15, "ran {ran}");
 }
+
+/// With the run-out, a closure near the window's end is costed whole: Torkham shut for 30
+/// days from 25 December costs about what it costs from 1 June (before the run-out it
+/// showed a negative loss, -0.76 m, because the cargo it left queued and diverted at the
+/// window's end was never costed). Tolerance: within 30% of each other, because the
+/// season's trade differs (perishable exports peak from July to November, cal §4; the
+/// December closure's run-out falls in January-February); and both well positive.
+#[test]
+fn a_december_closure_costs_about_what_a_june_one_does() {
+    use chokepoint::sim::{Engine, Record};
+    let mut s =
+        chokepoint::Scenario::load(crate::common::root().join("scenarios/afghanistan/base.toml"))
+            .unwrap();
+    s.closures.clear();
+    let mut e = Engine::new(&s).unwrap();
+    let mut loss = |date: &str| {
+        let w = chokepoint::scenario::parse_close_spec(&s, &format!("torkham:{date}+30")).unwrap();
+        e.run(&[w], Record::Totals).unwrap().metrics
+    };
+    let june = loss("2024-06-01");
+    let december = loss("2024-12-25");
+    assert!(june.total_loss_usd > 10e6, "{}", june.total_loss_usd);
+    assert!(
+        december.total_loss_usd > 10e6,
+        "{}",
+        december.total_loss_usd
+    );
+    let ratio = december.total_loss_usd / june.total_loss_usd;
+    assert!((0.7..=1.3).contains(&ratio), "December / June = {ratio}");
+    assert!(december.runout_days > 0 && !december.runout_capped);
+    assert_eq!(
+        june.runout_days, 0,
+        "a June closure is over by the year's end"
+    );
+}
