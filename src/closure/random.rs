@@ -277,6 +277,32 @@ impl ClosureSampler {
     /// from its own stream ([`substream`]; see the module docs); `run` itself is not
     /// advanced.
     pub fn sample(&self, start_day: i64, days: u32, run: &ChaCha8Rng) -> Vec<ClosureWindow> {
+        self.draw(start_day, days, run, false)
+    }
+
+    /// The random closure windows of one run, like [`ClosureSampler::sample`] but with
+    /// the draws fixed: every (day, source) takes one uniform number *and* one duration
+    /// draw, whether or not it has an onset. The random numbers a run uses then depend
+    /// on its generator alone, never on the rates or durations, so runs of one seed stay
+    /// paired across parameter values (common random numbers for sensitivity studies):
+    /// a higher rate only adds onsets (those whose uniform falls below the higher daily
+    /// probability), and a scaled duration distribution (exponential mean, gamma scale,
+    /// lognormal `mu`, empirical values) scales every duration, rounding aside. The
+    /// regime path and every source draw from their own streams, as in `sample`. For one
+    /// generator the closures differ from `sample`'s (which draws a duration only on an
+    /// onset).
+    pub fn sample_fixed_draws(
+        &self,
+        start_day: i64,
+        days: u32,
+        run: &ChaCha8Rng,
+    ) -> Vec<ClosureWindow> {
+        self.draw(start_day, days, run, true)
+    }
+
+    /// The windows of [`ClosureSampler::sample`]; with `fixed`, a duration is drawn on
+    /// every day, onset or not ([`ClosureSampler::sample_fixed_draws`]).
+    fn draw(&self, start_day: i64, days: u32, run: &ChaCha8Rng, fixed: bool) -> Vec<ClosureWindow> {
         let mut out = Vec::new();
         if self.sources.is_empty() {
             return out;
@@ -295,8 +321,13 @@ impl ClosureSampler {
                 let state = path.as_ref().map_or(0, |p| p[d as usize]);
                 // Always draw, so the stream's use does not depend on the rate.
                 let u: f64 = onsets.random();
-                if u < self.p[s][state] {
-                    let duration_days = src.duration.sample(&mut durations);
+                let onset = u < self.p[s][state];
+                let duration_days = if fixed || onset {
+                    src.duration.sample(&mut durations)
+                } else {
+                    0
+                };
+                if onset {
                     for &target in &src.targets {
                         out.push(ClosureWindow {
                             target,
@@ -311,62 +342,6 @@ impl ClosureSampler {
             }
         }
         // Stable: within a day, sources keep their order.
-        out.sort_by_key(|w| w.start_day);
-        out
-    }
-}
-
-impl ClosureSampler {
-    /// The random closure windows of one run, like [`ClosureSampler::sample`] but with
-    /// the draws fixed: every (day, source) takes one uniform number *and* one duration
-    /// draw, whether or not it has an onset. The random numbers a run uses then depend
-    /// on its generator alone, never on the rates or durations, so runs of one seed stay
-    /// paired across parameter values (common random numbers for sensitivity studies):
-    /// a higher rate only adds onsets (those whose uniform falls below the higher daily
-    /// probability), and a scaled duration distribution (exponential mean, gamma scale,
-    /// lognormal `mu`, empirical values) scales every duration, rounding aside. The
-    /// regime path and every source draw from their own streams, as in `sample`. For one
-    /// generator the closures differ from `sample`'s (which draws a duration only on an
-    /// onset).
-    pub fn sample_fixed_draws(
-        &self,
-        start_day: i64,
-        days: u32,
-        run: &ChaCha8Rng,
-    ) -> Vec<ClosureWindow> {
-        let mut out = Vec::new();
-        if self.sources.is_empty() {
-            return out;
-        }
-        let path = self.regimes.as_ref().map(|r| {
-            r.sample_path(
-                days,
-                &mut substream(run, "regimes/initial"),
-                &mut substream(run, "regimes/transitions"),
-            )
-        });
-        for (s, src) in self.sources.iter().enumerate() {
-            let mut onsets = substream(run, &format!("{}/onsets", src.key));
-            let mut durations = substream(run, &format!("{}/durations", src.key));
-            for d in 0..days {
-                let state = path.as_ref().map_or(0, |p| p[d as usize]);
-                let u: f64 = onsets.random();
-                // Drawn every day, onset or not: the draws do not depend on the rate.
-                let duration_days = src.duration.sample(&mut durations);
-                if u < self.p[s][state] {
-                    for &target in &src.targets {
-                        out.push(ClosureWindow {
-                            target,
-                            start_day: start_day + i64::from(d),
-                            duration_days,
-                            capacity_factor: src.capacity_factor,
-                            ramp_days: src.ramp_days,
-                            label: Some(src.label.clone()),
-                        });
-                    }
-                }
-            }
-        }
         out.sort_by_key(|w| w.start_day);
         out
     }
