@@ -83,28 +83,10 @@ impl RunMetrics {
     /// The run's totals (USD, trucks, days) and its crossings with trade halted, largest
     /// first, as HTML tables (the figures `chokepoint run` prints).
     pub fn to_html(&self) -> String {
-        let rows: Vec<Vec<String>> = [
-            ("trade_value_halted_usd", money(self.trade_value_halted_usd)),
-            ("reroute_cost_usd", money(self.reroute_cost_usd)),
-            ("delay_cost_usd", money(self.delay_cost_usd)),
-            ("spoilage_usd", money(self.spoilage_usd)),
-            ("lost_trade_usd", money(self.lost_trade_usd)),
-            ("total_loss_usd", money(self.total_loss_usd)),
-            (
-                "revenue_lost_usd",
-                money(self.revenue_lost_usd.values().sum()),
-            ),
-            ("peak_stranded_trucks", whole(self.peak_stranded_trucks)),
-            ("stranded_truck_days", whole(self.stranded_truck_days)),
-            (
-                "days_to_recover",
-                self.days_to_recover
-                    .map_or("-".to_string(), |d| d.to_string()),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| vec![k.to_string(), v])
-        .collect();
+        let rows: Vec<Vec<String>> = super::totals_rows(self)
+            .into_iter()
+            .map(|(k, _, v)| vec![k.to_string(), v])
+            .collect();
         let mut s = table("run totals", &["metric", "value"], &rows);
         let mut crossings: Vec<_> = self
             .crossings

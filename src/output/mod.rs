@@ -357,6 +357,47 @@ fn signed_whole(v: f64) -> String {
 /// Rows shown per table in [`summary_text`]; the CSV has them all.
 pub const SUMMARY_ROWS: usize = 10;
 
+/// A run's totals as (metric name, label, readable value): money as `USD 1.2 m`, trucks
+/// as whole numbers. What `chokepoint run` prints and notebooks show.
+pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, String); 10] {
+    [
+        (
+            "trade_value_halted_usd",
+            "trade value halted",
+            money(m.trade_value_halted_usd),
+        ),
+        (
+            "reroute_cost_usd",
+            "reroute cost",
+            money(m.reroute_cost_usd),
+        ),
+        ("delay_cost_usd", "delay cost", money(m.delay_cost_usd)),
+        ("spoilage_usd", "spoilage", money(m.spoilage_usd)),
+        ("lost_trade_usd", "lost trade", money(m.lost_trade_usd)),
+        ("total_loss_usd", "total loss", money(m.total_loss_usd)),
+        (
+            "revenue_lost_usd",
+            "revenue lost (all)",
+            money(m.revenue_lost_usd.values().sum()),
+        ),
+        (
+            "peak_stranded_trucks",
+            "peak stranded trucks",
+            whole(m.peak_stranded_trucks),
+        ),
+        (
+            "stranded_truck_days",
+            "stranded truck-days",
+            whole(m.stranded_truck_days),
+        ),
+        (
+            "days_to_recover",
+            "days to recover",
+            m.days_to_recover.map_or("-".to_string(), |d| d.to_string()),
+        ),
+    ]
+}
+
 /// A short, readable summary of one run's metrics (what `chokepoint run` prints): the
 /// totals, then the crossings by trade value halted and the corridors by tonnes lost
 /// against the counterfactual, largest first, at most [`SUMMARY_ROWS`] each (with how
@@ -364,25 +405,7 @@ pub const SUMMARY_ROWS: usize = 10;
 pub fn summary_text(m: &RunMetrics) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    let rows = [
-        ("trade value halted", money(m.trade_value_halted_usd)),
-        ("reroute cost", money(m.reroute_cost_usd)),
-        ("delay cost", money(m.delay_cost_usd)),
-        ("spoilage", money(m.spoilage_usd)),
-        ("lost trade", money(m.lost_trade_usd)),
-        ("total loss", money(m.total_loss_usd)),
-        (
-            "revenue lost (all)",
-            money(m.revenue_lost_usd.values().sum()),
-        ),
-        ("peak stranded trucks", whole(m.peak_stranded_trucks)),
-        ("stranded truck-days", whole(m.stranded_truck_days)),
-        (
-            "days to recover",
-            m.days_to_recover.map_or("-".to_string(), |d| d.to_string()),
-        ),
-    ];
-    for (k, v) in rows {
+    for (_, k, v) in totals_rows(m) {
         let _ = writeln!(s, "  {k:<22} {v:>16}");
     }
     let more = |s: &mut String, shown: usize, all: usize, what: &str| {
