@@ -9,6 +9,7 @@ use super::capacity::Schedule;
 use super::metrics::{CorridorDaily, CrossingDaily, DailySeries, ProductDaily};
 use super::network::{tonnes, units, Network};
 use super::routes::RouteBook;
+use super::welfare::{WelfareSums, WelfareTotals};
 use super::Sim;
 
 /// What a run records beyond its totals.
@@ -47,6 +48,8 @@ pub(super) struct Sums {
     pub(super) step_units: Vec<i64>,
     /// Units delivered per (pair, product): `[pair * products + product]`.
     pub(super) pair_product_units: Vec<i64>,
+    /// The welfare accounts' own sums (`welfare.rs`).
+    pub(super) welfare: WelfareSums,
 }
 
 /// The money and unit totals of a simulation up to a day, made from its running sums
@@ -63,6 +66,8 @@ pub(super) struct Totals {
     pub(super) product_usd: Vec<f64>,
     pub(super) pair_units: Vec<i64>,
     pub(super) pair_usd: Vec<f64>,
+    /// The welfare accounts' totals (`welfare.rs`).
+    pub(super) welfare: WelfareTotals,
 }
 
 /// The accounts of one simulation (a run or the counterfactual).
@@ -123,6 +128,7 @@ impl Accounts {
                 dispatched_units: vec![0; nk],
                 step_units: vec![0; routes.darcs.len()],
                 pair_product_units: vec![0; net.pairs.len() * np],
+                welfare: WelfareSums::new(nk),
                 ..Default::default()
             },
             cross_value: vec![0.0; nc * days],
@@ -244,6 +250,7 @@ impl Totals {
             product_usd: vec![0.0; np],
             pair_units: vec![0; net.pairs.len()],
             pair_usd: vec![0.0; net.pairs.len()],
+            welfare: WelfareTotals::of(sums, scn, net, routes),
         };
         // Units per (destination, darc), from the units per route step.
         let mut darc_units = vec![0i64; scn.demands.len() * nd];

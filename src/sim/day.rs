@@ -153,6 +153,7 @@ impl<'a> Sim<'a> {
             &mut self.state,
             day,
             &mut self.acc.sums.lost_orders_usd,
+            &mut self.acc.sums.welfare.lost_order_units,
         );
     }
 
@@ -211,6 +212,7 @@ impl<'a> Sim<'a> {
             &mut self.acc.sums,
             &mut self.work,
         );
+        self.acc.sums.welfare.dispatched(plan);
     }
 
     /// Call `observer` with the view of the day just simulated.

@@ -7,6 +7,7 @@ use crate::scenario::Scenario;
 use super::accounts::{Accounts, Sums, Totals};
 use super::metrics::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics, RunReport};
 use super::network::{tonnes, units, Network};
+use super::welfare;
 
 /// The last closed day + 1 (the reopening day) of the closure that reopens last by day
 /// `end`, among those that start before day `window` (none starts in the run-out).
@@ -65,6 +66,10 @@ pub(super) fn report(
     let lost = |s: &Sums| s.lost_orders_usd + s.abandoned_usd + s.spoiled_whole_usd;
     m.lost_trade_usd = lost(&acc.sums) - lost(at.sums);
     m.total_loss_usd = m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
+    let w = welfare::measure(scn, net, (&acc.sums, tot), (at.sums, cft));
+    m.welfare_loss_usd = w.loss_usd;
+    m.welfare_by_buyer = w.by_buyer;
+    m.welfare_by_seller = w.by_seller;
     for (i, c) in net.countries.iter().enumerate() {
         if cft.revenue_usd[i] != 0.0 || tot.revenue_usd[i] != 0.0 {
             m.revenue_lost_usd

@@ -55,6 +55,15 @@ pub struct Delivered {
     pub counterfactual_usd: f64,
 }
 
+/// A country's share of a run's welfare loss and lost trade (as buyer or as seller).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CountryWelfare {
+    /// Its part of [`RunMetrics::welfare_loss_usd`], USD.
+    pub welfare_loss_usd: f64,
+    /// Its part of [`RunMetrics::lost_trade_usd`], USD.
+    pub lost_trade_usd: f64,
+}
+
 /// The metrics of one run: losses are differences from the counterfactual (the same
 /// scenario with no closures). All USD unless the name says otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -74,6 +83,19 @@ pub struct RunMetrics {
     pub lost_trade_usd: f64,
     /// reroute + delay + spoilage + lost trade.
     pub total_loss_usd: f64,
+    /// The lost gains from trade (the welfare loss): the extra cost (origin price,
+    /// freight and charges, holding, spoilage) of the trade that did happen over the
+    /// counterfactual's cost per tonne, plus the gains forgone on the trade that did not
+    /// (buyer's value − the counterfactual's cost per tonne on orders lost; the buyer's
+    /// value on cargo lost on the way, less its spoilage already counted). It counts
+    /// surplus, where `total_loss_usd` counts the goods' full value (docs/model.md).
+    pub welfare_loss_usd: f64,
+    /// The welfare loss and lost trade per country of the buyer (each sums to the total).
+    pub welfare_by_buyer: BTreeMap<String, CountryWelfare>,
+    /// The welfare loss and lost trade per country of the seller (the origin), each
+    /// demand's split in proportion to the counterfactual's tonnes sent to it from each
+    /// origin country (each sums to the total).
+    pub welfare_by_seller: BTreeMap<String, CountryWelfare>,
     /// Border charges not collected, per country (reported beside the total, not added).
     pub revenue_lost_usd: BTreeMap<String, f64>,
     /// Most trucks queued at all crossings together on any day.

@@ -36,6 +36,7 @@
 //! | `executor/` | the fast path: rejoin the counterfactual, follow a backlog, plans taken over |
 //! | `observer.rs` | observers and what they see; mass balance |
 //! | `metrics.rs` | what a run reports |
+//! | `welfare.rs` | the lost gains from trade: its running sums and the welfare loss, per country |
 
 mod accounts;
 mod capacity;
@@ -54,13 +55,14 @@ mod routing;
 mod runout;
 mod state;
 mod turnback;
+mod welfare;
 
 use day::Sim;
 
 pub use accounts::Record;
 pub use engine::{Engine, Execution};
 pub use metrics::{
-    CorridorDaily, CorridorMetrics, CrossingDaily, CrossingMetrics, DailySeries, Delivered,
+    CountryWelfare, CorridorDaily, CorridorMetrics, CrossingDaily, CrossingMetrics, DailySeries, Delivered,
     ProductDaily, RunMetrics, RunReport,
 };
 pub use network::{COST_SCALE, UNITS_PER_T};

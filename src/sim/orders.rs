@@ -7,9 +7,16 @@ use std::collections::VecDeque;
 use super::network::{tonnes, Network};
 use super::state::State;
 
-/// Orders past their patience are lost (their value added to `lost_usd`); today's new
-/// orders are placed.
-pub(super) fn place(net: &Network, patience: u32, state: &mut State, day: u32, lost_usd: &mut f64) {
+/// Orders past their patience are lost (their value added to `lost_usd`, their units to
+/// `lost_units` per demand); today's new orders are placed.
+pub(super) fn place(
+    net: &Network,
+    patience: u32,
+    state: &mut State,
+    day: u32,
+    lost_usd: &mut f64,
+    lost_units: &mut [i64],
+) {
     let period = net.period[day as usize] as usize;
     let new = &net.demand_units[period];
     let (orders, open) = (&mut state.orders, &mut state.open_units);
@@ -18,6 +25,7 @@ pub(super) fn place(net: &Network, patience: u32, state: &mut State, day: u32, l
             if placed + patience <= day {
                 q.pop_front();
                 *open -= lost;
+                lost_units[k] += lost;
                 *lost_usd += tonnes(lost) * net.value[net.demand_product[k]];
             } else {
                 break;

@@ -34,7 +34,9 @@ impl Sim<'_> {
             }
             if age > per.grace_days && lot.decay < 1.0 {
                 let step = per.loss_per_day.min(1.0 - lot.decay);
-                self.acc.sums.spoilage_usd += tonnes(lot.units) * prod.value_usd_per_t * step;
+                let usd = tonnes(lot.units) * prod.value_usd_per_t * step;
+                self.acc.sums.spoilage_usd += usd;
+                self.acc.sums.welfare.spoilage_usd[lot.demand as usize] += usd;
                 self.state.lots[id as usize].decay += step;
             }
             true
@@ -80,6 +82,8 @@ impl Sim<'_> {
         let remaining =
             tonnes(lot.units) * self.scn.products[p].value_usd_per_t * (1.0 - lot.decay);
         let sums = &mut self.acc.sums;
+        sums.welfare.destroyed_units[demand] += lot.units;
+        sums.welfare.destroyed_usd[demand] += remaining;
         if spoiled {
             sums.spoiled[p] += lot.units;
             sums.spoiled_whole_usd += remaining;

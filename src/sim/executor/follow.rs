@@ -16,6 +16,7 @@ use super::Track;
 pub(in crate::sim) struct FollowBuffers {
     saved_orders: Vec<std::collections::VecDeque<(u32, i64)>>,
     saved_open: Vec<i64>,
+    saved_lost_units: Vec<i64>,
     /// Per day followed: the run's open orders at the end of the day, in total, and per
     /// product when the daily series are recorded.
     own_open: Vec<i64>,
@@ -40,6 +41,7 @@ pub(super) fn follow(
     let FollowBuffers {
         saved_orders,
         saved_open,
+        saved_lost_units,
         own_open,
     } = bufs;
     own_open.clear();
@@ -59,6 +61,7 @@ pub(super) fn follow(
         saved_orders.clone_from(&sim.state.orders);
         saved_open.clone_from(&sim.state.open_units);
         let lost_before = sim.acc.sums.lost_orders_usd;
+        saved_lost_units.clone_from(&sim.acc.sums.welfare.lost_order_units);
         sim.place_orders(d);
         let supply = &sim.net.supply_units[sim.net.period[d as usize] as usize];
         let mut same = true;
@@ -92,6 +95,7 @@ pub(super) fn follow(
             std::mem::swap(&mut sim.state.orders, saved_orders);
             std::mem::swap(&mut sim.state.open_units, saved_open);
             sim.acc.sums.lost_orders_usd = lost_before;
+            std::mem::swap(&mut sim.acc.sums.welfare.lost_order_units, saved_lost_units);
             give_up = true;
             break;
         }

@@ -102,6 +102,8 @@ pub(super) struct Track {
     /// uses (the others stay 0 all year): kept sums hold these only, once compacted.
     steps_used: Vec<u32>,
     pairs_used: Vec<u32>,
+    /// Routes the counterfactual dispatched on (`WelfareSums::route_units`), likewise.
+    routes_used: Vec<u32>,
     /// Units of open orders at the start of each day `0..=days` (all days).
     open_start: Vec<i64>,
 }
@@ -118,6 +120,7 @@ impl Track {
             budget,
             steps_used: Vec::new(),
             pairs_used: Vec::new(),
+            routes_used: Vec::new(),
             open_start: Vec::new(),
         }
     }

@@ -25,6 +25,7 @@ impl Track {
         };
         self.steps_used = used(&last.step_units);
         self.pairs_used = used(&last.pair_product_units);
+        self.routes_used = used(&last.welfare.route_units);
         // Earlier days knew fewer routes: their missing steps are 0.
         let gather = |v: &mut Vec<i64>, idx: &[u32]| {
             *v = idx
@@ -36,6 +37,7 @@ impl Track {
             self.bytes -= c.bytes();
             gather(&mut c.step_units, &self.steps_used);
             gather(&mut c.pair_product_units, &self.pairs_used);
+            c.welfare.compact(&self.routes_used);
             self.bytes += c.bytes();
         }
     }
@@ -118,6 +120,7 @@ impl Sums {
             + self.dispatched_units.len()
             + self.step_units.len()
             + self.pair_product_units.len())
+            + self.welfare.bytes()
     }
 
     /// Add what `b` has more than `a` (sums of the counterfactual, compacted by `track`,
@@ -165,6 +168,8 @@ impl Sums {
             &b.pair_product_units,
             &track.pairs_used,
         );
+        self.welfare
+            .add_difference(&a.welfare, &b.welfare, &track.routes_used, with_orders);
     }
 }
 
