@@ -9,6 +9,7 @@
 //! | `corridors.csv` | run x corridor | closure days, delivered and counterfactual t and USD |
 //! | `crossings.csv` | run x crossing | trade value halted (all, and while closed), closed days, peak stranded trucks, truck-days |
 //! | `trade.csv` | run x product / partner | delivered and counterfactual t and USD |
+//! | `welfare.csv` | run x country x side (buyer, seller) | welfare loss and lost trade, USD |
 //! | `closures.csv` | run x closure window | target, start, duration, factor, ramp, label |
 //! | `summary.csv` | metric x statistic | value, ci_low, ci_high (see [`super::stats`]) |
 //! | `exceedance.csv` | distinct total loss | runs at or above, AEP, return period |
@@ -20,7 +21,7 @@
 //! `docs/outputs.md` lists every column with its unit.
 //!
 //! A shard (`write_partial`) writes the raw per-run tables `runs.csv`,
-//! `corridors.csv`, `crossings.csv`, `trade.csv`, `closures.csv` and `daily_runs.csv`
+//! `corridors.csv`, `crossings.csv`, `trade.csv`, `welfare.csv`, `closures.csv` and `daily_runs.csv`
 //! (run x day) for its runs only, then `shard.json` (its manifest). Floats are printed in Rust's shortest round-trip form,
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
@@ -38,11 +39,12 @@ use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics};
 use crate::Error;
 
 /// The raw per-run tables a shard keeps (and a merge reads).
-pub const PARTIAL_FILES: [&str; 6] = [
+pub const PARTIAL_FILES: [&str; 7] = [
     "runs.csv",
     "corridors.csv",
     "crossings.csv",
     "trade.csv",
+    "welfare.csv",
     "closures.csv",
     "daily_runs.csv",
 ];
@@ -67,8 +69,9 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
-const SCALARS: [&str; 12] = [
+const SCALARS: [&str; 13] = [
     "total_loss_usd",
+    "welfare_loss_usd",
     "trade_value_halted_usd",
     "reroute_cost_usd",
     "delay_cost_usd",
@@ -85,6 +88,7 @@ const SCALARS: [&str; 12] = [
 fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
     Some(match name {
         "total_loss_usd" => m.total_loss_usd,
+        "welfare_loss_usd" => m.welfare_loss_usd,
         "trade_value_halted_usd" => m.trade_value_halted_usd,
         "reroute_cost_usd" => m.reroute_cost_usd,
         "delay_cost_usd" => m.delay_cost_usd,
@@ -158,6 +162,7 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
         ("corridors.csv", Box::new(|| corridors_table(o))),
         ("crossings.csv", Box::new(|| crossings_table(o))),
         ("trade.csv", Box::new(|| trade_table(o))),
+        ("welfare.csv", Box::new(|| welfare_table(o))),
         ("closures.csv", Box::new(move || closures_table(o, start))),
     ];
     if with_daily {
@@ -285,6 +290,31 @@ fn trade_table(o: &Outcome) -> Vec<u8> {
                 f(d.usd),
                 f(d.counterfactual_t),
                 f(d.counterfactual_usd),
+            ]
+        })
+    });
+    csv_bytes(&header, rows)
+}
+
+/// `welfare.csv`: one row per run, country and side (buyer, then seller).
+fn welfare_table(o: &Outcome) -> Vec<u8> {
+    let header = strings(&[
+        "run",
+        "country",
+        "side",
+        "welfare_loss_usd",
+        "lost_trade_usd",
+    ]);
+    let rows = o.records.iter().flat_map(|r| {
+        let b = r.metrics.welfare_by_buyer.iter().map(|x| ("buyer", x));
+        let s = r.metrics.welfare_by_seller.iter().map(|x| ("seller", x));
+        b.chain(s).map(move |(side, (c, w))| {
+            vec![
+                r.run.to_string(),
+                c.clone(),
+                side.to_string(),
+                f(w.welfare_loss_usd),
+                f(w.lost_trade_usd),
             ]
         })
     });
@@ -497,6 +527,14 @@ fn summary_series(o: &Outcome) -> Vec<Series> {
         }
         for (p, d) in &r.metrics.by_product {
             push(format!("product:{p}:delivered_usd"), d.usd);
+        }
+        for (side, map) in [
+            ("buyer", &r.metrics.welfare_by_buyer),
+            ("seller", &r.metrics.welfare_by_seller),
+        ] {
+            for (c, w) in map {
+                push(format!("{side}:{c}:welfare_loss_usd"), w.welfare_loss_usd);
+            }
         }
         for (p, d) in &r.metrics.by_partner {
             push(format!("partner:{p}:delivered_usd"), d.usd);
@@ -764,6 +802,7 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
                     let v: f64 = runs.num(*line, cells, *i)?;
                     match *s {
                         "total_loss_usd" => m.total_loss_usd = v,
+                        "welfare_loss_usd" => m.welfare_loss_usd = v,
                         "trade_value_halted_usd" => m.trade_value_halted_usd = v,
                         "reroute_cost_usd" => m.reroute_cost_usd = v,
                         "delay_cost_usd" => m.delay_cost_usd = v,
@@ -844,6 +883,35 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
             .metrics
             .crossings
             .push(m);
+    }
+
+    let t = Table::read(&dir.join("welfare.csv"))?;
+    let c = [
+        t.col("run")?,
+        t.col("country")?,
+        t.col("side")?,
+        t.col("welfare_loss_usd")?,
+        t.col("lost_trade_usd")?,
+    ];
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, c[0])?;
+        let w = crate::sim::CountryWelfare {
+            welfare_loss_usd: t.num(*line, cells, c[3])?,
+            lost_trade_usd: t.num(*line, cells, c[4])?,
+        };
+        let country = cells.get(c[1]).cloned().unwrap_or_default();
+        let side = cells.get(c[2]).map(String::as_str).unwrap_or("");
+        let m = &mut record(&t, *line, &mut records, run)?.metrics;
+        match side {
+            "buyer" => m.welfare_by_buyer.insert(country, w),
+            "seller" => m.welfare_by_seller.insert(country, w),
+            _ => {
+                return Err(t.err(
+                    *line,
+                    format!("column \"side\": {side:?}, expected \"buyer\" or \"seller\""),
+                ))
+            }
+        };
     }
 
     let t = Table::read(&dir.join("trade.csv"))?;

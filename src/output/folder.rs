@@ -24,6 +24,7 @@ pub const OWN_FILES: &[&str] = &[
     "timing.json",
     // run
     "run.csv",
+    "welfare.csv",
     "daily.csv",
     // montecarlo
     "runs.csv",

@@ -126,6 +126,7 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
     push("total", "", "spoilage_usd", m.spoilage_usd);
     push("total", "", "lost_trade_usd", m.lost_trade_usd);
     push("total", "", "total_loss_usd", m.total_loss_usd);
+    push("total", "", "welfare_loss_usd", m.welfare_loss_usd);
     push(
         "total",
         "",
@@ -259,6 +260,23 @@ pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 7]> {
     rows
 }
 
+/// The welfare table of one run (`welfare.csv`): `country,side,welfare_loss_usd,
+/// lost_trade_usd`, buyers then sellers, countries in name order.
+pub fn welfare_rows(m: &RunMetrics) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    for (name, map) in [("buyer", &m.welfare_by_buyer), ("seller", &m.welfare_by_seller)] {
+        for (c, w) in map {
+            rows.push([
+                c.clone(),
+                name.to_string(),
+                num(w.welfare_loss_usd),
+                num(w.lost_trade_usd),
+            ]);
+        }
+    }
+    rows
+}
+
 /// Run-time facts that differ between machines and thread counts, kept out of the
 /// manifest: written as `timing.json`, before the manifest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -280,7 +298,8 @@ pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
 }
 
 /// Write the outputs of one deterministic run into `dir` (checked with
-/// [`folder::prepare`] first): `run.csv` (metrics, long format), `daily.csv` (daily
+/// [`folder::prepare`] first): `run.csv` (metrics, long format), `welfare.csv` (the
+/// welfare loss and lost trade per country, [`welfare_rows`]), `daily.csv` (daily
 /// series, long format), then `manifest.json` with both files' checksums.
 pub fn write_run(
     dir: &Path,
@@ -298,6 +317,12 @@ pub fn write_run(
         metrics_rows(metrics),
     )?;
     manifest.files.push(FileRecord::of_file(dir, "run.csv")?);
+    write_csv(
+        &dir.join("welfare.csv"),
+        &["country", "side", "welfare_loss_usd", "lost_trade_usd"],
+        welfare_rows(metrics),
+    )?;
+    manifest.files.push(FileRecord::of_file(dir, "welfare.csv")?);
     if let Some(d) = daily {
         write_csv(
             &dir.join("daily.csv"),
@@ -359,7 +384,7 @@ pub const SUMMARY_ROWS: usize = 10;
 
 /// A run's totals as (metric name, label, readable value): money as `USD 1.2 m`, trucks
 /// as whole numbers. What `chokepoint run` prints and notebooks show.
-pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, String); 10] {
+pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, String); 11] {
     [
         (
             "trade_value_halted_usd",
@@ -375,6 +400,11 @@ pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, Strin
         ("spoilage_usd", "spoilage", money(m.spoilage_usd)),
         ("lost_trade_usd", "lost trade", money(m.lost_trade_usd)),
         ("total_loss_usd", "total loss", money(m.total_loss_usd)),
+        (
+            "welfare_loss_usd",
+            "welfare loss",
+            money(m.welfare_loss_usd),
+        ),
         (
             "revenue_lost_usd",
             "revenue lost (all)",

@@ -268,8 +268,12 @@ fn demand_loss(
     let y = tonnes(cf.0.dispatched_units[k]);
     // The counterfactual's cost per tonne (0 when it sent none: then the run's whole
     // cost is extra, and the orders it served count as gains at the buyer's value).
-    let per_t = if y > 0.0 { cost(cf) / y } else { 0.0 };
-    let extra = cost(run) - per_t * x;
+    let (per_t, cf_cost_of_x) = if y > 0.0 {
+        (cost(cf) / y, cost(cf) * (x / y))
+    } else {
+        (0.0, 0.0)
+    };
+    let extra = cost(run) - cf_cost_of_x;
     let (rw, cw) = (&run.0.welfare, &cf.0.welfare);
     let orders_t = tonnes(rw.lost_order_units[k] - cw.lost_order_units[k]);
     let destroyed_t = tonnes(rw.destroyed_units[k] - cw.destroyed_units[k]);

@@ -13,3 +13,4 @@ mod report;
 mod sim;
 mod sim_input;
 mod solver;
+mod welfare;
