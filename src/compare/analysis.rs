@@ -12,12 +12,13 @@ use crate::montecarlo::stats::{wilson, Stats};
 use crate::sim::RunMetrics;
 
 /// The metrics whose paired differences are reported, with their unit.
-pub const METRICS: [&str; 9] = [
+pub const METRICS: [&str; 10] = [
     "total_loss_usd",
     "reroute_cost_usd",
     "delay_cost_usd",
     "spoilage_usd",
     "lost_trade_usd",
+    "welfare_loss_usd",
     "revenue_lost_usd",
     "trade_value_halted_usd",
     "peak_stranded_trucks",
@@ -32,6 +33,7 @@ pub fn metric(m: &RunMetrics, name: &str) -> f64 {
         "delay_cost_usd" => m.delay_cost_usd,
         "spoilage_usd" => m.spoilage_usd,
         "lost_trade_usd" => m.lost_trade_usd,
+        "welfare_loss_usd" => m.welfare_loss_usd,
         "revenue_lost_usd" => m.revenue_lost_usd.values().sum(),
         "trade_value_halted_usd" => m.trade_value_halted_usd,
         "peak_stranded_trucks" => m.peak_stranded_trucks,
