@@ -264,7 +264,10 @@ pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 7]> {
 /// lost_trade_usd`, buyers then sellers, countries in name order.
 pub fn welfare_rows(m: &RunMetrics) -> Vec<[String; 4]> {
     let mut rows = Vec::new();
-    for (name, map) in [("buyer", &m.welfare_by_buyer), ("seller", &m.welfare_by_seller)] {
+    for (name, map) in [
+        ("buyer", &m.welfare_by_buyer),
+        ("seller", &m.welfare_by_seller),
+    ] {
         for (c, w) in map {
             rows.push([
                 c.clone(),
@@ -322,7 +325,9 @@ pub fn write_run(
         &["country", "side", "welfare_loss_usd", "lost_trade_usd"],
         welfare_rows(metrics),
     )?;
-    manifest.files.push(FileRecord::of_file(dir, "welfare.csv")?);
+    manifest
+        .files
+        .push(FileRecord::of_file(dir, "welfare.csv")?);
     if let Some(d) = daily {
         write_csv(
             &dir.join("daily.csv"),

@@ -62,8 +62,8 @@ use day::Sim;
 pub use accounts::Record;
 pub use engine::{Engine, Execution};
 pub use metrics::{
-    CountryWelfare, CorridorDaily, CorridorMetrics, CrossingDaily, CrossingMetrics, DailySeries, Delivered,
-    ProductDaily, RunMetrics, RunReport,
+    CorridorDaily, CorridorMetrics, CountryWelfare, CrossingDaily, CrossingMetrics, DailySeries,
+    Delivered, ProductDaily, RunMetrics, RunReport,
 };
 pub use network::{COST_SCALE, UNITS_PER_T};
 pub use observer::{Balance, DayView, LinkUsage, NoObserver, Observer};

@@ -278,8 +278,7 @@ fn demand_loss(
     let orders_t = tonnes(rw.lost_order_units[k] - cw.lost_order_units[k]);
     let destroyed_t = tonnes(rw.destroyed_units[k] - cw.destroyed_units[k]);
     let destroyed_usd = rw.destroyed_usd[k] - cw.destroyed_usd[k];
-    let forgone = orders_t * (buyer_value - per_t)
-        + destroyed_t * (buyer_value - value)
-        + destroyed_usd;
+    let forgone =
+        orders_t * (buyer_value - per_t) + destroyed_t * (buyer_value - value) + destroyed_usd;
     (extra + forgone, orders_t * value + destroyed_usd)
 }

@@ -65,7 +65,10 @@ fn one_market_lost_and_late() {
         "{}",
         m.welfare_loss_usd
     );
-    for (side, map) in [("buyer", &m.welfare_by_buyer), ("seller", &m.welfare_by_seller)] {
+    for (side, map) in [
+        ("buyer", &m.welfare_by_buyer),
+        ("seller", &m.welfare_by_seller),
+    ] {
         let c = if side == "buyer" { "Y" } else { "X" };
         assert_eq!(map.len(), 1, "{side}: {map:?}");
         assert!(close(map[c].welfare_loss_usd, 206_700.0), "{side}: {map:?}");
@@ -147,7 +150,10 @@ fn cargo_spoiled_whole() {
 /// The per-country tables each sum to the run's totals (welfare loss and lost trade).
 fn tables_sum_to_totals(m: &RunMetrics) -> Result<(), String> {
     let near = |a: f64, b: f64| (a - b).abs() <= 1e-7 * (1.0 + a.abs().max(b.abs()));
-    for (side, map) in [("buyer", &m.welfare_by_buyer), ("seller", &m.welfare_by_seller)] {
+    for (side, map) in [
+        ("buyer", &m.welfare_by_buyer),
+        ("seller", &m.welfare_by_seller),
+    ] {
         let w: f64 = map.values().map(|c| c.welfare_loss_usd).sum();
         let l: f64 = map.values().map(|c| c.lost_trade_usd).sum();
         if !near(w, m.welfare_loss_usd) {
