@@ -155,7 +155,13 @@ fn every_command_writes_one_manifest_layout() {
     }
     assert_eq!(
         names(&d("run")),
-        ["daily.csv", "manifest.json", "run.csv", "timing.json"]
+        [
+            "daily.csv",
+            "manifest.json",
+            "run.csv",
+            "timing.json",
+            "welfare.csv"
+        ]
     );
     let timing = manifest(&d("mc"), "timing.json");
     assert!(timing["threads"].as_u64().unwrap() >= 1);
@@ -380,7 +386,8 @@ fn output_folders_are_checked_before_any_work() {
             "manifest.json",
             "notes.txt",
             "run.csv",
-            "timing.json"
+            "timing.json",
+            "welfare.csv"
         ]
     );
     assert_eq!(
