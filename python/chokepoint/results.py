@@ -100,6 +100,13 @@ class RunResult(_Result):
         return self.table("daily.csv")
 
     @property
+    def welfare(self) -> pd.DataFrame:
+        """``welfare.csv``: ``country, side`` (``buyer`` or ``seller``),
+        ``welfare_loss_usd`` (the lost gains from trade), ``lost_trade_usd``; each side
+        sums to the run's totals."""
+        return self.table("welfare.csv")
+
+    @property
     def totals(self) -> pd.Series:
         """The ``total`` scope of ``metrics`` as a Series by metric (``total_loss_usd``
         in USD, ``peak_stranded_trucks`` in trucks, ...)."""
@@ -133,7 +140,7 @@ class RunResult(_Result):
 class MonteCarloResult(_Result):
     """A Monte Carlo study (``cp.montecarlo``): the CLI's files as frames. Per run:
     ``runs`` (wide, one column per metric), ``corridors``, ``crossings``, ``trade``,
-    ``closures``; over runs: ``summary``, ``exceedance``, ``daily_bands``,
+    ``welfare``, ``closures``; over runs: ``summary``, ``exceedance``, ``daily_bands``,
     ``convergence``. Money in USD, tonnes in t, durations in days."""
 
     @property
@@ -155,6 +162,12 @@ class MonteCarloResult(_Result):
     def trade(self) -> pd.DataFrame:
         """``trade.csv``: run x product or partner; delivered t and USD."""
         return self.table("trade.csv")
+
+    @property
+    def welfare(self) -> pd.DataFrame:
+        """``welfare.csv``: run x country x side (``buyer``, ``seller``); the welfare
+        loss (lost gains from trade) and lost trade, USD."""
+        return self.table("welfare.csv")
 
     @property
     def closures(self) -> pd.DataFrame:

@@ -378,8 +378,8 @@ fn files_dict<'py>(py: Python<'py>, files: Files) -> PyResult<Bound<'py, PyDict>
 }
 
 /// One deterministic run, as `chokepoint run`: returns (files, summary text, warnings),
-/// the files those `chokepoint run --out` writes (`timing.json`, `run.csv`, `daily.csv`,
-/// `manifest.json`), by name.
+/// the files those `chokepoint run --out` writes (`timing.json`, `run.csv`, `welfare.csv`,
+/// `daily.csv`, `manifest.json`), by name.
 #[pyfunction]
 #[pyo3(signature = (scenario, closures, fixed_closures=true, start=None, days=None))]
 fn run<'py>(
