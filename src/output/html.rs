@@ -177,11 +177,13 @@ mod tests {
         assert_eq!(esc("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
         let m = RunMetrics {
             total_loss_usd: 2.5e6,
+            welfare_loss_usd: 1.25e6,
             days_to_recover: Some(12),
             ..RunMetrics::default()
         };
         let h = m.to_html();
-        assert_eq!(h.matches("<tr>").count(), 11, "header + 10 totals");
+        assert_eq!(h.matches("<tr>").count(), 12, "header + 11 totals");
         assert!(h.contains("USD 2.50 m") && h.contains(">12<"));
+        assert!(h.contains("welfare loss") && h.contains("USD 1.25 m"));
     }
 }
