@@ -215,3 +215,46 @@ proptest! {
         );
     }
 }
+
+/// A product with two sources (the case of `sim::two_sources_trade_diverts`): P sells at
+/// 300 USD/t with 20 USD/t freight, K at 350 with 50; P's crossing is shut for 10 days
+/// and 1,000 t come from K instead, no order lost, no holding cost. The counterfactual's
+/// cost per tonne is 300 + 20 = 320 USD; the diverted tonnes cost 350 + 50 = 400.
+///
+/// - total loss = reroute cost = 1,000 t x (50 - 20) = 30,000 USD (freight only);
+/// - welfare loss = 1,000 t x (400 - 320) = 80,000 USD: the dearer source is a loss of
+///   gains from trade too, so here the welfare loss is the larger of the two.
+///
+/// The seller split follows the counterfactual's trade: all of it is P's (whose trade
+/// was hit), none K's.
+#[test]
+fn a_dearer_source_costs_more_welfare_than_total_loss() {
+    let mut s = scenario(
+        vec![node("sp", "P"), node("sk", "K"), node("d", "D")],
+        vec![
+            Link {
+                crossing: true,
+                ..link("p_d", 0, 2, 1000.0, 20.0, 1.0)
+            },
+            Link {
+                crossing: true,
+                ..link("k_d", 1, 2, 1000.0, 50.0, 1.0)
+            },
+        ],
+        vec![corridor("p", &[0]), corridor("k", &[1])],
+    );
+    s.products = vec![product("flour", 400.0)];
+    s.supplies = vec![supply(0, 0, 200.0, 300.0), supply(0, 1, 200.0, 350.0)];
+    s.demands = vec![demand(0, 2, 100.0, 1000.0)];
+    let mut e = Engine::new(&s).unwrap();
+    let m = e.run(&[shut(0, 20, 10)], Record::Totals).unwrap().metrics;
+    assert!(close(m.total_loss_usd, 30_000.0), "{}", m.total_loss_usd);
+    assert!(
+        close(m.welfare_loss_usd, 80_000.0),
+        "{}",
+        m.welfare_loss_usd
+    );
+    assert!(close(m.welfare_by_buyer["D"].welfare_loss_usd, 80_000.0));
+    assert!(close(m.welfare_by_seller["P"].welfare_loss_usd, 80_000.0));
+    assert!(close(m.welfare_by_seller["K"].welfare_loss_usd, 0.0));
+}
