@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Mapping, Union
+from typing import Dict, Mapping, Optional, Union
 
 import pandas as pd
 
@@ -290,7 +290,7 @@ class CompareResult(_Result):
         """The candidates: ``"base"`` then the options' names, in the order given."""
         return list(dict.fromkeys(self.runs["candidate"]))
 
-    def losses(self, candidate: str = "base", future: str = None) -> pd.Series:
+    def losses(self, candidate: str = "base", future: Optional[str] = None) -> pd.Series:
         """Total loss of each run (USD) of one candidate in one future (default: the
         first), indexed by run."""
         r = self.runs

@@ -537,3 +537,27 @@ def test_compare_progress_counts_every_run(monkeypatch):
     monkeypatch.setattr(cp._progress, "_tqdm", lambda: Fake)
     cp.compare(CBASE, [WIDER], runs=25, seed=1, threads=1, bootstrap=20, progress=True)
     assert seen and seen[-1] == 25
+
+
+def test_compare_and_criticality_stop_when_the_progress_bar_fails(monkeypatch):
+    class Boom:
+        def __init__(self, **kw):
+            self.total, self.n = None, 0
+
+        def update(self, k):
+            raise RuntimeError("bar broke")
+
+        def close(self):
+            pass
+
+    t0 = time.perf_counter()
+    cp.compare(CBASE, [WIDER], runs=1500, seed=1, threads=1, bootstrap=20, progress=False)
+    full = time.perf_counter() - t0
+    monkeypatch.setattr(cp._progress, "_tqdm", lambda: Boom)
+    t0 = time.perf_counter()
+    with pytest.raises(RuntimeError, match="bar broke"):
+        cp.compare(CBASE, [WIDER], runs=1500, seed=1, threads=1, bootstrap=20, progress=True)
+    # The runs stopped at the first report (about 0.1 s in), not at the end.
+    assert time.perf_counter() - t0 < 0.5 * full
+    with pytest.raises(RuntimeError, match="bar broke"):
+        cp.criticality(ONLY_ROUTE, 10, runs=1500, seed=1, threads=1, bootstrap=20, progress=True)
