@@ -8,6 +8,10 @@ CLI's long layout, units in column names (t, USD, days).
 >>> r.totals["total_loss_usd"]                                   # doctest: +SKIP
 >>> mc = cp.montecarlo(s, runs=200, seed=1, fixed_closures=False)
 >>> mc.losses.describe()                                        # doctest: +SKIP
+>>> c = cp.compare(s, ["scenarios/afghanistan/options/chabahar.toml"], runs=200, seed=1)
+>>> c.benefit_cost[["option", "avoided_loss_usd_per_year", "npv_usd"]]  # doctest: +SKIP
+>>> k = cp.criticality(s, duration_days=30)
+>>> k.sets.head()                                               # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from .errors import (
     ScenarioWarning,
     SimulationError,
 )
-from .results import MonteCarloResult, RunResult
+from .results import CompareResult, CriticalityResult, MonteCarloResult, RunResult
 from .scenario import Scenario
 
 __version__ = _lib.version()
@@ -39,8 +43,12 @@ __all__ = [
     "Scenario",
     "run",
     "montecarlo",
+    "compare",
+    "criticality",
     "RunResult",
     "MonteCarloResult",
+    "CompareResult",
+    "CriticalityResult",
     "options",
     "ChokepointError",
     "Diagnostic",
@@ -144,3 +152,111 @@ def montecarlo(
         )
     _warn(found)
     return MonteCarloResult(files, found)
+
+
+def compare(
+    base,
+    options: Sequence,
+    runs: int = 1000,
+    seed: int = 0,
+    *,
+    threads: Optional[int] = None,
+    closures: Sequence[str] = (),
+    fixed_closures: bool = True,
+    start: Optional[str] = None,
+    days: Optional[int] = None,
+    futures=None,
+    threshold_usd: Optional[float] = None,
+    bootstrap: int = 1000,
+    regime_start: Optional[str] = None,
+    progress: Optional[bool] = None,
+) -> CompareResult:
+    """Compare options against a base on common random numbers, as ``chokepoint
+    compare``: ``runs`` simulated years of the base and of every option (option files,
+    as paths or loaded :class:`Scenario` objects of that base), run ``i`` of each drawing
+    the same closures of the base's processes, so each run gives a paired difference.
+    The result depends on (scenarios, seed, runs) only, never on ``threads``.
+
+    ``closures``, ``fixed_closures``, ``start``, ``days`` and ``regime_start``
+    (``"stationary"`` or a state id) are as for :func:`montecarlo` and apply to every
+    candidate; ``futures`` is a futures file (TOML) to run every option in every future,
+    with regret; ``threshold_usd`` a satisficing threshold on annual total loss (USD);
+    ``bootstrap`` the resamples of the tail intervals and the ranking's stability.
+    Overrides of ``base`` (:meth:`Scenario.with_changes`) apply to every option too; an
+    option may have none of its own.
+
+    The runs go on without the GIL, with a tqdm bar unless ``progress=False``; Ctrl-C
+    stops them between runs. Returns a :class:`CompareResult` (``benefit_cost``,
+    ``differences``, ``wins``, ``best``, ``tail``, ... in USD and USD/year).
+    """
+    b = _scenario(base)
+    opts = [_scenario(o) for o in options]
+    if threads is None:
+        threads = os.cpu_count() or 1
+    with _Bar("compare", "run", progress) as callback:
+        files, found = _lib.compare(
+            b._raw,
+            [o._raw for o in opts],
+            int(runs),
+            int(seed),
+            int(threads),
+            [str(c) for c in closures],
+            fixed_closures,
+            start,
+            days,
+            None if futures is None else os.fspath(futures),
+            None if threshold_usd is None else float(threshold_usd),
+            int(bootstrap),
+            regime_start,
+            callback,
+        )
+    _warn(found)
+    return CompareResult(files, found)
+
+
+def criticality(
+    scenario,
+    duration_days: int = 30,
+    *,
+    sets=None,
+    start: Optional[str] = None,
+    capacity_factor: float = 0.0,
+    runs: Optional[int] = None,
+    seed: int = 0,
+    threads: Optional[int] = None,
+    bootstrap: int = 1000,
+    regime_start: Optional[str] = None,
+    progress: Optional[bool] = None,
+) -> CriticalityResult:
+    """Which corridors matter most, as ``chokepoint criticality``: every corridor closed
+    alone (N-1), and each set of the ``sets`` file (TOML, ``[[set]]`` with ``name`` and
+    ``corridors``) with all its corridors at once (N-k), for ``duration_days`` days from
+    ``start`` (``YYYY-MM-DD``; default a month after the window's start) at
+    ``capacity_factor`` (0 = shut), on an otherwise open network (the scenario's own
+    fixed closures are left out), ranked by total loss (USD).
+
+    With ``runs``, also each corridor's contribution to the Monte Carlo's mean annual
+    loss and TVaR95 (USD): the base study minus the same runs with that corridor's
+    closure processes switched off (common draws; ``seed``, ``bootstrap`` resamples,
+    ``regime_start`` as for :func:`compare`). Without the GIL, with a tqdm bar unless
+    ``progress=False``. Returns a :class:`CriticalityResult`.
+    """
+    s = _scenario(scenario)
+    if threads is None:
+        threads = os.cpu_count() or 1
+    with _Bar("criticality", "run", progress if runs is not None else False) as callback:
+        files, text, found = _lib.criticality(
+            s._raw,
+            int(duration_days),
+            int(threads),
+            None if sets is None else os.fspath(sets),
+            start,
+            float(capacity_factor),
+            None if runs is None else int(runs),
+            int(seed),
+            int(bootstrap),
+            regime_start,
+            callback,
+        )
+    _warn(found)
+    return CriticalityResult(files, found, text)

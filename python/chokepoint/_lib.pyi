@@ -54,5 +54,34 @@ def montecarlo(
     fixed_draws: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[dict[str, bytes], list[str]]: ...
+def compare(
+    base: Scenario,
+    options: list[Scenario],
+    runs: int,
+    seed: int,
+    threads: int,
+    closures: list[str],
+    fixed_closures: bool = True,
+    start: Optional[str] = None,
+    days: Optional[int] = None,
+    futures: Optional[str] = None,
+    threshold_usd: Optional[float] = None,
+    bootstrap: int = 1000,
+    regime_start: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> tuple[dict[str, bytes], list[str]]: ...
+def criticality(
+    scenario: Scenario,
+    duration_days: int,
+    threads: int,
+    sets: Optional[str] = None,
+    start: Optional[str] = None,
+    capacity_factor: float = 0.0,
+    runs: Optional[int] = None,
+    seed: int = 0,
+    bootstrap: int = 1000,
+    regime_start: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> tuple[dict[str, bytes], str, list[str]]: ...
 def save(folder: str, files: list[tuple[str, bytes]], force: bool = False) -> None: ...
 def version() -> str: ...

@@ -11,6 +11,9 @@ import pandas as pd
 _TEXT = {
     "scope", "id", "metric", "target", "label", "link", "corridor", "by", "statistic",
     "series", "date", "start_date", "reopen_date",
+    # compare and criticality
+    "future", "candidate", "option", "against", "measure", "country", "kind", "set",
+    "corridors",
 }
 _DATES = {"date", "start_date", "reopen_date"}
 
@@ -19,6 +22,8 @@ def _column(values: pd.Series) -> pd.Series:
     if values.name in _TEXT or len(values) == 0:
         return values
     texts = values.tolist()
+    if all(t in ("true", "false") for t in texts):
+        return values == "true"
     if all(t.lstrip("-").isdigit() for t in texts):
         return values.astype("int64")
     if all(t == "" for t in texts):
@@ -33,7 +38,8 @@ def _column(values: pd.Series) -> pd.Series:
 def read_csv(data: bytes) -> pd.DataFrame:
     """A CSV file of chokepoint's as a frame: integers as int64, every other number as
     float64 with the exact bits written (Rust's shortest round-trip text), empty cells of
-    number columns as NaN, text as text, dates as datetime64."""
+    number columns as NaN, ``true``/``false`` columns as bool, text as text, dates as
+    datetime64."""
     raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     frame = pd.DataFrame({c: _column(raw[c]) for c in raw.columns})
     for c in _DATES.intersection(frame.columns):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Mapping, Union
+from typing import Dict, Mapping, Optional, Union
 
 import pandas as pd
 
@@ -225,3 +225,174 @@ class MonteCarloResult(_Result):
         s = s[s["metric"] == "total_loss_usd"].set_index("statistic")[["value", "ci_low", "ci_high"]]
         runs = self.manifest["montecarlo"]["runs"]
         return f"<p>chokepoint Monte Carlo: total_loss_usd over {runs} runs</p>" + s.to_html()
+
+
+class CompareResult(_Result):
+    """A comparison of options against a base (``cp.compare``), the files of
+    ``chokepoint compare`` as frames, long format, one row per future x option (x pair,
+    metric, corridor, ...). Money in USD, ``_per_year`` per simulated year, shares and
+    probabilities in [0, 1]. See docs/options.md for what each table means."""
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """``compare_runs.csv``: future x run x candidate; ``total_loss_usd`` and its
+        components (USD), stranded trucks. Run ``i`` of every candidate saw the same
+        random closures of the base's processes (common random numbers)."""
+        return self.table("compare_runs.csv")
+
+    @property
+    def differences(self) -> pd.DataFrame:
+        """``differences.csv``: future x (option, against) x metric; ``mean_difference``
+        (option minus against, the metric's unit) with its paired and unpaired 95% CIs,
+        ``ci_width_ratio`` (paired / unpaired) and ``variance_removed_share``."""
+        return self.table("differences.csv")
+
+    @property
+    def wins(self) -> pd.DataFrame:
+        """``wins.csv``: future x (option, against); runs won (strictly lower total
+        loss), tied, lost; ``p_beats`` with its 95% CI (Wilson), ``p_ties``."""
+        return self.table("wins.csv")
+
+    @property
+    def best(self) -> pd.DataFrame:
+        """``best.csv``: future x candidate; ``mean_total_loss_usd``, ``rank_by_mean``,
+        ``p_best`` (share of runs it alone is best) with its CI, bootstrap stability."""
+        return self.table("best.csv")
+
+    @property
+    def tail(self) -> pd.DataFrame:
+        """``tail.csv``: future x (option, against) x measure (``var95``, ``tvar95``,
+        ...): both values and the change (USD) with its bootstrap 95% CI."""
+        return self.table("tail.csv")
+
+    @property
+    def diversion(self) -> pd.DataFrame:
+        """``diversion.csv``: future x option x corridor; mean tonnes (t) and value (USD)
+        delivered over the corridor, option minus base, with paired 95% CIs."""
+        return self.table("diversion.csv")
+
+    @property
+    def revenue(self) -> pd.DataFrame:
+        """``revenue.csv``: future x option x country; mean border revenue lost (USD),
+        option minus base, with its paired 95% CI."""
+        return self.table("revenue.csv")
+
+    @property
+    def benefit_cost(self) -> pd.DataFrame:
+        """``benefit_cost.csv``: future x option; costs (USD, USD/year), horizon (years),
+        discount rate (/year), ``avoided_loss_usd_per_year`` with its CI, present values
+        (USD), ``npv_usd``, ``benefit_cost_ratio``, TVaR95 reduction (USD, and USD per
+        million USD spent), each with 95% CIs."""
+        return self.table("benefit_cost.csv")
+
+    @property
+    def futures(self) -> pd.DataFrame:
+        """``futures.csv``: future x candidate; mean annual loss (USD/year) with its CI,
+        regret, equivalent annual cost, loss plus cost, regret with cost (USD/year),
+        share of runs below the threshold."""
+        return self.table("futures.csv")
+
+    @property
+    def robustness(self) -> pd.DataFrame:
+        """``robustness.csv``: candidate; largest regret over the futures (USD/year), with
+        and without cost, the least-max-regret choice, share below the threshold."""
+        return self.table("robustness.csv")
+
+    @property
+    def labels(self) -> list:
+        """The candidates: ``"base"`` then the options' names, in the order given."""
+        return list(dict.fromkeys(self.runs["candidate"]))
+
+    def losses(self, candidate: str = "base", future: Optional[str] = None) -> pd.Series:
+        """Total loss of each run (USD) of one candidate in one future (default: the
+        first), indexed by run."""
+        r = self.runs
+        future = r["future"].iloc[0] if future is None else future
+        sel = r[(r["candidate"] == candidate) & (r["future"] == future)]
+        if sel.empty:
+            raise KeyError(f"no runs of {candidate!r} in future {future!r}; candidates: {self.labels}")
+        return sel.set_index("run")["total_loss_usd"].rename(candidate)
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (
+            f"<chokepoint.CompareResult: {len(m['compare']['options'])} option(s) against the "
+            f"base, {m['montecarlo']['runs']} runs, {self.runs['future'].nunique()} future(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        cols = [
+            "future", "option", "avoided_loss_usd_per_year", "avoided_loss_ci_low_usd_per_year",
+            "avoided_loss_ci_high_usd_per_year", "npv_usd", "benefit_cost_ratio",
+        ]
+        return "<p>chokepoint comparison: benefit and cost</p>" + self.benefit_cost[cols].to_html(index=False)
+
+
+class CriticalityResult(_Result):
+    """A criticality study (``cp.criticality``), the files of ``chokepoint
+    criticality`` as frames: ``sets`` (each corridor closed alone, N-1, and each N-k set,
+    ranked by total loss, USD), ``diversion`` (t/day); with ``runs``, ``contributions``
+    of each corridor to the Monte Carlo's mean annual loss and TVaR95 (USD),
+    ``contribution_summary`` and ``contribution_runs``. See docs/criticality.md."""
+
+    def __init__(self, files, warnings=(), text: str = "") -> None:
+        super().__init__(files, warnings)
+        self._text = text
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "text": self._text}
+
+    def __setstate__(self, state) -> None:
+        CriticalityResult.__init__(self, state["files"], state["warnings"], state["text"])
+
+    @property
+    def sets(self) -> pd.DataFrame:
+        """``criticality.csv``: one row per closure set (``kind`` N-1 or N-k), ranked by
+        ``total_loss_usd`` within its kind; losses by component (USD), peak stranded
+        trucks, stranded truck-days, days to recover."""
+        return self.table("criticality.csv")
+
+    @property
+    def diversion(self) -> pd.DataFrame:
+        """``diversion.csv``: set x corridor; t/day before, during and after the closure
+        against the counterfactual, ``diverted_t_per_day``, t over the run."""
+        return self.table("diversion.csv")
+
+    def _mc(self, file: str) -> pd.DataFrame:
+        if file not in self._files:
+            raise KeyError(f"{file} is written only with the Monte Carlo view: pass runs=N")
+        return self.table(file)
+
+    @property
+    def contributions(self) -> pd.DataFrame:
+        """``contributions.csv`` (with ``runs``): corridor, ranked; mean contribution to
+        the annual loss (USD/year) with se and 95% CI, share of the mean loss, TVaR95
+        contribution (USD) with its bootstrap CI, ranking stability."""
+        return self._mc("contributions.csv")
+
+    @property
+    def contribution_summary(self) -> pd.DataFrame:
+        """``contribution_summary.csv`` (with ``runs``): the base study's mean and TVaR95
+        (USD), the probability that the whole ranking holds."""
+        return self._mc("contribution_summary.csv")
+
+    @property
+    def contribution_runs(self) -> pd.DataFrame:
+        """``contribution_runs.csv`` (with ``runs``): run x corridor; base loss, loss
+        without the corridor's closures, their difference (USD)."""
+        return self._mc("contribution_runs.csv")
+
+    def summary(self) -> str:
+        """The table ``chokepoint criticality`` prints."""
+        return self._text
+
+    def __repr__(self) -> str:
+        top = self.sets.iloc[0]
+        return (
+            f"<chokepoint.CriticalityResult: {len(self.sets)} closure set(s); worst "
+            f"{top['set']} (total loss USD {top['total_loss_usd']:,.0f})>"
+        )
+
+    def _repr_html_(self) -> str:
+        cols = ["kind", "rank", "set", "total_loss_usd", "peak_stranded_trucks", "days_to_recover"]
+        return "<p>chokepoint criticality: closure sets by total loss</p>" + self.sets[cols].to_html(index=False)

@@ -81,7 +81,8 @@ class Scenario:
     @property
     def option(self) -> Optional[dict]:
         """For an option file: ``name``, ``description``, ``base``, ``capital_cost_usd``
-        (USD) and ``horizon_years`` (years); ``None`` for a scenario file."""
+        (USD), ``annual_cost_usd`` (USD/year), ``horizon_years`` (years),
+        ``discount_rate`` (per year) and ``path``; ``None`` for a scenario file."""
         return self._raw.option
 
     # -- tables --------------------------------------------------------------------------

@@ -91,7 +91,7 @@ fn invalid(message: String) -> PyErr {
     error_of("InvalidArgumentError", message, Vec::new())
 }
 
-/// An option file's own facts (for the coming `compare`).
+/// An option file's own facts (what `compare` needs of it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct OptionInfo {
     name: String,
@@ -99,16 +99,24 @@ struct OptionInfo {
     base: String,
     capital_cost_usd: f64,
     horizon_years: f64,
+    /// USD/year (0 when the file gives none).
+    #[serde(default)]
+    annual_cost_usd: f64,
+    /// The option file, as given to `load`.
+    #[serde(default)]
+    path: String,
 }
 
 impl OptionInfo {
-    fn of(o: &ScenarioOption) -> OptionInfo {
+    fn of(o: &ScenarioOption, path: &Path) -> OptionInfo {
         OptionInfo {
             name: o.name.clone(),
             description: o.description.clone(),
             base: o.base.display().to_string(),
             capital_cost_usd: o.capital_cost_usd,
             horizon_years: o.horizon_years,
+            annual_cost_usd: o.annual_cost_usd,
+            path: path.display().to_string(),
         }
     }
 }
@@ -141,7 +149,7 @@ impl PyScenario {
             if is_option {
                 let (o, s) = load_option(&path)?;
                 let warnings = s.check().map_err(Error::from)?;
-                Ok((s, warnings, Some(OptionInfo::of(&o))))
+                Ok((s, warnings, Some(OptionInfo::of(&o, &path))))
             } else {
                 let (s, w) = load_with_warnings(&path)?;
                 Ok((s, w, None))
@@ -263,8 +271,9 @@ impl PyScenario {
         self.inner.checksum.clone()
     }
 
-    /// For an option file: its name, description, base, capital cost (USD) and horizon
-    /// (years) as a dict; `None` for a scenario file.
+    /// For an option file: its name, description, base, capital cost (USD), annual cost
+    /// (USD/year), horizon (years), discount rate (per year) and path as a dict; `None`
+    /// for a scenario file.
     #[getter]
     fn option<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         let Some(o) = &self.option else {
@@ -275,7 +284,10 @@ impl PyScenario {
         d.set_item("description", &o.description)?;
         d.set_item("base", &o.base)?;
         d.set_item("capital_cost_usd", o.capital_cost_usd)?;
+        d.set_item("annual_cost_usd", o.annual_cost_usd)?;
         d.set_item("horizon_years", o.horizon_years)?;
+        d.set_item("discount_rate", self.inner.settings.discount_rate)?;
+        d.set_item("path", &o.path)?;
         Ok(Some(d))
     }
 
@@ -456,6 +468,63 @@ impl RunModel for Stoppable<'_> {
     }
 }
 
+/// Run `work` on a thread of its own while this thread, holding the GIL only briefly
+/// about ten times a second, calls `progress(done, total)` and checks for Ctrl-C. On an
+/// error there (or an interrupt) it sets `stop`, which `work` checks between runs, waits
+/// for `work` to give up, and raises that error.
+fn drive<'py, T: Send>(
+    py: Python<'py>,
+    progress: Option<&Bound<'py, PyAny>>,
+    counter: &Counter,
+    stop: &AtomicBool,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    std::thread::scope(|scope| -> PyResult<T> {
+        let handle = scope.spawn(work);
+        let mut failure: Option<PyErr> = None;
+        loop {
+            let finished = py.detach(|| {
+                for _ in 0..10 {
+                    if handle.is_finished() {
+                        return true;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                handle.is_finished()
+            });
+            if failure.is_none() {
+                if let Some(cb) = progress {
+                    let args = (
+                        counter.done.load(Ordering::Relaxed),
+                        counter.total.load(Ordering::Relaxed),
+                    );
+                    if let Err(e) = cb.call1(args) {
+                        failure = Some(e);
+                    }
+                }
+            }
+            if failure.is_none() {
+                if let Err(e) = py.check_signals() {
+                    failure = Some(e);
+                }
+            }
+            if failure.is_some() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            if finished {
+                break;
+            }
+        }
+        let result = py
+            .detach(|| handle.join())
+            .map_err(|_| invalid("the worker thread panicked (a bug)".into()))?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(result),
+        }
+    })
+}
+
 /// A Monte Carlo study, as `chokepoint montecarlo --out`: returns (files, warnings).
 /// With `fixed_draws`, closures are drawn by `ClosureSampler::sample_fixed_draws`
 /// (common random numbers across parameter values; see `simulate_fixed_draws`).
@@ -515,54 +584,11 @@ fn montecarlo<'py>(
             stop: &stop,
         })
     };
-    let outcome = std::thread::scope(|scope| -> PyResult<Result<mc::Outcome, Error>> {
-        let handle = scope.spawn(|| {
-            if fixed_draws {
-                mc::simulate_fixed_draws(s, &config, make, &counter)
-            } else {
-                mc::simulate(s, &config, make, &counter)
-            }
-        });
-        let mut failure: Option<PyErr> = None;
-        loop {
-            let finished = py.detach(|| {
-                for _ in 0..10 {
-                    if handle.is_finished() {
-                        return true;
-                    }
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                handle.is_finished()
-            });
-            if failure.is_none() {
-                if let Some(cb) = &progress {
-                    let args = (
-                        counter.done.load(Ordering::Relaxed),
-                        counter.total.load(Ordering::Relaxed),
-                    );
-                    if let Err(e) = cb.call1(args) {
-                        failure = Some(e);
-                    }
-                }
-            }
-            if failure.is_none() {
-                if let Err(e) = py.check_signals() {
-                    failure = Some(e);
-                }
-            }
-            if failure.is_some() {
-                stop.store(true, Ordering::Relaxed);
-            }
-            if finished {
-                break;
-            }
-        }
-        let result = py
-            .detach(|| handle.join())
-            .map_err(|_| invalid("the Monte Carlo thread panicked (a bug)".into()))?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(result),
+    let outcome = drive(py, progress.as_ref(), &counter, &stop, || {
+        if fixed_draws {
+            mc::simulate_fixed_draws(s, &config, make, &counter)
+        } else {
+            mc::simulate(s, &config, make, &counter)
         }
     })?;
     let mut outcome = outcome.map_err(py_err)?;
@@ -571,28 +597,353 @@ fn montecarlo<'py>(
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
             let done = outcome.records.len() as f64;
-            // The writers run on rayon: on a pool of this call's own, never on the global
-            // one, whose threads a forked child (multiprocessing) would not have.
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
-            pool.install(|| {
-                files_of(|dir| {
-                    output::write_timing(
-                        dir,
-                        &output::Timing {
-                            threads,
-                            seconds,
-                            runs_per_second: done / seconds,
-                        },
-                    )?;
-                    mc::output::write_outputs(dir, &outcome)
-                })
+            files_on_pool(threads, |dir| {
+                output::write_timing(
+                    dir,
+                    &output::Timing {
+                        threads,
+                        seconds,
+                        runs_per_second: done / seconds,
+                    },
+                )?;
+                mc::output::write_outputs(dir, &outcome)
             })
         })
         .map_err(py_err)?;
     Ok((files_dict(py, files)?, warnings))
+}
+
+/// The files `write` puts into a fresh folder (see [`files_of`]), written on a rayon
+/// pool of this call's own: never on the global one, whose threads a forked child
+/// (multiprocessing) would not have.
+fn files_on_pool(
+    threads: usize,
+    write: impl FnOnce(&Path) -> Result<(), Error> + Send,
+) -> Result<Files, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
+    pool.install(|| files_of(write))
+}
+
+/// A comparison of options against a base on common random numbers, as `chokepoint
+/// compare --out`: returns (files, warnings). The base's overrides apply to every option
+/// too (after the option's own changes), so that the options are compared in the same
+/// world; an option with overrides of its own is refused.
+#[pyfunction]
+#[pyo3(signature = (base, options, runs, seed, threads, closures, fixed_closures=true,
+                    start=None, days=None, futures=None, threshold_usd=None,
+                    bootstrap=1000, regime_start=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn compare<'py>(
+    py: Python<'py>,
+    base: &PyScenario,
+    options: Vec<PyRef<'py, PyScenario>>,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+    closures: Vec<String>,
+    fixed_closures: bool,
+    start: Option<String>,
+    days: Option<u32>,
+    futures: Option<PathBuf>,
+    threshold_usd: Option<f64>,
+    bootstrap: u32,
+    regime_start: Option<String>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
+    use chokepoint::compare::{self, Candidate, Futures};
+    let t0 = Instant::now();
+    if runs < 2 {
+        return Err(invalid(format!(
+            "runs {runs}: a comparison needs at least 2 runs (a confidence interval)"
+        )));
+    }
+    if bootstrap == 0 {
+        return Err(invalid("bootstrap 0: at least 1 resample is needed".into()));
+    }
+    if let Some(t) = threshold_usd {
+        if !t.is_finite() {
+            return Err(invalid(format!(
+                "threshold_usd {t}: expected an amount in USD such as 20e6"
+            )));
+        }
+    }
+    if base.option.is_some() {
+        return Err(invalid(format!(
+            "the base {} is an option file: the base of a comparison is a scenario file (the \
+             option's `base`)",
+            base.inner
+                .source
+                .as_ref()
+                .map_or("given".into(), |p| p.display().to_string())
+        )));
+    }
+    let st = study(base, &closures, fixed_closures, start.as_deref(), days)?;
+    let start_date = start
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| invalid(format!("start: {}", chain(&e))))?;
+    let mut candidates = Vec::new();
+    for o in &options {
+        let Some(info) = &o.option else {
+            return Err(invalid(format!(
+                "{} is a scenario, not an option file: an option names its `base` and lists \
+                 its changes",
+                o.inner
+                    .source
+                    .as_ref()
+                    .map_or("an option".into(), |p| p.display().to_string())
+            )));
+        };
+        if !o.changes.is_empty() {
+            return Err(invalid(format!(
+                "option {} has overrides of its own ({}): give them on the base, whose \
+                 overrides apply to every option",
+                info.name,
+                changes_text(&o.changes).join(", ")
+            )));
+        }
+        let mut scenario = o.inner.clone();
+        for (name, value) in &base.changes {
+            params::set(&mut scenario, name, *value)
+                .map_err(|(_, msg)| invalid(format!("option {}: {msg}", info.name)))?;
+        }
+        if !base.changes.is_empty() {
+            scenario.check().map_err(|e| py_err(Error::from(e)))?;
+        }
+        apply_window(&mut scenario, start_date, days).map_err(py_err)?;
+        candidates.push(Candidate {
+            label: info.name.clone(),
+            path: PathBuf::from(&info.path),
+            appraisal: Some(compare::Appraisal {
+                capital_cost_usd: info.capital_cost_usd,
+                annual_cost_usd: info.annual_cost_usd,
+                horizon_years: info.horizon_years,
+                discount_rate: scenario.settings.discount_rate,
+            }),
+            scenario,
+        });
+    }
+    let mut base_c = Candidate::base(st.scenario.clone());
+    base_c.path = base.inner.source.clone().unwrap_or_default();
+    let mut s = compare::Study::new(base_c, candidates).map_err(py_err)?;
+    if let Some(path) = &futures {
+        let scenarios: Vec<&Scenario> = s.candidates().map(|c| &c.scenario).collect();
+        s.futures = Some(Futures::load(path, &scenarios).map_err(py_err)?);
+    }
+    let regime_start = regime_start
+        .as_deref()
+        .map(|x| s.base.scenario.regime_start(x))
+        .transpose()
+        .map_err(py_err)?;
+    let config = compare::Config {
+        mc: Config {
+            runs,
+            seed,
+            threads,
+            shard: None,
+            target_rel_error: None,
+            batch_size: 100,
+            no_fixed_closures: !fixed_closures,
+            extra_closures: st.extra.clone(),
+            close_specs: closures.clone(),
+            record_daily: false,
+            regime_start,
+        },
+        bootstrap_resamples: bootstrap,
+        threshold_usd,
+    };
+    config.mc.check().map_err(py_err)?;
+    let counter = Counter::default();
+    let stop = AtomicBool::new(false);
+    let outcome = drive(py, progress.as_ref(), &counter, &stop, || {
+        compare::simulate_stoppable(&s, &config, &counter, &stop)
+    })?;
+    let mut outcome = outcome.map_err(py_err)?;
+    outcome.manifest.scenario.changes = changes_text(&base.changes);
+    let files = py
+        .detach(|| {
+            let seconds = t0.elapsed().as_secs_f64();
+            let done = outcome
+                .records
+                .first()
+                .and_then(|r| r.first())
+                .map_or(0, Vec::len);
+            files_on_pool(threads, |dir| {
+                output::write_timing(
+                    dir,
+                    &output::Timing {
+                        threads,
+                        seconds,
+                        runs_per_second: done as f64 / seconds,
+                    },
+                )?;
+                compare::output::write_outputs(dir, &outcome).map(|_| ())
+            })
+        })
+        .map_err(py_err)?;
+    Ok((files_dict(py, files)?, st.warnings))
+}
+
+/// A criticality study, as `chokepoint criticality --out`: every corridor closed in turn
+/// (N-1) and each set of `sets` (N-k) for `duration_days` from `start` (default: a month
+/// after the window's start) on an otherwise open network; with `runs`, each corridor's
+/// contribution to the Monte Carlo's mean annual loss and TVaR95. Returns (files, the
+/// CLI's text table, warnings).
+#[pyfunction]
+#[pyo3(signature = (scenario, duration_days, threads, sets=None, start=None,
+                    capacity_factor=0.0, runs=None, seed=0, bootstrap=1000,
+                    regime_start=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn criticality<'py>(
+    py: Python<'py>,
+    scenario: &PyScenario,
+    duration_days: u32,
+    threads: usize,
+    sets: Option<PathBuf>,
+    start: Option<String>,
+    capacity_factor: f64,
+    runs: Option<u64>,
+    seed: u64,
+    bootstrap: u64,
+    regime_start: Option<String>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyDict>, String, Vec<String>)> {
+    use chokepoint::criticality::{self as crit, McConfig};
+    use chokepoint::output::manifest::{Criticality, CriticalitySet, SetsFile};
+    let t0 = Instant::now();
+    let s = &scenario.inner;
+    if threads == 0 {
+        return Err(invalid("threads 0: at least 1 is needed".into()));
+    }
+    if !(1..=3660).contains(&duration_days) {
+        return Err(invalid(format!(
+            "duration_days {duration_days}: expected 1 ..= 3660 days"
+        )));
+    }
+    if !(1..=1_000_000).contains(&bootstrap) {
+        return Err(invalid(format!(
+            "bootstrap {bootstrap}: expected 1 ..= 1,000,000 resamples"
+        )));
+    }
+    if runs.is_some_and(|r| r < 2) {
+        return Err(invalid(format!(
+            "runs {}: the Monte Carlo view needs at least 2 runs (a confidence interval)",
+            runs.unwrap_or(0)
+        )));
+    }
+    let start_day = match &start {
+        Some(d) => s.day_of(parse_date(d).map_err(|e| invalid(format!("start: {}", chain(&e))))?),
+        None => crit::AROUND_DAYS,
+    };
+    let config = crit::Config {
+        duration_days,
+        start_day,
+        capacity_factor,
+        threads,
+    };
+    config.check(s).map_err(py_err)?;
+    let mut all_sets = crit::n_minus_1(s);
+    let mut sets_file = None;
+    if let Some(path) = &sets {
+        let (more, sha256) = crit::load_sets(path, s).map_err(py_err)?;
+        sets_file = Some(SetsFile {
+            path: path.display().to_string(),
+            sha256,
+        });
+        all_sets.extend(more);
+    }
+    let regime_start = regime_start
+        .as_deref()
+        .map(|x| s.regime_start(x))
+        .transpose()
+        .map_err(py_err)?;
+    let mc_config = runs.map(|runs| McConfig {
+        runs,
+        seed,
+        threads,
+        bootstrap_resamples: bootstrap as usize,
+        regime_start,
+    });
+    let mut manifest = Manifest::new("criticality", s);
+    manifest.set_no_fixed_closures(true);
+    manifest.scenario.changes = changes_text(&scenario.changes);
+    if let Some(mc) = &mc_config {
+        let mcc = Config {
+            runs: mc.runs,
+            seed: mc.seed,
+            no_fixed_closures: true,
+            regime_start: mc.regime_start,
+            ..Config::default()
+        };
+        manifest.montecarlo = mc::manifest(s, &mcc).montecarlo;
+    }
+    manifest.criticality = Some(Criticality {
+        duration_days,
+        start: s.date_of(start_day).to_string(),
+        capacity_factor,
+        sets_file,
+        sets: all_sets
+            .iter()
+            .filter(|x| !x.n_minus_1)
+            .map(|x| CriticalitySet {
+                name: x.name.clone(),
+                corridors: x.corridors.clone(),
+            })
+            .collect(),
+        bootstrap_resamples: mc_config.as_ref().map(|m| m.bootstrap_resamples as u64),
+    });
+    let mut warnings = Vec::new();
+    let end = start_day + i64::from(duration_days);
+    let horizon = i64::from(s.settings.days + s.settings.runout_max_days);
+    if end > horizon {
+        warnings.push(format!(
+            "the closures run to {} (reopening), past the run-out's last day {}: what they \
+             cost after it is not counted",
+            s.date_of(end),
+            s.date_of(horizon - 1)
+        ));
+    }
+    if mc_config.is_some() && !s.closures.is_empty() {
+        warnings.push(
+            "the Monte Carlo view leaves out the scenario's own [[closure]] windows (as \
+             montecarlo with fixed_closures=False)"
+                .into(),
+        );
+    }
+    let counter = Counter::default();
+    let stop = AtomicBool::new(false);
+    let outcome = drive(py, progress.as_ref(), &counter, &stop, || {
+        let results = crit::run_sets(s, &all_sets, &config)?;
+        let view = match &mc_config {
+            Some(mc) => Some(crit::contributions_stoppable(s, mc, &counter, &stop)?),
+            None => None,
+        };
+        Ok::<_, Error>((results, view))
+    })?;
+    let (results, view) = outcome.map_err(py_err)?;
+    let text = crit::output::text(&results, view.as_ref());
+    let files = py
+        .detach(|| {
+            let seconds = t0.elapsed().as_secs_f64();
+            let n = 1 + all_sets.len() as u64 + mc_config.as_ref().map_or(0, |m| m.runs);
+            files_on_pool(threads, |dir| {
+                output::write_timing(
+                    dir,
+                    &output::Timing {
+                        threads,
+                        seconds,
+                        runs_per_second: n as f64 / seconds,
+                    },
+                )?;
+                crit::output::write(dir, s, &results, view.as_ref(), &manifest)
+            })
+        })
+        .map_err(py_err)?;
+    Ok((files_dict(py, files)?, text, warnings))
 }
 
 /// Write a result's files into `folder` as the CLI would: the folder is checked first
@@ -638,6 +989,8 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScenario>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(montecarlo, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(criticality, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add("TABLES", PyList::new(m.py(), tables::NAMES)?)?;

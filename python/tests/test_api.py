@@ -363,3 +363,201 @@ def test_progress_errors_stop_the_study(monkeypatch):
     monkeypatch.setattr(cp._progress, "_tqdm", lambda: Boom)
     with pytest.raises(RuntimeError, match="bar broke"):
         cp.montecarlo(RANDOM, runs=3000, seed=1, threads=1, progress=True)
+
+
+# -- compare and criticality ---------------------------------------------------------------------
+
+CBASE = "tests/fixtures/montecarlo/twoland_random_fixed.toml"
+WIDER = "tests/fixtures/compare/wider_north.toml"
+NOTHING = "tests/fixtures/compare/nothing.toml"
+RISK = "tests/fixtures/options/risk.toml"
+CFUTURES = "tests/fixtures/compare/futures.toml"
+ONLY_ROUTE = "tests/fixtures/criticality/only_route.toml"
+CSETS = "tests/fixtures/criticality/sets.toml"
+
+
+def assert_same_folder(mine: dict, theirs: dict) -> None:
+    assert set(mine) == set(theirs)
+    for name in theirs:
+        if name.endswith(".csv"):
+            assert mine[name] == theirs[name], name
+    assert without_tool(mine["manifest.json"]) == without_tool(theirs["manifest.json"])
+
+
+@pytest.mark.parametrize("futures", [False, True])
+def test_compare_equals_cli_byte_for_byte(cli, tmp_path, futures):
+    out = tmp_path / "cli"
+    extra = ["--futures", CFUTURES, "--threshold", "2e6"] if futures else []
+    run_cli(
+        cli, "compare", CBASE, WIDER, NOTHING, RISK, "--runs", "40", "--seed", "3", "--threads", "2",
+        "--bootstrap", "200", "--no-fixed-closures", "--quiet", "--out", str(out), *extra,
+    )
+    c = cp.compare(
+        CBASE, [WIDER, cp.Scenario.load(NOTHING), RISK], runs=40, seed=3, threads=2, bootstrap=200,
+        fixed_closures=False, progress=False,
+        **({"futures": CFUTURES, "threshold_usd": 2e6} if futures else {}),
+    )
+    theirs = folder_files(out)
+    assert "benefit_cost.csv" in theirs
+    assert_same_folder(c.files, theirs)
+    # The frames are the CLI's tables, read back exactly.
+    cli_bc = pd.read_csv(out / "benefit_cost.csv")
+    assert list(c.benefit_cost["avoided_loss_usd_per_year"]) == list(cli_bc["avoided_loss_usd_per_year"])
+    assert c.labels == ["base", "wider_north", "nothing", cp.Scenario.load(RISK).option["name"]]
+    assert set(c.runs["future"]) == ({"calm", "crisis"} if futures else {"as_scenario"})
+    # Facts that hold whatever the numbers: P(beats) in [0, 1] with its CI around it; the
+    # do-nothing option ties the base in every run and never beats it; the avoided loss is
+    # the base's mean loss minus the option's, run by run, per year (a run of this fixture
+    # is shorter than a year: runs_per_year = 365 / days).
+    w = c.wins
+    assert ((w["p_beats_ci_low"] <= w["p_beats"]) & (w["p_beats"] <= w["p_beats_ci_high"])).all()
+    assert ((0 <= w["p_beats"]) & (w["p_beats"] <= 1)).all()
+    assert (w["wins"] + w["ties"] + w["losses"] == 40).all()
+    nothing = w[(w["option"] == "nothing") & (w["against"] == "base")]
+    assert (nothing["wins"] == 0).all() and (nothing["ties"] == 40).all()
+    f0 = c.runs["future"].iloc[0]
+    bc = c.benefit_cost.set_index(["future", "option"]).loc[(f0, "wider_north")]
+    avoided = (c.losses("base", f0) - c.losses("wider_north", f0)).mean()
+    assert bc["runs_per_year"] == pytest.approx(365 / cp.Scenario.load(CBASE).days)
+    assert bc["avoided_loss_usd_per_year"] == pytest.approx(avoided * bc["runs_per_year"], rel=1e-9)
+    assert bc["npv_usd"] == pytest.approx(bc["pv_benefit_usd"] - bc["pv_cost_usd"], rel=1e-9)
+    if futures:
+        assert set(c.robustness["candidate"]) == set(c.labels)
+        assert c.robustness["least_max_regret"].sum() == 1
+
+
+def test_compare_base_runs_are_the_montecarlo_and_overrides_apply_to_options():
+    base = cp.Scenario.load(CBASE).with_changes(reaction_days=0)
+    c = cp.compare(base, [WIDER], runs=30, seed=9, fixed_closures=False, bootstrap=50, progress=False)
+    # Common random numbers: the base's runs are the Monte Carlo's of the same seed, and
+    # the option's are those of the option with the base's overrides.
+    mc = cp.montecarlo(base, runs=30, seed=9, fixed_closures=False, progress=False)
+    assert list(c.losses("base")) == list(mc.losses)
+    opt = cp.montecarlo(cp.Scenario.load(WIDER).with_changes(reaction_days=0), runs=30, seed=9,
+                        fixed_closures=False, progress=False)
+    assert list(c.losses("wider_north")) == list(opt.losses)
+    plain = cp.montecarlo(WIDER, runs=30, seed=9, fixed_closures=False, progress=False)
+    assert list(c.losses("wider_north")) != list(plain.losses)
+    assert c.manifest["scenario"]["changes"] == ["settings.reaction_days=0"]
+
+
+def test_compare_errors():
+    base = cp.Scenario.load(CBASE)
+    with pytest.raises(cp.InvalidArgumentError, match="option of another base"):
+        cp.compare(base, ["tests/fixtures/compare/other_base.toml"], runs=5, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="not an option file"):
+        cp.compare(base, [TWOLAND], runs=5, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="is an option file"):
+        cp.compare(WIDER, [NOTHING], runs=5, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="no option"):
+        cp.compare(base, [], runs=5, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="overrides of its own"):
+        cp.compare(base, [cp.Scenario.load(WIDER).with_changes(reaction_days=1)], runs=5, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="at least 2 runs"):
+        cp.compare(base, [WIDER], runs=1, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="five_mistakes.toml: not a futures file"):
+        cp.compare(base, [WIDER], runs=5, futures="tests/fixtures/five_mistakes.toml", progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="line 10: future `crisis`.*bypass_faults"):
+        cp.compare(base, [WIDER], runs=5, futures=CFUTURES, progress=False)
+
+
+def test_criticality_equals_cli_byte_for_byte(cli, tmp_path):
+    out = tmp_path / "cli"
+    run_cli(
+        cli, "criticality", ONLY_ROUTE, "--duration", "15", "--sets", CSETS, "--runs", "30",
+        "--seed", "2", "--bootstrap", "100", "--threads", "2", "--quiet", "--out", str(out),
+    )
+    k = cp.criticality(ONLY_ROUTE, 15, sets=CSETS, runs=30, seed=2, bootstrap=100, threads=2, progress=False)
+    theirs = folder_files(out)
+    assert "contributions.csv" in theirs
+    assert_same_folder(k.files, theirs)
+    sets = k.sets
+    assert set(sets["kind"]) == {"N-1", "N-k"}
+    n1 = sets[sets["kind"] == "N-1"]
+    assert list(n1["total_loss_usd"]) == sorted(n1["total_loss_usd"], reverse=True)
+    assert len(n1) == len(cp.Scenario.load(ONLY_ROUTE).corridors["corridor"].unique())
+    contrib = k.contributions
+    assert ((contrib["p_rank_holds"] >= 0) & (contrib["p_rank_holds"] <= 1)).all()
+    runs = k.contribution_runs
+    assert (runs["contribution_usd"] == runs["base_total_loss_usd"] - runs["total_loss_without_usd"]).all()
+    assert "N-1" in k.summary()
+    # Without runs: no Monte Carlo view, and its tables say how to get them.
+    k0 = cp.criticality(ONLY_ROUTE, 15)
+    pd.testing.assert_frame_equal(k0.sets, n1)
+    with pytest.raises(KeyError, match="runs=N"):
+        k0.contributions
+
+
+def test_criticality_errors():
+    with pytest.raises(cp.InvalidArgumentError, match="outside the simulated window"):
+        cp.criticality(ONLY_ROUTE, 15, start="2031-01-01")
+    with pytest.raises(cp.InvalidArgumentError, match="capacity factor"):
+        cp.criticality(ONLY_ROUTE, 15, capacity_factor=1.5)
+    with pytest.raises(cp.InvalidArgumentError, match='bad_sets.toml:3: unknown corridor "sout".*did you mean "south"'):
+        cp.criticality(ONLY_ROUTE, 15, sets="tests/fixtures/criticality/bad_sets.toml")
+    with pytest.raises(cp.InvalidArgumentError, match="no random closure process"):
+        cp.criticality(TWOLAND, 15, runs=10, progress=False)
+
+
+def _compare_in_worker(n: int):
+    return cp.compare(CBASE, [WIDER], runs=n, seed=1, threads=1, bootstrap=50, progress=False)
+
+
+def test_compare_and_criticality_results_pickle_and_save(tmp_path):
+    c = _compare_in_worker(12)
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c
+    pd.testing.assert_frame_equal(back.benefit_cost, c.benefit_cost)
+    with concurrent.futures.ProcessPoolExecutor(1) as pool:
+        assert pool.submit(_compare_in_worker, 12).result() == c
+    k = cp.criticality(ONLY_ROUTE, 10, runs=10, seed=1, bootstrap=20, progress=False)
+    k2 = pickle.loads(pickle.dumps(k))
+    assert k2 == k and k2.summary() == k.summary()
+    c.save(tmp_path / "c")
+    k.save(tmp_path / "k")
+    assert (tmp_path / "c" / "benefit_cost.csv").read_bytes() == c.files["benefit_cost.csv"]
+    with pytest.raises(cp.FolderInUseError):
+        k.save(tmp_path / "c")
+
+
+def test_compare_progress_counts_every_run(monkeypatch):
+    seen = []
+
+    class Fake:
+        def __init__(self, **kw):
+            self.total, self.n = None, 0
+
+        def update(self, k):
+            self.n += k
+            seen.append(self.n)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cp._progress, "_tqdm", lambda: Fake)
+    cp.compare(CBASE, [WIDER], runs=25, seed=1, threads=1, bootstrap=20, progress=True)
+    assert seen and seen[-1] == 25
+
+
+def test_compare_and_criticality_stop_when_the_progress_bar_fails(monkeypatch):
+    class Boom:
+        def __init__(self, **kw):
+            self.total, self.n = None, 0
+
+        def update(self, k):
+            raise RuntimeError("bar broke")
+
+        def close(self):
+            pass
+
+    t0 = time.perf_counter()
+    cp.compare(CBASE, [WIDER], runs=1500, seed=1, threads=1, bootstrap=20, progress=False)
+    full = time.perf_counter() - t0
+    monkeypatch.setattr(cp._progress, "_tqdm", lambda: Boom)
+    t0 = time.perf_counter()
+    with pytest.raises(RuntimeError, match="bar broke"):
+        cp.compare(CBASE, [WIDER], runs=1500, seed=1, threads=1, bootstrap=20, progress=True)
+    # The runs stopped at the first report (about 0.1 s in), not at the end.
+    assert time.perf_counter() - t0 < 0.5 * full
+    with pytest.raises(RuntimeError, match="bar broke"):
+        cp.criticality(ONLY_ROUTE, 10, runs=1500, seed=1, threads=1, bootstrap=20, progress=True)

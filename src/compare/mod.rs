@@ -43,6 +43,7 @@ pub mod output;
 pub mod stats;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -345,6 +346,18 @@ struct Cell {
 /// numbers (see the module docs), on `config.mc.threads` workers. The records are the
 /// same for any thread count.
 pub fn simulate(study: &Study, config: &Config, progress: &dyn Progress) -> Result<Outcome, Error> {
+    simulate_stoppable(study, config, progress, &AtomicBool::new(false))
+}
+
+/// [`simulate`] that gives up between runs once `stop` is set (by another thread: a
+/// Ctrl-C in a notebook), returning [`Error::Invalid`] ("stopped"). Until then, and
+/// when it is never set, the same as [`simulate`].
+pub fn simulate_stoppable(
+    study: &Study,
+    config: &Config,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+) -> Result<Outcome, Error> {
     config.mc.check()?;
     if config.mc.target_rel_error.is_some() {
         return Err(Error::Invalid(
@@ -402,6 +415,9 @@ pub fn simulate(study: &Study, config: &Config, progress: &dyn Progress) -> Resu
             .collect()
     };
     let one = |i: u64| -> Result<Vec<Vec<RunRecord>>, Error> {
+        if stop.load(Ordering::Relaxed) {
+            return Err(Error::Invalid("stopped before the last run".into()));
+        }
         let t = rayon::current_thread_index().unwrap_or(0) % slots.len();
         let mut slot = slots[t].lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {

@@ -1,6 +1,8 @@
 //! The Monte Carlo view of criticality: each corridor's contribution to the expected
 //! annual loss and to TVaR 95%, on common draws, with paired and bootstrap intervals.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -167,6 +169,18 @@ pub fn contributions(
     config: &McConfig,
     progress: &dyn Progress,
 ) -> Result<McView, Error> {
+    contributions_stoppable(scenario, config, progress, &AtomicBool::new(false))
+}
+
+/// [`contributions`] that gives up between runs once `stop` is set (by another thread:
+/// a Ctrl-C in a notebook), returning [`Error::Invalid`] ("stopped"). Until then, and
+/// when it is never set, the same as [`contributions`].
+pub fn contributions_stoppable(
+    scenario: &Scenario,
+    config: &McConfig,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+) -> Result<McView, Error> {
     if config.runs < 2 {
         return Err(Error::Invalid(format!(
             "runs {}: the Monte Carlo view needs at least 2 runs (a confidence interval)",
@@ -206,6 +220,9 @@ pub fn contributions(
     progress.start(config.runs);
     let idx: Vec<u64> = (0..config.runs).collect();
     let runs = super::par_with_engine(config.threads, &idx, &make, |engine, i| {
+        if stop.load(Ordering::Relaxed) {
+            return Err(Error::Invalid("stopped before the last run".into()));
+        }
         let rng = run_rng(config.seed, i);
         let base_w = base_sampler.sample(0, days, &rng);
         let base = engine.run(&base_w, Record::Totals)?.metrics.total_loss_usd;

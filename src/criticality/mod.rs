@@ -44,7 +44,9 @@ use crate::closure::{ClosureWindow, Target};
 use crate::sim::{Engine, Record, RunMetrics};
 use crate::{Error, Scenario};
 
-pub use mc::{contributions, switched_off, Contribution, McConfig, McView, RunRow};
+pub use mc::{
+    contributions, contributions_stoppable, switched_off, Contribution, McConfig, McView, RunRow,
+};
 pub use sets::{load_sets, parse_sets};
 
 /// Days before the closure (and after the reopening) over which the tonnes per day

@@ -20,7 +20,7 @@ fn pct(p: f64) -> String {
 }
 
 /// The report of a `compare` folder.
-pub(super) fn render(dir: &Path, info: &ManifestInfo) -> Result<String, Error> {
+pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, Error> {
     let diffs = Csv::read(dir, "differences.csv", KIND)?;
     let wins = Csv::read(dir, "wins.csv", KIND)?;
     let best = Csv::read(dir, "best.csv", KIND)?;
@@ -483,13 +483,12 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo) -> Result<String, Error> {
             futures_n
         ),
     )];
-    let page = Page {
+    Ok(Page {
         info,
         dir: dir.display().to_string(),
         what: "Comparison of options".into(),
         facts,
         notes: Vec::new(),
         figures,
-    };
-    Ok(page.html())
+    })
 }

@@ -89,7 +89,11 @@ fn read_diversion(dir: &Path) -> Result<Diversion, Error> {
 }
 
 /// Render the page.
-pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Result<String, Error> {
+pub(super) fn page<'a>(
+    dir: &Path,
+    info: &'a ManifestInfo,
+    options: &Options,
+) -> Result<Page<'a>, Error> {
     let sets = read_sets(dir)?;
     let diversion = read_diversion(dir)?;
     let duration = info
@@ -371,13 +375,12 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
     if let Some(f) = info.field("criticality.sets_file.path") {
         facts.push(("sets file".into(), f.into()));
     }
-    let page = Page {
+    Ok(Page {
         info,
         dir: dir.display().to_string(),
         what: "Criticality of corridors".into(),
         facts,
         notes,
         figures,
-    };
-    Ok(page.html())
+    })
 }

@@ -58,12 +58,77 @@ pub struct Options {
 /// needs is missing or malformed.
 pub fn render(dir: &Path, options: &Options) -> Result<String, Error> {
     let info = ManifestInfo::read(dir)?;
+    Ok(page(dir, &info, options)?.html())
+}
+
+fn page<'a>(
+    dir: &Path,
+    info: &'a ManifestInfo,
+    options: &Options,
+) -> Result<html::Page<'a>, Error> {
     match info.kind {
-        Kind::Run => run::render(dir, &info, options),
-        Kind::MonteCarlo => montecarlo::render(dir, &info, options),
-        Kind::Compare => compare::render(dir, &info),
-        Kind::Criticality => criticality::render(dir, &info, options),
+        Kind::Run => run::page(dir, info, options),
+        Kind::MonteCarlo => montecarlo::page(dir, info, options),
+        Kind::Compare => compare::page(dir, info),
+        Kind::Criticality => criticality::page(dir, info, options),
     }
+}
+
+/// One chart of a report: what [`charts`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// Its id in the report (the page's anchor), e.g. `stranded` or `fan-stranded`.
+    pub id: String,
+    /// Its heading.
+    pub title: String,
+    /// How to read it.
+    pub caption: String,
+    /// The chart as a standalone SVG document (units on its axes).
+    pub svg: String,
+}
+
+impl Chart {
+    /// Shows the chart as SVG in a Rust notebook (evcxr) when it is a cell's value.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.svg
+        );
+    }
+}
+
+/// The charts of the report of the output folder `dir`, in the report's order, for
+/// showing one at a time (a notebook): the same SVG the HTML report inlines (the
+/// network map among them, id `map`), without the tables. Charts the report leaves out
+/// (too little data, no scenario for the map) are not returned. Errors as [`render`].
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// use chokepoint::sim::{Engine, Record};
+/// let s = chokepoint::Scenario::load("scenarios/twoland.toml")?;
+/// let w = chokepoint::scenario::parse_close_spec(&s, "north:2024-02-01+14")?;
+/// let report = Engine::new(&s)?.run(&[w], Record::Daily)?;
+/// let manifest = chokepoint::output::Manifest::new("run", &s);
+/// chokepoint::output::write_run(dir.path(), &s, &report.metrics, report.daily.as_ref(), &manifest)?;
+/// let charts = chokepoint::report::charts(dir.path(), &Default::default())?;
+/// let stranded = charts.iter().find(|c| c.id == "stranded").unwrap();
+/// assert!(stranded.svg.starts_with("<svg") && stranded.svg.contains("plot-area"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn charts(dir: &Path, options: &Options) -> Result<Vec<Chart>, Error> {
+    let info = ManifestInfo::read(dir)?;
+    Ok(page(dir, &info, options)?
+        .figures
+        .into_iter()
+        .filter_map(|f| {
+            f.svg.map(|svg| Chart {
+                id: f.id,
+                title: f.title,
+                caption: f.caption,
+                svg,
+            })
+        })
+        .collect())
 }
 
 /// Write the report of `dir` to `out` (default `dir/report.html`), atomically; returns

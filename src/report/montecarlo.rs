@@ -182,7 +182,11 @@ fn fan_table(b: &Bands, scale: f64, decimals: usize, unit: &str) -> Table {
 }
 
 /// The report of a `montecarlo` folder.
-pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Result<String, Error> {
+pub(super) fn page<'a>(
+    dir: &Path,
+    info: &'a ManifestInfo,
+    options: &Options,
+) -> Result<Page<'a>, Error> {
     let summary = Summary::read(dir)?;
     let bands = read_bands(dir)?;
     let exceed = Csv::read(dir, "exceedance.csv", "montecarlo")?;
@@ -554,15 +558,14 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
     if let Some(c) = info.field("close") {
         facts.push(("fixed closures (--close)".into(), c.into()));
     }
-    let page = Page {
+    Ok(Page {
         info,
         dir: dir.display().to_string(),
         what: "Monte Carlo study".into(),
         facts,
         notes,
         figures,
-    };
-    Ok(page.html())
+    })
 }
 
 #[cfg(test)]

@@ -153,7 +153,11 @@ fn points(v: &[f64], scale: f64) -> Vec<(f64, f64)> {
 }
 
 /// The report of a `run` folder.
-pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Result<String, Error> {
+pub(super) fn page<'a>(
+    dir: &Path,
+    info: &'a ManifestInfo,
+    options: &Options,
+) -> Result<Page<'a>, Error> {
     let metrics = Metrics::read(dir)?;
     let daily = Daily::read(dir)?;
     let start = info
@@ -521,13 +525,12 @@ pub(super) fn render(dir: &Path, info: &ManifestInfo, options: &Options) -> Resu
         facts.push(("closures".to_string(), c.to_string()));
     }
     facts.push(("total loss".to_string(), format!("USD {} m", musd(total))));
-    let page = Page {
+    Ok(Page {
         info,
         dir: dir.display().to_string(),
         what: "Run".into(),
         facts,
         notes,
         figures,
-    };
-    Ok(page.html())
+    })
 }

@@ -612,3 +612,48 @@ fn damaged_files_are_errors_or_reports_never_panics() {
     }
     assert!(cases >= 40, "{cases}");
 }
+
+/// `report::charts` (what a notebook shows one at a time) returns the report's own charts:
+/// each SVG is in the page verbatim, in the page's order, for every kind of folder.
+#[test]
+fn charts_are_the_reports_svgs_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (run, mc) = outputs(tmp.path());
+    let folders = [
+        (run, &["stranded", "delivered", "components", "map"][..]),
+        (
+            mc,
+            &["fan-stranded", "fan-delivered", "exceedance", "convergence"][..],
+        ),
+        (
+            compare_output(tmp.path()),
+            &["paired-differences", "p-best", "benefit-cost", "regret"][..],
+        ),
+        (
+            criticality_output(tmp.path()),
+            &["ranking", "contributions", "diversion"][..],
+        ),
+    ];
+    for (dir, expected) in folders {
+        let html = fs::read_to_string(dir.join("report.html")).unwrap();
+        let charts = chokepoint::report::charts(&dir, &Default::default()).unwrap();
+        let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
+        for id in expected {
+            assert!(ids.contains(id), "{}: {ids:?} lacks {id}", dir.display());
+        }
+        let mut at = 0;
+        for c in &charts {
+            assert!(c.svg.starts_with("<svg"), "{}", c.id);
+            let found = html[at..].find(&c.svg);
+            assert!(
+                found.is_some(),
+                "{}: chart {} not in the page in order",
+                dir.display(),
+                c.id
+            );
+            at += found.unwrap() + c.svg.len();
+            assert!(!c.title.is_empty() && !c.caption.is_empty());
+        }
+    }
+    assert!(chokepoint::report::charts(tmp.path(), &Default::default()).is_err());
+}
