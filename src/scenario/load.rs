@@ -781,6 +781,8 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
             name: c.name.clone().unwrap_or_else(|| id.clone()),
             id,
             links: ls,
+            reaction_days: c.reaction_days,
+            expected_closure_days: c.expected_closure_days,
         });
     }
 

@@ -73,6 +73,8 @@ pub fn corridor(id: &str, links: &[u32]) -> Corridor {
         id: id.into(),
         name: id.into(),
         links: links.iter().map(|&l| LinkId(l)).collect(),
+        reaction_days: None,
+        expected_closure_days: None,
     }
 }
 
