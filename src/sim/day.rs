@@ -58,6 +58,8 @@ pub(super) struct Sim<'a> {
     /// Darcs whose queue held cargo when routing began today.
     pub(super) queued_darcs: Vec<u32>,
     pub(super) turn: TurnBack,
+    /// Today's inputs of the wait arcs of the product being routed (`decision.rs`).
+    pub(super) wait_in: Vec<i64>,
     scratch: Scratch,
 }
 
@@ -77,7 +79,7 @@ impl<'a> Sim<'a> {
         state: State,
         shortcuts: Shortcuts<'a>,
     ) -> Self {
-        let sched = Schedule::new(scn, closures, base);
+        let sched = Schedule::new(scn, net, closures, base);
         let acc = Accounts::new(scn, net, &sched, routes, daily);
         let nd = net.darcs.len();
         Sim {
@@ -87,7 +89,7 @@ impl<'a> Sim<'a> {
             routes,
             window: net.window,
             days: net.horizon,
-            state: state.reset(nd, scn.demands.len(), sched.lag),
+            state: state.reset(nd, scn.demands.len(), sched.max_lag),
             sched,
             left: vec![0; nd],
             perceived: vec![0; nd],
@@ -96,6 +98,7 @@ impl<'a> Sim<'a> {
             shortcuts,
             queued_darcs: Vec::new(),
             turn: TurnBack::default(),
+            wait_in: Vec::new(),
             scratch: Scratch::default(),
         }
     }
@@ -158,14 +161,15 @@ impl<'a> Sim<'a> {
 
     /// Step 4: route new trade in product `p` and dispatch it.
     fn route(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        self.wait_inputs(p, day)?;
         let supply = &self.net.supply_units[self.net.period[day as usize] as usize];
         // The counterfactual's plan, when today's inputs are its inputs (fast path).
         if let Some(log) = self.shortcuts.takeover {
             let np = self.net.order.len();
-            let open = &self.state.open_units;
-            let taken = log
-                .get(day, np, p)
-                .filter(|(key, _)| self.nets[p].inputs_are(key, &self.perceived, supply, open));
+            let (open, wait) = (&self.state.open_units, &self.wait_in);
+            let taken = log.get(day, np, p).filter(|(key, _)| {
+                self.nets[p].inputs_are(key, &self.perceived, supply, open, wait)
+            });
             if let Some((_, plan)) = taken {
                 self.dispatch(p, day, plan);
                 return Ok(());
@@ -183,6 +187,7 @@ impl<'a> Sim<'a> {
 
     /// Product `p`'s plan for today's inputs, left in `nets[p].plan`.
     pub(super) fn solve_plan(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        self.wait_inputs(p, day)?;
         let mut cx = RoutingCtx {
             scn: self.scn,
             net: self.net,
@@ -195,6 +200,7 @@ impl<'a> Sim<'a> {
             day,
             &self.perceived,
             &self.state.open_units,
+            &self.wait_in,
             self.shortcuts.memo,
         )
     }

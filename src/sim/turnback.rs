@@ -3,6 +3,11 @@
 //! destination that traders see as open (the cheapest path for its product on the
 //! capacity they see left, avoiding the blocked darc); as much of it as fits takes that
 //! route at once (the drive back is not simulated), the rest keeps waiting.
+//!
+//! With `traders = "weigh"`, a lot queued at a darc whose link traders hold a belief
+//! about does not count its patience: each day it takes that route when its extra cost
+//! over the rest of its present route is below the expected cost of waiting
+//! (`decision.rs`), and waits otherwise.
 
 use super::Sim;
 
@@ -14,6 +19,8 @@ struct RouteMemo {
     to: u32,
     mask: Vec<u64>,
     route: Option<Vec<u32>>,
+    /// The route's cost, USD/t (the sum of its darcs' costs).
+    cost: f64,
 }
 
 /// Buffers of turning back.
@@ -57,16 +64,25 @@ impl Sim<'_> {
         let queued = std::mem::take(&mut self.queued_darcs);
         for &a32 in &queued {
             let a = a32 as usize;
+            // Traders weigh waiting against a detour here (`decision.rs`).
+            let weigh = self.net.beliefs.has(self.net.darcs[a].link as usize);
+            // Units ahead of the lot at `i` that stay in the queue.
+            let mut ahead = 0i64;
             let mut i = 0;
             while i < self.state.queues[a].len() {
                 let id = self.state.queues[a][i];
                 let s = &self.state.lots[id as usize];
                 // Queues are in arrival order, so the lots past their patience are a
                 // prefix.
-                if day < s.queued_since + patience {
+                if !weigh && day < s.queued_since + patience {
                     break;
                 }
-                if !s.alive || s.product as usize != p {
+                if !s.alive {
+                    i += 1;
+                    continue;
+                }
+                if s.product as usize != p {
+                    ahead += s.units;
                     i += 1;
                     continue;
                 }
@@ -93,35 +109,56 @@ impl Sim<'_> {
                             memo.clear();
                         }
                         let route = self.cheapest_path(dijkstra, p, from, to, a);
+                        let cost = route.as_deref().map_or(0.0, |r| {
+                            r.iter().map(|&x| self.nets[p].darc_cost[x as usize]).sum()
+                        });
                         memo.push(RouteMemo {
                             product: p as u32,
                             avoid: a32,
                             to,
                             mask: open_mask.clone(),
                             route,
+                            cost,
                         });
                         memo.len() - 1
                     }
                 };
                 let Some(route) = memo[k].route.as_deref() else {
+                    ahead += s.units;
                     i += 1;
                     continue;
                 };
+                if weigh {
+                    // The rest of its present route, from this darc on.
+                    let rest: f64 = self.routes.darcs[s.next as usize..s.end as usize]
+                        .iter()
+                        .map(|&x| self.nets[p].darc_cost[x as usize])
+                        .sum();
+                    let extra = memo[k].cost - rest;
+                    let wait = self.wait_cost(p, a, day, ahead, false).unwrap_or(0.0);
+                    if extra >= wait {
+                        ahead += s.units;
+                        i += 1;
+                        continue;
+                    }
+                }
                 let room = route
                     .iter()
                     .map(|&r| self.perceived[r as usize])
                     .min()
                     .unwrap_or(i64::MAX);
                 if room <= 0 {
+                    ahead += s.units;
                     i += 1;
                     continue;
                 }
-                let u = self.state.lots[id as usize].units;
+                let u = s.units;
                 let moved = if u <= room {
                     self.state.queues[a].remove(i);
                     id
                 } else {
                     i += 1;
+                    ahead += u - room;
                     self.split(id, room)
                 };
                 let mu = self.state.lots[moved as usize].units;
