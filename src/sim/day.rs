@@ -137,6 +137,7 @@ impl<'a> Sim<'a> {
         for oi in 0..self.net.order.len() {
             let p = self.net.order[oi];
             self.turn_back(p, day);
+            self.reroute_under_way(p, day);
             self.route(p, day)?;
             self.process_work(day);
         }

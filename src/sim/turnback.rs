@@ -15,6 +15,7 @@ use super::Sim;
 /// to node `to`, avoiding that darc, when the darcs traders see open are `mask`.
 struct RouteMemo {
     product: u32,
+    from: u32,
     avoid: u32,
     to: u32,
     mask: Vec<u64>,
@@ -32,6 +33,8 @@ pub(super) struct TurnBack {
     /// Which darcs traders see open (perceived capacity > 0), one bit each.
     open_mask: Vec<u64>,
     dijkstra: Dijkstra,
+    /// Lots under way, in the order they are due (see [`Sim::reroute_under_way`]).
+    under_way: Vec<u32>,
 }
 
 /// Buffers of [`Sim::cheapest_path`].
@@ -55,6 +58,7 @@ impl Sim<'_> {
             memo,
             open_mask,
             dijkstra,
+            ..
         } = &mut tb;
         if !self.shortcuts.memo {
             memo.clear();
@@ -100,7 +104,11 @@ impl Sim<'_> {
                 let from = self.net.darcs[a].from;
                 let to = self.scn.demands[demand as usize].node.0;
                 let hit = memo.iter().position(|m| {
-                    m.product == p as u32 && m.avoid == a32 && m.to == to && m.mask == *open_mask
+                    m.product == p as u32
+                        && m.from == from
+                        && m.avoid == a32
+                        && m.to == to
+                        && m.mask == *open_mask
                 });
                 let k = match hit {
                     Some(k) => k,
@@ -114,6 +122,7 @@ impl Sim<'_> {
                         });
                         memo.push(RouteMemo {
                             product: p as u32,
+                            from,
                             avoid: a32,
                             to,
                             mask: open_mask.clone(),
@@ -186,6 +195,101 @@ impl Sim<'_> {
             }
         }
         self.queued_darcs = queued;
+        self.turn = tb;
+    }
+
+    /// With traders who weigh (`decision.rs`): lots of product `p` under way whose
+    /// remaining route crosses a darc traders see shut and hold a belief about re-decide.
+    /// From the node they are heading for, the cheapest route traders see open that
+    /// avoids that darc is taken, by the whole lot, when its extra cost over the rest of
+    /// the present route is below the expected cost of waiting there (the expected
+    /// remaining closure less the days until the lot would reach it, plus the queue
+    /// traders see ahead over its normal capacity) and the route has room for the lot.
+    /// Lots are taken in the order they are due (the arrival buckets from tomorrow on,
+    /// then the later arrivals), which the fast path compares with the base's.
+    pub(super) fn reroute_under_way(&mut self, p: usize, day: u32) {
+        let beliefs = &self.net.beliefs;
+        if !beliefs.any()
+            || !(0..self.scn.links.len())
+                .any(|l| beliefs.has(l) && self.sched.seen_factor(l, day) < 1.0)
+        {
+            return;
+        }
+        let mut ids = std::mem::take(&mut self.turn.under_way);
+        ids.clear();
+        for k in 1..super::state::RING {
+            let b = (day as usize + k) % super::state::RING;
+            ids.extend_from_slice(&self.state.due[b]);
+        }
+        ids.extend(self.state.late.iter().map(|&(_, id)| id));
+        let mut tb = std::mem::take(&mut self.turn);
+        let m = self.sched.max_lag as usize;
+        for &id in &ids {
+            let s = &self.state.lots[id as usize];
+            if !s.alive || s.product as usize != p || s.queued_at != 0 || s.next >= s.end {
+                continue;
+            }
+            // The first darc ahead that traders see shut and hold a belief about, and the
+            // days until the lot reaches it.
+            let mut until = (s.t_next - f64::from(day)).max(0.0);
+            let mut shut = None;
+            for &c in &self.routes.darcs[s.next as usize..s.end as usize] {
+                let l = self.net.darcs[c as usize].link as usize;
+                if beliefs.has(l) && self.sched.seen_factor(l, day) < 1.0 {
+                    shut = Some(c as usize);
+                    break;
+                }
+                until += self.net.darcs[c as usize].transit;
+            }
+            let Some(c) = shut else {
+                continue;
+            };
+            let queue_seen = self
+                .state
+                .queue_hist
+                .get(m - self.net.darc_lag[c] as usize)
+                .map_or(0, |h| h[c]);
+            let Some(days) = self.wait_days(c, day, queue_seen, true) else {
+                continue;
+            };
+            let wait = (days - until).max(0.0) * super::decision::per_day_cost(self.scn, p);
+            let from = self.net.darcs[self.routes.darcs[s.next as usize] as usize].from;
+            let to = self.scn.demands[s.demand as usize].node.0;
+            let rest: f64 = self.routes.darcs[s.next as usize..s.end as usize]
+                .iter()
+                .map(|&x| self.nets[p].darc_cost[x as usize])
+                .sum();
+            let (units, demand) = (s.units, s.demand);
+            let Some(route) = self.cheapest_path(&mut tb.dijkstra, p, from, to, c) else {
+                continue;
+            };
+            let cost: f64 = route.iter().map(|&x| self.nets[p].darc_cost[x as usize]).sum();
+            if cost - rest >= wait {
+                continue;
+            }
+            let room = route
+                .iter()
+                .map(|&r| self.perceived[r as usize])
+                .min()
+                .unwrap_or(i64::MAX);
+            if room < units {
+                continue;
+            }
+            for &r in &route {
+                self.perceived[r as usize] -= units;
+            }
+            let pair = self.routes.routes[self.state.lots[id as usize].route as usize].pair;
+            let rid = self.routes.intern(self.scn, demand, pair, &route);
+            let (start, len) = {
+                let r = &self.routes.routes[rid as usize];
+                (r.start, r.len)
+            };
+            let s = &mut self.state.lots[id as usize];
+            s.route = rid;
+            s.next = start;
+            s.end = start + len;
+        }
+        tb.under_way = ids;
         self.turn = tb;
     }
 

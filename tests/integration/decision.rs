@@ -210,3 +210,39 @@ fn bad_beliefs_and_lags_are_errors_with_their_line() {
     assert!(warnings.iter().any(|w| w.message.contains("expected_closure_days")), "{warnings:?}");
 }
 
+
+/// Cargo under way re-decides once traders see the closure. Nodes a, b, m, n: a 2-day
+/// road a -> m, a 3-day road m -> n, the cheap crossing n -> b and the dear one m -> b
+/// (1 day each, roads free). Route costs (2 USD/t a day of holding): by the cheap
+/// crossing 2 x 6 + 10 = 22 USD/t, by the dear one 2 x 3 + 40 = 46; from m on, 18
+/// against 42: the detour from m costs 24 more. The cheap crossing is shut on days
+/// 10..=19 and seen 2 days late. A lot dispatched on day d reaches m on d + 2 and the
+/// crossing on d + 5: the lots of days 5..=11 (7 lots of 100 t) meet the closure.
+/// On day 12, when traders see it, the lot of day 11 is on the road to m (due there in
+/// 1 day, at the crossing in 4); the lot of day 10 has just left m for n, from where
+/// there is no other route.
+/// - expected 20 days: the lot of day 11 expects (20 − 4) x 2 = 32 USD/t of waiting,
+///   more than 24: it turns at m to the dear crossing. The other 6 lots queue at n
+///   (24 trucks) and wait; the dear crossing carries 100 t and the new trade of the days
+///   traders see the closure (12..=21): 1,100 t.
+/// - expected 5 days: (5 − 4) x 2 = 2 < 24: all 7 lots queue (28 trucks), and new trade
+///   waits (22 + 5 x 2 = 32 < 46): nothing takes the dear crossing.
+#[test]
+fn cargo_under_way_redecides_when_traders_see_the_closure() {
+    let with_roads = |expected: f64| {
+        let mut s = two_routes(expected, 2);
+        s.nodes.push(node("m", "X"));
+        s.nodes.push(node("n", "X"));
+        s.links[0].from = chokepoint::network::NodeId(3);
+        s.links[1].from = chokepoint::network::NodeId(2);
+        s.links.push(link("road1", 0, 2, 10_000.0, 0.0, 2.0));
+        s.links.push(link("road2", 2, 3, 10_000.0, 0.0, 3.0));
+        s
+    };
+    let long = run(&with_roads(20.0)).metrics;
+    assert!(near(long.peak_stranded_trucks, 24.0), "{}", long.peak_stranded_trucks);
+    assert!(near(long.corridors[1].delivered_t, 1100.0), "{}", long.corridors[1].delivered_t);
+    let short = run(&with_roads(5.0)).metrics;
+    assert!(near(short.peak_stranded_trucks, 28.0), "{}", short.peak_stranded_trucks);
+    assert!(near(short.corridors[1].delivered_t, 0.0), "{}", short.corridors[1].delivered_t);
+}
