@@ -10,7 +10,10 @@
 //!   link, mixed by their onset rates. A link with neither has no belief, and cargo
 //!   there behaves as with myopic traders.
 //! - **Waiting** costs, per tonne, (expected remaining closure days + the queue ahead ÷
-//!   the link's normal daily capacity) × (holding cost + spoilage per day) × value.
+//!   the link's normal daily capacity) × (holding cost + spoilage per day) × value; cargo
+//!   that expects to wait longer than it may (a queued lot past `abandon_after_days`, an
+//!   order past `order_patience_days`) does not wait: a queued lot or one under way counts
+//!   its whole remaining value as the cost of waiting, and new trade is not held.
 //! - **In the queue** (`turnback.rs` calls [`Sim::wait_cost`]): a lot queued at a darc
 //!   with a belief takes the cheapest route traders see open from there, if its extra
 //!   cost over the rest of its present route is below the cost of waiting; the closure
@@ -160,11 +163,16 @@ impl Sim<'_> {
         Some(closure + queue)
     }
 
-    /// The expected cost of waiting at darc `a` for a tonne of product `p` behind `ahead`
-    /// units, USD/t (see [`Sim::wait_days`]).
-    pub(super) fn wait_cost(&self, p: usize, a: usize, day: u32, ahead: i64, seen: bool) -> Option<f64> {
-        self.wait_days(a, day, ahead, seen)
-            .map(|d| d * per_day_cost(self.scn, p))
+    /// The expected cost of waiting `days` for a tonne of product `p`, USD/t, when it may
+    /// wait at most `allowed` days (a queued lot is abandoned past `abandon_after_days`,
+    /// an order lost past `order_patience_days`): `days` × the cost of a day, or, when it
+    /// expects to wait longer than it may, all that it stands to lose (`at_stake`, USD/t).
+    pub(super) fn waiting_cost(&self, p: usize, days: f64, allowed: f64, at_stake: f64) -> f64 {
+        if days > allowed {
+            at_stake
+        } else {
+            days * per_day_cost(self.scn, p)
+        }
     }
 
     /// The day's inputs of product `p`'s wait arcs, into `self.wait_in`: per wait arc
@@ -194,8 +202,12 @@ impl Sim<'_> {
                         .queue_hist
                         .get(m - lag)
                         .map_or(0, |h| h[a]);
-                    match self.wait_cost(p, a, day, queue_seen, true) {
-                        Some(c) if c.is_finite() => {
+                    // New trade may wait as long as its orders stay open; one that
+                    // expects a longer wait does not wait.
+                    let allowed = f64::from(self.scn.settings.order_patience_days);
+                    match self.wait_days(a, day, queue_seen, true) {
+                        Some(d) if d.is_finite() && d <= allowed => {
+                            let c = d * per_day_cost(self.scn, p);
                             cost = cost_int(self.nets[p].darc_cost[a] + c)?;
                         }
                         _ => cap = 0,

@@ -144,7 +144,12 @@ impl Sim<'_> {
                         .map(|&x| self.nets[p].darc_cost[x as usize])
                         .sum();
                     let extra = memo[k].cost - rest;
-                    let wait = self.wait_cost(p, a, day, ahead, false).unwrap_or(0.0);
+                    // It may wait until the end of day queued_since + abandon - 1.
+                    let abandon = self.scn.settings.abandon_after_days;
+                    let allowed = f64::from(s.queued_since + abandon) - f64::from(day);
+                    let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
+                    let days = self.wait_days(a, day, ahead, false).unwrap_or(0.0);
+                    let wait = self.waiting_cost(p, days, allowed, at_stake);
                     if extra >= wait {
                         ahead += s.units;
                         i += 1;
@@ -252,7 +257,9 @@ impl Sim<'_> {
             let Some(days) = self.wait_days(c, day, queue_seen, true) else {
                 continue;
             };
-            let wait = (days - until).max(0.0) * super::decision::per_day_cost(self.scn, p);
+            let abandon = f64::from(self.scn.settings.abandon_after_days);
+            let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
+            let wait = self.waiting_cost(p, (days - until).max(0.0), abandon, at_stake);
             let from = self.net.darcs[self.routes.darcs[s.next as usize] as usize].from;
             let to = self.scn.demands[s.demand as usize].node.0;
             let rest: f64 = self.routes.darcs[s.next as usize..s.end as usize]

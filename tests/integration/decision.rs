@@ -246,3 +246,21 @@ fn cargo_under_way_redecides_when_traders_see_the_closure() {
     assert!(near(short.peak_stranded_trucks, 28.0), "{}", short.peak_stranded_trucks);
     assert!(near(short.corridors[1].delivered_t, 0.0), "{}", short.corridors[1].delivered_t);
 }
+
+/// Cargo that expects to wait longer than it may does not wait. The short closure of
+/// `queued_cargo_weighs_waiting_against_the_detour` (expected 5 days, 10 USD/t of
+/// waiting against a detour of 30) with `abandon_after_days = 3` and
+/// `order_patience_days = 3`: a queued lot would be abandoned before the expected
+/// reopening, so it counts its whole value (1,000 USD/t) as the cost of waiting and
+/// turns to the dear crossing the day after it queued (peak 4 trucks, as with a long
+/// closure); new trade is not held (its orders would expire first) and takes the dear
+/// crossing on days 12..=21: 1,200 t in all.
+#[test]
+fn cargo_does_not_wait_longer_than_it_may() {
+    let mut s = two_routes(5.0, 2);
+    s.settings.abandon_after_days = 3;
+    s.settings.order_patience_days = 3;
+    let m = run(&s).metrics;
+    assert!(near(m.peak_stranded_trucks, 4.0), "{}", m.peak_stranded_trucks);
+    assert!(near(m.corridors[1].delivered_t, 1200.0), "{}", m.corridors[1].delivered_t);
+}
