@@ -362,7 +362,11 @@ pub fn mixture_mean_remaining_days(sources: &[(f64, &DurationDist)], age_days: f
             .sum::<f64>()
             / total
     } else {
-        sources.iter().map(|s| s.1.mean_remaining_days(age_days)).sum::<f64>() / sources.len() as f64
+        sources
+            .iter()
+            .map(|s| s.1.mean_remaining_days(age_days))
+            .sum::<f64>()
+            / sources.len() as f64
     })
 }
 

@@ -133,7 +133,10 @@ impl Schedule {
             for i in 1..span {
                 if row[i] != row[i - 1] {
                     // In force on day i - m, seen on day i - m + lag.
-                    for d in [i as i64 - i64::from(m), i as i64 - i64::from(m) + i64::from(lag)] {
+                    for d in [
+                        i as i64 - i64::from(m),
+                        i as i64 - i64::from(m) + i64::from(lag),
+                    ] {
                         if (1..i64::from(days)).contains(&d) {
                             let list = &mut refresh[d as usize];
                             if list.last() != Some(&(l as u32)) {
@@ -230,7 +233,10 @@ impl Schedule {
         if row[i] >= 1.0 {
             return None;
         }
-        let start = row[..i].iter().rposition(|&x| x >= 1.0).map_or(0, |k| k + 1);
+        let start = row[..i]
+            .iter()
+            .rposition(|&x| x >= 1.0)
+            .map_or(0, |k| k + 1);
         Some((i - start) as u32)
     }
 
@@ -290,7 +296,10 @@ impl Schedule {
                 self.refresh_link(scn, net, state, l, d);
             }
         } else {
-            for &l in self.refresh[day as usize].iter().chain(&net.expanding_links) {
+            for &l in self.refresh[day as usize]
+                .iter()
+                .chain(&net.expanding_links)
+            {
                 self.refresh_link(scn, net, state, l as usize, d);
             }
         }

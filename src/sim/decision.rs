@@ -14,11 +14,15 @@
 //!   that expects to wait longer than it may (a queued lot past `abandon_after_days`, an
 //!   order past `order_patience_days`) does not wait: a queued lot or one under way counts
 //!   its whole remaining value as the cost of waiting, and new trade is not held.
-//! - **In the queue** (`turnback.rs` calls [`Sim::wait_cost`]): a lot queued at a darc
-//!   with a belief takes the cheapest route traders see open from there, if its extra
-//!   cost over the rest of its present route is below the cost of waiting; the closure
-//!   is known as it is in force (the lot is at the gate). This replaces the patience
-//!   rule on those darcs; elsewhere the patience rule stays.
+//! - **In the queue** (`turnback.rs`, with [`Sim::wait_days`] and
+//!   [`Sim::waiting_cost`]): a lot queued at a darc with a belief takes the cheapest
+//!   route traders see open from there, if its extra cost over the rest of its present
+//!   route is below the cost of waiting; the closure is known as it is in force (the lot
+//!   is at the gate). This replaces the patience rule on those darcs; elsewhere the
+//!   patience rule stays.
+//! - **Under way** (`turnback.rs`, `Sim::reroute_under_way`): once traders see the
+//!   closure, a lot whose remaining route crosses the shut darc re-decides the same way
+//!   from the node it is heading for.
 //! - **Before dispatch** ([`Sim::wait_inputs`]): the part of a darc's capacity a closure
 //!   traders see has removed is offered to the day's min-cost flow as a *wait arc*
 //!   beside the darc, at the darc's cost plus the cost of waiting; flow the optimum
@@ -66,9 +70,8 @@ impl Beliefs {
             let row: Vec<f64> = if let Some(days) = stated {
                 vec![days]
             } else {
-                let hits = |t: &crate::closure::Target| {
-                    scn.target_links(t).iter().any(|x| x.index() == l)
-                };
+                let hits =
+                    |t: &crate::closure::Target| scn.target_links(t).iter().any(|x| x.index() == l);
                 let sources: Vec<(f64, &DurationDist)> = scn
                     .processes
                     .iter()
@@ -197,11 +200,7 @@ impl Sim<'_> {
                 cap = (normal - self.state.seen_units[a]).max(0);
                 if cap > 0 {
                     let lag = self.net.darc_lag[a] as usize;
-                    let queue_seen = self
-                        .state
-                        .queue_hist
-                        .get(m - lag)
-                        .map_or(0, |h| h[a]);
+                    let queue_seen = self.state.queue_hist.get(m - lag).map_or(0, |h| h[a]);
                     // New trade may wait as long as its orders stay open; one that
                     // expects a longer wait does not wait.
                     let allowed = f64::from(self.scn.settings.order_patience_days);

@@ -185,11 +185,7 @@ pub(super) fn decompose(
                     break;
                 }
                 let waits = fl.wait_out.get(v).map_or(no_wait, Vec::as_slice);
-                let Some(&a) = out[v]
-                    .iter()
-                    .chain(waits)
-                    .find(|&&a| rem[a as usize] > 0)
-                else {
+                let Some(&a) = out[v].iter().chain(waits).find(|&&a| rem[a as usize] > 0) else {
                     break;
                 };
                 let w = head(a);

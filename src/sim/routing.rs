@@ -221,6 +221,7 @@ impl ProductNet {
     /// [`ProductNet::plan`]: solved and decomposed. With `memo`, a day whose inputs, or
     /// whose solver flows, are the last solve's keeps the last plan (the plan is a
     /// function of the flows, and the flows of the inputs).
+    #[allow(clippy::too_many_arguments)] // the day's routing inputs, one by one
     pub(super) fn solve(
         &mut self,
         cx: &mut RoutingCtx<'_>,

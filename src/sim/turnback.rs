@@ -270,7 +270,10 @@ impl Sim<'_> {
             let Some(route) = self.cheapest_path(&mut tb.dijkstra, p, from, to, c) else {
                 continue;
             };
-            let cost: f64 = route.iter().map(|&x| self.nets[p].darc_cost[x as usize]).sum();
+            let cost: f64 = route
+                .iter()
+                .map(|&x| self.nets[p].darc_cost[x as usize])
+                .sum();
             if cost - rest >= wait {
                 continue;
             }

@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use chokepoint::error::DiagnosticKind as K;
-use chokepoint::Error;
 use chokepoint::network::Link;
 use chokepoint::scenario::{self, Scenario, Traders};
 use chokepoint::sim::{Engine, Execution, Record, RunReport};
+use chokepoint::Error;
 
 use super::sim::{corridor, demand, link, node, product, scenario, shut, supply};
 
@@ -47,12 +47,18 @@ fn two_routes(expected_days: f64, lag: u32) -> Scenario {
 
 fn run(s: &Scenario) -> RunReport {
     let closures = [shut(0, 10, 10)];
-    let fast = Engine::new(s).unwrap().run(&closures, Record::Daily).unwrap();
+    let fast = Engine::new(s)
+        .unwrap()
+        .run(&closures, Record::Daily)
+        .unwrap();
     let plain = Engine::with_execution(s, Execution::Reference)
         .unwrap()
         .run(&closures, Record::Daily)
         .unwrap();
-    assert_eq!(fast.metrics.peak_stranded_trucks, plain.metrics.peak_stranded_trucks);
+    assert_eq!(
+        fast.metrics.peak_stranded_trucks,
+        plain.metrics.peak_stranded_trucks
+    );
     assert!((fast.metrics.total_loss_usd - plain.metrics.total_loss_usd).abs() < 1e-6);
     fast
 }
@@ -72,7 +78,11 @@ fn a_short_expected_closure_makes_cargo_wait() {
     let r = run(&two_routes(5.0, 0));
     let m = &r.metrics;
     assert_eq!(m.peak_stranded_trucks, 0.0);
-    assert!(near(m.corridors[1].delivered_t, 0.0), "{}", m.corridors[1].delivered_t);
+    assert!(
+        near(m.corridors[1].delivered_t, 0.0),
+        "{}",
+        m.corridors[1].delivered_t
+    );
     // Open orders at the end of day 19: the 1,000 t placed on days 10..=19.
     let d = r.daily.as_ref().unwrap();
     let open = &d.products[0].open_orders_t;
@@ -80,7 +90,10 @@ fn a_short_expected_closure_makes_cargo_wait() {
     assert!(near(open[20], 100.0), "{}", open[20]);
     assert!(near(open[21], 0.0), "{}", open[21]);
     let cheap = &d.corridors[0].flow_t;
-    assert!(near(cheap[20], 1000.0) && near(cheap[21], 200.0), "{cheap:?}");
+    assert!(
+        near(cheap[20], 1000.0) && near(cheap[21], 200.0),
+        "{cheap:?}"
+    );
 }
 
 /// A closure expected to last 20 days: waiting costs 40 USD/t, more than the detour's
@@ -90,7 +103,11 @@ fn a_long_expected_closure_makes_cargo_divert() {
     let r = run(&two_routes(20.0, 0));
     let m = &r.metrics;
     assert_eq!(m.peak_stranded_trucks, 0.0);
-    assert!(near(m.corridors[1].delivered_t, 1000.0), "{}", m.corridors[1].delivered_t);
+    assert!(
+        near(m.corridors[1].delivered_t, 1000.0),
+        "{}",
+        m.corridors[1].delivered_t
+    );
     let open = &r.daily.as_ref().unwrap().products[0].open_orders_t;
     assert!(near(open[19], 0.0), "{}", open[19]);
 }
@@ -109,13 +126,37 @@ fn a_long_expected_closure_makes_cargo_divert() {
 #[test]
 fn queued_cargo_weighs_waiting_against_the_detour() {
     let short = run(&two_routes(5.0, 2)).metrics;
-    assert!(near(short.peak_stranded_trucks, 8.0), "{}", short.peak_stranded_trucks);
-    assert!(near(short.stranded_truck_days, 4.0 + 8.0 * 9.0), "{}", short.stranded_truck_days);
-    assert!(near(short.corridors[1].delivered_t, 0.0), "{}", short.corridors[1].delivered_t);
+    assert!(
+        near(short.peak_stranded_trucks, 8.0),
+        "{}",
+        short.peak_stranded_trucks
+    );
+    assert!(
+        near(short.stranded_truck_days, 4.0 + 8.0 * 9.0),
+        "{}",
+        short.stranded_truck_days
+    );
+    assert!(
+        near(short.corridors[1].delivered_t, 0.0),
+        "{}",
+        short.corridors[1].delivered_t
+    );
     let long = run(&two_routes(20.0, 2)).metrics;
-    assert!(near(long.peak_stranded_trucks, 4.0), "{}", long.peak_stranded_trucks);
-    assert!(near(long.stranded_truck_days, 8.0), "{}", long.stranded_truck_days);
-    assert!(near(long.corridors[1].delivered_t, 1200.0), "{}", long.corridors[1].delivered_t);
+    assert!(
+        near(long.peak_stranded_trucks, 4.0),
+        "{}",
+        long.peak_stranded_trucks
+    );
+    assert!(
+        near(long.stranded_truck_days, 8.0),
+        "{}",
+        long.stranded_truck_days
+    );
+    assert!(
+        near(long.corridors[1].delivered_t, 1200.0),
+        "{}",
+        long.corridors[1].delivered_t
+    );
 }
 
 /// Myopic traders with the cheap corridor seen 3 days late (the scenario's lag is 0):
@@ -128,7 +169,11 @@ fn a_corridor_has_its_own_reaction_lag() {
     s.settings.traders = Traders::Myopic;
     s.corridors[0].expected_closure_days = None;
     let m = run(&s).metrics;
-    assert!(near(m.peak_stranded_trucks, 12.0), "{}", m.peak_stranded_trucks);
+    assert!(
+        near(m.peak_stranded_trucks, 12.0),
+        "{}",
+        m.peak_stranded_trucks
+    );
     s.corridors[0].reaction_days = None;
     s.corridors[1].reaction_days = Some(4);
     let m = run(&s).metrics;
@@ -196,20 +241,37 @@ fn bad_beliefs_and_lags_are_errors_with_their_line() {
     assert!(lag.message.contains("reaction_days"), "{lag}");
     assert!(lag.hint.is_some(), "{lag}");
     let belief = find("expected_closure_days");
-    assert!(belief.hint.as_deref().unwrap_or("").contains("> 0"), "{belief}");
+    assert!(
+        belief.hint.as_deref().unwrap_or("").contains("> 0"),
+        "{belief}"
+    );
     let traders = find("traders");
     assert_eq!(traders.kind, K::OutOfRange);
-    assert!(traders.hint.as_deref().unwrap_or("").contains("myopic, weigh"), "{traders}");
+    assert!(
+        traders
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("myopic, weigh"),
+        "{traders}"
+    );
     // A stated belief with myopic traders is a warning.
     let ok = BAD
         .replace("reaction_days = -2\n", "reaction_days = 3\n")
-        .replace("expected_closure_days = 0.0", "expected_closure_days = 12.0")
+        .replace(
+            "expected_closure_days = 0.0",
+            "expected_closure_days = 12.0",
+        )
         .replace("traders = \"wise\"\n", "");
     let (s, warnings) = scenario::from_toml_str(&ok, Path::new("ok.toml")).unwrap();
     assert_eq!(s.corridors[0].reaction_days, Some(3));
-    assert!(warnings.iter().any(|w| w.message.contains("expected_closure_days")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.message.contains("expected_closure_days")),
+        "{warnings:?}"
+    );
 }
-
 
 /// Cargo under way re-decides once traders see the closure. Nodes a, b, m, n: a 2-day
 /// road a -> m, a 3-day road m -> n, the cheap crossing n -> b and the dear one m -> b
@@ -240,11 +302,27 @@ fn cargo_under_way_redecides_when_traders_see_the_closure() {
         s
     };
     let long = run(&with_roads(20.0)).metrics;
-    assert!(near(long.peak_stranded_trucks, 24.0), "{}", long.peak_stranded_trucks);
-    assert!(near(long.corridors[1].delivered_t, 1100.0), "{}", long.corridors[1].delivered_t);
+    assert!(
+        near(long.peak_stranded_trucks, 24.0),
+        "{}",
+        long.peak_stranded_trucks
+    );
+    assert!(
+        near(long.corridors[1].delivered_t, 1100.0),
+        "{}",
+        long.corridors[1].delivered_t
+    );
     let short = run(&with_roads(5.0)).metrics;
-    assert!(near(short.peak_stranded_trucks, 28.0), "{}", short.peak_stranded_trucks);
-    assert!(near(short.corridors[1].delivered_t, 0.0), "{}", short.corridors[1].delivered_t);
+    assert!(
+        near(short.peak_stranded_trucks, 28.0),
+        "{}",
+        short.peak_stranded_trucks
+    );
+    assert!(
+        near(short.corridors[1].delivered_t, 0.0),
+        "{}",
+        short.corridors[1].delivered_t
+    );
 }
 
 /// Cargo that expects to wait longer than it may does not wait. The short closure of
@@ -261,6 +339,14 @@ fn cargo_does_not_wait_longer_than_it_may() {
     s.settings.abandon_after_days = 3;
     s.settings.order_patience_days = 3;
     let m = run(&s).metrics;
-    assert!(near(m.peak_stranded_trucks, 4.0), "{}", m.peak_stranded_trucks);
-    assert!(near(m.corridors[1].delivered_t, 1200.0), "{}", m.corridors[1].delivered_t);
+    assert!(
+        near(m.peak_stranded_trucks, 4.0),
+        "{}",
+        m.peak_stranded_trucks
+    );
+    assert!(
+        near(m.corridors[1].delivered_t, 1200.0),
+        "{}",
+        m.corridors[1].delivered_t
+    );
 }

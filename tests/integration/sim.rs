@@ -479,9 +479,16 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
     }
     let law = |rng: &mut ChaCha8Rng| match rng.random_range(0..4) {
         0 => DurationDist::exponential(rng.random_range(1.0..60.0)).unwrap(),
-        1 => DurationDist::lognormal(rng.random_range(0.0..4.0), rng.random_range(0.2..1.5)).unwrap(),
+        1 => {
+            DurationDist::lognormal(rng.random_range(0.0..4.0), rng.random_range(0.2..1.5)).unwrap()
+        }
         2 => DurationDist::gamma(rng.random_range(0.3..4.0), rng.random_range(1.0..20.0)).unwrap(),
-        _ => DurationDist::empirical((0..rng.random_range(1..5)).map(|_| rng.random_range(1.0..30.0)).collect()).unwrap(),
+        _ => DurationDist::empirical(
+            (0..rng.random_range(1..5))
+                .map(|_| rng.random_range(1.0..30.0))
+                .collect(),
+        )
+        .unwrap(),
     };
     for i in 0..rng.random_range(0..4u32) {
         let duration = law(&mut rng);
@@ -498,7 +505,10 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
         let duration = law(&mut rng);
         s.shocks.push(ShockGroup {
             id: "shock".into(),
-            targets: vec![Target::Corridor(CorridorId(0)), Target::Corridor(CorridorId(nc - 1))],
+            targets: vec![
+                Target::Corridor(CorridorId(0)),
+                Target::Corridor(CorridorId(nc - 1)),
+            ],
             rate_per_year: rng.random_range(0.1..1.0),
             duration,
             capacity_factor: 0.0,
@@ -507,7 +517,6 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
     }
     (s, closures)
 }
-
 
 /// The plain reference engine (every day simulated, no shortcut).
 fn reference(s: &Scenario) -> Engine {
