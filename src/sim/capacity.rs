@@ -113,6 +113,9 @@ pub(super) struct Schedule {
     /// The first day from which no closure holds any link below full capacity, in force
     /// or as traders see it: a run-out may end on it or after it.
     pub(super) quiet_from: u32,
+    /// Per day: whether traders see a closure on any link they hold a belief about
+    /// (only then do the decision's wait arcs and cargo under way have anything to do).
+    pub(super) belief_seen_shut: Vec<bool>,
 }
 
 impl Schedule {
@@ -196,8 +199,18 @@ impl Schedule {
             })
             .max()
             .unwrap_or(0);
+        let mut belief_seen_shut = vec![false; days as usize];
+        for (l, row) in factor.closed() {
+            if net.beliefs.has(l) {
+                let lag = net.link_lag[l] as usize;
+                for (d, shut) in belief_seen_shut.iter_mut().enumerate() {
+                    *shut |= row[d + m as usize - lag] < 1.0;
+                }
+            }
+        }
         Schedule {
             factor,
+            belief_seen_shut,
             max_lag: m,
             link_lag: net.link_lag.clone(),
             refresh,

@@ -176,7 +176,7 @@ impl<'a> Sim<'a> {
                 return Ok(());
             }
         }
-        self.solve_plan(p, day)?;
+        self.solve_with_inputs(p, day)?;
         let plan = std::mem::take(&mut self.nets[p].plan);
         if let Some(log) = self.shortcuts.log.as_mut() {
             log.record(day, self.net.order.len(), p, &self.nets[p].key, &plan);
@@ -189,6 +189,11 @@ impl<'a> Sim<'a> {
     /// Product `p`'s plan for today's inputs, left in `nets[p].plan`.
     pub(super) fn solve_plan(&mut self, p: usize, day: u32) -> Result<(), Error> {
         self.wait_inputs(p, day)?;
+        self.solve_with_inputs(p, day)
+    }
+
+    /// As [`Sim::solve_plan`], with today's wait-arc inputs already in `wait_in`.
+    fn solve_with_inputs(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let mut cx = RoutingCtx {
             scn: self.scn,
             net: self.net,

@@ -186,6 +186,15 @@ impl Sim<'_> {
     pub(super) fn wait_inputs(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let mut w = std::mem::take(&mut self.wait_in);
         w.clear();
+        if !self.sched.belief_seen_shut[day as usize] {
+            // No closure seen where traders hold a belief: no wait arc is offered.
+            for &(_, _, cost) in &self.nets[p].wait_arcs {
+                w.push(0);
+                w.push(cost);
+            }
+            self.wait_in = w;
+            return Ok(());
+        }
         let m = self.sched.max_lag as usize;
         for k in 0..self.nets[p].wait_arcs.len() {
             let (a, base_cost) = {

@@ -214,10 +214,7 @@ impl Sim<'_> {
     /// then the later arrivals), which the fast path compares with the base's.
     pub(super) fn reroute_under_way(&mut self, p: usize, day: u32) {
         let beliefs = &self.net.beliefs;
-        if !beliefs.any()
-            || !(0..self.scn.links.len())
-                .any(|l| beliefs.has(l) && self.sched.seen_factor(l, day) < 1.0)
-        {
+        if !self.sched.belief_seen_shut[day as usize] {
             return;
         }
         let mut ids = std::mem::take(&mut self.turn.under_way);
@@ -228,6 +225,10 @@ impl Sim<'_> {
         }
         ids.extend(self.state.late.iter().map(|&(_, id)| id));
         let mut tb = std::mem::take(&mut self.turn);
+        if !self.shortcuts.memo {
+            tb.memo.clear();
+        }
+        let mut mask_made = false;
         let m = self.sched.max_lag as usize;
         for &id in &ids {
             let s = &self.state.lots[id as usize];
@@ -267,14 +268,51 @@ impl Sim<'_> {
                 .map(|&x| self.nets[p].darc_cost[x as usize])
                 .sum();
             let (units, demand) = (s.units, s.demand);
-            let Some(route) = self.cheapest_path(&mut tb.dijkstra, p, from, to, c) else {
+            // The detour, remembered by product, ends, avoided darc and the darcs open
+            // (a function of these; the mask is made again after every diversion).
+            if !mask_made {
+                tb.open_mask.clear();
+                tb.open_mask.resize(self.net.darcs.len().div_ceil(64), 0);
+                for (a, &cap) in self.perceived.iter().enumerate() {
+                    if cap > 0 {
+                        tb.open_mask[a / 64] |= 1 << (a % 64);
+                    }
+                }
+                mask_made = true;
+            }
+            let hit = tb.memo.iter().position(|x| {
+                x.product == p as u32
+                    && x.from == from
+                    && x.avoid == c as u32
+                    && x.to == to
+                    && x.mask == tb.open_mask
+            });
+            let k = match hit {
+                Some(k) => k,
+                None => {
+                    if tb.memo.len() >= 256 {
+                        tb.memo.clear();
+                    }
+                    let route = self.cheapest_path(&mut tb.dijkstra, p, from, to, c);
+                    let cost = route.as_deref().map_or(0.0, |r| {
+                        r.iter().map(|&x| self.nets[p].darc_cost[x as usize]).sum()
+                    });
+                    tb.memo.push(RouteMemo {
+                        product: p as u32,
+                        from,
+                        avoid: c as u32,
+                        to,
+                        mask: tb.open_mask.clone(),
+                        route,
+                        cost,
+                    });
+                    tb.memo.len() - 1
+                }
+            };
+            let Some(route) = tb.memo[k].route.clone() else {
                 continue;
             };
-            let cost: f64 = route
-                .iter()
-                .map(|&x| self.nets[p].darc_cost[x as usize])
-                .sum();
-            if cost - rest >= wait {
+            if tb.memo[k].cost - rest >= wait {
                 continue;
             }
             let room = route
@@ -288,6 +326,7 @@ impl Sim<'_> {
             for &r in &route {
                 self.perceived[r as usize] -= units;
             }
+            mask_made = false;
             let pair = self.routes.routes[self.state.lots[id as usize].route as usize].pair;
             let rid = self.routes.intern(self.scn, demand, pair, &route);
             let (start, len) = {
