@@ -109,8 +109,10 @@ impl<'a> Sim<'a> {
     /// 3. cargo under way moves: queues drain first, then the lots due today
     ///    (`movement.rs`);
     /// 4. for each product in priority order: queued lots past their patience turn back
-    ///    (`turnback.rs`), new trade is routed and dispatched (`routing.rs`), and the
-    ///    new lots move (`movement.rs`);
+    ///    (`turnback.rs`), or, with weighing traders, queued lots and lots under way
+    ///    weigh waiting against a detour (`decision.rs`); new trade is routed and
+    ///    dispatched (`routing.rs`, wait arcs held), and the new lots move
+    ///    (`movement.rs`);
     /// 5. evening: holding cost, spoilage, spoiled and abandoned lots (`perishing.rs`);
     /// 6. the day's records (`accounts.rs`).
     pub(super) fn step(&mut self, day: u32) -> Result<(), Error> {
