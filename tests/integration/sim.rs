@@ -448,7 +448,7 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
             ));
         }
     }
-    let closures = (0..rng.random_range(0..4))
+    let closures: Vec<ClosureWindow> = (0..rng.random_range(0..4))
         .map(|_| ClosureWindow {
             target: Target::Corridor(CorridorId(rng.random_range(0..s.corridors.len() as u32))),
             start_day: rng.random_range(-3..s.settings.days as i64),
@@ -492,9 +492,15 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
     };
     for i in 0..rng.random_range(0..4u32) {
         let duration = law(&mut rng);
+        // Mostly on a corridor that closes, so that the beliefs are used.
+        let target = if !closures.is_empty() && rng.random_bool(0.7) {
+            closures[rng.random_range(0..closures.len())].target
+        } else {
+            Target::Corridor(CorridorId(rng.random_range(0..nc)))
+        };
         s.processes.push(ClosureProcess {
             id: format!("proc{i}"),
-            target: Target::Corridor(CorridorId(rng.random_range(0..nc))),
+            target,
             rate_per_year: rng.random_range(0.1..3.0),
             duration,
             capacity_factor: 0.0,
