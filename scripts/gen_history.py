@@ -91,7 +91,7 @@ def generate(base, log, stem, corridor, start):
     scen = re.sub(r'^name = .*$', f'name = "history_{stem}"', scen, count=1, flags=re.M)
     scen = re.sub(
         r"^description = .*$",
-        f'description = "Replay of the {corridor} closure from {start} (2024 network, the period's trade levels)."',
+        f"description = \"Replay of the {corridor} closure from {start} (2024 network, the period's trade levels).\"",
         scen,
         count=1,
         flags=re.M,

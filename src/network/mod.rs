@@ -192,6 +192,15 @@ pub struct Corridor {
     pub name: String,
     /// The links it holds (at least one).
     pub links: Vec<LinkId>,
+    /// Days before traders react to a change in its links' capacity (default: the
+    /// scenario's `reaction_days`). A link in several corridors takes the shortest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction_days: Option<u32>,
+    /// What traders expect a closure of its links to last from any day on, days (a
+    /// stated belief, memoryless like an exponential law; used with `traders =
+    /// "weigh"`, in place of the closure processes' duration laws).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_closure_days: Option<f64>,
 }
 
 /// How a perishable product loses value while it waits.

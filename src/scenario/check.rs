@@ -283,6 +283,34 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
         }
     }
     for c in &s.corridors {
+        if let Some(v) = c.reaction_days.filter(|&v| v > MAX_SETTING_DAYS) {
+            bad(
+                d,
+                K::OutOfRange,
+                format!("corridor `{}`: reaction_days = {v}", c.id),
+                "expected 0..=3660 days",
+            );
+        }
+        if let Some(x) = c.expected_closure_days {
+            num(
+                d,
+                format!("corridor `{}`: expected_closure_days", c.id),
+                x,
+                NumRule::Pos,
+            );
+            if st.traders.is_myopic() {
+                d.warn(
+                    K::Inconsistent,
+                    at,
+                    format!(
+                        "corridor `{}` states expected_closure_days, which only traders \
+                         who weigh waiting against a detour use",
+                        c.id
+                    ),
+                    Some("set `traders = \"weigh\"` in [scenario], or drop the belief".into()),
+                );
+            }
+        }
         if c.links.is_empty() {
             bad(
                 d,

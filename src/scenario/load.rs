@@ -762,6 +762,17 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
     for c in &r.corridors {
         let id = c.id.as_ref().map_or(String::new(), |s| s.v.clone());
         let what = format!("corridor `{id}`");
+        if c.expected_closure_days.is_some() && settings.settings.traders.is_myopic() {
+            d.warn(
+                K::Inconsistent,
+                c.id.as_ref().map_or(settings.loc, |s| s.loc),
+                format!(
+                    "{what} states expected_closure_days, which only traders who weigh \
+                     waiting against a detour use"
+                ),
+                Some("set `traders = \"weigh\"` in [scenario], or drop the belief".into()),
+            );
+        }
         let mut ls: Vec<LinkId> = Vec::new();
         for l in &c.links {
             if let Some(i) = link_ids.resolve(l, &what, d) {
@@ -781,6 +792,8 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
             name: c.name.clone().unwrap_or_else(|| id.clone()),
             id,
             links: ls,
+            reaction_days: c.reaction_days,
+            expected_closure_days: c.expected_closure_days,
         });
     }
 

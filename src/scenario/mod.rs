@@ -76,6 +76,31 @@ pub struct Settings {
     pub runout_max_days: u32,
     /// Annual discount rate for option appraisal (default 0.05).
     pub discount_rate: f64,
+    /// How traders meet a closure (default [`Traders::Myopic`]).
+    #[serde(default, skip_serializing_if = "Traders::is_myopic")]
+    pub traders: Traders,
+}
+
+/// How traders meet a crossing they know is shut (`[scenario] traders`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Traders {
+    /// They route on the capacity they see and wait only when no route pays; queued
+    /// cargo turns back after `queue_patience_days` (the default).
+    #[default]
+    Myopic,
+    /// Where a corridor has a belief about how long its closures last (a closure
+    /// process, a shock, or a stated `expected_closure_days`), cargo bound for it weighs
+    /// the expected cost of waiting against the extra cost of the cheapest open detour
+    /// and takes the cheaper (`docs/model.md`, "Waiting or a detour").
+    Weigh,
+}
+
+impl Traders {
+    /// Whether this is the default.
+    pub fn is_myopic(&self) -> bool {
+        *self == Traders::Myopic
+    }
 }
 
 impl Settings {
@@ -93,6 +118,7 @@ impl Settings {
             abandon_after_days: 30,
             runout_max_days: 365,
             discount_rate: 0.05,
+            traders: Traders::Myopic,
         }
     }
 }
@@ -221,6 +247,15 @@ impl Scenario {
             Target::Corridor(c) => &self.corridors[c.index()].id,
             Target::Link(l) => &self.links[l.index()].id,
         }
+    }
+
+    /// The longest reaction lag of any link, days: the scenario's `reaction_days` and
+    /// every corridor's own.
+    pub fn max_reaction_days(&self) -> u32 {
+        self.corridors
+            .iter()
+            .filter_map(|c| c.reaction_days)
+            .fold(self.settings.reaction_days, u32::max)
     }
 
     /// Look up a corridor by id.

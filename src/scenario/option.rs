@@ -472,6 +472,8 @@ impl ScenarioOption {
                                 id: cid.clone(),
                                 name: cid.clone(),
                                 links: vec![li],
+                                reaction_days: None,
+                                expected_closure_days: None,
                             }),
                         }
                     }

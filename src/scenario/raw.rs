@@ -97,6 +97,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "abandon_after_days",
     "runout_max_days",
     "discount_rate",
+    "traders",
 ];
 pub(crate) const TABLES_KEYS: &[&str] = &["node", "link", "product", "supply", "demand", "closure"];
 pub(crate) const NODE_KEYS: &[&str] = &["id", "name", "country", "kind", "lon", "lat"];
@@ -126,7 +127,13 @@ pub(crate) const ADD_LINK_KEYS: &[&str] = &[
     "corridor",
 ];
 pub(crate) const CHARGE_KEYS: &[&str] = &["country", "usd_per_t", "direction"];
-pub(crate) const CORRIDOR_KEYS: &[&str] = &["id", "name", "links"];
+pub(crate) const CORRIDOR_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "links",
+    "reaction_days",
+    "expected_closure_days",
+];
 pub(crate) const PRODUCT_KEYS: &[&str] = &[
     "id",
     "name",
@@ -829,6 +836,8 @@ pub(crate) struct RawCorridor {
     pub id: Option<Sp<String>>,
     pub name: Option<String>,
     pub links: Vec<Sp<String>>,
+    pub reaction_days: Option<u32>,
+    pub expected_closure_days: Option<f64>,
 }
 
 /// A `[[product]]`.
@@ -1008,6 +1017,10 @@ const MODES: &[(&str, Mode)] = &[
     ("sea", Mode::Sea),
     ("air", Mode::Air),
 ];
+const TRADERS: &[(&str, crate::scenario::Traders)] = &[
+    ("myopic", crate::scenario::Traders::Myopic),
+    ("weigh", crate::scenario::Traders::Weigh),
+];
 const DIRECTIONS: &[(&str, Direction)] = &[
     ("forward", Direction::Forward),
     ("backward", Direction::Backward),
@@ -1050,6 +1063,9 @@ pub(crate) fn settings(it: &Item<'_>, d: &mut Diags) -> RawSettings {
     }
     if let Some(x) = it.num("discount_rate", false, Rule::Unit, d) {
         s.discount_rate = x;
+    }
+    if let Some(x) = it.choice("traders", TRADERS, d) {
+        s.traders = x;
     }
     RawSettings {
         settings: s,
@@ -1178,6 +1194,8 @@ pub(crate) fn corridor(it: &Item<'_>, d: &mut Diags) -> RawCorridor {
         id: it.id("id", true, d),
         name: it.string("name", false, d).map(|s| s.v),
         links,
+        reaction_days: it.days("reaction_days", d),
+        expected_closure_days: it.num("expected_closure_days", false, Rule::Pos, d),
     }
 }
 

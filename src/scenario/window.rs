@@ -12,7 +12,8 @@
 //! use chokepoint::scenario::parse_close_spec;
 //! let mut scenario = chokepoint::Scenario::empty("x");
 //! scenario.corridors.push(chokepoint::network::Corridor {
-//!     id: "torkham".into(), name: "Torkham".into(), links: vec![] });
+//!     id: "torkham".into(), name: "Torkham".into(), links: vec![],
+//!     reaction_days: None, expected_closure_days: None });
 //! let w = parse_close_spec(&scenario, "torkham:2024-01-13..2024-01-23@0.1")?;
 //! assert_eq!((w.start_day, w.duration_days, w.capacity_factor), (12, 10, 0.1));
 //! let err = parse_close_spec(&scenario, "torkam:2024-01-13+10").unwrap_err();
@@ -126,13 +127,13 @@ pub fn did_you_mean(scenario: &Scenario, id: &str) -> String {
 }
 
 /// Whether a closure window can change a simulation of `scenario`'s window: some of its
-/// days (closed or ramping) fall in `[-reaction_days, days)`. (Traders see a change
-/// `reaction_days` late, so a closure that ends just before day 0 still shapes the
+/// days (closed or ramping) fall in `[-lag, days)`, `lag` the longest reaction lag of
+/// any link ([`Scenario::max_reaction_days`]). (Traders see a change `lag` days late, so a closure that ends just before day 0 still shapes the
 /// first days; one that ends earlier, or starts on or after the last day, does nothing:
 /// the run-out after the window starts no closure.)
 pub fn in_window(scenario: &Scenario, w: &ClosureWindow) -> bool {
-    let s = &scenario.settings;
-    w.end_day() > -i64::from(s.reaction_days) && w.start_day < i64::from(s.days)
+    let lag = scenario.max_reaction_days();
+    w.end_day() > -i64::from(lag) && w.start_day < i64::from(scenario.settings.days)
 }
 
 /// Move a scenario's simulated window: a new first day (`start`) and/or length (`days`,

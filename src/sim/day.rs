@@ -58,6 +58,8 @@ pub(super) struct Sim<'a> {
     /// Darcs whose queue held cargo when routing began today.
     pub(super) queued_darcs: Vec<u32>,
     pub(super) turn: TurnBack,
+    /// Today's inputs of the wait arcs of the product being routed (`decision.rs`).
+    pub(super) wait_in: Vec<i64>,
     scratch: Scratch,
 }
 
@@ -77,7 +79,7 @@ impl<'a> Sim<'a> {
         state: State,
         shortcuts: Shortcuts<'a>,
     ) -> Self {
-        let sched = Schedule::new(scn, closures, base);
+        let sched = Schedule::new(scn, net, closures, base);
         let acc = Accounts::new(scn, net, &sched, routes, daily);
         let nd = net.darcs.len();
         Sim {
@@ -87,7 +89,7 @@ impl<'a> Sim<'a> {
             routes,
             window: net.window,
             days: net.horizon,
-            state: state.reset(nd, scn.demands.len(), sched.lag),
+            state: state.reset(nd, scn.demands.len(), sched.max_lag),
             sched,
             left: vec![0; nd],
             perceived: vec![0; nd],
@@ -96,6 +98,7 @@ impl<'a> Sim<'a> {
             shortcuts,
             queued_darcs: Vec::new(),
             turn: TurnBack::default(),
+            wait_in: Vec::new(),
             scratch: Scratch::default(),
         }
     }
@@ -106,8 +109,10 @@ impl<'a> Sim<'a> {
     /// 3. cargo under way moves: queues drain first, then the lots due today
     ///    (`movement.rs`);
     /// 4. for each product in priority order: queued lots past their patience turn back
-    ///    (`turnback.rs`), new trade is routed and dispatched (`routing.rs`), and the
-    ///    new lots move (`movement.rs`);
+    ///    (`turnback.rs`), or, with weighing traders, queued lots and lots under way
+    ///    weigh waiting against a detour (`decision.rs`); new trade is routed and
+    ///    dispatched (`routing.rs`, wait arcs held), and the new lots move
+    ///    (`movement.rs`);
     /// 5. evening: holding cost, spoilage, spoiled and abandoned lots (`perishing.rs`);
     /// 6. the day's records (`accounts.rs`).
     pub(super) fn step(&mut self, day: u32) -> Result<(), Error> {
@@ -134,6 +139,7 @@ impl<'a> Sim<'a> {
         for oi in 0..self.net.order.len() {
             let p = self.net.order[oi];
             self.turn_back(p, day);
+            self.reroute_under_way(p, day);
             self.route(p, day)?;
             self.process_work(day);
         }
@@ -159,20 +165,21 @@ impl<'a> Sim<'a> {
 
     /// Step 4: route new trade in product `p` and dispatch it.
     fn route(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        self.wait_inputs(p, day)?;
         let supply = &self.net.supply_units[self.net.period[day as usize] as usize];
         // The counterfactual's plan, when today's inputs are its inputs (fast path).
         if let Some(log) = self.shortcuts.takeover {
             let np = self.net.order.len();
-            let open = &self.state.open_units;
-            let taken = log
-                .get(day, np, p)
-                .filter(|(key, _)| self.nets[p].inputs_are(key, &self.perceived, supply, open));
+            let (open, wait) = (&self.state.open_units, &self.wait_in);
+            let taken = log.get(day, np, p).filter(|(key, _)| {
+                self.nets[p].inputs_are(key, &self.perceived, supply, open, wait)
+            });
             if let Some((_, plan)) = taken {
                 self.dispatch(p, day, plan);
                 return Ok(());
             }
         }
-        self.solve_plan(p, day)?;
+        self.solve_with_inputs(p, day)?;
         let plan = std::mem::take(&mut self.nets[p].plan);
         if let Some(log) = self.shortcuts.log.as_mut() {
             log.record(day, self.net.order.len(), p, &self.nets[p].key, &plan);
@@ -184,6 +191,12 @@ impl<'a> Sim<'a> {
 
     /// Product `p`'s plan for today's inputs, left in `nets[p].plan`.
     pub(super) fn solve_plan(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        self.wait_inputs(p, day)?;
+        self.solve_with_inputs(p, day)
+    }
+
+    /// As [`Sim::solve_plan`], with today's wait-arc inputs already in `wait_in`.
+    fn solve_with_inputs(&mut self, p: usize, day: u32) -> Result<(), Error> {
         let mut cx = RoutingCtx {
             scn: self.scn,
             net: self.net,
@@ -196,6 +209,7 @@ impl<'a> Sim<'a> {
             day,
             &self.perceived,
             &self.state.open_units,
+            &self.wait_in,
             self.shortcuts.memo,
         )
     }

@@ -140,7 +140,7 @@ impl Engine {
         };
         engine.check_closures(base)?;
         let (window, horizon) = (engine.net.window, engine.net.horizon);
-        let lag = engine.scenario.settings.reaction_days;
+        let lag = engine.net.max_lag;
         engine.base = Factors::new(&engine.scenario, base, window, horizon, lag);
         if execution == Execution::Reference {
             if !base.is_empty() {

@@ -24,6 +24,7 @@
 //! | `orders.rs` | 2. orders placed, expired, taken |
 //! | `movement.rs` | 3. lots move: queues drain, lots arrive, are admitted, queue, deliver |
 //! | `turnback.rs` | 4a. queued lots past their patience take another route |
+//! | `decision.rs` | 4a/4b. with `traders = "weigh"`: beliefs; waiting or a detour, in the queue and before dispatch |
 //! | `routing.rs` | 4b. one min-cost flow per product; its plan dispatched as lots |
 //! | `routes.rs` | routes: the route book, and a flow decomposed into routes |
 //! | `perishing.rs` | 5. holding cost, spoilage, spoiled and abandoned lots |
@@ -41,6 +42,7 @@
 mod accounts;
 mod capacity;
 mod day;
+mod decision;
 mod engine;
 mod executor;
 mod losses;

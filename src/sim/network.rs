@@ -83,6 +83,15 @@ pub(super) struct Network {
     pub(super) demand_units: Vec<Vec<i64>>,
     /// Product of each demand.
     pub(super) demand_product: Vec<usize>,
+    /// Reaction lag of each link, days: the shortest of its corridors' `reaction_days`,
+    /// the scenario's when none states one.
+    pub(super) link_lag: Vec<u32>,
+    /// Reaction lag of each darc (its link's).
+    pub(super) darc_lag: Vec<u32>,
+    /// The longest reaction lag of any link.
+    pub(super) max_lag: u32,
+    /// What traders believe about the closures of each link (see `decision.rs`).
+    pub(super) beliefs: super::decision::Beliefs,
 }
 
 impl Network {
@@ -165,6 +174,21 @@ impl Network {
                 link_corridors[l.index()].push(c as u32);
             }
         }
+        let link_lag: Vec<u32> = link_corridors
+            .iter()
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|&c| scn.corridors[c as usize].reaction_days)
+                    .min()
+                    .unwrap_or(scn.settings.reaction_days)
+            })
+            .collect();
+        let darc_lag = darcs.iter().map(|a| link_lag[a.link as usize]).collect();
+        let max_lag = link_lag
+            .iter()
+            .copied()
+            .fold(scn.settings.reaction_days, u32::max);
+        let beliefs = super::decision::Beliefs::new(scn, &link_corridors, horizon + max_lag);
         let mut link_expansions = vec![Vec::new(); scn.links.len()];
         for (i, e) in scn.expansions.iter().enumerate() {
             link_expansions[e.link.index()].push(i);
@@ -228,6 +252,10 @@ impl Network {
             supply_units,
             demand_units,
             demand_product: scn.demands.iter().map(|d| d.product.index()).collect(),
+            link_lag,
+            darc_lag,
+            max_lag,
+            beliefs,
         }
     }
 }

@@ -112,11 +112,15 @@ pub(super) struct FlowView<'a> {
     pub(super) demand_arcs: &'a [(usize, usize)],
     /// Demand arcs by node: node -> [(demand index, position in `demand_arcs`)].
     pub(super) demand_at: &'a [Vec<(usize, usize)>],
+    /// Wait arcs (darc, solver arc, cost): virtual darcs `nd + k` beside their darcs.
+    pub(super) wait_arcs: &'a [(u32, usize, i64)],
+    /// Wait arcs by node, as virtual darc ids (empty without wait arcs).
+    pub(super) wait_out: &'a [Vec<u32>],
 }
 
 /// Decompose the solver's flow into routes, calling `emit(origin node, darcs, demand
 /// index, units)` for each, supply arc by supply arc (a deterministic function of the
-/// flows). Every unit a supply arc carries must reach a demand: a flow that does not is
+/// flows). A wait arc `k` appears in a route as the virtual darc `nd + k`. Every unit a supply arc carries must reach a demand: a flow that does not is
 /// an error (a bug), never a plan that silently ships less.
 pub(super) fn decompose(
     fl: &FlowView<'_>,
@@ -128,6 +132,17 @@ pub(super) fn decompose(
     let nd = darcs.len();
     sc.rem.clear();
     sc.rem.extend((0..nd).map(|a| fl.solver.flow(a)));
+    sc.rem
+        .extend(fl.wait_arcs.iter().map(|&(_, arc, _)| fl.solver.flow(arc)));
+    let head = |a: u32| -> usize {
+        let a = a as usize;
+        if a < nd {
+            darcs[a].to as usize
+        } else {
+            darcs[fl.wait_arcs[a - nd].0 as usize].to as usize
+        }
+    };
+    let no_wait: &[u32] = &[];
     sc.dem_rem.clear();
     sc.dem_rem
         .extend(fl.demand_arcs.iter().map(|&(_, arc)| fl.solver.flow(arc)));
@@ -169,10 +184,11 @@ pub(super) fn decompose(
                     }
                     break;
                 }
-                let Some(&a) = out[v].iter().find(|&&a| rem[a as usize] > 0) else {
+                let waits = fl.wait_out.get(v).map_or(no_wait, Vec::as_slice);
+                let Some(&a) = out[v].iter().chain(waits).find(|&&a| rem[a as usize] > 0) else {
                     break;
                 };
-                let w = darcs[a as usize].to as usize;
+                let w = head(a);
                 if on_path[w] != usize::MAX {
                     // A cycle of flow: cancel it and continue from w.
                     let k = on_path[w];

@@ -29,8 +29,13 @@ pub(super) struct ProductNet {
     t: usize,
     /// Route cost per darc for this product, USD/t (for turn-back routes).
     pub(super) darc_cost: Vec<f64>,
+    /// Wait arcs (`decision.rs`): (darc, solver arc, the darc's cost in 0.01 USD/t),
+    /// one per darc of a link traders hold a belief about; none with myopic traders.
+    pub(super) wait_arcs: Vec<(u32, usize, i64)>,
+    /// Wait arcs by node, as virtual darc ids `nd + k` (for the decomposition).
+    wait_out: Vec<Vec<u32>>,
     /// The inputs of the last solve: capacity traders see per darc, then supply per
-    /// supply arc, then open orders per demand arc.
+    /// supply arc, then open orders per demand arc, then capacity and cost per wait arc.
     pub(super) key: Vec<i64>,
     /// The plan of the last solve: (route id, units).
     pub(super) plan: Vec<(u32, i64)>,
@@ -51,6 +56,8 @@ impl Clone for ProductNet {
             s: self.s,
             t: self.t,
             darc_cost: self.darc_cost.clone(),
+            wait_arcs: self.wait_arcs.clone(),
+            wait_out: self.wait_out.clone(),
             key: self.key.clone(),
             plan: self.plan.clone(),
             flows: self.flows.clone(),
@@ -74,6 +81,8 @@ impl Clone for ProductNet {
                 s,
                 t,
                 darc_cost,
+                wait_arcs,
+                wait_out,
                 key,
                 plan,
                 flows,
@@ -92,7 +101,7 @@ fn darc_cost(scn: &Scenario, a: &Darc, p: usize) -> f64 {
 }
 
 /// A cost in the solver's integer unit (0.01 USD/t).
-fn cost_int(usd_per_t: f64) -> Result<i64, Error> {
+pub(super) fn cost_int(usd_per_t: f64) -> Result<i64, Error> {
     let c = (usd_per_t * COST_SCALE).round();
     if !c.is_finite() || c.abs() > 1e12 {
         return Err(SimError::Invalid(format!(
@@ -140,6 +149,20 @@ impl ProductNet {
             }
         }
         let bypass = solver.add_arc(s, t, 0, 0);
+        let mut wait_arcs = Vec::new();
+        let mut wait_out = Vec::new();
+        if net.beliefs.any() {
+            wait_out = vec![Vec::new(); n];
+            let nd = net.darcs.len();
+            for (i, a) in net.darcs.iter().enumerate() {
+                if net.beliefs.has(a.link as usize) {
+                    let c = cost_int(darc_cost_v[i])?;
+                    let arc = solver.add_arc(a.from as usize, a.to as usize, 0, c);
+                    wait_out[a.from as usize].push((nd + wait_arcs.len()) as u32);
+                    wait_arcs.push((i as u32, arc, c));
+                }
+            }
+        }
         Ok(ProductNet {
             solver,
             supply_arcs,
@@ -149,6 +172,8 @@ impl ProductNet {
             s,
             t,
             darc_cost: darc_cost_v,
+            wait_arcs,
+            wait_out,
             key: Vec::new(),
             plan: Vec::new(),
             flows: Vec::new(),
@@ -157,25 +182,28 @@ impl ProductNet {
     }
 
     /// Whether today's inputs (`perceived` per darc, `supply` per supply of the month,
-    /// `open` orders per demand) are `key` (the layout of [`ProductNet::key`]).
+    /// `open` orders per demand, `wait` per wait arc) are `key` (the layout of
+    /// [`ProductNet::key`]).
     pub(super) fn inputs_are(
         &self,
         key: &[i64],
         perceived: &[i64],
         supply: &[i64],
         open: &[i64],
+        wait: &[i64],
     ) -> bool {
         let nd = perceived.len();
-        key.len() >= nd
+        key.len() >= nd + wait.len()
             && key[..nd] == perceived[..]
+            && key[key.len() - wait.len()..] == wait[..]
             && self.supply_and_orders_are(&key[nd..], supply, open)
     }
 
-    /// Whether today's supply and open orders are `rest`, the part of a key after the
-    /// darcs.
+    /// Whether today's supply and open orders are those of `rest`, the part of a key
+    /// after the darcs (the wait arcs' inputs, at its end, are not compared).
     pub(super) fn supply_and_orders_are(&self, rest: &[i64], supply: &[i64], open: &[i64]) -> bool {
         let ns = self.supply_arcs.len();
-        rest.len() == ns + self.demand_arcs.len()
+        rest.len() == ns + self.demand_arcs.len() + 2 * self.wait_arcs.len()
             && self
                 .supply_arcs
                 .iter()
@@ -188,10 +216,12 @@ impl ProductNet {
                 .all(|(&(di, _), &k)| open[di] == k)
     }
 
-    /// The plan for today's inputs (capacity traders see, supply, open orders), left in
+    /// The plan for today's inputs (capacity traders see, supply, open orders, the wait
+    /// arcs' capacities and costs `wait`), left in
     /// [`ProductNet::plan`]: solved and decomposed. With `memo`, a day whose inputs, or
     /// whose solver flows, are the last solve's keeps the last plan (the plan is a
     /// function of the flows, and the flows of the inputs).
+    #[allow(clippy::too_many_arguments)] // the day's routing inputs, one by one
     pub(super) fn solve(
         &mut self,
         cx: &mut RoutingCtx<'_>,
@@ -199,12 +229,13 @@ impl ProductNet {
         day: u32,
         perceived: &[i64],
         open: &[i64],
+        wait: &[i64],
         memo: bool,
     ) -> Result<(), Error> {
         let supply = &cx.net.supply_units[cx.net.period[day as usize] as usize];
         let nd = perceived.len();
         let ns = self.supply_arcs.len();
-        let nk = nd + ns + self.demand_arcs.len();
+        let nk = nd + ns + self.demand_arcs.len() + wait.len();
         if self.key.len() != nk {
             self.key.clear();
             self.key.resize(nk, 0);
@@ -212,7 +243,8 @@ impl ProductNet {
         }
         let all = !self.solved;
         let (key_darcs, rest) = self.key.split_at_mut(nd);
-        let (key_supply, key_demand) = rest.split_at_mut(ns);
+        let (key_supply, rest) = rest.split_at_mut(ns);
+        let (key_demand, key_wait) = rest.split_at_mut(self.demand_arcs.len());
         let mut same = !all;
         let mut total = 0i64;
         // Only the entries that changed since the last solve are set (all on the first).
@@ -240,6 +272,16 @@ impl ProductNet {
                 same = false;
             }
         }
+        for (k, &(_, arc, _)) in self.wait_arcs.iter().enumerate() {
+            let (cap, cost) = (wait[2 * k], wait[2 * k + 1]);
+            if all || key_wait[2 * k] != cap || key_wait[2 * k + 1] != cost {
+                self.solver.set_capacity(arc, cap);
+                self.solver.set_cost(arc, cost);
+                key_wait[2 * k] = cap;
+                key_wait[2 * k + 1] = cost;
+                same = false;
+            }
+        }
         if memo && same {
             return Ok(());
         }
@@ -264,6 +306,8 @@ impl ProductNet {
             supply_arcs: &self.supply_arcs,
             demand_arcs: &self.demand_arcs,
             demand_at: &self.demand_at,
+            wait_arcs: &self.wait_arcs,
+            wait_out: &self.wait_out,
         };
         let (plan, routes, net, scn) = (&mut self.plan, &mut *cx.routes, cx.net, cx.scn);
         decompose(
@@ -272,6 +316,11 @@ impl ProductNet {
             &net.out,
             cx.scratch,
             |origin, darcs, demand, u| {
+                // A route over a wait arc is trade that waits: not dispatched, its
+                // orders stay open.
+                if darcs.iter().any(|&a| a as usize >= nd) {
+                    return Ok(());
+                }
                 let pair = RouteBook::pair_of(net, scn, demand as u32, origin as u32)?;
                 plan.push((routes.intern(scn, demand as u32, pair, darcs), u));
                 Ok(())

@@ -3,6 +3,11 @@
 //! destination that traders see as open (the cheapest path for its product on the
 //! capacity they see left, avoiding the blocked darc); as much of it as fits takes that
 //! route at once (the drive back is not simulated), the rest keeps waiting.
+//!
+//! With `traders = "weigh"`, a lot queued at a darc whose link traders hold a belief
+//! about does not count its patience: each day it takes that route when its extra cost
+//! over the rest of its present route is below the expected cost of waiting
+//! (`decision.rs`), and waits otherwise.
 
 use super::Sim;
 
@@ -10,10 +15,13 @@ use super::Sim;
 /// to node `to`, avoiding that darc, when the darcs traders see open are `mask`.
 struct RouteMemo {
     product: u32,
+    from: u32,
     avoid: u32,
     to: u32,
     mask: Vec<u64>,
     route: Option<Vec<u32>>,
+    /// The route's cost, USD/t (the sum of its darcs' costs).
+    cost: f64,
 }
 
 /// Buffers of turning back.
@@ -25,6 +33,8 @@ pub(super) struct TurnBack {
     /// Which darcs traders see open (perceived capacity > 0), one bit each.
     open_mask: Vec<u64>,
     dijkstra: Dijkstra,
+    /// Lots under way, in the order they are due (see [`Sim::reroute_under_way`]).
+    under_way: Vec<u32>,
 }
 
 /// Buffers of [`Sim::cheapest_path`].
@@ -48,6 +58,7 @@ impl Sim<'_> {
             memo,
             open_mask,
             dijkstra,
+            ..
         } = &mut tb;
         if !self.shortcuts.memo {
             memo.clear();
@@ -57,16 +68,25 @@ impl Sim<'_> {
         let queued = std::mem::take(&mut self.queued_darcs);
         for &a32 in &queued {
             let a = a32 as usize;
+            // Traders weigh waiting against a detour here (`decision.rs`).
+            let weigh = self.net.beliefs.has(self.net.darcs[a].link as usize);
+            // Units ahead of the lot at `i` that stay in the queue.
+            let mut ahead = 0i64;
             let mut i = 0;
             while i < self.state.queues[a].len() {
                 let id = self.state.queues[a][i];
                 let s = &self.state.lots[id as usize];
                 // Queues are in arrival order, so the lots past their patience are a
                 // prefix.
-                if day < s.queued_since + patience {
+                if !weigh && day < s.queued_since + patience {
                     break;
                 }
-                if !s.alive || s.product as usize != p {
+                if !s.alive {
+                    i += 1;
+                    continue;
+                }
+                if s.product as usize != p {
+                    ahead += s.units;
                     i += 1;
                     continue;
                 }
@@ -84,7 +104,11 @@ impl Sim<'_> {
                 let from = self.net.darcs[a].from;
                 let to = self.scn.demands[demand as usize].node.0;
                 let hit = memo.iter().position(|m| {
-                    m.product == p as u32 && m.avoid == a32 && m.to == to && m.mask == *open_mask
+                    m.product == p as u32
+                        && m.from == from
+                        && m.avoid == a32
+                        && m.to == to
+                        && m.mask == *open_mask
                 });
                 let k = match hit {
                     Some(k) => k,
@@ -93,35 +117,62 @@ impl Sim<'_> {
                             memo.clear();
                         }
                         let route = self.cheapest_path(dijkstra, p, from, to, a);
+                        let cost = route.as_deref().map_or(0.0, |r| {
+                            r.iter().map(|&x| self.nets[p].darc_cost[x as usize]).sum()
+                        });
                         memo.push(RouteMemo {
                             product: p as u32,
+                            from,
                             avoid: a32,
                             to,
                             mask: open_mask.clone(),
                             route,
+                            cost,
                         });
                         memo.len() - 1
                     }
                 };
                 let Some(route) = memo[k].route.as_deref() else {
+                    ahead += s.units;
                     i += 1;
                     continue;
                 };
+                if weigh {
+                    // The rest of its present route, from this darc on.
+                    let rest: f64 = self.routes.darcs[s.next as usize..s.end as usize]
+                        .iter()
+                        .map(|&x| self.nets[p].darc_cost[x as usize])
+                        .sum();
+                    let extra = memo[k].cost - rest;
+                    // It may wait until the end of day queued_since + abandon - 1.
+                    let abandon = self.scn.settings.abandon_after_days;
+                    let allowed = f64::from(s.queued_since + abandon) - f64::from(day);
+                    let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
+                    let days = self.wait_days(a, day, ahead, false).unwrap_or(0.0);
+                    let wait = self.waiting_cost(p, days, allowed, at_stake);
+                    if extra >= wait {
+                        ahead += s.units;
+                        i += 1;
+                        continue;
+                    }
+                }
                 let room = route
                     .iter()
                     .map(|&r| self.perceived[r as usize])
                     .min()
                     .unwrap_or(i64::MAX);
                 if room <= 0 {
+                    ahead += s.units;
                     i += 1;
                     continue;
                 }
-                let u = self.state.lots[id as usize].units;
+                let u = s.units;
                 let moved = if u <= room {
                     self.state.queues[a].remove(i);
                     id
                 } else {
                     i += 1;
+                    ahead += u - room;
                     self.split(id, room)
                 };
                 let mu = self.state.lots[moved as usize].units;
@@ -149,6 +200,145 @@ impl Sim<'_> {
             }
         }
         self.queued_darcs = queued;
+        self.turn = tb;
+    }
+
+    /// With traders who weigh (`decision.rs`): lots of product `p` under way whose
+    /// remaining route crosses a darc traders see shut and hold a belief about re-decide.
+    /// From the node they are heading for, the cheapest route traders see open that
+    /// avoids that darc is taken, by the whole lot, when its extra cost over the rest of
+    /// the present route is below the expected cost of waiting there (the expected
+    /// remaining closure less the days until the lot would reach it, plus the queue
+    /// traders see ahead over its normal capacity) and the route has room for the lot.
+    /// Lots are taken in the order they are due (the arrival buckets from tomorrow on,
+    /// then the later arrivals), which the fast path compares with the base's.
+    pub(super) fn reroute_under_way(&mut self, p: usize, day: u32) {
+        let beliefs = &self.net.beliefs;
+        if !self.sched.belief_seen_shut[day as usize] {
+            return;
+        }
+        let mut ids = std::mem::take(&mut self.turn.under_way);
+        ids.clear();
+        for k in 1..super::state::RING {
+            let b = (day as usize + k) % super::state::RING;
+            ids.extend_from_slice(&self.state.due[b]);
+        }
+        ids.extend(self.state.late.iter().map(|&(_, id)| id));
+        let mut tb = std::mem::take(&mut self.turn);
+        if !self.shortcuts.memo {
+            tb.memo.clear();
+        }
+        let mut mask_made = false;
+        let m = self.sched.max_lag as usize;
+        for &id in &ids {
+            let s = &self.state.lots[id as usize];
+            if !s.alive || s.product as usize != p || s.queued_at != 0 || s.next >= s.end {
+                continue;
+            }
+            // The first darc ahead that traders see shut and hold a belief about, and the
+            // days until the lot reaches it.
+            let mut until = (s.t_next - f64::from(day)).max(0.0);
+            let mut shut = None;
+            for &c in &self.routes.darcs[s.next as usize..s.end as usize] {
+                let l = self.net.darcs[c as usize].link as usize;
+                if beliefs.has(l) && self.sched.seen_factor(l, day) < 1.0 {
+                    shut = Some(c as usize);
+                    break;
+                }
+                until += self.net.darcs[c as usize].transit;
+            }
+            let Some(c) = shut else {
+                continue;
+            };
+            let queue_seen = self
+                .state
+                .queue_hist
+                .get(m - self.net.darc_lag[c] as usize)
+                .map_or(0, |h| h[c]);
+            let Some(days) = self.wait_days(c, day, queue_seen, true) else {
+                continue;
+            };
+            let abandon = f64::from(self.scn.settings.abandon_after_days);
+            let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
+            let wait = self.waiting_cost(p, (days - until).max(0.0), abandon, at_stake);
+            let from = self.net.darcs[self.routes.darcs[s.next as usize] as usize].from;
+            let to = self.scn.demands[s.demand as usize].node.0;
+            let rest: f64 = self.routes.darcs[s.next as usize..s.end as usize]
+                .iter()
+                .map(|&x| self.nets[p].darc_cost[x as usize])
+                .sum();
+            let (units, demand) = (s.units, s.demand);
+            // The detour, remembered by product, ends, avoided darc and the darcs open
+            // (a function of these; the mask is made again after every diversion).
+            if !mask_made {
+                tb.open_mask.clear();
+                tb.open_mask.resize(self.net.darcs.len().div_ceil(64), 0);
+                for (a, &cap) in self.perceived.iter().enumerate() {
+                    if cap > 0 {
+                        tb.open_mask[a / 64] |= 1 << (a % 64);
+                    }
+                }
+                mask_made = true;
+            }
+            let hit = tb.memo.iter().position(|x| {
+                x.product == p as u32
+                    && x.from == from
+                    && x.avoid == c as u32
+                    && x.to == to
+                    && x.mask == tb.open_mask
+            });
+            let k = match hit {
+                Some(k) => k,
+                None => {
+                    if tb.memo.len() >= 256 {
+                        tb.memo.clear();
+                    }
+                    let route = self.cheapest_path(&mut tb.dijkstra, p, from, to, c);
+                    let cost = route.as_deref().map_or(0.0, |r| {
+                        r.iter().map(|&x| self.nets[p].darc_cost[x as usize]).sum()
+                    });
+                    tb.memo.push(RouteMemo {
+                        product: p as u32,
+                        from,
+                        avoid: c as u32,
+                        to,
+                        mask: tb.open_mask.clone(),
+                        route,
+                        cost,
+                    });
+                    tb.memo.len() - 1
+                }
+            };
+            let Some(route) = tb.memo[k].route.clone() else {
+                continue;
+            };
+            if tb.memo[k].cost - rest >= wait {
+                continue;
+            }
+            let room = route
+                .iter()
+                .map(|&r| self.perceived[r as usize])
+                .min()
+                .unwrap_or(i64::MAX);
+            if room < units {
+                continue;
+            }
+            for &r in &route {
+                self.perceived[r as usize] -= units;
+            }
+            mask_made = false;
+            let pair = self.routes.routes[self.state.lots[id as usize].route as usize].pair;
+            let rid = self.routes.intern(self.scn, demand, pair, &route);
+            let (start, len) = {
+                let r = &self.routes.routes[rid as usize];
+                (r.start, r.len)
+            };
+            let s = &mut self.state.lots[id as usize];
+            s.route = rid;
+            s.next = start;
+            s.end = start + len;
+        }
+        tb.under_way = ids;
         self.turn = tb;
     }
 

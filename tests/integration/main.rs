@@ -4,6 +4,7 @@ mod afghanistan;
 mod common;
 mod compare;
 mod criticality;
+mod decision;
 mod levels;
 mod loader;
 mod montecarlo;

@@ -41,6 +41,8 @@ pub fn corridors_scenario(n: usize) -> Scenario {
                 id: format!("c{i}"),
                 name: format!("Corridor {i}"),
                 links: vec![LinkId(i as u32)],
+                reaction_days: None,
+                expected_closure_days: None,
             })
             .collect(),
         checksum: "test".into(),

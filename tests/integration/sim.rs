@@ -1,12 +1,12 @@
 //! Integration tests: the daily engine. Hand-computed cases with exact numbers (the
 //! arithmetic is in the comments), and property tests of its invariants.
 
-use chokepoint::closure::{ClosureWindow, Target};
+use chokepoint::closure::{ClosureProcess, ClosureWindow, DurationDist, ShockGroup, Target};
 use chokepoint::network::{
     Corridor, CorridorId, Demand, Link, LinkId, Mode, Node, NodeId, NodeKind, Perishability,
     Product, ProductId, Supply,
 };
-use chokepoint::scenario::Scenario;
+use chokepoint::scenario::{Scenario, Traders};
 use chokepoint::sim::{DayView, Engine, Execution, LinkUsage, Observer, Record, RunReport};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -73,6 +73,8 @@ pub fn corridor(id: &str, links: &[u32]) -> Corridor {
         id: id.into(),
         name: id.into(),
         links: links.iter().map(|&l| LinkId(l)).collect(),
+        reaction_days: None,
+        expected_closure_days: None,
     }
 }
 
@@ -446,7 +448,7 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
             ));
         }
     }
-    let closures = (0..rng.random_range(0..4))
+    let closures: Vec<ClosureWindow> = (0..rng.random_range(0..4))
         .map(|_| ClosureWindow {
             target: Target::Corridor(CorridorId(rng.random_range(0..s.corridors.len() as u32))),
             start_day: rng.random_range(-3..s.settings.days as i64),
@@ -460,6 +462,65 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
             label: None,
         })
         .collect();
+    // Traders who weigh waiting against a detour, with beliefs from processes, shocks
+    // and stated expected durations, and per-corridor reaction lags (drawn last, so the
+    // draws above are those of a scenario without them).
+    if rng.random_bool(0.5) {
+        s.settings.traders = Traders::Weigh;
+    }
+    let nc = s.corridors.len() as u32;
+    for c in s.corridors.iter_mut() {
+        if rng.random_bool(0.3) {
+            c.reaction_days = Some(rng.random_range(0..5));
+        }
+        if rng.random_bool(0.2) {
+            c.expected_closure_days = Some(rng.random_range(0.5..40.0));
+        }
+    }
+    let law = |rng: &mut ChaCha8Rng| match rng.random_range(0..4) {
+        0 => DurationDist::exponential(rng.random_range(1.0..60.0)).unwrap(),
+        1 => {
+            DurationDist::lognormal(rng.random_range(0.0..4.0), rng.random_range(0.2..1.5)).unwrap()
+        }
+        2 => DurationDist::gamma(rng.random_range(0.3..4.0), rng.random_range(1.0..20.0)).unwrap(),
+        _ => DurationDist::empirical(
+            (0..rng.random_range(1..5))
+                .map(|_| rng.random_range(1.0..30.0))
+                .collect(),
+        )
+        .unwrap(),
+    };
+    for i in 0..rng.random_range(0..4u32) {
+        let duration = law(&mut rng);
+        // Mostly on a corridor that closes, so that the beliefs are used.
+        let target = if !closures.is_empty() && rng.random_bool(0.7) {
+            closures[rng.random_range(0..closures.len())].target
+        } else {
+            Target::Corridor(CorridorId(rng.random_range(0..nc)))
+        };
+        s.processes.push(ClosureProcess {
+            id: format!("proc{i}"),
+            target,
+            rate_per_year: rng.random_range(0.1..3.0),
+            duration,
+            capacity_factor: 0.0,
+            ramp_days: 0,
+        });
+    }
+    if nc >= 2 && rng.random_bool(0.3) {
+        let duration = law(&mut rng);
+        s.shocks.push(ShockGroup {
+            id: "shock".into(),
+            targets: vec![
+                Target::Corridor(CorridorId(0)),
+                Target::Corridor(CorridorId(nc - 1)),
+            ],
+            rate_per_year: rng.random_range(0.1..1.0),
+            duration,
+            capacity_factor: 0.0,
+            ramp_days: 0,
+        });
+    }
     (s, closures)
 }
 
@@ -597,6 +658,26 @@ proptest! {
         prop_assert!(near(a.trade_value_halted_usd, b.trade_value_halted_usd, tol));
         let rev = |m: &chokepoint::sim::RunMetrics| m.revenue_lost_usd.values().sum::<f64>();
         prop_assert!(near(rev(&a), rev(&b), tol));
+    }
+
+    /// Traders who weigh, without a belief anywhere, are the myopic traders: the same
+    /// report (per-corridor lags and all).
+    #[test]
+    fn weighing_without_beliefs_changes_nothing(seed in any::<u64>(), ties in any::<bool>()) {
+        let (mut s, closures) = random_case_with(seed, ties);
+        s.processes.clear();
+        s.shocks.clear();
+        s.corridors.iter_mut().for_each(|c| c.expected_closure_days = None);
+        let mut weigh = s.clone();
+        weigh.settings.traders = Traders::Weigh;
+        s.settings.traders = Traders::Myopic;
+        let a = reference(&s).run(&closures, Record::Daily).unwrap();
+        let b = reference(&weigh).run(&closures, Record::Daily).unwrap();
+        prop_assert_eq!(&a, &b);
+        let c = Engine::new(&weigh).unwrap().run(&closures, Record::Daily).unwrap();
+        if let Err(diff) = reports_close(&a, &c) {
+            return Err(TestCaseError::fail(diff));
+        }
     }
 
     /// An observer changes neither the days simulated nor the results.

@@ -1,0 +1,231 @@
+//! Step 4 of the day, with `traders = "weigh"`: waiting or a detour. Cargo bound for a
+//! crossing that is shut weighs the expected cost of waiting for it against the extra
+//! cost of the cheapest open detour, and takes the cheaper (`docs/model.md`, "Waiting
+//! or a detour").
+//!
+//! - **Beliefs** ([`Beliefs`]): what traders expect a closure of a link to last from the
+//!   day they are at, E[D − a | D > a] for a closure that has lasted `a` days: from a
+//!   stated `expected_closure_days` on one of the link's corridors (memoryless), or else
+//!   from the duration laws of the closure processes and shock groups that target the
+//!   link, mixed by their onset rates. A link with neither has no belief, and cargo
+//!   there behaves as with myopic traders.
+//! - **Waiting** costs, per tonne, (expected remaining closure days + the queue ahead ÷
+//!   the link's normal daily capacity) × (holding cost + spoilage per day) × value; cargo
+//!   that expects to wait longer than it may (a queued lot past `abandon_after_days`, an
+//!   order past `order_patience_days`) does not wait: a queued lot or one under way counts
+//!   its whole remaining value as the cost of waiting, and new trade is not held.
+//! - **In the queue** (`turnback.rs`, with [`Sim::wait_days`] and
+//!   [`Sim::waiting_cost`]): a lot queued at a darc with a belief takes the cheapest
+//!   route traders see open from there, if its extra cost over the rest of its present
+//!   route is below the cost of waiting; the closure is known as it is in force (the lot
+//!   is at the gate). This replaces the patience rule on those darcs; elsewhere the
+//!   patience rule stays.
+//! - **Under way** (`turnback.rs`, `Sim::reroute_under_way`): once traders see the
+//!   closure, a lot whose remaining route crosses the shut darc re-decides the same way
+//!   from the node it is heading for.
+//! - **Before dispatch** ([`Sim::wait_inputs`]): the part of a darc's capacity a closure
+//!   traders see has removed is offered to the day's min-cost flow as a *wait arc*
+//!   beside the darc, at the darc's cost plus the cost of waiting; flow the optimum
+//!   sends over a wait arc is held, not dispatched (its orders stay open), so new trade
+//!   waits where waiting is cheaper than every detour that pays, and takes the detour
+//!   otherwise.
+//!
+//! Every input is a function of the day's state and of the closures (their factors and
+//! how long each has lasted, which `Schedule::next_touched` compares with the base's),
+//! so the reference and the fast path decide alike.
+
+use crate::closure::{mixture_mean_remaining_days, DurationDist};
+use crate::error::Error;
+use crate::scenario::Scenario;
+
+use super::network::UNITS_PER_T;
+use super::routing::cost_int;
+use super::Sim;
+
+/// What traders believe about the closures of each link: its expected remaining
+/// closure duration by the days the closure has lasted. Empty unless traders weigh.
+#[derive(Default)]
+pub(super) struct Beliefs {
+    /// Per link: the row of `remaining`, or `u32::MAX` (no belief).
+    row_of: Vec<u32>,
+    /// Expected remaining days by age 0, 1, 2, ... (the last entry holds beyond).
+    remaining: Vec<Vec<f64>>,
+}
+
+impl Beliefs {
+    /// The beliefs of `scn` (none with myopic traders), tabulated for closures up to
+    /// `max_age` days old.
+    pub(super) fn new(scn: &Scenario, link_corridors: &[Vec<u32>], max_age: u32) -> Beliefs {
+        let mut b = Beliefs {
+            row_of: vec![u32::MAX; scn.links.len()],
+            remaining: Vec::new(),
+        };
+        if scn.settings.traders.is_myopic() {
+            return b;
+        }
+        for (l, cors) in link_corridors.iter().enumerate() {
+            let stated = cors
+                .iter()
+                .find_map(|&c| scn.corridors[c as usize].expected_closure_days);
+            let row: Vec<f64> = if let Some(days) = stated {
+                vec![days]
+            } else {
+                let hits =
+                    |t: &crate::closure::Target| scn.target_links(t).iter().any(|x| x.index() == l);
+                let sources: Vec<(f64, &DurationDist)> = scn
+                    .processes
+                    .iter()
+                    .filter(|p| hits(&p.target))
+                    .map(|p| (p.rate_per_year, &p.duration))
+                    .chain(
+                        scn.shocks
+                            .iter()
+                            .filter(|s| s.targets.iter().any(hits))
+                            .map(|s| (s.rate_per_year, &s.duration)),
+                    )
+                    .collect();
+                if sources.is_empty() {
+                    continue;
+                }
+                let memoryless = sources
+                    .iter()
+                    .all(|s| matches!(s.1, DurationDist::Exponential { .. }))
+                    && sources.len() == 1;
+                let ages = if memoryless { 1 } else { max_age as usize + 1 };
+                (0..ages)
+                    .map(|a| mixture_mean_remaining_days(&sources, a as f64).unwrap_or(0.0))
+                    .collect()
+            };
+            b.row_of[l] = b.remaining.len() as u32;
+            b.remaining.push(row);
+        }
+        b
+    }
+
+    /// Whether traders hold a belief about link `l`'s closures.
+    #[inline]
+    pub(super) fn has(&self, l: usize) -> bool {
+        self.row_of.get(l).is_some_and(|&r| r != u32::MAX)
+    }
+
+    /// Whether traders hold a belief about any link.
+    pub(super) fn any(&self) -> bool {
+        !self.remaining.is_empty()
+    }
+
+    /// The expected remaining days of a closure of link `l` that has lasted `age` days
+    /// (`None` without a belief).
+    pub(super) fn remaining(&self, l: usize, age: u32) -> Option<f64> {
+        let r = *self.row_of.get(l)?;
+        let row = self.remaining.get(r as usize)?;
+        Some(row[(age as usize).min(row.len() - 1)])
+    }
+}
+
+/// The cost of one day of waiting for a tonne of product `p`, USD/t: holding cost and
+/// expected spoilage (no grace period, as in routing).
+pub(super) fn per_day_cost(scn: &Scenario, p: usize) -> f64 {
+    let prod = &scn.products[p];
+    let per_day = prod.holding_cost_per_day + prod.perishability.map_or(0.0, |x| x.loss_per_day);
+    per_day * prod.value_usd_per_t
+}
+
+impl Sim<'_> {
+    /// Darc `a`'s normal capacity today (no closure), 0.01 t.
+    fn normal_units(&self, a: usize, day: u32) -> i64 {
+        let l = self.net.darcs[a].link as usize;
+        let t = self.scn.links[l].capacity_t_per_day
+            + self.net.link_expansions[l]
+                .iter()
+                .map(|&e| self.scn.expansions[e].extra_on(i64::from(day)))
+                .sum::<f64>();
+        (t * UNITS_PER_T + 1e-6).floor() as i64
+    }
+
+    /// The expected days a tonne waits at darc `a` on `day` behind `ahead` units: the
+    /// expected remaining closure (as in force, or as traders see it with `seen`) plus
+    /// the queue ahead over the darc's normal daily capacity. `None` when traders hold
+    /// no belief about its link.
+    pub(super) fn wait_days(&self, a: usize, day: u32, ahead: i64, seen: bool) -> Option<f64> {
+        let l = self.net.darcs[a].link as usize;
+        if !self.net.beliefs.has(l) {
+            return None;
+        }
+        let closure = match self.sched.closed_age(l, day, seen) {
+            Some(age) => self.net.beliefs.remaining(l, age)?,
+            None => 0.0,
+        };
+        let normal = self.normal_units(a, day);
+        let queue = if ahead <= 0 {
+            0.0
+        } else if normal > 0 {
+            ahead as f64 / normal as f64
+        } else {
+            f64::INFINITY
+        };
+        Some(closure + queue)
+    }
+
+    /// The expected cost of waiting `days` for a tonne of product `p`, USD/t, when it may
+    /// wait at most `allowed` days (a queued lot is abandoned past `abandon_after_days`,
+    /// an order lost past `order_patience_days`): `days` × the cost of a day, or, when it
+    /// expects to wait longer than it may, all that it stands to lose (`at_stake`, USD/t).
+    pub(super) fn waiting_cost(&self, p: usize, days: f64, allowed: f64, at_stake: f64) -> f64 {
+        if days > allowed {
+            at_stake
+        } else {
+            days * per_day_cost(self.scn, p)
+        }
+    }
+
+    /// The day's inputs of product `p`'s wait arcs, into `self.wait_in`: per wait arc
+    /// (in `ProductNet::wait_arcs` order) its capacity (the part of the darc's normal
+    /// capacity that a closure traders see has removed) and its cost (the darc's, plus
+    /// the expected cost of waiting behind the queue traders see), 0.01 USD/t. A darc
+    /// traders see open offers no wait arc (capacity 0, the darc's cost).
+    pub(super) fn wait_inputs(&mut self, p: usize, day: u32) -> Result<(), Error> {
+        let mut w = std::mem::take(&mut self.wait_in);
+        w.clear();
+        if !self.sched.belief_seen_shut[day as usize] {
+            // No closure seen where traders hold a belief: no wait arc is offered.
+            for &(_, _, cost) in &self.nets[p].wait_arcs {
+                w.push(0);
+                w.push(cost);
+            }
+            self.wait_in = w;
+            return Ok(());
+        }
+        let m = self.sched.max_lag as usize;
+        for k in 0..self.nets[p].wait_arcs.len() {
+            let (a, base_cost) = {
+                let x = &self.nets[p].wait_arcs[k];
+                (x.0 as usize, x.2)
+            };
+            let l = self.net.darcs[a].link as usize;
+            let mut cap = 0;
+            let mut cost = base_cost;
+            if self.sched.seen_factor(l, day) < 1.0 {
+                let normal = self.normal_units(a, day);
+                cap = (normal - self.state.seen_units[a]).max(0);
+                if cap > 0 {
+                    let lag = self.net.darc_lag[a] as usize;
+                    let queue_seen = self.state.queue_hist.get(m - lag).map_or(0, |h| h[a]);
+                    // New trade may wait as long as its orders stay open; one that
+                    // expects a longer wait does not wait.
+                    let allowed = f64::from(self.scn.settings.order_patience_days);
+                    match self.wait_days(a, day, queue_seen, true) {
+                        Some(d) if d.is_finite() && d <= allowed => {
+                            let c = d * per_day_cost(self.scn, p);
+                            cost = cost_int(self.nets[p].darc_cost[a] + c)?;
+                        }
+                        _ => cap = 0,
+                    }
+                }
+            }
+            w.push(cap);
+            w.push(cost);
+        }
+        self.wait_in = w;
+        Ok(())
+    }
+}
