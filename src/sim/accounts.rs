@@ -90,6 +90,9 @@ pub(super) struct Accounts {
     pub(super) slot_trucks: Vec<f64>,
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
+    /// Prices of each price point each day, 0.01 USD/t: `[day * points + point]`
+    /// (`prices.rs`).
+    pub(super) prices: Vec<i64>,
 }
 
 impl Accounts {
@@ -140,6 +143,7 @@ impl Accounts {
             delivered_usd_daily: vec![0.0; days],
             slot_trucks: vec![0.0; nc * days],
             delivered_before: vec![0; np],
+            prices: vec![0; days * net.prices.len()],
             daily: daily.then(|| DailySeries {
                 corridors: scn
                     .corridors
@@ -198,6 +202,8 @@ impl Accounts {
         }
         self.backlog_units[f..t].copy_from_slice(&from.backlog_units[f..t]);
         self.delivered_usd_daily[f..t].copy_from_slice(&from.delivered_usd_daily[f..t]);
+        let n = self.prices.len() / days.max(1);
+        self.prices[f * n..t * n].copy_from_slice(&from.prices[f * n..t * n]);
         if let (Some(mine), Some(theirs)) = (self.daily.as_mut(), from.daily.as_ref()) {
             for (m, c) in mine.corridors.iter_mut().zip(&theirs.corridors) {
                 m.capacity_factor

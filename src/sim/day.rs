@@ -165,16 +165,20 @@ impl<'a> Sim<'a> {
             let open = &self.state.open_units;
             let taken = log
                 .get(day, np, p)
-                .filter(|(key, _)| self.nets[p].inputs_are(key, &self.perceived, supply, open));
-            if let Some((_, plan)) = taken {
+                .filter(|(key, _, _)| self.nets[p].inputs_are(key, &self.perceived, supply, open));
+            if let Some((_, plan, prices)) = taken {
+                self.acc.set_prices(&self.net.prices, day, p, prices);
                 self.dispatch(p, day, plan);
                 return Ok(());
             }
         }
         self.solve_plan(p, day)?;
+        let net = &self.nets[p];
+        self.acc.set_prices(&self.net.prices, day, p, &net.prices);
         let plan = std::mem::take(&mut self.nets[p].plan);
         if let Some(log) = self.shortcuts.log.as_mut() {
-            log.record(day, self.net.order.len(), p, &self.nets[p].key, &plan);
+            let net = &self.nets[p];
+            log.record(day, self.net.order.len(), p, &net.key, &plan, &net.prices);
         }
         self.dispatch(p, day, &plan);
         self.nets[p].plan = plan;

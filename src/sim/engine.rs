@@ -15,6 +15,7 @@ use super::losses::{last_closure_end, report};
 use super::metrics::{DailySeries, RunReport};
 use super::network::Network;
 use super::observer::{NoObserver, Observer};
+use super::prices;
 use super::routes::RouteBook;
 use super::routing::ProductNet;
 use super::runout::Runout;
@@ -235,6 +236,11 @@ impl Engine {
             ))
             .into());
         };
+        let (scn, points) = (&self.scenario, &self.net.prices);
+        let (mine, theirs) = (&acc.prices, &self.cf.prices);
+        let window = self.net.window;
+        let price_metrics = prices::metrics(scn, points, mine, theirs, end as usize, window);
+        let price_daily = daily.then(|| prices::daily(scn, points, mine, theirs, end as usize));
         let mut report = report(
             &self.scenario,
             &self.net,
@@ -244,6 +250,10 @@ impl Engine {
             last_end,
             capped,
         );
+        report.metrics.prices = price_metrics;
+        if let (Some(d), Some(p)) = (report.daily.as_mut(), price_daily) {
+            d.prices = p;
+        }
         if record == Record::DailyTotals {
             // A Monte Carlo keeps the window's days (its bands are over the window).
             if let Some(d) = report.daily.as_mut() {

@@ -83,6 +83,8 @@ pub(super) struct Network {
     pub(super) demand_units: Vec<Vec<i64>>,
     /// Product of each demand.
     pub(super) demand_product: Vec<usize>,
+    /// The price points (markets and supply points per product; `prices.rs`).
+    pub(super) prices: super::prices::Points,
 }
 
 impl Network {
@@ -228,6 +230,7 @@ impl Network {
             supply_units,
             demand_units,
             demand_product: scn.demands.iter().map(|d| d.product.index()).collect(),
+            prices: super::prices::Points::of(scn),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::scenario::Scenario;
 use super::accounts::Sums;
 use super::network::{Darc, Network, COST_SCALE};
 use super::orders;
+use super::prices::Search;
 use super::routes::{decompose, FlowView, RouteBook, Scratch};
 use super::state::{Lot, State};
 
@@ -38,6 +39,9 @@ pub(super) struct ProductNet {
     flows: Vec<i64>,
     /// `key`, `plan` and `flows` hold a solve.
     solved: bool,
+    /// The prices of the product's points at the last solve, 0.01 USD/t (`prices.rs`).
+    pub(super) prices: Vec<i64>,
+    search: Search,
 }
 
 impl Clone for ProductNet {
@@ -55,6 +59,8 @@ impl Clone for ProductNet {
             plan: self.plan.clone(),
             flows: self.flows.clone(),
             solved: self.solved,
+            prices: self.prices.clone(),
+            search: self.search.clone(),
         }
     }
 
@@ -78,6 +84,8 @@ impl Clone for ProductNet {
                 plan,
                 flows,
                 solved,
+                prices,
+                search,
             ]
         );
     }
@@ -140,6 +148,7 @@ impl ProductNet {
             }
         }
         let bypass = solver.add_arc(s, t, 0, 0);
+        let search = Search::new(&solver);
         Ok(ProductNet {
             solver,
             supply_arcs,
@@ -153,6 +162,8 @@ impl ProductNet {
             plan: Vec::new(),
             flows: Vec::new(),
             solved: false,
+            prices: Vec::new(),
+            search,
         })
     }
 
@@ -189,7 +200,8 @@ impl ProductNet {
     }
 
     /// The plan for today's inputs (capacity traders see, supply, open orders), left in
-    /// [`ProductNet::plan`]: solved and decomposed. With `memo`, a day whose inputs, or
+    /// [`ProductNet::plan`]: solved and decomposed, with the prices in
+    /// [`ProductNet::prices`]. With `memo`, a day whose inputs, or
     /// whose solver flows, are the last solve's keeps the last plan (the plan is a
     /// function of the flows, and the flows of the inputs).
     pub(super) fn solve(
@@ -253,6 +265,15 @@ impl ProductNet {
                 day,
                 source: e,
             })?;
+        // The prices depend on the capacities as well as the flows: computed at every
+        // solve, kept on the days the inputs repeat.
+        self.search.prices(
+            &self.solver,
+            self.s,
+            self.t,
+            cx.net.prices.of_product(p),
+            &mut self.prices,
+        )?;
         if memo && self.solved && self.solver.flows() == self.flows.as_slice() {
             return Ok(());
         }
