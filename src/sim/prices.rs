@@ -127,6 +127,7 @@ pub(super) struct Search {
     incident: Vec<Vec<u32>>,
     dist: Vec<i64>,
     queued: Vec<bool>,
+    /// Times each node entered the queue.
     relaxed: Vec<u32>,
     queue: VecDeque<u32>,
 }
@@ -188,14 +189,18 @@ impl Search {
                     let d = dx + c;
                     if d < self.dist[y] {
                         self.dist[y] = d;
-                        self.relaxed[y] += 1;
-                        if self.relaxed[y] as usize > n {
-                            return Err(SimError::Internal(
-                                "a routing optimum's residual network has a negative cycle".into(),
-                            )
-                            .into());
-                        }
                         if !self.queued[y] {
+                            // With a first-in first-out queue a node enters it at most
+                            // once per pass, and n passes settle every distance unless
+                            // there is a negative cycle.
+                            self.relaxed[y] += 1;
+                            if self.relaxed[y] as usize > n {
+                                return Err(SimError::Internal(
+                                    "a routing optimum's residual network has a negative cycle"
+                                        .into(),
+                                )
+                                .into());
+                            }
                             self.queued[y] = true;
                             self.queue.push_back(y as u32);
                         }

@@ -155,7 +155,13 @@ fn every_command_writes_one_manifest_layout() {
     }
     assert_eq!(
         names(&d("run")),
-        ["daily.csv", "manifest.json", "run.csv", "timing.json"]
+        [
+            "daily.csv",
+            "manifest.json",
+            "prices.csv",
+            "run.csv",
+            "timing.json"
+        ]
     );
     let timing = manifest(&d("mc"), "timing.json");
     assert!(timing["threads"].as_u64().unwrap() >= 1);
@@ -379,6 +385,7 @@ fn output_folders_are_checked_before_any_work() {
             "daily.csv",
             "manifest.json",
             "notes.txt",
+            "prices.csv",
             "run.csv",
             "timing.json"
         ]

@@ -148,3 +148,53 @@ fn farm_gate_price_falls_to_the_origin_price_when_the_export_route_shuts() {
     assert_eq!(f.peak_change_usd_per_t, -487.0);
     assert_eq!(f.peak_day, Some(10));
 }
+
+/// The random cases of the fast path = reference property tests move prices (so that
+/// their equality is tested on something): in many cases a closure changes a price,
+/// and some of those runs follow the counterfactual with a backlog of their own (the
+/// days whose prices the follower computes itself). Prices stay within their bounds:
+/// a market's at most its buyer's value, a farm gate's at least its origin price.
+#[test]
+fn random_cases_move_prices_within_their_bounds() {
+    let (mut moved, mut followed) = (0, 0);
+    for seed in 0..200u64 {
+        let (s, closures) = crate::sim::random_case_with(seed, seed % 2 == 0);
+        let mut e = Engine::new(&s).unwrap();
+        let r = e.run(&closures, Record::Daily).unwrap();
+        let changed = r
+            .metrics
+            .prices
+            .iter()
+            .any(|q| q.peak_change_usd_per_t != 0.0);
+        moved += usize::from(changed);
+        followed += usize::from(changed && e.days_followed() > 0);
+        for q in &r.daily.as_ref().unwrap().prices {
+            let node = s.nodes.iter().position(|n| n.id == q.node).unwrap();
+            let prices = q.price_usd_per_t.iter().chain(&q.counterfactual_usd_per_t);
+            if q.side == "market" {
+                let value = s
+                    .demands
+                    .iter()
+                    .filter(|d| {
+                        d.node.index() == node && s.products[d.product.index()].id == q.product
+                    })
+                    .map(|d| d.value_usd_per_t)
+                    .fold(f64::MIN, f64::max);
+                assert!(prices.clone().all(|&p| p <= value + 0.005), "seed {seed}");
+            } else {
+                let price = s
+                    .supplies
+                    .iter()
+                    .filter(|d| {
+                        d.node.index() == node && s.products[d.product.index()].id == q.product
+                    })
+                    .map(|d| d.price_usd_per_t)
+                    .fold(f64::MAX, f64::min);
+                assert!(prices.clone().all(|&p| p >= price - 0.005), "seed {seed}");
+            }
+        }
+    }
+    assert!(moved >= 40, "prices moved in {moved} of 200 cases");
+    assert!(followed >= 1, "no case followed with moved prices");
+    eprintln!("prices moved in {moved} of 200 cases, {followed} of them followed a backlog");
+}
