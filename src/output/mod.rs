@@ -579,7 +579,7 @@ pub fn summary_text(m: &RunMetrics) -> String {
     if !moved.is_empty() {
         let _ = writeln!(
             s,
-            "\n  {:<32} {:>10} {:>12} {:>12} {:>9}",
+            "\n  {:<44} {:>10} {:>12} {:>12} {:>9}",
             "price (USD/t)", "no closure", "peak change", "mean change", "peak day"
         );
         for q in moved.iter().take(SUMMARY_ROWS) {
@@ -590,7 +590,7 @@ pub fn summary_text(m: &RunMetrics) -> String {
             };
             let _ = writeln!(
                 s,
-                "  {:<32} {:>10.2} {:>+12.2} {:>+12.2} {:>9}",
+                "  {:<44} {:>10.2} {:>+12.2} {:>+12.2} {:>9}",
                 format!("{} at {}{side}", q.product, q.node),
                 q.counterfactual_mean_usd_per_t,
                 q.peak_change_usd_per_t,

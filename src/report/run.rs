@@ -249,31 +249,65 @@ fn price_figure(
     all: usize,
 ) -> Result<Figure, Error> {
     let id = format!("price-{}", i + 1);
+    let days = dates.len();
+    // The days around the change: from 30 days before the first changed day to 30 after
+    // the last; the price axis around the prices (a change of a few percent shows).
+    let changed: Vec<usize> = (0..days)
+        .filter(|&d| p.run[d] != p.counterfactual[d])
+        .collect();
+    let (a, b) = match (changed.first(), changed.last()) {
+        (Some(&f), Some(&l)) => (f.saturating_sub(30), (l + 31).min(days)),
+        _ => (0, days),
+    };
+    let within = |v: &[f64]| -> Vec<(f64, f64)> {
+        points(v, 1.0)
+            .into_iter()
+            .filter(|q| q.0 >= a as f64 && q.0 < b as f64)
+            .collect()
+    };
     let lines = vec![
         Line {
             name: "no closures (counterfactual)".into(),
             color: PALETTE[0],
-            points: points(&p.counterfactual, 1.0),
+            points: within(&p.counterfactual),
             width: 5,
         },
         Line {
             name: "with the closures".into(),
             color: PALETTE[3],
-            points: points(&p.run, 1.0),
+            points: within(&p.run),
             width: 2,
         },
     ];
-    let days = dates.len();
+    let (lo, hi) = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|q| q.1))
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let pad = ((hi - lo) * 0.1).max(1.0);
+    let y = if lo.is_finite() {
+        (lo - pad).max(0.0)..hi + pad
+    } else {
+        0.0..1.0
+    };
+    let x = a as f64 - 0.5..b as f64 - 0.5;
+    let spans: Vec<(f64, f64)> = spans
+        .iter()
+        .filter(|s| s.1 > x.start && s.0 < x.end)
+        .map(|s| (s.0.max(x.start), s.1.min(x.end)))
+        .collect();
     let chart = XyChart {
         id: id.clone(),
         size: (900, 320),
-        x: -0.5..days as f64 - 0.5,
+        x,
         x_log: false,
-        y: super::chart::y_range(lines.iter().flat_map(|l| l.points.iter().map(|q| q.1))),
+        y,
         x_desc: "date".into(),
         y_desc: "price (USD per t)".into(),
         x_labels: XLabels::Dates(start),
-        spans: spans.to_vec(),
+        spans,
         span_name: "a corridor closed".into(),
         bands: vec![],
         lines,
@@ -303,7 +337,7 @@ fn price_figure(
         title: format!("Price of {}, against no closures", p.label()),
         svg: Some(chart.svg()?),
         caption: format!(
-            "The {} price each day: {what}, with the closures (red) and in the counterfactual (blue); grey: days on which some corridor is below full capacity. Its largest change is {}{} USD/t, on {}. One of the {} largest price changes of the run's {all} price points (prices.csv; see docs/model.md, \"Prices\"): a routing shadow price, not a market survey.",
+            "The {} price each day from a month before its first change to a month after its last (the table has every day): {what}, with the closures (red) and in the counterfactual (blue); grey: days on which some corridor is below full capacity. Its largest change is {}{} USD/t, on {}. One of the {} largest price changes of the run's {all} price points (prices.csv; see docs/model.md, \"Prices\"): a routing shadow price, not a market survey.",
             if p.side == "market" { "market" } else { "farm-gate" },
             if peak > 0.0 { "+" } else { "" },
             num(peak, 2),
