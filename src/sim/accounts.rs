@@ -91,8 +91,10 @@ pub(super) struct Accounts {
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
     /// Prices of each price point each day, 0.01 USD/t: `[day * points + point]`
-    /// (`prices.rs`).
+    /// (`prices.rs`); on the days in `prices_taken`, the simulation's a run took those
+    /// days from holds them instead (they are not copied).
     pub(super) prices: Vec<i64>,
+    pub(super) prices_taken: Vec<bool>,
 }
 
 impl Accounts {
@@ -144,6 +146,7 @@ impl Accounts {
             slot_trucks: vec![0.0; nc * days],
             delivered_before: vec![0; np],
             prices: vec![0; days * net.prices.len()],
+            prices_taken: vec![false; days],
             daily: daily.then(|| DailySeries {
                 corridors: scn
                     .corridors
@@ -202,8 +205,7 @@ impl Accounts {
         }
         self.backlog_units[f..t].copy_from_slice(&from.backlog_units[f..t]);
         self.delivered_usd_daily[f..t].copy_from_slice(&from.delivered_usd_daily[f..t]);
-        let n = self.prices.len() / days.max(1);
-        self.prices[f * n..t * n].copy_from_slice(&from.prices[f * n..t * n]);
+        self.prices_taken[f..t].fill(true);
         if let (Some(mine), Some(theirs)) = (self.daily.as_mut(), from.daily.as_ref()) {
             for (m, c) in mine.corridors.iter_mut().zip(&theirs.corridors) {
                 m.capacity_factor

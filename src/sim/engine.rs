@@ -237,10 +237,18 @@ impl Engine {
             .into());
         };
         let (scn, points) = (&self.scenario, &self.net.prices);
-        let (mine, theirs) = (&acc.prices, &self.cf.prices);
+        // The days a fast run took from the base (or the counterfactual) have its prices.
+        let mine = prices::Days {
+            own: &acc,
+            taken: self.base_acc.as_ref().unwrap_or(&self.cf),
+        };
+        let theirs = prices::Days {
+            own: &self.cf,
+            taken: &self.cf,
+        };
         let window = self.net.window;
-        let price_metrics = prices::metrics(scn, points, mine, theirs, end as usize, window);
-        let price_daily = daily.then(|| prices::daily(scn, points, mine, theirs, end as usize));
+        let price_metrics = prices::metrics(scn, points, &mine, &theirs, end as usize, window);
+        let price_daily = daily.then(|| prices::daily(scn, points, &mine, &theirs, end as usize));
         let mut report = report(
             &self.scenario,
             &self.net,

@@ -18,9 +18,13 @@
 //! prices are a function of the day's routing inputs: the fast path may take them over
 //! wherever it takes over a plan. They are computed by a label-correcting search
 //! (Bellman-Ford with a queue) in integers of 0.01 USD/t, so they are exact: no
-//! negative cycle exists at an optimum, and finding one is an internal error.
+//! negative cycle exists at an optimum, and finding one is an internal error. The
+//! residual network depends only on which arcs have room and which carry flow; a solve
+//! that changes neither keeps the last prices without a search.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+
+use rustc_hash::FxBuildHasher;
 
 use crate::error::{Error, SimError};
 use crate::flow::NetworkSimplex;
@@ -120,11 +124,29 @@ impl Points {
     }
 }
 
-/// The search's buffers, kept from one solve to the next.
+/// The search's buffers, kept from one solve to the next, and the residual network of
+/// the last prices computed.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Search {
-    /// Arcs incident to each node (either end).
-    incident: Vec<Vec<u32>>,
+    /// Ends and cost of every arc of the solver's network (fixed once it is built).
+    ends: Vec<(u32, u32)>,
+    cost: Vec<i64>,
+    /// Which residual arcs each arc had at the last computation, two bits per arc (32
+    /// arcs a word): bit 0 room left (`flow < capacity`), bit 1 flow to send back
+    /// (`flow > 0`). The residual network, and so the prices, are a function of these
+    /// bits alone.
+    pattern: Vec<u64>,
+    /// `pattern` and the prices computed from it are current.
+    known: bool,
+    /// `out` and `into` are the residual network of `pattern`.
+    built: bool,
+    /// The residual network as adjacency arrays: edges leaving each node (`out`) and
+    /// entering it (`into`), as (other end, cost); node `x`'s are
+    /// `start[x]..start[x + 1]`.
+    out_start: Vec<u32>,
+    out: Vec<(u32, i64)>,
+    into_start: Vec<u32>,
+    into: Vec<(u32, i64)>,
     dist: Vec<i64>,
     queued: Vec<bool>,
     /// Times each node entered the queue.
@@ -135,36 +157,124 @@ pub(super) struct Search {
 const UNREACHED: i64 = i64::MAX;
 
 impl Search {
-    /// Buffers for `solver`'s network (its arcs must all be added).
+    /// Buffers for `solver`'s network (its arcs must all be added, their costs set).
     pub(super) fn new(solver: &NetworkSimplex) -> Search {
         let n = solver.num_nodes();
-        let mut incident = vec![Vec::new(); n];
-        for a in 0..solver.num_arcs() {
-            if let Some((u, v)) = solver.arc_ends(a) {
-                incident[u].push(a as u32);
-                if v != u {
-                    incident[v].push(a as u32);
-                }
-            }
-        }
+        let m = solver.num_arcs();
+        let ends = (0..m)
+            .map(|a| {
+                solver
+                    .arc_ends(a)
+                    .map_or((0, 0), |(u, v)| (u as u32, v as u32))
+            })
+            .collect();
         Search {
-            incident,
+            ends,
+            cost: (0..m).map(|a| solver.cost(a)).collect(),
+            pattern: vec![0; m.div_ceil(32)],
+            known: false,
+            built: false,
+            out_start: vec![0; n + 1],
+            into_start: vec![0; n + 1],
             dist: vec![UNREACHED; n],
             queued: vec![false; n],
             relaxed: vec![0; n],
-            queue: VecDeque::new(),
+            ..Search::default()
         }
     }
 
-    /// Shortest distances in the residual network of `solver`'s last optimum: from
+    /// Residual arcs of arc `a` in `pattern` (bit 0 forward, bit 1 backward).
+    fn bits(&self, a: usize) -> u64 {
+        (self.pattern[a / 32] >> (2 * (a % 32))) & 3
+    }
+
+    /// Read which residual arcs `solver`'s last optimum has; whether that changed since
+    /// the last prices were computed.
+    /// `caps` are the capacities of the first arcs, `rest` that of the others.
+    fn read_pattern(&mut self, solver: &NetworkSimplex, caps: &[i64], rest: i64) -> bool {
+        let flows = solver.flows();
+        let mut changed = !self.known;
+        let m = self.ends.len().min(flows.len());
+        for (w, word) in self.pattern.iter_mut().enumerate() {
+            let lo = (w * 32).min(m);
+            let hi = (lo + 32).min(m);
+            let mut now = 0u64;
+            for (k, &f) in flows[lo..hi].iter().enumerate() {
+                let cap = caps.get(lo + k).copied().unwrap_or(rest);
+                now |= (u64::from(f < cap) | (u64::from(f > 0) << 1)) << (2 * k);
+            }
+            if *word != now {
+                *word = now;
+                changed = true;
+            }
+        }
+        if changed {
+            self.built = false;
+        }
+        changed
+    }
+
+    /// Build the residual network of `pattern` as adjacency arrays.
+    fn build(&mut self) {
+        if self.built {
+            return;
+        }
+        // Count, prefix sums, fill.
+        let n = self.dist.len();
+        self.out_start.clear();
+        self.out_start.resize(n + 1, 0);
+        self.into_start.clear();
+        self.into_start.resize(n + 1, 0);
+        for a in 0..self.ends.len() {
+            let ((u, v), bits) = (self.ends[a], self.bits(a));
+            if u == v {
+                continue;
+            }
+            if bits & 1 != 0 {
+                self.out_start[u as usize + 1] += 1;
+                self.into_start[v as usize + 1] += 1;
+            }
+            if bits & 2 != 0 {
+                self.out_start[v as usize + 1] += 1;
+                self.into_start[u as usize + 1] += 1;
+            }
+        }
+        for x in 0..n {
+            self.out_start[x + 1] += self.out_start[x];
+            self.into_start[x + 1] += self.into_start[x];
+        }
+        self.out.clear();
+        self.out.resize(self.out_start[n] as usize, (0, 0));
+        self.into.clear();
+        self.into.resize(self.into_start[n] as usize, (0, 0));
+        let (mut next_out, mut next_into) = (self.out_start.clone(), self.into_start.clone());
+        for a in 0..self.ends.len() {
+            let ((u, v), bits) = (self.ends[a], self.bits(a));
+            if u == v {
+                continue;
+            }
+            let mut add = |from: u32, to: u32, c: i64| {
+                let i = &mut next_out[from as usize];
+                self.out[*i as usize] = (to, c);
+                *i += 1;
+                let j = &mut next_into[to as usize];
+                self.into[*j as usize] = (from, c);
+                *j += 1;
+            };
+            if bits & 1 != 0 {
+                add(u, v, self.cost[a]);
+            }
+            if bits & 2 != 0 {
+                add(v, u, -self.cost[a]);
+            }
+        }
+        self.built = true;
+    }
+
+    /// Shortest distances in the residual network built by [`Search::build`]: from
     /// `root` to every node (`to_root` false), or from every node to `root` (`to_root`
     /// true), left in `self.dist` (`UNREACHED` where there is no path).
-    fn distances(
-        &mut self,
-        solver: &NetworkSimplex,
-        root: usize,
-        to_root: bool,
-    ) -> Result<(), Error> {
+    fn distances(&mut self, root: usize, to_root: bool) -> Result<(), Error> {
         let n = self.dist.len();
         self.dist.fill(UNREACHED);
         self.queued.fill(false);
@@ -173,54 +283,33 @@ impl Search {
         self.dist[root] = 0;
         self.queue.push_back(root as u32);
         self.queued[root] = true;
+        let (start, edges) = if to_root {
+            (&self.into_start, &self.into)
+        } else {
+            (&self.out_start, &self.out)
+        };
         while let Some(x) = self.queue.pop_front() {
             let x = x as usize;
             self.queued[x] = false;
             let dx = self.dist[x];
-            for &a in &self.incident[x] {
-                let a = a as usize;
-                let Some((u, v)) = solver.arc_ends(a) else {
-                    continue;
-                };
-                let (flow, cap, cost) = (solver.flow(a), solver.capacity(a), solver.cost(a));
-                // The residual arcs at `x`: leaving it when searching from the root,
-                // entering it when searching towards the root.
-                let mut step = |y: usize, c: i64| -> Result<(), Error> {
-                    let d = dx + c;
-                    if d < self.dist[y] {
-                        self.dist[y] = d;
-                        if !self.queued[y] {
-                            // With a first-in first-out queue a node enters it at most
-                            // once per pass, and n passes settle every distance unless
-                            // there is a negative cycle.
-                            self.relaxed[y] += 1;
-                            if self.relaxed[y] as usize > n {
-                                return Err(SimError::Internal(
-                                    "a routing optimum's residual network has a negative cycle"
-                                        .into(),
-                                )
-                                .into());
-                            }
-                            self.queued[y] = true;
-                            self.queue.push_back(y as u32);
+            for &(y, c) in &edges[start[x] as usize..start[x + 1] as usize] {
+                let y = y as usize;
+                let d = dx + c;
+                if d < self.dist[y] {
+                    self.dist[y] = d;
+                    if !self.queued[y] {
+                        // With a first-in first-out queue a node enters it at most
+                        // once per pass, and n passes settle every distance unless
+                        // there is a negative cycle.
+                        self.relaxed[y] += 1;
+                        if self.relaxed[y] as usize > n {
+                            return Err(SimError::Internal(
+                                "a routing optimum's residual network has a negative cycle".into(),
+                            )
+                            .into());
                         }
-                    }
-                    Ok(())
-                };
-                let (room, back) = (flow < cap, flow > 0);
-                if !to_root {
-                    if u == x && room {
-                        step(v, cost)?;
-                    }
-                    if v == x && back {
-                        step(u, -cost)?;
-                    }
-                } else {
-                    if v == x && room {
-                        step(u, cost)?;
-                    }
-                    if u == x && back {
-                        step(v, -cost)?;
+                        self.queued[y] = true;
+                        self.queue.push_back(y as u32);
                     }
                 }
             }
@@ -229,19 +318,36 @@ impl Search {
     }
 
     /// The prices of `points` (one product's) at `solver`'s last optimum, whose source
-    /// is `s` and sink `t`, written to `out` (0.01 USD/t).
+    /// is `s` and sink `t`, in `out` (0.01 USD/t). `out` must hold what this search
+    /// computed last: when the residual network is the same, so are the prices, and
+    /// `out` is left as it is. Otherwise they are looked up in `cache` (prices by
+    /// residual network, kept across the runs of an engine) or computed. `caps` are the
+    /// capacities of the network's first arcs (by arc index), `rest` that of the others.
+    #[allow(clippy::too_many_arguments)] // the network, its ends, its points, the buffers
     pub(super) fn prices(
         &mut self,
         solver: &NetworkSimplex,
+        (caps, rest): (&[i64], i64),
         s: usize,
         t: usize,
         points: &[Point],
         out: &mut Vec<i64>,
+        cache: &mut PriceCache,
     ) -> Result<(), Error> {
+        if !self.read_pattern(solver, caps, rest) && out.len() == points.len() {
+            return Ok(());
+        }
+        self.known = false;
         out.clear();
+        if let Some(known) = cache.map.get(&self.pattern) {
+            out.extend_from_slice(known);
+            self.known = true;
+            return Ok(());
+        }
         out.resize(points.len(), 0);
+        self.build();
         if points.iter().any(|q| q.side == Side::Market) {
-            self.distances(solver, s, false)?;
+            self.distances(s, false)?;
             for (o, q) in out.iter_mut().zip(points) {
                 if q.side == Side::Market {
                     *o = self.dist[q.node as usize].min(q.bound);
@@ -249,7 +355,7 @@ impl Search {
             }
         }
         if points.iter().any(|q| q.side == Side::FarmGate) {
-            self.distances(solver, t, true)?;
+            self.distances(t, true)?;
             for (o, q) in out.iter_mut().zip(points) {
                 if q.side == Side::FarmGate {
                     let d = self.dist[q.node as usize];
@@ -261,8 +367,26 @@ impl Search {
                 }
             }
         }
+        if cache.map.len() < PriceCache::CAPACITY {
+            cache.map.insert(self.pattern.clone(), out.clone());
+        }
+        self.known = true;
         Ok(())
     }
+}
+
+/// One product's prices by residual network (its `Search::pattern`), kept across the
+/// runs of an engine: a run meets the residual networks of other runs and of the
+/// counterfactual again and again. The prices are a function of the residual network,
+/// so what the cache holds is what a search would compute; it only saves the search.
+#[derive(Debug, Clone, Default)]
+pub(super) struct PriceCache {
+    map: HashMap<Vec<u64>, Vec<i64>, FxBuildHasher>,
+}
+
+impl PriceCache {
+    /// Residual networks kept at most per product (then no more are added).
+    const CAPACITY: usize = 1 << 13;
 }
 
 impl super::accounts::Accounts {
@@ -280,66 +404,86 @@ fn usd(c: i64) -> f64 {
     c as f64 / COST_SCALE
 }
 
-/// The run's price metrics against the counterfactual's: per point, over days `0..end`
-/// of `run` (`[day * points + i]`, 0.01 USD/t) and the same days of `cf`; the mean
-/// divides by the `window`'s days.
+/// A simulation's prices by day: its own, or on the days it took from another
+/// simulation (`Accounts::prices_taken`), that one's.
+pub(super) struct Days<'a> {
+    pub(super) own: &'a super::accounts::Accounts,
+    pub(super) taken: &'a super::accounts::Accounts,
+}
+
+impl Days<'_> {
+    /// The prices of day `d` (`n` points).
+    fn row(&self, d: usize, n: usize) -> &[i64] {
+        let from = if self.own.prices_taken.get(d).copied().unwrap_or(false) {
+            self.taken
+        } else {
+            self.own
+        };
+        from.prices.get(d * n..(d + 1) * n).unwrap_or(&[])
+    }
+}
+
+/// The run's price metrics against the counterfactual's: per point, over days `0..end`;
+/// the mean divides by the `window`'s days.
 pub(super) fn metrics(
     scn: &Scenario,
     points: &Points,
-    run: &[i64],
-    cf: &[i64],
+    run: &Days<'_>,
+    cf: &Days<'_>,
     end: usize,
     window: u32,
 ) -> Vec<PriceMetrics> {
     let n = points.len();
+    let mut sum = vec![0i64; n];
+    let mut cf_sum = vec![0i64; n];
+    let mut peak: Vec<Option<(i64, usize)>> = vec![None; n];
+    for d in 0..end {
+        let (r, c) = (run.row(d, n), cf.row(d, n));
+        if d < window as usize {
+            for (s, &c) in cf_sum.iter_mut().zip(c) {
+                *s += c;
+            }
+        }
+        if r == c {
+            continue;
+        }
+        for (i, (&r, &c)) in r.iter().zip(c).enumerate() {
+            let change = r - c;
+            sum[i] += change;
+            if change != 0 && peak[i].is_none_or(|(p, _)| change.abs() > p.abs()) {
+                peak[i] = Some((change, d));
+            }
+        }
+    }
+    let w = f64::from(window.max(1));
     points
         .points
         .iter()
         .enumerate()
-        .map(|(i, q)| {
-            let mut sum = 0i64;
-            let mut cf_sum = 0i64;
-            let mut peak: Option<(i64, usize)> = None;
-            for d in 0..end {
-                let (r, c) = (
-                    run.get(d * n + i).copied().unwrap_or(0),
-                    cf.get(d * n + i).copied().unwrap_or(0),
-                );
-                let change = r - c;
-                sum += change;
-                if d < window as usize {
-                    cf_sum += c;
-                }
-                if change != 0 && peak.is_none_or(|(p, _)| change.abs() > p.abs()) {
-                    peak = Some((change, d));
-                }
-            }
-            let w = f64::from(window.max(1));
-            PriceMetrics {
-                product: scn.products[q.product as usize].id.clone(),
-                node: scn.nodes[q.node as usize].id.clone(),
-                side: q.side.name().to_string(),
-                counterfactual_mean_usd_per_t: usd(cf_sum) / w,
-                mean_change_usd_per_t: usd(sum) / w,
-                peak_change_usd_per_t: peak.map_or(0.0, |(c, _)| usd(c)),
-                peak_day: peak.map(|(_, d)| d as u32),
-            }
+        .map(|(i, q)| PriceMetrics {
+            product: scn.products[q.product as usize].id.clone(),
+            node: scn.nodes[q.node as usize].id.clone(),
+            side: q.side.name().to_string(),
+            counterfactual_mean_usd_per_t: usd(cf_sum[i]) / w,
+            mean_change_usd_per_t: usd(sum[i]) / w,
+            peak_change_usd_per_t: peak[i].map_or(0.0, |(c, _)| usd(c)),
+            peak_day: peak[i].map(|(_, d)| d as u32),
         })
         .collect()
 }
 
-/// The daily price series of days `0..end` (see [`metrics`] for the layout).
+/// The daily price series of days `0..end` (see [`metrics`]).
 pub(super) fn daily(
     scn: &Scenario,
     points: &Points,
-    run: &[i64],
-    cf: &[i64],
+    run: &Days<'_>,
+    cf: &Days<'_>,
     end: usize,
 ) -> Vec<PriceDaily> {
     let n = points.len();
-    let series = |v: &[i64], i: usize| -> Vec<f64> {
+    let series = |v: &Days<'_>, i: usize| -> Vec<f64> {
         (0..end)
-            .map(|d| usd(v.get(d * n + i).copied().unwrap_or(0)))
+            .map(|d| usd(v.row(d, n).get(i).copied().unwrap_or(0)))
             .collect()
     };
     points

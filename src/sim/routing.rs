@@ -148,6 +148,23 @@ impl ProductNet {
             }
         }
         let bypass = solver.add_arc(s, t, 0, 0);
+        // Arcs are numbered in the order of `key` (darcs, supply arcs, demand arcs),
+        // then the bypass: the prices read capacities from the key by arc number.
+        let in_key_order = supply_arcs
+            .iter()
+            .enumerate()
+            .all(|(j, &(_, arc, _))| arc == net.darcs.len() + j)
+            && demand_arcs
+                .iter()
+                .enumerate()
+                .all(|(j, &(_, arc))| arc == net.darcs.len() + supply_arcs.len() + j)
+            && bypass == net.darcs.len() + supply_arcs.len() + demand_arcs.len();
+        if !in_key_order {
+            return Err(SimError::Internal(
+                "a routing network's arcs are not numbered in the order of its key".into(),
+            )
+            .into());
+        }
         let search = Search::new(&solver);
         Ok(ProductNet {
             solver,
@@ -267,12 +284,20 @@ impl ProductNet {
             })?;
         // The prices depend on the capacities as well as the flows: computed at every
         // solve, kept on the days the inputs repeat.
+        let caches = &mut cx.routes.price_caches;
+        if caches.len() <= p {
+            caches.resize_with(p + 1, Default::default);
+        }
+        // The key is the capacity of the arcs in order (darcs, supply, demand arcs:
+        // see `ProductNet::new`), then the bypass's.
         self.search.prices(
             &self.solver,
+            (&self.key, total),
             self.s,
             self.t,
             cx.net.prices.of_product(p),
             &mut self.prices,
+            &mut caches[p],
         )?;
         if memo && self.solved && self.solver.flows() == self.flows.as_slice() {
             return Ok(());

@@ -125,6 +125,7 @@ pub(super) fn follow(
     take_days(sim, track, cf, from, d, false)?;
     let np_ = points.len();
     sim.acc.prices[from as usize * np_..d as usize * np_].copy_from_slice(own_prices);
+    sim.acc.prices_taken[from as usize..d as usize].fill(false);
     // What orders make differs: the backlog, and open orders in the daily series.
     let per_day = if daily { 1 + np } else { 1 };
     let n = (d - from) as usize;
