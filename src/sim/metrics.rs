@@ -117,8 +117,8 @@ pub struct PriceMetrics {
     pub side: String,
     /// The counterfactual's price, averaged over the window's days, USD/t.
     pub counterfactual_mean_usd_per_t: f64,
-    /// The change (run − counterfactual) summed over the run's days (window and run-out)
-    /// and divided by the window's days, USD/t.
+    /// The change (run − counterfactual) averaged over the days the run covers (its
+    /// window and its run-out), USD/t.
     pub mean_change_usd_per_t: f64,
     /// The change of largest magnitude on any day (signed: a market's price rises, a
     /// farm gate's falls), USD/t; 0 when the price never changed.

@@ -319,9 +319,11 @@ impl Search {
 
     /// The prices of `points` (one product's) at `solver`'s last optimum, whose source
     /// is `s` and sink `t`, in `out` (0.01 USD/t). `out` must hold what this search
-    /// computed last: when the residual network is the same, so are the prices, and
-    /// `out` is left as it is. Otherwise they are looked up in `cache` (prices by
-    /// residual network, kept across the runs of an engine) or computed. `caps` are the
+    /// computed last. With a `cache` (the fast path's shortcuts): when the residual
+    /// network is the same, so are the prices, and `out` is left as it is; otherwise
+    /// they are looked up in `cache` (prices by residual network, kept across the runs
+    /// of an engine) or computed and kept there. Without (the reference), they are
+    /// computed. `caps` are the
     /// capacities of the network's first arcs (by arc index), `rest` that of the others.
     #[allow(clippy::too_many_arguments)] // the network, its ends, its points, the buffers
     pub(super) fn prices(
@@ -332,14 +334,15 @@ impl Search {
         t: usize,
         points: &[Point],
         out: &mut Vec<i64>,
-        cache: &mut PriceCache,
+        mut cache: Option<&mut PriceCache>,
     ) -> Result<(), Error> {
-        if !self.read_pattern(solver, caps, rest) && out.len() == points.len() {
+        let changed = self.read_pattern(solver, caps, rest);
+        if cache.is_some() && !changed && out.len() == points.len() {
             return Ok(());
         }
         self.known = false;
         out.clear();
-        if let Some(known) = cache.map.get(&self.pattern) {
+        if let Some(known) = cache.as_ref().and_then(|c| c.map.get(&self.pattern)) {
             out.extend_from_slice(known);
             self.known = true;
             return Ok(());
@@ -367,8 +370,11 @@ impl Search {
                 }
             }
         }
-        if cache.map.len() < PriceCache::CAPACITY {
-            cache.map.insert(self.pattern.clone(), out.clone());
+        if let Some(c) = cache
+            .as_mut()
+            .filter(|c| c.map.len() < PriceCache::CAPACITY)
+        {
+            c.map.insert(self.pattern.clone(), out.clone());
         }
         self.known = true;
         Ok(())
@@ -423,8 +429,8 @@ impl Days<'_> {
     }
 }
 
-/// The run's price metrics against the counterfactual's: per point, over days `0..end`;
-/// the mean divides by the `window`'s days.
+/// The run's price metrics against the counterfactual's: per point, over days `0..end`
+/// (the window and the run-out); the counterfactual's mean price is over the `window`.
 pub(super) fn metrics(
     scn: &Scenario,
     points: &Points,
@@ -455,7 +461,7 @@ pub(super) fn metrics(
             }
         }
     }
-    let w = f64::from(window.max(1));
+    let (w, days) = (f64::from(window.max(1)), end.max(1) as f64);
     points
         .points
         .iter()
@@ -465,7 +471,7 @@ pub(super) fn metrics(
             node: scn.nodes[q.node as usize].id.clone(),
             side: q.side.name().to_string(),
             counterfactual_mean_usd_per_t: usd(cf_sum[i]) / w,
-            mean_change_usd_per_t: usd(sum[i]) / w,
+            mean_change_usd_per_t: usd(sum[i]) / days,
             peak_change_usd_per_t: peak[i].map_or(0.0, |(c, _)| usd(c)),
             peak_day: peak[i].map(|(_, d)| d as u32),
         })

@@ -283,7 +283,8 @@ impl ProductNet {
                 source: e,
             })?;
         // The prices depend on the capacities as well as the flows: computed at every
-        // solve, kept on the days the inputs repeat.
+        // solve (with `memo`, kept or looked up where the residual network repeats),
+        // kept on the days the inputs repeat.
         let caches = &mut cx.routes.price_caches;
         if caches.len() <= p {
             caches.resize_with(p + 1, Default::default);
@@ -297,7 +298,7 @@ impl ProductNet {
             self.t,
             cx.net.prices.of_product(p),
             &mut self.prices,
-            &mut caches[p],
+            memo.then_some(&mut caches[p]),
         )?;
         if memo && self.solved && self.solver.flows() == self.flows.as_slice() {
             return Ok(());

@@ -153,7 +153,8 @@ fn farm_gate_price_falls_to_the_origin_price_when_the_export_route_shuts() {
 /// their equality is tested on something): in many cases a closure changes a price,
 /// and some of those runs follow the counterfactual with a backlog of their own (the
 /// days whose prices the follower computes itself). Prices stay within their bounds:
-/// a market's at most its buyer's value, a farm gate's at least its origin price.
+/// a market's at most its buyer's value, a farm gate's at least its origin price; and a
+/// mean change is never larger than the peak change.
 #[test]
 fn random_cases_move_prices_within_their_bounds() {
     let (mut moved, mut followed) = (0, 0);
@@ -167,6 +168,10 @@ fn random_cases_move_prices_within_their_bounds() {
             .iter()
             .any(|q| q.peak_change_usd_per_t != 0.0);
         moved += usize::from(changed);
+        for q in &r.metrics.prices {
+            // A mean over the days lies within the day's changes.
+            assert!(q.mean_change_usd_per_t.abs() <= q.peak_change_usd_per_t.abs() + 1e-9);
+        }
         followed += usize::from(changed && e.days_followed() > 0);
         for q in &r.daily.as_ref().unwrap().prices {
             let node = s.nodes.iter().position(|n| n.id == q.node).unwrap();
@@ -197,4 +202,32 @@ fn random_cases_move_prices_within_their_bounds() {
     assert!(moved >= 40, "prices moved in {moved} of 200 cases");
     assert!(followed >= 1, "no case followed with moved prices");
     eprintln!("prices moved in {moved} of 200 cases, {followed} of them followed a backlog");
+}
+
+/// A backlog the fast path follows: supply is all shipped every day (100 t/day against
+/// 100 t/day of orders), so the orders left open while both routes were shut (days
+/// 10..15) stay open until they expire (20 days' patience), while the cargo moves as
+/// in the counterfactual. With orders open at `b`, one more tonne at `a` is worth the
+/// buyer's value less the cheap route, 1,000 - 13 = 987 USD/t; without (the
+/// counterfactual, every order met), supply is left with nowhere to go at the margin and
+/// the farm gate is the origin price, 500 USD/t. The fast path follows those days with
+/// the run's own orders and must give the reference's prices on them.
+#[test]
+fn a_followed_backlog_has_its_own_prices() {
+    let mut s = two_routes(20.0, 100.0, 100.0);
+    s.settings.order_patience_days = 20;
+    let closures = [shut(0, 10, 5), shut(1, 10, 5)];
+    let r = run_both(&s, &closures);
+    let mut e = Engine::new(&s).unwrap();
+    e.run(&closures, Record::Totals).unwrap();
+    assert!(e.days_followed() > 0, "the fast path follows the backlog");
+    let a = series(&r, "a", "farm_gate");
+    assert_eq!(a.counterfactual_usd_per_t[20], 500.0);
+    assert_eq!(a.price_usd_per_t[9], 500.0);
+    assert_eq!(a.price_usd_per_t[20], 987.0);
+    // The backlog rolls on into the run-out (each day's supply meets the oldest orders);
+    // the mean over the days the run covers stays within the peak.
+    let f = r.metrics.prices.iter().find(|q| q.node == "a").unwrap();
+    assert_eq!(f.peak_change_usd_per_t, 487.0);
+    assert!(f.mean_change_usd_per_t > 0.0 && f.mean_change_usd_per_t <= 487.0);
 }
