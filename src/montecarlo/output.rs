@@ -336,8 +336,12 @@ fn price_runs_table(o: &Outcome) -> Vec<u8> {
 /// distribution over all runs of its peak change (0 in the runs where it did not
 /// change) and of its mean change.
 fn prices_csv(o: &Outcome) -> Vec<u8> {
+    /// (product, side, node).
     type Key = (String, String, String);
-    let mut points: BTreeMap<Key, (f64, Vec<(usize, f64, f64)>)> = BTreeMap::new();
+    /// The counterfactual's mean price, and (run position, peak change, mean change) of
+    /// the runs in which it changed.
+    type Changes = (f64, Vec<(usize, f64, f64)>);
+    let mut points: BTreeMap<Key, Changes> = BTreeMap::new();
     for (i, r) in o.records.iter().enumerate() {
         for q in r
             .metrics

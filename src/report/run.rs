@@ -318,9 +318,9 @@ fn price_figure(
         "no closures (USD/t)",
         "change (USD/t)",
     ]);
-    for d in 0..days {
+    for (d, date) in dates.iter().enumerate() {
         table.rows.push(vec![
-            dates[d].clone(),
+            date.clone(),
             num(p.run[d], 2),
             num(p.counterfactual[d], 2),
             num(p.run[d] - p.counterfactual[d], 2),
