@@ -336,6 +336,13 @@ impl Search {
         out: &mut Vec<i64>,
         mut cache: Option<&mut PriceCache>,
     ) -> Result<(), Error> {
+        // The search and the cache assume the arcs' costs fixed since `Search::new` (a
+        // product's route costs do not change during an engine's life). Whoever makes
+        // them change must rebuild the search and clear the product's cache.
+        debug_assert!(
+            (0..self.cost.len()).all(|a| solver.cost(a) == self.cost[a]),
+            "routing costs changed after the price search was built"
+        );
         let changed = self.read_pattern(solver, caps, rest);
         if cache.is_some() && !changed && out.len() == points.len() {
             return Ok(());
