@@ -11,6 +11,8 @@
 //! | `trade.csv` | run x product / partner | delivered and counterfactual t and USD |
 //! | `welfare.csv` | run x country x side (buyer, seller) | welfare loss and lost trade, USD |
 //! | `closures.csv` | run x closure window | target, start, duration, factor, ramp, label |
+//! | `price_runs.csv` | run x price point whose price changed | peak and mean change, day of the peak, the counterfactual's mean price |
+//! | `prices.csv` | price point | the distribution over runs of the peak price change (0 in a run where it did not change) |
 //! | `summary.csv` | metric x statistic | value, ci_low, ci_high (see [`super::stats`]) |
 //! | `exceedance.csv` | distinct total loss | runs at or above, AEP, return period |
 //! | `daily_bands.csv` | day x series | p5, p50, p95, mean of stranded trucks and delivered USD |
@@ -21,7 +23,8 @@
 //! `docs/outputs.md` lists every column with its unit.
 //!
 //! A shard (`write_partial`) writes the raw per-run tables `runs.csv`,
-//! `corridors.csv`, `crossings.csv`, `trade.csv`, `welfare.csv`, `closures.csv` and `daily_runs.csv`
+//! `corridors.csv`, `crossings.csv`, `trade.csv`, `welfare.csv`, `closures.csv`,
+//! `price_runs.csv` and `daily_runs.csv`
 //! (run x day) for its runs only, then `shard.json` (its manifest). Floats are printed in Rust's shortest round-trip form,
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
@@ -35,17 +38,18 @@ use chrono::NaiveDate;
 use super::stats::{self, Stats};
 use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
-use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics};
+use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
 use crate::Error;
 
 /// The raw per-run tables a shard keeps (and a merge reads).
-pub const PARTIAL_FILES: [&str; 7] = [
+pub const PARTIAL_FILES: [&str; 8] = [
     "runs.csv",
     "corridors.csv",
     "crossings.csv",
     "trade.csv",
     "welfare.csv",
     "closures.csv",
+    "price_runs.csv",
     "daily_runs.csv",
 ];
 
@@ -164,6 +168,7 @@ fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8
         ("trade.csv", Box::new(|| trade_table(o))),
         ("welfare.csv", Box::new(|| welfare_table(o))),
         ("closures.csv", Box::new(move || closures_table(o, start))),
+        ("price_runs.csv", Box::new(|| price_runs_table(o))),
     ];
     if with_daily {
         tables.push(("daily_runs.csv", Box::new(|| daily_table(o))));
@@ -321,6 +326,113 @@ fn welfare_table(o: &Outcome) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
+/// The columns of `price_runs.csv`.
+const PRICE_RUNS_HEADER: [&str; 8] = [
+    "run",
+    "product",
+    "node",
+    "side",
+    "counterfactual_mean_usd_per_t",
+    "mean_change_usd_per_t",
+    "peak_change_usd_per_t",
+    "peak_day",
+];
+
+/// `price_runs.csv`: one row per run and price point whose price changed in it (the
+/// others changed by 0; leaving them out keeps the table small).
+fn price_runs_table(o: &Outcome) -> Vec<u8> {
+    let rows = o.records.iter().flat_map(|r| {
+        r.metrics
+            .prices
+            .iter()
+            .filter(|q| q.peak_change_usd_per_t != 0.0)
+            .map(move |q| {
+                vec![
+                    r.run.to_string(),
+                    q.product.clone(),
+                    q.node.clone(),
+                    q.side.clone(),
+                    f(q.counterfactual_mean_usd_per_t),
+                    f(q.mean_change_usd_per_t),
+                    f(q.peak_change_usd_per_t),
+                    q.peak_day.map(|d| d.to_string()).unwrap_or_default(),
+                ]
+            })
+    });
+    csv_bytes(&strings(&PRICE_RUNS_HEADER), rows)
+}
+
+/// `prices.csv`: per price point that changed in any run (by product, side, node), the
+/// distribution over all runs of its peak change (0 in the runs where it did not
+/// change) and of its mean change.
+fn prices_csv(o: &Outcome) -> Vec<u8> {
+    /// (product, side, node).
+    type Key = (String, String, String);
+    /// The counterfactual's mean price, and (run position, peak change, mean change) of
+    /// the runs in which it changed.
+    type Changes = (f64, Vec<(usize, f64, f64)>);
+    let mut points: BTreeMap<Key, Changes> = BTreeMap::new();
+    for (i, r) in o.records.iter().enumerate() {
+        for q in r
+            .metrics
+            .prices
+            .iter()
+            .filter(|q| q.peak_change_usd_per_t != 0.0)
+        {
+            let key = (q.product.clone(), q.side.clone(), q.node.clone());
+            let e = points
+                .entry(key)
+                .or_insert_with(|| (q.counterfactual_mean_usd_per_t, Vec::new()));
+            e.1.push((i, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
+        }
+    }
+    let header = strings(&[
+        "product",
+        "node",
+        "side",
+        "counterfactual_mean_usd_per_t",
+        "runs",
+        "runs_changed",
+        "peak_change_mean_usd_per_t",
+        "peak_change_min_usd_per_t",
+        "peak_change_p5_usd_per_t",
+        "peak_change_p50_usd_per_t",
+        "peak_change_p95_usd_per_t",
+        "peak_change_max_usd_per_t",
+        "mean_change_mean_usd_per_t",
+    ]);
+    let n = o.records.len();
+    let rows = points
+        .into_iter()
+        .map(|((product, side, node), (cf, changed))| {
+            let mut peak = vec![0.0; n];
+            let mut mean = vec![0.0; n];
+            for &(i, p, m) in &changed {
+                peak[i] = p;
+                mean[i] = m;
+            }
+            let st = Stats::of(&peak);
+            let sm = Stats::of(&mean);
+            let g = |x: Option<f64>| x.map(f).unwrap_or_default();
+            vec![
+                product,
+                node,
+                side,
+                f(cf),
+                n.to_string(),
+                changed.len().to_string(),
+                g(st.as_ref().map(|s| s.mean)),
+                g(st.as_ref().map(|s| s.min)),
+                g(st.as_ref().map(|s| s.p5)),
+                g(st.as_ref().map(|s| s.p50)),
+                g(st.as_ref().map(|s| s.p95)),
+                g(st.as_ref().map(|s| s.max)),
+                g(sm.as_ref().map(|s| s.mean)),
+            ]
+        });
+    csv_bytes(&header, rows)
+}
+
 /// `closures.csv`: one row per run and closure window (dates from the window's `start`).
 fn closures_table(o: &Outcome, start: NaiveDate) -> Vec<u8> {
     let header = strings(&[
@@ -434,6 +546,7 @@ pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
                 ("exceedance.csv", exceedance_csv(outcome)),
                 ("daily_bands.csv", bands_csv(outcome)?),
                 ("convergence.csv", convergence_csv(outcome)),
+                ("prices.csv", prices_csv(outcome)),
             ])
         },
     );
@@ -968,6 +1081,25 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
             label: cells.get(c[6]).cloned().unwrap_or_default(),
         };
         record(&t, *line, &mut records, run)?.closures.push(row);
+    }
+
+    let t = Table::read(&dir.join("price_runs.csv"))?;
+    let c = PRICE_RUNS_HEADER.map(|h| t.col(h));
+    let [run_c, product, node, side, cf, mean, peak, day] = c;
+    let (run_c, product, node, side) = (run_c?, product?, node?, side?);
+    let (cf, mean, peak, day) = (cf?, mean?, peak?, day?);
+    for (line, cells) in &t.rows {
+        let run: u64 = t.num(*line, cells, run_c)?;
+        let q = PriceMetrics {
+            product: cells.get(product).cloned().unwrap_or_default(),
+            node: cells.get(node).cloned().unwrap_or_default(),
+            side: cells.get(side).cloned().unwrap_or_default(),
+            counterfactual_mean_usd_per_t: t.num(*line, cells, cf)?,
+            mean_change_usd_per_t: t.num(*line, cells, mean)?,
+            peak_change_usd_per_t: t.num(*line, cells, peak)?,
+            peak_day: t.opt_num(*line, cells, day)?,
+        };
+        record(&t, *line, &mut records, run)?.metrics.prices.push(q);
     }
 
     let t = Table::read(&dir.join("daily_runs.csv"))?;

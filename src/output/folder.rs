@@ -26,8 +26,10 @@ pub const OWN_FILES: &[&str] = &[
     "run.csv",
     "welfare.csv",
     "daily.csv",
-    // montecarlo
+    "prices.csv",
+    // montecarlo (also prices.csv)
     "runs.csv",
+    "price_runs.csv",
     "corridors.csv",
     "crossings.csv",
     "trade.csv",

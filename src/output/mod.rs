@@ -104,7 +104,8 @@ pub fn num(v: f64) -> String {
 
 /// The metrics of one run in long format: `scope,id,metric,value`, with units in the
 /// metric names. Scopes: `total`, `country` (revenue lost), `crossing`, `corridor`,
-/// `product`, `partner`.
+/// `product`, `partner`, and the price points `market` and `farm_gate` (id
+/// `PRODUCT@NODE`).
 pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
     let mut rows = Vec::new();
     let mut push = |scope: &str, id: &str, metric: &str, v: f64| {
@@ -208,8 +209,83 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
             push(scope, id, "counterfactual_usd", d.counterfactual_usd);
         }
     }
+    for q in &m.prices {
+        let id = format!("{}@{}", q.product, q.node);
+        push(
+            &q.side,
+            &id,
+            "counterfactual_mean_usd_per_t",
+            q.counterfactual_mean_usd_per_t,
+        );
+        push(
+            &q.side,
+            &id,
+            "mean_change_usd_per_t",
+            q.mean_change_usd_per_t,
+        );
+        push(
+            &q.side,
+            &id,
+            "peak_change_usd_per_t",
+            q.peak_change_usd_per_t,
+        );
+        push(
+            &q.side,
+            &id,
+            "peak_day",
+            q.peak_day.map_or(f64::NAN, f64::from),
+        );
+    }
     rows
 }
+
+/// Daily prices in long format: `day,date,phase,product,node,side,price_usd_per_t,
+/// counterfactual_usd_per_t,change_usd_per_t` (see [`PRICES_HEADER`]).
+pub fn price_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 9]> {
+    let mut rows = Vec::new();
+    let days = d.stranded_trucks.len();
+    for day in 0..days {
+        let date = scenario.date_of(day as i64).to_string();
+        let phase = if day < d.window_days as usize {
+            "window"
+        } else {
+            "runout"
+        };
+        for q in &d.prices {
+            let (Some(&r), Some(&c)) = (
+                q.price_usd_per_t.get(day),
+                q.counterfactual_usd_per_t.get(day),
+            ) else {
+                continue;
+            };
+            rows.push([
+                day.to_string(),
+                date.clone(),
+                phase.to_string(),
+                q.product.clone(),
+                q.node.clone(),
+                q.side.clone(),
+                num(r),
+                num(c),
+                num(r - c),
+            ]);
+        }
+    }
+    rows
+}
+
+/// The columns of `prices.csv`.
+pub const PRICES_HEADER: [&str; 9] = [
+    "day",
+    "date",
+    "phase",
+    "product",
+    "node",
+    "side",
+    "price_usd_per_t",
+    "counterfactual_usd_per_t",
+    "change_usd_per_t",
+];
 
 /// Daily series in long format: `day,date,scope,id,metric,value`.
 pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 7]> {
@@ -303,7 +379,8 @@ pub fn write_timing(dir: &Path, t: &Timing) -> Result<(), Error> {
 /// Write the outputs of one deterministic run into `dir` (checked with
 /// [`folder::prepare`] first): `run.csv` (metrics, long format), `welfare.csv` (the
 /// welfare loss and lost trade per country, [`welfare_rows`]), `daily.csv` (daily
-/// series, long format), then `manifest.json` with both files' checksums.
+/// series, long format), `prices.csv` (daily prices, with the daily series), then
+/// `manifest.json` with every file's checksum.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
@@ -335,6 +412,12 @@ pub fn write_run(
             daily_rows(scenario, d),
         )?;
         manifest.files.push(FileRecord::of_file(dir, "daily.csv")?);
+        write_csv(
+            &dir.join("prices.csv"),
+            &PRICES_HEADER,
+            price_rows(scenario, d),
+        )?;
+        manifest.files.push(FileRecord::of_file(dir, "prices.csv")?);
     }
     manifest.write(&dir.join("manifest.json"))
 }
@@ -516,6 +599,45 @@ pub fn summary_text(m: &RunMetrics) -> String {
             changed.len().min(SUMMARY_ROWS),
             changed.len(),
             "corridors closed or changed",
+        );
+    }
+    let mut moved: Vec<_> = m
+        .prices
+        .iter()
+        .filter(|q| q.peak_change_usd_per_t != 0.0)
+        .collect();
+    moved.sort_by(|a, b| {
+        b.peak_change_usd_per_t
+            .abs()
+            .total_cmp(&a.peak_change_usd_per_t.abs())
+    });
+    if !moved.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  {:<44} {:>10} {:>12} {:>12} {:>9}",
+            "price (USD/t)", "no closure", "peak change", "mean change", "peak day"
+        );
+        for q in moved.iter().take(SUMMARY_ROWS) {
+            let side = if q.side == "market" {
+                ""
+            } else {
+                " (farm gate)"
+            };
+            let _ = writeln!(
+                s,
+                "  {:<44} {:>10.2} {:>+12.2} {:>+12.2} {:>9}",
+                format!("{} at {}{side}", q.product, q.node),
+                q.counterfactual_mean_usd_per_t,
+                q.peak_change_usd_per_t,
+                q.mean_change_usd_per_t,
+                q.peak_day.map_or("-".to_string(), |d| d.to_string())
+            );
+        }
+        more(
+            &mut s,
+            moved.len().min(SUMMARY_ROWS),
+            moved.len(),
+            "prices that changed",
         );
     }
     s

@@ -12,7 +12,7 @@ use crate::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Kind {
-    /// `chokepoint run --out`: `run.csv`, `daily.csv`.
+    /// `chokepoint run --out`: `run.csv`, `daily.csv`, `prices.csv`.
     Run,
     /// `chokepoint montecarlo --out` or `chokepoint merge --out`: `summary.csv`,
     /// `exceedance.csv`, `daily_bands.csv`, `convergence.csv`, ...

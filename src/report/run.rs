@@ -1,5 +1,5 @@
-//! The report of a `chokepoint run` folder: `run.csv` (metrics) and `daily.csv` (daily
-//! series), both in long format.
+//! The report of a `chokepoint run` folder: `run.csv` (metrics), `daily.csv` (daily
+//! series) and `prices.csv` (daily prices, when the folder has it), all in long format.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -143,6 +143,209 @@ impl Daily {
         }
         out
     }
+}
+
+/// How many price points get a chart of their own (the largest peak changes).
+const PRICE_CHARTS: usize = 3;
+
+/// One price point's daily prices, from `prices.csv`.
+struct PricePoint {
+    product: String,
+    node: String,
+    side: String,
+    run: Vec<f64>,
+    counterfactual: Vec<f64>,
+}
+
+impl PricePoint {
+    /// The change of largest magnitude, and its first day.
+    fn peak(&self) -> (f64, usize) {
+        let mut best = (0.0, 0);
+        for (d, (r, c)) in self.run.iter().zip(&self.counterfactual).enumerate() {
+            let x = r - c;
+            if x.is_finite() && x.abs() > f64::abs(best.0) {
+                best = (x, d);
+            }
+        }
+        best
+    }
+
+    fn label(&self) -> String {
+        if self.side == "market" {
+            format!("{} at {}", self.product, self.node)
+        } else {
+            format!("{} at the farm gate in {}", self.product, self.node)
+        }
+    }
+}
+
+/// `prices.csv`: the run's and the counterfactual's price per point and day.
+struct Prices {
+    points: Vec<PricePoint>,
+}
+
+impl Prices {
+    fn read(dir: &Path, days: usize) -> Result<Prices, Error> {
+        let csv = Csv::read(dir, "prices.csv", "run")?;
+        let [day, product, node, side, price, cf] = csv.cols([
+            "day",
+            "product",
+            "node",
+            "side",
+            "price_usd_per_t",
+            "counterfactual_usd_per_t",
+        ])?;
+        let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let mut points: Vec<PricePoint> = Vec::new();
+        for r in 0..csv.rows.len() {
+            let d = csv.whole(r, day)?;
+            if d >= days {
+                return Err(csv.error(&format!(
+                    "has day {d}, but daily.csv has {days} days: the files are of different runs"
+                )));
+            }
+            let key = (
+                csv.text(r, product).to_string(),
+                csv.text(r, node).to_string(),
+                csv.text(r, side).to_string(),
+            );
+            let i = *index.entry(key.clone()).or_insert_with(|| {
+                points.push(PricePoint {
+                    product: key.0,
+                    node: key.1,
+                    side: key.2,
+                    run: vec![f64::NAN; days],
+                    counterfactual: vec![f64::NAN; days],
+                });
+                points.len() - 1
+            });
+            points[i].run[d] = csv.num(r, price)?;
+            points[i].counterfactual[d] = csv.num(r, cf)?;
+        }
+        Ok(Prices { points })
+    }
+
+    /// The `k` points with the largest peak change (markets first on ties), leaving out
+    /// those that never changed.
+    fn largest(&self, k: usize) -> Vec<&PricePoint> {
+        let mut v: Vec<&PricePoint> = self.points.iter().filter(|p| p.peak().0 != 0.0).collect();
+        v.sort_by(|a, b| {
+            f64::abs(b.peak().0)
+                .total_cmp(&f64::abs(a.peak().0))
+                .then((a.side != "market").cmp(&(b.side != "market")))
+        });
+        v.truncate(k);
+        v
+    }
+}
+
+/// The chart of one price point: its price each day in the run and without closures.
+fn price_figure(
+    i: usize,
+    p: &PricePoint,
+    dates: &[String],
+    start: NaiveDate,
+    spans: &[(f64, f64)],
+    all: usize,
+) -> Result<Figure, Error> {
+    let id = format!("price-{}", i + 1);
+    let days = dates.len();
+    // The days around the change: from 30 days before the first changed day to 30 after
+    // the last; the price axis around the prices (a change of a few percent shows).
+    let changed: Vec<usize> = (0..days)
+        .filter(|&d| p.run[d] != p.counterfactual[d])
+        .collect();
+    let (a, b) = match (changed.first(), changed.last()) {
+        (Some(&f), Some(&l)) => (f.saturating_sub(30), (l + 31).min(days)),
+        _ => (0, days),
+    };
+    let within = |v: &[f64]| -> Vec<(f64, f64)> {
+        points(v, 1.0)
+            .into_iter()
+            .filter(|q| q.0 >= a as f64 && q.0 < b as f64)
+            .collect()
+    };
+    let lines = vec![
+        Line {
+            name: "no closures (counterfactual)".into(),
+            color: PALETTE[0],
+            points: within(&p.counterfactual),
+            width: 5,
+        },
+        Line {
+            name: "with the closures".into(),
+            color: PALETTE[3],
+            points: within(&p.run),
+            width: 2,
+        },
+    ];
+    let (lo, hi) = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|q| q.1))
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let pad = ((hi - lo) * 0.1).max(1.0);
+    let y = if lo.is_finite() {
+        (lo - pad).max(0.0)..hi + pad
+    } else {
+        0.0..1.0
+    };
+    let x = a as f64 - 0.5..b as f64 - 0.5;
+    let spans: Vec<(f64, f64)> = spans
+        .iter()
+        .filter(|s| s.1 > x.start && s.0 < x.end)
+        .map(|s| (s.0.max(x.start), s.1.min(x.end)))
+        .collect();
+    let chart = XyChart {
+        id: id.clone(),
+        size: (900, 320),
+        x,
+        x_log: false,
+        y,
+        x_desc: "date".into(),
+        y_desc: "price (USD per t)".into(),
+        x_labels: XLabels::Dates(start),
+        spans,
+        span_name: "a corridor closed".into(),
+        bands: vec![],
+        lines,
+    };
+    let mut table = Table::new(&[
+        "date",
+        "price (USD/t)",
+        "no closures (USD/t)",
+        "change (USD/t)",
+    ]);
+    for (d, date) in dates.iter().enumerate() {
+        table.rows.push(vec![
+            date.clone(),
+            num(p.run[d], 2),
+            num(p.counterfactual[d], 2),
+            num(p.run[d] - p.counterfactual[d], 2),
+        ]);
+    }
+    let (peak, day) = p.peak();
+    let what = if p.side == "market" {
+        "the marginal landed cost of one more tonne delivered there (freight, charges, holding and expected spoilage over the cheapest route with room, from an origin at its price), at most the buyer's value"
+    } else {
+        "the value of one more tonne available there (the buyer's value less the cheapest route, at least the origin price)"
+    };
+    Ok(Figure {
+        id,
+        title: format!("Price of {}, against no closures", p.label()),
+        svg: Some(chart.svg()?),
+        caption: format!(
+            "The {} price each day from a month before its first change to a month after its last (the table has every day): {what}, with the closures (red) and in the counterfactual (blue); grey: days on which some corridor is below full capacity. Its largest change is {}{} USD/t, on {}. One of the {} largest price changes of the run's {all} price points (prices.csv; see docs/model.md, \"Prices\"): a routing shadow price, not a market survey.",
+            if p.side == "market" { "market" } else { "farm-gate" },
+            if peak > 0.0 { "+" } else { "" },
+            num(peak, 2),
+            dates.get(day).map_or("-", String::as_str),
+            PRICE_CHARTS,
+        ),
+        table,
+    })
 }
 
 fn points(v: &[f64], scale: f64) -> Vec<(f64, f64)> {
@@ -485,7 +688,32 @@ pub(super) fn page<'a>(
         table,
     });
 
-    // 5. The map: corridors by closure days.
+    // 5. Prices: the points whose price moved most, in the run against no closures.
+    if dir.join("prices.csv").exists() {
+        let prices = Prices::read(dir, days)?;
+        let moved = prices.largest(PRICE_CHARTS);
+        if moved.is_empty() {
+            notes.push("No market or farm-gate price changed in this run (prices.csv).".into());
+        }
+        for (i, p) in moved.iter().enumerate() {
+            figures.push(price_figure(
+                i,
+                p,
+                &daily.dates,
+                start,
+                &spans,
+                prices.points.len(),
+            )?);
+        }
+    } else {
+        notes.push(
+            "The folder has no prices.csv (written by chokepoint since prices were added): no \
+             price chart."
+                .into(),
+        );
+    }
+
+    // 6. The map: corridors by closure days.
     let mut values = BTreeMap::new();
     let mut table = Table::new(&[
         "corridor",

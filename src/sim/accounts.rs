@@ -95,6 +95,11 @@ pub(super) struct Accounts {
     pub(super) slot_trucks: Vec<f64>,
     /// Delivered units per product at the end of the last recorded day.
     delivered_before: Vec<i64>,
+    /// Prices of each price point each day, 0.01 USD/t: `[day * points + point]`
+    /// (`prices.rs`); on the days in `prices_taken`, the simulation's a run took those
+    /// days from holds them instead (they are not copied).
+    pub(super) prices: Vec<i64>,
+    pub(super) prices_taken: Vec<bool>,
 }
 
 impl Accounts {
@@ -146,6 +151,8 @@ impl Accounts {
             delivered_usd_daily: vec![0.0; days],
             slot_trucks: vec![0.0; nc * days],
             delivered_before: vec![0; np],
+            prices: vec![0; days * net.prices.len()],
+            prices_taken: vec![false; days],
             daily: daily.then(|| DailySeries {
                 corridors: scn
                     .corridors
@@ -204,6 +211,7 @@ impl Accounts {
         }
         self.backlog_units[f..t].copy_from_slice(&from.backlog_units[f..t]);
         self.delivered_usd_daily[f..t].copy_from_slice(&from.delivered_usd_daily[f..t]);
+        self.prices_taken[f..t].fill(true);
         if let (Some(mine), Some(theirs)) = (self.daily.as_mut(), from.daily.as_ref()) {
             for (m, c) in mine.corridors.iter_mut().zip(&theirs.corridors) {
                 m.capacity_factor

@@ -171,18 +171,22 @@ impl<'a> Sim<'a> {
         if let Some(log) = self.shortcuts.takeover {
             let np = self.net.order.len();
             let (open, wait) = (&self.state.open_units, &self.wait_in);
-            let taken = log.get(day, np, p).filter(|(key, _)| {
+            let taken = log.get(day, np, p).filter(|(key, _, _)| {
                 self.nets[p].inputs_are(key, &self.perceived, supply, open, wait)
             });
-            if let Some((_, plan)) = taken {
+            if let Some((_, plan, prices)) = taken {
+                self.acc.set_prices(&self.net.prices, day, p, prices);
                 self.dispatch(p, day, plan);
                 return Ok(());
             }
         }
         self.solve_with_inputs(p, day)?;
+        let net = &self.nets[p];
+        self.acc.set_prices(&self.net.prices, day, p, &net.prices);
         let plan = std::mem::take(&mut self.nets[p].plan);
         if let Some(log) = self.shortcuts.log.as_mut() {
-            log.record(day, self.net.order.len(), p, &self.nets[p].key, &plan);
+            let net = &self.nets[p];
+            log.record(day, self.net.order.len(), p, &net.key, &plan, &net.prices);
         }
         self.dispatch(p, day, &plan);
         self.nets[p].plan = plan;

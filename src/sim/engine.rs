@@ -15,6 +15,7 @@ use super::losses::{last_closure_end, report};
 use super::metrics::{DailySeries, RunReport};
 use super::network::Network;
 use super::observer::{NoObserver, Observer};
+use super::prices;
 use super::routes::RouteBook;
 use super::routing::ProductNet;
 use super::runout::Runout;
@@ -235,6 +236,19 @@ impl Engine {
             ))
             .into());
         };
+        let (scn, points) = (&self.scenario, &self.net.prices);
+        // The days a fast run took from the base (or the counterfactual) have its prices.
+        let mine = prices::Days {
+            own: &acc,
+            taken: self.base_acc.as_ref().unwrap_or(&self.cf),
+        };
+        let theirs = prices::Days {
+            own: &self.cf,
+            taken: &self.cf,
+        };
+        let window = self.net.window;
+        let price_metrics = prices::metrics(scn, points, &mine, &theirs, end as usize, window);
+        let price_daily = daily.then(|| prices::daily(scn, points, &mine, &theirs, end as usize));
         let mut report = report(
             &self.scenario,
             &self.net,
@@ -244,6 +258,10 @@ impl Engine {
             last_end,
             capped,
         );
+        report.metrics.prices = price_metrics;
+        if let (Some(d), Some(p)) = (report.daily.as_mut(), price_daily) {
+            d.prices = p;
+        }
         if record == Record::DailyTotals {
             // A Monte Carlo keeps the window's days (its bands are over the window).
             if let Some(d) = report.daily.as_mut() {

@@ -121,6 +121,47 @@ pub struct RunMetrics {
     pub by_product: BTreeMap<String, Delivered>,
     /// Delivered trade per partner country (the other country of the trade).
     pub by_partner: BTreeMap<String, Delivered>,
+    /// Price impacts per market and supply point (see [`PriceMetrics`]).
+    pub prices: Vec<PriceMetrics>,
+}
+
+/// The price impact at one market or supply point over a run: the run's price against
+/// the counterfactual's, day by day (`docs/model.md`, "Prices"). USD/t.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PriceMetrics {
+    /// Product id.
+    pub product: String,
+    /// Node id.
+    pub node: String,
+    /// `market` (the marginal landed cost at a demand market, at most the buyer's value)
+    /// or `farm_gate` (the value of one more tonne at a supply point, at least the origin
+    /// price).
+    pub side: String,
+    /// The counterfactual's price, averaged over the window's days, USD/t.
+    pub counterfactual_mean_usd_per_t: f64,
+    /// The change (run − counterfactual) averaged over the days the run covers (its
+    /// window and its run-out), USD/t.
+    pub mean_change_usd_per_t: f64,
+    /// The change of largest magnitude on any day (signed: a market's price rises, a
+    /// farm gate's falls), USD/t; 0 when the price never changed.
+    pub peak_change_usd_per_t: f64,
+    /// The first day of the peak change (`None` when the price never changed).
+    pub peak_day: Option<u32>,
+}
+
+/// One price point's daily series: the run's and the counterfactual's price.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PriceDaily {
+    /// Product id.
+    pub product: String,
+    /// Node id.
+    pub node: String,
+    /// `market` or `farm_gate` (see [`PriceMetrics::side`]).
+    pub side: String,
+    /// The run's price each day, USD/t.
+    pub price_usd_per_t: Vec<f64>,
+    /// The counterfactual's price each day, USD/t.
+    pub counterfactual_usd_per_t: Vec<f64>,
 }
 
 /// Daily series of a run (recorded on request).
@@ -142,6 +183,9 @@ pub struct DailySeries {
     pub products: Vec<ProductDaily>,
     /// Per crossing link (scenario order), per day: trucks queued at the end of the day.
     pub crossings: Vec<CrossingDaily>,
+    /// Per price point (per product: its markets, then its supply points), per day: the
+    /// run's and the counterfactual's price.
+    pub prices: Vec<PriceDaily>,
 }
 
 /// One crossing's daily series.

@@ -27,6 +27,7 @@
 //! | `decision.rs` | 4a/4b. with `traders = "weigh"`: beliefs; waiting or a detour, in the queue and before dispatch |
 //! | `routing.rs` | 4b. one min-cost flow per product; its plan dispatched as lots |
 //! | `routes.rs` | routes: the route book, and a flow decomposed into routes |
+//! | `prices.rs` | market and farm-gate prices from the routing optimum |
 //! | `perishing.rs` | 5. holding cost, spoilage, spoiled and abandoned lots |
 //! | `accounts.rs` | 6. records of the day; running sums; the accounts of a run |
 //! | `runout.rs` | 7. after the window: the run-out, until the run is back to the counterfactual |
@@ -52,6 +53,7 @@ mod network;
 mod observer;
 mod orders;
 mod perishing;
+mod prices;
 mod routes;
 mod routing;
 mod runout;
@@ -65,7 +67,7 @@ pub use accounts::Record;
 pub use engine::{Engine, Execution};
 pub use metrics::{
     CorridorDaily, CorridorMetrics, CountryWelfare, CrossingDaily, CrossingMetrics, DailySeries,
-    Delivered, ProductDaily, RunMetrics, RunReport,
+    Delivered, PriceDaily, PriceMetrics, ProductDaily, RunMetrics, RunReport,
 };
 pub use network::{COST_SCALE, UNITS_PER_T};
 pub use observer::{Balance, DayView, LinkUsage, NoObserver, Observer};

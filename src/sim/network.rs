@@ -92,6 +92,8 @@ pub(super) struct Network {
     pub(super) max_lag: u32,
     /// What traders believe about the closures of each link (see `decision.rs`).
     pub(super) beliefs: super::decision::Beliefs,
+    /// The price points (markets and supply points per product; `prices.rs`).
+    pub(super) prices: super::prices::Points,
 }
 
 impl Network {
@@ -256,6 +258,7 @@ impl Network {
             darc_lag,
             max_lag,
             beliefs,
+            prices: super::prices::Points::of(scn),
         }
     }
 }

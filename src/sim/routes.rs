@@ -35,6 +35,9 @@ pub(super) struct RouteBook {
     /// Route id by `[demand, pair, darcs...]`.
     ids: HashMap<Vec<u32>, u32, FxBuildHasher>,
     key: Vec<u32>,
+    /// Per product: prices by residual network, shared by all runs like the routes
+    /// (`prices.rs`).
+    pub(super) price_caches: Vec<super::prices::PriceCache>,
 }
 
 impl RouteBook {

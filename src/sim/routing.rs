@@ -12,6 +12,7 @@ use crate::scenario::Scenario;
 use super::accounts::Sums;
 use super::network::{Darc, Network, COST_SCALE};
 use super::orders;
+use super::prices::Search;
 use super::routes::{decompose, FlowView, RouteBook, Scratch};
 use super::state::{Lot, State};
 
@@ -43,6 +44,9 @@ pub(super) struct ProductNet {
     flows: Vec<i64>,
     /// `key`, `plan` and `flows` hold a solve.
     solved: bool,
+    /// The prices of the product's points at the last solve, 0.01 USD/t (`prices.rs`).
+    pub(super) prices: Vec<i64>,
+    search: Search,
 }
 
 impl Clone for ProductNet {
@@ -62,6 +66,8 @@ impl Clone for ProductNet {
             plan: self.plan.clone(),
             flows: self.flows.clone(),
             solved: self.solved,
+            prices: self.prices.clone(),
+            search: self.search.clone(),
         }
     }
 
@@ -87,6 +93,8 @@ impl Clone for ProductNet {
                 plan,
                 flows,
                 solved,
+                prices,
+                search,
             ]
         );
     }
@@ -163,6 +171,26 @@ impl ProductNet {
                 }
             }
         }
+        // Arcs are numbered in the order of `key` (darcs, supply arcs, demand arcs),
+        // then the bypass: the prices read capacities from the key by arc number.
+        let in_key_order = supply_arcs
+            .iter()
+            .enumerate()
+            .all(|(j, &(_, arc, _))| arc == net.darcs.len() + j)
+            && demand_arcs
+                .iter()
+                .enumerate()
+                .all(|(j, &(_, arc))| arc == net.darcs.len() + supply_arcs.len() + j)
+            && bypass == net.darcs.len() + supply_arcs.len() + demand_arcs.len();
+        if !in_key_order {
+            return Err(SimError::Internal(
+                "a routing network's arcs are not numbered in the order of its key".into(),
+            )
+            .into());
+        }
+        // The prices search the arcs up to the bypass: wait arcs are not routes (a tonne
+        // held to wait is not landed today), and their costs change from day to day.
+        let search = Search::new(&solver, bypass + 1);
         Ok(ProductNet {
             solver,
             supply_arcs,
@@ -178,6 +206,8 @@ impl ProductNet {
             plan: Vec::new(),
             flows: Vec::new(),
             solved: false,
+            prices: Vec::new(),
+            search,
         })
     }
 
@@ -217,8 +247,9 @@ impl ProductNet {
     }
 
     /// The plan for today's inputs (capacity traders see, supply, open orders, the wait
-    /// arcs' capacities and costs `wait`), left in
-    /// [`ProductNet::plan`]: solved and decomposed. With `memo`, a day whose inputs, or
+    /// arcs' capacities and costs `wait`), left in [`ProductNet::plan`]: solved and
+    /// decomposed, with the prices in [`ProductNet::prices`]. With `memo`, a day whose
+    /// inputs, or
     /// whose solver flows, are the last solve's keeps the last plan (the plan is a
     /// function of the flows, and the flows of the inputs).
     #[allow(clippy::too_many_arguments)] // the day's routing inputs, one by one
@@ -295,6 +326,26 @@ impl ProductNet {
                 day,
                 source: e,
             })?;
+        // The prices depend on the capacities as well as the flows: computed at every
+        // solve (with `memo`, kept or looked up where the residual network repeats),
+        // kept on the days the inputs repeat.
+        let caches = &mut cx.routes.price_caches;
+        if caches.len() <= p {
+            caches.resize_with(p + 1, Default::default);
+        }
+        // The key is the capacity of the arcs in order (darcs, supply, demand arcs:
+        // see `ProductNet::new`, then the wait arcs' tail, which the prices leave out),
+        // then the bypass's.
+        let priced = nd + ns + self.demand_arcs.len();
+        self.search.prices(
+            &self.solver,
+            (&self.key[..priced], total),
+            self.s,
+            self.t,
+            cx.net.prices.of_product(p),
+            &mut self.prices,
+            memo.then_some(&mut caches[p]),
+        )?;
         if memo && self.solved && self.solver.flows() == self.flows.as_slice() {
             return Ok(());
         }

@@ -10,6 +10,7 @@ mod loader;
 mod montecarlo;
 mod options;
 mod outputs;
+mod prices;
 mod report;
 mod sim;
 mod sim_input;

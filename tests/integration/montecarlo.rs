@@ -828,6 +828,20 @@ fn cli_threads_and_shards_give_identical_files() {
     a.extend(["--out", p(&merged)]);
     ok(&cli(&a));
     assert_same_files(&d("t1"), &merged);
+    // Prices moved (so their equality across threads and shards is tested on something),
+    // and prices.csv summarises price_runs.csv: one row per run in which a point changed.
+    let prices = csv_rows(&d("t1").join("prices.csv"));
+    let per_run = csv_rows(&d("t1").join("price_runs.csv"));
+    assert!(prices
+        .iter()
+        .any(|r| r["side"] == "market"
+            && r["peak_change_max_usd_per_t"].parse::<f64>().unwrap() > 0.0));
+    let changed: usize = prices
+        .iter()
+        .map(|r| r["runs_changed"].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(changed, per_run.len());
+    assert!(prices.iter().all(|r| r["runs"] == "24"));
     // The runs really differ (random closures), and the manifest says what was run.
     let runs = csv_rows(&d("t1").join("runs.csv"));
     assert_eq!(runs.len(), 24);

@@ -158,6 +158,7 @@ fn every_command_writes_one_manifest_layout() {
         [
             "daily.csv",
             "manifest.json",
+            "prices.csv",
             "run.csv",
             "timing.json",
             "welfare.csv"
@@ -385,6 +386,7 @@ fn output_folders_are_checked_before_any_work() {
             "daily.csv",
             "manifest.json",
             "notes.txt",
+            "prices.csv",
             "run.csv",
             "timing.json",
             "welfare.csv"

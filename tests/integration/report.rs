@@ -533,7 +533,16 @@ fn reports_draw_every_chart_in_chromium_and_need_no_network() {
     check_in_browser(
         &chromium,
         &run.join("report.html"),
-        &["stranded", "delivered", "components", "corridor-use", "map"],
+        &[
+            "stranded",
+            "delivered",
+            "components",
+            "corridor-use",
+            "price-1",
+            "price-2",
+            "price-3",
+            "map",
+        ],
         &shots,
     );
     check_in_browser(

@@ -550,6 +550,15 @@ fn fast_equals_reference(s: &Scenario, closures: &[ClosureWindow]) -> Result<(),
             "{diff} ({skipped} days skipped)"
         )));
     }
+    prices_equal(&a, &b)
+}
+
+/// The prices of two reports (summary and daily) are the same exactly: they are
+/// integers of 0.01 USD/t, a function of each day's routing inputs.
+pub fn prices_equal(a: &RunReport, b: &RunReport) -> Result<(), TestCaseError> {
+    prop_assert_eq!(&a.metrics.prices, &b.metrics.prices);
+    let daily = |r: &RunReport| r.daily.as_ref().map(|d| d.prices.clone());
+    prop_assert_eq!(daily(a), daily(b));
     Ok(())
 }
 
@@ -623,6 +632,7 @@ proptest! {
             if let Err(diff) = reports_close(&fast, &slow) {
                 return Err(TestCaseError::fail(format!("{diff} ({skipped} days skipped)")));
             }
+            prices_equal(&fast, &slow)?;
         }
         // The base itself is taken whole from its simulation; losses are measured
         // against no closure at all (a run without the base loses nothing).

@@ -35,8 +35,9 @@ pub struct Args {
     /// counterfactual, no plan remembered): slower, and the same results.
     #[arg(long)]
     reference: bool,
-    /// Output folder for run.csv, daily.csv and manifest.json (nothing is written without
-    /// it). Checked before the run: it may hold only this same study's files.
+    /// Output folder for run.csv, daily.csv, prices.csv and manifest.json (nothing is
+    /// written without it). Checked before the run: it may hold only this same study's
+    /// files.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Replace the files chokepoint wrote in --out for another study (others are kept).

@@ -20,6 +20,9 @@ pub(in crate::sim) struct FollowBuffers {
     /// Per day followed: the run's open orders at the end of the day, in total, and per
     /// product when the daily series are recorded.
     own_open: Vec<i64>,
+    /// Per day followed: the run's prices (`Accounts::prices` layout).
+    own_prices: Vec<i64>,
+    day_prices: Vec<i64>,
 }
 
 /// Follow the counterfactual from the start of `from`, up to the start of `next` at
@@ -43,8 +46,15 @@ pub(super) fn follow(
         saved_open,
         saved_lost_units,
         own_open,
+        own_prices,
+        day_prices,
     } = bufs;
     own_open.clear();
+    own_prices.clear();
+    let net = sim.net;
+    let points = &net.prices;
+    day_prices.clear();
+    day_prices.resize(points.len(), 0);
     let np = sim.net.order.len();
     let nd = sim.perceived.len();
     let daily = sim.acc.daily.is_some();
@@ -67,7 +77,7 @@ pub(super) fn follow(
         let mut same = true;
         for oi in 0..np {
             let p = sim.net.order[oi];
-            let Some((key, plan)) = track.plans.get(d, np, p) else {
+            let Some((key, plan, prices)) = track.plans.get(d, np, p) else {
                 same = false;
                 break;
             };
@@ -84,6 +94,11 @@ pub(super) fn follow(
                     same = false;
                     break;
                 }
+                // The same plan, other orders: other prices.
+                day_prices[points.offset[p]..points.offset[p + 1]]
+                    .copy_from_slice(&sim.nets[p].prices);
+            } else {
+                day_prices[points.offset[p]..points.offset[p + 1]].copy_from_slice(prices);
             }
             let state = &mut sim.state;
             for &(rid, u) in plan {
@@ -100,6 +115,7 @@ pub(super) fn follow(
             break;
         }
         own_open.push(sim.state.open_units.iter().sum());
+        own_prices.extend_from_slice(day_prices);
         if daily {
             for ks in &sim.net.product_demands {
                 own_open.push(ks.iter().map(|&k| sim.state.open_units[k]).sum());
@@ -111,6 +127,9 @@ pub(super) fn follow(
         return Ok((d, give_up));
     }
     take_days(sim, track, cf, from, d, false)?;
+    let np_ = points.len();
+    sim.acc.prices[from as usize * np_..d as usize * np_].copy_from_slice(own_prices);
+    sim.acc.prices_taken[from as usize..d as usize].fill(false);
     // What orders make differs: the backlog, and open orders in the daily series.
     let per_day = if daily { 1 + np } else { 1 };
     let n = (d - from) as usize;

@@ -35,9 +35,9 @@ use super::runout::Runout;
 use super::state::{likeness, Likeness, State};
 use super::{Observer, Sim};
 
-/// A product's routing inputs on a day (`ProductNet::key` layout) and its plan
-/// (route id, units).
-pub(super) type DayPlan = (Vec<i64>, Vec<(u32, i64)>);
+/// A product's routing inputs on a day (`ProductNet::key` layout), its plan
+/// (route id, units) and its prices (`ProductNet::prices`: a function of the inputs).
+pub(super) type DayPlan = (Vec<i64>, Vec<(u32, i64)>, Vec<i64>);
 
 /// The counterfactual's routing inputs and plans by day and product. A product's inputs
 /// and plan are stored once for a stretch of days that repeat them (most days do), so
@@ -58,6 +58,7 @@ impl PlanLog {
         p: usize,
         key: &[i64],
         plan: &[(u32, i64)],
+        prices: &[i64],
     ) {
         let (day, i) = (day as usize, day as usize * np + p);
         if self.at.len() < (day + 1) * np {
@@ -67,11 +68,14 @@ impl PlanLog {
         let same = self
             .distinct
             .get(before as usize)
-            .is_some_and(|(k, pl)| k[..] == key[..] && pl[..] == plan[..]);
+            .is_some_and(|(k, pl, pr)| {
+                k[..] == key[..] && pl[..] == plan[..] && pr[..] == prices[..]
+            });
         self.at[i] = if same {
             before
         } else {
-            self.distinct.push((key.to_vec(), plan.to_vec()));
+            self.distinct
+                .push((key.to_vec(), plan.to_vec(), prices.to_vec()));
             (self.distinct.len() - 1) as u32
         };
     }
