@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chokepoint::closure::Target;
+use chokepoint::scenario::Traders;
 use chokepoint::sim::{Engine, Record};
 use chokepoint::Scenario;
 
@@ -195,10 +196,12 @@ pub fn simulate(s: &Scenario, e: &Episode) -> Result<Simulated, String> {
     })
 }
 
-/// Load and replay one episode.
-pub fn run_episode(e: &Episode) -> Result<Simulated, String> {
+/// Load and replay one episode, with its traders set to `traders` (the history files
+/// ship with myopic traders; docs/validation.md §3 has a table for each).
+pub fn run_episode(e: &Episode, traders: Traders) -> Result<Simulated, String> {
     let path = history_path(e);
-    let s = Scenario::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let mut s = Scenario::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+    s.settings.traders = traders;
     simulate(&s, e)
 }
 
@@ -262,23 +265,41 @@ pub struct BandRow {
 pub const BEGIN: &str = "<!-- backtest-bands: begin -->";
 /// See [`BEGIN`].
 pub const END: &str = "<!-- backtest-bands: end -->";
+/// The markers of the table of the same figures with weighing traders.
+pub const BEGIN_WEIGH: &str = "<!-- backtest-bands-weigh: begin -->";
+/// See [`BEGIN_WEIGH`].
+pub const END_WEIGH: &str = "<!-- backtest-bands-weigh: end -->";
+
+/// The markers of the bands table for `traders`.
+pub fn markers(traders: Traders) -> (&'static str, &'static str) {
+    match traders {
+        Traders::Weigh => (BEGIN_WEIGH, END_WEIGH),
+        _ => (BEGIN, END),
+    }
+}
 
 fn number(s: &str) -> Option<f64> {
     let t: String = s.chars().filter(|c| *c != ',' && *c != ' ').collect();
     t.parse().ok()
 }
 
-/// Parse the bands table out of the text of docs/validation.md.
+/// Parse the bands table for myopic traders out of the text of docs/validation.md.
 pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
+    parse_bands_for(doc, Traders::Myopic)
+}
+
+/// Parse the bands table for `traders` out of the text of docs/validation.md.
+pub fn parse_bands_for(doc: &str, traders: Traders) -> Result<Vec<BandRow>, String> {
+    let (begin, end) = markers(traders);
     let lines: Vec<&str> = doc.lines().collect();
     let b = lines
         .iter()
-        .position(|l| l.trim() == BEGIN)
-        .ok_or("docs/validation.md: no backtest-bands begin marker")?;
+        .position(|l| l.trim() == begin)
+        .ok_or_else(|| format!("docs/validation.md: no `{begin}` marker"))?;
     let e = lines
         .iter()
-        .position(|l| l.trim() == END)
-        .ok_or("docs/validation.md: no backtest-bands end marker")?;
+        .position(|l| l.trim() == end)
+        .ok_or_else(|| format!("docs/validation.md: no `{end}` marker"))?;
     let mut rows = Vec::new();
     for (i, l) in lines.iter().enumerate().take(e).skip(b + 1) {
         let line = i + 1;
@@ -353,11 +374,11 @@ pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
     Ok(rows)
 }
 
-/// Read and parse the bands table of docs/validation.md.
-pub fn read_bands() -> Result<Vec<BandRow>, String> {
+/// Read and parse the bands table for `traders` of docs/validation.md.
+pub fn read_bands(traders: Traders) -> Result<Vec<BandRow>, String> {
     let path = root().join("docs/validation.md");
     let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_bands(&doc)
+    parse_bands_for(&doc, traders)
 }
 
 /// How far a simulated figure may drift from the value the doc states.
@@ -404,11 +425,11 @@ pub fn verdict_of(row: &BandRow, sim: f64) -> Verdict {
     }
 }
 
-/// Replay every episode: figures by file stem.
-pub fn run_all() -> Result<BTreeMap<&'static str, Simulated>, String> {
+/// Replay every episode with `traders`: figures by file stem.
+pub fn run_all(traders: Traders) -> Result<BTreeMap<&'static str, Simulated>, String> {
     EPISODES
         .iter()
-        .map(|e| run_episode(e).map(|s| (e.file, s)))
+        .map(|e| run_episode(e, traders).map(|s| (e.file, s)))
         .collect()
 }
 
@@ -422,8 +443,30 @@ fn fmt_figure(figure: &str, v: f64) -> String {
 
 #[allow(dead_code)] // unused where the test includes this file
 fn main() -> Result<(), String> {
-    let bands = read_bands()?;
-    let sims = run_all()?;
+    // The shipped files' traders (myopic), then weighing traders: a table each.
+    let mut problems = Vec::new();
+    for traders in [Traders::Myopic, Traders::Weigh] {
+        println!(
+            "== traders = {traders:?} (docs/validation.md `{}`)\n",
+            markers(traders).0
+        );
+        if let Err(e) = backtests(traders) {
+            problems.push(e);
+        }
+        println!();
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Replay every episode with `traders` and check the figures against their table.
+#[allow(dead_code)] // unused where the test includes this file
+fn backtests(traders: Traders) -> Result<(), String> {
+    let bands = read_bands(traders)?;
+    let sims = run_all(traders)?;
     println!(
         "{:<24} {:>9} {:>9} {:>10} {:>12}",
         "episode", "normal/d", "peak", "backlog", "halted/d $m"
