@@ -107,6 +107,15 @@ class RunResult(_Result):
         return self.table("welfare.csv")
 
     @property
+    def prices(self) -> pd.DataFrame:
+        """``prices.csv`` (with the daily series): ``day, date, phase, product, node,
+        side`` (``market``: the marginal landed cost, at most the buyer's value;
+        ``farm_gate``: the value of one more tonne at a supply point, at least the origin
+        price), ``price_usd_per_t``, ``counterfactual_usd_per_t``, ``change_usd_per_t``
+        (docs/model.md, "Prices")."""
+        return self.table("prices.csv")
+
+    @property
     def totals(self) -> pd.Series:
         """The ``total`` scope of ``metrics`` as a Series by metric (``total_loss_usd``
         in USD, ``peak_stranded_trucks`` in trucks, ...)."""
@@ -140,7 +149,7 @@ class RunResult(_Result):
 class MonteCarloResult(_Result):
     """A Monte Carlo study (``cp.montecarlo``): the CLI's files as frames. Per run:
     ``runs`` (wide, one column per metric), ``corridors``, ``crossings``, ``trade``,
-    ``welfare``, ``closures``; over runs: ``summary``, ``exceedance``, ``daily_bands``,
+    ``welfare``, ``price_runs``, ``closures``; over runs: ``prices``, ``summary``, ``exceedance``, ``daily_bands``,
     ``convergence``. Money in USD, tonnes in t, durations in days."""
 
     @property
@@ -168,6 +177,19 @@ class MonteCarloResult(_Result):
         """``welfare.csv``: run x country x side (``buyer``, ``seller``); the welfare
         loss (lost gains from trade) and lost trade, USD."""
         return self.table("welfare.csv")
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """``prices.csv``: per price point that changed in any run (product, node, side),
+        the distribution over runs of its peak change, USD/t (mean, min, p5, p50, p95,
+        max) and the mean of its mean change."""
+        return self.table("prices.csv")
+
+    @property
+    def price_runs(self) -> pd.DataFrame:
+        """``price_runs.csv``: run x price point that changed in it; its peak change,
+        mean change and the counterfactual's mean price, USD/t, and the day of the peak."""
+        return self.table("price_runs.csv")
 
     @property
     def closures(self) -> pd.DataFrame:

@@ -63,9 +63,16 @@ def test_run_equals_cli_byte_for_byte(cli, tmp_path):
     run_cli(cli, "run", TWOLAND, "--close", "north:2024-02-01+14", "--out", str(out))
     r = cp.run(cp.Scenario.load(TWOLAND), closures=["north:2024-02-01+14"])
     theirs = folder_files(out)
-    assert set(r.files) == set(theirs) == {"run.csv", "daily.csv", "manifest.json", "timing.json"}
-    assert r.files["run.csv"] == theirs["run.csv"]
-    assert r.files["daily.csv"] == theirs["daily.csv"]
+    assert set(r.files) == set(theirs) == {
+        "run.csv",
+        "welfare.csv",
+        "daily.csv",
+        "prices.csv",
+        "manifest.json",
+        "timing.json",
+    }
+    for name in ["run.csv", "welfare.csv", "daily.csv", "prices.csv"]:
+        assert r.files[name] == theirs[name], name
     assert without_tool(r.files["manifest.json"]) == without_tool(theirs["manifest.json"])
     # The frames are the CLI's files read back exactly.
     pd.testing.assert_frame_equal(r.metrics, read_csv(theirs["run.csv"]))
@@ -73,6 +80,17 @@ def test_run_equals_cli_byte_for_byte(cli, tmp_path):
     cli_loss = cli_total.query("scope == 'total' and metric == 'total_loss_usd'")["value"].item()
     assert r.totals["total_loss_usd"] == cli_loss > 0
     assert r.series("stranded_trucks").max() == r.totals["peak_stranded_trucks"] > 0
+    # Welfare: each side sums to the run's welfare loss; prices: run minus counterfactual.
+    w = r.welfare
+    for side in ["buyer", "seller"]:
+        assert w.query("side == @side")["welfare_loss_usd"].sum() == pytest.approx(
+            r.totals["welfare_loss_usd"], rel=1e-9, abs=1e-6
+        )
+    p = r.prices
+    assert len(p) > 0 and set(p["side"]) <= {"market", "farm_gate"}
+    assert (p["price_usd_per_t"] - p["counterfactual_usd_per_t"]).to_numpy() == pytest.approx(
+        p["change_usd_per_t"].to_numpy(), abs=1e-6
+    )
 
 
 def test_montecarlo_equals_cli_byte_for_byte(cli, tmp_path):
