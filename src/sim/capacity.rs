@@ -76,7 +76,7 @@ impl Factors {
                     let row = &mut f.stated[r * span..(r + 1) * span];
                     for day in lo..hi {
                         let slot = &mut row[(day + i64::from(lag)) as usize];
-                        if w.factor_on(day) < 1.0 && !(*slot >= e) {
+                        if w.factor_on(day) < 1.0 && (slot.is_nan() || *slot < e) {
                             *slot = e;
                         }
                     }
