@@ -687,10 +687,12 @@ proptest! {
     /// report (per-corridor lags and all).
     #[test]
     fn weighing_without_beliefs_changes_nothing(seed in any::<u64>(), ties in any::<bool>()) {
-        let (mut s, closures) = random_case_with(seed, ties);
+        let (mut s, mut closures) = random_case_with(seed, ties);
         s.processes.clear();
         s.shocks.clear();
         s.corridors.iter_mut().for_each(|c| c.expected_closure_days = None);
+        closures.iter_mut().for_each(|w| w.expected_closure_days = None);
+        s.closures.clear();
         let mut weigh = s.clone();
         weigh.settings.traders = Traders::Weigh;
         s.settings.traders = Traders::Myopic;
