@@ -42,6 +42,12 @@ pub struct ClosureWindow {
     pub ramp_days: u32,
     /// Optional label (e.g. the episode's name), carried into outputs.
     pub label: Option<String>,
+    /// What traders who weigh waiting against a detour believe this closure lasts,
+    /// days (memoryless: the expected remaining days whatever its age), in place of
+    /// its corridor's belief while it holds a link shut; `None` (random closures
+    /// always) leaves the corridor's.
+    #[serde(default)]
+    pub expected_closure_days: Option<f64>,
 }
 
 impl ClosureWindow {

@@ -336,6 +336,7 @@ impl ClosureSampler {
                             capacity_factor: src.capacity_factor,
                             ramp_days: src.ramp_days,
                             label: Some(src.label.clone()),
+                            expected_closure_days: None,
                         });
                     }
                 }

@@ -172,6 +172,7 @@ impl Config {
                     capacity_factor: self.capacity_factor,
                     ramp_days: 0,
                     label: Some(format!("criticality {}", set.name)),
+                    expected_closure_days: None,
                 })
             })
             .collect()

@@ -123,6 +123,7 @@ pub fn recorded_run(dir: &Path, run: u64, scenario: &Scenario) -> Result<Recorde
                 .map_err(|_| bad("capacity_factor"))?,
             ramp_days: field(c_ramp).parse().map_err(|_| bad("ramp_days"))?,
             label: (!label.is_empty()).then(|| label.to_string()),
+            expected_closure_days: None,
         });
     }
     Ok(RecordedRun { run, closures, row })

@@ -446,6 +446,9 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
             );
         }
         num(d, w("capacity_factor"), c.capacity_factor, NumRule::Unit);
+        if let Some(x) = c.expected_closure_days {
+            num(d, w("expected_closure_days"), x, NumRule::Pos);
+        }
     }
     for (i, p) in s.processes.iter().enumerate() {
         let w = |k: &str| format!("process {i}: {k}");

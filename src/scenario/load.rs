@@ -542,6 +542,7 @@ pub(crate) fn resolve_closure(
         capacity_factor: c.capacity_factor,
         ramp_days: c.ramp_days,
         label: c.label.clone(),
+        expected_closure_days: c.expected_closure_days,
     })
 }
 

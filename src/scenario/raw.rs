@@ -169,6 +169,7 @@ pub(crate) const CLOSURE_KEYS: &[&str] = &[
     "capacity_factor",
     "ramp_days",
     "label",
+    "expected_closure_days",
 ];
 pub(crate) const PROCESS_KEYS: &[&str] = &[
     "id",
@@ -896,6 +897,7 @@ pub(crate) struct RawClosure {
     pub capacity_factor: f64,
     pub ramp_days: u32,
     pub label: Option<String>,
+    pub expected_closure_days: Option<f64>,
 }
 
 /// A `[[process]]` or `[[shock]]`.
@@ -1380,6 +1382,7 @@ pub(crate) fn closure(it: &Item<'_>, d: &mut Diags) -> RawClosure {
             .unwrap_or(0.0),
         ramp_days: it.days("ramp_days", d).unwrap_or(0),
         label: it.string("label", false, d).map(|s| s.v),
+        expected_closure_days: it.num("expected_closure_days", false, Rule::Pos, d),
     }
 }
 

@@ -89,6 +89,7 @@ pub fn parse_close_spec(scenario: &Scenario, spec: &str) -> Result<ClosureWindow
         capacity_factor: factor,
         ramp_days: 0,
         label: Some(format!("ad hoc {spec}")),
+        expected_closure_days: None,
     })
 }
 

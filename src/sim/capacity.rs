@@ -21,6 +21,10 @@ pub(super) struct Factors {
     /// Row of each link in `rows`, or `u32::MAX`.
     row_of: Vec<u32>,
     rows: Vec<f64>,
+    /// Beside `rows` (empty when no window states one): the belief stated by the
+    /// windows holding the link below full capacity, days (the longest where several
+    /// do), or NaN where none does.
+    stated: Vec<f64>,
     /// Links with a row, in row order.
     links: Vec<u32>,
     span: usize,
@@ -41,9 +45,11 @@ impl Factors {
         let mut f = Factors {
             row_of: vec![u32::MAX; scn.links.len()],
             rows: Vec::new(),
+            stated: Vec::new(),
             links: Vec::new(),
             span,
         };
+        let any_stated = closures.iter().any(|w| w.expected_closure_days.is_some());
         for w in closures.iter().filter(|w| w.start_day < i64::from(window)) {
             let lo = w.start_day.max(-i64::from(lag));
             let hi = w.end_day().min(i64::from(horizon));
@@ -53,6 +59,9 @@ impl Factors {
                     f.row_of[l] = f.links.len() as u32;
                     f.links.push(l as u32);
                     f.rows.resize(f.rows.len() + span, 1.0);
+                    if any_stated {
+                        f.stated.resize(f.rows.len(), f64::NAN);
+                    }
                 }
                 let r = f.row_of[l] as usize;
                 let row = &mut f.rows[r * span..(r + 1) * span];
@@ -61,6 +70,15 @@ impl Factors {
                     let slot = &mut row[(day + i64::from(lag)) as usize];
                     if x < *slot {
                         *slot = x;
+                    }
+                }
+                if let Some(e) = w.expected_closure_days {
+                    let row = &mut f.stated[r * span..(r + 1) * span];
+                    for day in lo..hi {
+                        let slot = &mut row[(day + i64::from(lag)) as usize];
+                        if w.factor_on(day) < 1.0 && (slot.is_nan() || *slot < e) {
+                            *slot = e;
+                        }
                     }
                 }
             }
@@ -73,6 +91,18 @@ impl Factors {
     pub(super) fn row(&self, l: usize) -> Option<&[f64]> {
         let r = *self.row_of.get(l)?;
         (r != u32::MAX).then(|| &self.rows[r as usize * self.span..(r as usize + 1) * self.span])
+    }
+
+    /// The belief stated for link `l` at index `i` (day + lag), if a window holding it
+    /// below full capacity there states one.
+    #[inline]
+    pub(super) fn stated_at(&self, l: usize, i: usize) -> Option<f64> {
+        let r = *self.row_of.get(l)?;
+        if r == u32::MAX || self.stated.is_empty() {
+            return None;
+        }
+        let x = self.stated[r as usize * self.span + i];
+        (!x.is_nan()).then_some(x)
     }
 
     /// The links closures touch, with their factors.
@@ -107,7 +137,8 @@ pub(super) struct Schedule {
     /// Per day: the first day from it on that the closures differ from the base's (the
     /// closures every run shares; none by default), in the capacity in force or in the
     /// capacity traders see, or (on a link with a belief, when traders weigh) in how
-    /// long a closure in force or seen has lasted; `horizon` if none does. The fast
+    /// long a closure in force or seen has lasted or in the belief a closure states;
+    /// `horizon` if none does. The fast
     /// path skips untouched days.
     pub(super) next_touched: Vec<u32>,
     /// The first day from which no closure holds any link below full capacity, in force
@@ -173,7 +204,10 @@ impl Schedule {
                 let b = base.row(l);
                 let seen = now - net.link_lag[l] as usize;
                 if net.beliefs.has(l) {
-                    history_differs(row, b, now) || history_differs(row, b, seen)
+                    history_differs(row, b, now)
+                        || history_differs(row, b, seen)
+                        || factor.stated_at(l, now) != base.stated_at(l, now)
+                        || factor.stated_at(l, seen) != base.stated_at(l, seen)
                 } else {
                     row[now] != at(b, now) || row[seen] != at(b, seen)
                 }
@@ -251,6 +285,14 @@ impl Schedule {
             .rposition(|&x| x >= 1.0)
             .map_or(0, |k| k + 1);
         Some((i - start) as u32)
+    }
+
+    /// The belief stated by the closure holding link `link` shut on `day`, in force
+    /// (`seen` false) or as traders see it (`seen` true), days.
+    pub(super) fn stated(&self, link: usize, day: u32, seen: bool) -> Option<f64> {
+        let lag = if seen { self.link_lag[link] } else { 0 };
+        self.factor
+            .stated_at(link, (day + self.max_lag - lag) as usize)
     }
 
     /// Whether a closure holds link `link` below full capacity on `day`.

@@ -7,8 +7,10 @@
 //!   day they are at, E[D − a | D > a] for a closure that has lasted `a` days: from a
 //!   stated `expected_closure_days` on one of the link's corridors (memoryless), or else
 //!   from the duration laws of the closure processes and shock groups that target the
-//!   link, mixed by their onset rates. A link with neither has no belief, and cargo
-//!   there behaves as with myopic traders.
+//!   link, mixed by their onset rates. While a closure window that states its own
+//!   `expected_closure_days` holds a link shut, that belief (memoryless) replaces the
+//!   link's (`Schedule::stated`). A link with none has no belief, and cargo there
+//!   behaves as with myopic traders.
 //! - **Waiting** costs, per tonne, (expected remaining closure days + the queue ahead ÷
 //!   the link's normal daily capacity) × (holding cost + spoilage per day) × value; cargo
 //!   that expects to wait longer than it may (a queued lot past `abandon_after_days`, an
@@ -48,7 +50,8 @@ use super::Sim;
 pub(super) struct Beliefs {
     /// Per link: the row of `remaining`, or `u32::MAX` (no belief).
     row_of: Vec<u32>,
-    /// Expected remaining days by age 0, 1, 2, ... (the last entry holds beyond).
+    /// Expected remaining days by age 0, 1, 2, ... (the last entry holds beyond); empty
+    /// for a link whose only beliefs are those the scenario's fixed closures state.
     remaining: Vec<Vec<f64>>,
 }
 
@@ -99,10 +102,26 @@ impl Beliefs {
             b.row_of[l] = b.remaining.len() as u32;
             b.remaining.push(row);
         }
+        // Links that only a fixed closure's stated belief is about: wait arcs, but no
+        // belief of their own.
+        for w in scn
+            .closures
+            .iter()
+            .filter(|w| w.expected_closure_days.is_some())
+        {
+            for &l in scn.target_links(&w.target) {
+                let l = l.index();
+                if b.row_of.get(l) == Some(&u32::MAX) {
+                    b.row_of[l] = b.remaining.len() as u32;
+                    b.remaining.push(Vec::new());
+                }
+            }
+        }
         b
     }
 
-    /// Whether traders hold a belief about link `l`'s closures.
+    /// Whether traders may hold a belief about link `l`'s closures: one of its own, or
+    /// one a closure of it states (its darcs have wait arcs).
     #[inline]
     pub(super) fn has(&self, l: usize) -> bool {
         self.row_of.get(l).is_some_and(|&r| r != u32::MAX)
@@ -114,11 +133,12 @@ impl Beliefs {
     }
 
     /// The expected remaining days of a closure of link `l` that has lasted `age` days
-    /// (`None` without a belief).
+    /// (`None` without a belief of its own).
     pub(super) fn remaining(&self, l: usize, age: u32) -> Option<f64> {
         let r = *self.row_of.get(l)?;
         let row = self.remaining.get(r as usize)?;
-        Some(row[(age as usize).min(row.len() - 1)])
+        row.get((age as usize).min(row.len().saturating_sub(1)))
+            .copied()
     }
 }
 
@@ -142,18 +162,32 @@ impl Sim<'_> {
         (t * UNITS_PER_T + 1e-6).floor() as i64
     }
 
+    /// Whether traders hold a belief about link `l` on `day` (as in force, or as they
+    /// see it with `seen`): one of the link's own, or one the closure shutting it states.
+    pub(super) fn believes(&self, l: usize, day: u32, seen: bool) -> bool {
+        self.net.beliefs.has(l)
+            && (self.net.beliefs.remaining(l, 0).is_some()
+                || self.sched.stated(l, day, seen).is_some())
+    }
+
     /// The expected days a tonne waits at darc `a` on `day` behind `ahead` units: the
-    /// expected remaining closure (as in force, or as traders see it with `seen`) plus
-    /// the queue ahead over the darc's normal daily capacity. `None` when traders hold
-    /// no belief about its link.
+    /// expected remaining closure (as in force, or as traders see it with `seen`: the
+    /// belief the closure states, or else the link's) plus the queue ahead over the
+    /// darc's normal daily capacity. `None` when traders hold no belief about its link.
     pub(super) fn wait_days(&self, a: usize, day: u32, ahead: i64, seen: bool) -> Option<f64> {
         let l = self.net.darcs[a].link as usize;
         if !self.net.beliefs.has(l) {
             return None;
         }
         let closure = match self.sched.closed_age(l, day, seen) {
-            Some(age) => self.net.beliefs.remaining(l, age)?,
-            None => 0.0,
+            Some(age) => match self.sched.stated(l, day, seen) {
+                Some(days) => days,
+                None => self.net.beliefs.remaining(l, age)?,
+            },
+            None => {
+                self.net.beliefs.remaining(l, 0)?;
+                0.0
+            }
         };
         let normal = self.normal_units(a, day);
         let queue = if ahead <= 0 {

@@ -304,6 +304,25 @@ impl Engine {
                      {LIMIT} days",
                     w.start_day, w.duration_days, w.ramp_days
                 ))
+            } else if let Some(e) = w
+                .expected_closure_days
+                .filter(|e| !(*e > 0.0 && e.is_finite()))
+            {
+                Some(format!("expected_closure_days = {e} is not a number > 0"))
+            } else if w.expected_closure_days.is_some()
+                && !self.scenario.settings.traders.is_myopic()
+                && !self
+                    .scenario
+                    .target_links(&w.target)
+                    .iter()
+                    .all(|l| self.net.beliefs.has(l.index()))
+            {
+                Some(
+                    "it states expected_closure_days on a link about which the scenario \
+                     holds no belief (no closure process, shock, corridor belief, or fixed \
+                     closure stating one): give the closure among the scenario's [[closure]]"
+                        .to_string(),
+                )
             } else {
                 None
             };
@@ -515,6 +534,7 @@ mod tests {
             capacity_factor: 0.0,
             ramp_days: 0,
             label: None,
+            expected_closure_days: None,
         };
         for closures in [scn.closures.clone(), vec![early], vec![]] {
             let every_day = plain.run(&closures, Record::Daily).expect("runs");

@@ -69,7 +69,7 @@ impl Sim<'_> {
         for &a32 in &queued {
             let a = a32 as usize;
             // Traders weigh waiting against a detour here (`decision.rs`).
-            let weigh = self.net.beliefs.has(self.net.darcs[a].link as usize);
+            let weigh = self.believes(self.net.darcs[a].link as usize, day, false);
             // Units ahead of the lot at `i` that stay in the queue.
             let mut ahead = 0i64;
             let mut i = 0;
@@ -241,7 +241,10 @@ impl Sim<'_> {
             let mut shut = None;
             for &c in &self.routes.darcs[s.next as usize..s.end as usize] {
                 let l = self.net.darcs[c as usize].link as usize;
-                if beliefs.has(l) && self.sched.seen_factor(l, day) < 1.0 {
+                if beliefs.has(l)
+                    && self.sched.seen_factor(l, day) < 1.0
+                    && self.believes(l, day, true)
+                {
                     shut = Some(c as usize);
                     break;
                 }

@@ -350,3 +350,117 @@ fn cargo_does_not_wait_longer_than_it_may() {
         m.corridors[1].delivered_t
     );
 }
+
+/// `run` with the closure of `run` stating `days`.
+fn run_stated(s: &Scenario, days: f64) -> RunReport {
+    let closures = [chokepoint::closure::ClosureWindow {
+        expected_closure_days: Some(days),
+        ..shut(0, 10, 10)
+    }];
+    let fast = Engine::new(s)
+        .unwrap()
+        .run(&closures, Record::Daily)
+        .unwrap();
+    let plain = Engine::with_execution(s, Execution::Reference)
+        .unwrap()
+        .run(&closures, Record::Daily)
+        .unwrap();
+    assert_eq!(
+        fast.metrics.peak_stranded_trucks,
+        plain.metrics.peak_stranded_trucks
+    );
+    assert!((fast.metrics.total_loss_usd - plain.metrics.total_loss_usd).abs() < 1e-6);
+    fast
+}
+
+/// A closure's stated belief replaces its corridor's while it holds the corridor shut:
+/// the corridor expects 20 days (cargo would divert) but the closure states 5, so cargo
+/// waits as in `a_short_expected_closure_makes_cargo_wait` (waiting 10 < 30 USD/t), and
+/// the other way round it diverts as in `a_long_expected_closure_makes_cargo_divert`.
+/// With a 2-day lag, the queued lots weigh the stated 5 days and wait: 8 trucks.
+#[test]
+fn a_closure_states_its_own_expected_duration() {
+    let wait = run_stated(&two_routes(20.0, 0), 5.0);
+    assert!(near(wait.metrics.corridors[1].delivered_t, 0.0));
+    let open = &wait.daily.as_ref().unwrap().products[0].open_orders_t;
+    assert!(near(open[19], 1000.0), "{}", open[19]);
+    let divert = run_stated(&two_routes(5.0, 0), 20.0);
+    assert!(
+        near(divert.metrics.corridors[1].delivered_t, 1000.0),
+        "{}",
+        divert.metrics.corridors[1].delivered_t
+    );
+    let queued = run_stated(&two_routes(20.0, 2), 5.0).metrics;
+    assert!(
+        near(queued.peak_stranded_trucks, 8.0),
+        "{}",
+        queued.peak_stranded_trucks
+    );
+    assert!(near(queued.corridors[1].delivered_t, 0.0));
+}
+
+/// On a corridor without a belief of its own, a closure's stated belief is used when
+/// the closure is among the scenario's fixed closures (its darcs get wait arcs): cargo
+/// waits for a closure said to last 5 days; a run handed such a closure on a link the
+/// scenario holds no belief about is an error.
+#[test]
+fn a_stated_closure_gives_a_belief_to_a_corridor_without_one() {
+    let mut s = two_routes(5.0, 0);
+    s.corridors[0].expected_closure_days = None;
+    let err = Engine::new(&s)
+        .unwrap()
+        .run(
+            &[chokepoint::closure::ClosureWindow {
+                expected_closure_days: Some(5.0),
+                ..shut(0, 10, 10)
+            }],
+            Record::Totals,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("expected_closure_days"), "{err}");
+    // Without a belief, myopic: the day's trade takes the dear route.
+    let myopic = run(&s).metrics;
+    assert!(near(myopic.corridors[1].delivered_t, 1000.0));
+    s.closures = vec![chokepoint::closure::ClosureWindow {
+        expected_closure_days: Some(5.0),
+        ..shut(0, 10, 10)
+    }];
+    let wait = run_stated(&s, 5.0);
+    assert!(near(wait.metrics.corridors[1].delivered_t, 0.0));
+    // The same scenario with a closure that states nothing: myopic again.
+    assert!(near(run(&s).metrics.corridors[1].delivered_t, 1000.0));
+}
+
+/// A closure's stated belief must be a number > 0: an error on its line with a hint.
+#[test]
+fn a_bad_stated_closure_belief_is_an_error_with_its_line() {
+    let ok = BAD
+        .replace("reaction_days = -2\n", "")
+        .replace("expected_closure_days = 0.0\n", "")
+        .replace("traders = \"wise\"", "traders = \"weigh\"");
+    let text = format!(
+        "{ok}\n[[closure]]\ntarget = \"c\"\nstart_day = 3\nduration_days = 4\n\
+         expected_closure_days = -1.0\n"
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("expected_closure_days"))
+        .unwrap()
+        + 1;
+    let err = scenario::from_toml_str(&text, Path::new("bad.toml")).unwrap_err();
+    let Error::Scenario(e) = err else {
+        panic!("expected scenario errors, got {err}");
+    };
+    let d = e
+        .diagnostics
+        .iter()
+        .find(|d| d.line == line)
+        .unwrap_or_else(|| panic!("no error on line {line}: {:?}", e.diagnostics));
+    assert!(d.hint.as_deref().unwrap_or("").contains("> 0"), "{d}");
+    let fixed = text.replace(
+        "expected_closure_days = -1.0",
+        "expected_closure_days = 6.0",
+    );
+    let (s, _) = scenario::from_toml_str(&fixed, Path::new("ok.toml")).unwrap();
+    assert_eq!(s.closures[0].expected_closure_days, Some(6.0));
+}

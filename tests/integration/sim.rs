@@ -96,6 +96,7 @@ pub fn shut(corridor: u32, start: i64, days: u32) -> ClosureWindow {
         capacity_factor: 0.0,
         ramp_days: 0,
         label: None,
+        expected_closure_days: None,
     }
 }
 
@@ -460,6 +461,7 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
             },
             ramp_days: rng.random_range(0..4),
             label: None,
+            expected_closure_days: None,
         })
         .collect();
     // Traders who weigh waiting against a detour, with beliefs from processes, shocks
@@ -520,6 +522,17 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
             capacity_factor: 0.0,
             ramp_days: 0,
         });
+    }
+    // Fixed closures that state their own belief (drawn last): they are the
+    // scenario's too, so that their links have wait arcs.
+    let mut closures = closures;
+    if s.settings.traders == Traders::Weigh && rng.random_bool(0.5) {
+        for w in closures.iter_mut() {
+            if rng.random_bool(0.5) {
+                w.expected_closure_days = Some(rng.random_range(0.5..40.0));
+            }
+        }
+        s.closures = closures.clone();
     }
     (s, closures)
 }
@@ -674,10 +687,12 @@ proptest! {
     /// report (per-corridor lags and all).
     #[test]
     fn weighing_without_beliefs_changes_nothing(seed in any::<u64>(), ties in any::<bool>()) {
-        let (mut s, closures) = random_case_with(seed, ties);
+        let (mut s, mut closures) = random_case_with(seed, ties);
         s.processes.clear();
         s.shocks.clear();
         s.corridors.iter_mut().for_each(|c| c.expected_closure_days = None);
+        closures.iter_mut().for_each(|w| w.expected_closure_days = None);
+        s.closures.clear();
         let mut weigh = s.clone();
         weigh.settings.traders = Traders::Weigh;
         s.settings.traders = Traders::Myopic;

@@ -120,6 +120,7 @@ fn mutate(s: &mut Scenario, rng: &mut ChaCha8Rng) {
             capacity_factor: 0.0,
             ramp_days: 0,
             label: None,
+            expected_closure_days: None,
         }),
         21 => {
             if let Some(l) = s.links.get(1).cloned() {
@@ -166,6 +167,12 @@ fn any_window(rng: &mut ChaCha8Rng, s: &Scenario) -> ClosureWindow {
             [rng.random_range(0..5)],
         ramp_days: [rng.random_range(0..5), u32::MAX][rng.random_range(0..2)],
         label: None,
+        expected_closure_days: [
+            None,
+            Some(rng.random_range(0.5..30.0)),
+            Some(f64::NAN),
+            Some(-1.0),
+        ][rng.random_range(0..4)],
     }
 }
 
