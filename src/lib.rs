@@ -64,6 +64,7 @@ pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod special;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -7,32 +7,7 @@
 
 use std::f64::consts::PI;
 
-/// ln Γ(x) for x > 0 (Lanczos approximation, g = 7, 9 terms; relative error < 1e-14).
-pub fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x) Γ(1 - x) = π / sin(π x).
-        return (PI / (PI * x).sin()).abs().ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + G + 0.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
+pub use crate::special::{gamma_p, gamma_q, ln_gamma};
 
 /// The digamma function ψ(x) = d/dx ln Γ(x), for x > 0.
 pub fn digamma(mut x: f64) -> f64 {
@@ -56,63 +31,6 @@ pub fn trigamma(mut x: f64) -> f64 {
     }
     let f = 1.0 / (x * x);
     acc + 1.0 / x + f / 2.0 + f / x * (1.0 / 6.0 - f * (1.0 / 30.0 - f * (1.0 / 42.0 - f / 30.0)))
-}
-
-/// Regularised lower incomplete gamma function P(a, x) = γ(a, x) / Γ(a), a > 0, x >= 0.
-pub fn gamma_p(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if !x.is_finite() {
-        return 1.0;
-    }
-    let ln_pre = a * x.ln() - x - ln_gamma(a);
-    if x < a + 1.0 {
-        // Series: P = e^{-x} x^a / Γ(a+1) Σ x^n / ((a+1)...(a+n)).
-        let mut sum = 1.0 / a;
-        let mut term = sum;
-        let mut ap = a;
-        for _ in 0..10_000 {
-            ap += 1.0;
-            term *= x / ap;
-            sum += term;
-            if term.abs() < sum.abs() * 1e-16 {
-                break;
-            }
-        }
-        (sum.ln() + ln_pre).exp().min(1.0)
-    } else {
-        // Continued fraction for Q (modified Lentz).
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..10_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (1.0 - (ln_pre + h.ln()).exp()).max(0.0)
-    }
-}
-
-/// Regularised upper incomplete gamma Q(a, x) = 1 - P(a, x).
-pub fn gamma_q(a: f64, x: f64) -> f64 {
-    1.0 - gamma_p(a, x)
 }
 
 /// Chi-square CDF with `k` degrees of freedom.

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::network::{CorridorId, LinkId};
+use crate::special::{ln_gamma, ln_upper_gamma};
 
 pub mod random;
 pub mod regime;
@@ -242,78 +243,6 @@ impl DurationDist {
             }
         };
         r.max(0.0)
-    }
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: about 1e-15 relative error).
-fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x) Γ(1 − x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut s = C[0];
-    for (i, &c) in C.iter().enumerate().skip(1) {
-        s += c / (x + i as f64);
-    }
-    let t = x + 7.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
-}
-
-/// ln Γ(k, x), the upper incomplete gamma function, for k > 0 and x > 0: by its series
-/// for x < k + 1, by its continued fraction (modified Lentz) otherwise.
-fn ln_upper_gamma(k: f64, x: f64) -> f64 {
-    if x < k + 1.0 {
-        // P(k, x) by the series; Γ(k, x) = Γ(k) (1 − P).
-        let (mut ap, mut del) = (k, 1.0 / k);
-        let mut sum = del;
-        for _ in 0..10_000 {
-            ap += 1.0;
-            del *= x / ap;
-            sum += del;
-            if del.abs() < sum.abs() * 1e-16 {
-                break;
-            }
-        }
-        let p = (sum.ln() - x + k * x.ln() - ln_gamma(k)).exp();
-        ln_gamma(k) + (1.0 - p).max(f64::MIN_POSITIVE).ln()
-    } else {
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - k;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..10_000 {
-            let an = -(i as f64) * (i as f64 - k);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        -x + k * x.ln() + h.ln()
     }
 }
 
