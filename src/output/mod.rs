@@ -239,18 +239,24 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
     rows
 }
 
+/// Day `day`'s date and phase (`window`, or `runout` after the window) in `d`.
+fn day_stamp(scenario: &Scenario, d: &DailySeries, day: usize) -> (String, &'static str) {
+    let date = scenario.date_of(day as i64).to_string();
+    let phase = if day < d.window_days as usize {
+        "window"
+    } else {
+        "runout"
+    };
+    (date, phase)
+}
+
 /// Daily prices in long format: `day,date,phase,product,node,side,price_usd_per_t,
 /// counterfactual_usd_per_t,change_usd_per_t` (see [`PRICES_HEADER`]).
 pub fn price_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 9]> {
     let mut rows = Vec::new();
     let days = d.stranded_trucks.len();
     for day in 0..days {
-        let date = scenario.date_of(day as i64).to_string();
-        let phase = if day < d.window_days as usize {
-            "window"
-        } else {
-            "runout"
-        };
+        let (date, phase) = day_stamp(scenario, d, day);
         for q in &d.prices {
             let (Some(&r), Some(&c)) = (
                 q.price_usd_per_t.get(day),
@@ -292,12 +298,7 @@ pub fn daily_rows(scenario: &Scenario, d: &DailySeries) -> Vec<[String; 7]> {
     let mut rows = Vec::new();
     let days = d.stranded_trucks.len();
     for day in 0..days {
-        let date = scenario.date_of(day as i64).to_string();
-        let phase = if day < d.window_days as usize {
-            "window"
-        } else {
-            "runout"
-        };
+        let (date, phase) = day_stamp(scenario, d, day);
         let mut push = |scope: &str, id: &str, metric: &str, v: f64| {
             rows.push([
                 day.to_string(),

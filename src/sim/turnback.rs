@@ -184,16 +184,8 @@ impl Sim<'_> {
                         open_mask[r / 64] &= !(1 << (r % 64));
                     }
                 }
-                let pair = self.routes.routes[self.state.lots[moved as usize].route as usize].pair;
-                let rid = self.routes.intern(self.scn, demand, pair, route);
-                let (start, len) = {
-                    let r = &self.routes.routes[rid as usize];
-                    (r.start, r.len)
-                };
+                self.put_on_route(moved, demand, route);
                 let s = &mut self.state.lots[moved as usize];
-                s.route = rid;
-                s.next = start;
-                s.end = start + len;
                 s.queued_at = 0;
                 s.t_next = f64::from(day);
                 self.work.push(moved);
@@ -330,19 +322,25 @@ impl Sim<'_> {
                 self.perceived[r as usize] -= units;
             }
             mask_made = false;
-            let pair = self.routes.routes[self.state.lots[id as usize].route as usize].pair;
-            let rid = self.routes.intern(self.scn, demand, pair, &route);
-            let (start, len) = {
-                let r = &self.routes.routes[rid as usize];
-                (r.start, r.len)
-            };
-            let s = &mut self.state.lots[id as usize];
-            s.route = rid;
-            s.next = start;
-            s.end = start + len;
+            self.put_on_route(id, demand, &route);
         }
         tb.under_way = ids;
         self.turn = tb;
+    }
+
+    /// Put lot `id` (bound for `demand`, keeping its trade pair) on `route` from its
+    /// next darc on.
+    fn put_on_route(&mut self, id: u32, demand: u32, route: &[u32]) {
+        let pair = self.routes.routes[self.state.lots[id as usize].route as usize].pair;
+        let rid = self.routes.intern(self.scn, demand, pair, route);
+        let (start, len) = {
+            let r = &self.routes.routes[rid as usize];
+            (r.start, r.len)
+        };
+        let s = &mut self.state.lots[id as usize];
+        s.route = rid;
+        s.next = start;
+        s.end = start + len;
     }
 
     /// Dijkstra for product `p` on the capacity traders see, avoiding darc `avoid`.
