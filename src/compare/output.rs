@@ -445,15 +445,19 @@ fn write_with_manifest(
     crate::output::write_bytes_atomic(&dir.join(name), &manifest.to_json()?)
 }
 
-/// Write the files of a finished comparison into `dir` (created if needed); returns the
-/// analysis they hold.
-pub fn write_outputs(dir: &Path, o: &Outcome) -> Result<Analysis, Error> {
-    if o.manifest
+/// Whether `o` is one shard's partial result.
+fn is_shard(o: &Outcome) -> bool {
+    o.manifest
         .montecarlo
         .as_ref()
         .and_then(|m| m.shard)
         .is_some()
-    {
+}
+
+/// Write the files of a finished comparison into `dir` (created if needed); returns the
+/// analysis they hold.
+pub fn write_outputs(dir: &Path, o: &Outcome) -> Result<Analysis, Error> {
+    if is_shard(o) {
         return Err(Error::Invalid(
             "a shard's result is partial: write it with write_partial and merge the shards".into(),
         ));
@@ -481,12 +485,7 @@ fn part_manifest(m: &Manifest, future: &str, label: &str) -> Manifest {
 /// Write a shard's partial result into `dir`: a Monte Carlo partial result per
 /// (future, candidate) in `part-F-C/`, then `shard.json`.
 pub fn write_partial(dir: &Path, o: &Outcome) -> Result<(), Error> {
-    if o.manifest
-        .montecarlo
-        .as_ref()
-        .and_then(|m| m.shard)
-        .is_none()
-    {
+    if !is_shard(o) {
         return Err(Error::Invalid(
             "write_partial is for a shard's result (Config::mc.shard)".into(),
         ));

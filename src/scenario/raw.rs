@@ -483,6 +483,35 @@ impl<'a> Item<'a> {
         );
     }
 
+    /// Which of the alternative keys `a` and `b` is written, exactly one being
+    /// required: `Some(false)` for `a`, `Some(true)` for `b`; `None` when both are
+    /// (reported at `b`, hint `both`) or neither is (reported as `missing` lacking, hint
+    /// `neither`).
+    fn one_of(
+        &self,
+        (a, b): (&str, &str),
+        missing: &str,
+        (both, neither): (&str, &str),
+        d: &mut Diags,
+    ) -> Option<bool> {
+        match (self.has(a), self.has(b)) {
+            (true, true) => {
+                d.err(
+                    K::Inconsistent,
+                    self.get(b).map_or(self.loc, Node::loc),
+                    format!("{} has both `{a}` and `{b}`", self.what),
+                    Some(both.into()),
+                );
+                None
+            }
+            (false, false) => {
+                self.missing(missing, d, neither);
+                None
+            }
+            (_, is_b) => Some(is_b),
+        }
+    }
+
     fn wrong_type(&self, key: &str, n: &Node, expected: &str, d: &mut Diags) {
         d.err(
             K::WrongType,
@@ -1321,28 +1350,20 @@ pub(crate) fn trade_level(it: &Item<'_>, d: &mut Diags) -> RawTradeLevel {
 
 /// Read `start` / `start_day` (exactly one).
 fn start(it: &Item<'_>, d: &mut Diags) -> Option<Start> {
-    match (it.has("start"), it.has("start_day")) {
-        (true, true) => {
-            d.err(
-                K::Inconsistent,
-                it.get("start_day").map_or(it.loc, Node::loc),
-                format!("{} has both `start` and `start_day`", it.what),
-                Some("keep one of them".into()),
-            );
-            None
-        }
-        (false, false) => {
-            it.missing(
-                "start",
-                d,
-                "add `start = 2024-01-13` (a date) or `start_day = 12` (a day index)",
-            );
-            None
-        }
-        (true, false) => it.date("start", d).map(|s| Start::Date(s.v)),
-        (false, true) => it
-            .int("start_day", false, -36_600, 36_600, d)
-            .map(Start::Day),
+    let day = it.one_of(
+        ("start", "start_day"),
+        "start",
+        (
+            "keep one of them",
+            "add `start = 2024-01-13` (a date) or `start_day = 12` (a day index)",
+        ),
+        d,
+    )?;
+    if day {
+        it.int("start_day", false, -36_600, 36_600, d)
+            .map(Start::Day)
+    } else {
+        it.date("start", d).map(|s| Start::Date(s.v))
     }
 }
 
@@ -1350,29 +1371,24 @@ fn start(it: &Item<'_>, d: &mut Diags) -> Option<Start> {
 pub(crate) fn closure(it: &Item<'_>, d: &mut Diags) -> RawClosure {
     let target = it.id("target", true, d);
     let start = start(it, d);
-    let end = match (it.has("end"), it.has("duration_days")) {
-        (true, true) => {
-            d.err(
-                K::Inconsistent,
-                it.get("duration_days").map_or(it.loc, Node::loc),
-                format!("{} has both `end` and `duration_days`", it.what),
-                Some("keep one of them".into()),
-            );
-            None
-        }
-        (false, false) => {
-            it.missing(
-                "duration_days",
-                d,
+    let end = it
+        .one_of(
+            ("end", "duration_days"),
+            "duration_days",
+            (
+                "keep one of them",
                 "add `duration_days = 10` or `end = 2024-01-23` (the day it reopens)",
-            );
-            None
-        }
-        (true, false) => it.date("end", d).map(End::Date),
-        (false, true) => it
-            .int("duration_days", false, 1, 36_600, d)
-            .map(|x| End::Days(x as u32)),
-    };
+            ),
+            d,
+        )
+        .and_then(|days| {
+            if days {
+                it.int("duration_days", false, 1, 36_600, d)
+                    .map(|x| End::Days(x as u32))
+            } else {
+                it.date("end", d).map(End::Date)
+            }
+        });
     RawClosure {
         target,
         start,
@@ -1608,27 +1624,20 @@ pub(crate) fn set_cost(it: &Item<'_>, d: &mut Diags) -> RawSetCost {
 /// `rate_per_year` / `rate_scale` and of `duration` / `duration_scale`, and at least one
 /// change.
 fn set_process(it: &Item<'_>, d: &mut Diags) -> RawSetProcess {
-    let which = match (it.has("process"), it.has("shock")) {
-        (true, true) => {
-            d.err(
-                K::Inconsistent,
-                it.get("shock").map_or(it.loc, Node::loc),
-                format!("{} has both `process` and `shock`", it.what),
-                Some("a [[set_process]] changes one process or one shock: keep one".into()),
-            );
-            None
-        }
-        (false, false) => {
-            it.missing(
-                "process",
-                d,
+    let which = it
+        .one_of(
+            ("process", "shock"),
+            "process",
+            (
+                "a [[set_process]] changes one process or one shock: keep one",
                 "add `process = \"<process id>\"` or `shock = \"<shock id>\"`",
-            );
-            None
-        }
-        (true, false) => it.id("process", false, d).map(|x| (false, x)),
-        (false, true) => it.id("shock", false, d).map(|x| (true, x)),
-    };
+            ),
+            d,
+        )
+        .and_then(|shock| {
+            let key = if shock { "shock" } else { "process" };
+            it.id(key, false, d).map(|x| (shock, x))
+        });
     for (a, b) in [
         ("rate_per_year", "rate_scale"),
         ("duration", "duration_scale"),
