@@ -28,6 +28,34 @@ pub enum Error {
     /// A bad argument to a library call or command (what is wrong and what would be right).
     #[error("{0}")]
     Invalid(String),
+    /// A study was stopped between runs (its stop flag was set, e.g. by Ctrl-C in a
+    /// notebook); nothing it would have written was written.
+    #[error("stopped before the last run")]
+    Cancelled,
+    /// The engine panicked in a run of a study: a bug, reported with the run and what
+    /// the study knows of it (its seed, its closures) so it can be replayed.
+    #[error("the engine panicked in run {run}: {message}; this is a bug{context}")]
+    Panicked {
+        /// The run index.
+        run: u64,
+        /// The panic's message.
+        message: String,
+        /// What the study says of the run (empty, or starting with a separator).
+        context: String,
+    },
+    /// A CSV or JSON file that cannot be read as the table or record it should be: the
+    /// file, the 1-based line (and the column, when known) and what is wrong.
+    #[error("{}:{line}{}: {message}", path.display(), column.as_ref().map(|c| format!(" (column {c})")).unwrap_or_default())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: u64,
+        /// The column's name (CSV) or 1-based number (JSON), when known.
+        column: Option<String>,
+        /// What is wrong and what would be right.
+        message: String,
+    },
     /// An output folder that holds another study's outputs (or an unfinished study's):
     /// writing there would mix two studies. Choose another folder, or clear
     /// chokepoint's own files there first (`force`).

@@ -9,10 +9,11 @@
 //! shard. Within a run, each closure process, shock group and the regime chain draws from
 //! its own substream of the run's generator, named by its id
 //! ([`crate::closure::substream`]): an option that adds a process leaves the base's
-//! processes' closures as they were, run by run (common random numbers). Runs execute in parallel on a local rayon pool of `threads` workers, each with
-//! its own model (an [`Engine`](crate::sim) is `Send`, not `Sync`); results are collected
-//! by run index and every statistic is computed over values in run-index order, so the
-//! output files are bit-identical for any `threads`.
+//! processes' closures as they were, run by run (common random numbers). Runs execute in
+//! parallel on the study layer's [`Runner`](crate::study::Runner), `threads` workers
+//! each with its own model (an [`Engine`](crate::sim) is `Send`, not `Sync`); results
+//! arrive in run-index order and every statistic is computed over values in run-index
+//! order, so the output files are bit-identical for any `threads`.
 //!
 //! # Shards
 //!
@@ -55,7 +56,7 @@ pub mod output;
 pub mod replay;
 pub mod stats;
 
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use crate::closure::{ClosureSampler, ClosureWindow, RegimeStart};
 pub use crate::output::manifest::Shard;
@@ -65,7 +66,7 @@ use crate::sim::{RunMetrics, RunReport};
 use crate::{Error, Scenario};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
+use crate::study::{Flow, Runner};
 
 /// Something that simulates one run given its closures: the daily engine, or a cheap
 /// stand-in in tests. Must be deterministic: the same closures give the same report.
@@ -184,6 +185,20 @@ pub struct ClosureRow {
     pub label: String,
 }
 
+impl ClosureRow {
+    /// The row of closure window `w` of `scenario`.
+    pub fn of(scenario: &Scenario, w: &ClosureWindow) -> ClosureRow {
+        ClosureRow {
+            target: scenario.target_name(w.target).to_string(),
+            start_day: w.start_day,
+            duration_days: w.duration_days,
+            capacity_factor: w.capacity_factor,
+            ramp_days: w.ramp_days,
+            label: w.label.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// The daily series the fan-chart bands need, of one run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DailyRecord {
@@ -216,20 +231,7 @@ pub struct Outcome {
     pub records: Vec<RunRecord>,
 }
 
-/// Hears about progress. Called from worker threads.
-pub trait Progress: Sync {
-    /// `total` runs are about to start (the most, with a target).
-    fn start(&self, _total: u64) {}
-    /// One more run is done.
-    fn run_done(&self) {}
-    /// All done.
-    fn finish(&self) {}
-}
-
-/// Progress that reports nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-impl Progress for NoProgress {}
+pub use crate::study::{NoProgress, Progress};
 
 /// The generator of run `i`: `ChaCha8Rng::seed_from_u64(seed)` on stream `i`.
 pub fn run_rng(seed: u64, run: u64) -> ChaCha8Rng {
@@ -314,6 +316,31 @@ where
         config,
         make_model,
         progress,
+        None,
+        ClosureSampler::sample,
+    )
+}
+
+/// [`simulate`] that gives up between runs once `stop` is set (by another thread: a
+/// Ctrl-C in a notebook), with [`Error::Cancelled`]. Until then, and when it is never
+/// set, the same as [`simulate`].
+pub fn simulate_stoppable<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    study(
+        scenario,
+        config,
+        make_model,
+        progress,
+        Some(stop),
         ClosureSampler::sample,
     )
 }
@@ -342,6 +369,7 @@ where
         config,
         make_model,
         progress,
+        None,
         ClosureSampler::sample_fixed_draws,
     )?;
     if let Some(mc) = &mut outcome.manifest.montecarlo {
@@ -358,6 +386,7 @@ fn study<M, F>(
     config: &Config,
     make_model: F,
     progress: &dyn Progress,
+    stop: Option<&AtomicBool>,
     sample: Sample,
 ) -> Result<Outcome, Error>
 where
@@ -371,70 +400,38 @@ where
     }
     let days = scenario.settings.days;
     let fixed = fixed_closures(scenario, config);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| Error::Invalid(format!("cannot start {} threads: {e}", config.threads)))?;
-    let models: Vec<Mutex<Option<M>>> = (0..config.threads).map(|_| Mutex::new(None)).collect();
-
-    let one = |i: u64| -> Result<RunRecord, Error> {
-        let t = rayon::current_thread_index().unwrap_or(0) % models.len();
-        let mut slot = models[t].lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(make_model()?);
-        }
-        let model = slot
-            .as_mut()
-            .ok_or_else(|| Error::Invalid("model not built".into()))?;
-        let rng = run_rng(config.seed, i);
+    let closures_of = |i: u64| -> Vec<ClosureWindow> {
         let mut closures = fixed.clone();
-        closures.extend(sample(&sampler, 0, days, &rng));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            model.run(&closures, config.record_daily)
-        }));
-        let report = match result {
-            Ok(r) => r?,
-            Err(panic) => {
-                // The model may be broken now: build a fresh one for the next run.
-                *slot = None;
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                let spec: Vec<String> = closures
-                    .iter()
-                    .map(|w| {
-                        format!(
-                            "{}:{}+{}@{}",
-                            scenario.target_name(w.target),
-                            scenario.date_of(w.start_day),
-                            w.duration_days,
-                            w.capacity_factor
-                        )
-                    })
-                    .collect();
-                return Err(Error::Sim(crate::error::SimError::Invalid(format!(
-                    "the engine panicked in run {i} (seed {}): {what}; this is a bug. \
-                     Its closures as ID:FROM+DAYS@FACTOR (ramps left out): {}",
-                    config.seed,
-                    spec.join(" ")
-                ))));
-            }
-        };
-        progress.run_done();
+        closures.extend(sample(&sampler, 0, days, &run_rng(config.seed, i)));
+        closures
+    };
+    let describe = |i: u64| -> String {
+        let spec: Vec<String> = closures_of(i)
+            .iter()
+            .map(|w| {
+                format!(
+                    "{}:{}+{}@{}",
+                    scenario.target_name(w.target),
+                    scenario.date_of(w.start_day),
+                    w.duration_days,
+                    w.capacity_factor
+                )
+            })
+            .collect();
+        format!(
+            " (seed {}). Its closures as ID:FROM+DAYS@FACTOR (ramps left out): {}",
+            config.seed,
+            spec.join(" ")
+        )
+    };
+    let work = |model: &mut M, i: u64| -> Result<RunRecord, Error> {
+        let closures = closures_of(i);
+        let report = model.run(&closures, config.record_daily)?;
         Ok(RunRecord {
             run: i,
             closures: closures
                 .iter()
-                .map(|w| ClosureRow {
-                    target: scenario.target_name(w.target).to_string(),
-                    start_day: w.start_day,
-                    duration_days: w.duration_days,
-                    capacity_factor: w.capacity_factor,
-                    ramp_days: w.ramp_days,
-                    label: w.label.clone().unwrap_or_default(),
-                })
+                .map(|w| ClosureRow::of(scenario, w))
                 .collect(),
             metrics: report.metrics,
             daily: if config.record_daily {
@@ -448,30 +445,29 @@ where
         })
     };
 
-    let mine: Vec<u64> = match config.shard {
-        Some(s) => (0..config.runs).filter(|i| s.contains(*i)).collect(),
-        None => (0..config.runs).collect(),
-    };
-    progress.start(mine.len() as u64);
-    let batch = match config.target_rel_error {
-        Some(_) => config.batch_size as usize,
-        None => mine.len().max(1),
-    };
+    let mine = crate::study::runs(config.runs, config.shard);
     let mut records: Vec<RunRecord> = Vec::with_capacity(mine.len());
-    for chunk in mine.chunks(batch) {
-        let results: Vec<Result<RunRecord, Error>> =
-            pool.install(|| chunk.par_iter().map(|&i| one(i)).collect());
-        for r in results {
-            records.push(r?);
+    let mut losses: Vec<f64> = Vec::new();
+    let sink = |_: u64, r: RunRecord| -> Result<Flow, Error> {
+        let Some(x) = config.target_rel_error else {
+            records.push(r);
+            return Ok(Flow::Continue);
+        };
+        // Stop after the first whole batch (by run index) at which the target is met.
+        losses.push(r.metrics.total_loss_usd);
+        records.push(r);
+        if losses.len() % config.batch_size as usize == 0
+            && stats::relative_standard_error(&losses) <= x
+        {
+            return Ok(Flow::Stop);
         }
-        if let Some(x) = config.target_rel_error {
-            let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
-            if stats::relative_standard_error(&losses) <= x {
-                break;
-            }
-        }
+        Ok(Flow::Continue)
+    };
+    let mut runner = Runner::new(config.threads)?.progress(progress);
+    if let Some(stop) = stop {
+        runner = runner.stop_on(stop);
     }
-    progress.finish();
+    runner.run(&mine, make_model, work, &describe, sink)?;
     let runs = match config.shard {
         Some(_) => config.runs,
         None => records.len() as u64,
