@@ -19,6 +19,9 @@ __all__ = [
     "SimulationError",
     "OutputError",
     "FolderInUseError",
+    "FileFormatError",
+    "CancelledError",
+    "EnginePanicError",
     "ScenarioWarning",
 ]
 
@@ -105,6 +108,20 @@ class OutputError(ChokepointError):
 
 class FolderInUseError(OutputError):
     """The output folder holds another study's files: choose another or pass force=True."""
+
+
+class FileFormatError(OutputError, ValueError):
+    """A CSV or JSON file of chokepoint's that cannot be read: the message names the
+    file, the line and the column."""
+
+
+class CancelledError(ChokepointError):
+    """A study was stopped between runs (Ctrl-C, or an error in the progress callback)."""
+
+
+class EnginePanicError(SimulationError):
+    """The engine panicked in a run (a bug): the message names the run, its seed and
+    its closures, so it can be replayed and reported."""
 
 
 class ScenarioWarning(UserWarning):

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chokepoint::closure::{parse_date, ClosureWindow};
 use chokepoint::error::{Diagnostic, Severity};
-use chokepoint::montecarlo::{self as mc, Config, Progress, RunModel};
+use chokepoint::montecarlo::{self as mc, Config, Progress};
 use chokepoint::output::{self, folder, Manifest};
 use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
 use chokepoint::scenario::{load_option, load_with_warnings, looks_like_option, ScenarioOption};
@@ -68,6 +68,9 @@ fn py_err(e: Error) -> PyErr {
         Error::Io { .. } => ("OutputError", Vec::new()),
         Error::FolderInUse { .. } => ("FolderInUseError", Vec::new()),
         Error::Invalid(_) => ("InvalidArgumentError", Vec::new()),
+        Error::Cancelled => ("CancelledError", Vec::new()),
+        Error::Panicked { .. } => ("EnginePanicError", Vec::new()),
+        Error::File { .. } => ("FileFormatError", Vec::new()),
         _ => ("ChokepointError", Vec::new()),
     };
     error_of(class, chain(&e), diags)
@@ -181,6 +184,9 @@ impl PyScenario {
     fn from_json(text: &str) -> PyResult<PyScenario> {
         let p: Pickled = serde_json::from_str(text)
             .map_err(|e| invalid(format!("not a pickled chokepoint scenario: {e}")))?;
+        // The text may come from anywhere (a pickle is a file): check it as a loaded
+        // scenario is checked, so that a bad id is an error, not a panic later.
+        p.scenario.check().map_err(|e| py_err(Error::from(e)))?;
         Ok(PyScenario {
             inner: p.scenario,
             changes: p.changes,
@@ -452,22 +458,6 @@ impl Progress for Counter {
     }
 }
 
-/// The engine, stopped between runs when Python asks (Ctrl-C, an error in the progress
-/// callback).
-struct Stoppable<'a> {
-    engine: Engine,
-    stop: &'a AtomicBool,
-}
-
-impl RunModel for Stoppable<'_> {
-    fn run(&mut self, closures: &[ClosureWindow], record_daily: bool) -> Result<RunReport, Error> {
-        if self.stop.load(Ordering::Relaxed) {
-            return Err(Error::Invalid("interrupted".into()));
-        }
-        RunModel::run(&mut self.engine, closures, record_daily)
-    }
-}
-
 /// Run `work` on a thread of its own while this thread, holding the GIL only briefly
 /// about ten times a second, calls `progress(done, total)` and checks for Ctrl-C. On an
 /// error there (or an interrupt) it sets `stop`, which `work` checks between runs, waits
@@ -578,18 +568,14 @@ fn montecarlo<'py>(
     let base = mc::fixed_closures(s, &config);
     let counter = Counter::default();
     let stop = AtomicBool::new(false);
-    let make = || {
-        Ok(Stoppable {
-            engine: Engine::with_base(s, &base)?,
-            stop: &stop,
-        })
+    let make = || Engine::with_base(s, &base);
+    let draws = if fixed_draws {
+        mc::Draws::Fixed
+    } else {
+        mc::Draws::Plain
     };
     let outcome = drive(py, progress.as_ref(), &counter, &stop, || {
-        if fixed_draws {
-            mc::simulate_fixed_draws(s, &config, make, &counter)
-        } else {
-            mc::simulate(s, &config, make, &counter)
-        }
+        mc::simulate_with(s, &config, make, &counter, Some(&stop), draws)
     })?;
     let mut outcome = outcome.map_err(py_err)?;
     outcome.manifest.scenario.changes = changes_text(&scenario.changes);

@@ -43,10 +43,7 @@ pub mod output;
 pub mod stats;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-
-use rayon::prelude::*;
+use std::sync::atomic::AtomicBool;
 
 pub use analysis::{analyse, Analysis};
 pub use futures::{Future, Futures};
@@ -57,6 +54,7 @@ use crate::montecarlo::{self, ClosureRow, NoProgress, Progress, RunRecord};
 use crate::output::manifest::{CompareRecord, FuturesRecord, OptionRecord};
 use crate::output::Manifest;
 use crate::sim::{Engine, Record};
+use crate::study::{Flow, Runner};
 use crate::{Error, Scenario};
 
 /// The label of the base in every output file.
@@ -275,7 +273,10 @@ pub struct Outcome {
     pub labels: Vec<String>,
     /// The futures' names.
     pub futures: Vec<String>,
-    /// `records[future][candidate]`: the runs, in run-index order.
+    /// `records[future][candidate]`: the runs, in run-index order. A shard keeps every
+    /// table of a run; a whole comparison only what its statistics and
+    /// `compare_runs.csv` read (the scalar metrics, corridors and revenue lost), so its
+    /// memory is one small record per run and candidate.
     pub records: Vec<Vec<Vec<RunRecord>>>,
 }
 
@@ -350,7 +351,7 @@ pub fn simulate(study: &Study, config: &Config, progress: &dyn Progress) -> Resu
 }
 
 /// [`simulate`] that gives up between runs once `stop` is set (by another thread: a
-/// Ctrl-C in a notebook), returning [`Error::Invalid`] ("stopped"). Until then, and
+/// Ctrl-C in a notebook), returning [`Error::Cancelled`]. Until then, and
 /// when it is never set, the same as [`simulate`].
 pub fn simulate_stoppable(
     study: &Study,
@@ -372,6 +373,7 @@ pub fn simulate_stoppable(
         }
     }
     let futures = study.future_list();
+    let labels: Vec<String> = study.candidates().map(|c| c.label.clone()).collect();
     let mut cells: Vec<Vec<Cell>> = Vec::new();
     for f in &futures {
         let mut row = Vec::new();
@@ -397,89 +399,90 @@ pub fn simulate_stoppable(
         cells.push(row);
     }
     let days = study.base.scenario.settings.days;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.mc.threads)
-        .build()
-        .map_err(|e| Error::Invalid(format!("cannot start {} threads: {e}", config.mc.threads)))?;
-    type Engines = Vec<Vec<Engine>>;
-    let slots: Vec<Mutex<Option<Engines>>> =
-        (0..config.mc.threads).map(|_| Mutex::new(None)).collect();
-    let build = || -> Result<Engines, Error> {
-        cells
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|c| Engine::with_base(&c.scenario, &c.fixed))
-                    .collect()
-            })
-            .collect()
-    };
-    let one = |i: u64| -> Result<Vec<Vec<RunRecord>>, Error> {
-        if stop.load(Ordering::Relaxed) {
-            return Err(Error::Invalid("stopped before the last run".into()));
+    let mine = crate::study::runs(config.mc.runs, config.mc.shard);
+    // A shard writes every table of its runs (a Monte Carlo partial result per cell);
+    // a whole comparison keeps only what its statistics and compare_runs.csv read.
+    let keep_all = config.mc.shard.is_some();
+    let total = mine.len() as u64 * cells.iter().map(|r| r.len() as u64).sum::<u64>();
+    progress.start(total);
+    let each = RunsOnly(progress);
+    let runner = Runner::new(config.mc.threads)?
+        .progress(&each)
+        .stop_on(stop);
+    // Cell by cell (each worker holds one engine at a time), every cell on the same runs
+    // and the same run generators: common random numbers do not depend on the order.
+    let mut records: Vec<Vec<Vec<RunRecord>>> = Vec::with_capacity(cells.len());
+    for (f, row) in cells.iter().enumerate() {
+        let mut by_candidate = Vec::with_capacity(row.len());
+        for (c, cell) in row.iter().enumerate() {
+            let mut runs: Vec<RunRecord> = Vec::with_capacity(mine.len());
+            let describe = |_: u64| {
+                format!(
+                    " (seed {}, future {}, candidate {})",
+                    config.mc.seed, futures[f].name, labels[c]
+                )
+            };
+            runner.run(
+                &mine,
+                || Engine::with_base(&cell.scenario, &cell.fixed),
+                |engine, i| {
+                    let rng = montecarlo::run_rng(config.mc.seed, i);
+                    let mut closures = cell.fixed.clone();
+                    closures.extend(cell.sampler.sample(0, days, &rng));
+                    let report = engine.run(&closures, Record::Totals)?;
+                    let mut record = RunRecord {
+                        run: i,
+                        closures: closures
+                            .iter()
+                            .map(|w| ClosureRow::of(&cell.scenario, w))
+                            .collect(),
+                        metrics: report.metrics,
+                        daily: None,
+                    };
+                    if !keep_all {
+                        slim(&mut record);
+                    }
+                    Ok(record)
+                },
+                &describe,
+                |_, r| {
+                    runs.push(r);
+                    Ok(Flow::Continue)
+                },
+            )?;
+            by_candidate.push(runs);
         }
-        let t = rayon::current_thread_index().unwrap_or(0) % slots.len();
-        let mut slot = slots[t].lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(build()?);
-        }
-        let engines = slot
-            .as_mut()
-            .ok_or_else(|| Error::Invalid("engines not built".into()))?;
-        let rng = montecarlo::run_rng(config.mc.seed, i);
-        let mut out = Vec::with_capacity(cells.len());
-        for (f, row) in cells.iter().enumerate() {
-            let mut recs = Vec::with_capacity(row.len());
-            for (c, cell) in row.iter().enumerate() {
-                let mut closures = cell.fixed.clone();
-                closures.extend(cell.sampler.sample(0, days, &rng));
-                let report = engines[f][c].run(&closures, Record::Totals)?;
-                recs.push(RunRecord {
-                    run: i,
-                    closures: closures
-                        .iter()
-                        .map(|w| ClosureRow {
-                            target: cell.scenario.target_name(w.target).to_string(),
-                            start_day: w.start_day,
-                            duration_days: w.duration_days,
-                            capacity_factor: w.capacity_factor,
-                            ramp_days: w.ramp_days,
-                            label: w.label.clone().unwrap_or_default(),
-                        })
-                        .collect(),
-                    metrics: report.metrics,
-                    daily: None,
-                });
-            }
-            out.push(recs);
-        }
-        progress.run_done();
-        Ok(out)
-    };
-    let mine: Vec<u64> = match config.mc.shard {
-        Some(s) => (0..config.mc.runs).filter(|i| s.contains(*i)).collect(),
-        None => (0..config.mc.runs).collect(),
-    };
-    progress.start(mine.len() as u64);
-    let results: Vec<Result<Vec<Vec<RunRecord>>, Error>> =
-        pool.install(|| mine.par_iter().map(|&i| one(i)).collect());
-    progress.finish();
-    let mut records: Vec<Vec<Vec<RunRecord>>> = (0..cells.len())
-        .map(|f| (0..cells[f].len()).map(|_| Vec::new()).collect())
-        .collect();
-    for r in results {
-        for (f, row) in r?.into_iter().enumerate() {
-            for (c, rec) in row.into_iter().enumerate() {
-                records[f][c].push(rec);
-            }
-        }
+        records.push(by_candidate);
     }
+    progress.finish();
     Ok(Outcome {
         manifest: manifest(study, config),
-        labels: study.candidates().map(|c| c.label.clone()).collect(),
+        labels,
         futures: futures.into_iter().map(|f| f.name).collect(),
         records,
     })
+}
+
+/// Forwards only `run_done` (a comparison reports its start and end once, not per cell).
+struct RunsOnly<'a>(&'a dyn Progress);
+impl Progress for RunsOnly<'_> {
+    fn run_done(&self) {
+        self.0.run_done();
+    }
+}
+
+/// Leave out of a run's record what a whole comparison never reads (its closures,
+/// prices, crossings, trade by product and partner, welfare by country): its statistics
+/// and `compare_runs.csv` read the scalar metrics, the corridors and the revenue lost.
+fn slim(r: &mut RunRecord) {
+    r.closures = Vec::new();
+    let m = &mut r.metrics;
+    m.prices = Vec::new();
+    m.crossings = Vec::new();
+    m.by_product = Default::default();
+    m.by_partner = Default::default();
+    m.welfare_by_buyer = Default::default();
+    m.welfare_by_seller = Default::default();
 }
 
 /// [`simulate`] without progress.

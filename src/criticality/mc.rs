@@ -1,7 +1,7 @@
 //! The Monte Carlo view of criticality: each corridor's contribution to the expected
 //! annual loss and to TVaR 95%, on common draws, with paired and bootstrap intervals.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -173,7 +173,7 @@ pub fn contributions(
 }
 
 /// [`contributions`] that gives up between runs once `stop` is set (by another thread:
-/// a Ctrl-C in a notebook), returning [`Error::Invalid`] ("stopped"). Until then, and
+/// a Ctrl-C in a notebook), returning [`Error::Cancelled`]. Until then, and
 /// when it is never set, the same as [`contributions`].
 pub fn contributions_stoppable(
     scenario: &Scenario,
@@ -217,12 +217,9 @@ pub fn contributions_stoppable(
         .collect::<Result<_, _>>()?;
     let days = scenario.settings.days;
     let make = || Engine::new(scenario);
-    progress.start(config.runs);
     let idx: Vec<u64> = (0..config.runs).collect();
-    let runs = super::par_with_engine(config.threads, &idx, &make, |engine, i| {
-        if stop.load(Ordering::Relaxed) {
-            return Err(Error::Invalid("stopped before the last run".into()));
-        }
+    let describe = |_: u64| format!(" (seed {}, the Monte Carlo view)", config.seed);
+    let work = |engine: &mut Engine, i: u64| {
         let rng = run_rng(config.seed, i);
         let base_w = base_sampler.sample(0, days, &rng);
         let base = engine.run(&base_w, Record::Totals)?.metrics.total_loss_usd;
@@ -240,15 +237,22 @@ pub fn contributions_stoppable(
                 without.push(base);
             }
         }
-        progress.run_done();
         Ok(RunRow {
             run: i,
             base_loss_usd: base,
             without_usd: without,
             closed,
         })
-    })?;
-    progress.finish();
+    };
+    let runs = super::par_with_engine(
+        config.threads,
+        &idx,
+        &make,
+        &describe,
+        Some(stop),
+        progress,
+        work,
+    )?;
     Ok(summarise(scenario, runs, config))
 }
 

@@ -36,12 +36,11 @@ mod mc;
 pub mod output;
 mod sets;
 
-use std::sync::Mutex;
-
-use rayon::prelude::*;
+use std::sync::atomic::AtomicBool;
 
 use crate::closure::{ClosureWindow, Target};
 use crate::sim::{Engine, Record, RunMetrics};
+use crate::study::{Flow, NoProgress, Progress, Runner};
 use crate::{Error, Scenario};
 
 pub use mc::{
@@ -226,38 +225,33 @@ fn mean_over(v: &[f64], from: i64, to: i64) -> f64 {
 
 /// Run `f` on every index of `0..n` on a pool of `threads` workers, each with its own
 /// engine from `make` (built on its first use); results in index order.
+/// Run `f(engine, i)` for every `i` of `items` on the study runner (`threads` workers,
+/// each with its own engine from `make`), stopping between runs once `stop` is set;
+/// the results in the order of `items`. `describe(i)` says what run `i` is, should the
+/// engine panic in it.
 pub(crate) fn par_with_engine<T, F>(
     threads: usize,
     items: &[u64],
     make: &(dyn Fn() -> Result<Engine, Error> + Sync),
+    describe: &(dyn Fn(u64) -> String + Sync),
+    stop: Option<&AtomicBool>,
+    progress: &dyn Progress,
     f: F,
 ) -> Result<Vec<T>, Error>
 where
     T: Send,
     F: Fn(&mut Engine, u64) -> Result<T, Error> + Sync,
 {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
-    let engines: Vec<Mutex<Option<Engine>>> = (0..threads).map(|_| Mutex::new(None)).collect();
-    let results: Vec<Result<T, Error>> = pool.install(|| {
-        items
-            .par_iter()
-            .map(|&i| {
-                let t = rayon::current_thread_index().unwrap_or(0) % engines.len();
-                let mut slot = engines[t].lock().unwrap_or_else(|e| e.into_inner());
-                if slot.is_none() {
-                    *slot = Some(make()?);
-                }
-                let engine = slot
-                    .as_mut()
-                    .ok_or_else(|| Error::Invalid("engine not built".into()))?;
-                f(engine, i)
-            })
-            .collect()
-    });
-    results.into_iter().collect()
+    let mut runner = Runner::new(threads)?.progress(progress);
+    if let Some(stop) = stop {
+        runner = runner.stop_on(stop);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    runner.run(items, make, f, describe, |_, r| {
+        out.push(r);
+        Ok(Flow::Continue)
+    })?;
+    Ok(out)
 }
 
 /// Close every set in `sets` (in turn) as `config` says, on `scenario` without its own
@@ -279,43 +273,52 @@ pub fn run_sets(
     let start = config.start_day;
     let end = start + i64::from(config.duration_days);
     let idx: Vec<u64> = (0..sets.len() as u64).collect();
-    par_with_engine(config.threads, &idx, &make, |engine, i| {
-        let i = i as usize;
-        let report = engine.run(&windows[i], Record::Daily)?;
-        let daily = report.daily.unwrap_or_default();
-        let diversion = scenario
-            .corridors
-            .iter()
-            .map(|c| {
-                let run = daily
-                    .corridors
-                    .iter()
-                    .find(|d| d.corridor == c.id)
-                    .map_or(&[][..], |d| d.flow_t.as_slice());
-                let cfd = cf_daily
-                    .corridors
-                    .iter()
-                    .find(|d| d.corridor == c.id)
-                    .map_or(&[][..], |d| d.flow_t.as_slice());
-                let totals = report.metrics.corridors.iter().find(|m| m.corridor == c.id);
-                Diversion {
-                    corridor: c.id.clone(),
-                    before_t_per_day: mean_over(run, start - AROUND_DAYS, start),
-                    during_t_per_day: mean_over(run, start, end),
-                    counterfactual_during_t_per_day: mean_over(cfd, start, end),
-                    after_t_per_day: mean_over(run, end, end + AROUND_DAYS),
-                    counterfactual_after_t_per_day: mean_over(cfd, end, end + AROUND_DAYS),
-                    delivered_t: totals.map_or(f64::NAN, |m| m.delivered_t),
-                    counterfactual_t: totals.map_or(f64::NAN, |m| m.counterfactual_t),
-                }
+    let describe = |i: u64| format!(" (closure set {})", sets[i as usize].name);
+    par_with_engine(
+        config.threads,
+        &idx,
+        &make,
+        &describe,
+        None,
+        &NoProgress,
+        |engine, i| {
+            let i = i as usize;
+            let report = engine.run(&windows[i], Record::Daily)?;
+            let daily = report.daily.unwrap_or_default();
+            let diversion = scenario
+                .corridors
+                .iter()
+                .map(|c| {
+                    let run = daily
+                        .corridors
+                        .iter()
+                        .find(|d| d.corridor == c.id)
+                        .map_or(&[][..], |d| d.flow_t.as_slice());
+                    let cfd = cf_daily
+                        .corridors
+                        .iter()
+                        .find(|d| d.corridor == c.id)
+                        .map_or(&[][..], |d| d.flow_t.as_slice());
+                    let totals = report.metrics.corridors.iter().find(|m| m.corridor == c.id);
+                    Diversion {
+                        corridor: c.id.clone(),
+                        before_t_per_day: mean_over(run, start - AROUND_DAYS, start),
+                        during_t_per_day: mean_over(run, start, end),
+                        counterfactual_during_t_per_day: mean_over(cfd, start, end),
+                        after_t_per_day: mean_over(run, end, end + AROUND_DAYS),
+                        counterfactual_after_t_per_day: mean_over(cfd, end, end + AROUND_DAYS),
+                        delivered_t: totals.map_or(f64::NAN, |m| m.delivered_t),
+                        counterfactual_t: totals.map_or(f64::NAN, |m| m.counterfactual_t),
+                    }
+                })
+                .collect();
+            Ok(SetResult {
+                set: sets[i].clone(),
+                metrics: report.metrics,
+                diversion,
             })
-            .collect();
-        Ok(SetResult {
-            set: sets[i].clone(),
-            metrics: report.metrics,
-            diversion,
-        })
-    })
+        },
+    )
 }
 
 /// The results ranked: N-1 sets first, then N-k sets, each by total loss (largest

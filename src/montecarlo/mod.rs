@@ -63,10 +63,10 @@ pub use crate::output::manifest::Shard;
 use crate::output::{manifest, Manifest};
 use crate::scenario::in_window;
 use crate::sim::{RunMetrics, RunReport};
+use crate::study::{Flow, Runner};
 use crate::{Error, Scenario};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use crate::study::{Flow, Runner};
 
 /// Something that simulates one run given its closures: the daily engine, or a cheap
 /// stand-in in tests. Must be deterministic: the same closures give the same report.
@@ -311,38 +311,7 @@ where
     M: RunModel + Send,
     F: Fn() -> Result<M, Error> + Sync,
 {
-    study(
-        scenario,
-        config,
-        make_model,
-        progress,
-        None,
-        ClosureSampler::sample,
-    )
-}
-
-/// [`simulate`] that gives up between runs once `stop` is set (by another thread: a
-/// Ctrl-C in a notebook), with [`Error::Cancelled`]. Until then, and when it is never
-/// set, the same as [`simulate`].
-pub fn simulate_stoppable<M, F>(
-    scenario: &Scenario,
-    config: &Config,
-    make_model: F,
-    progress: &dyn Progress,
-    stop: &AtomicBool,
-) -> Result<Outcome, Error>
-where
-    M: RunModel + Send,
-    F: Fn() -> Result<M, Error> + Sync,
-{
-    study(
-        scenario,
-        config,
-        make_model,
-        progress,
-        Some(stop),
-        ClosureSampler::sample,
-    )
+    simulate_with(scenario, config, make_model, progress, None, Draws::Plain)
 }
 
 /// What the manifest's `montecarlo.rng` says of a study by [`simulate_fixed_draws`].
@@ -364,35 +333,38 @@ where
     M: RunModel + Send,
     F: Fn() -> Result<M, Error> + Sync,
 {
-    let mut outcome = study(
-        scenario,
-        config,
-        make_model,
-        progress,
-        None,
-        ClosureSampler::sample_fixed_draws,
-    )?;
-    if let Some(mc) = &mut outcome.manifest.montecarlo {
-        mc.rng = FIXED_DRAWS_RNG.into();
-    }
-    Ok(outcome)
+    simulate_with(scenario, config, make_model, progress, None, Draws::Fixed)
 }
 
-/// How one run's random closures are drawn from its generator.
-type Sample = fn(&ClosureSampler, i64, u32, &ChaCha8Rng) -> Vec<ClosureWindow>;
+/// How each run's random closures are drawn from its generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Draws {
+    /// [`ClosureSampler::sample`] (what [`simulate`] does).
+    #[default]
+    Plain,
+    /// [`ClosureSampler::sample_fixed_draws`] (what [`simulate_fixed_draws`] does).
+    Fixed,
+}
 
-fn study<M, F>(
+/// The general form of [`simulate`] and [`simulate_fixed_draws`]: closures drawn as
+/// `draws` says, and, with `stop`, giving up between runs once it is set (by another
+/// thread: a Ctrl-C in a notebook) with [`Error::Cancelled`].
+pub fn simulate_with<M, F>(
     scenario: &Scenario,
     config: &Config,
     make_model: F,
     progress: &dyn Progress,
     stop: Option<&AtomicBool>,
-    sample: Sample,
+    draws: Draws,
 ) -> Result<Outcome, Error>
 where
     M: RunModel + Send,
     F: Fn() -> Result<M, Error> + Sync,
 {
+    let sample: fn(&ClosureSampler, i64, u32, &ChaCha8Rng) -> Vec<ClosureWindow> = match draws {
+        Draws::Plain => ClosureSampler::sample,
+        Draws::Fixed => ClosureSampler::sample_fixed_draws,
+    };
     config.check()?;
     let mut sampler = scenario.closure_sampler()?;
     if let Some(start) = config.regime_start {
@@ -475,6 +447,9 @@ where
     let mut manifest = manifest(scenario, config);
     if let Some(mc) = &mut manifest.montecarlo {
         mc.runs = runs;
+        if draws == Draws::Fixed {
+            mc.rng = FIXED_DRAWS_RNG.into();
+        }
     }
     Ok(Outcome { manifest, records })
 }

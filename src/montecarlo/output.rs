@@ -1171,7 +1171,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         manifests.push((d, read_shard_manifest(d)?));
     }
     let (first, first_shard) = manifests[0].1.clone();
-    let n = first_shard.n;
+    let n = first_shard.n();
     let mut seen: BTreeMap<u64, &PathBuf> = BTreeMap::new();
     for (d, (m, s)) in &manifests {
         if let Some(diff) = first.first_difference(m, &["montecarlo.shard", "files"]) {
@@ -1182,7 +1182,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
                 d.display()
             )));
         }
-        if s.n != n {
+        if s.n() != n {
             return Err(Error::Invalid(format!(
                 "{} is shard {s} but {} is shard {first_shard}: the shards of one study \
                  share their n",
@@ -1190,7 +1190,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
                 first_dir.display()
             )));
         }
-        if let Some(prev) = seen.insert(s.k, d) {
+        if let Some(prev) = seen.insert(s.k(), d) {
             return Err(Error::Invalid(format!(
                 "shard {s} appears twice: {} and {}",
                 prev.display(),

@@ -327,6 +327,22 @@ impl FileRecord {
     }
 }
 
+/// A JSON file that is not `what`: [`Error::File`] with the file, line and column.
+pub fn json_error(path: &Path, e: &serde_json::Error, what: &str) -> Error {
+    let text = e.to_string();
+    // serde_json appends " at line L column C": the position has its own fields.
+    let message = match text.rfind(" at line ") {
+        Some(at) if e.line() > 0 => &text[..at],
+        _ => text.as_str(),
+    };
+    Error::File {
+        path: path.to_path_buf(),
+        line: e.line() as u64,
+        column: (e.line() > 0).then(|| e.column().to_string()),
+        message: format!("not {what} of format {MANIFEST_FORMAT}: {message}"),
+    }
+}
+
 /// SHA-256 of bytes, as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -338,17 +354,54 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// One shard of a Monte Carlo run set: runs `i` with `i % n == k - 1`.
+/// One shard of a Monte Carlo run set: runs `i` with `i % n == k - 1`. It cannot hold
+/// an invalid pair: [`Shard::new`], parsing (`"2/8"`) and reading a manifest all check
+/// `1 <= k <= n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawShard")]
 pub struct Shard {
     /// Which shard, 1-based (`1..=n`).
-    pub k: u64,
+    k: u64,
     /// How many shards.
-    pub n: u64,
+    n: u64,
+}
+
+/// A shard as a manifest holds it, before the check.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShard {
+    k: u64,
+    n: u64,
+}
+
+impl TryFrom<RawShard> for Shard {
+    type Error = Error;
+    fn try_from(r: RawShard) -> Result<Shard, Error> {
+        Shard::new(r.k, r.n)
+    }
 }
 
 impl Shard {
+    /// Shard `k` of `n`; an error unless `1 <= k <= n`.
+    pub fn new(k: u64, n: u64) -> Result<Shard, Error> {
+        if k == 0 || n == 0 || k > n {
+            return Err(Error::Invalid(format!(
+                "shard {k}/{n}: expected k/n with 1 <= k <= n, e.g. 2/8"
+            )));
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Which shard, 1-based.
+    pub fn k(&self) -> u64 {
+        self.k
+    }
+
+    /// How many shards.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
     /// Whether run `i` belongs to this shard.
     pub fn contains(&self, i: u64) -> bool {
         i % self.n == self.k - 1
@@ -367,10 +420,7 @@ impl FromStr for Shard {
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let k: u64 = k.trim().parse().map_err(|_| bad())?;
         let n: u64 = n.trim().parse().map_err(|_| bad())?;
-        if k == 0 || n == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
+        Shard::new(k, n).map_err(|_| bad())
     }
 }
 
@@ -472,12 +522,7 @@ impl Manifest {
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Invalid(format!(
-                "{}: not a chokepoint manifest of format {MANIFEST_FORMAT} ({e})",
-                path.display()
-            ))
-        })
+        serde_json::from_str(&text).map_err(|e| json_error(path, &e, "a chokepoint manifest"))
     }
 
     /// Write it (pretty JSON) atomically to `path`.
@@ -562,11 +607,11 @@ mod tests {
             target_rel_error: None,
             batch_size: None,
             rng: String::new(),
-            shard: Some(Shard { k: 1, n: 2 }),
+            shard: Some(Shard::new(1, 2).unwrap()),
             regime_start: None,
         });
         let mut e = c.clone();
-        e.montecarlo.as_mut().unwrap().shard = Some(Shard { k: 2, n: 2 });
+        e.montecarlo.as_mut().unwrap().shard = Some(Shard::new(2, 2).unwrap());
         assert_eq!(c.first_difference(&e, &["montecarlo.shard"]), None);
         assert_eq!(
             c.first_difference(&e, &[]).unwrap().field,

@@ -645,7 +645,7 @@ fn merged_shards_equal_one_run() {
     let mut dirs = Vec::new();
     for k in [2, 3, 1] {
         let c = Config {
-            shard: Some(Shard { k, n: 3 }),
+            shard: Some(Shard::new(k, 3).unwrap()),
             threads: 1,
             ..base.clone()
         };
@@ -668,7 +668,7 @@ fn merged_shards_equal_one_run() {
     assert!(e.contains("appears twice"), "{e}");
     let other = Config {
         seed: 78,
-        shard: Some(Shard { k: 1, n: 3 }),
+        shard: Some(Shard::new(1, 3).unwrap()),
         ..base.clone()
     };
     let d = tmp.path().join("other1");
@@ -1296,4 +1296,173 @@ fn fixed_draws_pair_runs_across_rates_and_durations() {
         total > 0 && added > 0,
         "the fixture has closures, and more at a higher rate"
     );
+}
+
+/// A `shard.json` whose shard cannot be (`k` 0 of 0) is an error naming the file, the
+/// line and what is right; it made `merge` panic (exit 101).
+#[test]
+fn merge_refuses_an_impossible_shard_without_panicking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let common = [
+        "--runs",
+        "6",
+        "--seed",
+        "2",
+        "--days",
+        "30",
+        "--threads",
+        "1",
+    ];
+    for k in 1..=2 {
+        let spec = format!("{k}/2");
+        let out = d(&format!("s{k}"));
+        let mut a = common.to_vec();
+        a.extend(["--shard", &spec, "--out", p(&out)]);
+        ok(&mc(&a));
+    }
+    let path = d("s1").join("shard.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let k = text
+        .find("\"shard\": {")
+        .expect("the manifest names its shard");
+    let end = k + text[k..].find('}').unwrap() + 1;
+    let bad = format!(
+        "{}\"shard\": {{\"k\": 0, \"n\": 0}}{}",
+        &text[..k],
+        &text[end..]
+    );
+    std::fs::write(&path, bad).unwrap();
+    let out = cli(&["merge", p(&d("s1")), p(&d("s2")), "--out", p(&d("m"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("shard.json:"), "{err}");
+    assert!(err.contains("1 <= k <= n"), "{err}");
+    assert!(!d("m").join("manifest.json").exists());
+}
+
+#[test]
+fn shards_cannot_be_built_invalid() {
+    assert!(Shard::new(0, 0).is_err());
+    assert!(Shard::new(3, 2).is_err());
+    assert!("0/4".parse::<Shard>().is_err());
+    let s = Shard::new(2, 3).unwrap();
+    assert_eq!((s.k(), s.n()), (2, 3));
+    assert!(s.contains(4) && !s.contains(5));
+    let back: Result<Shard, _> = serde_json::from_str(r#"{"k": 0, "n": 0}"#);
+    assert!(back.is_err());
+}
+
+/// The engine panicking in a run is an error that names the first such run and its
+/// closures, for any number of threads (the fake panics on one run's closures).
+#[test]
+fn an_engine_panic_is_an_error_naming_the_run() {
+    struct Panicky {
+        fake: Fake,
+        poison: usize,
+    }
+    impl RunModel for Panicky {
+        fn run(
+            &mut self,
+            closures: &[ClosureWindow],
+            record_daily: bool,
+        ) -> Result<RunReport, chokepoint::Error> {
+            let days: u32 = closures.iter().map(|w| w.duration_days).sum();
+            if closures.len() == self.poison && days > 0 {
+                panic!("injected failure");
+            }
+            self.fake.run(closures, record_daily)
+        }
+    }
+    let s = random_scenario();
+    let config = Config {
+        runs: 40,
+        seed: 9,
+        threads: 1,
+        ..Config::default()
+    };
+    let clean = fake_outcome(&s, &config);
+    let poison = clean.records[13].closures.len();
+    let first = clean
+        .records
+        .iter()
+        .find(|r| r.closures.len() == poison && r.closures.iter().any(|c| c.duration_days > 0))
+        .unwrap()
+        .run;
+    for threads in [1, 3] {
+        let config = Config {
+            threads,
+            ..config.clone()
+        };
+        let make = || {
+            Ok(Panicky {
+                fake: Fake::new(&s),
+                poison,
+            })
+        };
+        let err = montecarlo::simulate(&s, &config, make, &NoProgress).unwrap_err();
+        match &err {
+            chokepoint::Error::Panicked { run, message, .. } => {
+                assert_eq!((*run, message.as_str()), (first, "injected failure"));
+            }
+            e => panic!("expected Error::Panicked, got {e:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains(&format!("run {first}")), "{text}");
+        assert!(text.contains("seed 9"), "{text}");
+    }
+}
+
+/// A stop flag set during a study ends it between runs with `Error::Cancelled`: no
+/// outcome, so nothing is written that could look complete.
+#[test]
+fn a_stopped_study_returns_cancelled_and_no_outcome() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    struct Stopper<'a> {
+        fake: Fake,
+        calls: &'a AtomicUsize,
+        stop: &'a AtomicBool,
+    }
+    impl RunModel for Stopper<'_> {
+        fn run(
+            &mut self,
+            closures: &[ClosureWindow],
+            record_daily: bool,
+        ) -> Result<RunReport, chokepoint::Error> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) == 5 {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+            self.fake.run(closures, record_daily)
+        }
+    }
+    let s = random_scenario();
+    let config = Config {
+        runs: 500,
+        seed: 1,
+        threads: 2,
+        ..Config::default()
+    };
+    let stop = AtomicBool::new(false);
+    let calls = AtomicUsize::new(0);
+    let make = || {
+        Ok(Stopper {
+            fake: Fake::new(&s),
+            calls: &calls,
+            stop: &stop,
+        })
+    };
+    let result = montecarlo::simulate_with(
+        &s,
+        &config,
+        make,
+        &NoProgress,
+        Some(&stop),
+        montecarlo::Draws::Plain,
+    );
+    assert!(
+        matches!(result, Err(chokepoint::Error::Cancelled)),
+        "{result:?}"
+    );
+    assert!(calls.load(Ordering::SeqCst) < 500);
 }

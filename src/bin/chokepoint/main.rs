@@ -105,7 +105,9 @@ fn exit_code_for(err: &anyhow::Error) -> u8 {
         Some(Error::Scenario(_))
         | Some(Error::Invalid(_))
         | Some(Error::Io { .. })
-        | Some(Error::FolderInUse { .. }) => EXIT_BAD_INPUT,
+        | Some(Error::FolderInUse { .. })
+        | Some(Error::File { .. }) => EXIT_BAD_INPUT,
+        Some(Error::Cancelled) => 130,
         Some(Error::Solve(_)) => EXIT_BAD_INPUT,
         _ => 1,
     }
