@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use super::analysis::{analyse, best_ci, pairs, Analysis, METRICS};
 use super::Outcome;
 use crate::montecarlo;
-use crate::output::manifest::{FileRecord, Manifest};
+use crate::output::manifest::Manifest;
+use crate::study::output::{csv_bytes, write_with_manifest};
 use crate::Error;
 
 /// The files a finished comparison writes, manifest last.
@@ -46,15 +47,6 @@ fn f(x: f64) -> String {
     } else {
         format!("{x:?}")
     }
-}
-
-fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(header);
-    for r in rows {
-        let _ = w.write_record(&r);
-    }
-    w.into_inner().unwrap_or_default()
 }
 
 /// The tables of a finished comparison, as (file name, bytes).
@@ -430,28 +422,9 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     out
 }
 
-fn write_with_manifest(
-    dir: &Path,
-    files: Vec<(&'static str, Vec<u8>)>,
-    manifest: &Manifest,
-    name: &str,
-) -> Result<(), Error> {
-    let mut manifest = manifest.clone();
-    manifest.files.clear();
-    for (n, bytes) in files {
-        crate::output::write_bytes_atomic(&dir.join(n), &bytes)?;
-        manifest.files.push(FileRecord::of_bytes(n, &bytes));
-    }
-    crate::output::write_bytes_atomic(&dir.join(name), &manifest.to_json()?)
-}
-
 /// Whether `o` is one shard's partial result.
 fn is_shard(o: &Outcome) -> bool {
-    o.manifest
-        .montecarlo
-        .as_ref()
-        .and_then(|m| m.shard)
-        .is_some()
+    crate::study::output::is_shard(&o.manifest)
 }
 
 /// Write the files of a finished comparison into `dir` (created if needed); returns the

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{ranked, McView, SetResult};
-use crate::output::manifest::FileRecord;
-use crate::output::{create_dir, money, num, whole, write_csv, Manifest};
+use crate::output::{create_dir, money, num, whole, Manifest};
+use crate::study::output::{csv_bytes, write_with_manifest};
 use crate::{Error, Scenario};
 
 fn opt(v: f64) -> String {
@@ -35,8 +35,7 @@ pub fn write(
     manifest: &Manifest,
 ) -> Result<(), Error> {
     create_dir(dir)?;
-    let mut manifest = manifest.clone();
-    manifest.files.clear();
+    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
     let start = manifest
         .criticality
         .as_ref()
@@ -64,31 +63,30 @@ pub fn write(
             m.days_to_recover.map_or(String::new(), |d| d.to_string()),
         ]
     });
-    write_csv(
-        &dir.join("criticality.csv"),
-        &[
-            "kind",
-            "rank",
-            "set",
-            "corridors",
-            "start_date",
-            "duration_days",
-            "total_loss_usd",
-            "trade_value_halted_usd",
-            "reroute_cost_usd",
-            "delay_cost_usd",
-            "spoilage_usd",
-            "lost_trade_usd",
-            "revenue_lost_usd",
-            "peak_stranded_trucks",
-            "stranded_truck_days",
-            "days_to_recover",
-        ],
-        rows,
-    )?;
-    manifest
-        .files
-        .push(FileRecord::of_file(dir, "criticality.csv")?);
+    files.push((
+        "criticality.csv",
+        csv_bytes(
+            &[
+                "kind",
+                "rank",
+                "set",
+                "corridors",
+                "start_date",
+                "duration_days",
+                "total_loss_usd",
+                "trade_value_halted_usd",
+                "reroute_cost_usd",
+                "delay_cost_usd",
+                "spoilage_usd",
+                "lost_trade_usd",
+                "revenue_lost_usd",
+                "peak_stranded_trucks",
+                "stranded_truck_days",
+                "days_to_recover",
+            ],
+            rows,
+        ),
+    ));
 
     let mut rows = Vec::new();
     for (_, r) in ranked(results) {
@@ -108,26 +106,25 @@ pub fn write(
             ]);
         }
     }
-    write_csv(
-        &dir.join("diversion.csv"),
-        &[
-            "set",
-            "corridor",
-            "closed",
-            "before_t_per_day",
-            "during_t_per_day",
-            "counterfactual_during_t_per_day",
-            "diverted_t_per_day",
-            "after_t_per_day",
-            "counterfactual_after_t_per_day",
-            "delivered_t",
-            "counterfactual_t",
-        ],
-        rows,
-    )?;
-    manifest
-        .files
-        .push(FileRecord::of_file(dir, "diversion.csv")?);
+    files.push((
+        "diversion.csv",
+        csv_bytes(
+            &[
+                "set",
+                "corridor",
+                "closed",
+                "before_t_per_day",
+                "during_t_per_day",
+                "counterfactual_during_t_per_day",
+                "diverted_t_per_day",
+                "after_t_per_day",
+                "counterfactual_after_t_per_day",
+                "delivered_t",
+                "counterfactual_t",
+            ],
+            rows,
+        ),
+    ));
 
     if let Some(v) = mc {
         let rows = v.contributions.iter().map(|c| {
@@ -148,29 +145,28 @@ pub fn write(
                 opt(c.p_above_next),
             ]
         });
-        write_csv(
-            &dir.join("contributions.csv"),
-            &[
-                "rank",
-                "corridor",
-                "runs",
-                "runs_closed",
-                "mean_contribution_usd",
-                "se_usd",
-                "ci_low_usd",
-                "ci_high_usd",
-                "share_of_mean_loss",
-                "tvar95_contribution_usd",
-                "tvar95_ci_low_usd",
-                "tvar95_ci_high_usd",
-                "p_rank_holds",
-                "p_above_next",
-            ],
-            rows,
-        )?;
-        manifest
-            .files
-            .push(FileRecord::of_file(dir, "contributions.csv")?);
+        files.push((
+            "contributions.csv",
+            csv_bytes(
+                &[
+                    "rank",
+                    "corridor",
+                    "runs",
+                    "runs_closed",
+                    "mean_contribution_usd",
+                    "se_usd",
+                    "ci_low_usd",
+                    "ci_high_usd",
+                    "share_of_mean_loss",
+                    "tvar95_contribution_usd",
+                    "tvar95_ci_low_usd",
+                    "tvar95_ci_high_usd",
+                    "p_rank_holds",
+                    "p_above_next",
+                ],
+                rows,
+            ),
+        ));
         let sum: f64 = v.contributions.iter().map(|c| c.mean.mean).sum();
         let summary: Vec<[String; 2]> = [
             ("runs", v.base.n as f64),
@@ -185,14 +181,10 @@ pub fn write(
         .iter()
         .map(|(k, x)| [k.to_string(), opt(*x)])
         .collect();
-        write_csv(
-            &dir.join("contribution_summary.csv"),
-            &["metric", "value"],
-            summary,
-        )?;
-        manifest
-            .files
-            .push(FileRecord::of_file(dir, "contribution_summary.csv")?);
+        files.push((
+            "contribution_summary.csv",
+            csv_bytes(&["metric", "value"], summary),
+        ));
         let mut rows = Vec::new();
         for r in &v.runs {
             for (c, corr) in scenario.corridors.iter().enumerate() {
@@ -206,23 +198,22 @@ pub fn write(
                 ]);
             }
         }
-        write_csv(
-            &dir.join("contribution_runs.csv"),
-            &[
-                "run",
-                "corridor",
-                "closed",
-                "base_total_loss_usd",
-                "total_loss_without_usd",
-                "contribution_usd",
-            ],
-            rows,
-        )?;
-        manifest
-            .files
-            .push(FileRecord::of_file(dir, "contribution_runs.csv")?);
+        files.push((
+            "contribution_runs.csv",
+            csv_bytes(
+                &[
+                    "run",
+                    "corridor",
+                    "closed",
+                    "base_total_loss_usd",
+                    "total_loss_without_usd",
+                    "contribution_usd",
+                ],
+                rows,
+            ),
+        ));
     }
-    manifest.write(&dir.join("manifest.json"))
+    write_with_manifest(dir, files, manifest, "manifest.json")
 }
 
 /// The readable tables the command prints: the ranking with its components, where the

@@ -37,8 +37,10 @@ use chrono::NaiveDate;
 
 use super::stats::{self, Stats};
 use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
+use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
+use crate::study::output::{csv_bytes, write_with_manifest};
 use crate::Error;
 
 /// The raw per-run tables a shard keeps (and a merge reads).
@@ -56,16 +58,6 @@ pub const PARTIAL_FILES: [&str; 8] = [
 /// Shortest round-trip text of a float (reads back to the same bits).
 fn f(x: f64) -> String {
     format!("{x:?}")
-}
-
-fn csv_bytes(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(header);
-    for r in rows {
-        let _ = w.write_record(&r);
-    }
-    w.into_inner().unwrap_or_default()
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -502,29 +494,6 @@ fn settings(m: &Manifest) -> Result<&MonteCarlo, Error> {
 
 fn shard_of(m: &Manifest) -> Option<Shard> {
     m.montecarlo.as_ref().and_then(|m| m.shard)
-}
-
-/// Write `files`, then the manifest (with their checksums) as `manifest_name`, last.
-fn write_with_manifest(
-    dir: &Path,
-    files: Vec<(&'static str, Vec<u8>)>,
-    manifest: &Manifest,
-    manifest_name: &str,
-) -> Result<(), Error> {
-    let mut manifest = manifest.clone();
-    manifest.files.clear();
-    for (name, bytes) in files {
-        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
-        manifest.files.push(FileRecord::of_bytes(name, &bytes));
-    }
-    crate::output::write_bytes_atomic(&dir.join(manifest_name), &manifest.to_json()?)
-}
-
-fn create_dir(dir: &Path) -> Result<(), Error> {
-    fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })
 }
 
 /// Write the files of a finished study (see the module docs) into `dir` (created if

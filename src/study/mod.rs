@@ -10,7 +10,8 @@
 //!   and the results handed to the study's sink **in run order** as they finish, through a
 //!   reorder buffer of bounded size, so the same inputs give the same outputs for any
 //!   number of threads, and a study can stream its per-run rows;
-//! - [`runs`]: which run indices a study (or one shard of it) simulates.
+//! - [`runs`]: which run indices a study (or one shard of it) simulates;
+//! - [`output`]: a table as CSV bytes, and the files written with the manifest last.
 //!
 //! # Adding a study
 //!
@@ -30,6 +31,7 @@
 //!
 //! The runner knows nothing of scenarios or engines: it runs a closure per run index.
 
+pub mod output;
 mod runner;
 
 pub use crate::output::manifest::Shard;
