@@ -670,7 +670,7 @@ fn summary_csv(o: &Outcome) -> Vec<u8> {
         rows.push(row("var99", f(st.p99)));
         rows.push(row("tvar99", f(st.tvar99)));
     }
-    csv_bytes(&header, rows.into_iter())
+    csv_bytes(&header, rows)
 }
 
 fn total_losses(o: &Outcome) -> Vec<f64> {
@@ -717,7 +717,7 @@ fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
             ]);
         }
     }
-    Ok(csv_bytes(&header, rows.into_iter()))
+    Ok(csv_bytes(&header, rows))
 }
 
 fn convergence_csv(o: &Outcome) -> Vec<u8> {

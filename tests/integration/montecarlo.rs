@@ -1135,7 +1135,9 @@ mod properties {
         #[test]
         fn shards_partition_the_runs(n in 1u64..20, runs in 0u64..200) {
             for i in 0..runs {
-                let owners = (1..=n).filter(|k| Shard { k: *k, n }.contains(i)).count();
+                let owners = (1..=n)
+                    .filter(|k| Shard::new(*k, n).unwrap().contains(i))
+                    .count();
                 prop_assert_eq!(owners, 1);
             }
         }
