@@ -10,7 +10,7 @@
 //! its own substream of the run's generator, named by its id
 //! ([`crate::closure::substream`]): an option that adds a process leaves the base's
 //! processes' closures as they were, run by run (common random numbers). Runs execute in
-//! parallel on the study layer's [`Runner`](crate::study::Runner), `threads` workers
+//! parallel on the study layer's [`Runner`], `threads` workers
 //! each with its own model (an [`Engine`](crate::sim) is `Send`, not `Sync`); results
 //! arrive in run-index order and every statistic is computed over values in run-index
 //! order, so the output files are bit-identical for any `threads`.
