@@ -579,3 +579,24 @@ def test_compare_and_criticality_stop_when_the_progress_bar_fails(monkeypatch):
     assert time.perf_counter() - t0 < 0.5 * full
     with pytest.raises(RuntimeError, match="bar broke"):
         cp.criticality(ONLY_ROUTE, 10, runs=1500, seed=1, threads=1, bootstrap=20, progress=True)
+
+
+def test_from_json_checks_the_scenario():
+    """A pickled scenario is checked when read back: a bad id is a ScenarioError, not a
+    panic in the engine later."""
+    from chokepoint.scenario import _from_json
+
+    s = cp.Scenario.load(TWOLAND)
+    raw = json.loads(s._raw.to_json())
+    assert _from_json(json.dumps(raw)) == s
+    raw["scenario"]["corridors"][0]["links"] = [999]
+    with pytest.raises(cp.ScenarioError, match="999|link"):
+        _from_json(json.dumps(raw))
+
+
+def test_each_error_kind_has_its_own_class():
+    from chokepoint import errors
+
+    assert issubclass(errors.CancelledError, cp.ChokepointError)
+    assert issubclass(errors.EnginePanicError, cp.SimulationError)
+    assert issubclass(errors.FileFormatError, cp.OutputError)

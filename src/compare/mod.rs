@@ -43,7 +43,7 @@ pub mod output;
 pub mod stats;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use analysis::{analyse, Analysis};
 pub use futures::{Future, Futures};
@@ -275,7 +275,8 @@ pub struct Outcome {
     pub futures: Vec<String>,
     /// `records[future][candidate]`: the runs, in run-index order. A shard keeps every
     /// table of a run; a whole comparison only what its statistics and
-    /// `compare_runs.csv` read (the scalar metrics, corridors and revenue lost), so its
+    /// `compare_runs.csv` read (the closures, scalar metrics, corridors and revenue
+    /// lost), so its
     /// memory is one small record per run and candidate.
     pub records: Vec<Vec<Vec<RunRecord>>>,
 }
@@ -403,9 +404,12 @@ pub fn simulate_stoppable(
     // A shard writes every table of its runs (a Monte Carlo partial result per cell);
     // a whole comparison keeps only what its statistics and compare_runs.csv read.
     let keep_all = config.mc.shard.is_some();
-    let total = mine.len() as u64 * cells.iter().map(|r| r.len() as u64).sum::<u64>();
-    progress.start(total);
-    let each = RunsOnly(progress);
+    progress.start(mine.len() as u64);
+    let each = RunsOnly {
+        inner: progress,
+        cells: cells.iter().map(|r| r.len() as u64).sum::<u64>().max(1),
+        done: AtomicU64::new(0),
+    };
     let runner = Runner::new(config.mc.threads)?
         .progress(&each)
         .stop_on(stop);
@@ -463,19 +467,27 @@ pub fn simulate_stoppable(
     })
 }
 
-/// Forwards only `run_done` (a comparison reports its start and end once, not per cell).
-struct RunsOnly<'a>(&'a dyn Progress);
+/// A comparison's progress in runs of the whole comparison: the cells run one after
+/// another, so one run is reported per `cells` runs of single cells (a comparison
+/// reports its start and end once, not per cell).
+struct RunsOnly<'a> {
+    inner: &'a dyn Progress,
+    cells: u64,
+    done: AtomicU64,
+}
 impl Progress for RunsOnly<'_> {
     fn run_done(&self) {
-        self.0.run_done();
+        if (self.done.fetch_add(1, Ordering::Relaxed) + 1) % self.cells == 0 {
+            self.inner.run_done();
+        }
     }
 }
 
-/// Leave out of a run's record what a whole comparison never reads (its closures,
-/// prices, crossings, trade by product and partner, welfare by country): its statistics
-/// and `compare_runs.csv` read the scalar metrics, the corridors and the revenue lost.
+/// Leave out of a run's record the tables a whole comparison never reads (prices,
+/// crossings, trade by product and partner, welfare by country): its statistics and
+/// `compare_runs.csv` read the scalar metrics, the corridors and the revenue lost; the
+/// closures (a few rows) stay, to show the draws are common.
 fn slim(r: &mut RunRecord) {
-    r.closures = Vec::new();
     let m = &mut r.metrics;
     m.prices = Vec::new();
     m.crossings = Vec::new();

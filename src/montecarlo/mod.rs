@@ -215,7 +215,8 @@ pub struct RunRecord {
     pub run: u64,
     /// The closures it simulated (fixed, then sampled).
     pub closures: Vec<ClosureRow>,
-    /// Its metrics.
+    /// Its metrics; `metrics.prices` holds only the price points whose price changed in
+    /// the run (as a shard's `price_runs.csv` does), the others changed by 0.
     pub metrics: RunMetrics,
     /// Its daily series, when recorded.
     pub daily: Option<DailyRecord>,
@@ -398,7 +399,13 @@ where
     };
     let work = |model: &mut M, i: u64| -> Result<RunRecord, Error> {
         let closures = closures_of(i);
-        let report = model.run(&closures, config.record_daily)?;
+        let mut report = model.run(&closures, config.record_daily)?;
+        // Only the price points whose price changed are written (price_runs.csv) or
+        // counted (prices.csv): keep those alone, most of a run's record otherwise.
+        report
+            .metrics
+            .prices
+            .retain(|q| q.peak_change_usd_per_t != 0.0);
         Ok(RunRecord {
             run: i,
             closures: closures
