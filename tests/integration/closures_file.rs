@@ -138,3 +138,20 @@ fn a_bad_closures_table_names_each_row() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no/such.csv"), "{}", stderr(&o));
 }
+
+/// The README's example table runs on the shipped scenario.
+#[test]
+fn the_readme_closures_table_reads() {
+    let s =
+        chokepoint::Scenario::load(super::common::root().join("scenarios/afghanistan/base.toml"))
+            .unwrap();
+    let specs = chokepoint::scenario::read_closures_csv(
+        &s,
+        &super::common::root().join("examples/closures.csv"),
+    )
+    .unwrap();
+    assert_eq!(
+        specs,
+        ["torkham:2024-09-01+14", "chaman:2024-09-01..2024-10-01@0.1"]
+    );
+}
