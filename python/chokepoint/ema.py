@@ -37,6 +37,7 @@ from typing import Dict, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _closures
 from .errors import InvalidArgumentError, ParameterError
+from . import _scenario  # a Scenario or a path, as every call of the package takes it
 from .scenario import Scenario
 
 DEFAULT_OUTCOMES = ("total_loss_usd.mean", "total_loss_usd.tvar95", "peak_stranded_trucks.mean")
@@ -50,14 +51,6 @@ def _workbench():
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("chokepoint.ema needs ema-workbench: pip install ema-workbench (or './python[ema]')") from e
     return ema_workbench
-
-
-def _load(s) -> Scenario:
-    if isinstance(s, Scenario):
-        return s
-    if isinstance(s, (str, os.PathLike)):
-        return Scenario.load(s)
-    raise TypeError(f"expected a chokepoint.Scenario or a path, got {type(s).__name__}")
 
 
 def _uncertainty(wb, name: str, spec):
@@ -95,7 +88,7 @@ def model(
     ``option`` takes ``"base"`` and those names. Every uncertainty name is checked
     against the scenario now, so a typo fails here and not in experiment 37."""
     wb = _workbench()
-    base = _load(scenario)
+    base = _scenario(scenario)
     runs = _closures.count("runs", runs)
     replications = _closures.count("replications", replications)
     seed = _closures.count("seed", seed, minimum=0)
@@ -113,7 +106,7 @@ def model(
     if "base" in options:
         raise InvalidArgumentError("options: 'base' names the base scenario; give the option another name")
     candidates: Dict[str, Scenario] = {"base": base}
-    candidates.update({k: _load(v) for k, v in options.items()})
+    candidates.update({k: _scenario(v) for k, v in options.items()})
     stats = []
     for o in outcomes:
         metric, _, statistic = o.rpartition(".")
