@@ -125,18 +125,25 @@ impl Design {
 
     /// Split outputs given at every point, in order, as the estimators read them.
     pub fn outputs(&self, y: &[f64]) -> Result<DesignOutputs, Error> {
-        if y.len() != self.points.len() {
+        DesignOutputs::split(y, self.n, self.k)
+    }
+}
+
+impl DesignOutputs {
+    /// Split the outputs of a design of `n` base points and `k` inputs, given in the
+    /// order of [`Design::points`] (A, B, then each AB_i).
+    pub fn split(y: &[f64], n: usize, k: usize) -> Result<DesignOutputs, Error> {
+        if n == 0 || k == 0 || y.len() != n * (k + 2) {
             return Err(invalid(format!(
-                "{} outputs for a design of {} points",
+                "{} outputs for a design of {n} base points and {k} inputs ({} points)",
                 y.len(),
-                self.points.len()
+                n * (k + 2)
             )));
         }
-        let n = self.n;
         Ok(DesignOutputs {
             a: y[..n].to_vec(),
             b: y[n..2 * n].to_vec(),
-            ab: (0..self.k)
+            ab: (0..k)
                 .map(|i| y[(2 + i) * n..(3 + i) * n].to_vec())
                 .collect(),
         })
@@ -148,23 +155,26 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
     s / n as f64
 }
 
-/// Population variance of A and B's outputs together, over the base points `idx`.
-fn variance_ab(o: &DesignOutputs, idx: &[usize]) -> f64 {
+/// Mean and population variance of A and B's outputs together, over the base points
+/// `idx`.
+fn mean_variance_ab(o: &DesignOutputs, idx: &[usize]) -> (f64, f64) {
     let m = mean(idx.iter().flat_map(|&j| [o.a[j], o.b[j]]));
-    mean(
+    let v = mean(
         idx.iter()
             .flat_map(|&j| [(o.a[j] - m).powi(2), (o.b[j] - m).powi(2)]),
-    )
+    );
+    (m, v)
 }
 
-/// First-order (Saltelli et al. 2010, `mean(f(B) (f(AB_i) - f(A))) / V`) and total
-/// (Jansen 1999, `mean((f(A) - f(AB_i))²) / 2V`) indices over base points `idx`; the
-/// estimators SALib's `sobol.analyze` uses.
+/// First-order (Saltelli et al. 2010, `mean((f(B) - f0) (f(AB_i) - f(A))) / V`, the
+/// output centred on its mean f0 as SALib centres it) and total (Jansen 1999,
+/// `mean((f(A) - f(AB_i))²) / 2V`) indices over base points `idx`: the estimators of
+/// SALib's `sobol.analyze`.
 fn indices_at(o: &DesignOutputs, idx: &[usize]) -> (Vec<f64>, Vec<f64>) {
-    let v = variance_ab(o, idx);
+    let (f0, v) = mean_variance_ab(o, idx);
     let first =
         o.ab.iter()
-            .map(|ab| mean(idx.iter().map(|&j| o.b[j] * (ab[j] - o.a[j]))) / v)
+            .map(|ab| mean(idx.iter().map(|&j| (o.b[j] - f0) * (ab[j] - o.a[j]))) / v)
             .collect();
     let total =
         o.ab.iter()
@@ -208,7 +218,7 @@ pub fn sobol_indices(
         check_finite(&format!("AB_{i}"), ab)?;
     }
     let all: Vec<usize> = (0..n).collect();
-    let variance = variance_ab(outputs, &all);
+    let variance = mean_variance_ab(outputs, &all).1;
     if variance <= 0.0 {
         return Err(invalid(
             "the output does not vary over the design: Sobol' indices are undefined".into(),
