@@ -66,6 +66,7 @@ pub mod scenario;
 pub mod sim;
 pub mod special;
 pub mod study;
+pub mod uncertainty;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

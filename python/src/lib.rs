@@ -6,6 +6,7 @@
 //! turns them into pandas frames. Errors become the exceptions of `chokepoint.errors`,
 //! with the diagnostics (file, line, hint) of the library's errors.
 
+mod estimators;
 mod params;
 mod tables;
 
@@ -300,6 +301,29 @@ impl PyScenario {
     /// The scenario as an HTML table (what `evcxr_display` shows in a Rust notebook).
     fn html(&self) -> String {
         self.inner.to_html()
+    }
+
+    /// The closure specs of a closures table (CSV: corridor, start, days or end, factor),
+    /// each checked against this scenario; every bad row raises at once with its line.
+    fn closures_csv(&self, path: std::path::PathBuf) -> PyResult<Vec<String>> {
+        chokepoint::scenario::read_closures_csv(&self.inner, &path).map_err(py_err)
+    }
+
+    /// The closure spec of one closure given as data (see `closure_spec` in the library);
+    /// checked against this scenario.
+    #[pyo3(signature = (corridor, start, days=None, end=None, factor=None))]
+    fn closure_spec(
+        &self,
+        corridor: &str,
+        start: &str,
+        days: Option<&str>,
+        end: Option<&str>,
+        factor: Option<&str>,
+    ) -> PyResult<String> {
+        let spec = chokepoint::scenario::closure_spec(corridor, start, days, end, factor)
+            .map_err(invalid)?;
+        chokepoint::scenario::parse_close_spec(&self.inner, &spec).map_err(py_err)?;
+        Ok(spec)
     }
 }
 
@@ -979,6 +1003,10 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(criticality, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::saltelli_design, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::sobol_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::chatterjee_xi, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::variance_split, m)?)?;
     m.add("TABLES", PyList::new(m.py(), tables::NAMES)?)?;
     Ok(())
 }
