@@ -7,7 +7,6 @@
 //! with the diagnostics (file, line, hint) of the library's errors.
 
 mod estimators;
-mod params;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +17,7 @@ use chokepoint::closure::{parse_date, ClosureWindow};
 use chokepoint::error::{Diagnostic, Severity};
 use chokepoint::montecarlo::{self as mc, Config, Progress};
 use chokepoint::output::{self, folder, Manifest};
+use chokepoint::scenario::params;
 use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
 use chokepoint::scenario::{load_option, load_with_warnings, looks_like_option, ScenarioOption};
 use chokepoint::sim::{Engine, Record, RunReport};
@@ -199,7 +199,8 @@ impl PyScenario {
     fn with_changes(&self, changes: Vec<(String, f64)>) -> PyResult<PyScenario> {
         let mut s = self.inner.clone();
         for (name, value) in &changes {
-            params::set(&mut s, name, *value).map_err(|(unknown, msg)| {
+            params::set(&mut s, name, *value).map_err(|e| {
+                let (unknown, msg) = (e.unknown, e.message);
                 let class = if unknown {
                     "ParameterError"
                 } else {
@@ -719,7 +720,7 @@ fn compare<'py>(
         let mut scenario = o.inner.clone();
         for (name, value) in &base.changes {
             params::set(&mut scenario, name, *value)
-                .map_err(|(_, msg)| invalid(format!("option {}: {msg}", info.name)))?;
+                .map_err(|e| invalid(format!("option {}: {e}", info.name)))?;
         }
         if !base.changes.is_empty() {
             scenario.check().map_err(|e| py_err(Error::from(e)))?;

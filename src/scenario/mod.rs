@@ -6,6 +6,7 @@ mod closures_file;
 mod level;
 mod load;
 mod option;
+pub mod params;
 mod raw;
 mod tree;
 mod window;
