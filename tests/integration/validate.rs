@@ -57,6 +57,7 @@ fn every_shipped_kind_of_file_is_recognised_and_valid() {
             p(&afg.join("criticality/sets.toml")),
             p(&afg.join("options/chabahar.toml")),
             p(&afg.join("closures-2021-2024.csv")),
+            p(&root().join("examples/closures.csv")),
         ],
         &[
             "(scenario: ",
@@ -65,6 +66,7 @@ fn every_shipped_kind_of_file_is_recognised_and_valid() {
             &format!("checked against {}", base.display()),
             "chabahar.toml (option: over its base: ",
             "closures-2021-2024.csv (closure log: ",
+            "examples/closures.csv (closures table: ",
         ],
     );
     // --base instead of the order of the files.
@@ -105,9 +107,10 @@ fn the_kind_comes_from_the_content_not_the_name() {
     )
     .unwrap();
     let base = fixture("criticality/only_route.toml");
-    let twoland = root().join("scenarios/twoland.toml");
+    let twoland = fixture("montecarlo/twoland_random_fixed.toml");
+    let option = fixture("options/risk.toml");
     passes(
-        &[p(&twoland), p(&fut)],
+        &[p(&twoland), p(&option), p(&fut)],
         &["scenario.toml (futures file: 2 future(s): calm, crisis"],
     );
     passes(&[p(&base), p(&sets)], &["sets.txt (sets file: "]);
@@ -117,7 +120,7 @@ fn the_kind_comes_from_the_content_not_the_name() {
 #[test]
 fn each_kind_invalid_gives_every_problem_with_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let twoland = root().join("scenarios/twoland.toml");
+    let twoland = fixture("montecarlo/twoland_random_fixed.toml");
     // Futures: an unknown process and a bad scale, each with its line.
     let fut = tmp.path().join("fut.toml");
     fs::write(
@@ -146,23 +149,50 @@ fn each_kind_invalid_gives_every_problem_with_file_and_line() {
     let log = tmp.path().join("log.csv");
     fs::write(
         &log,
-        "corridor,start,end,dayz\nchaman,2021-10-05,2021-11-02,28\ntorkham,,2022-07-03,2\n",
+        "corridor,start,end,dayz\nchaman,2021-10-05,2021-11-02,28\n",
     )
     .unwrap();
     fails(
         &[p(&log)],
-        &["log.csv:1:", "unknown column \"dayz\"", "log.csv:3:"],
+        &[
+            "log.csv:1:",
+            "unknown column \"dayz\"; did you mean \"days\"?",
+        ],
+    );
+    fs::write(
+        &log,
+        "corridor,start,end,censored\nchaman,2021-10-05,2021-11-02,no\n\
+         torkham,2022-13-01,2022-07-03,no\nChaman,2023-01-01,2023-01-02,no\n",
+    )
+    .unwrap();
+    fails(
+        &[p(&log)],
+        &[
+            "log.csv:3:",
+            "is not a date",
+            "log.csv:4:",
+            "is not an id",
+            "(2 errors)",
+        ],
     );
     // A scenario and an option: their loaders' diagnostics, as before.
     fails(
         &[p(&fixture("five_mistakes.toml"))],
         &["five_mistakes.toml:", "invalid: "],
     );
+    // A closures table: a corridor the base does not have, with its line.
+    let table = tmp.path().join("table.csv");
+    fs::write(
+        &table,
+        "corridor,start,days\nnorth,2024-02-01,5\nnowhere,2024-03-01,5\n",
+    )
+    .unwrap();
+    fails(&[p(&twoland), p(&table)], &["table.csv:3:", "nowhere"]);
     // The other files of a list are still checked after a failure.
     let o = cli(&["validate", p(&fut), p(&twoland)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stdout(&o).contains("twoland.toml (scenario: "),
+        stdout(&o).contains("twoland_random_fixed.toml (scenario: "),
         "{}",
         stdout(&o)
     );
