@@ -246,7 +246,7 @@ fn validate(file: &Path, seen: &[(PathBuf, Scenario)]) -> Result<Checked, Error>
             })
         }
         Kind::Futures => {
-            let (path, s) = against("futures file")?;
+            let (path, _) = against("futures file")?;
             let all: Vec<&Scenario> = seen.iter().map(|(_, s)| s).collect();
             let f = chokepoint::compare::Futures::load(file, &all)?;
             Ok(Checked {
