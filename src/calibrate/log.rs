@@ -266,7 +266,7 @@ fn episode(
             }
         },
     };
-    let Some(start) = start else { return None };
+    let start = start?;
     let days = match (end, days) {
         (Some(e), d) => {
             let span = (e - start).num_days();

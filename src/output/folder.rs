@@ -110,10 +110,13 @@ enum Verdict {
     Foreign(String),
 }
 
+/// Every file of a folder with its verdict, and the folder's manifest.
+type Survey = (Vec<(PathBuf, Verdict)>, Option<Manifest>);
+
 /// The files of an output folder, sorted by name, each with its [`Verdict`] (hidden
 /// files other than chokepoint's temporaries, and sub-folders, are left out: chokepoint
 /// writes neither), and the folder's manifest if it has one it can read.
-fn survey(dir: &Path) -> Result<(Vec<(PathBuf, Verdict)>, Option<Manifest>), Error> {
+fn survey(dir: &Path) -> Result<Survey, Error> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), None)),

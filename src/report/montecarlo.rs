@@ -268,21 +268,6 @@ pub(super) fn page<'a>(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wilson_matches_a_known_value() {
-        // 1 of 100: the 95% Wilson interval is 0.00177 .. 0.05449.
-        let (lo, hi) = wilson(1.0, 100.0);
-        assert!((lo - 0.001767).abs() < 1e-5, "{lo}");
-        assert!((hi - 0.054486).abs() < 1e-5, "{hi}");
-        let (lo, hi) = wilson(100.0, 100.0);
-        assert!(lo > 0.96 && hi == 1.0);
-    }
-}
-
 /// 1-2. Fan charts.
 fn fans(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let bands = &cx.bands;
@@ -657,4 +642,19 @@ fn map(
     ));
 
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_a_known_value() {
+        // 1 of 100: the 95% Wilson interval is 0.00177 .. 0.05449.
+        let (lo, hi) = wilson(1.0, 100.0);
+        assert!((lo - 0.001767).abs() < 1e-5, "{lo}");
+        assert!((hi - 0.054486).abs() < 1e-5, "{hi}");
+        let (lo, hi) = wilson(100.0, 100.0);
+        assert!(lo > 0.96 && hi == 1.0);
+    }
 }

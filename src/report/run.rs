@@ -766,7 +766,7 @@ fn prices(dir: &Path, cx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<Figure>, 
                 p,
                 &daily.dates,
                 start,
-                &spans,
+                spans,
                 prices.points.len(),
             )?);
         }
