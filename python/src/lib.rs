@@ -6,6 +6,7 @@
 //! turns them into pandas frames. Errors become the exceptions of `chokepoint.errors`,
 //! with the diagnostics (file, line, hint) of the library's errors.
 
+mod estimators;
 mod params;
 mod tables;
 
@@ -1016,6 +1017,10 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(criticality, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::saltelli_design, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::sobol_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::chatterjee_xi, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::variance_split, m)?)?;
     m.add("TABLES", PyList::new(m.py(), tables::NAMES)?)?;
     Ok(())
 }
