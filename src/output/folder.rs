@@ -290,7 +290,7 @@ pub fn prepare(dir: &Path, study: &Manifest, force: bool) -> Result<(), Error> {
             dir: dir.to_path_buf(),
             reason: format!(
                 "{} file(s) that may not be chokepoint's (an unfinished or interrupted study, \
-                 or files of yours):{}\n",
+                 or files of yours):{}",
                 unverified.len(),
                 listing(&unverified)
             ),
