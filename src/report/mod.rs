@@ -48,7 +48,7 @@ pub use manifest::{Kind, ManifestInfo};
 pub struct Options {
     /// The scenario file to draw the map from, instead of the one the manifest names.
     pub scenario: Option<PathBuf>,
-    /// Replace the file [`write`] would write even if it is not a report chokepoint wrote.
+    /// Replace the file [`write()`] would write even if it is not a report chokepoint wrote.
     pub force: bool,
 }
 
