@@ -140,13 +140,18 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}: {sev}: {}",
-            self.file.display(),
-            self.line,
-            self.message
-        )?;
+        // Line 0: a problem with the whole file (it cannot be read), not with a line.
+        if self.line == 0 {
+            write!(f, "{}: {sev}: {}", self.file.display(), self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}: {sev}: {}",
+                self.file.display(),
+                self.line,
+                self.message
+            )?;
+        }
         if let Some(h) = &self.hint {
             write!(f, "; {h}")?;
         }

@@ -19,6 +19,19 @@ fn pct(p: f64) -> String {
     }
 }
 
+/// What the figures of the page read, prepared once.
+struct Ctx {
+    diffs: Csv,
+    wins: Csv,
+    best: Csv,
+    bc: Csv,
+    fut: Csv,
+    first: String,
+    futures_n: usize,
+    in_future: String,
+    f_c: usize,
+}
+
 /// The report of a `compare` folder.
 pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, Error> {
     let diffs = Csv::read(dir, "differences.csv", KIND)?;
@@ -26,7 +39,6 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
     let best = Csv::read(dir, "best.csv", KIND)?;
     let bc = Csv::read(dir, "benefit_cost.csv", KIND)?;
     let fut = Csv::read(dir, "futures.csv", KIND)?;
-    let mut figures = Vec::new();
 
     // The first future is the one the charts of single-future figures show.
     let [f_c] = bc.cols(["future"])?;
@@ -49,6 +61,47 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         String::new()
     };
 
+    let cx = Ctx {
+        diffs,
+        wins,
+        best,
+        bc,
+        fut,
+        first,
+        futures_n,
+        in_future,
+        f_c,
+    };
+    let mut figures = Vec::new();
+    figures.extend(paired(&cx)?);
+    figures.extend(best_option(&cx)?);
+    figures.extend(benefit_cost(&cx)?);
+    figures.extend(regret(dir, &cx)?);
+    let facts = vec![(
+        "compared".to_string(),
+        format!(
+            "{} option(s) against the base in {} future(s); the charts of one future show {}",
+            cx.bc.rows.len() / cx.futures_n.max(1),
+            cx.futures_n,
+            cx.first
+        ),
+    )];
+    Ok(Page {
+        info,
+        dir: dir.display().to_string(),
+        what: "Comparison of options".into(),
+        facts,
+        notes: Vec::new(),
+        figures,
+    })
+}
+
+/// 1. Paired differences of total loss, each option against the base.
+fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let diffs = &cx.diffs;
+    let first = &cx.first;
+    let in_future = &cx.in_future;
+    let mut figures = Vec::new();
     // 1. Paired differences of total loss, each option against the base.
     let [df, dopt, dag, dm, dmean, dlo, dhi, ulo, uhi, vr] = diffs.cols([
         "future",
@@ -137,6 +190,16 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         table,
     });
 
+    Ok(figures)
+}
+
+/// 2. Probability of being best (and of beating the base).
+fn best_option(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let wins = &cx.wins;
+    let best = &cx.best;
+    let first = &cx.first;
+    let in_future = &cx.in_future;
+    let mut figures = Vec::new();
     // 2. Probability of being best (and of beating the base).
     let [bf, bcand, bmean, brank, pbest, plo, phi, ptied, keeps, holds] = best.cols([
         "future",
@@ -241,6 +304,16 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         table,
     });
 
+    Ok(figures)
+}
+
+/// 3. Benefit/cost: one rectangle per option, width PV of avoided loss, height B/C.
+fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let bc = &cx.bc;
+    let first = &cx.first;
+    let in_future = &cx.in_future;
+    let f_c = cx.f_c;
+    let mut figures = Vec::new();
     // 3. Benefit/cost: one rectangle per option, width PV of avoided loss, height B/C.
     let [bopt, cap, ann, hor, rate, pvb, pvc, npv, npvlo, npvhi, bcr, bcrlo, bcrhi, tv, tvpm] = bc
         .cols([
@@ -367,6 +440,13 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         table,
     });
 
+    Ok(figures)
+}
+
+/// 4. Regret across futures.
+fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let fut = &cx.fut;
+    let mut figures = Vec::new();
     // 4. Regret across futures.
     let [ff, fc, floss, freg, fcost, fregc, fbelow] = fut.cols([
         "future",
@@ -475,20 +555,5 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         table,
     });
 
-    let facts = vec![(
-        "compared".to_string(),
-        format!(
-            "{} option(s) against the base in {} future(s); the charts of one future show {first}",
-            bc.rows.len() / futures_n.max(1),
-            futures_n
-        ),
-    )];
-    Ok(Page {
-        info,
-        dir: dir.display().to_string(),
-        what: "Comparison of options".into(),
-        facts,
-        notes: Vec::new(),
-        figures,
-    })
+    Ok(figures)
 }

@@ -88,6 +88,14 @@ fn read_diversion(dir: &Path) -> Result<Diversion, Error> {
     Ok(out)
 }
 
+/// What the figures of the page read, prepared once.
+struct Ctx {
+    sets: Vec<SetRow>,
+    diversion: Diversion,
+    duration: String,
+    start: String,
+}
+
 /// Render the page.
 pub(super) fn page<'a>(
     dir: &Path,
@@ -101,9 +109,42 @@ pub(super) fn page<'a>(
         .unwrap_or("?")
         .to_string();
     let start = info.field("criticality.start").unwrap_or("?").to_string();
-    let mut figures = Vec::new();
-    let mut notes = Vec::new();
 
+    let cx = Ctx {
+        sets,
+        diversion,
+        duration,
+        start,
+    };
+    let mut notes = Vec::new();
+    let mut figures = Vec::new();
+    figures.extend(ranking(&cx)?);
+    figures.extend(monte_carlo(dir, &mut notes)?);
+    figures.extend(where_diverted(&cx)?);
+    figures.extend(map(dir, info, options, &cx, &mut notes)?);
+    let mut facts = vec![(
+        "closures".to_string(),
+        format!("{} days from {}, every corridor alone and each N-k set; the scenario's own closures left out", cx.duration, cx.start),
+    )];
+    if let Some(f) = info.field("criticality.sets_file.path") {
+        facts.push(("sets file".into(), f.into()));
+    }
+    Ok(Page {
+        info,
+        dir: dir.display().to_string(),
+        what: "Criticality of corridors".into(),
+        facts,
+        notes,
+        figures,
+    })
+}
+
+/// 1. Closures ranked by total loss, components beside.
+fn ranking(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let sets = &cx.sets;
+    let duration = &cx.duration;
+    let start = &cx.start;
+    let mut figures = Vec::new();
     // 1. Closures ranked by total loss, components beside.
     let names = ["reroute", "delay", "spoilage", "lost trade"];
     let chart = BarChart {
@@ -147,7 +188,7 @@ pub(super) fn page<'a>(
         "lost trade (USD m)",
         "peak stranded trucks",
     ]);
-    for s in &sets {
+    for s in sets {
         let mut row = vec![
             s.kind.clone(),
             s.rank.clone(),
@@ -169,6 +210,12 @@ pub(super) fn page<'a>(
         table,
     });
 
+    Ok(figures)
+}
+
+/// 2. The Monte Carlo view, when present.
+fn monte_carlo(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error> {
+    let mut figures = Vec::new();
     // 2. The Monte Carlo view, when present.
     if dir.join("contributions.csv").is_file() {
         let csv = Csv::read(dir, "contributions.csv", KIND)?;
@@ -275,6 +322,14 @@ pub(super) fn page<'a>(
         notes.push("No Monte Carlo view: the study ran without --runs.".into());
     }
 
+    Ok(figures)
+}
+
+/// 3. Where the diverted trade went: the two costliest N-1 closures and every N-k set.
+fn where_diverted(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let sets = &cx.sets;
+    let diversion = &cx.diversion;
+    let mut figures = Vec::new();
     // 3. Where the diverted trade went: the two costliest N-1 closures and every N-k set.
     let mut shown: Vec<&SetRow> = sets.iter().filter(|s| s.kind == "N-1").take(2).collect();
     shown.extend(sets.iter().filter(|s| s.kind != "N-1").take(3));
@@ -350,6 +405,20 @@ pub(super) fn page<'a>(
         table,
     });
 
+    Ok(figures)
+}
+
+/// 4. The map: corridors by the loss of their closure alone.
+fn map(
+    dir: &Path,
+    info: &ManifestInfo,
+    options: &Options,
+    cx: &Ctx,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Figure>, Error> {
+    let sets = &cx.sets;
+    let duration = &cx.duration;
+    let mut figures = Vec::new();
     // 4. The map: corridors by the loss of their closure alone.
     let mut values = BTreeMap::new();
     let mut table = Table::new(&["corridor", "N-1 total loss (USD m)"]);
@@ -365,22 +434,8 @@ pub(super) fn page<'a>(
         "USD m",
         &format!("Corridors coloured by the total loss of closing each alone for {duration} days (USD million)"),
         table,
-        &mut notes,
+        notes,
     ));
 
-    let mut facts = vec![(
-        "closures".to_string(),
-        format!("{duration} days from {start}, every corridor alone and each N-k set; the scenario's own closures left out"),
-    )];
-    if let Some(f) = info.field("criticality.sets_file.path") {
-        facts.push(("sets file".into(), f.into()));
-    }
-    Ok(Page {
-        info,
-        dir: dir.display().to_string(),
-        what: "Criticality of corridors".into(),
-        facts,
-        notes,
-        figures,
-    })
+    Ok(figures)
 }

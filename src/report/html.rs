@@ -158,10 +158,11 @@ impl Page<'_> {
         let mut out = String::new();
         let _ = write!(
             out,
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{}\
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{} - {} - chokepoint report</title><style>{STYLE}</style></head><body>\n",
+            crate::output::folder::REPORT_MARK,
             esc(&scenario),
             esc(&self.what)
         );

@@ -48,6 +48,8 @@ pub use manifest::{Kind, ManifestInfo};
 pub struct Options {
     /// The scenario file to draw the map from, instead of the one the manifest names.
     pub scenario: Option<PathBuf>,
+    /// Replace the file [`write()`] would write even if it is not a report chokepoint wrote.
+    pub force: bool,
 }
 
 /// The report of the output folder `dir`, as the text of one HTML file.
@@ -133,12 +135,44 @@ pub fn charts(dir: &Path, options: &Options) -> Result<Vec<Chart>, Error> {
 
 /// Write the report of `dir` to `out` (default `dir/report.html`), atomically; returns
 /// the file written.
+///
+/// Writes only a new file or a report chokepoint wrote (one that carries
+/// [`crate::output::folder::REPORT_MARK`]), unless `options.force`: any other file there
+/// is an [`Error::Invalid`] naming it, as is an `out` that is a folder. A report written
+/// as `dir/report.html` beside a `manifest.json` is then listed in that manifest (the
+/// manifest is rewritten after it).
 pub fn write(dir: &Path, out: Option<&Path>, options: &Options) -> Result<PathBuf, Error> {
-    let text = render(dir, options)?;
     let path = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
+    check_target(&path, out.is_some(), options.force)?;
+    let text = render(dir, options)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         crate::output::create_dir(parent)?;
     }
     crate::output::write_bytes_atomic(&path, text.as_bytes())?;
+    if out.is_none() && dir.join("manifest.json").is_file() {
+        crate::output::folder::add_to_manifest(dir, "report.html")?;
+    }
     Ok(path)
+}
+
+/// Whether the report may be written to `path` (see [`write`]); `named` says the user
+/// named it (`--out`), for the messages.
+fn check_target(path: &Path, named: bool, force: bool) -> Result<(), Error> {
+    let flag = if named { "--out " } else { "" };
+    if path.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{flag}{} is a folder: name the HTML file to write, e.g. {}",
+            path.display(),
+            path.join("report.html").display()
+        )));
+    }
+    if path.exists() && !force && !crate::output::folder::is_own_report(path) {
+        return Err(Error::Invalid(format!(
+            "{flag}{} exists and is not a report chokepoint wrote (it lacks the report's \
+             generator mark), so writing the report would destroy it: choose another file, \
+             or pass --force to replace it",
+            path.display()
+        )));
+    }
+    Ok(())
 }

@@ -181,6 +181,18 @@ fn fan_table(b: &Bands, scale: f64, decimals: usize, unit: &str) -> Table {
     t
 }
 
+/// What the figures of the page read, prepared once.
+struct Ctx {
+    summary: Summary,
+    bands: BTreeMap<String, Bands>,
+    exceed: Csv,
+    conv: Csv,
+    runs: f64,
+    start: NaiveDate,
+    per: String,
+    rp_unit: String,
+}
+
 /// The report of a `montecarlo` folder.
 pub(super) fn page<'a>(
     dir: &Path,
@@ -203,8 +215,6 @@ pub(super) fn page<'a>(
             .and_then(|b| b.dates.first().map(String::as_str)))
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .unwrap_or_default();
-    let mut notes = Vec::new();
-    let mut figures = Vec::new();
     let per = match info.days {
         Some(365) | Some(366) | None => "year".to_string(),
         Some(d) => format!("simulated period of {d} days"),
@@ -215,6 +225,55 @@ pub(super) fn page<'a>(
         Some(d) => format!("periods of {d} days"),
     };
 
+    let cx = Ctx {
+        summary,
+        bands,
+        exceed,
+        conv,
+        runs,
+        start,
+        per,
+        rp_unit,
+    };
+    let mut notes = Vec::new();
+    let mut figures = Vec::new();
+    figures.extend(fans(&cx)?);
+    figures.extend(exceedance(&cx)?);
+    figures.extend(components(&cx)?);
+    figures.extend(convergence(&cx)?);
+    figures.extend(map(dir, info, options, &cx, &mut notes)?);
+    let (summary, per) = (&cx.summary, &cx.per);
+    let (mean, lo, hi) = summary.full("total_loss_usd", "mean");
+    let mut facts = vec![(
+        "total loss".to_string(),
+        format!(
+            "mean USD {} m per {per} (95% CI {} to {}), p95 {}, TVaR 95% {}",
+            musd(mean),
+            musd(lo),
+            musd(hi),
+            musd(summary.get("total_loss_usd", "p95")),
+            musd(summary.get("total_loss_usd", "tvar95"))
+        ),
+    )];
+    if let Some(c) = info.field("close") {
+        facts.push(("fixed closures (--close)".into(), c.into()));
+    }
+    Ok(Page {
+        info,
+        dir: dir.display().to_string(),
+        what: "Monte Carlo study".into(),
+        facts,
+        notes,
+        figures,
+    })
+}
+
+/// 1-2. Fan charts.
+fn fans(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let bands = &cx.bands;
+    let runs = cx.runs;
+    let start = cx.start;
+    let mut figures = Vec::new();
     // 1-2. Fan charts.
     let trucks = &bands["stranded_trucks"];
     figures.push(Figure {
@@ -250,6 +309,16 @@ pub(super) fn page<'a>(
         table: fan_table(delivered, 1e-6, 2, "USD m"),
     });
 
+    Ok(figures)
+}
+
+/// 3. Loss exceedance curve with the Wilson band of each exceedance probability.
+fn exceedance(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let exceed = &cx.exceed;
+    let runs = cx.runs;
+    let per = &cx.per;
+    let rp_unit = &cx.rp_unit;
+    let mut figures = Vec::new();
     // 3. Loss exceedance curve with the Wilson band of each exceedance probability.
     let [loss_c, k_c, aep_c, rp_c] = exceed.cols([
         "total_loss_usd",
@@ -356,6 +425,14 @@ pub(super) fn page<'a>(
         table,
     });
 
+    Ok(figures)
+}
+
+/// 4. Loss distribution by component.
+fn components(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let summary = &cx.summary;
+    let per = &cx.per;
+    let mut figures = Vec::new();
     // 4. Loss distribution by component.
     let components = [
         ("reroute cost", "reroute_cost_usd"),
@@ -427,6 +504,13 @@ pub(super) fn page<'a>(
         table,
     });
 
+    Ok(figures)
+}
+
+/// 5. Convergence of the mean.
+fn convergence(cx: &Ctx) -> Result<Vec<Figure>, Error> {
+    let conv = &cx.conv;
+    let mut figures = Vec::new();
     // 5. Convergence of the mean.
     let [runs_c, mean_c, lo_c, hi_c, rel_c] = conv.cols([
         "runs",
@@ -508,6 +592,20 @@ pub(super) fn page<'a>(
         table,
     });
 
+    Ok(figures)
+}
+
+/// 6. The map: corridors by mean closure days.
+fn map(
+    dir: &Path,
+    info: &ManifestInfo,
+    options: &Options,
+    cx: &Ctx,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Figure>, Error> {
+    let summary = &cx.summary;
+    let per = &cx.per;
+    let mut figures = Vec::new();
     // 6. The map: corridors by mean closure days.
     let mut values = BTreeMap::new();
     let mut table = Table::new(&[
@@ -540,32 +638,10 @@ pub(super) fn page<'a>(
         "closure days / run",
         &format!("Corridors coloured by their mean days of closure per {per} over the runs"),
         table,
-        &mut notes,
+        notes,
     ));
 
-    let (mean, lo, hi) = summary.full("total_loss_usd", "mean");
-    let mut facts = vec![(
-        "total loss".to_string(),
-        format!(
-            "mean USD {} m per {per} (95% CI {} to {}), p95 {}, TVaR 95% {}",
-            musd(mean),
-            musd(lo),
-            musd(hi),
-            musd(summary.get("total_loss_usd", "p95")),
-            musd(summary.get("total_loss_usd", "tvar95"))
-        ),
-    )];
-    if let Some(c) = info.field("close") {
-        facts.push(("fixed closures (--close)".into(), c.into()));
-    }
-    Ok(Page {
-        info,
-        dir: dir.display().to_string(),
-        what: "Monte Carlo study".into(),
-        facts,
-        notes,
-        figures,
-    })
+    Ok(figures)
 }
 
 #[cfg(test)]

@@ -356,6 +356,23 @@ fn points(v: &[f64], scale: f64) -> Vec<(f64, f64)> {
 }
 
 /// The report of a `run` folder.
+/// What every figure of a run's page reads: the folder's metrics and daily series, and
+/// the window's dates and closure periods.
+struct Ctx {
+    metrics: Metrics,
+    daily: Daily,
+    /// The first date of the window.
+    start: NaiveDate,
+    /// Days in the window.
+    days: usize,
+    /// Closure periods: (first day, last day) of each.
+    periods: Vec<(usize, usize)>,
+    /// The closure periods as x spans.
+    spans: Vec<(f64, f64)>,
+    /// The x range of the daily charts.
+    x: std::ops::Range<f64>,
+}
+
 pub(super) fn page<'a>(
     dir: &Path,
     info: &'a ManifestInfo,
@@ -376,10 +393,45 @@ pub(super) fn page<'a>(
         .map(|&(a, b)| (a as f64 - 0.5, b as f64 + 0.5))
         .collect();
     let x = -0.5..days as f64 - 0.5;
-    let mut notes = Vec::new();
-    let mut figures = Vec::new();
 
-    // 1. Stranded trucks per day by crossing.
+    let cx = Ctx {
+        metrics,
+        daily,
+        start,
+        days,
+        periods,
+        spans,
+        x,
+    };
+    let mut notes = Vec::new();
+    let mut figures = vec![
+        stranded(&cx)?,
+        delivered(&cx, &mut notes)?,
+        components(&cx)?,
+        corridor_use(&cx)?,
+    ];
+    figures.extend(prices(dir, &cx, &mut notes)?);
+    figures.push(map(dir, info, options, &cx, &mut notes));
+    let total = cx.metrics.get("total", "", "total_loss_usd");
+    let mut facts = Vec::new();
+    if let Some(c) = info.field("closures") {
+        facts.push(("closures".to_string(), c.to_string()));
+    }
+    facts.push(("total loss".to_string(), format!("USD {} m", musd(total))));
+    Ok(Page {
+        info,
+        dir: dir.display().to_string(),
+        what: "Run".into(),
+        facts,
+        notes,
+        figures,
+    })
+}
+
+/// Figure 1: stranded trucks per day by crossing.
+fn stranded(cx: &Ctx) -> Result<Figure, Error> {
+    let (metrics, daily, start, days, spans, x) =
+        (&cx.metrics, &cx.daily, cx.start, cx.days, &cx.spans, &cx.x);
     let mut crossings: Vec<(String, Vec<f64>)> = daily
         .ids("crossing")
         .iter()
@@ -444,7 +496,7 @@ pub(super) fn page<'a>(
         row.extend(crossings.iter().map(|(_, v)| num(v[d], 0)));
         table.rows.push(row);
     }
-    figures.push(Figure {
+    Ok(Figure {
         id: "stranded".into(),
         title: "Stranded trucks per day, by crossing".into(),
         svg: Some(chart.svg()?),
@@ -454,9 +506,12 @@ pub(super) fn page<'a>(
             num(metrics.get("total", "", "stranded_truck_days"), 0)
         ),
         table,
-    });
+    })
+}
 
-    // 2. Value delivered per day against the counterfactual.
+/// Figure 2: value delivered per day against the counterfactual.
+fn delivered(cx: &Ctx, notes: &mut Vec<String>) -> Result<Figure, Error> {
+    let (daily, start, days, spans, x) = (&cx.daily, cx.start, cx.days, &cx.spans, &cx.x);
     let delivered = daily
         .get("total", "", "delivered_usd")
         .cloned()
@@ -518,7 +573,7 @@ pub(super) fn page<'a>(
             musd(delivered[d] - cf),
         ]);
     }
-    figures.push(Figure {
+    Ok(Figure {
         id: "delivered".into(),
         title: "Value delivered per day, against no closures".into(),
         svg: Some(chart.svg()?),
@@ -527,9 +582,12 @@ pub(super) fn page<'a>(
             musd(shortfall)
         ),
         table,
-    });
+    })
+}
 
-    // 3. Loss by component.
+/// Figure 3: the loss by component.
+fn components(cx: &Ctx) -> Result<Figure, Error> {
+    let metrics = &cx.metrics;
     let components = [
         ("reroute cost", "reroute_cost_usd"),
         ("delay cost", "delay_cost_usd"),
@@ -581,15 +639,18 @@ pub(super) fn page<'a>(
             "-".into(),
         ]);
     }
-    figures.push(Figure {
+    Ok(Figure {
         id: "components".into(),
         title: "Loss by component".into(),
         svg: Some(chart.svg()?),
         caption: "What the closures cost, against the counterfactual: the total loss is reroute + delay + spoilage + lost trade. The value of trade halted (what did not cross when planned) and border revenue lost are reported beside it, not added.".into(),
         table,
-    });
+    })
+}
 
-    // 4. Corridor use before, during and after the closures.
+/// Figure 4: corridor use before, during and after the closures.
+fn corridor_use(cx: &Ctx) -> Result<Figure, Error> {
+    let (metrics, daily, days, periods) = (&cx.metrics, &cx.daily, cx.days, &cx.periods);
     let corridors: Vec<String> = daily
         .ids("corridor")
         .iter()
@@ -678,7 +739,7 @@ pub(super) fn page<'a>(
         y_desc: "corridor".into(),
         extra_keys: vec![],
     };
-    figures.push(Figure {
+    Ok(Figure {
         id: "corridor-use".into(),
         title: "Corridor use before, during and after the closures".into(),
         svg: Some(chart.svg()?),
@@ -686,9 +747,13 @@ pub(super) fn page<'a>(
             "Mean tonnes per day carried through each corridor in each period, and in the counterfactual over the whole window (blue). A corridor whose bars grow while another is closed took the diverted trade. {period_text}"
         ),
         table,
-    });
+    })
+}
 
-    // 5. Prices: the points whose price moved most, in the run against no closures.
+/// Figures 5: prices, the points whose price moved most, in the run against no closures.
+fn prices(dir: &Path, cx: &Ctx, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error> {
+    let (daily, start, days, spans) = (&cx.daily, cx.start, cx.days, &cx.spans);
+    let mut figures = Vec::new();
     if dir.join("prices.csv").exists() {
         let prices = Prices::read(dir, days)?;
         let moved = prices.largest(PRICE_CHARTS);
@@ -701,7 +766,7 @@ pub(super) fn page<'a>(
                 p,
                 &daily.dates,
                 start,
-                &spans,
+                spans,
                 prices.points.len(),
             )?);
         }
@@ -712,8 +777,18 @@ pub(super) fn page<'a>(
                 .into(),
         );
     }
+    Ok(figures)
+}
 
-    // 6. The map: corridors by closure days.
+/// Figure 6: the map, corridors by closure days.
+fn map(
+    dir: &Path,
+    info: &ManifestInfo,
+    options: &Options,
+    cx: &Ctx,
+    notes: &mut Vec<String>,
+) -> Figure {
+    let metrics = &cx.metrics;
     let mut values = BTreeMap::new();
     let mut table = Table::new(&[
         "corridor",
@@ -737,7 +812,7 @@ pub(super) fn page<'a>(
             num(d - cf, 0),
         ]);
     }
-    figures.push(common::map_figure(
+    common::map_figure(
         dir,
         info,
         options,
@@ -745,20 +820,6 @@ pub(super) fn page<'a>(
         "days closed",
         "Corridors coloured by the days they were closed (at any capacity below full) in the run",
         table,
-        &mut notes,
-    ));
-
-    let mut facts = Vec::new();
-    if let Some(c) = info.field("closures") {
-        facts.push(("closures".to_string(), c.to_string()));
-    }
-    facts.push(("total loss".to_string(), format!("USD {} m", musd(total))));
-    Ok(Page {
-        info,
-        dir: dir.display().to_string(),
-        what: "Run".into(),
-        facts,
         notes,
-        figures,
-    })
+    )
 }

@@ -127,7 +127,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Read a file as UTF-8 text; failures become a one-diagnostic scenario error naming
-/// the file (so the CLI prints `file:0: error: ...`).
+/// the file (line 0, so the CLI prints `file: error: ...`).
 pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = read_bytes(path)?;
     match String::from_utf8(bytes) {

@@ -464,7 +464,7 @@ fn cli_validate_accepts_the_shipped_files() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(out.matches("ok: ").count(), 3, "{out}");
     assert!(
-        out.contains("ok: scenarios/twoland.toml (6 nodes, 6 links"),
+        out.contains("ok: scenarios/twoland.toml (scenario: 6 nodes, 6 links"),
         "{out}"
     );
 }

@@ -16,4 +16,5 @@ mod report;
 mod sim;
 mod sim_input;
 mod solver;
+mod validate;
 mod welfare;

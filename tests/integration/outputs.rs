@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -332,14 +332,12 @@ fn output_folders_are_checked_before_any_work() {
     // A file where the folder should be: refused at once, nothing printed on stdout.
     let file = d("afile");
     std::fs::write(&file, "x").unwrap();
-    let t0 = Instant::now();
     let o = mc(&f, &["--runs", "100000", "--out", s(&file)]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("is a file"), "{}", stderr(&o));
-    assert!(
-        t0.elapsed() < Duration::from_secs(20),
-        "100,000 runs were not started"
-    );
+    // No run was started: nothing reported, the file untouched.
+    assert_eq!(stdout(&o), "", "no summary before the error");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
     let o = cli(&["run", "scenarios/twoland.toml", "--out", s(&file)]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stdout(&o), "", "no summary before the error");
@@ -371,8 +369,7 @@ fn output_folders_are_checked_before_any_work() {
     assert!(stderr(&o).contains("montecarlo.seed"), "{}", stderr(&o));
     // The same study again is fine.
     ok(&mc(&f, &["--runs", "4", "--out", s(&mc_dir)]));
-    // --force clears chokepoint's own files only, then writes: no mix.
-    std::fs::write(mc_dir.join("notes.txt"), "mine").unwrap();
+    // --force clears chokepoint's own files, then writes: no mix.
     ok(&cli(&[
         "run",
         "scenarios/twoland.toml",
@@ -385,7 +382,6 @@ fn output_folders_are_checked_before_any_work() {
         [
             "daily.csv",
             "manifest.json",
-            "notes.txt",
             "prices.csv",
             "run.csv",
             "timing.json",
@@ -433,12 +429,18 @@ fn an_interrupted_study_leaves_no_manifest() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the folder has been prepared (the old files are gone), then stop it.
-    let t0 = Instant::now();
-    while out.join("runs.csv").exists() && t0.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(20));
+    // Wait for the event: the folder prepared (the old manifest removed, before any
+    // run). A bounded loop, not a timed assert: it ends early when the event comes.
+    for _ in 0..30_000 {
+        if !out.join("manifest.json").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !out.join("manifest.json").exists(),
+        "the old manifest goes before the work"
+    );
     assert!(child.try_wait().unwrap().is_none(), "still running");
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -603,4 +605,113 @@ fn info_json_lists_the_ids() {
     assert!(!v["crossings"].as_array().unwrap().is_empty());
     // Every corridor id there is one a closure can name.
     assert!(corridors.iter().all(|id| sc.target(id).is_some()));
+}
+
+/// An output folder that holds files chokepoint did not write is refused by every
+/// command, naming each file and why, and nothing is written or removed there; its own
+/// files are recognised by the manifest's list and checksums, not by name.
+#[test]
+fn a_folder_of_the_users_files_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = fixed_fixture();
+    // The repro: a folder holding only the user's notes.txt.
+    let dir = tmp.path().join("mine");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let commands: [Vec<&str>; 4] = [
+        vec!["run", "scenarios/twoland.toml", "--out", s(&dir)],
+        vec!["montecarlo", &f, "--quiet", "--runs", "4", "--out", s(&dir)],
+        vec![
+            "criticality",
+            "scenarios/twoland.toml",
+            "--duration",
+            "5",
+            "--quiet",
+            "--out",
+            s(&dir),
+        ],
+        vec![
+            "compare",
+            &f,
+            "tests/fixtures/compare/wider_north.toml",
+            "--runs",
+            "4",
+            "--quiet",
+            "--out",
+            s(&dir),
+        ],
+    ];
+    for args in &commands {
+        for force in [false, true] {
+            let mut a = args.clone();
+            if force {
+                a.push("--force");
+            }
+            let o = cli(&a);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{a:?}: {err}");
+            assert!(
+                err.contains("1 file(s) chokepoint did not write")
+                    && err.contains("notes.txt: chokepoint writes no file of this name"),
+                "{a:?}: {err}"
+            );
+            assert_eq!(names(&dir), ["notes.txt"], "{a:?}: nothing written");
+        }
+    }
+    // The user's own runs.csv: not called chokepoint's; refused, and named.
+    let dir = tmp.path().join("theirs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("runs.csv"), "my,own\n1,2\n").unwrap();
+    let o = mc(&f, &["--runs", "4", "--out", s(&dir)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("of chokepoint"), "{err}");
+    assert!(
+        err.contains("runs.csv: a name chokepoint writes, but no manifest lists it"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("runs.csv")).unwrap(),
+        "my,own\n1,2\n"
+    );
+    // A file of a finished study that was changed since: not chokepoint's any more, and
+    // --force does not replace it.
+    let dir = tmp.path().join("changed");
+    ok(&mc(&f, &["--runs", "4", "--out", s(&dir)]));
+    std::fs::write(dir.join("summary.csv"), "edited\n").unwrap();
+    let o = mc(&f, &["--runs", "4", "--out", s(&dir), "--force"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("summary.csv: changed since chokepoint wrote it"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("summary.csv")).unwrap(),
+        "edited\n"
+    );
+    // A finished study with its report: chokepoint's own files, rerun freely.
+    let dir = tmp.path().join("again");
+    ok(&mc(&f, &["--runs", "4", "--out", s(&dir), "--report"]));
+    ok(&mc(&f, &["--runs", "4", "--out", s(&dir), "--report"]));
+}
+
+/// `run --replay` of a folder that is not a Monte Carlo study says what it needs and
+/// what it found (was: "cannot read ... runs.csv: No such file").
+#[test]
+fn replay_needs_a_montecarlo_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    ok(&cli(&["run", "scenarios/twoland.toml", "--out", s(&run)]));
+    let o = cli(&["run", "--replay", s(&run), "--run", "1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--replay needs a montecarlo folder") && err.contains("holds a `run` study"),
+        "{err}"
+    );
+    let o = cli(&["run", "--replay", s(tmp.path()), "--run", "1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("holds no manifest.json"), "{err}");
 }

@@ -666,3 +666,63 @@ fn charts_are_the_reports_svgs_in_order() {
     }
     assert!(chokepoint::report::charts(tmp.path(), &Default::default()).is_err());
 }
+
+/// `report --out` writes only a new file or a report chokepoint wrote: the repro
+/// (`--out README.md` replaced the README with HTML) exits 2 naming --force and leaves
+/// the file as it was; a folder as --out is a clear error; `--report` lists report.html
+/// in the manifest, with its checksum.
+#[test]
+fn report_out_never_destroys_a_users_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let compare = compare_output(tmp.path());
+    // --report: report.html is in the manifest, with the checksum of its bytes.
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(compare.join("manifest.json")).unwrap()).unwrap();
+    let listed = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "report.html")
+        .expect("report.html is listed in the manifest");
+    let bytes = fs::read(compare.join("report.html")).unwrap();
+    assert_eq!(listed["bytes"], bytes.len() as u64);
+    assert_eq!(
+        listed["sha256"],
+        chokepoint::output::manifest::sha256_hex(&bytes)
+    );
+    // The repro.
+    let readme = tmp.path().join("README.md");
+    fs::write(&readme, "# my notes\n").unwrap();
+    fails_with(
+        &["report", p(&compare), "--out", p(&readme)],
+        &[
+            "README.md exists and is not a report chokepoint wrote",
+            "--force",
+        ],
+    );
+    assert_eq!(fs::read_to_string(&readme).unwrap(), "# my notes\n");
+    // A folder as --out.
+    fails_with(
+        &["report", p(&compare), "--out", p(tmp.path())],
+        &["is a folder: name the HTML file to write"],
+    );
+    // A new file, then the same file again (chokepoint's own report), then --force.
+    let page = tmp.path().join("page.html");
+    ok(&["report", p(&compare), "--out", p(&page)]);
+    ok(&["report", p(&compare), "--out", p(&page)]);
+    ok(&["report", p(&compare), "--out", p(&readme), "--force"]);
+    assert!(fs::read_to_string(&readme)
+        .unwrap()
+        .contains("<!DOCTYPE html>"));
+    // A report rewritten in its folder stays listed, with its new checksum.
+    ok(&["report", p(&compare)]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(compare.join("manifest.json")).unwrap()).unwrap();
+    let n = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "report.html")
+        .count();
+    assert_eq!(n, 1);
+}

@@ -25,21 +25,27 @@ pub struct Args {
     /// The scenario to draw the network map from (default: the file the manifest names).
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
+    /// Replace the --out file even if it is not a report chokepoint wrote.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = Options {
         scenario: args.scenario,
+        force: args.force,
     };
     let path = report::write(&args.dir, args.out.as_deref(), &options)?;
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Write `dir/report.html` right after a command wrote `dir` from `scenario`.
+/// Write `dir/report.html` right after a command wrote `dir` from `scenario`, and list it
+/// in the folder's manifest.
 pub fn write(dir: &Path, scenario: Option<&Path>) -> anyhow::Result<()> {
     let options = Options {
         scenario: scenario.map(Path::to_path_buf),
+        force: false,
     };
     let path = report::write(dir, None, &options)?;
     println!("wrote {}", path.display());

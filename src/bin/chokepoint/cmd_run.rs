@@ -153,13 +153,29 @@ fn write(
 /// (exit 1 if a metric differs).
 fn replay(args: &Args, dir: &std::path::Path, k: u64) -> anyhow::Result<ExitCode> {
     let t0 = std::time::Instant::now();
-    let study = Manifest::read(&dir.join("manifest.json"))?;
-    if study.montecarlo.is_none() {
-        anyhow::bail!(
-            "--replay: {} holds a `{}` study, not a Monte Carlo one",
+    let needs = "--replay needs a montecarlo folder (written by `chokepoint montecarlo --out`, \
+                 or merged from its shards)";
+    let manifest_path = dir.join("manifest.json");
+    if !manifest_path.is_file() {
+        return Err(chokepoint::Error::Invalid(format!(
+            "{needs}; {} holds no manifest.json{}",
+            dir.display(),
+            if dir.join("shard.json").is_file() {
+                " (it is a shard: merge the shards with `chokepoint merge`, then replay the merge)"
+            } else {
+                ""
+            }
+        ))
+        .into());
+    }
+    let study = Manifest::read(&manifest_path)?;
+    if study.command != "montecarlo" || study.montecarlo.is_none() {
+        return Err(chokepoint::Error::Invalid(format!(
+            "{needs}; {} holds a `{}` study (its manifest.json says so)",
             dir.display(),
             study.command
-        );
+        ))
+        .into());
     }
     let path = args
         .scenario
