@@ -295,6 +295,29 @@ impl PyScenario {
     fn html(&self) -> String {
         self.inner.to_html()
     }
+
+    /// The closure specs of a closures table (CSV: corridor, start, days or end, factor),
+    /// each checked against this scenario; every bad row raises at once with its line.
+    fn closures_csv(&self, path: std::path::PathBuf) -> PyResult<Vec<String>> {
+        chokepoint::scenario::read_closures_csv(&self.inner, &path).map_err(py_err)
+    }
+
+    /// The closure spec of one closure given as data (see `closure_spec` in the library);
+    /// checked against this scenario.
+    #[pyo3(signature = (corridor, start, days=None, end=None, factor=None))]
+    fn closure_spec(
+        &self,
+        corridor: &str,
+        start: &str,
+        days: Option<&str>,
+        end: Option<&str>,
+        factor: Option<&str>,
+    ) -> PyResult<String> {
+        let spec = chokepoint::scenario::closure_spec(corridor, start, days, end, factor)
+            .map_err(invalid)?;
+        chokepoint::scenario::parse_close_spec(&self.inner, &spec).map_err(py_err)?;
+        Ok(spec)
+    }
 }
 
 /// The window and closures of a study, as the CLI's `run` and `montecarlo` take them.
