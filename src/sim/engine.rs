@@ -192,6 +192,12 @@ impl Engine {
         self.days_simulated
     }
 
+    /// Days of the spin-up that made the steady start every run begins in (0 for an empty
+    /// start, `steady_start = false`; see `docs/model.md`, "A steady start").
+    pub fn spinup_days(&self) -> u32 {
+        self.start.days
+    }
+
     /// How many of the days the last fast run did not simulate it followed: the run had
     /// the counterfactual's cargo and queues but other open orders (a backlog), and
     /// routing those orders gave the counterfactual's plans, so only the orders were

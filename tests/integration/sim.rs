@@ -934,7 +934,11 @@ fn a_steady_start_delivers_from_day_0() {
     s.products = vec![product("goods", 1000.0)];
     s.supplies = vec![supply(0, 0, 100.0, 500.0)];
     s.demands = vec![demand(0, 1, 100.0, 1000.0)];
-    let r = reference(&s).run(&[], Record::Daily).unwrap();
+    let mut e = reference(&s);
+    // ceil(2.5) days of transit + 30 days of order patience + 30 of abandonment + a
+    // reaction lag of 0 + 1.
+    assert_eq!(e.spinup_days(), 3 + 30 + 30 + 1);
+    let r = e.run(&[], Record::Daily).unwrap();
     let d = r.daily.unwrap();
     assert!(
         d.delivered_usd.iter().all(|&v| close(v, 100_000.0)),
@@ -942,7 +946,9 @@ fn a_steady_start_delivers_from_day_0() {
         &d.delivered_usd[..5]
     );
     s.settings.steady_start = false;
-    let r = reference(&s).run(&[], Record::Daily).unwrap();
+    let mut e = reference(&s);
+    assert_eq!(e.spinup_days(), 0);
+    let r = e.run(&[], Record::Daily).unwrap();
     let d = r.daily.unwrap();
     assert_eq!(d.delivered_usd[..3], [0.0, 0.0, 100_000.0]);
 }
