@@ -65,7 +65,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
-const SCALARS: [&str; 13] = [
+const SCALARS: [&str; 15] = [
     "total_loss_usd",
     "welfare_loss_usd",
     "trade_value_halted_usd",
@@ -79,6 +79,8 @@ const SCALARS: [&str; 13] = [
     "days_to_recover",
     "runout_days",
     "runout_capped",
+    "runout_open_t",
+    "runout_open_usd",
 ];
 
 fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
@@ -98,6 +100,8 @@ fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
         "stranded_truck_days" => m.stranded_truck_days,
         "days_to_recover" => return m.days_to_recover.map(f64::from),
         "runout_days" => f64::from(m.runout_days),
+        "runout_open_t" => m.runout_open_t,
+        "runout_open_usd" => m.runout_open_usd,
         "runout_capped" => {
             if m.runout_capped {
                 1.0
@@ -894,6 +898,8 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
                         "stranded_truck_days" => m.stranded_truck_days = v,
                         "runout_days" => m.runout_days = v as u32,
                         "runout_capped" => m.runout_capped = v != 0.0,
+                        "runout_open_t" => m.runout_open_t = v,
+                        "runout_open_usd" => m.runout_open_usd = v,
                         _ => {}
                     }
                 }

@@ -182,7 +182,7 @@ mod tests {
             ..RunMetrics::default()
         };
         let h = m.to_html();
-        assert_eq!(h.matches("<tr>").count(), 12, "header + 11 totals");
+        assert_eq!(h.matches("<tr>").count(), 13, "header + 12 totals");
         assert!(h.contains("USD 2.50 m") && h.contains(">12<"));
         assert!(h.contains("welfare_loss_usd") && h.contains("USD 1.25 m"));
     }

@@ -149,6 +149,8 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
         "runout_capped",
         if m.runout_capped { 1.0 } else { 0.0 },
     );
+    push("total", "", "runout_open_t", m.runout_open_t);
+    push("total", "", "runout_open_usd", m.runout_open_usd);
     for (c, v) in &m.revenue_lost_usd {
         push("country", c, "revenue_lost_usd", *v);
     }
@@ -473,7 +475,7 @@ pub const SUMMARY_ROWS: usize = 10;
 
 /// A run's totals as (metric name, label, readable value): money as `USD 1.2 m`, trucks
 /// as whole numbers. What `chokepoint run` prints and notebooks show.
-pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, String); 11] {
+pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, String); 12] {
     [
         (
             "trade_value_halted_usd",
@@ -514,6 +516,11 @@ pub(crate) fn totals_rows(m: &RunMetrics) -> [(&'static str, &'static str, Strin
             "days to recover",
             m.days_to_recover.map_or("-".to_string(), |d| d.to_string()),
         ),
+        (
+            "runout_open_usd",
+            "open at run-out cap",
+            money(m.runout_open_usd),
+        ),
     ]
 }
 
@@ -526,6 +533,16 @@ pub fn summary_text(m: &RunMetrics) -> String {
     let mut s = String::new();
     for (_, k, v) in totals_rows(m) {
         let _ = writeln!(s, "  {k:<22} {v:>16}");
+    }
+    if m.runout_capped {
+        let _ = writeln!(
+            s,
+            "  warning: the run-out reached runout_max_days ({} days) with {:.0} t of orders \
+             open beyond the counterfactual's ({}), counted as lost trade",
+            m.runout_days,
+            m.runout_open_t,
+            money(m.runout_open_usd)
+        );
     }
     let more = |s: &mut String, shown: usize, all: usize, what: &str| {
         if shown < all {

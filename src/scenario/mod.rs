@@ -82,6 +82,20 @@ pub struct Settings {
     /// How traders meet a closure (default [`Traders::Myopic`]).
     #[serde(default, skip_serializing_if = "Traders::is_myopic")]
     pub traders: Traders,
+    /// Whether every run and its counterfactual start in the counterfactual's steady
+    /// state for day 0 (cargo under way, queues and open orders as on a normal day: a
+    /// spin-up of the counterfactual before the window; default `true`), or empty
+    /// (`false`: no cargo, no orders on day 0). See `docs/model.md`, "A steady start".
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub steady_start: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// How traders meet a crossing they know is shut (`[scenario] traders`).
@@ -122,6 +136,7 @@ impl Settings {
             runout_max_days: 365,
             discount_rate: 0.05,
             traders: Traders::Myopic,
+            steady_start: true,
         }
     }
 }

@@ -98,6 +98,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "runout_max_days",
     "discount_rate",
     "traders",
+    "steady_start",
 ];
 pub(crate) const TABLES_KEYS: &[&str] = &["node", "link", "product", "supply", "demand", "closure"];
 pub(crate) const NODE_KEYS: &[&str] = &["id", "name", "country", "kind", "lon", "lat"];
@@ -1097,6 +1098,9 @@ pub(crate) fn settings(it: &Item<'_>, d: &mut Diags) -> RawSettings {
     }
     if let Some(x) = it.choice("traders", TRADERS, d) {
         s.traders = x;
+    }
+    if let Some(x) = it.boolean("steady_start", d) {
+        s.steady_start = x;
     }
     RawSettings {
         settings: s,

@@ -60,6 +60,8 @@ pub(super) struct Sim<'a> {
     pub(super) turn: TurnBack,
     /// Today's inputs of the wait arcs of the product being routed (`decision.rs`).
     pub(super) wait_in: Vec<i64>,
+    /// Units in the system at the start of day 0, per product (the steady start).
+    pub(super) start_units: &'a [i64],
     scratch: Scratch,
 }
 
@@ -76,7 +78,8 @@ impl<'a> Sim<'a> {
         closures: &[ClosureWindow],
         base: &Factors,
         daily: bool,
-        state: State,
+        mut state: State,
+        start: &'a super::spinup::Start,
         shortcuts: Shortcuts<'a>,
     ) -> Self {
         let sched = Schedule::new(scn, net, closures, base);
@@ -89,7 +92,11 @@ impl<'a> Sim<'a> {
             routes,
             window: net.window,
             days: net.horizon,
-            state: state.reset(nd, scn.demands.len(), sched.max_lag),
+            state: {
+                state.clone_from(&start.state);
+                state
+            },
+            start_units: &start.units,
             sched,
             left: vec![0; nd],
             perceived: vec![0; nd],
@@ -160,6 +167,7 @@ impl<'a> Sim<'a> {
             day,
             &mut self.acc.sums.lost_orders_usd,
             &mut self.acc.sums.welfare.lost_order_units,
+            &mut self.acc.sums.welfare.placed_units,
         );
     }
 
@@ -241,6 +249,7 @@ impl<'a> Sim<'a> {
             state: &self.state,
             sums: &self.acc.sums,
             left: &self.left,
+            start_units: self.start_units,
             day,
         });
     }

@@ -11,7 +11,7 @@ use super::accounts::{Accounts, Record};
 use super::capacity::Factors;
 use super::day::{Shortcuts, Sim};
 use super::executor::{self, FollowBuffers, PlanLog, Track, SNAPSHOT_BUDGET};
-use super::losses::{last_closure_end, report};
+use super::losses::{last_closure_end, report, OpenOrders};
 use super::metrics::{DailySeries, RunReport};
 use super::network::Network;
 use super::observer::{NoObserver, Observer};
@@ -19,6 +19,7 @@ use super::prices;
 use super::routes::RouteBook;
 use super::routing::ProductNet;
 use super::runout::Runout;
+use super::spinup::Start;
 use super::state::State;
 
 /// How an engine executes a run. Both give the same results (to the order in which
@@ -74,6 +75,8 @@ pub struct Engine {
     /// The last run's state, emptied by the next (its buffers are reused).
     spare: State,
     follow: FollowBuffers,
+    /// The state every run and the counterfactual start day 0 in (`spinup.rs`).
+    start: Start,
 }
 
 impl Engine {
@@ -118,6 +121,8 @@ impl Engine {
         scenario.check()?;
         let scenario = scenario.clone();
         let net = Network::new(&scenario);
+        let mut routes = RouteBook::default();
+        let start = Start::of(&scenario, &net, &mut routes)?;
         let nets = (0..scenario.products.len())
             .map(|p| ProductNet::new(&scenario, &net, p))
             .collect::<Result<Vec<_>, Error>>()?;
@@ -129,7 +134,8 @@ impl Engine {
             scenario,
             net,
             execution,
-            routes: RouteBook::default(),
+            routes,
+            start,
             cf: Accounts::default(),
             base: Factors::default(),
             base_acc: None,
@@ -186,6 +192,12 @@ impl Engine {
         self.days_simulated
     }
 
+    /// Days of the spin-up that made the steady start every run begins in (0 for an empty
+    /// start, `steady_start = false`; see `docs/model.md`, "A steady start").
+    pub fn spinup_days(&self) -> u32 {
+        self.start.days
+    }
+
     /// How many of the days the last fast run did not simulate it followed: the run had
     /// the counterfactual's cargo and queues but other open orders (a backlog), and
     /// routing those orders gave the counterfactual's plans, so only the orders were
@@ -220,7 +232,7 @@ impl Engine {
     ) -> Result<RunReport, Error> {
         self.check_closures(closures)?;
         let daily = record == Record::Daily;
-        let (mut acc, capped) = match self.execution {
+        let (mut acc, capped, mut run_open) = match self.execution {
             Execution::Reference => self.simulate_reference(closures, daily, observer)?,
             Execution::Fast => self.simulate_fast(closures, daily, observer)?,
         };
@@ -230,6 +242,11 @@ impl Engine {
         }
         let end = acc.end;
         let last_end = last_closure_end(closures, self.net.window, end);
+        let cf_open = self
+            .runout
+            .open_at(end)
+            .map(<[i64]>::to_vec)
+            .unwrap_or_default();
         let Some(at) = self.runout.at(end, &self.scenario, &self.net, &self.routes) else {
             return Err(SimError::Internal(format!(
                 "a run ended on day {end}, where the counterfactual kept no state"
@@ -249,6 +266,15 @@ impl Engine {
         let window = self.net.window;
         let price_metrics = prices::metrics(scn, points, &mine, &theirs, end as usize, window);
         let price_daily = daily.then(|| prices::daily(scn, points, &mine, &theirs, end as usize));
+        // A run that is not capped ends with the counterfactual's orders.
+        if !capped {
+            run_open.clone_from(&cf_open);
+        }
+        let open = OpenOrders {
+            at_start: &self.start.open,
+            run_end: &run_open,
+            cf_end: &cf_open,
+        };
         let mut report = report(
             &self.scenario,
             &self.net,
@@ -257,6 +283,7 @@ impl Engine {
             acc,
             last_end,
             capped,
+            &open,
         );
         report.metrics.prices = price_metrics;
         if let (Some(d), Some(p)) = (report.daily.as_mut(), price_daily) {
@@ -345,6 +372,7 @@ impl Engine {
         routes: &'a mut RouteBook,
         base: &Factors,
         spare: &mut State,
+        start: &'a Start,
         closures: &[ClosureWindow],
         daily: bool,
         shortcuts: Shortcuts<'a>,
@@ -356,7 +384,7 @@ impl Engine {
         }
         let state = std::mem::take(spare);
         Sim::new(
-            scenario, net, nets, routes, closures, base, daily, state, shortcuts,
+            scenario, net, nets, routes, closures, base, daily, state, start, shortcuts,
         )
     }
 
@@ -371,6 +399,7 @@ impl Engine {
             &mut self.routes,
             &Factors::default(),
             &mut self.spare,
+            &self.start,
             &[],
             true,
             Shortcuts::default(),
@@ -395,7 +424,7 @@ impl Engine {
         closures: &[ClosureWindow],
         daily: bool,
         observer: &mut dyn Observer,
-    ) -> Result<(Accounts, bool), Error> {
+    ) -> Result<(Accounts, bool, Vec<i64>), Error> {
         let mut sim = Engine::start(
             &self.scenario,
             &self.net,
@@ -404,6 +433,7 @@ impl Engine {
             &mut self.routes,
             &Factors::default(),
             &mut self.spare,
+            &self.start,
             closures,
             daily,
             Shortcuts::default(),
@@ -420,10 +450,11 @@ impl Engine {
         }
         let capped = end == horizon && !self.runout.over(&sim, horizon);
         let (acc, state) = sim.finish(end);
+        let open = state.open_units.clone();
         self.spare = state;
         self.days_simulated = end;
         self.days_followed = 0;
-        Ok((acc, capped))
+        Ok((acc, capped, open))
     }
 
     /// Simulate the base (the counterfactual when there is none) every day, with its
@@ -447,6 +478,7 @@ impl Engine {
             &mut self.routes,
             &Factors::default(),
             &mut self.spare,
+            &self.start,
             base,
             true,
             shortcuts,
@@ -461,13 +493,14 @@ impl Engine {
         Ok((acc, track))
     }
 
-    /// A run on the fast path; with whether its run-out was cut off at its cap.
+    /// A run on the fast path; with whether its run-out was cut off at its cap and its
+    /// open orders at the end (meaningful when it was).
     fn simulate_fast(
         &mut self,
         closures: &[ClosureWindow],
         daily: bool,
         observer: &mut dyn Observer,
-    ) -> Result<(Accounts, bool), Error> {
+    ) -> Result<(Accounts, bool, Vec<i64>), Error> {
         let Some(track) = self.track.as_ref() else {
             return Err(SimError::Internal("a fast engine without its track".into()).into());
         };
@@ -484,6 +517,7 @@ impl Engine {
             &mut self.routes,
             &self.base,
             &mut self.spare,
+            &self.start,
             closures,
             daily,
             shortcuts,
@@ -500,10 +534,11 @@ impl Engine {
         )?;
         let capped = counts.end == sim.days && !self.runout.over(&sim, sim.days);
         let (acc, state) = sim.finish(counts.end);
+        let open = state.open_units.clone();
         self.spare = state;
         self.days_simulated = counts.simulated;
         self.days_followed = counts.followed;
-        Ok((acc, capped))
+        Ok((acc, capped, open))
     }
 }
 

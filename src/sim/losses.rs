@@ -5,7 +5,9 @@ use crate::closure::ClosureWindow;
 use crate::scenario::Scenario;
 
 use super::accounts::{Accounts, Sums, Totals};
-use super::metrics::{CorridorMetrics, CrossingMetrics, Delivered, RunMetrics, RunReport};
+use super::metrics::{
+    CorridorMetrics, CrossingMetrics, Delivered, OrderBook, RunMetrics, RunReport,
+};
 use super::network::{tonnes, units, Network};
 use super::welfare;
 
@@ -28,9 +30,20 @@ pub(super) struct CfAt<'a> {
     pub(super) totals: &'a Totals,
 }
 
+/// Open orders per demand: at the start of day 0 (the same for a run and its
+/// counterfactual), and at a run's end for the run and the counterfactual.
+pub(super) struct OpenOrders<'a> {
+    pub(super) at_start: &'a [i64],
+    pub(super) run_end: &'a [i64],
+    pub(super) cf_end: &'a [i64],
+}
+
 /// The report of a run with accounts `acc` against the counterfactual's: its per-day
 /// records `cf` (over the whole horizon) and its sums at the day the run ended, `at`.
-/// Everything covers days `0..acc.end`: the window and the run's run-out.
+/// Everything covers days `0..acc.end`: the window and the run's run-out. Orders the
+/// run still holds at its end beyond the counterfactual's (a capped run-out) are
+/// counted as lapsed there: lost trade at the product's value.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn report(
     scn: &Scenario,
     net: &Network,
@@ -39,14 +52,34 @@ pub(super) fn report(
     mut acc: Accounts,
     last_end: Option<u32>,
     runout_capped: bool,
+    open: &OpenOrders<'_>,
 ) -> RunReport {
     let end = acc.end as usize;
     let h = acc.horizon;
+    let sum_t = |v: &[i64]| tonnes(v.iter().sum());
     let mut m = RunMetrics {
         runout_days: acc.end.saturating_sub(net.window),
         runout_capped,
+        orders: OrderBook {
+            at_start_t: sum_t(open.at_start),
+            placed_t: sum_t(&acc.sums.welfare.placed_units),
+            served_t: sum_t(&acc.sums.dispatched_units),
+            lapsed_t: sum_t(&acc.sums.welfare.lost_order_units),
+            open_at_end_t: sum_t(open.run_end),
+        },
         ..RunMetrics::default()
     };
+    // Open at the end beyond the counterfactual's: lapsed at the cap.
+    for (k, (&r, &c)) in open.run_end.iter().zip(open.cf_end).enumerate() {
+        let more = r - c;
+        if more != 0 {
+            let usd = tonnes(more) * net.value[net.demand_product[k]];
+            m.runout_open_t += tonnes(more);
+            m.runout_open_usd += usd;
+            acc.sums.welfare.lost_order_units[k] += more;
+            acc.sums.lost_orders_usd += usd;
+        }
+    }
     let (tot, cft) = (&acc.totals, at.totals);
 
     // Reroute and delay: per (product, destination), against the counterfactual's cost

@@ -42,6 +42,22 @@ pub struct CorridorMetrics {
     pub counterfactual_usd: f64,
 }
 
+/// A run's order book over the days it covers (window and run-out), tonnes:
+/// `at_start_t + placed_t = served_t + lapsed_t + open_at_end_t`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderBook {
+    /// Open at the start of day 0 (the steady start's backlog).
+    pub at_start_t: f64,
+    /// Placed on the days the run covers.
+    pub placed_t: f64,
+    /// Served: cargo dispatched against them (delivered, under way, or lost on the way).
+    pub served_t: f64,
+    /// Lapsed unserved after `order_patience_days` (lost trade).
+    pub lapsed_t: f64,
+    /// Still open at the run's end.
+    pub open_at_end_t: f64,
+}
+
 /// Delivered trade of one product or partner, actual and counterfactual.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Delivered {
@@ -113,6 +129,18 @@ pub struct RunMetrics {
     /// Whether the run-out reached `runout_max_days` before the run was back to the
     /// counterfactual (its losses are then cut off there).
     pub runout_capped: bool,
+    /// Orders the run still held open at its end beyond the counterfactual's, tonnes (0
+    /// unless the run-out was capped). They are counted as lost trade at the cap: in
+    /// `lost_trade_usd` (at the product's value) and the welfare loss.
+    #[serde(default)]
+    pub runout_open_t: f64,
+    /// Their value at the product's value, USD (in `lost_trade_usd`).
+    #[serde(default)]
+    pub runout_open_usd: f64,
+    /// The run's order book over the days it covers: every tonne ordered is served,
+    /// lapsed, or open at the end.
+    #[serde(default)]
+    pub orders: OrderBook,
     /// Per crossing.
     pub crossings: Vec<CrossingMetrics>,
     /// Per corridor.

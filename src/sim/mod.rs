@@ -62,6 +62,7 @@ mod prices;
 mod routes;
 mod routing;
 mod runout;
+mod spinup;
 mod state;
 mod turnback;
 mod units;
@@ -73,7 +74,7 @@ pub use accounts::Record;
 pub use engine::{Engine, Execution};
 pub use metrics::{
     CorridorDaily, CorridorMetrics, CountryWelfare, CrossingDaily, CrossingMetrics, DailySeries,
-    Delivered, PriceDaily, PriceMetrics, ProductDaily, RunMetrics, RunReport,
+    Delivered, OrderBook, PriceDaily, PriceMetrics, ProductDaily, RunMetrics, RunReport,
 };
 pub use network::{COST_SCALE, UNITS_PER_T};
 pub use observer::{Balance, DayView, LinkUsage, NoObserver, Observer};

@@ -11,6 +11,8 @@ use super::state::State;
 /// Mass balance of one product at the end of a day, in tonnes.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Balance {
+    /// Under way or queued at the start of day 0 (the steady start; 0 for an empty one).
+    pub at_start_t: f64,
     /// Dispatched from supply points since day 0.
     pub supplied_t: f64,
     /// Arrived at demand points.
@@ -28,9 +30,9 @@ pub struct Balance {
 }
 
 impl Balance {
-    /// supplied − (delivered + in transit + waiting + queued + spoiled + abandoned), t.
+    /// at start + supplied − (delivered + in transit + waiting + queued + spoiled + abandoned), t.
     pub fn residual_t(&self) -> f64 {
-        self.supplied_t
+        self.at_start_t + self.supplied_t
             - (self.delivered_t
                 + self.in_transit_t
                 + self.waiting_t
@@ -62,6 +64,8 @@ pub struct DayView<'a> {
     pub(super) sums: &'a Sums,
     /// Capacity left today per darc.
     pub(super) left: &'a [i64],
+    /// Units in the system at the start of day 0, per product.
+    pub(super) start_units: &'a [i64],
     /// 0-based day index.
     pub day: u32,
 }
@@ -83,6 +87,7 @@ impl DayView<'_> {
         let sums = self.sums;
         (0..np)
             .map(|p| Balance {
+                at_start_t: tonnes(self.start_units[p]),
                 supplied_t: tonnes(sums.supplied[p]),
                 delivered_t: tonnes(sums.delivered[p]),
                 in_transit_t: tonnes(transit[p]),

@@ -26,7 +26,7 @@ impl Sim<'_> {
                     return false;
                 }
             };
-            let age = f64::from(day + 1 - lot.dispatched);
+            let age = (i64::from(day) + 1 - lot.dispatched) as f64;
             if age > per.shelf_life_days {
                 self.lose(id, true);
                 self.state.listed[id as usize] = false;
@@ -49,7 +49,7 @@ impl Sim<'_> {
             for i in 0..self.state.queues[a].len() {
                 let id = self.state.queues[a][i];
                 let lot = &self.state.lots[id as usize];
-                if day + 1 < lot.queued_since + abandon {
+                if i64::from(day) + 1 < lot.queued_since + i64::from(abandon) {
                     break;
                 }
                 if lot.alive {

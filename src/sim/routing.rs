@@ -415,7 +415,7 @@ pub(super) fn dispatch(
             end: route.start + route.len,
             units: u,
             t_next: f64::from(day),
-            dispatched: day,
+            dispatched: i64::from(day),
             queued_since: 0,
             queued_at: 0,
             decay: 0.0,

@@ -61,6 +61,13 @@ impl Runout {
                 .is_some_and(|cf| likeness(&sim.state, cf, day) == Likeness::Same)
     }
 
+    /// The counterfactual's open orders per demand at the start of `day` (a run-out
+    /// day, or the end of the horizon).
+    pub(super) fn open_at(&self, day: u32) -> Option<&[i64]> {
+        let k = day.checked_sub(self.window)? as usize;
+        self.states.get(k).map(|s| &s.open_units[..])
+    }
+
     /// The counterfactual's sums and totals at the start of `day` (a run that ended
     /// then is compared with them).
     pub(super) fn at(

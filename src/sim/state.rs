@@ -23,10 +23,11 @@ pub(super) struct Lot {
     pub(super) units: i64,
     /// Time (days since day 0) it reaches the entry of its next darc, or its destination.
     pub(super) t_next: f64,
-    /// Day it left its origin (perishables age from then).
-    pub(super) dispatched: u32,
+    /// Day it left its origin (perishables age from then); before day 0 for cargo of
+    /// the steady start.
+    pub(super) dispatched: i64,
     /// Day it joined the queue it is in.
-    pub(super) queued_since: u32,
+    pub(super) queued_since: i64,
     /// darc + 1 while queued, 0 otherwise.
     pub(super) queued_at: u32,
     /// Share of its value lost to spoilage so far.
@@ -63,7 +64,7 @@ pub(super) struct State {
     pub(super) due: Vec<Vec<u32>>,
     pub(super) late: Vec<(u32, u32)>,
     /// Open orders per demand: (day placed, units), oldest first.
-    pub(super) orders: Vec<VecDeque<(u32, i64)>>,
+    pub(super) orders: Vec<VecDeque<(i64, i64)>>,
     /// Units of open orders per demand.
     pub(super) open_units: Vec<i64>,
     /// Lots that arrive after the window (they stay in transit).
@@ -134,10 +135,10 @@ impl State {
         // Turn-backs and abandonment rely on queues being in arrival order.
         debug_assert!(self.queues[a]
             .back()
-            .is_none_or(|&b| self.lots[b as usize].queued_since <= day));
+            .is_none_or(|&b| self.lots[b as usize].queued_since <= i64::from(day)));
         let lot = &mut self.lots[id as usize];
         lot.queued_at = a as u32 + 1;
-        lot.queued_since = day;
+        lot.queued_since = i64::from(day);
         self.queue_units[a] += lot.units;
         self.queues[a].push_back(id);
     }

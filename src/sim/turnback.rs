@@ -78,7 +78,7 @@ impl Sim<'_> {
                 let s = &self.state.lots[id as usize];
                 // Queues are in arrival order, so the lots past their patience are a
                 // prefix.
-                if !weigh && day < s.queued_since + patience {
+                if !weigh && i64::from(day) < s.queued_since + i64::from(patience) {
                     break;
                 }
                 if !s.alive {
@@ -146,7 +146,7 @@ impl Sim<'_> {
                     let extra = memo[k].cost - rest;
                     // It may wait until the end of day queued_since + abandon - 1.
                     let abandon = self.scn.settings.abandon_after_days;
-                    let allowed = f64::from(s.queued_since + abandon) - f64::from(day);
+                    let allowed = (s.queued_since + i64::from(abandon)) as f64 - f64::from(day);
                     let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
                     let days = self.wait_days(a, day, ahead, false).unwrap_or(0.0);
                     let wait = self.waiting_cost(p, days, allowed, at_stake);

@@ -28,6 +28,8 @@ pub(super) struct WelfareSums {
     pub(super) spoilage_usd: Vec<f64>,
     /// Per demand: units of orders that expired unserved.
     pub(super) lost_order_units: Vec<i64>,
+    /// Per demand: units of orders placed.
+    pub(super) placed_units: Vec<i64>,
     /// Per demand: units of cargo lost on the way (abandoned or spoiled whole) ...
     pub(super) destroyed_units: Vec<i64>,
     /// ... and their remaining value when lost, USD.
@@ -41,6 +43,7 @@ impl WelfareSums {
             route_units: Vec::new(),
             spoilage_usd: vec![0.0; nk],
             lost_order_units: vec![0; nk],
+            placed_units: vec![0; nk],
             destroyed_units: vec![0; nk],
             destroyed_usd: vec![0.0; nk],
         }
@@ -90,6 +93,7 @@ impl WelfareSums {
                 &a.lost_order_units,
                 &b.lost_order_units,
             );
+            add_i(&mut self.placed_units, &a.placed_units, &b.placed_units);
         }
         add_i(
             &mut self.destroyed_units,
@@ -109,7 +113,7 @@ impl WelfareSums {
 
     /// Memory it holds, roughly, in bytes.
     pub(super) fn bytes(&self) -> usize {
-        8 * (self.route_units.len() + 4 * self.spoilage_usd.len())
+        8 * (self.route_units.len() + 5 * self.spoilage_usd.len())
     }
 }
 

@@ -77,12 +77,20 @@ fn the_only_route_ranks_first_and_a_parallel_route_removes_most_of_its_loss() {
     let with = chokepoint::scenario::load_any(fixture("criticality/parallel_route.toml")).unwrap();
     let results = criticality::run_sets(&with, &criticality::n_minus_1(&with), &config).unwrap();
     let east_with = loss_of(&results, "east");
+    // Not all: cargo dispatched towards east in the reaction lag waits for it.
     assert!(
-        east_with < 0.1 * east,
+        east_with < 0.15 * east,
         "the parallel route removes most of east's loss: {east_with} vs {east}"
     );
     let r = results.iter().find(|r| r.set.name == "east").unwrap();
-    assert_eq!(r.metrics.lost_trade_usd, 0.0);
+    // The orders the bypass could not serve while traders still saw east's queue lapse
+    // (orders are served newest first, and the mine has no supply to spare): a little
+    // lost trade, where the old rule carried them as a backlog it never valued.
+    assert!(
+        r.metrics.lost_trade_usd < 0.1 * east,
+        "{}",
+        r.metrics.lost_trade_usd
+    );
     let bypass = r
         .diversion
         .iter()

@@ -39,6 +39,8 @@ fn two_nodes() -> Scenario {
     s.products = vec![product("goods", 1000.0)];
     s.supplies = vec![supply(0, 0, 100.0, 500.0)];
     s.demands = vec![demand(0, 1, 100.0, 1000.0)];
+    // From an empty network, so that the first delivery shows the transit lag.
+    s.settings.steady_start = false;
     s
 }
 

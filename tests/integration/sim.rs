@@ -593,6 +593,20 @@ proptest! {
         }
     }
 
+    /// Every tonne ordered is served, lapsed or open at the end: at start + placed =
+    /// served + lapsed + open at the end, exactly (0.01 t), on both paths; and what was
+    /// served is delivered, under way, queued or lost on the way (the mass balance).
+    #[test]
+    fn every_order_is_served_lapsed_or_open(seed in any::<u64>(), ties in any::<bool>()) {
+        let (s, closures) = random_case_with(seed, ties);
+        for mut e in [reference(&s), Engine::new(&s).unwrap()] {
+            let o = e.run(&closures, Record::Totals).unwrap().metrics.orders;
+            let lhs = o.at_start_t + o.placed_t;
+            let rhs = o.served_t + o.lapsed_t + o.open_at_end_t;
+            prop_assert!((lhs - rhs).abs() < 1e-6 * (1.0 + lhs), "{:?}", o);
+        }
+    }
+
     /// No closure, no loss; and a run is a pure function of its closures, whatever ran
     /// before it on the same engine.
     #[test]
@@ -661,8 +675,8 @@ proptest! {
     /// lost trade, trade halted, revenue) agree to rounding. Reroute and delay weigh the
     /// tonnes a run shipped more or less at the counterfactual's average cost per tonne
     /// over the days covered, which a longer window moves (docs/model.md, "What a year's
-    /// loss holds"): they are not compared here. Runs cut off at the run-out's cap are
-    /// left out.
+    /// loss holds"): they are not compared here. Runs cut off at the run-out's cap count
+    /// the orders still open there as lost, so they are compared too.
     #[test]
     fn a_loss_does_not_depend_on_where_the_window_ends(seed in any::<u64>(), k in 1u32..40) {
         let (mut s, closures) = random_case(seed);
@@ -671,9 +685,6 @@ proptest! {
         longer.settings.days += k;
         let a = Engine::new(&s).unwrap().run(&closures, Record::Totals).unwrap().metrics;
         let b = Engine::new(&longer).unwrap().run(&closures, Record::Totals).unwrap().metrics;
-        if a.runout_capped || b.runout_capped {
-            return Ok(());
-        }
         let near = |x: f64, y: f64, tol: f64| (x - y).abs() <= tol;
         let tol = 1e-9 * (a.total_loss_usd.abs() + 1e6);
         prop_assert!(near(a.spoilage_usd, b.spoilage_usd, tol), "{} vs {}", a.spoilage_usd, b.spoilage_usd);
@@ -756,17 +767,16 @@ fn quiet_days_are_taken_from_the_counterfactual() {
     assert!(fast.metrics.total_loss_usd > 0.0);
 }
 
-/// With no spare supply the backlog of orders from a closure is never worked off: orders
-/// are served oldest first, so from when the queue has drained the run dispatches what
-/// the counterfactual dispatches (100 t/day) and keeps 500-600 t more open orders. It has
-/// the counterfactual's cargo and only other orders, and follows the counterfactual
-/// (moving no cargo) to the end of the window, with the day-by-day results.
+/// With no spare supply the backlog of orders from a closure is not worked off: from when
+/// the queue has drained the run dispatches what the counterfactual dispatches (100
+/// t/day, serving each day's orders) and keeps 600 t more open orders until they lapse
+/// on days 42..=47 (`a_backlog_no_supply_can_serve_lapses`). It has the counterfactual's
+/// cargo and only other orders, and follows the counterfactual (moving no cargo) until
+/// its orders are the counterfactual's again, with the day-by-day results.
 #[test]
 fn a_backlog_alone_follows_the_counterfactual() {
     let mut s = single_route(None, 0.001);
     s.supplies = vec![supply(0, 0, 100.0, 100.0)];
-    // The backlog never clears, so a run-out would go to its cap (see
-    // `a_backlog_that_never_clears_caps_the_run_out`): none here.
     s.settings.runout_max_days = 0;
     let days = s.settings.days;
     let mut e = Engine::new(&s).unwrap();
@@ -776,10 +786,10 @@ fn a_backlog_alone_follows_the_counterfactual() {
     let slow = plain.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     assert_eq!(plain.days_followed(), 0);
     assert_eq!(plain.days_simulated(), days);
-    // Days 0-9 from the counterfactual, the closure and the drain simulated, the rest
-    // followed.
-    assert_eq!(10 + simulated + followed, days);
-    assert!(followed >= days - 25, "followed {followed} of {days} days");
+    // Days 0-9 from the counterfactual, the closure and the drain simulated, then
+    // followed until the backlog has lapsed (day 47); days 48.. from the counterfactual.
+    assert_eq!(10 + simulated + followed, 48, "{simulated} + {followed}");
+    assert!(followed >= 48 - 25, "followed {followed} of {days} days");
     reports_close(&fast, &slow).unwrap();
     // The open orders are the run's own, not the counterfactual's (none at day's end).
     let open = |r: &RunReport| r.daily.as_ref().unwrap().products[0].open_orders_t[40];
@@ -844,11 +854,15 @@ fn every_subcommand_help_has_examples() {
     }
 }
 
-/// The backlog of the test above is never worked off (orders are served oldest first and
-/// there is no spare supply), so the run is never back to the counterfactual: its
-/// run-out goes on to `runout_max_days` and says so; the fast path agrees.
+/// The closure of the test above with supply only equal to the orders (100 t/day): no
+/// spare supply ever serves the backlog. Traders dispatch nothing on days 12..=17 (see
+/// above), so 600 t of orders are never served. Orders are served newest first: from
+/// day 18 each day's cargo serves that day's orders, and the backlog's orders (placed on
+/// days 12..=17) lapse on days 42..=47 (patience 30 days): lost trade 600 t x 1,000 USD.
+/// From day 48 the run's orders are the counterfactual's, so the run is back within the
+/// 60-day window: no run-out, nothing open, and the order book balances.
 #[test]
-fn a_backlog_that_never_clears_caps_the_run_out() {
+fn a_backlog_no_supply_can_serve_lapses() {
     let mut s = single_route(None, 0.001);
     s.supplies = vec![supply(0, 0, 100.0, 100.0)];
     s.settings.runout_max_days = 40;
@@ -859,12 +873,100 @@ fn a_backlog_that_never_clears_caps_the_run_out() {
     let mut plain = reference(&s);
     let slow = plain.run(&[shut(0, 10, 5)], Record::Daily).unwrap();
     reports_close(&fast, &slow).unwrap();
-    assert_eq!(slow.metrics.runout_days, 40);
-    assert!(slow.metrics.runout_capped);
-    assert_eq!(plain.days_simulated(), s.settings.days + 40);
+    let m = &slow.metrics;
+    assert_eq!(m.runout_days, 0);
+    assert!(!m.runout_capped);
+    assert_eq!(m.runout_open_t, 0.0);
+    assert!(close(m.lost_trade_usd, 600_000.0), "{}", m.lost_trade_usd);
     let daily = slow.daily.as_ref().unwrap();
-    assert_eq!(daily.stranded_trucks.len(), (s.settings.days + 40) as usize);
-    assert_eq!(daily.window_days, s.settings.days);
+    assert_eq!(daily.products[0].open_orders_t[46], 100.0);
+    assert_eq!(daily.products[0].open_orders_t[47], 0.0);
+    let o = m.orders;
+    assert!(close(
+        o.at_start_t + o.placed_t,
+        o.served_t + o.lapsed_t + o.open_at_end_t
+    ));
+    // The counterfactual lapses nothing: the run's lapsed orders are the 600 t.
+    assert!(close(o.lapsed_t, 600.0), "{:?}", o);
+}
+
+/// With too short a run-out for the backlog to lapse (patience 30 days, run-out 5 days
+/// after a 40-day window: the end is the start of day 45), the run is capped with part of
+/// the backlog still open: the orders of days 12..=14 lapsed on days 42..=44, those of
+/// days 15..=17 (300 t) are open at the cap and valued as lost trade there. The loss is
+/// the one of the longer run-out above: 600 t x 1,000 USD.
+#[test]
+fn orders_open_at_the_cap_are_lost_trade() {
+    let mut s = single_route(None, 0.001);
+    s.supplies = vec![supply(0, 0, 100.0, 100.0)];
+    s.settings.days = 40;
+    s.settings.runout_max_days = 5;
+    let fast = Engine::new(&s)
+        .unwrap()
+        .run(&[shut(0, 10, 5)], Record::Totals)
+        .unwrap();
+    let slow = reference(&s)
+        .run(&[shut(0, 10, 5)], Record::Totals)
+        .unwrap();
+    reports_close(&fast, &slow).unwrap();
+    let m = &slow.metrics;
+    assert!(m.runout_capped);
+    assert_eq!(m.runout_days, 5);
+    assert!(close(m.runout_open_t, 300.0), "{}", m.runout_open_t);
+    assert!(close(m.runout_open_usd, 300_000.0));
+    assert!(close(m.lost_trade_usd, 600_000.0), "{}", m.lost_trade_usd);
+    assert!(close(m.orders.open_at_end_t, 300.0));
+    assert!(close(m.orders.lapsed_t, 300.0));
+}
+
+/// A steady start: one road a -> b of 2.5 days, 100 t/day ordered and supplied. From
+/// an empty network nothing arrives before day 2 (the lots of day 0 arrive at 2.5 and are
+/// delivered on day 2); from the steady start the lots dispatched on days -2 and -1 are
+/// under way at its start, 100 t arrive on day 0 as on every day, and a run with no
+/// closure delivers 100 t every day.
+#[test]
+fn a_steady_start_delivers_from_day_0() {
+    let mut s = scenario(
+        vec![node("a", "X"), node("b", "Y")],
+        vec![link("road", 0, 1, 1000.0, 10.0, 2.5)],
+        vec![corridor("road", &[0])],
+    );
+    s.products = vec![product("goods", 1000.0)];
+    s.supplies = vec![supply(0, 0, 100.0, 500.0)];
+    s.demands = vec![demand(0, 1, 100.0, 1000.0)];
+    let mut e = reference(&s);
+    // ceil(2.5) days of transit + 30 days of order patience + 30 of abandonment + a
+    // reaction lag of 0 + 1.
+    assert_eq!(e.spinup_days(), 3 + 30 + 30 + 1);
+    let r = e.run(&[], Record::Daily).unwrap();
+    let d = r.daily.unwrap();
+    assert!(
+        d.delivered_usd.iter().all(|&v| close(v, 100_000.0)),
+        "{:?}",
+        &d.delivered_usd[..5]
+    );
+    s.settings.steady_start = false;
+    let mut e = reference(&s);
+    assert_eq!(e.spinup_days(), 0);
+    let r = e.run(&[], Record::Daily).unwrap();
+    let d = r.daily.unwrap();
+    assert_eq!(d.delivered_usd[..3], [0.0, 0.0, 100_000.0]);
+}
+
+/// The Afghanistan scenario with no closure delivers on day 0 what it delivers on a
+/// steady day of the same month (day 20: January's season and 2024's levels), within
+/// 1 %.
+#[test]
+fn afghanistan_starts_steady() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/afghanistan/base.toml"
+    );
+    let s = chokepoint::scenario::load(path).unwrap();
+    let r = Engine::new(&s).unwrap().run(&[], Record::Daily).unwrap();
+    let d = r.daily.unwrap();
+    let (day0, steady) = (d.delivered_usd[0], d.delivered_usd[20]);
+    assert!((day0 - steady).abs() <= 0.01 * steady, "{day0} vs {steady}");
 }
 
 /// `chokepoint run --reference` simulates every day plainly and writes the same run.csv

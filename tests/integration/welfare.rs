@@ -41,13 +41,14 @@ fn one_market() -> Scenario {
 /// costs origin 100 + freight 10 + holding 1 (one evening in transit) = 111 USD/t.
 ///
 /// Orders of days 10, 11, 12 expire unserved at the start of days 13, 14, 15 (placed
-/// day d, lost on day d + 3): 300 t of lost trade. On day 15 the border reopens: its
-/// 200 t serve the oldest open orders, days 13 and 14 (served late); day 16 serves days
-/// 15 and 16; from day 17 the run is the counterfactual. The trade that did happen cost
-/// what it cost in the counterfactual (111 USD/t): no extra route cost.
+/// day d, lost on day d + 3). On day 15 the border reopens: its 200 t serve the newest
+/// open orders, days 15 and 14 (day 14's served late); day 13's lapses at the start of
+/// day 16, which serves its own orders; from day 16 the run is the counterfactual: 400 t
+/// of lost trade. The trade that did happen cost what it cost in the counterfactual (111
+/// USD/t): no extra route cost.
 ///
-/// - lost trade (full value) = 300 t x 1,000 = 300,000 USD = total loss;
-/// - welfare loss = 300 t x (800 - 111) = 206,700 USD: the buyer's value less what the
+/// - lost trade (full value) = 400 t x 1,000 = 400,000 USD = total loss;
+/// - welfare loss = 400 t x (800 - 111) = 275,600 USD: the buyer's value less what the
 ///   trade would have cost. Orders served late lose nothing (the buyer's value does not
 ///   fall while an order waits).
 ///
@@ -57,11 +58,11 @@ fn one_market_lost_and_late() {
     let s = one_market();
     let mut e = Engine::new(&s).unwrap();
     let m = e.run(&[shut(0, 10, 5)], Record::Totals).unwrap().metrics;
-    assert!(close(m.lost_trade_usd, 300_000.0), "{}", m.lost_trade_usd);
-    assert!(close(m.total_loss_usd, 300_000.0), "{}", m.total_loss_usd);
+    assert!(close(m.lost_trade_usd, 400_000.0), "{}", m.lost_trade_usd);
+    assert!(close(m.total_loss_usd, 400_000.0), "{}", m.total_loss_usd);
     assert!(close(m.reroute_cost_usd, 0.0) && close(m.delay_cost_usd, 0.0));
     assert!(
-        close(m.welfare_loss_usd, 206_700.0),
+        close(m.welfare_loss_usd, 275_600.0),
         "{}",
         m.welfare_loss_usd
     );
@@ -71,15 +72,15 @@ fn one_market_lost_and_late() {
     ] {
         let c = if side == "buyer" { "Y" } else { "X" };
         assert_eq!(map.len(), 1, "{side}: {map:?}");
-        assert!(close(map[c].welfare_loss_usd, 206_700.0), "{side}: {map:?}");
-        assert!(close(map[c].lost_trade_usd, 300_000.0), "{side}: {map:?}");
+        assert!(close(map[c].welfare_loss_usd, 275_600.0), "{side}: {map:?}");
+        assert!(close(map[c].lost_trade_usd, 400_000.0), "{side}: {map:?}");
     }
 }
 
 /// Without holding cost and at an origin price of 0, a lost tonne is worth its buyer's
 /// value in both measures only when that equals the goods' value: here 800 vs 1,000, so
-/// the welfare loss is 300 t x (800 - 10) = 237,000 USD (freight 10 USD/t still paid in
-/// the counterfactual), below the 300,000 USD of lost trade.
+/// the welfare loss is 400 t x (800 - 10) = 316,000 USD (freight 10 USD/t still paid in
+/// the counterfactual), below the 400,000 USD of lost trade.
 #[test]
 fn one_market_free_goods() {
     let mut s = one_market();
@@ -88,7 +89,7 @@ fn one_market_free_goods() {
     let mut e = Engine::new(&s).unwrap();
     let m = e.run(&[shut(0, 10, 5)], Record::Totals).unwrap().metrics;
     assert!(
-        close(m.welfare_loss_usd, 237_000.0),
+        close(m.welfare_loss_usd, 316_000.0),
         "{}",
         m.welfare_loss_usd
     );

@@ -14,9 +14,10 @@ use super::Track;
 /// Buffers of [`follow`], kept from one run to the next.
 #[derive(Default)]
 pub(in crate::sim) struct FollowBuffers {
-    saved_orders: Vec<std::collections::VecDeque<(u32, i64)>>,
+    saved_orders: Vec<std::collections::VecDeque<(i64, i64)>>,
     saved_open: Vec<i64>,
     saved_lost_units: Vec<i64>,
+    saved_placed: Vec<i64>,
     /// Per day followed: the run's open orders at the end of the day, in total, and per
     /// product when the daily series are recorded.
     own_open: Vec<i64>,
@@ -45,6 +46,7 @@ pub(super) fn follow(
         saved_orders,
         saved_open,
         saved_lost_units,
+        saved_placed,
         own_open,
         own_prices,
         day_prices,
@@ -72,6 +74,7 @@ pub(super) fn follow(
         saved_open.clone_from(&sim.state.open_units);
         let lost_before = sim.acc.sums.lost_orders_usd;
         saved_lost_units.clone_from(&sim.acc.sums.welfare.lost_order_units);
+        saved_placed.clone_from(&sim.acc.sums.welfare.placed_units);
         sim.place_orders(d);
         let supply = &sim.net.supply_units[sim.net.period[d as usize] as usize];
         let mut same = true;
@@ -111,6 +114,7 @@ pub(super) fn follow(
             std::mem::swap(&mut sim.state.open_units, saved_open);
             sim.acc.sums.lost_orders_usd = lost_before;
             std::mem::swap(&mut sim.acc.sums.welfare.lost_order_units, saved_lost_units);
+            std::mem::swap(&mut sim.acc.sums.welfare.placed_units, saved_placed);
             give_up = true;
             break;
         }
