@@ -50,6 +50,7 @@
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
+pub mod controlled;
 mod html;
 pub mod output;
 pub mod replay;
@@ -315,6 +316,42 @@ where
         make_model,
         progress,
         ClosureSampler::sample,
+        &plain_stop,
+    )
+}
+
+/// Whether to stop after a batch: given the runs so far (in run order) and the target.
+pub type Stop<'a> = dyn Fn(&[RunRecord], f64) -> Result<bool, Error> + Sync + 'a;
+
+/// The default rule of `target_rel_error`: the plain relative standard error of the
+/// mean total loss is at most the target.
+fn plain_stop(records: &[RunRecord], x: f64) -> Result<bool, Error> {
+    let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
+    Ok(stats::relative_standard_error(&losses) <= x)
+}
+
+/// [`simulate`], with `config.target_rel_error` checked by `stop` after each batch
+/// instead of on the plain standard error (for instance on the controlled interval of
+/// [`controlled`]). Runs and their results are those of `simulate`; only where it
+/// stops may differ.
+pub fn simulate_until<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+    stop: &Stop<'_>,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    study(
+        scenario,
+        config,
+        make_model,
+        progress,
+        ClosureSampler::sample,
+        stop,
     )
 }
 
@@ -343,6 +380,7 @@ where
         make_model,
         progress,
         ClosureSampler::sample_fixed_draws,
+        &plain_stop,
     )?;
     if let Some(mc) = &mut outcome.manifest.montecarlo {
         mc.rng = FIXED_DRAWS_RNG.into();
@@ -359,6 +397,7 @@ fn study<M, F>(
     make_model: F,
     progress: &dyn Progress,
     sample: Sample,
+    stop: &Stop<'_>,
 ) -> Result<Outcome, Error>
 where
     M: RunModel + Send,
@@ -465,8 +504,7 @@ where
             records.push(r?);
         }
         if let Some(x) = config.target_rel_error {
-            let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
-            if stats::relative_standard_error(&losses) <= x {
+            if stop(&records, x)? {
                 break;
             }
         }
