@@ -8,15 +8,18 @@
 //!
 //! ```text
 //! beta  = S_xx^-1 S_xy               (centred sums of squares and products)
-//! y_cv  = mean(y) - beta' (mean(x) - mu)
-//! Var   = s_e^2 (1/n + d' S_xx^-1 d) + beta' Cov(mu) beta,   d = mean(x) - mu
+//! y_cv  = mean(y) - beta' (mean(x) - mu)  = sum_i w_i y_i,  w_i = 1/n - d' S_xx^-1 xc_i
+//! Var   = sum_i w_i^2 e_i^2 / (1 - h_i)^2 + beta' Cov(mu) beta,   d = mean(x) - mu
 //! ```
 //!
-//! where `s_e^2` is the residual variance with `n - r - 1` degrees of freedom (`r` the
-//! rank of the centred controls). The first term is the variance of a regression's
-//! prediction at `mu`: it includes the error of the estimated coefficients. The second
-//! carries the error of estimated control means into the interval. The 95% interval
-//! uses Student's t with `n - r - 1` degrees of freedom. Controls that are collinear or
+//! where `e_i` are the residuals, `h_i = 1/n + xc_i' S_xx^-1 xc_i` the leverages and
+//! `xc_i` the centred controls of run `i`. The first term is the variance of the
+//! regression's prediction at `mu`, including the error of the estimated coefficients,
+//! with each run's variance estimated by the HC3 rule (heteroscedasticity-consistent:
+//! losses spread more after longer closures); with equal spreads it is about
+//! `s_e^2 (1/n + d' S_xx^-1 d)`, the textbook form. The second carries the error of
+//! estimated control means into the interval. The 95% interval uses Student's t with
+//! `n - r - 1` degrees of freedom (`r` the rank of the centred controls). Controls that are collinear or
 //! constant in the sample are handled by a pseudo-inverse (they get no weight).
 //!
 //! The variance reduction factor is the plain estimate's variance (`s_y^2 / n`) over
@@ -37,6 +40,9 @@
 //! assert!(c.variance_reduction > 100.0);
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
+
+// Matrix code: indices read better than iterators here.
+#![allow(clippy::needless_range_loop)]
 
 use nalgebra::{DMatrix, DVector};
 
@@ -83,10 +89,10 @@ impl Moments {
         for (m, d) in self.mean.iter_mut().zip(&delta) {
             *m += d / n;
         }
-        for a in 0..k {
-            let da = delta[a] * (n - 1.0) / n;
-            for b in 0..k {
-                self.comoment[a * k + b] += da * delta[b];
+        for (row, &d) in self.comoment.chunks_exact_mut(k.max(1)).zip(&delta) {
+            let da = d * (n - 1.0) / n;
+            for (c, &db) in row.iter_mut().zip(&delta) {
+                *c += da * db;
             }
         }
     }
@@ -301,14 +307,29 @@ pub fn estimate(y: &[f64], x: &[f64], k: usize, means: &ControlMeans) -> Result<
     let resid = &yc - &xc * &beta_s;
     let sse = resid.norm_squared();
     let df = (n - rank - 1) as f64;
-    let s2 = sse / df;
     let d = DVector::from_fn(k, |a, _| (xbar[a] - means.mean[a]) / scale[a]);
     let beta: Vec<f64> = (0..k).map(|a| beta_s[a] / scale[a]).collect();
     let mean = ybar
         - (0..k)
             .map(|a| beta[a] * (xbar[a] - means.mean[a]))
             .sum::<f64>();
-    let regression_var = s2 * (1.0 / nf + (d.transpose() * &pinv * &d)[(0, 0)]);
+    // The estimate is a weighted sum of the outputs, sum_i w_i y_i with
+    // w_i = 1/n - d' S^-1 xc_i; its variance is sum_i w_i^2 Var(y_i), each Var(y_i)
+    // estimated by the HC3 rule e_i^2 / (1 - h_i)^2 (h_i the leverage of run i), which
+    // holds when the residuals' spread varies with the controls (as losses do: longer
+    // closures, wider outcomes). With equal spreads it is about s_e^2 (1/n + d' S^-1 d).
+    let g = &pinv * &d;
+    let lever = &xc * &pinv;
+    let mut regression_var = 0.0;
+    for i in 0..n {
+        let row = xc.row(i);
+        let w = 1.0 / nf - row.dot(&g.transpose());
+        let h = 1.0 / nf + row.dot(&lever.row(i));
+        let e = resid[i];
+        if 1.0 - h > 1e-9 {
+            regression_var += w * w * e * e / ((1.0 - h) * (1.0 - h));
+        }
+    }
     let mut mean_var = 0.0;
     for a in 0..k {
         for b in 0..k {

@@ -140,9 +140,12 @@ impl Controls {
     }
 }
 
+/// How a metric is read from a run.
+pub type Metric = fn(&RunRecord) -> f64;
+
 /// The metrics estimated with controls, as named in `controlled.csv`, and how to read
 /// each from a run.
-pub const METRICS: [(&str, fn(&RunRecord) -> f64); 8] = [
+pub const METRICS: [(&str, Metric); 8] = [
     ("total_loss_usd", |r| r.metrics.total_loss_usd),
     ("welfare_loss_usd", |r| r.metrics.welfare_loss_usd),
     ("trade_value_halted_usd", |r| {

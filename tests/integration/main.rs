@@ -3,6 +3,7 @@
 mod afghanistan;
 mod common;
 mod compare;
+mod controls;
 mod criticality;
 mod decision;
 mod levels;
