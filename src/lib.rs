@@ -66,6 +66,7 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod special;
+pub mod uncertainty;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 import warnings as _warnings
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from . import _lib
+from . import _closures, _lib
 from ._progress import Bar as _Bar
 from ._progress import options
 from .errors import (
@@ -70,6 +70,18 @@ def _scenario(scenario) -> Scenario:
     raise TypeError(f"expected a chokepoint.Scenario or a path, got {type(scenario).__name__}")
 
 
+def _counts(runs, seed, threads, days):
+    """The counts every study takes, validated: whole numbers, runs and threads >= 1,
+    seed >= 0; threads default to the machine's cores; days (the window) None or >= 1."""
+    threads = (os.cpu_count() or 1) if threads is None else _closures.count("threads", threads)
+    return (
+        _closures.count("runs", runs),
+        _closures.count("seed", seed, minimum=0),
+        threads,
+        None if days is None else _closures.count("days", days),
+    )
+
+
 def _warn(messages) -> None:
     for m in messages:
         _warnings.warn(m, UserWarning, stacklevel=3)
@@ -77,24 +89,29 @@ def _warn(messages) -> None:
 
 def run(
     scenario,
-    closures: Sequence[str] = (),
+    closures: Any = (),
     *,
     fixed_closures: bool = True,
     start: Optional[str] = None,
     days: Optional[int] = None,
+    progress: Optional[bool] = None,
 ) -> RunResult:
     """One deterministic run, as ``chokepoint run``: the scenario's own fixed closures
     (unless ``fixed_closures=False``, the CLI's ``--no-fixed-closures``) plus
     ``closures``, each ``ID:FROM..TO`` (TO = reopening date) or ``ID:FROM+DAYS`` with
-    an optional ``@FACTOR`` (0 = shut), e.g. ``"torkham:2024-09-01+14"``. ``start``
-    (``YYYY-MM-DD``) and ``days`` move the simulated window. The GIL is released while
-    it runs.
+    an optional ``@FACTOR`` (0 = shut), e.g. ``"torkham:2024-09-01+14"``, or closures
+    as data: tuples ``(corridor, start, days[, factor])``, dicts, a DataFrame or the
+    path of a CSV file with columns ``corridor, start, days | end, factor`` (dates as
+    strings, ``datetime.date`` or ``pandas.Timestamp``). ``start`` (``YYYY-MM-DD``) and
+    ``days`` move the simulated window. The GIL is released while it runs; one run
+    shows no progress bar (``progress`` is accepted like the longer calls').
 
     Returns a :class:`RunResult` whose ``metrics`` and ``daily`` frames are the CLI's
     ``run.csv`` and ``daily.csv``.
     """
     s = _scenario(scenario)
-    files, summary, found = _lib.run(s._raw, [str(c) for c in closures], fixed_closures, start, days)
+    days = None if days is None else _closures.count("days", days)
+    files, summary, found = _lib.run(s._raw, _closures.specs(s._raw, closures), fixed_closures, start, days)
     _warn(found)
     return RunResult(files, found, summary)
 
@@ -105,7 +122,7 @@ def montecarlo(
     seed: int = 0,
     *,
     threads: Optional[int] = None,
-    closures: Sequence[str] = (),
+    closures: Any = (),
     fixed_closures: bool = True,
     start: Optional[str] = None,
     days: Optional[int] = None,
@@ -118,7 +135,7 @@ def montecarlo(
     (years), run ``i`` drawing its random closures from stream ``i`` of ``seed``, so the
     result depends on (scenario, seed, runs) only, never on ``threads`` (default: all
     cores). Every run also has the fixed closures (the scenario's own unless
-    ``fixed_closures=False``, plus ``closures``). With ``target_rel_error`` it stops
+    ``fixed_closures=False``, plus ``closures``, in any form :func:`run` takes). With ``target_rel_error`` it stops
     once the relative standard error of the mean total loss is at most that (checked
     every ``batch_size`` runs).
 
@@ -133,20 +150,20 @@ def montecarlo(
     the CLI's for the same seed, and the manifest's ``montecarlo.rng`` says so).
     """
     s = _scenario(scenario)
-    if threads is None:
-        threads = os.cpu_count() or 1
+    runs, seed, threads, days = _counts(runs, seed, threads, days)
+    batch_size = _closures.count("batch_size", batch_size)
     with _Bar("Monte Carlo", "run", progress) as callback:
         files, found = _lib.montecarlo(
             s._raw,
-            int(runs),
-            int(seed),
-            int(threads),
-            [str(c) for c in closures],
+            runs,
+            seed,
+            threads,
+            _closures.specs(s._raw, closures),
             fixed_closures,
             start,
             days,
             target_rel_error,
-            int(batch_size),
+            batch_size,
             bool(fixed_draws),
             callback,
         )
@@ -161,7 +178,7 @@ def compare(
     seed: int = 0,
     *,
     threads: Optional[int] = None,
-    closures: Sequence[str] = (),
+    closures: Any = (),
     fixed_closures: bool = True,
     start: Optional[str] = None,
     days: Optional[int] = None,
@@ -177,7 +194,7 @@ def compare(
     the same closures of the base's processes, so each run gives a paired difference.
     The result depends on (scenarios, seed, runs) only, never on ``threads``.
 
-    ``closures``, ``fixed_closures``, ``start``, ``days`` and ``regime_start``
+    ``closures`` (any form :func:`run` takes), ``fixed_closures``, ``start``, ``days`` and ``regime_start``
     (``"stationary"`` or a state id) are as for :func:`montecarlo` and apply to every
     candidate; ``futures`` is a futures file (TOML) to run every option in every future,
     with regret; ``threshold_usd`` a satisficing threshold on annual total loss (USD);
@@ -190,23 +207,25 @@ def compare(
     ``differences``, ``wins``, ``best``, ``tail``, ... in USD and USD/year).
     """
     b = _scenario(base)
+    if isinstance(options, (str, os.PathLike, Scenario)):
+        options = [options]
     opts = [_scenario(o) for o in options]
-    if threads is None:
-        threads = os.cpu_count() or 1
+    runs, seed, threads, days = _counts(runs, seed, threads, days)
+    bootstrap = _closures.count("bootstrap", bootstrap)
     with _Bar("compare", "run", progress) as callback:
         files, found = _lib.compare(
             b._raw,
             [o._raw for o in opts],
-            int(runs),
-            int(seed),
-            int(threads),
-            [str(c) for c in closures],
+            runs,
+            seed,
+            threads,
+            _closures.specs(b._raw, closures),
             fixed_closures,
             start,
             days,
             None if futures is None else os.fspath(futures),
             None if threshold_usd is None else float(threshold_usd),
-            int(bootstrap),
+            bootstrap,
             regime_start,
             callback,
         )
@@ -242,19 +261,22 @@ def criticality(
     ``progress=False``. Returns a :class:`CriticalityResult`.
     """
     s = _scenario(scenario)
-    if threads is None:
-        threads = os.cpu_count() or 1
+    duration_days = _closures.count("duration_days", duration_days)
+    if runs is not None:
+        runs = _closures.count("runs", runs)
+    _, seed, threads, _ = _counts(1, seed, threads, None)
+    bootstrap = _closures.count("bootstrap", bootstrap)
     with _Bar("criticality", "run", progress if runs is not None else False) as callback:
         files, text, found = _lib.criticality(
             s._raw,
-            int(duration_days),
-            int(threads),
+            duration_days,
+            threads,
             None if sets is None else os.fspath(sets),
             start,
             float(capacity_factor),
-            None if runs is None else int(runs),
-            int(seed),
-            int(bootstrap),
+            runs,
+            seed,
+            bootstrap,
             regime_start,
             callback,
         )

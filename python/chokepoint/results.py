@@ -9,7 +9,7 @@ from typing import Dict, Mapping, Optional, Union
 
 import pandas as pd
 
-from . import _lib
+from . import _lib, _plot
 from ._tables import read_csv
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -87,6 +87,10 @@ class RunResult(_Result):
     def __setstate__(self, state) -> None:
         RunResult.__init__(self, state["files"], state["warnings"], state["summary"])
 
+    def plot(self, metric: str = "stranded_trucks", scope: str = "total", id: str = "", ax=None):
+        """A daily series (``daily.csv``), as the run report draws it (matplotlib)."""
+        return _plot.run_series(self, metric, scope, id, ax)
+
     @property
     def metrics(self) -> pd.DataFrame:
         """``run.csv``: ``scope, id, metric, value``. Scopes ``total``, ``country``,
@@ -151,6 +155,15 @@ class MonteCarloResult(_Result):
     ``runs`` (wide, one column per metric), ``corridors``, ``crossings``, ``trade``,
     ``welfare``, ``price_runs``, ``closures``; over runs: ``prices``, ``summary``, ``exceedance``, ``daily_bands``,
     ``convergence``. Money in USD, tonnes in t, durations in days."""
+
+    def plot(self, kind: str = "exceedance", series: str = "stranded_trucks", ax=None):
+        """The report's charts (matplotlib): ``kind="exceedance"``, the loss exceedance
+        curve; ``kind="fan"``, the daily fan chart of ``series``."""
+        if kind == "exceedance":
+            return _plot.exceedance(self, ax)
+        if kind == "fan":
+            return _plot.fan(self, series, ax)
+        raise ValueError(f"kind={kind!r}: expected 'exceedance' or 'fan'")
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -254,6 +267,11 @@ class CompareResult(_Result):
     ``chokepoint compare`` as frames, long format, one row per future x option (x pair,
     metric, corridor, ...). Money in USD, ``_per_year`` per simulated year, shares and
     probabilities in [0, 1]. See docs/options.md for what each table means."""
+
+    def plot(self, future: Optional[str] = None, ax=None):
+        """Avoided loss by option with its 95% paired interval, sorted by benefit
+        (matplotlib)."""
+        return _plot.avoided_loss(self, future, ax)
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -366,6 +384,10 @@ class CriticalityResult(_Result):
 
     def __setstate__(self, state) -> None:
         CriticalityResult.__init__(self, state["files"], state["warnings"], state["text"])
+
+    def plot(self, kind: str = "N-1", ax=None):
+        """Corridors (``kind="N-1"``) or sets (``"N-k"``) ranked by loss (matplotlib)."""
+        return _plot.ranking(self, kind, ax)
 
     @property
     def sets(self) -> pd.DataFrame:

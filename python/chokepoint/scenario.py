@@ -11,7 +11,7 @@ from typing import Mapping, Optional, Union
 import pandas as pd
 
 from . import _lib
-from .errors import ScenarioWarning
+from .errors import ParameterError, ScenarioWarning
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -178,6 +178,13 @@ class Scenario:
         ``reaction_days=3`` meaning ``"settings.reaction_days": 3``. Whole-day
         parameters take whole numbers.
         """
+        dotted = [k for k in settings if "." in k]
+        if dotted:
+            raise ParameterError(
+                f"{dotted[0]!r} is a parameter name with dots: pass such names in a dict, "
+                f"s.with_changes({{{dotted[0]!r}: ...}}); keyword arguments are settings "
+                "(reaction_days=3 means 'settings.reaction_days')"
+            )
         items = list((changes or {}).items()) + [(f"settings.{k}", v) for k, v in settings.items()]
         return Scenario(self._raw.with_changes([(str(k), float(v)) for k, v in items]))
 

@@ -6,7 +6,7 @@
 //! turns them into pandas frames. Errors become the exceptions of `chokepoint.errors`,
 //! with the diagnostics (file, line, hint) of the library's errors.
 
-mod params;
+mod estimators;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use chokepoint::closure::{parse_date, ClosureWindow};
 use chokepoint::error::{Diagnostic, Severity};
 use chokepoint::montecarlo::{self as mc, Config, Progress, RunModel};
 use chokepoint::output::{self, folder, Manifest};
+use chokepoint::scenario::params;
 use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
 use chokepoint::scenario::{load_option, load_with_warnings, looks_like_option, ScenarioOption};
 use chokepoint::sim::{Engine, Record, RunReport};
@@ -192,7 +193,8 @@ impl PyScenario {
     fn with_changes(&self, changes: Vec<(String, f64)>) -> PyResult<PyScenario> {
         let mut s = self.inner.clone();
         for (name, value) in &changes {
-            params::set(&mut s, name, *value).map_err(|(unknown, msg)| {
+            params::set(&mut s, name, *value).map_err(|e| {
+                let (unknown, msg) = (e.unknown, e.message);
                 let class = if unknown {
                     "ParameterError"
                 } else {
@@ -294,6 +296,29 @@ impl PyScenario {
     /// The scenario as an HTML table (what `evcxr_display` shows in a Rust notebook).
     fn html(&self) -> String {
         self.inner.to_html()
+    }
+
+    /// The closure specs of a closures table (CSV: corridor, start, days or end, factor),
+    /// each checked against this scenario; every bad row raises at once with its line.
+    fn closures_csv(&self, path: std::path::PathBuf) -> PyResult<Vec<String>> {
+        chokepoint::scenario::read_closures_csv(&self.inner, &path).map_err(py_err)
+    }
+
+    /// The closure spec of one closure given as data (see `closure_spec` in the library);
+    /// checked against this scenario.
+    #[pyo3(signature = (corridor, start, days=None, end=None, factor=None))]
+    fn closure_spec(
+        &self,
+        corridor: &str,
+        start: &str,
+        days: Option<&str>,
+        end: Option<&str>,
+        factor: Option<&str>,
+    ) -> PyResult<String> {
+        let spec = chokepoint::scenario::closure_spec(corridor, start, days, end, factor)
+            .map_err(invalid)?;
+        chokepoint::scenario::parse_close_spec(&self.inner, &spec).map_err(py_err)?;
+        Ok(spec)
     }
 }
 
@@ -709,7 +734,7 @@ fn compare<'py>(
         let mut scenario = o.inner.clone();
         for (name, value) in &base.changes {
             params::set(&mut scenario, name, *value)
-                .map_err(|(_, msg)| invalid(format!("option {}: {msg}", info.name)))?;
+                .map_err(|e| invalid(format!("option {}: {e}", info.name)))?;
         }
         if !base.changes.is_empty() {
             scenario.check().map_err(|e| py_err(Error::from(e)))?;
@@ -993,6 +1018,10 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(criticality, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::saltelli_design, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::sobol_indices, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::chatterjee_xi, m)?)?;
+    m.add_function(wrap_pyfunction!(estimators::variance_split, m)?)?;
     m.add("TABLES", PyList::new(m.py(), tables::NAMES)?)?;
     Ok(())
 }

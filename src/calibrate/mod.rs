@@ -19,6 +19,7 @@
 //! ```
 
 pub mod fit;
+pub mod posterior;
 pub mod regime;
 pub mod stats;
 

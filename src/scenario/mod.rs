@@ -2,13 +2,16 @@
 //! validated, and options (change sets over a base scenario).
 
 mod check;
+mod closures_file;
 mod level;
 mod load;
 mod option;
+pub mod params;
 mod raw;
 mod tree;
 mod window;
 
+pub use closures_file::{closure_spec, closures_from_csv, read_closures_csv, CLOSURE_COLUMNS};
 pub use level::{LevelSide, TradeLevel};
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
 pub use option::load_option;

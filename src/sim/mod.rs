@@ -19,14 +19,17 @@
 //!
 //! | file | what lives there |
 //! |---|---|
+//! | `units.rs` | the engine's integer units (0.01 t, 0.01 USD/t) |
 //! | `network.rs` | the scenario as arrays: link directions, countries, trade pairs, units |
 //! | `capacity.rs` | 1. closure factors; capacities in force and as traders see them |
 //! | `orders.rs` | 2. orders placed, expired, taken |
 //! | `movement.rs` | 3. lots move: queues drain, lots arrive, are admitted, queue, deliver |
 //! | `turnback.rs` | 4a. queued lots past their patience take another route |
+//! | `beliefs.rs` | what traders expect a closure to last, per link (built once) |
 //! | `decision.rs` | 4a/4b. with `traders = "weigh"`: beliefs; waiting or a detour, in the queue and before dispatch |
 //! | `routing.rs` | 4b. one min-cost flow per product; its plan dispatched as lots |
 //! | `routes.rs` | routes: the route book, and a flow decomposed into routes |
+//! | `points.rs` | the price points: markets and supply points per product (built once) |
 //! | `prices.rs` | market and farm-gate prices from the routing optimum |
 //! | `perishing.rs` | 5. holding cost, spoilage, spoiled and abandoned lots |
 //! | `accounts.rs` | 6. records of the day; running sums; the accounts of a run |
@@ -41,6 +44,7 @@
 //! | `welfare.rs` | the lost gains from trade: its running sums and the welfare loss, per country |
 
 mod accounts;
+mod beliefs;
 mod capacity;
 mod day;
 mod decision;
@@ -53,12 +57,14 @@ mod network;
 mod observer;
 mod orders;
 mod perishing;
+mod points;
 mod prices;
 mod routes;
 mod routing;
 mod runout;
 mod state;
 mod turnback;
+mod units;
 mod welfare;
 
 use day::Sim;

@@ -8,22 +8,11 @@ use std::collections::HashMap;
 use crate::network::seasonal_factor;
 use crate::scenario::Scenario;
 
-/// Engine tonnes are integers of 0.01 t.
-pub const UNITS_PER_T: f64 = 100.0;
-/// Routing costs are integers of 0.01 USD/t.
-pub const COST_SCALE: f64 = 100.0;
+use super::beliefs::Beliefs;
+use super::points::Points;
 
-/// Tonnes to engine units (0.01 t), rounded.
-#[inline]
-pub(super) fn units(t: f64) -> i64 {
-    (t * UNITS_PER_T).round() as i64
-}
-
-/// Engine units (0.01 t) to tonnes.
-#[inline]
-pub(super) fn tonnes(u: i64) -> f64 {
-    u as f64 / UNITS_PER_T
-}
+pub(super) use super::units::{tonnes, units};
+pub use super::units::{COST_SCALE, UNITS_PER_T};
 
 /// One direction of a link (a *darc*): a `both_ways` link has two, closing together.
 #[derive(Debug, Clone)]
@@ -90,10 +79,10 @@ pub(super) struct Network {
     pub(super) darc_lag: Vec<u32>,
     /// The longest reaction lag of any link.
     pub(super) max_lag: u32,
-    /// What traders believe about the closures of each link (see `decision.rs`).
-    pub(super) beliefs: super::decision::Beliefs,
-    /// The price points (markets and supply points per product; `prices.rs`).
-    pub(super) prices: super::prices::Points,
+    /// What traders believe about the closures of each link (see `beliefs.rs`).
+    pub(super) beliefs: Beliefs,
+    /// The price points (markets and supply points per product; `points.rs`).
+    pub(super) prices: Points,
 }
 
 impl Network {
@@ -190,7 +179,7 @@ impl Network {
             .iter()
             .copied()
             .fold(scn.settings.reaction_days, u32::max);
-        let beliefs = super::decision::Beliefs::new(scn, &link_corridors, horizon + max_lag);
+        let beliefs = Beliefs::new(scn, &link_corridors, horizon + max_lag);
         let mut link_expansions = vec![Vec::new(); scn.links.len()];
         for (i, e) in scn.expansions.iter().enumerate() {
             link_expansions[e.link.index()].push(i);
@@ -258,7 +247,7 @@ impl Network {
             darc_lag,
             max_lag,
             beliefs,
-            prices: super::prices::Points::of(scn),
+            prices: Points::of(scn),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests, built as one binary. One module per area.
 
 mod afghanistan;
+mod closures_file;
 mod common;
 mod compare;
 mod controls;

@@ -66,6 +66,10 @@ pub struct Args {
     /// A fixed closure in every run of every option, ID:FROM..TO or ID:FROM+DAYS[@F].
     #[arg(long, value_name = "SPEC")]
     close: Vec<String>,
+    /// A CSV table of closures, one a row: columns corridor, start, days or end (the
+    /// reopening date), factor (optional, 0 = shut). Its rows join --close. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    closures: Vec<PathBuf>,
     /// Ignore the scenarios' own [[closure]] windows.
     #[arg(long)]
     no_fixed_closures: bool,
@@ -99,12 +103,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let mut base = chokepoint::scenario::load_any(&args.base)?;
+    let close = study::close_specs(&base, &args.close, &args.closures)?;
     let c = study::closures(
         &mut base,
         args.start.as_deref(),
         args.days,
         args.no_fixed_closures,
-        &args.close,
+        &close,
     )?;
     let mut options = Vec::new();
     for p in &args.options {
@@ -143,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             batch_size: 100,
             no_fixed_closures: args.no_fixed_closures,
             extra_closures: c.extra.clone(),
-            close_specs: args.close.clone(),
+            close_specs: close.clone(),
             record_daily: false,
             regime_start,
         },

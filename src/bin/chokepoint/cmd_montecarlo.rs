@@ -71,6 +71,10 @@ pub struct Args {
     /// with an optional @FACTOR. Repeatable.
     #[arg(long, value_name = "SPEC")]
     close: Vec<String>,
+    /// A CSV table of closures, one a row: columns corridor, start, days or end (the
+    /// reopening date), factor (optional, 0 = shut). Its rows join --close. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    closures: Vec<PathBuf>,
     /// Ignore the scenario's own [[closure]] windows.
     #[arg(long)]
     no_fixed_closures: bool,
@@ -148,12 +152,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
+    let close = study::close_specs(&scenario, &args.close, &args.closures)?;
     let c = study::closures(
         &mut scenario,
         args.start.as_deref(),
         args.days,
         args.no_fixed_closures,
-        &args.close,
+        &close,
     )?;
     if scenario.processes.is_empty() && scenario.shocks.is_empty() {
         study::warn(&format!(
@@ -178,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         batch_size: args.batch_size,
         no_fixed_closures: args.no_fixed_closures,
         extra_closures: c.extra.clone(),
-        close_specs: args.close.clone(),
+        close_specs: close.clone(),
         record_daily: true,
     };
     config.check()?;

@@ -26,7 +26,7 @@ pub struct Args {
     scenario: Option<PathBuf>,
     /// Re-simulate one run of the Monte Carlo study in this folder, from the closure
     /// windows its closures.csv recorded, and check the result against its runs.csv row.
-    #[arg(long, value_name = "DIR", requires = "run", conflicts_with_all = ["close", "start", "days", "no_fixed_closures"])]
+    #[arg(long, value_name = "DIR", requires = "run", conflicts_with_all = ["close", "closures", "start", "days", "no_fixed_closures"])]
     replay: Option<PathBuf>,
     /// The run to replay (its index in runs.csv).
     #[arg(long, value_name = "K", requires = "replay")]
@@ -47,6 +47,10 @@ pub struct Args {
     /// optional @FACTOR (0 = shut, default). Repeatable.
     #[arg(long, value_name = "SPEC")]
     close: Vec<String>,
+    /// A CSV table of closures, one a row: columns corridor, start, days or end (the
+    /// reopening date), factor (optional, 0 = shut). Its rows join --close. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    closures: Vec<PathBuf>,
     /// First simulated date (default: the scenario's start).
     #[arg(long, value_name = "DATE")]
     start: Option<String>,
@@ -70,16 +74,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let t0 = std::time::Instant::now();
     let mut scenario = chokepoint::scenario::load_any(path)?;
+    let close = study::close_specs(&scenario, &args.close, &args.closures)?;
     let c = study::closures(
         &mut scenario,
         args.start.as_deref(),
         args.days,
         args.no_fixed_closures,
-        &args.close,
+        &close,
     )?;
     let mut manifest = Manifest::new("run", &scenario);
     manifest.set_no_fixed_closures(args.no_fixed_closures);
-    manifest.closures.close = args.close.clone();
+    manifest.closures.close = close.clone();
     if let Some(dir) = &args.out {
         study::prepare_out(dir, &manifest, args.force)?;
     }

@@ -1,12 +1,14 @@
 //! What `run` and `montecarlo` share: the window, the fixed and ad-hoc closures (with a
 //! warning on stderr for every one that does nothing), and the output folder check.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use chokepoint::closure::ClosureWindow;
 use chokepoint::output::{folder, Manifest};
-use chokepoint::scenario::{apply_window, in_window, parse_close_spec, parse_date};
+use chokepoint::scenario::{
+    apply_window, in_window, parse_close_spec, parse_date, read_closures_csv,
+};
 use chokepoint::Scenario;
 
 /// Print a warning on stderr.
@@ -100,6 +102,21 @@ pub fn closures(
         extra,
         extra_in_window,
     })
+}
+
+/// The `--close` specs followed by the rows of every `--closures` table (CSV: corridor,
+/// start, days or end, factor), in order, as specs: what the manifest records, so a study
+/// given a table is reproduced from its manifest without the table.
+pub fn close_specs(
+    scenario: &Scenario,
+    close: &[String],
+    tables: &[PathBuf],
+) -> anyhow::Result<Vec<String>> {
+    let mut specs = close.to_vec();
+    for path in tables {
+        specs.extend(read_closures_csv(scenario, path).context("--closures")?);
+    }
+    Ok(specs)
 }
 
 /// Check the output folder before any work (see `chokepoint::output::folder`).

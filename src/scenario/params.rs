@@ -1,5 +1,6 @@
-//! Parameters by name, for `Scenario.with_changes`: what can be overridden, its value,
-//! unit and meaning, and how to set it.
+//! Parameters by name: what can be overridden (Python's `Scenario.with_changes`, EMA
+//! Workbench uncertainties, and parameter uncertainty), its value, unit and meaning, and
+//! how to set it.
 //!
 //! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
 //! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
@@ -7,15 +8,30 @@
 //! (multipliers on every random closure process and shock). A `*_scale` is a
 //! multiplier applied once, relative to the scenario it is applied to (its value is 1).
 
-use chokepoint::closure::DurationDist;
-use chokepoint::Scenario;
+use crate::closure::DurationDist;
+use crate::Scenario;
 
 /// One parameter and its current value.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// Its name, e.g. `process.torkham.rate_per_year`.
     pub name: String,
+    /// Its value in the scenario.
     pub value: f64,
+    /// Its unit.
     pub unit: &'static str,
+    /// What it means.
     pub description: String,
+}
+
+/// Why a parameter could not be set: an unknown name (with a suggestion) or a bad value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParamError {
+    /// True when the name is unknown (false: a bad value for a known name).
+    pub unknown: bool,
+    /// What is wrong and what would be right.
+    pub message: String,
 }
 
 fn p(name: String, value: f64, unit: &'static str, description: impl Into<String>) -> Param {
@@ -76,6 +92,7 @@ fn setting(s: &Scenario, name: &str) -> Option<f64> {
 }
 
 /// Every parameter of `s`, in a stable order.
+/// Every parameter of `s` that [`set`] can change, with its current value.
 pub fn list(s: &Scenario) -> Vec<Param> {
     let mut out = Vec::new();
     for (name, unit, what) in SETTINGS {
@@ -248,23 +265,16 @@ fn did_you_mean(s: &Scenario, name: &str) -> String {
 
 /// Similarity in [0, 1] (1 - normalised Levenshtein distance).
 fn strsim_ratio(a: &str, b: &str) -> f64 {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    let n = a.len().max(b.len()).max(1);
-    1.0 - prev[b.len()] as f64 / n as f64
+    strsim::normalized_levenshtein(a, b)
 }
 
-/// Set parameter `name` to `v` on `s`. Errors are (unknown name?, message).
-pub fn set(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)> {
+/// Set parameter `name` (see [`list`]) to `v` on `s`. The scenario is not checked as a
+/// whole here (call [`Scenario::check`] after a set of changes).
+pub fn set(s: &mut Scenario, name: &str, v: f64) -> Result<(), ParamError> {
+    set_inner(s, name, v).map_err(|(unknown, message)| ParamError { unknown, message })
+}
+
+fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)> {
     let unknown = |s: &Scenario| {
         (
             true,
@@ -383,4 +393,31 @@ pub fn set(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)> {
         _ => return Err(unknown(s)),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_listed_set_and_refused_by_name() {
+        let mut s = Scenario::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/twoland.toml"
+        ))
+        .unwrap();
+        let names: Vec<String> = list(&s).into_iter().map(|p| p.name).collect();
+        assert!(names.iter().any(|n| n == "settings.reaction_days"));
+        set(&mut s, "settings.reaction_days", 3.0).unwrap();
+        assert_eq!(s.settings.reaction_days, 3);
+        let e = set(&mut s, "settings.reaction_dayz", 3.0).unwrap_err();
+        assert!(
+            e.unknown
+                && e.message
+                    .contains("did you mean \"settings.reaction_days\""),
+            "{e}"
+        );
+        let e = set(&mut s, "settings.reaction_days", 2.5).unwrap_err();
+        assert!(!e.unknown && e.message.contains("whole number"), "{e}");
+    }
 }
