@@ -133,7 +133,15 @@ fn controlled_intervals_are_honest_with_the_engine() {
         .map(|s| study(&scenario, 100, s, 2000, make))
         .collect();
     let (coverage, d, se_d, vrf) = honesty(&estimates, true_mean);
-    eprintln!("engine: coverage {coverage}, controlled - plain {d} (se {se_d}), mean variance reduction {vrf}");
+    let plain = estimates
+        .iter()
+        .filter(|e| e.plain.ci_low <= true_mean && true_mean <= e.plain.ci_high)
+        .count() as f64
+        / estimates.len() as f64;
+    eprintln!(
+        "engine: coverage {coverage} (plain {plain}), controlled - plain {d} (se {se_d}), \
+         mean variance reduction {vrf}, true mean {true_mean}"
+    );
     assert!((0.93..=0.97).contains(&coverage), "coverage {coverage}");
     assert!(d.abs() < 3.0 * se_d, "controlled - plain: {d} (se {se_d})");
     assert!(vrf > 1.5, "mean variance reduction {vrf}");
