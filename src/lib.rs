@@ -54,6 +54,7 @@ pub(crate) use clone_fields_from;
 pub mod calibrate;
 pub mod closure;
 pub mod compare;
+pub mod control_variates;
 pub mod criticality;
 pub mod error;
 pub mod flow;

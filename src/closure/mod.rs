@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::network::{CorridorId, LinkId};
 use crate::special::{ln_gamma, ln_upper_gamma};
 
+pub mod features;
 pub mod random;
 pub mod regime;
 pub mod spec;
 
+pub use features::PlanFeatures;
 pub use random::{substream, ClosureSampler};
 pub use regime::RegimeStart;
 pub use spec::parse_date;

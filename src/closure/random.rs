@@ -266,6 +266,18 @@ impl ClosureSampler {
         self.regimes.as_ref().map(RegimeSimulator::start)
     }
 
+    /// The targets random closures may close, each once, in the order of the processes
+    /// and then the shocks' targets.
+    pub fn targets(&self) -> Vec<Target> {
+        let mut out: Vec<Target> = Vec::new();
+        for t in self.sources.iter().flat_map(|s| &s.targets) {
+            if !out.contains(t) {
+                out.push(*t);
+            }
+        }
+        out
+    }
+
     /// Whether there are any random closures (processes or shocks).
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty()
@@ -314,20 +326,88 @@ impl ClosureSampler {
                 &mut substream(run, "regimes/transitions"),
             )
         });
+        for s in 0..self.sources.len() {
+            let key = &self.sources[s].key;
+            let mut onsets = substream(run, &format!("{key}/onsets"));
+            let mut durations = substream(run, &format!("{key}/durations"));
+            let path = path.as_deref();
+            self.draw_source(
+                s,
+                start_day,
+                days,
+                path,
+                fixed,
+                &mut onsets,
+                &mut durations,
+                &mut out,
+            );
+        }
+        // Stable: within a day, sources keep their order.
+        out.sort_by_key(|w| w.start_day);
+        out
+    }
+
+    /// A plan drawn from the law of [`ClosureSampler::sample`], but cheaply: the days
+    /// between onsets are drawn as geometric gaps (one uniform per onset, not per day;
+    /// the same law, as the daily onsets are independent with a probability constant
+    /// while the regime state is), every draw from `rng` (the first regime state and
+    /// the gaps) and two streams derived from it (transitions, durations) rather than
+    /// from a substream per source. Not paired with any run's plan: for estimating the
+    /// law's moments (the means of control variates).
+    pub fn sample_one_stream(
+        &self,
+        start_day: i64,
+        days: u32,
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<ClosureWindow> {
+        let mut out = Vec::new();
+        if self.sources.is_empty() {
+            return out;
+        }
+        // The regime's transitions and the durations on streams of their own (`rng`'s
+        // stream with a high bit set: independent of `rng`'s for streams below 2^62).
+        let path = self.regimes.as_ref().map(|r| {
+            let mut transitions = rng.clone();
+            transitions.set_stream(rng.get_stream() ^ (1 << 63));
+            r.sample_path(days, rng, &mut transitions)
+        });
+        let mut durations = rng.clone();
+        durations.set_stream(rng.get_stream() ^ (1 << 62));
+        // Stretches of days in one regime state: (first day, state).
+        let mut stretches: Vec<(u32, usize)> = Vec::new();
+        match &path {
+            Some(p) => {
+                for (d, &st) in p.iter().enumerate() {
+                    if stretches.last().is_none_or(|&(_, last)| last != st) {
+                        stretches.push((d as u32, st));
+                    }
+                }
+            }
+            None => stretches.push((0, 0)),
+        }
         for (s, src) in self.sources.iter().enumerate() {
-            let mut onsets = substream(run, &format!("{}/onsets", src.key));
-            let mut durations = substream(run, &format!("{}/durations", src.key));
-            for d in 0..days {
-                let state = path.as_ref().map_or(0, |p| p[d as usize]);
-                // Always draw, so the stream's use does not depend on the rate.
-                let u: f64 = onsets.random();
-                let onset = u < self.p[s][state];
-                let duration_days = if fixed || onset {
-                    src.duration.sample(&mut durations)
-                } else {
-                    0
-                };
-                if onset {
+            // Within a stretch the daily onset probability `p` is constant, so the days
+            // to the next onset are geometric: `floor(ln U / ln(1 - p))` failures, U
+            // uniform on (0, 1]. Memoryless, so each stretch starts afresh.
+            for (i, &(first, state)) in stretches.iter().enumerate() {
+                let end = stretches.get(i + 1).map_or(days, |&(d, _)| d);
+                let p = self.p[s][state];
+                if p <= 0.0 {
+                    continue;
+                }
+                let mut d = first;
+                while d < end {
+                    let u = 1.0 - rng.random::<f64>();
+                    let gap = if p >= 1.0 {
+                        0.0
+                    } else {
+                        (u.ln() / (-p).ln_1p()).floor()
+                    };
+                    if gap >= f64::from(end - d) {
+                        break;
+                    }
+                    d += gap as u32;
+                    let duration_days = src.duration.sample(&mut durations);
                     for &target in &src.targets {
                         out.push(ClosureWindow {
                             target,
@@ -339,12 +419,53 @@ impl ClosureSampler {
                             expected_closure_days: None,
                         });
                     }
+                    d += 1;
                 }
             }
         }
-        // Stable: within a day, sources keep their order.
         out.sort_by_key(|w| w.start_day);
         out
+    }
+
+    /// Source `s`'s windows over `days`, onsets drawn from `onsets` and durations from
+    /// `durations`, appended to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_source(
+        &self,
+        s: usize,
+        start_day: i64,
+        days: u32,
+        path: Option<&[usize]>,
+        fixed: bool,
+        onsets: &mut ChaCha8Rng,
+        durations: &mut ChaCha8Rng,
+        out: &mut Vec<ClosureWindow>,
+    ) {
+        let src = &self.sources[s];
+        for d in 0..days {
+            let state = path.map_or(0, |p| p[d as usize]);
+            // Always draw, so the stream's use does not depend on the rate.
+            let u: f64 = onsets.random();
+            let onset = u < self.p[s][state];
+            let duration_days = if fixed || onset {
+                src.duration.sample(durations)
+            } else {
+                0
+            };
+            if onset {
+                for &target in &src.targets {
+                    out.push(ClosureWindow {
+                        target,
+                        start_day: start_day + i64::from(d),
+                        duration_days,
+                        capacity_factor: src.capacity_factor,
+                        ramp_days: src.ramp_days,
+                        label: Some(src.label.clone()),
+                        expected_closure_days: None,
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -384,4 +505,104 @@ fn source(
         ramp_days,
         label,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::closure::{ClosureProcess, DurationDist, RegimeChain, RegimeState};
+    use crate::network::CorridorId;
+
+    /// Two processes and a shock under a three-state regime chain that moves often.
+    fn sampler() -> ClosureSampler {
+        let c = |i| Target::Corridor(CorridorId(i));
+        let process = |id: &str, t, rate, mean| ClosureProcess {
+            id: id.into(),
+            target: t,
+            rate_per_year: rate,
+            duration: DurationDist::exponential(mean).unwrap(),
+            capacity_factor: 0.2,
+            ramp_days: 2,
+        };
+        let shock = ShockGroup {
+            id: "both".into(),
+            targets: vec![c(0), c(2)],
+            rate_per_year: 1.5,
+            duration: DurationDist::empirical(vec![3.0, 20.0, 60.0]).unwrap(),
+            capacity_factor: 0.0,
+            ramp_days: 0,
+        };
+        let state = |id: &str, m| RegimeState {
+            id: id.into(),
+            rate_multiplier: m,
+        };
+        let chain = RegimeChain {
+            states: vec![state("calm", 0.3), state("tense", 1.5), state("war", 6.0)],
+            transitions: vec![
+                vec![0.97, 0.03, 0.0],
+                vec![0.05, 0.9, 0.05],
+                vec![0.0, 0.1, 0.9],
+            ],
+            initial: None,
+        };
+        ClosureSampler::new(
+            &[process("a", c(0), 4.0, 10.0), process("b", c(1), 0.7, 40.0)],
+            &[shock],
+            Some(&chain),
+            |t| format!("{t:?}"),
+        )
+        .unwrap()
+    }
+
+    /// Per draw: onsets per target and lost capacity-days per target (the window and
+    /// the 100 days after it).
+    fn stats(windows: &[ClosureWindow]) -> Vec<f64> {
+        let f = crate::closure::PlanFeatures::new(
+            (0..3).map(|i| Target::Corridor(CorridorId(i))).collect(),
+            200,
+            100,
+            true,
+        );
+        let mut out = vec![0.0; f.len()];
+        f.compute(windows, &mut Vec::new(), &mut out);
+        for i in 0..3 {
+            out.push(
+                windows
+                    .iter()
+                    .filter(|w| w.target == Target::Corridor(CorridorId(i)))
+                    .count() as f64,
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn one_stream_draws_have_the_law_of_sample() {
+        let s = sampler();
+        let n = 4_000u64;
+        let mut a = crate::control_variates::Moments::new(12);
+        let mut b = crate::control_variates::Moments::new(12);
+        let mut g = substream(&crate::montecarlo::run_rng(5, 0), "test");
+        for i in 0..n {
+            a.push(&stats(&s.sample(0, 200, &crate::montecarlo::run_rng(3, i))));
+            g.set_stream(i);
+            b.push(&stats(&s.sample_one_stream(0, 200, &mut g.clone())));
+        }
+        let (ma, mb) = (
+            crate::control_variates::ControlMeans::from_moments(&a).unwrap(),
+            crate::control_variates::ControlMeans::from_moments(&b).unwrap(),
+        );
+        for j in 0..12 {
+            let se = (ma.error_cov[j * 12 + j] + mb.error_cov[j * 12 + j]).sqrt();
+            let z = (ma.mean[j] - mb.mean[j]) / se;
+            assert!(
+                z.abs() < 4.0,
+                "statistic {j}: {} vs {} (z = {z:.2})",
+                ma.mean[j],
+                mb.mean[j]
+            );
+        }
+        // Both see closures at all.
+        assert!(ma.mean[9] > 0.5 && ma.mean[11] > 0.5);
+    }
 }

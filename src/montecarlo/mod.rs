@@ -51,6 +51,7 @@
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
+pub mod controlled;
 mod html;
 pub mod output;
 pub mod replay;
@@ -347,6 +348,42 @@ pub enum Draws {
     Fixed,
 }
 
+/// Whether to stop after a batch: given the runs so far (in run order) and the target.
+pub type Stop<'a> = dyn Fn(&[RunRecord], f64) -> Result<bool, Error> + Sync + 'a;
+
+/// The default rule of `target_rel_error`: the plain relative standard error of the
+/// mean total loss is at most the target.
+fn plain_stop(records: &[RunRecord], x: f64) -> Result<bool, Error> {
+    let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
+    Ok(stats::relative_standard_error(&losses) <= x)
+}
+
+/// [`simulate`], with `config.target_rel_error` checked by `rule` after each batch
+/// instead of on the plain standard error (for instance on the controlled interval of
+/// [`controlled`]). Runs and their results are those of `simulate`; only where it
+/// stops may differ.
+pub fn simulate_until<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+    rule: &Stop<'_>,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    simulate_inner(
+        scenario,
+        config,
+        make_model,
+        progress,
+        None,
+        Draws::Plain,
+        rule,
+    )
+}
+
 /// The general form of [`simulate`] and [`simulate_fixed_draws`]: closures drawn as
 /// `draws` says, and, with `stop`, giving up between runs once it is set (by another
 /// thread: a Ctrl-C in a notebook) with [`Error::Cancelled`].
@@ -357,6 +394,30 @@ pub fn simulate_with<M, F>(
     progress: &dyn Progress,
     stop: Option<&AtomicBool>,
     draws: Draws,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    simulate_inner(
+        scenario,
+        config,
+        make_model,
+        progress,
+        stop,
+        draws,
+        &plain_stop,
+    )
+}
+
+fn simulate_inner<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+    stop: Option<&AtomicBool>,
+    draws: Draws,
+    rule: &Stop<'_>,
 ) -> Result<Outcome, Error>
 where
     M: RunModel + Send,
@@ -426,18 +487,13 @@ where
 
     let mine = crate::study::runs(config.runs, config.shard);
     let mut records: Vec<RunRecord> = Vec::with_capacity(mine.len());
-    let mut losses: Vec<f64> = Vec::new();
     let sink = |_: u64, r: RunRecord| -> Result<Flow, Error> {
+        records.push(r);
         let Some(x) = config.target_rel_error else {
-            records.push(r);
             return Ok(Flow::Continue);
         };
         // Stop after the first whole batch (by run index) at which the target is met.
-        losses.push(r.metrics.total_loss_usd);
-        records.push(r);
-        if losses.len() % config.batch_size as usize == 0
-            && stats::relative_standard_error(&losses) <= x
-        {
+        if records.len() % config.batch_size as usize == 0 && rule(&records, x)? {
             return Ok(Flow::Stop);
         }
         Ok(Flow::Continue)

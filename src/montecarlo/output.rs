@@ -503,6 +503,16 @@ fn shard_of(m: &Manifest) -> Option<Shard> {
 /// Write the files of a finished study (see the module docs) into `dir` (created if
 /// needed). Everything written is a function of `outcome` alone.
 pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
+    write_outputs_with(dir, outcome, Vec::new())
+}
+
+/// [`write_outputs`], with `extra` files of the study (e.g. the controlled estimates of
+/// `montecarlo::controlled`) written beside the others and listed in the manifest.
+pub fn write_outputs_with(
+    dir: &Path,
+    outcome: &Outcome,
+    extra: Vec<(&'static str, Vec<u8>)>,
+) -> Result<(), Error> {
     settings(&outcome.manifest)?;
     if shard_of(&outcome.manifest).is_some() {
         return Err(Error::Invalid(
@@ -525,6 +535,7 @@ pub fn write_outputs(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
     );
     let mut files = raw?;
     files.extend(stats?);
+    files.extend(extra);
     write_with_manifest(dir, files, &outcome.manifest, "manifest.json")
 }
 

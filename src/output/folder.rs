@@ -38,6 +38,8 @@ pub const OWN_FILES: &[&str] = &[
     "exceedance.csv",
     "daily_bands.csv",
     "convergence.csv",
+    "controlled.csv",
+    "controls.csv",
     // montecarlo --shard
     "shard.json",
     "daily_runs.csv",

@@ -4,6 +4,7 @@ mod afghanistan;
 mod closures_file;
 mod common;
 mod compare;
+mod controls;
 mod criticality;
 mod decision;
 mod levels;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use chokepoint::closure::{regime, RegimeStart};
+use chokepoint::montecarlo::controlled::{self, Controls};
 use chokepoint::montecarlo::{self, output, stats::Stats, Config, Progress, Shard};
 use chokepoint::output::money;
 use chokepoint::sim::Engine;
@@ -85,6 +86,17 @@ pub struct Args {
     /// scenario's [regimes] initial, stationary when it has none.
     #[arg(long, value_name = "STATE|stationary")]
     regime_start: Option<String>,
+    /// Plans drawn (on a random stream of their own) for the means of the control
+    /// variates of controlled.csv; default 50 per run, at least 50,000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
+    control_draws: Option<u64>,
+    /// No control variates (no controlled.csv).
+    #[arg(long, conflicts_with = "stop_on_controlled")]
+    no_controls: bool,
+    /// With --target-rel-error, stop on the controlled estimate's relative error
+    /// instead of the plain one's.
+    #[arg(long, requires = "target_rel_error")]
+    stop_on_controlled: bool,
 }
 
 /// A positive, finite number (for --target-rel-error).
@@ -185,11 +197,42 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bar = Bar::new(args.quiet);
     // Every run has the fixed closures: runs rejoin the simulation of those alone.
     let base = montecarlo::fixed_closures(&scenario, &config);
-    let outcome = montecarlo::simulate(
+    // Control variates: features of each run's closure plan, their means from cheap draws.
+    let controls =
+        if shard.is_none() && !args.no_controls && !scenario.closure_sampler()?.is_empty() {
+            let draws = args
+                .control_draws
+                .unwrap_or_else(|| (50 * args.runs).max(50_000));
+            Some(Controls::new(&scenario, &config, draws, false)?)
+        } else {
+            None
+        };
+    let seen = std::sync::Mutex::new(Vec::<f64>::new());
+    let stop = |records: &[montecarlo::RunRecord], x: f64| -> Result<bool, chokepoint::Error> {
+        match (&controls, args.stop_on_controlled) {
+            (Some(c), true) => {
+                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                let done = seen.len() / c.len().max(1);
+                let runs: Vec<u64> = records[done..].iter().map(|r| r.run).collect();
+                seen.extend(c.of_runs(&runs));
+                if records.len() < c.len() + 3 {
+                    return Ok(false);
+                }
+                let e = controlled::total_loss(c, records, &seen)?;
+                Ok(e.controlled.relative_error() <= x)
+            }
+            _ => {
+                let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
+                Ok(montecarlo::stats::relative_standard_error(&losses) <= x)
+            }
+        }
+    };
+    let outcome = montecarlo::simulate_until(
         &scenario,
         &config,
         || Engine::with_base(&scenario, &base),
         &bar,
+        &stop,
     )?;
     let seconds = t0.elapsed().as_secs_f64();
     let done = outcome.records.len();
@@ -202,10 +245,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             runs_per_second: done as f64 / seconds,
         },
     )?;
+    // The controlled estimates (not for a shard: its runs are a slice), written with
+    // the other files and listed in the manifest.
+    let mut controlled_line_text = None;
+    let mut extra = Vec::new();
+    if let (None, Some(c)) = (shard, &controls) {
+        let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
+        let x = c.of_runs(&runs);
+        match controlled::analyse(c, &outcome.records, &x) {
+            Ok(estimates) => {
+                controlled_line_text = estimates.first().map(|t| controlled_line(&t.estimate, c));
+                extra = controlled::files(c, &estimates, &x);
+            }
+            // Too few runs for the controls: no controlled estimate.
+            Err(e) => eprintln!("no controlled estimate: {e}"),
+        }
+    }
     if shard.is_some() {
         output::write_partial(&args.out, &outcome)?;
     } else {
-        output::write_outputs(&args.out, &outcome)?;
+        output::write_outputs_with(&args.out, &outcome, extra)?;
     }
     let losses: Vec<f64> = outcome
         .records
@@ -224,6 +283,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let (None, Some(s)) = (shard, Stats::of(&losses)) {
         println!("{}", loss_line(&s));
+    }
+    if let Some(line) = controlled_line_text {
+        println!("{line}");
     }
     println!("wrote {}", args.out.display());
     if args.report {
@@ -265,6 +327,23 @@ fn loss_line(s: &Stats) -> String {
         100.0 * s.relative_error(),
         money(s.p95),
         money(s.tvar95)
+    )
+}
+
+fn controlled_line(e: &chokepoint::control_variates::Controlled, c: &Controls) -> String {
+    let i = &e.controlled;
+    format!(
+        "total loss, controlled: mean {} (95% CI {} .. {}, rel. error {:.1}%); variance \
+         reduction {:.1} (as {:.0} plain runs), {} plan features, means from {} draws \
+         (controlled.csv)",
+        money(i.mean),
+        money(i.ci_low),
+        money(i.ci_high),
+        100.0 * i.relative_error(),
+        e.variance_reduction,
+        e.effective_runs,
+        c.len(),
+        c.means().draws,
     )
 }
 
