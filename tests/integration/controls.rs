@@ -147,7 +147,8 @@ fn controlled_intervals_are_honest_with_the_engine() {
     assert!(vrf > 1.5, "mean variance reduction {vrf}");
 }
 
-/// The CLI writes controlled.csv beside the other outputs, the controlled interval is
+/// With controls asked for (here by --control-draws), the CLI writes controlled.csv
+/// beside the other outputs; the controlled interval is
 /// the narrower, and `--stop-on-controlled` stops no later than the plain rule.
 #[test]
 fn cli_reports_and_stops_on_the_controlled_interval() {
@@ -201,7 +202,11 @@ fn cli_reports_and_stops_on_the_controlled_interval() {
     // at 800 runs times 1.4); the controlled one, tighter, reaches it sooner.
     let target = format!("{}", 1.4 * rows[0][7].parse::<f64>().unwrap());
     let (plain, ctl) = (dir.path().join("plain"), dir.path().join("ctl"));
-    run(&plain, &["--target-rel-error", &target, "--no-controls"]);
+    run(&plain, &["--target-rel-error", &target]);
+    assert!(
+        !plain.join("controlled.csv").exists(),
+        "controls are opt-in"
+    );
     run(
         &ctl,
         &[

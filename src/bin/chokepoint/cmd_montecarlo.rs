@@ -90,9 +90,11 @@ pub struct Args {
     /// variates of controlled.csv; default 50 per run, at least 50,000.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
     control_draws: Option<u64>,
-    /// No control variates (no controlled.csv).
-    #[arg(long, conflicts_with = "stop_on_controlled")]
-    no_controls: bool,
+    /// Also estimate the mean with control variates: controlled.csv and controls.csv
+    /// (provisional: docs/montecarlo.md, "Control variates"). Implied by
+    /// --control-draws and --stop-on-controlled.
+    #[arg(long)]
+    controls: bool,
     /// With --target-rel-error, stop on the controlled estimate's relative error
     /// instead of the plain one's.
     #[arg(long, requires = "target_rel_error")]
@@ -198,15 +200,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Every run has the fixed closures: runs rejoin the simulation of those alone.
     let base = montecarlo::fixed_closures(&scenario, &config);
     // Control variates: features of each run's closure plan, their means from cheap draws.
-    let controls =
-        if shard.is_none() && !args.no_controls && !scenario.closure_sampler()?.is_empty() {
-            let draws = args
-                .control_draws
-                .unwrap_or_else(|| (50 * args.runs).max(50_000));
-            Some(Controls::new(&scenario, &config, draws, false)?)
-        } else {
-            None
-        };
+    let want = args.controls || args.stop_on_controlled || args.control_draws.is_some();
+    let controls = if want && shard.is_none() && !scenario.closure_sampler()?.is_empty() {
+        let draws = args
+            .control_draws
+            .unwrap_or_else(|| (50 * args.runs).max(50_000));
+        Some(Controls::new(&scenario, &config, draws, false)?)
+    } else {
+        None
+    };
     let seen = std::sync::Mutex::new(Vec::<f64>::new());
     let stop = |records: &[montecarlo::RunRecord], x: f64| -> Result<bool, chokepoint::Error> {
         match (&controls, args.stop_on_controlled) {
