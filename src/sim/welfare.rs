@@ -144,6 +144,10 @@ impl WelfareTotals {
             origin_usd: vec![0.0; nk],
             pair_units: vec![0; nk * npairs],
         };
+        // Units by (demand, origin) first, in integers, then valued in that sorted order:
+        // route ids follow the order an engine found its routes in (its earlier runs), so
+        // summing values route by route would make the last bits depend on that history.
+        let mut units: BTreeMap<(usize, usize), i64> = BTreeMap::new();
         for (rid, &u) in sums.welfare.route_units.iter().enumerate() {
             if u == 0 {
                 continue;
@@ -157,12 +161,15 @@ impl WelfareTotals {
                 .darcs_of(rid as u32)
                 .first()
                 .map_or(dm.node.index(), |&a| net.darcs[a as usize].from as usize);
+            *units.entry((k, origin)).or_insert(0) += u;
+            t.pair_units[k * npairs + route.pair as usize] += u;
+        }
+        for ((k, origin), u) in units {
             let p = price
-                .get(&(dm.product.index(), origin))
+                .get(&(scn.demands[k].product.index(), origin))
                 .copied()
                 .unwrap_or(0.0);
             t.origin_usd[k] += tonnes(u) * p;
-            t.pair_units[k * npairs + route.pair as usize] += u;
         }
         t
     }
