@@ -420,3 +420,43 @@ fn uncertain_tables_do_not_change_a_run() {
     }
     assert!(n >= 10, "only {n} CSV files");
 }
+
+#[test]
+fn the_reference_example_validates() {
+    let doc = fs::read_to_string(root().join("docs/scenario-reference.md")).unwrap();
+    let section = &doc[doc.find("### uncertain\n").unwrap()..];
+    let block = |fence: &str| {
+        let start = section.find(fence).unwrap() + fence.len();
+        section[start..start + section[start..].find("```").unwrap()].to_string()
+    };
+    let (toml, csv) = (block("```toml\n"), block("```csv\n"));
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("posterior")).unwrap();
+    fs::write(dir.path().join("posterior/torkham.csv"), csv).unwrap();
+    let (path, _) = starter_with(dir.path(), &toml);
+    let o = cli(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("4 uncertain parameter table(s)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn an_options_expansion_can_be_uncertain() {
+    let p = root().join("scenarios/afghanistan/options/khaf_herat_rail.toml");
+    let (_, s) = chokepoint::scenario::load_option(&p).unwrap();
+    let axis = Axis::One {
+        name: "expansion.khaf_herat_rail.extra_t_per_day".into(),
+        dist: Dist::Uniform {
+            lo: 5000.0,
+            hi: 15000.0,
+        },
+        source: "test".into(),
+    };
+    let t = chokepoint::uncertainty::apply(&s, &[axis], &[0.25]).unwrap();
+    let k = t.link("khaf_herat_rail").unwrap();
+    let e = t.expansions.iter().find(|e| e.link == k).unwrap();
+    assert_eq!(e.extra_t_per_day, 7500.0);
+}
