@@ -298,7 +298,7 @@ fn build(root: &Node, path: &Path, d: &mut Diags, hasher: &mut Sha256) -> Option
     let s = resolve(r, settings, d);
     let s = s.map(|mut s| {
         let dir = path.parent().unwrap_or(Path::new(""));
-        s.uncertain = uncertain::resolve(&unc, &s, dir, &[], hasher, &mut du);
+        s.uncertain = uncertain::resolve(&unc, &s, None, dir, &[], hasher, &mut du);
         s
     });
     d.append(du);

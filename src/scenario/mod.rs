@@ -17,6 +17,7 @@ pub use level::{LevelSide, TradeLevel};
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
 pub use option::load_option;
 pub use raw::ACCEPTED_KEYS;
+pub use uncertain::OPTION_PARAMS;
 pub use window::{apply_window, did_you_mean, in_window, parse_close_spec, parse_date};
 
 use std::path::PathBuf;

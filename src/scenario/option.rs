@@ -95,13 +95,13 @@ pub fn load_option(path: impl AsRef<Path>) -> Result<(ScenarioOption, Scenario),
         .map(String::from)
         .collect();
     let dir = path.parent().unwrap_or(Path::new(""));
-    let axes = uncertain::resolve(&unc, &s, dir, &taken, &mut h, &mut du);
+    let axes = uncertain::resolve(&unc, &s, Some(&opt), dir, &taken, &mut h, &mut du);
     d.append(du);
     if d.has_errors() {
         return Err(fail(d));
     }
-    s.uncertain.extend(axes.iter().cloned());
     opt.uncertain = axes;
+    s.uncertain.extend(opt.scenario_axes().cloned());
     h.update(base.checksum.as_bytes());
     s.checksum = hex(&h.finalize());
     s.source = Some(path.to_path_buf());
@@ -602,8 +602,54 @@ impl ScenarioOption {
             checksum: base.checksum.clone(),
         });
         s.check().map_err(Error::Scenario)?;
-        s.uncertain.extend(self.uncertain.iter().cloned());
+        s.uncertain.extend(self.scenario_axes().cloned());
         Ok(s)
+    }
+
+    /// The option's uncertain axes that name parameters of the scenario it makes (all
+    /// but those of its costs, `option.capital_cost_usd` and `option.annual_cost_usd`).
+    pub fn scenario_axes(&self) -> impl Iterator<Item = &crate::uncertainty::Axis> {
+        self.uncertain.iter().filter(|a| {
+            a.names()
+                .iter()
+                .all(|n| !uncertain::OPTION_PARAMS.contains(n))
+        })
+    }
+
+    /// Set one of the option's own parameters (`option.capital_cost_usd`,
+    /// `option.annual_cost_usd`), e.g. at a draw of its `[[uncertain]]` cost.
+    ///
+    /// ```
+    /// let (mut opt, _) = chokepoint::scenario::load_option("scenarios/starter-option.toml")?;
+    /// opt.set_param("option.capital_cost_usd", 2.5e8)?;
+    /// assert_eq!(opt.capital_cost_usd, 2.5e8);
+    /// assert!(opt.set_param("option.capital_cost", 1.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_param(&mut self, name: &str, v: f64) -> Result<(), super::params::ParamError> {
+        let slot = match name {
+            "option.capital_cost_usd" => &mut self.capital_cost_usd,
+            "option.annual_cost_usd" => &mut self.annual_cost_usd,
+            _ => {
+                let hint = raw::did_you_mean(name, uncertain::OPTION_PARAMS.iter().copied())
+                    .map_or(String::new(), |h| format!("; {h}"));
+                return Err(super::params::ParamError {
+                    unknown: true,
+                    message: format!(
+                        "unknown option parameter {name:?}: expected one of {}{hint}",
+                        uncertain::OPTION_PARAMS.join(", ")
+                    ),
+                });
+            }
+        };
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(super::params::ParamError {
+                unknown: false,
+                message: format!("{name} = {v}: expected a number >= 0"),
+            });
+        }
+        *slot = v;
+        Ok(())
     }
 }
 

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 use super::raw::{did_you_mean, Diags, Item, Loc, Sp};
 use super::tree::V;
-use super::Scenario;
+use super::{Scenario, ScenarioOption};
 use crate::error::DiagnosticKind as K;
 use crate::uncertainty::{Axis, Dist, DISTS};
 
@@ -36,6 +36,11 @@ pub(crate) const UNCERTAIN_KEYS: &[&str] = &[
     "param", "joint", "dist", "source", "lo", "hi", "mode", "mean", "sd", "mu", "sigma", "shape",
     "scale", "alpha", "beta", "values", "weights",
 ];
+
+/// The parameters of an option itself (not of the scenario it makes), which its own
+/// `[[uncertain]]` tables may name: kept on [`ScenarioOption::uncertain`] only, set with
+/// [`ScenarioOption::set_param`].
+pub const OPTION_PARAMS: &[&str] = &["option.capital_cost_usd", "option.annual_cost_usd"];
 
 /// The quantiles at which a law's values are tried on the scenario.
 const PROBES: [f64; 3] = [0.001, 0.5, 0.999];
@@ -277,15 +282,22 @@ fn numbers(it: &Item<'_>, key: &str, d: &mut Diags) -> Option<Vec<f64>> {
 /// their bytes added to `hasher`), refuse a parameter named twice (also against
 /// `taken`, the names of axes already on the scenario, e.g. the base's for an option),
 /// and try each law's values on a copy of `s`.
+///
+/// With `option` (an option file's tables), its costs may be named too
+/// ([`OPTION_PARAMS`]).
 pub(crate) fn resolve(
     raws: &[RawUncertain],
     s: &Scenario,
+    option: Option<&ScenarioOption>,
     dir: &Path,
     taken: &[String],
     hasher: &mut Sha256,
     d: &mut Diags,
 ) -> Vec<Axis> {
-    let known: Vec<String> = super::params::list(s).into_iter().map(|p| p.name).collect();
+    let mut known: Vec<String> = super::params::list(s).into_iter().map(|p| p.name).collect();
+    if option.is_some() {
+        known.extend(OPTION_PARAMS.iter().map(|n| n.to_string()));
+    }
     let mut seen: Vec<(String, Loc)> = Vec::new();
     let mut out = Vec::new();
     for r in raws {
@@ -336,7 +348,7 @@ pub(crate) fn resolve(
             continue;
         }
         seen.extend(axis.names().into_iter().map(|n| (n.to_string(), r.loc)));
-        if let Err(msg) = feasible(s, &axis) {
+        if let Err(msg) = feasible(s, option, &axis) {
             d.err(
                 K::OutOfRange,
                 r.loc,
@@ -371,7 +383,7 @@ fn name_ok(name: &str, known: &[String], loc: Loc, what: &str, d: &mut Diags) ->
 
 /// Try the law's values on a copy of `s`: the probe quantiles (every value of a choice,
 /// every row of a joint table); `Err` names the first value refused and why.
-fn feasible(s: &Scenario, axis: &Axis) -> Result<(), String> {
+fn feasible(s: &Scenario, option: Option<&ScenarioOption>, axis: &Axis) -> Result<(), String> {
     let probes: Vec<(f64, String)> = match axis {
         Axis::One {
             dist: Dist::Choice { values, weights },
@@ -402,12 +414,16 @@ fn feasible(s: &Scenario, axis: &Axis) -> Result<(), String> {
     };
     for (u, what) in probes {
         let mut t = s.clone();
+        let mut o = option.cloned();
         for (name, v) in axis.values_at(u) {
             if !v.is_finite() {
                 return Err(format!("at {what}, `{name}` is {v}"));
             }
-            super::params::set(&mut t, &name, v)
-                .map_err(|e| format!("at {what}, {}", e.message))?;
+            let set = match o.as_mut() {
+                Some(o) if OPTION_PARAMS.contains(&name.as_str()) => o.set_param(&name, v),
+                _ => super::params::set(&mut t, &name, v),
+            };
+            set.map_err(|e| format!("at {what}, {}", e.message))?;
         }
         if let Err(e) = t.check() {
             let msgs: Vec<String> = e

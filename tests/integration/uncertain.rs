@@ -331,7 +331,7 @@ fn options_carry_their_own_tables_after_the_base() {
         p
     };
     let p = option(
-        "[[uncertain]]\nparam = \"link.herat_khaf_rail.capacity_t_per_day\"\ndist = \"triangular\"\nlo = 3000.0\nmode = 5000.0\nhi = 6000.0\nsource = \"E\"\n",
+        "[[uncertain]]\nparam = \"link.herat_khaf_rail.capacity_t_per_day\"\ndist = \"triangular\"\nlo = 3000.0\nmode = 5000.0\nhi = 6000.0\nsource = \"E\"\n\n[[uncertain]]\nparam = \"option.capital_cost_usd\"\ndist = \"uniform\"\nlo = 2e8\nhi = 4e8\nsource = \"E\"\n",
     );
     let (opt, s) = chokepoint::scenario::load_option(&p).unwrap();
     let labels: Vec<String> = s.uncertain.iter().map(Axis::label).collect();
@@ -344,7 +344,12 @@ fn options_carry_their_own_tables_after_the_base() {
             "link.herat_khaf_rail.capacity_t_per_day"
         ]
     );
-    assert_eq!(opt.uncertain.len(), 1);
+    // The option's cost is the option's, not a parameter of the scenario it makes.
+    assert_eq!(opt.uncertain.len(), 2);
+    assert_eq!(opt.uncertain[1].label(), "option.capital_cost_usd");
+    let mut o2 = opt.clone();
+    o2.set_param("option.capital_cost_usd", 2.5e8).unwrap();
+    assert_eq!(o2.capital_cost_usd, 2.5e8);
     // Applying the option again gives the same scenario, its axes included.
     let b = chokepoint::Scenario::load(&base).unwrap();
     assert_eq!(opt.apply(&b).unwrap().uncertain, s.uncertain);
@@ -354,10 +359,15 @@ fn options_carry_their_own_tables_after_the_base() {
         "{}",
         stdout(&o)
     );
+    assert!(
+        stdout(&o).contains("Uncertain costs of the option (1 axes"),
+        "{}",
+        stdout(&o)
+    );
 
     // The base's parameter again, and a name only the base lacks (a typo).
     let p = option(
-        "[[uncertain]]\nparam = \"settings.reaction_days\"\ndist = \"choice\"\nvalues = [5]\nsource = \"E\"\n\n[[uncertain]]\nparam = \"link.herat_khaf_rial.capacity_t_per_day\"\ndist = \"uniform\"\nlo = 1.0\nhi = 2.0\nsource = \"E\"\n",
+        "[[uncertain]]\nparam = \"settings.reaction_days\"\ndist = \"choice\"\nvalues = [5]\nsource = \"E\"\n\n[[uncertain]]\nparam = \"option.capital_cost_usd\"\ndist = \"normal\"\nmean = 1e8\nsd = 1e8\nsource = \"E\"\n\n[[uncertain]]\nparam = \"link.herat_khaf_rial.capacity_t_per_day\"\ndist = \"uniform\"\nlo = 1.0\nhi = 2.0\nsource = \"E\"\n",
     );
     let o = cli(&["validate", p.to_str().unwrap()]);
     let err = stderr(&o);
@@ -370,6 +380,11 @@ fn options_carry_their_own_tables_after_the_base() {
     );
     assert!(
         err.contains("did you mean `link.herat_khaf_rail.capacity_t_per_day`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("at its 0.1% quantile, option.capital_cost_usd = -")
+            && err.contains("expected a number >= 0"),
         "{err}"
     );
 }

@@ -72,6 +72,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             opt.changes.len()
         );
         print_info(&s);
+        let costs: Vec<Axis> = opt
+            .uncertain
+            .iter()
+            .filter(|a| !opt.scenario_axes().any(|b| b == *a))
+            .cloned()
+            .collect();
+        let extra = [
+            ("option.capital_cost_usd".to_string(), opt.capital_cost_usd),
+            ("option.annual_cost_usd".to_string(), opt.annual_cost_usd),
+        ];
+        print_uncertain(&s, &costs, &extra, "Uncertain costs of the option");
     } else {
         let s = scenario::load(&args.file)?;
         print_info(&s);
@@ -308,20 +319,30 @@ fn print_info(s: &Scenario) {
             );
         }
     }
-    print_uncertain(s);
+    print_uncertain(s, &s.uncertain, &[], "Uncertain parameters");
 }
 
-/// The `[[uncertain]]` parameters: name, law, its 5%, 50% and 95% quantiles, source.
-fn print_uncertain(s: &Scenario) {
-    if s.uncertain.is_empty() {
+/// `[[uncertain]]` parameters: name, value now, law, its 5%, 50% and 95% quantiles,
+/// source. `extra` gives the values of names that are not the scenario's (an option's
+/// costs).
+fn print_uncertain(s: &Scenario, axes: &[Axis], extra: &[(String, f64)], title: &str) {
+    if axes.is_empty() {
         return;
     }
-    let values = chokepoint::scenario::params::list(s);
-    println!(
-        "\nUncertain parameters ({} axes; value now, law, p5 - p50 - p95 of the law, source)",
-        s.uncertain.len()
+    let mut values: Vec<(String, String)> = chokepoint::scenario::params::list(s)
+        .into_iter()
+        .map(|p| (p.name, format!("{} {}", sig(p.value), p.unit)))
+        .collect();
+    values.extend(
+        extra
+            .iter()
+            .map(|(n, v)| (n.clone(), format!("{} USD", sig(*v)))),
     );
-    for a in &s.uncertain {
+    println!(
+        "\n{title} ({} axes; value now, law, p5 - p50 - p95 of the law, source)",
+        axes.len()
+    );
+    for a in axes {
         let law = match a {
             Axis::One { dist, .. } => dist_law(dist),
             Axis::Joint { file, rows, .. } => format!("joint draws, {} rows of {file}", rows.len()),
@@ -337,10 +358,8 @@ fn print_uncertain(s: &Scenario) {
         for (i, (name, lo)) in p5.iter().enumerate() {
             let now = values
                 .iter()
-                .find(|p| &p.name == name)
-                .map_or(String::from("?"), |p| {
-                    format!("{} {}", sig(p.value), p.unit)
-                });
+                .find(|(n, _)| n == name)
+                .map_or(String::from("?"), |(_, v)| v.clone());
             let q = format!("{} - {} - {}", sig(*lo), sig(p50[i].1), sig(p95[i].1));
             if let Axis::One { .. } = a {
                 println!("  {name:<44} {now:>16}  {law:<34} {q:<28} {}", a.source());
