@@ -2,6 +2,9 @@
 //! Workbench uncertainties, and parameter uncertainty), its value, unit and meaning, and
 //! how to set it.
 //!
+//! A lognormal process also has `process.TARGET.duration_sigma`, a gamma one
+//! `process.TARGET.duration_shape` (a joint posterior draw sets it before the mean).
+//!
 //! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
 //! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
 //! `regime.STATE.rate_multiplier`, `expansion.LINK.extra_t_per_day` (an option's
@@ -159,6 +162,21 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             "days",
             format!("mean closure duration of {t} (the distribution scaled)"),
         ));
+        match pr.duration {
+            DurationDist::LogNormal { sigma, .. } => out.push(p(
+                format!("process.{t}.duration_sigma"),
+                sigma,
+                "ln(days)",
+                format!("sigma of ln(duration) of {t} (mu, the log of the median, is kept; a mean set after it rescales)"),
+            )),
+            DurationDist::Gamma { shape, .. } => out.push(p(
+                format!("process.{t}.duration_shape"),
+                shape,
+                "",
+                format!("shape of the gamma duration of {t} (the scale is kept; a mean set after it rescales)"),
+            )),
+            _ => {}
+        }
         out.push(p(
             format!("process.{t}.capacity_factor"),
             pr.capacity_factor,
@@ -365,6 +383,14 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                     let k = positive(name, v)? / pr.duration.mean_days();
                     scale_duration(&mut pr.duration, k);
                 }
+                "duration_sigma" => match &mut pr.duration {
+                    DurationDist::LogNormal { sigma, .. } => *sigma = positive(name, v)?,
+                    _ => return Err(unknown(s)),
+                },
+                "duration_shape" => match &mut pr.duration {
+                    DurationDist::Gamma { shape, .. } => *shape = positive(name, v)?,
+                    _ => return Err(unknown(s)),
+                },
                 "capacity_factor" => pr.capacity_factor = v,
                 "ramp_days" => pr.ramp_days = whole(name, v)?,
                 _ => return Err(unknown(s)),
