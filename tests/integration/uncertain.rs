@@ -475,3 +475,112 @@ fn an_options_expansion_can_be_uncertain() {
     let e = t.expansions.iter().find(|e| e.link == k).unwrap();
     assert_eq!(e.extra_t_per_day, 7500.0);
 }
+
+#[test]
+fn the_shipped_fitted_tables_are_what_calibrate_posterior_writes() {
+    let o = cli(&[
+        "calibrate",
+        "scenarios/afghanistan/closures-2021-2024.csv",
+        "--start",
+        "2021-01-01",
+        "--end",
+        "2025-01-01",
+        "--also",
+        "ghulam_khan,angoor_adda,kharlachi",
+        "--joint",
+        "torkham,chaman,ghulam_khan,angoor_adda,kharlachi",
+        "--posterior",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let base = fs::read_to_string(root().join("scenarios/afghanistan/base.toml")).unwrap();
+    let mut n = 0;
+    for block in out.split("[[uncertain]]").skip(1) {
+        let table = block.split("\n#").next().unwrap().trim();
+        if table.contains("process.torkham.") || table.contains("process.chaman.") {
+            n += 1;
+            assert!(
+                base.contains(&format!("[[uncertain]]\n{table}")),
+                "base.toml lacks\n{table}"
+            );
+        }
+    }
+    assert_eq!(n, 4, "{out}");
+    // Every shipped table names its source or says E.
+    let s = chokepoint::Scenario::load(root().join("scenarios/afghanistan/base.toml")).unwrap();
+    assert!(s.uncertain.len() >= 30);
+    assert!(s.uncertain.iter().all(|a| !a.source().trim().is_empty()));
+}
+
+#[test]
+fn calibrate_posterior_samples_other_laws_into_reproducible_joint_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    // Heavy-tailed durations: the lognormal wins the AIC.
+    fs::write(
+        &log,
+        "corridor,start,days\ntorkham,2021-01-10,1\ntorkham,2021-04-01,2\ntorkham,2021-08-01,3\n\
+         torkham,2022-01-05,4\ntorkham,2022-05-01,40\ntorkham,2022-09-01,6\ntorkham,2023-01-01,90\n\
+         torkham,2023-06-01,2\ntorkham,2023-09-01,12\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("post");
+    let run = |seed: &str| {
+        let o = cli(&[
+            "calibrate",
+            log.to_str().unwrap(),
+            "--posterior",
+            "--posterior-draws",
+            "300",
+            "--seed",
+            seed,
+            "--posterior-out",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let csv = fs::read_to_string(out_dir.join("torkham_duration.csv")).unwrap();
+        (stdout(&o), csv)
+    };
+    let (out, a) = run("3");
+    assert!(out.contains("chosen by AIC: lognormal"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "joint = \"{}/torkham_duration.csv\"",
+            out_dir.to_str().unwrap()
+        )),
+        "{out}"
+    );
+    let lines: Vec<&str> = a.lines().collect();
+    assert_eq!(
+        lines[0],
+        "process.torkham.duration_sigma,process.torkham.mean_duration_days"
+    );
+    assert_eq!(lines.len(), 301);
+    assert_eq!(run("3").1, a, "the same seed gives the same draws");
+    assert_ne!(run("4").1, a);
+    // The tables validate on a scenario whose torkham process is lognormal.
+    let tables = &out[out.find("# Posterior [[uncertain]]").unwrap()..];
+    let (path, _) = starter_with(&dir.path().join("s"), tables);
+    let o = cli(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 uncertain parameter table(s)"),
+        "{}",
+        stdout(&o)
+    );
+    // A file of the user's in the way is not replaced.
+    fs::write(out_dir.join("torkham_duration.csv"), "my,notes\n1,2\n").unwrap();
+    let o = cli(&[
+        "calibrate",
+        log.to_str().unwrap(),
+        "--posterior",
+        "--posterior-out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not draws of the same parameters"));
+    assert_eq!(
+        fs::read_to_string(out_dir.join("torkham_duration.csv")).unwrap(),
+        "my,notes\n1,2\n"
+    );
+}
