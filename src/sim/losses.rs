@@ -87,10 +87,13 @@ pub(super) fn report(
     for d in 0..scn.demands.len() {
         let x = acc.sums.dispatched_units[d] as f64;
         let y = at.sums.dispatched_units[d] as f64;
+        // When the counterfactual dispatched nothing to `d` over these days, what it paid
+        // is for the cargo under way at the start (the steady start), which the run had
+        // too: it is compared whole.
         let (paid_cf, hold_cf) = if y > 0.0 {
             (cft.paid_usd[d] * (x / y), at.sums.holding_usd[d] * (x / y))
         } else {
-            (0.0, 0.0)
+            (cft.paid_usd[d], at.sums.holding_usd[d])
         };
         m.reroute_cost_usd += tot.paid_usd[d] - paid_cf;
         m.delay_cost_usd += acc.sums.holding_usd[d] - hold_cf;

@@ -277,12 +277,14 @@ fn demand_loss(
     };
     let x = tonnes(run.0.dispatched_units[k]);
     let y = tonnes(cf.0.dispatched_units[k]);
-    // The counterfactual's cost per tonne (0 when it sent none: then the run's whole
-    // cost is extra, and the orders it served count as gains at the buyer's value).
+    // The counterfactual's cost per tonne (0 when it sent none: then the cost of what the
+    // run sent is extra, and the orders it served count as gains at the buyer's value).
+    // What the counterfactual paid without sending anything is the cost of the cargo
+    // under way at the start (the steady start), which the run carried too.
     let (per_t, cf_cost_of_x) = if y > 0.0 {
         (cost(cf) / y, cost(cf) * (x / y))
     } else {
-        (0.0, 0.0)
+        (0.0, cost(cf))
     };
     let extra = cost(run) - cf_cost_of_x;
     let (rw, cw) = (&run.0.welfare, &cf.0.welfare);
