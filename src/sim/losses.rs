@@ -99,8 +99,14 @@ pub(super) fn report(
         m.delay_cost_usd += acc.sums.holding_usd[d] - hold_cf;
     }
     m.spoilage_usd = acc.sums.spoilage_usd - at.sums.spoilage_usd;
+    let forgone = |s: &Sums| s.welfare.forgone_usd.iter().sum::<f64>();
+    m.demand_forgone_t = tonnes(
+        acc.sums.welfare.forgone_units.iter().sum::<i64>()
+            - at.sums.welfare.forgone_units.iter().sum::<i64>(),
+    );
+    m.demand_forgone_usd = forgone(&acc.sums) - forgone(at.sums);
     let lost = |s: &Sums| s.lost_orders_usd + s.abandoned_usd + s.spoiled_whole_usd;
-    m.lost_trade_usd = lost(&acc.sums) - lost(at.sums);
+    m.lost_trade_usd = lost(&acc.sums) - lost(at.sums) + m.demand_forgone_usd;
     m.total_loss_usd = m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
     let w = welfare::measure(scn, net, (&acc.sums, tot), (at.sums, cft));
     m.welfare_loss_usd = w.loss_usd;
