@@ -4,7 +4,9 @@
 //!
 //! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
 //! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
-//! `regime.STATE.rate_multiplier`, and `closures.rate_scale` / `closures.duration_scale`
+//! `regime.STATE.rate_multiplier`, `expansion.LINK.extra_t_per_day` (an option's
+//! capacity expansions; every expansion of the link), and `closures.rate_scale` /
+//! `closures.duration_scale`
 //! (multipliers on every random closure process and shock). A `*_scale` is a
 //! multiplier applied once, relative to the scenario it is applied to (its value is 1).
 
@@ -218,6 +220,18 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             format!("own-price elasticity of {id}'s orders against the landed price"),
         ));
     }
+    for (i, e) in s.expansions.iter().enumerate() {
+        if s.expansions[..i].iter().any(|x| x.link == e.link) {
+            continue; // one name per link: it sets every expansion of the link
+        }
+        let id = &s.links[e.link.index()].id;
+        out.push(p(
+            format!("expansion.{id}.extra_t_per_day"),
+            e.extra_t_per_day,
+            "t/day",
+            format!("capacity an option adds to link {id} once ramped in"),
+        ));
+    }
     if let Some(r) = &s.regimes {
         for st in &r.states {
             out.push(p(
@@ -400,6 +414,22 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 "holding_cost_per_day" => pr.holding_cost_per_day = v,
                 "demand_elasticity" => pr.demand_elasticity = v,
                 _ => return Err(unknown(s)),
+            }
+        }
+        ["expansion", id, "extra_t_per_day"] => {
+            let Some(li) = s.links.iter().position(|l| l.id == *id) else {
+                return Err(unknown(s));
+            };
+            if !(v.is_finite() && v >= 0.0) {
+                return Err((false, format!("{name} = {v}: expected a number >= 0")));
+            }
+            let mut found = false;
+            for e in s.expansions.iter_mut().filter(|e| e.link.index() == li) {
+                e.extra_t_per_day = v;
+                found = true;
+            }
+            if !found {
+                return Err(unknown(s));
             }
         }
         ["regime", id, "rate_multiplier"] => {

@@ -18,5 +18,6 @@ mod report;
 mod sim;
 mod sim_input;
 mod solver;
+mod uncertain;
 mod validate;
 mod welfare;
