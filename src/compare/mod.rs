@@ -38,6 +38,7 @@
 //! ```
 
 pub mod analysis;
+pub mod controlled;
 pub mod futures;
 pub mod output;
 pub mod stats;

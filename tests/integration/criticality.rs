@@ -102,15 +102,7 @@ fn the_only_route_ranks_first_and_a_parallel_route_removes_most_of_its_loss() {
 
 /// `corridor` shut from day `start` for `days` days.
 fn shut(s: &Scenario, corridor: &str, start: i64, days: u32) -> ClosureWindow {
-    ClosureWindow {
-        target: Target::Corridor(s.corridor(corridor).unwrap()),
-        start_day: start,
-        duration_days: days,
-        capacity_factor: 0.0,
-        ramp_days: 0,
-        label: None,
-        expected_closure_days: None,
-    }
+    crate::sim::shut(s.corridor(corridor).unwrap().0, start, days)
 }
 
 /// Background closures: with north (grain's usual route) shut, closing south (its
