@@ -413,8 +413,7 @@ impl Engine {
         }
         let state = std::mem::take(spare);
         Sim::new(
-            scenario, net, nets, routes, closures, base, daily, state, start, cf_market,
-            shortcuts,
+            scenario, net, nets, routes, closures, base, daily, state, start, cf_market, shortcuts,
         )
     }
 

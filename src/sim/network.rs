@@ -260,7 +260,11 @@ impl Network {
                 .iter()
                 .map(|d| scn.products[d.product.index()].demand_elasticity)
                 .collect(),
-            demand_point: scn.demands.iter().map(|d| market_point(&points, d)).collect(),
+            demand_point: scn
+                .demands
+                .iter()
+                .map(|d| market_point(&points, d))
+                .collect(),
             elastic: scn
                 .demands
                 .iter()

@@ -208,8 +208,7 @@ pub(super) enum Likeness {
 pub(super) fn likeness(me: &State, cf: &State, day: u32) -> Likeness {
     if !same_cargo(me, cf, day) {
         Likeness::Different
-    } else if me.open_units == cf.open_units && me.orders == cf.orders && me.market == cf.market
-    {
+    } else if me.open_units == cf.open_units && me.orders == cf.orders && me.market == cf.market {
         Likeness::Same
     } else {
         Likeness::OrdersOnly

@@ -55,8 +55,16 @@ fn a_closure_raises_the_landed_price_and_orders_fall() {
     for ex in [Execution::Reference, Execution::Fast] {
         let mut e = Engine::with_execution(&two_origins(-1.0), ex).unwrap();
         let m = e.run(&[shut(0, 10, 5)], Record::Totals).unwrap().metrics;
-        assert!(close(m.demand_forgone_t, 285.70), "{ex:?} {}", m.demand_forgone_t);
-        assert!(close(m.demand_forgone_usd, 285_700.0), "{}", m.demand_forgone_usd);
+        assert!(
+            close(m.demand_forgone_t, 285.70),
+            "{ex:?} {}",
+            m.demand_forgone_t
+        );
+        assert!(
+            close(m.demand_forgone_usd, 285_700.0),
+            "{}",
+            m.demand_forgone_usd
+        );
         assert!(close(m.lost_trade_usd, 285_700.0), "{}", m.lost_trade_usd);
         assert!(close(m.reroute_cost_usd, 0.0), "{}", m.reroute_cost_usd);
         assert!(close(m.total_loss_usd, 285_700.0), "{}", m.total_loss_usd);
@@ -75,10 +83,17 @@ fn a_closure_raises_the_landed_price_and_orders_fall() {
         assert_eq!(none.total_loss_usd, 0.0);
 
         let mut fixed = Engine::with_execution(&two_origins(0.0), ex).unwrap();
-        let f = fixed.run(&[shut(0, 10, 5)], Record::Totals).unwrap().metrics;
+        let f = fixed
+            .run(&[shut(0, 10, 5)], Record::Totals)
+            .unwrap()
+            .metrics;
         assert_eq!(f.demand_forgone_t, 0.0);
         assert!(close(f.lost_trade_usd, 0.0));
-        assert!(close(f.welfare_loss_usd, 100_000.0), "{}", f.welfare_loss_usd);
+        assert!(
+            close(f.welfare_loss_usd, 100_000.0),
+            "{}",
+            f.welfare_loss_usd
+        );
     }
 }
 
