@@ -823,6 +823,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
                 perishability: p.perishability,
                 holding_cost_per_day: p.holding_cost_per_day,
                 priority: p.priority,
+                demand_elasticity: p.demand_elasticity,
             }
         })
         .collect();

@@ -48,7 +48,7 @@ fn p(name: String, value: f64, unit: &'static str, description: impl Into<String
     }
 }
 
-const SETTINGS: [(&str, &str, &str); 7] = [
+const SETTINGS: [(&str, &str, &str); 8] = [
     ("days", "days", "days simulated"),
     (
         "truck_payload_t",
@@ -76,6 +76,11 @@ const SETTINGS: [(&str, &str, &str); 7] = [
         "days a lot may wait in one queue before it is abandoned",
     ),
     (
+        "steady_start",
+        "0 or 1",
+        "1: runs start in the counterfactual's steady state; 0: from an empty network",
+    ),
+    (
         "discount_rate",
         "1/year",
         "annual discount rate for option appraisal",
@@ -92,6 +97,7 @@ fn setting(s: &Scenario, name: &str) -> Option<f64> {
         "order_patience_days" => f64::from(st.order_patience_days),
         "abandon_after_days" => f64::from(st.abandon_after_days),
         "discount_rate" => st.discount_rate,
+        "steady_start" => f64::from(u8::from(st.steady_start)),
         _ => return None,
     })
 }
@@ -225,6 +231,12 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             "fraction of value/day",
             format!("holding cost of {id}"),
         ));
+        out.push(p(
+            format!("product.{id}.demand_elasticity"),
+            pr.demand_elasticity,
+            "elasticity (<= 0)",
+            format!("own-price elasticity of {id}'s orders against the landed price"),
+        ));
     }
     for (i, e) in s.expansions.iter().enumerate() {
         if s.expansions[..i].iter().any(|x| x.link == e.link) {
@@ -325,6 +337,15 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 "order_patience_days" => st.order_patience_days = whole(name, v)?,
                 "abandon_after_days" => st.abandon_after_days = whole(name, v)?,
                 "discount_rate" => st.discount_rate = v,
+                "steady_start" => {
+                    st.steady_start = match v {
+                        0.0 => false,
+                        1.0 => true,
+                        _ => {
+                            return Err((false, format!("{name} = {v}: expected 0 or 1")));
+                        }
+                    }
+                }
                 _ => return Err(unknown(s)),
             }
         }
@@ -417,6 +438,7 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
             match *field {
                 "value_usd_per_t" => pr.value_usd_per_t = v,
                 "holding_cost_per_day" => pr.holding_cost_per_day = v,
+                "demand_elasticity" => pr.demand_elasticity = v,
                 _ => return Err(unknown(s)),
             }
         }

@@ -145,6 +145,7 @@ pub(crate) const PRODUCT_KEYS: &[&str] = &[
     "holding_cost_per_day",
     "priority",
     "perishability",
+    "demand_elasticity",
 ];
 pub(crate) const PERISH_KEYS: &[&str] = &["grace_days", "loss_per_day", "shelf_life_days"];
 pub(crate) const SUPPLY_KEYS: &[&str] = &[
@@ -384,6 +385,8 @@ pub(crate) enum Rule {
     Finite,
     /// Finite and >= 0.
     NonNeg,
+    /// In [-50, 0] (a demand elasticity).
+    Elasticity,
     /// Finite and > 0.
     Pos,
     /// In [0, 1].
@@ -397,6 +400,9 @@ impl Rule {
         match self {
             Rule::Finite => "expected a finite number",
             Rule::NonNeg => "expected a number >= 0",
+            Rule::Elasticity => {
+                "expected a number in [-50, 0] (orders fall as the landed price rises)"
+            }
             Rule::Pos => "expected a number > 0",
             Rule::Unit => "expected a number in [0, 1]",
             Rule::UnitOpen => "expected a number in [0, 1) (1 would mean no closure)",
@@ -411,6 +417,7 @@ impl Rule {
         match self {
             Rule::Finite => None,
             Rule::NonNeg if x < 0.0 => Some(K::BadNumber),
+            Rule::Elasticity if !(-50.0..=0.0).contains(&x) => Some(K::OutOfRange),
             Rule::Pos if x <= 0.0 => Some(K::BadNumber),
             Rule::Unit if !(0.0..=1.0).contains(&x) => Some(K::OutOfRange),
             Rule::UnitOpen if !(0.0..1.0).contains(&x) => Some(K::OutOfRange),
@@ -896,6 +903,7 @@ pub(crate) struct RawProduct {
     pub holding_cost_per_day: f64,
     pub priority: i32,
     pub perishability: Option<Perishability>,
+    pub demand_elasticity: f64,
     pub loc: Loc,
 }
 
@@ -1280,6 +1288,9 @@ pub(crate) fn product(it: &Item<'_>, d: &mut Diags) -> RawProduct {
             )
             .unwrap_or(0) as i32,
         perishability,
+        demand_elasticity: it
+            .num("demand_elasticity", false, Rule::Elasticity, d)
+            .unwrap_or(0.0),
         loc: it.loc,
     }
 }

@@ -7,6 +7,7 @@ mod compare;
 mod controls;
 mod criticality;
 mod decision;
+mod elasticity;
 mod levels;
 mod loader;
 mod montecarlo;
