@@ -931,6 +931,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         source: None,
         checksum: String::new(),
         base: None,
+        uncertain: Vec::new(),
     })
 }
 

@@ -205,6 +205,9 @@ pub struct Scenario {
     /// When it is an option applied to a base scenario: that base (for manifests).
     #[serde(default)]
     pub base: Option<BaseScenario>,
+    /// The uncertain parameters (`[[uncertain]]`), empty without any.
+    #[serde(default)]
+    pub uncertain: Vec<crate::uncertainty::Axis>,
 }
 
 /// The base scenario an option was applied to: its file and checksum.
@@ -237,6 +240,7 @@ impl Scenario {
             source: None,
             checksum: String::new(),
             base: None,
+            uncertain: Vec::new(),
         }
     }
 
