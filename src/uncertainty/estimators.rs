@@ -209,7 +209,9 @@ pub fn sobol_indices(
 
 /// [`sobol_indices`] of a model evaluated with noise: each output is a mean over an inner
 /// sample (simulated years), so it carries a noise of variance `noise` (>= 0) that is
-/// independent from point to point. That noise adds `noise` to the output's variance and
+/// independent from point to point (independent inner samples; with common inner draws
+/// the noise of two points that differ in an input that does nothing is the same, and
+/// this correction would push that input's indices below 0). That noise adds `noise` to the output's variance and
 /// `2 noise` to each `E[(f(A) - f(AB_i))²]`, so uncorrected total indices of inputs that
 /// do nothing come out near `noise / V` instead of 0. Both are taken off here (the
 /// first-order numerator is left as it is: its bias is at most `2 noise / V` in size).
@@ -820,7 +822,10 @@ mod tests {
         // The unpaired correction takes off mean(s²)/n ≈ 10/40 where only the
         // interaction's 1/40 spreads the means: it lands lower than the paired one.
         let unpaired = variance_split(&y, 0, 0).unwrap();
-        assert!(unpaired.between.estimate < s.between.estimate - 0.1, "{unpaired:?}");
+        assert!(
+            unpaired.between.estimate < s.between.estimate - 0.1,
+            "{unpaired:?}"
+        );
         // The interaction: Var η / n.
         let noise = paired_noise(&y).unwrap();
         assert!((noise - 1.0 / 40.0).abs() < 0.004, "{noise}");

@@ -29,6 +29,7 @@
 
 mod estimators;
 mod params;
+pub mod study;
 
 pub use estimators::{
     chatterjee_xi, paired_noise, saltelli_design, sobol_indices, sobol_indices_noisy,

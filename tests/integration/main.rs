@@ -17,5 +17,6 @@ mod report;
 mod sim;
 mod sim_input;
 mod solver;
+mod uncertainty;
 mod validate;
 mod welfare;
