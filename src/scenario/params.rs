@@ -2,9 +2,14 @@
 //! Workbench uncertainties, and parameter uncertainty), its value, unit and meaning, and
 //! how to set it.
 //!
+//! A lognormal process also has `process.TARGET.duration_sigma`, a gamma one
+//! `process.TARGET.duration_shape` (a joint posterior draw sets it before the mean).
+//!
 //! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
 //! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
-//! `regime.STATE.rate_multiplier`, and `closures.rate_scale` / `closures.duration_scale`
+//! `regime.STATE.rate_multiplier`, `expansion.LINK.extra_t_per_day` (an option's
+//! capacity expansions; every expansion of the link), and `closures.rate_scale` /
+//! `closures.duration_scale`
 //! (multipliers on every random closure process and shock). A `*_scale` is a
 //! multiplier applied once, relative to the scenario it is applied to (its value is 1).
 
@@ -157,6 +162,21 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             "days",
             format!("mean closure duration of {t} (the distribution scaled)"),
         ));
+        match pr.duration {
+            DurationDist::LogNormal { sigma, .. } => out.push(p(
+                format!("process.{t}.duration_sigma"),
+                sigma,
+                "ln(days)",
+                format!("sigma of ln(duration) of {t} (mu, the log of the median, is kept; a mean set after it rescales)"),
+            )),
+            DurationDist::Gamma { shape, .. } => out.push(p(
+                format!("process.{t}.duration_shape"),
+                shape,
+                "",
+                format!("shape of the gamma duration of {t} (the scale is kept; a mean set after it rescales)"),
+            )),
+            _ => {}
+        }
         out.push(p(
             format!("process.{t}.capacity_factor"),
             pr.capacity_factor,
@@ -204,6 +224,18 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             pr.holding_cost_per_day,
             "fraction of value/day",
             format!("holding cost of {id}"),
+        ));
+    }
+    for (i, e) in s.expansions.iter().enumerate() {
+        if s.expansions[..i].iter().any(|x| x.link == e.link) {
+            continue; // one name per link: it sets every expansion of the link
+        }
+        let id = &s.links[e.link.index()].id;
+        out.push(p(
+            format!("expansion.{id}.extra_t_per_day"),
+            e.extra_t_per_day,
+            "t/day",
+            format!("capacity an option adds to link {id} once ramped in"),
         ));
     }
     if let Some(r) = &s.regimes {
@@ -351,6 +383,14 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                     let k = positive(name, v)? / pr.duration.mean_days();
                     scale_duration(&mut pr.duration, k);
                 }
+                "duration_sigma" => match &mut pr.duration {
+                    DurationDist::LogNormal { sigma, .. } => *sigma = positive(name, v)?,
+                    _ => return Err(unknown(s)),
+                },
+                "duration_shape" => match &mut pr.duration {
+                    DurationDist::Gamma { shape, .. } => *shape = positive(name, v)?,
+                    _ => return Err(unknown(s)),
+                },
                 "capacity_factor" => pr.capacity_factor = v,
                 "ramp_days" => pr.ramp_days = whole(name, v)?,
                 _ => return Err(unknown(s)),
@@ -378,6 +418,22 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 "value_usd_per_t" => pr.value_usd_per_t = v,
                 "holding_cost_per_day" => pr.holding_cost_per_day = v,
                 _ => return Err(unknown(s)),
+            }
+        }
+        ["expansion", id, "extra_t_per_day"] => {
+            let Some(li) = s.links.iter().position(|l| l.id == *id) else {
+                return Err(unknown(s));
+            };
+            if !(v.is_finite() && v >= 0.0) {
+                return Err((false, format!("{name} = {v}: expected a number >= 0")));
+            }
+            let mut found = false;
+            for e in s.expansions.iter_mut().filter(|e| e.link.index() == li) {
+                e.extra_t_per_day = v;
+                found = true;
+            }
+            if !found {
+                return Err(unknown(s));
             }
         }
         ["regime", id, "rate_multiplier"] => {

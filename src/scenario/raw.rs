@@ -53,6 +53,7 @@ pub const ACCEPTED_KEYS: &[(&str, &[&str])] = &[
     ("join_shock", JOIN_SHOCK_KEYS),
     ("set_process", SET_PROCESS_KEYS),
     ("set_process.duration", DURATION_KEYS),
+    ("uncertain", super::uncertain::UNCERTAIN_KEYS),
     ("csv.link", CSV_LINK_EXTRA),
     ("csv.product", CSV_PRODUCT_EXTRA),
 ];
@@ -71,6 +72,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "shock",
     "regimes",
     "trade_level",
+    "uncertain",
 ];
 pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
     "option",
@@ -84,6 +86,7 @@ pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
     "add_shock",
     "join_shock",
     "set_process",
+    "uncertain",
 ];
 pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "name",
@@ -281,6 +284,20 @@ impl Diags {
     /// Record a warning.
     pub fn warn(&mut self, kind: K, loc: Loc, message: String, hint: Option<String>) {
         self.push(Severity::Warning, kind, loc, message, hint);
+    }
+
+    /// Move `other`'s problems here (its file 0 is this collector's file 0; its other
+    /// files are added after this one's).
+    pub fn append(&mut self, other: Diags) {
+        let offset = self.files.len();
+        self.files.extend(other.files.into_iter().skip(1));
+        for (diag, mut loc) in other.list.into_iter().zip(other.order) {
+            if loc.file > 0 {
+                loc.file += offset - 1;
+            }
+            self.list.push(diag);
+            self.order.push(loc);
+        }
     }
 
     /// Whether any error (not warning) was recorded.

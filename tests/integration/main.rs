@@ -17,6 +17,7 @@ mod report;
 mod sim;
 mod sim_input;
 mod solver;
+mod uncertain;
 mod uncertainty;
 mod validate;
 mod welfare;
