@@ -226,8 +226,8 @@ fn variance_split(s: &Csv) -> Result<Figure, Error> {
     })
 }
 
-/// 3. Sensitivity indices: one chart per output (at most four), every index in the
-/// tables.
+/// Figure 3: sensitivity indices, one chart per output (at most four), every index
+/// in the tables.
 fn sensitivity(x: &Csv) -> Result<Vec<Figure>, Error> {
     let [o, f, ix, e, lo, hi, ns] = x.cols([
         "output",

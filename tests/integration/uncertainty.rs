@@ -71,7 +71,7 @@ fn the_same_seed_gives_identical_files_for_any_thread_count() {
     let mut files = Vec::new();
     for threads in [1, 2] {
         let dir = tempfile::tempdir().unwrap();
-        let (o, _) = run(&s, &config(DesignKind::Sobol { points: 8 }, 6, threads));
+        let (o, _) = run(&s, &config(DesignKind::Random { points: 8 }, 6, threads));
         study::output::write_outputs(dir.path(), &o).unwrap();
         let mut got = Vec::new();
         for name in study::output::FILES {
@@ -91,7 +91,7 @@ fn closure_draws_are_common_to_every_point() {
     // scale has every closure of the smaller one's and more, so it loses at least as
     // much in (almost) every year.
     let s = study_with(vec![uniform("closures.rate_scale", 0.0, 3.0)]);
-    let (o, _) = run(&s, &config(DesignKind::Sobol { points: 8 }, 8, 2));
+    let (o, _) = run(&s, &config(DesignKind::Random { points: 8 }, 8, 2));
     let (lo, hi) =
         (0..8)
             .map(|p| (o.points.u[p][0], p))
@@ -149,7 +149,7 @@ fn the_variance_split_is_all_parameters_without_random_closures() {
     let mut base = Candidate::base(chokepoint::Scenario::load(&path).unwrap());
     base.scenario.uncertain = vec![uniform("product.cloth.value_usd_per_t", 2000.0, 6000.0)];
     let s = Study::new(base, vec![]).unwrap();
-    let mut c = config(DesignKind::Sobol { points: 8 }, 3, 2);
+    let mut c = config(DesignKind::Random { points: 8 }, 3, 2);
     c.no_fixed_closures = false;
     let (o, a) = run(&s, &c);
     assert!(o.losses.iter().all(|p| p[0].iter().all(|x| *x == p[0][0])));
@@ -202,10 +202,10 @@ fn bad_study_settings_are_errors() {
     let s = study_with(vec![uniform("closures.rate_scale", 0.5, 2.0)]);
     let stop = AtomicBool::new(false);
     for c in [
-        config(DesignKind::Sobol { points: 2 }, 5, 1),
+        config(DesignKind::Random { points: 2 }, 5, 1),
         config(DesignKind::Saltelli { base_points: 1 }, 5, 1),
-        config(DesignKind::Sobol { points: 8 }, 1, 1),
-        config(DesignKind::Sobol { points: 8 }, 5, 0),
+        config(DesignKind::Random { points: 8 }, 1, 1),
+        config(DesignKind::Random { points: 8 }, 5, 0),
     ] {
         assert!(
             study::simulate(&s, &c, &NoProgress, &stop).is_err(),
@@ -220,7 +220,7 @@ fn bad_study_settings_are_errors() {
     )]);
     let e = study::simulate(
         &s,
-        &config(DesignKind::Sobol { points: 8 }, 2, 1),
+        &config(DesignKind::Random { points: 8 }, 2, 1),
         &NoProgress,
         &stop,
     )
@@ -229,4 +229,97 @@ fn bad_study_settings_are_errors() {
         e.to_string().contains("process.north.mean_duration_days"),
         "{e}"
     );
+}
+
+fn cli_study(out: &std::path::Path, threads: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "uncertainty",
+        "tests/fixtures/uncertainty/base.toml",
+        "tests/fixtures/uncertainty/wider_north.toml",
+        "--points",
+        "8",
+        "--years",
+        "5",
+        "--seed",
+        "4",
+        "--bootstrap",
+        "100",
+        "--threads",
+        threads,
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    cli(&args)
+}
+
+#[test]
+fn the_cli_writes_identical_files_at_one_and_two_threads_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("t1"), dir.path().join("t2"));
+    let o = cli_study(&a, "1", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cli_study(&b, "2", &["--report"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in study::output::FILES {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // The option's own axis is a design axis; the base's four take part too.
+    let points = std::fs::read_to_string(a.join("points.csv")).unwrap();
+    assert!(points.contains("expansion.north_crossing.extra_t_per_day"));
+    assert_eq!(points.lines().count(), 1 + 8 * 4);
+    // The report is an uncertainty page with its charts.
+    let html = std::fs::read_to_string(b.join("report.html")).unwrap();
+    for id in [
+        "predictive-exceedance",
+        "variance-split",
+        "indices-0",
+        "options-across",
+        "ranking-robustness",
+    ] {
+        assert!(html.contains(&format!("data-chart=\"{id}\"")), "{id}");
+    }
+    let manifest = std::fs::read_to_string(b.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"report.html\"") && manifest.contains("\"command\": \"uncertainty\"")
+    );
+    // `chokepoint report` on the folder gives the same page.
+    let again = dir.path().join("again.html");
+    let o = cli(&[
+        "report",
+        a.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn an_options_own_axis_does_nothing_to_the_base() {
+    let base = chokepoint::Scenario::load(fixture("uncertainty/base.toml")).unwrap();
+    let mut b = Candidate::base(base);
+    b.path = fixture("uncertainty/base.toml");
+    let o = Candidate::option(fixture("uncertainty/wider_north.toml")).unwrap();
+    let s = Study::new(b, vec![o]).unwrap();
+    assert_eq!(s.axes.len(), 4);
+    let j = s
+        .axes
+        .iter()
+        .position(|a| a.label() == "expansion.north_crossing.extra_t_per_day")
+        .unwrap();
+    assert!(!s.uses[0][j] && s.uses[1][j]);
+    // Two points that differ only in that axis give the base the same scenario.
+    let mut u = vec![0.5; 4];
+    let x = s.scenario_at(0, &u).unwrap();
+    u[j] = 0.9;
+    assert_eq!(x, s.scenario_at(0, &u).unwrap());
+    assert_ne!(s.scenario_at(1, &u).unwrap(), {
+        u[j] = 0.1;
+        s.scenario_at(1, &u).unwrap()
+    });
 }

@@ -30,13 +30,18 @@ pub struct Args {
     /// The base scenario (TOML), then option files of that base.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Parameter points of the Sobol' design (without --indices).
+    /// How the points are drawn (without --indices): `random` (independent uniform draws:
+    /// every interval and Chatterjee's xi apply) or `sobol` (a scrambled Sobol' sequence:
+    /// more even, no xi).
+    #[arg(long, default_value = "random", value_parser = ["random", "sobol"])]
+    design: String,
+    /// Parameter points (without --indices).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(8..=65536))]
     points: u64,
     /// Simulated years per point and scenario (the same years at every point).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
     years: u64,
-    /// Sobol' indices: a Saltelli design of --base-points x (factors + 2) points.
+    /// Sobol' indices: a Saltelli design of --base-points x (factors + 2) random points.
     #[arg(long)]
     indices: bool,
     /// Base points of the Saltelli design (with --indices).
@@ -95,8 +100,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             DesignKind::Saltelli {
                 base_points: args.base_points as usize,
             }
-        } else {
+        } else if args.design == "sobol" {
             DesignKind::Sobol {
+                points: args.points as usize,
+            }
+        } else {
+            DesignKind::Random {
                 points: args.points as usize,
             }
         },

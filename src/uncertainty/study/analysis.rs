@@ -407,7 +407,8 @@ pub fn analyse(o: &Outcome) -> Analysis {
                 });
             }
         }
-        for (j, axis) in o.axes.iter().enumerate() {
+        // ξ reads the draws as independent pairs: not on a Sobol' sequence.
+        for (j, axis) in o.axes.iter().enumerate().filter(|_| o.independent) {
             let x: Vec<f64> = draws.iter().map(|&p| o.points.u[p][j]).collect();
             let xi =
                 chatterjee_xi(&x, &y_draws, resamples, seed).unwrap_or_else(|_| nan_interval());

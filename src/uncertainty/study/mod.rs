@@ -5,10 +5,11 @@
 //! # Design
 //!
 //! - **Points.** Each axis is one coordinate of the unit cube, mapped to its values by
-//!   [`Axis::values_at`]. By default ([`DesignKind::Sobol`]) the points are the first
-//!   rows of an Owen-scrambled Sobol' sequence (`sobol_burley`); with
-//!   [`DesignKind::Saltelli`] they are a Saltelli design (A, B and one AB block per
-//!   *factor*) for Sobol' indices. A factor is one axis, or (with [`Grouping::Target`])
+//!   [`Axis::values_at`]. By default ([`DesignKind::Random`]) the points are independent
+//!   uniform draws, so every bootstrap over points and Chatterjee's ξ apply; with
+//!   [`DesignKind::Sobol`] the first rows of an Owen-scrambled Sobol' sequence
+//!   (`sobol_burley`); with [`DesignKind::Saltelli`] a Saltelli design (random A and B,
+//!   and one AB block per *factor*) for Sobol' indices. A factor is one axis, or (with [`Grouping::Target`])
 //!   the axes of one target (`process.chaman.rate_per_year` and
 //!   `process.chaman.mean_duration_days` are factor `process.chaman`): group indices,
 //!   so a design of `n (G + 2)` points with G factors instead of `n (k + 2)`.
@@ -59,18 +60,45 @@ use crate::{Error, Scenario};
 /// How the parameter points are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DesignKind {
-    /// The first `points` rows of a scrambled Sobol' sequence: the predictive
-    /// distribution, the variance split, Chatterjee's ξ and the options' robustness.
+    /// `points` independent uniform draws of the coordinates (ChaCha8 on a stream of its
+    /// own): the predictive distribution, the variance split, Chatterjee's ξ and the
+    /// options' robustness, every interval a bootstrap over independent points.
+    Random {
+        /// Points (>= 8).
+        points: usize,
+    },
+    /// The first `points` rows of an Owen-scrambled Sobol' sequence (`sobol_burley`):
+    /// more even in the cube than `Random`, so means converge faster, but its points are
+    /// not independent: Chatterjee's ξ (which sorts the points by one coordinate and
+    /// reads the others' stratification as dependence) is not computed on it, and the
+    /// bootstrap intervals over points are conservative at best.
     Sobol {
         /// Points (>= 8).
         points: usize,
     },
-    /// A Saltelli design of `base_points` rows of A and of B, and one block AB_g per
-    /// factor: everything `Sobol` gives (on the rows of A and B) and Sobol' indices.
+    /// A Saltelli design of `base_points` independent uniform rows of A and of B, and one
+    /// block AB_g per factor: everything `Random` gives (on the rows of A and B) and
+    /// Sobol' indices.
     Saltelli {
         /// Base points (>= 4).
         base_points: usize,
     },
+}
+
+impl DesignKind {
+    /// `random`, `sobol` or `saltelli`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DesignKind::Random { .. } => "random",
+            DesignKind::Sobol { .. } => "sobol",
+            DesignKind::Saltelli { .. } => "saltelli",
+        }
+    }
+
+    /// Whether the draw points are independent (ξ and the bootstrap over points apply).
+    pub fn independent(&self) -> bool {
+        !matches!(self, DesignKind::Sobol { .. })
+    }
 }
 
 /// How axes are grouped into the factors of Sobol' indices.
@@ -127,13 +155,13 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The default study: 64 Sobol' points of 200 years.
+    /// The default study: 64 random points of 200 years.
     fn default() -> Self {
         Config {
             years: 200,
             seed: 0,
             threads: 1,
-            design: DesignKind::Sobol { points: 64 },
+            design: DesignKind::Random { points: 64 },
             grouping: Grouping::Target,
             bootstrap_resamples: 1000,
             no_fixed_closures: false,
@@ -159,9 +187,13 @@ impl Config {
             ));
         }
         match self.design {
-            DesignKind::Sobol { points } if !(8..=65_536).contains(&points) => Err(Error::Invalid(
-                format!("points {points}: a Sobol' design takes 8 to 65536 points"),
-            )),
+            DesignKind::Random { points } | DesignKind::Sobol { points }
+                if !(8..=65_536).contains(&points) =>
+            {
+                Err(Error::Invalid(format!(
+                    "points {points}: a design takes 8 to 65536 points"
+                )))
+            }
             DesignKind::Saltelli { base_points } if !(4..=65_536).contains(&base_points) => {
                 Err(Error::Invalid(format!(
                     "base points {base_points}: a Saltelli design takes 4 to 65536"
@@ -299,7 +331,9 @@ impl Study {
 /// Which block of the design a point belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
-    /// A point of a plain Sobol' design.
+    /// A point of a random design.
+    Draw,
+    /// A point of a Sobol' sequence.
     Sobol,
     /// A row of A.
     A,
@@ -313,6 +347,7 @@ impl Block {
     /// `sobol`, `A`, `B` or `AB:<factor>`.
     pub fn name(&self, factors: &[Factor]) -> String {
         match self {
+            Block::Draw => "draw".into(),
             Block::Sobol => "sobol".into(),
             Block::A => "A".into(),
             Block::B => "B".into(),
@@ -320,8 +355,8 @@ impl Block {
         }
     }
 
-    /// Whether the point is a draw from the parameters' law on its own (a Sobol' point,
-    /// a row of A or of B): the points the predictive distribution, the variance split,
+    /// Whether the point is a draw from the parameters' law on its own (a random or
+    /// Sobol' point, a row of A or of B): the points the predictive distribution, the variance split,
     /// ξ and the options' robustness read.
     pub fn is_draw(&self) -> bool {
         !matches!(self, Block::Ab(_))
@@ -342,14 +377,33 @@ pub fn design_seed(seed: u64) -> u32 {
     (seed ^ (seed >> 32)) as u32
 }
 
-/// The points of `design` over `k` axes grouped into `factors`, scrambled with `seed`.
+/// `n` independent uniform points in `[0, 1)^k` from `rng`.
+fn uniform_rows(n: usize, k: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<Vec<f64>> {
+    use rand::Rng;
+    (0..n)
+        .map(|_| (0..k).map(|_| rng.random::<f64>()).collect())
+        .collect()
+}
+
+/// The generator of a study's random design: a substream of its own, apart from every
+/// year's closure streams.
+pub fn design_rng(seed: u64) -> rand_chacha::ChaCha8Rng {
+    crate::closure::substream(&montecarlo::run_rng(seed, u64::MAX), "uncertainty/design")
+}
+
+/// The points of `design` over `k` axes grouped into `factors`: random ones from
+/// [`design_rng`]`(seed)`, a Sobol' sequence scrambled with [`design_seed`]`(seed)`.
 pub fn points(
     design: DesignKind,
     k: usize,
     factors: &[Factor],
-    seed: u32,
+    seed: u64,
 ) -> Result<Points, Error> {
     match design {
+        DesignKind::Random { points } => Ok(Points {
+            u: uniform_rows(points, k, &mut design_rng(seed)),
+            block: vec![Block::Draw; points],
+        }),
         DesignKind::Sobol { points } => {
             if k > sobol_burley::NUM_DIMENSIONS as usize {
                 return Err(Error::Invalid(format!(
@@ -357,10 +411,11 @@ pub fn points(
                     sobol_burley::NUM_DIMENSIONS
                 )));
             }
+            let scramble = design_seed(seed);
             let u = (0..points)
                 .map(|r| {
                     (0..k)
-                        .map(|d| f64::from(sobol_burley::sample(r as u32, d as u32, seed)))
+                        .map(|d| f64::from(sobol_burley::sample(r as u32, d as u32, scramble)))
                         .collect()
                 })
                 .collect();
@@ -370,13 +425,14 @@ pub fn points(
             })
         }
         DesignKind::Saltelli { base_points: n } => {
-            let d = super::saltelli_design(n, k, seed)?;
-            let (a, b) = (&d.points[..n], &d.points[n..2 * n]);
-            let mut u: Vec<Vec<f64>> = a.iter().chain(b).cloned().collect();
+            let mut rng = design_rng(seed);
+            let a = uniform_rows(n, k, &mut rng);
+            let b = uniform_rows(n, k, &mut rng);
+            let mut u: Vec<Vec<f64>> = a.iter().chain(&b).cloned().collect();
             let mut block = vec![Block::A; n];
             block.extend(vec![Block::B; n]);
             for (g, f) in factors.iter().enumerate() {
-                for (ra, rb) in a.iter().zip(b) {
+                for (ra, rb) in a.iter().zip(&b) {
                     let mut row = ra.clone();
                     for &j in &f.axes {
                         row[j] = rb[j];
@@ -412,6 +468,8 @@ pub struct Outcome {
     pub appraisal: Vec<Vec<Option<Appraisal>>>,
     /// Bootstrap resamples and seed (from the config).
     pub bootstrap: (u32, u64),
+    /// Whether the draw points are independent ([`DesignKind::independent`]).
+    pub independent: bool,
 }
 
 /// What the manifest's `uncertainty.closure_draws` says.
@@ -445,23 +503,15 @@ pub fn manifest(study: &Study, config: &Config) -> Result<Manifest, Error> {
         r.rng = CLOSURE_DRAWS.into();
     }
     let factors = study.factors(config.grouping);
-    let n_points = points(
-        config.design,
-        study.axes.len(),
-        &factors,
-        design_seed(config.seed),
-    )?
-    .u
-    .len();
+    let n_points = points(config.design, study.axes.len(), &factors, config.seed)?
+        .u
+        .len();
     m.uncertainty = Some(UncertaintyRecord {
-        design: match config.design {
-            DesignKind::Sobol { .. } => "sobol".into(),
-            DesignKind::Saltelli { .. } => "saltelli".into(),
-        },
+        design: config.design.name().into(),
         points: n_points as u64,
         base_points: match config.design {
-            DesignKind::Sobol { .. } => None,
             DesignKind::Saltelli { base_points } => Some(base_points as u64),
+            _ => None,
         },
         years: config.years,
         groups: config.grouping.name().into(),
@@ -510,12 +560,7 @@ pub fn simulate(
 ) -> Result<Outcome, Error> {
     config.check()?;
     let factors = study.factors(config.grouping);
-    let pts = points(
-        config.design,
-        study.axes.len(),
-        &factors,
-        design_seed(config.seed),
-    )?;
+    let pts = points(config.design, study.axes.len(), &factors, config.seed)?;
     let c_n = study.candidates.len();
     let cells: Vec<u64> = (0..(pts.u.len() * c_n) as u64).collect();
     let mc = mc_config(config);
@@ -598,5 +643,6 @@ pub fn simulate(
         losses,
         appraisal,
         bootstrap: (config.bootstrap_resamples, config.seed),
+        independent: config.design.independent(),
     })
 }
