@@ -51,8 +51,10 @@ def test_the_result_is_frames_equal_to_the_cli_files(tmp_path):
         assert r.files[name] == (out / name).read_bytes(), name
     assert without_tool(r.files["manifest.json"]) == without_tool((out / "manifest.json").read_bytes())
     for frame in [r.points, r.losses, r.point_results, r.predictive, r.variance_split, r.indices,
-                  r.options, r.rankings]:
+                  r.options]:
         assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+    # One option: no pair to rank.
+    assert len(r.rankings) == 0
     assert set(r.losses["scenario"]) == {"base", "wider_north"}
     assert len(r.losses) == 8 * 2 * 4
     # The progress callback heard of every (point, scenario) cell.

@@ -131,8 +131,9 @@ fn exceedance(p: &Csv) -> Result<Figure, Error> {
             points: pts,
             width: 3,
         });
-        // The band only for the base and at most two options, so it stays readable.
-        if k < 3 {
+        // The band only for the base, so the chart stays readable (the options' bands are
+        // in the table).
+        if k == 0 {
             low.sort_by(|a, b| a.0.total_cmp(&b.0));
             high.sort_by(|a, b| b.0.total_cmp(&a.0));
             bands.push(Band {
@@ -327,11 +328,14 @@ fn sensitivity(x: &Csv) -> Result<Vec<Figure>, Error> {
         } else {
             None
         };
+        let drawn = svg.is_some();
         figures.push(Figure {
             id: format!("indices-{k}"),
             title: format!("What drives {output}"),
             svg,
-            caption: if sobol {
+            caption: if !drawn {
+                format!("The numbers for {output} (the first four outputs have a chart; this one's indices are in the table, read as the charts above).")
+            } else if sobol {
                 format!("For {output} at each parameter point: each factor's total Sobol' index (its effect with every interaction it takes part in) and first-order index (its effect alone), with 95% intervals. A factor whose total index is near 0 can be fixed at any value in its range; the largest total indices are what more data would narrow most.")
             } else {
                 format!("For {output} at each parameter point: each parameter's Chatterjee's xi with its 95% interval (0 when the output does not depend on the parameter, 1 when it is a function of it). Run with --indices for Sobol' indices.")
