@@ -34,7 +34,13 @@ from .errors import (
     ScenarioWarning,
     SimulationError,
 )
-from .results import CompareResult, CriticalityResult, MonteCarloResult, RunResult
+from .results import (
+    CompareResult,
+    CriticalityResult,
+    MonteCarloResult,
+    RunResult,
+    UncertaintyResult,
+)
 from .scenario import Scenario
 
 __version__ = _lib.version()
@@ -45,10 +51,12 @@ __all__ = [
     "montecarlo",
     "compare",
     "criticality",
+    "uncertainty",
     "RunResult",
     "MonteCarloResult",
     "CompareResult",
     "CriticalityResult",
+    "UncertaintyResult",
     "options",
     "ChokepointError",
     "Diagnostic",
@@ -231,6 +239,59 @@ def compare(
         )
     _warn(found)
     return CompareResult(files, found)
+
+
+def uncertainty(
+    base,
+    options: Sequence = (),
+    points: int = 64,
+    years: int = 200,
+    seed: int = 0,
+    *,
+    indices: bool = False,
+    design: str = "random",
+    base_points: int = 16,
+    groups: str = "target",
+    threads: Optional[int] = None,
+    bootstrap: int = 1000,
+    fixed_closures: bool = True,
+    progress: Optional[bool] = None,
+) -> UncertaintyResult:
+    """Parameter uncertainty, as ``chokepoint uncertainty``: the base and its options
+    (paths or loaded :class:`Scenario` objects) at parameter points drawn over their
+    ``[[uncertain]]`` tables, ``years`` simulated years at each point, the same years
+    (common closure draws) at every point and for every scenario. ``points`` independent
+    random points by default (``design="sobol"``: a scrambled Sobol' sequence, no ξ); with ``indices=True`` a Saltelli design of ``base_points`` x
+    (factors + 2) points for Sobol' indices, factors grouped by ``groups`` (``"target"``
+    or ``"axis"``). The result depends on (files, seed, design) only, never on
+    ``threads``; runs go on without the GIL, with a bar unless ``progress=False``, and
+    Ctrl-C stops them. Returns an :class:`UncertaintyResult`."""
+    b = _scenario(base)
+    if isinstance(options, (str, os.PathLike, Scenario)):
+        options = [options]
+    opts = [_scenario(o) for o in options]
+    points = _closures.count("points", points, minimum=8)
+    years = _closures.count("years", years, minimum=2)
+    base_points = _closures.count("base_points", base_points, minimum=4)
+    bootstrap = _closures.count("bootstrap", bootstrap)
+    _, seed, threads, _ = _counts(1, seed, threads, None)
+    with _Bar("uncertainty", "cell", progress) as callback:
+        files = _lib.uncertainty(
+            b._raw,
+            [o._raw for o in opts],
+            points,
+            years,
+            seed,
+            threads,
+            bool(indices),
+            base_points,
+            str(groups),
+            bootstrap,
+            fixed_closures,
+            str(design),
+            callback,
+        )
+    return UncertaintyResult(files)
 
 
 def criticality(

@@ -74,6 +74,21 @@ def compare(
     regime_start: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[dict[str, bytes], list[str]]: ...
+def uncertainty(
+    base: Scenario,
+    options: list[Scenario],
+    points: int,
+    years: int,
+    seed: int,
+    threads: int,
+    indices: bool = False,
+    base_points: int = 16,
+    groups: str = "target",
+    bootstrap: int = 1000,
+    fixed_closures: bool = True,
+    design: str = "random",
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> dict[str, bytes]: ...
 def criticality(
     scenario: Scenario,
     duration_days: int,

@@ -441,3 +441,63 @@ class CriticalityResult(_Result):
     def _repr_html_(self) -> str:
         cols = ["kind", "rank", "set", "total_loss_usd", "peak_stranded_trucks", "days_to_recover"]
         return "<p>chokepoint criticality: closure sets by total loss</p>" + self.sets[cols].to_html(index=False)
+
+
+class UncertaintyResult(_Result):
+    """A parameter-uncertainty study (``cp.uncertainty``), the files of ``chokepoint
+    uncertainty`` as frames, long format. Money in USD (variances in USD²), shares in
+    [0, 1]. See docs/uncertainty.md for what each table means."""
+
+    @property
+    def points(self) -> pd.DataFrame:
+        """``points.csv``: point x parameter; ``block``, ``axis``, ``name``, ``u`` (the
+        coordinate in [0, 1)) and the ``value`` set."""
+        return self.table("points.csv")
+
+    @property
+    def losses(self) -> pd.DataFrame:
+        """``losses.csv``: point x scenario x year; ``total_loss_usd``. Year ``i`` drew the
+        same closures at every point (common closure draws)."""
+        return self.table("losses.csv")
+
+    @property
+    def point_results(self) -> pd.DataFrame:
+        """``point_results.csv``: point x scenario; mean, VaR95 and TVaR95 of the annual
+        loss, avoided loss, best share, tail share, benefit/cost."""
+        return self.table("point_results.csv")
+
+    @property
+    def predictive(self) -> pd.DataFrame:
+        """``predictive.csv``: scenario x statistic; the pooled predictive value and its
+        5th, 50th and 95th percentile across parameter points."""
+        return self.table("predictive.csv")
+
+    @property
+    def variance_split(self) -> pd.DataFrame:
+        """``variance_split.csv``: output; variance from the parameters and from the
+        closure draws (USD²), the parameters' share, each with its 95% CI."""
+        return self.table("variance_split.csv")
+
+    @property
+    def indices(self) -> pd.DataFrame:
+        """``indices.csv``: output x factor x index (``sobol_first``, ``sobol_total``,
+        ``chatterjee_xi``); estimate, 95% CI, the inner noise's share."""
+        return self.table("indices.csv")
+
+    @property
+    def options(self) -> pd.DataFrame:
+        """``options.csv``: option x measure; mean, p5, p50, p95 across parameter draws."""
+        return self.table("options.csv")
+
+    @property
+    def rankings(self) -> pd.DataFrame:
+        """``rankings.csv``: pairs of options; the share of parameter draws in which the
+        ranking holds, on the mean and on TVaR95 removed per USD."""
+        return self.table("rankings.csv")
+
+    def __repr__(self) -> str:
+        m = self.manifest.get("uncertainty", {})
+        return (
+            f"<chokepoint.UncertaintyResult: {m.get('design')} design, {m.get('points')} "
+            f"point(s) x {m.get('years')} years>"
+        )

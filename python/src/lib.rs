@@ -638,6 +638,135 @@ fn files_on_pool(
     pool.install(|| files_of(write))
 }
 
+/// An uncertainty study, as `chokepoint uncertainty --out`: the base and its options at
+/// parameter points drawn over their `[[uncertain]]` tables, the same years at every
+/// point. Returns the files. Overrides (`with_changes`) are refused: put what is
+/// uncertain in `[[uncertain]]` tables and what is fixed in the files.
+#[pyfunction]
+#[pyo3(signature = (base, options, points, years, seed, threads, indices=false,
+                    base_points=16, groups="target".to_string(), bootstrap=1000,
+                    fixed_closures=true, design="random".to_string(), progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn uncertainty<'py>(
+    py: Python<'py>,
+    base: &PyScenario,
+    options: Vec<PyRef<'py, PyScenario>>,
+    points: usize,
+    years: u64,
+    seed: u64,
+    threads: usize,
+    indices: bool,
+    base_points: usize,
+    groups: String,
+    bootstrap: u32,
+    fixed_closures: bool,
+    design: String,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    use chokepoint::compare::{self, Candidate};
+    use chokepoint::uncertainty::study::{self, DesignKind, Grouping, Study};
+    let t0 = Instant::now();
+    let name_of = |s: &PyScenario| {
+        s.inner
+            .source
+            .as_ref()
+            .map_or("a scenario".into(), |p| p.display().to_string())
+    };
+    for s in std::iter::once(base).chain(options.iter().map(|o| &**o)) {
+        if !s.changes.is_empty() {
+            return Err(invalid(format!(
+                "{} has overrides ({}): an uncertainty study draws its parameters from the \
+                 [[uncertain]] tables; put fixed values in the files",
+                name_of(s),
+                changes_text(&s.changes).join(", ")
+            )));
+        }
+    }
+    let grouping = match groups.as_str() {
+        "target" => Grouping::Target,
+        "axis" => Grouping::Axis,
+        g => {
+            return Err(invalid(format!(
+                "groups {g:?}: expected \"target\" or \"axis\""
+            )))
+        }
+    };
+    if base.option.is_some() {
+        return Err(invalid(format!(
+            "the base {} is an option file: the base of a study is a scenario file (the \
+             option's `base`)",
+            name_of(base)
+        )));
+    }
+    let mut candidates = Vec::new();
+    for o in &options {
+        let Some(info) = &o.option else {
+            return Err(invalid(format!(
+                "{} is a scenario, not an option file: an option names its `base` and lists \
+                 its changes",
+                name_of(o)
+            )));
+        };
+        candidates.push(Candidate {
+            label: info.name.clone(),
+            path: PathBuf::from(&info.path),
+            appraisal: Some(compare::Appraisal {
+                capital_cost_usd: info.capital_cost_usd,
+                annual_cost_usd: info.annual_cost_usd,
+                horizon_years: info.horizon_years,
+                discount_rate: o.inner.settings.discount_rate,
+            }),
+            scenario: o.inner.clone(),
+        });
+    }
+    let mut base_c = Candidate::base(base.inner.clone());
+    base_c.path = base.inner.source.clone().unwrap_or_default();
+    let s = Study::new(base_c, candidates).map_err(py_err)?;
+    let config = study::Config {
+        years,
+        seed,
+        threads,
+        design: match (indices, design.as_str()) {
+            (true, _) => DesignKind::Saltelli { base_points },
+            (false, "random") => DesignKind::Random { points },
+            (false, "sobol") => DesignKind::Sobol { points },
+            (false, d) => {
+                return Err(invalid(format!(
+                    "design {d:?}: expected \"random\" or \"sobol\""
+                )))
+            }
+        },
+        grouping,
+        bootstrap_resamples: bootstrap,
+        no_fixed_closures: !fixed_closures,
+    };
+    config.check().map_err(py_err)?;
+    let counter = Counter::default();
+    let stop = AtomicBool::new(false);
+    let outcome = drive(py, progress.as_ref(), &counter, &stop, || {
+        study::simulate(&s, &config, &counter, &stop)
+    })?;
+    let outcome = outcome.map_err(py_err)?;
+    let files = py
+        .detach(|| {
+            let seconds = t0.elapsed().as_secs_f64();
+            let simulated = outcome.losses.iter().flatten().map(Vec::len).sum::<usize>();
+            files_on_pool(threads, |dir| {
+                output::write_timing(
+                    dir,
+                    &output::Timing {
+                        threads,
+                        seconds,
+                        runs_per_second: simulated as f64 / seconds,
+                    },
+                )?;
+                study::output::write_outputs(dir, &outcome).map(|_| ())
+            })
+        })
+        .map_err(py_err)?;
+    files_dict(py, files)
+}
+
 /// A comparison of options against a base on common random numbers, as `chokepoint
 /// compare --out`: returns (files, warnings). The base's overrides apply to every option
 /// too (after the option's own changes), so that the options are compared in the same
@@ -1016,6 +1145,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(montecarlo, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(uncertainty, m)?)?;
     m.add_function(wrap_pyfunction!(criticality, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

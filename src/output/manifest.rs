@@ -60,6 +60,10 @@ pub struct Manifest {
     /// Criticality settings (`chokepoint criticality`); left out for other commands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criticality: Option<Criticality>,
+    /// The design of an uncertainty study (`chokepoint uncertainty`); left out for other
+    /// commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<UncertaintyRecord>,
     /// The output files and their checksums (filled when the files are written).
     pub files: Vec<FileRecord>,
 }
@@ -244,6 +248,34 @@ pub struct FuturesRecord {
     pub sha256: String,
     /// The futures' names, in file order.
     pub names: Vec<String>,
+}
+
+/// The design of an uncertainty study (`chokepoint uncertainty`): what was drawn and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintyRecord {
+    /// `sobol` (a scrambled Sobol' sequence of parameter points) or `saltelli` (a
+    /// Saltelli design for Sobol' indices).
+    pub design: String,
+    /// Parameter points simulated.
+    pub points: u64,
+    /// Base points of a Saltelli design (`null` for `sobol`).
+    pub base_points: Option<u64>,
+    /// Simulated years per point and scenario (the same years at every point).
+    pub years: u64,
+    /// How axes were grouped into the factors of the Sobol' indices (`axis` or
+    /// `target`).
+    pub groups: String,
+    /// The factors, in design order, each with the labels of its axes.
+    pub factors: Vec<(String, Vec<String>)>,
+    /// The uncertain axes (the union of the base's and the options'), in design order.
+    pub axes: Vec<crate::uncertainty::Axis>,
+    /// The scramble seed of the Sobol' sequence.
+    pub design_seed: u32,
+    /// How each year's closures are drawn (the same at every point).
+    pub closure_draws: String,
+    /// Bootstrap resamples of the intervals.
+    pub bootstrap_resamples: u32,
 }
 
 /// The settings of a criticality study (`chokepoint criticality`).
@@ -487,6 +519,7 @@ impl Manifest {
             montecarlo: None,
             compare: None,
             criticality: None,
+            uncertainty: None,
             files: Vec::new(),
         }
     }

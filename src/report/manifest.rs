@@ -23,6 +23,9 @@ pub enum Kind {
     /// `chokepoint criticality --out`: `criticality.csv`, `diversion.csv`, and with
     /// `--runs` `contributions.csv`, ...
     Criticality,
+    /// `chokepoint uncertainty --out`: `predictive.csv`, `variance_split.csv`,
+    /// `indices.csv`, `options.csv`, `rankings.csv`, ...
+    Uncertainty,
 }
 
 impl Kind {
@@ -33,6 +36,7 @@ impl Kind {
             Kind::MonteCarlo => "montecarlo",
             Kind::Compare => "compare",
             Kind::Criticality => "criticality",
+            Kind::Uncertainty => "uncertainty",
         }
     }
 }
@@ -166,10 +170,11 @@ impl ManifestInfo {
             Some("montecarlo" | "merge") => Kind::MonteCarlo,
             Some("compare") => Kind::Compare,
             Some("criticality") => Kind::Criticality,
+            Some("uncertainty") => Kind::Uncertainty,
             Some(other) => {
                 return Err(Error::Invalid(format!(
                     "{}: a `{other}` folder has no report yet (reports exist for `run`, \
-                     `montecarlo`, `compare` and `criticality` folders)",
+                     `montecarlo`, `compare`, `criticality` and `uncertainty` folders)",
                     path.display()
                 )))
             }

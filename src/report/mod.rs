@@ -36,6 +36,7 @@ mod manifest;
 mod map;
 mod montecarlo;
 mod run;
+mod uncertainty;
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +74,7 @@ fn page<'a>(
         Kind::MonteCarlo => montecarlo::page(dir, info, options),
         Kind::Compare => compare::page(dir, info),
         Kind::Criticality => criticality::page(dir, info, options),
+        Kind::Uncertainty => uncertainty::page(dir, info),
     }
 }
 

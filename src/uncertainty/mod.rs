@@ -31,9 +31,11 @@
 
 mod estimators;
 mod params;
+pub mod study;
 
 pub use estimators::{
-    chatterjee_xi, saltelli_design, sobol_indices, variance_split, Design, DesignOutputs, Interval,
-    SobolIndices, VarianceSplit,
+    chatterjee_xi, paired_noise, saltelli_design, sobol_indices, sobol_indices_noisy,
+    variance_split, variance_split_paired, Design, DesignOutputs, Interval, SobolIndices,
+    VarianceSplit,
 };
 pub use params::{apply, Axis, Dist, FieldValue, DISTS};

@@ -19,5 +19,6 @@ mod sim;
 mod sim_input;
 mod solver;
 mod uncertain;
+mod uncertainty;
 mod validate;
 mod welfare;

@@ -12,6 +12,7 @@ mod cmd_montecarlo;
 mod cmd_report;
 mod cmd_run;
 mod cmd_solve;
+mod cmd_uncertainty;
 mod cmd_validate;
 mod study;
 
@@ -46,6 +47,9 @@ enum Command {
     Criticality(cmd_criticality::Args),
     /// Write the HTML report (charts, tables, map) of an output folder.
     Report(cmd_report::Args),
+    /// Parameter uncertainty: Monte Carlos over draws of the [[uncertain]] parameters on
+    /// common closure draws (predictive loss, variance split, sensitivity, robustness).
+    Uncertainty(cmd_uncertainty::Args),
 }
 
 /// Exit code for bad input (a file, an argument): the user can fix it.
@@ -75,6 +79,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Calibrate(a) => cmd_calibrate::run(a),
         Command::Criticality(a) => cmd_criticality::run(a),
         Command::Report(a) => cmd_report::run(a),
+        Command::Uncertainty(a) => cmd_uncertainty::run(a),
     }
 }
 

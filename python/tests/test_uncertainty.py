@@ -1,0 +1,73 @@
+"""cp.uncertainty: frames of the CLI's files, progress, counts, bad input.
+
+Run from anywhere: ``pytest python/tests``. The CLI binary is ``$CHOKEPOINT_BIN`` or
+``target/release/chokepoint``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import chokepoint as cp
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "tests/fixtures/uncertainty/base.toml"
+OPTION = "tests/fixtures/uncertainty/wider_north.toml"
+NO_TABLES = "tests/fixtures/montecarlo/twoland_random.toml"
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def cli() -> str:
+    return os.environ.get("CHOKEPOINT_BIN") or str(ROOT / "target/release/chokepoint")
+
+
+def without_tool(b: bytes) -> dict:
+    m = json.loads(b)
+    m.pop("tool")
+    m.pop("files")
+    return m
+
+
+def test_the_result_is_frames_equal_to_the_cli_files(tmp_path):
+    r = cp.uncertainty(BASE, [OPTION], points=8, years=4, seed=2, threads=2, bootstrap=50,
+                       progress=False)
+    out = tmp_path / "u"
+    subprocess.run([cli(), "uncertainty", BASE, OPTION, "--points", "8", "--years", "4", "--seed", "2",
+                    "--bootstrap", "50", "--threads", "1", "-q", "--out", str(out)],
+                   cwd=ROOT, check=True, capture_output=True)
+    for name in ["points.csv", "losses.csv", "point_results.csv", "predictive.csv",
+                 "variance_split.csv", "indices.csv", "options.csv", "rankings.csv"]:
+        assert r.files[name] == (out / name).read_bytes(), name
+    assert without_tool(r.files["manifest.json"]) == without_tool((out / "manifest.json").read_bytes())
+    for frame in [r.points, r.losses, r.point_results, r.predictive, r.variance_split, r.indices,
+                  r.options]:
+        assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+    # One option: no pair to rank.
+    assert len(r.rankings) == 0
+    assert set(r.losses["scenario"]) == {"base", "wider_north"}
+    assert len(r.losses) == 8 * 2 * 4
+    assert "UncertaintyResult" in repr(r)
+
+
+def test_counts_are_validated():
+    for kw in [{"points": 2}, {"points": 8.5}, {"years": 1}, {"years": True}, {"seed": -1},
+               {"base_points": 2}, {"bootstrap": 0}, {"threads": 0}]:
+        with pytest.raises(cp.InvalidArgumentError):
+            cp.uncertainty(BASE, [], **{"points": 8, "years": 2, **kw}, progress=False)
+    with pytest.raises(cp.InvalidArgumentError, match="target"):
+        cp.uncertainty(BASE, [], points=8, years=2, groups="corridor", progress=False)
+
+
+def test_a_scenario_without_uncertain_tables_says_what_to_add():
+    with pytest.raises(cp.ChokepointError, match=r"\[\[uncertain\]\]"):
+        cp.uncertainty(NO_TABLES, [], points=8, years=2, progress=False)
