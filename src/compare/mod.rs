@@ -39,6 +39,7 @@
 
 pub mod analysis;
 pub mod futures;
+pub mod headline;
 pub mod output;
 pub mod stats;
 

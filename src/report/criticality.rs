@@ -135,6 +135,8 @@ pub(super) fn page<'a>(
         what: "Criticality of corridors".into(),
         facts,
         notes,
+        headline: Vec::new(),
+        warnings: Vec::new(),
         figures,
     })
 }

@@ -264,6 +264,8 @@ pub(super) fn page<'a>(
         what: "Monte Carlo study".into(),
         facts,
         notes,
+        headline: Vec::new(),
+        warnings: Vec::new(),
         figures,
     })
 }
