@@ -18,6 +18,7 @@
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
+pub mod abc;
 pub mod fit;
 mod log;
 pub mod posterior;

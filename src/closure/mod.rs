@@ -79,8 +79,10 @@ impl ClosureWindow {
     }
 }
 
-/// A distribution of closure durations, in days. Constructors validate.
+/// A distribution of closure durations, in days. Constructors validate, and so does
+/// deserialisation (a JSON or TOML law with, say, a negative mean is an error, not a law).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DurationDistRepr")]
 pub enum DurationDist {
     /// Exponential with this mean (days).
     Exponential {
@@ -106,6 +108,27 @@ pub enum DurationDist {
         /// Observed durations (at least one, each > 0).
         days: Vec<f64>,
     },
+}
+
+/// The serialised form of [`DurationDist`], checked by its constructors on the way in.
+#[derive(Deserialize)]
+enum DurationDistRepr {
+    Exponential { mean_days: f64 },
+    LogNormal { mu: f64, sigma: f64 },
+    Gamma { shape: f64, scale_days: f64 },
+    Empirical { days: Vec<f64> },
+}
+
+impl TryFrom<DurationDistRepr> for DurationDist {
+    type Error = String;
+    fn try_from(r: DurationDistRepr) -> Result<Self, String> {
+        match r {
+            DurationDistRepr::Exponential { mean_days } => Self::exponential(mean_days),
+            DurationDistRepr::LogNormal { mu, sigma } => Self::lognormal(mu, sigma),
+            DurationDistRepr::Gamma { shape, scale_days } => Self::gamma(shape, scale_days),
+            DurationDistRepr::Empirical { days } => Self::empirical(days),
+        }
+    }
 }
 
 impl DurationDist {
@@ -389,6 +412,30 @@ mod tests {
             sum += law.survival(a + i as f64 * h);
         }
         sum * h / law.survival(a)
+    }
+
+    /// A law read from JSON is checked as its constructor checks it: a valid one round
+    /// trips, an invalid one is an error naming what is wrong.
+    #[test]
+    fn deserialising_checks_the_law() {
+        for law in [
+            DurationDist::exponential(12.5).unwrap(),
+            DurationDist::lognormal(2.0, 0.78).unwrap(),
+            DurationDist::gamma(2.0, 3.0).unwrap(),
+            DurationDist::empirical(vec![1.0, 4.0]).unwrap(),
+        ] {
+            let json = serde_json::to_string(&law).unwrap();
+            assert_eq!(serde_json::from_str::<DurationDist>(&json).unwrap(), law);
+        }
+        for (json, says) in [
+            (r#"{"Exponential":{"mean_days":-3.0}}"#, "mean_days"),
+            (r#"{"LogNormal":{"mu":1.0,"sigma":0.0}}"#, "sigma"),
+            (r#"{"Gamma":{"shape":2.0,"scale_days":-1.0}}"#, "scale_days"),
+            (r#"{"Empirical":{"days":[]}}"#, "at least one"),
+        ] {
+            let e = serde_json::from_str::<DurationDist>(json).unwrap_err();
+            assert!(e.to_string().contains(says), "{json}: {e}");
+        }
     }
 
     #[test]

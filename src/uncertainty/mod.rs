@@ -14,6 +14,8 @@
 //!   with bootstrap intervals.
 //! - [`chatterjee_xi`]: a given-data index (Chatterjee 2021) that works on the draws of
 //!   any study, with a bootstrap interval.
+//! - [`Dist`], [`Axis`], [`apply`]: uncertain parameters (a scenario's `[[uncertain]]`
+//!   tables) and a scenario set at one point of a design.
 //! - [`variance_split`]: the law of total variance over parameter draws, each with its own
 //!   inner sample (closure draws), with the inner-sample bias corrected.
 //!
@@ -28,8 +30,10 @@
 //! ```
 
 mod estimators;
+mod params;
 
 pub use estimators::{
     chatterjee_xi, saltelli_design, sobol_indices, variance_split, Design, DesignOutputs, Interval,
     SobolIndices, VarianceSplit,
 };
+pub use params::{apply, Axis, Dist, FieldValue, DISTS};

@@ -112,8 +112,8 @@ fn controlled_intervals_are_honest_on_twolands_closures() {
 
 /// The same with the engine on twoland cut to 60 days and a 10-day run-out (400
 /// studies of 100 runs, control means from 2,000 draws each; the truth a plain study of
-/// 20,000 runs). Minutes in a debug build, so ignored: run it with
-/// `cargo test --release --test integration -- --ignored controls::`.
+/// 20,000 runs). Minutes in a debug build, so ignored there; `.ci/run` runs it in release
+/// (about 10 s): `cargo test --release --test integration -- --ignored controls::`.
 #[test]
 #[ignore]
 fn controlled_intervals_are_honest_with_the_engine() {
