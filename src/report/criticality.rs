@@ -307,7 +307,10 @@ fn monte_carlo(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error
             x_desc: "contribution (USD million per year)".into(),
             y_desc: "corridor".into(),
             extra_keys: vec![
-                ("estimate (tick, dot)".into(), Key::Line(PALETTE[4])),
+                (
+                    "estimate (black dot)".into(),
+                    Key::Dot(plotters::style::BLACK),
+                ),
                 ("bar: 95% CI".into(), Key::Fill(PALETTE[0], true)),
             ],
         };
