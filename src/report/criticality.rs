@@ -14,6 +14,19 @@ use crate::Error;
 
 const KIND: &str = "criticality";
 
+/// The warnings the study wrote (`warnings.csv`: concerns, warning), each to be shown
+/// beside the figure it concerns; none for a folder written before the file existed.
+fn read_warnings(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    if !dir.join("warnings.csv").is_file() {
+        return Ok(Vec::new());
+    }
+    let csv = Csv::read(dir, "warnings.csv", KIND)?;
+    let [c, w] = csv.cols(["concerns", "warning"])?;
+    Ok((0..csv.rows.len())
+        .map(|r| (csv.text(r, c).to_string(), csv.text(r, w).to_string()))
+        .collect())
+}
+
 /// One row of `criticality.csv`.
 struct SetRow {
     kind: String,
@@ -136,7 +149,7 @@ pub(super) fn page<'a>(
         facts,
         notes,
         headline: Vec::new(),
-        warnings: Vec::new(),
+        warnings: read_warnings(dir)?,
         figures,
     })
 }

@@ -165,3 +165,79 @@ fn the_compare_report_and_cli_state_the_answer_from_the_files() {
         "options not by benefit"
     );
 }
+
+/// Warnings of a criticality study: raised by the library, printed by the CLI (which
+/// still exits 0: a closure longer than the window is a question the run-out can answer),
+/// written to warnings.csv and shown in the report beside the ranking.
+#[test]
+fn criticality_warns_of_a_closure_past_the_window_and_of_negative_components() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("crit");
+    let scenario = fixture("criticality/only_route.toml"); // a 120-day window
+    let o = cli(&[
+        "criticality",
+        p(&scenario),
+        "--duration",
+        "100",
+        "--quiet",
+        "--out",
+        p(&out),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.contains("warning: Each closure lasts 100 days from 2024-01-31, to 2024-05-09: past the window's last day 2024-04-29"),
+        "{err}"
+    );
+    // The negative components named are exactly those of criticality.csv.
+    let (h, rows) = table(&out.join("criticality.csv"));
+    let mut negative = Vec::new();
+    for r in &rows {
+        for (c, name) in [
+            ("reroute_cost_usd", "reroute"),
+            ("delay_cost_usd", "delay"),
+            ("spoilage_usd", "spoilage"),
+            ("lost_trade_usd", "lost trade"),
+        ] {
+            let v: f64 = r[col(&h, c)].parse().unwrap();
+            if v < -0.5 {
+                negative.push(format!("{} {name} USD -", r[col(&h, "set")]));
+            }
+        }
+    }
+    assert!(
+        !negative.is_empty(),
+        "the fixture should have a negative component"
+    );
+    for n in &negative {
+        assert!(err.contains(n.as_str()), "{n} in {err}");
+    }
+    assert!(err.contains("less is shipped"), "the why is printed: {err}");
+    let (h, rows) = table(&out.join("warnings.csv"));
+    assert_eq!(h, ["concerns", "warning"]);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"warnings.csv\""));
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let ranking = section(&html, "ranking");
+    assert_eq!(ranking.matches("<p class=\"warning\">").count(), 2);
+    assert!(
+        ranking.contains("past the window&#39;s last day")
+            || ranking.contains("past the window's last day")
+    );
+
+    // Inside the window: no warning about it.
+    let out2 = tmp.path().join("crit2");
+    let o = cli(&[
+        "criticality",
+        p(&scenario),
+        "--duration",
+        "20",
+        "--quiet",
+        "--out",
+        p(&out2),
+    ]);
+    assert!(o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("past the window"));
+}
