@@ -246,6 +246,7 @@ def criticality(
     bootstrap: int = 1000,
     regime_start: Optional[str] = None,
     progress: Optional[bool] = None,
+    closures: Any = (),
 ) -> CriticalityResult:
     """Which corridors matter most, as ``chokepoint criticality``: every corridor closed
     alone (N-1), and each set of the ``sets`` file (TOML, ``[[set]]`` with ``name`` and
@@ -259,6 +260,10 @@ def criticality(
     closure processes switched off (common draws; ``seed``, ``bootstrap`` resamples,
     ``regime_start`` as for :func:`compare`). Without the GIL, with a tqdm bar unless
     ``progress=False``. Returns a :class:`CriticalityResult`.
+
+    ``closures`` (in any form :func:`run` takes) are in force in every run, deterministic
+    and Monte Carlo alike: each set then closes on top of them and is ranked by the loss
+    it adds (``added_loss_usd`` in ``criticality.csv``), as ``--close``/``--closures``.
     """
     s = _scenario(scenario)
     duration_days = _closures.count("duration_days", duration_days)
@@ -279,6 +284,7 @@ def criticality(
             bootstrap,
             regime_start,
             callback,
+            _closures.specs(s._raw, closures),
         )
     _warn(found)
     return CriticalityResult(files, found, text)

@@ -374,7 +374,8 @@ class CompareResult(_Result):
 class CriticalityResult(_Result):
     """A criticality study (``cp.criticality``), the files of ``chokepoint
     criticality`` as frames: ``sets`` (each corridor closed alone, N-1, and each N-k set,
-    ranked by total loss, USD), ``diversion`` (t/day); with ``runs``, ``contributions``
+    ranked by the loss each adds to the background closures', which without any is the
+    total loss, USD), ``diversion`` (t/day); with ``runs``, ``contributions``
     of each corridor to the Monte Carlo's mean annual loss and TVaR95 (USD),
     ``contribution_summary`` and ``contribution_runs``. See docs/criticality.md."""
 

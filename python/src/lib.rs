@@ -807,7 +807,7 @@ fn compare<'py>(
 #[pyfunction]
 #[pyo3(signature = (scenario, duration_days, threads, sets=None, start=None,
                     capacity_factor=0.0, runs=None, seed=0, bootstrap=1000,
-                    regime_start=None, progress=None))]
+                    regime_start=None, progress=None, closures=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn criticality<'py>(
     py: Python<'py>,
@@ -822,6 +822,7 @@ fn criticality<'py>(
     bootstrap: u64,
     regime_start: Option<String>,
     progress: Option<Bound<'py, PyAny>>,
+    closures: Vec<String>,
 ) -> PyResult<(Bound<'py, PyDict>, String, Vec<String>)> {
     use chokepoint::criticality::{self as crit, McConfig};
     use chokepoint::output::manifest::{Criticality, CriticalitySet, SetsFile};
@@ -850,11 +851,23 @@ fn criticality<'py>(
         Some(d) => s.day_of(parse_date(d).map_err(|e| invalid(format!("start: {}", chain(&e))))?),
         None => crit::AROUND_DAYS,
     };
+    let mut warnings = Vec::new();
+    let mut background = Vec::new();
+    for spec in &closures {
+        let w = parse_close_spec(s, spec).map_err(py_err)?;
+        if !in_window(s, &w) {
+            warnings.push(format!(
+                "closure {spec} lies wholly outside the simulated window: it does nothing"
+            ));
+        }
+        background.push(w);
+    }
     let config = crit::Config {
         duration_days,
         start_day,
         capacity_factor,
         threads,
+        background: background.clone(),
     };
     config.check(s).map_err(py_err)?;
     let mut all_sets = crit::n_minus_1(s);
@@ -878,9 +891,11 @@ fn criticality<'py>(
         threads,
         bootstrap_resamples: bootstrap as usize,
         regime_start,
+        background,
     });
     let mut manifest = Manifest::new("criticality", s);
     manifest.set_no_fixed_closures(true);
+    manifest.closures.close = closures.clone();
     manifest.scenario.changes = changes_text(&scenario.changes);
     if let Some(mc) = &mc_config {
         let mcc = Config {
@@ -888,6 +903,7 @@ fn criticality<'py>(
             seed: mc.seed,
             no_fixed_closures: true,
             regime_start: mc.regime_start,
+            close_specs: closures.clone(),
             ..Config::default()
         };
         manifest.montecarlo = mc::manifest(s, &mcc).montecarlo;
@@ -907,7 +923,6 @@ fn criticality<'py>(
             .collect(),
         bootstrap_resamples: mc_config.as_ref().map(|m| m.bootstrap_resamples as u64),
     });
-    let mut warnings = Vec::new();
     let end = start_day + i64::from(duration_days);
     let horizon = i64::from(s.settings.days + s.settings.runout_max_days);
     if end > horizon {

@@ -81,6 +81,26 @@ def test_closures_as_data_reach_every_study(twoland):
     assert c.manifest["closures"]["close"] == ["north:2024-02-01+14"]
 
 
+def test_criticality_takes_background_closures_as_the_cli_does(tmp_path):
+    """Closures in any form are in force in every run of a criticality study: each
+    corridor closes on top of them, ranked by the loss it adds; the files equal the
+    CLI's with --closures."""
+    scen = "tests/fixtures/criticality/only_route.toml"
+    r = cp.criticality(scen, 20, closures=pd.DataFrame(
+        {"corridor": ["north"], "start": ["2024-01-21"], "days": [40]}), progress=False)
+    assert r.manifest["closures"]["close"] == ["north:2024-01-21+40"]
+    table = r.table("criticality.csv")
+    assert table.iloc[0]["set"] == "south"
+    assert (table["added_loss_usd"] <= table["total_loss_usd"]).all()
+    csv = tmp_path / "c.csv"
+    csv.write_text("corridor,start,days\nnorth,2024-01-21,40\n")
+    out = tmp_path / "crit"
+    subprocess.run([os.environ.get("CHOKEPOINT_BIN", "chokepoint"), "criticality", scen,
+                    "--duration", "20", "--closures", str(csv), "--out", str(out)],
+                   check=True, capture_output=True)
+    assert r.files["criticality.csv"] == (out / "criticality.csv").read_bytes()
+
+
 def test_a_wrong_closure_says_what_is_accepted(twoland):
     for bad in (42, [3.5], {1, 2}, [object()]):
         with pytest.raises(TypeError, match="closures may be"):

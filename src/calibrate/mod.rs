@@ -21,10 +21,12 @@
 pub mod abc;
 pub mod fit;
 mod log;
+pub mod metropolis;
 pub mod posterior;
 pub mod regime;
 pub mod stats;
 mod toml_out;
+mod uncertain_out;
 
 use std::collections::BTreeSet;
 
@@ -34,6 +36,7 @@ use crate::error::Error;
 use fit::{fit_all, DurationFit, Observation};
 pub use log::{parse_log, read_log, Episode, COLUMNS};
 pub use toml_out::duration_toml;
+pub use uncertain_out::{PosteriorOptions, PosteriorTables};
 
 /// Options of [`calibrate`].
 #[derive(Debug, Clone, PartialEq)]

@@ -38,6 +38,7 @@
 //! ```
 
 pub mod analysis;
+pub mod controlled;
 pub mod futures;
 pub mod headline;
 pub mod output;

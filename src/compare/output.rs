@@ -442,6 +442,16 @@ fn is_shard(o: &Outcome) -> bool {
 /// Write the files of a finished comparison into `dir` (created if needed); returns the
 /// analysis they hold.
 pub fn write_outputs(dir: &Path, o: &Outcome) -> Result<Analysis, Error> {
+    write_outputs_with(dir, o, Vec::new())
+}
+
+/// [`write_outputs`] with `extra` files (e.g. `controlled.csv`) written beside the
+/// others and listed in the manifest.
+pub fn write_outputs_with(
+    dir: &Path,
+    o: &Outcome,
+    extra: Vec<(&'static str, Vec<u8>)>,
+) -> Result<Analysis, Error> {
     if is_shard(o) {
         return Err(Error::Invalid(
             "a shard's result is partial: write it with write_partial and merge the shards".into(),
@@ -449,7 +459,9 @@ pub fn write_outputs(dir: &Path, o: &Outcome) -> Result<Analysis, Error> {
     }
     crate::output::create_dir(dir)?;
     let a = analyse(o);
-    write_with_manifest(dir, tables(o, &a), &o.manifest, "manifest.json")?;
+    let mut files = tables(o, &a);
+    files.extend(extra);
+    write_with_manifest(dir, files, &o.manifest, "manifest.json")?;
     Ok(a)
 }
 

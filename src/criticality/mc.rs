@@ -31,6 +31,9 @@ pub struct McConfig {
     /// How the regime chain starts in every run (`None`: the scenario's `initial`,
     /// stationary by default).
     pub regime_start: Option<RegimeStart>,
+    /// Closures in force in every run (`--close`, `--closures`), besides the random ones;
+    /// switching a corridor's processes off leaves them in place.
+    pub background: Vec<ClosureWindow>,
 }
 
 impl Default for McConfig {
@@ -41,6 +44,7 @@ impl Default for McConfig {
             threads: 1,
             bootstrap_resamples: 1000,
             regime_start: None,
+            background: Vec::new(),
         }
     }
 }
@@ -160,7 +164,7 @@ fn closes(scenario: &Scenario, w: &ClosureWindow, c: CorridorId) -> bool {
 }
 
 /// Each corridor's contribution to the expected annual loss and TVaR 95% of `scenario`'s
-/// random closures (its fixed closures left out), on common draws. The engine (network
+/// random closures (its fixed closures left out; `config.background` in every run), on common draws. The engine (network
 /// and traders) is the base's in every variant: only the closure draws differ. A run in
 /// which a corridor never closed has the same closures with and without it, so its loss
 /// is the base's (the engine is deterministic) and is not simulated again.
@@ -216,13 +220,20 @@ pub fn contributions_stoppable(
         })
         .collect::<Result<_, _>>()?;
     let days = scenario.settings.days;
-    let make = || Engine::new(scenario);
+    let background = &config.background;
+    let make = || Engine::with_base(scenario, background);
+    let with_background = |w: Vec<ClosureWindow>| -> Vec<ClosureWindow> {
+        background.iter().cloned().chain(w).collect()
+    };
     let idx: Vec<u64> = (0..config.runs).collect();
     let describe = |_: u64| format!(" (seed {}, the Monte Carlo view)", config.seed);
     let work = |engine: &mut Engine, i: u64| {
         let rng = run_rng(config.seed, i);
         let base_w = base_sampler.sample(0, days, &rng);
-        let base = engine.run(&base_w, Record::Totals)?.metrics.total_loss_usd;
+        let base = engine
+            .run(&with_background(base_w.clone()), Record::Totals)?
+            .metrics
+            .total_loss_usd;
         let mut without = Vec::with_capacity(n_c);
         let mut closed = Vec::with_capacity(n_c);
         for (c, s) in samplers.iter().enumerate() {
@@ -231,7 +242,7 @@ pub fn contributions_stoppable(
                 .any(|w| closes(scenario, w, CorridorId(c as _)));
             closed.push(did);
             if did {
-                let w = s.sample(0, days, &rng);
+                let w = with_background(s.sample(0, days, &rng));
                 without.push(engine.run(&w, Record::Totals)?.metrics.total_loss_usd);
             } else {
                 without.push(base);

@@ -104,6 +104,9 @@ pub struct Config {
     pub capacity_factor: f64,
     /// Worker threads (>= 1); results do not depend on it.
     pub threads: usize,
+    /// Closures in force in every run (`--close`, `--closures`): each set closes on top
+    /// of them, and is ranked by the loss it adds to theirs (empty: an open network).
+    pub background: Vec<ClosureWindow>,
 }
 
 impl Default for Config {
@@ -113,6 +116,7 @@ impl Default for Config {
             start_day: AROUND_DAYS,
             capacity_factor: 0.0,
             threads: 1,
+            background: Vec::new(),
         }
     }
 }
@@ -204,13 +208,24 @@ pub struct Diversion {
     pub counterfactual_t: f64,
 }
 
+impl SetResult {
+    /// The loss closing the set adds to the background's: `metrics.total_loss_usd`
+    /// minus [`SetResult::background_loss_usd`] (the total loss without a background).
+    pub fn added_loss_usd(&self) -> f64 {
+        self.metrics.total_loss_usd - self.background_loss_usd
+    }
+}
+
 /// The result of closing one set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetResult {
     /// What closed.
     pub set: ClosureSet,
-    /// The run's metrics (losses against the counterfactual).
+    /// The run's metrics (losses against the counterfactual, with no closure at all:
+    /// with background closures they include the background's own loss).
     pub metrics: RunMetrics,
+    /// The total loss of the background closures alone (0 without any), USD.
+    pub background_loss_usd: f64,
     /// Every corridor's tonnes before, during and after, in scenario order.
     pub diversion: Vec<Diversion>,
 }
@@ -256,7 +271,8 @@ where
 }
 
 /// Close every set in `sets` (in turn) as `config` says, on `scenario` without its own
-/// fixed closures; results in the order of `sets`. See [`ranked`] for the ranking.
+/// fixed closures, on top of `config.background` (if any); results in the order of
+/// `sets`. See [`ranked`] for the ranking.
 pub fn run_sets(
     scenario: &Scenario,
     sets: &[ClosureSet],
@@ -267,7 +283,16 @@ pub fn run_sets(
         .iter()
         .map(|s| config.windows(scenario, s))
         .collect::<Result<_, _>>()?;
-    let make = || Engine::new(scenario);
+    let background = &config.background;
+    let make = || Engine::with_base(scenario, background);
+    let background_loss_usd = if background.is_empty() {
+        0.0
+    } else {
+        make()?
+            .run(background, Record::Totals)?
+            .metrics
+            .total_loss_usd
+    };
     // The counterfactual's daily flows per corridor: a run with no closure.
     let cf = make()?.run(&[], Record::Daily)?;
     let cf_daily = cf.daily.unwrap_or_default();
@@ -284,7 +309,9 @@ pub fn run_sets(
         &NoProgress,
         |engine, i| {
             let i = i as usize;
-            let report = engine.run(&windows[i], Record::Daily)?;
+            let closures: Vec<ClosureWindow> =
+                background.iter().chain(&windows[i]).cloned().collect();
+            let report = engine.run(&closures, Record::Daily)?;
             let daily = report.daily.unwrap_or_default();
             let diversion = scenario
                 .corridors
@@ -316,22 +343,23 @@ pub fn run_sets(
             Ok(SetResult {
                 set: sets[i].clone(),
                 metrics: report.metrics,
+                background_loss_usd,
                 diversion,
             })
         },
     )
 }
 
-/// The results ranked: N-1 sets first, then N-k sets, each by total loss (largest
+/// The results ranked: N-1 sets first, then N-k sets, each by the loss they add
+/// ([`SetResult::added_loss_usd`]: the total loss without background closures; largest
 /// first; ties by name), with their 1-based rank within their kind.
 pub fn ranked(results: &[SetResult]) -> Vec<(usize, &SetResult)> {
     let mut out = Vec::with_capacity(results.len());
     for n1 in [true, false] {
         let mut these: Vec<&SetResult> = results.iter().filter(|r| r.set.n_minus_1 == n1).collect();
         these.sort_by(|a, b| {
-            b.metrics
-                .total_loss_usd
-                .total_cmp(&a.metrics.total_loss_usd)
+            b.added_loss_usd()
+                .total_cmp(&a.added_loss_usd())
                 .then_with(|| a.set.name.cmp(&b.set.name))
         });
         out.extend(these.into_iter().enumerate().map(|(i, r)| (i + 1, r)));

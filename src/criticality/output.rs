@@ -3,7 +3,7 @@
 //!
 //! | file | one row per | |
 //! |---|---|---|
-//! | `criticality.csv` | closure set (N-1 corridor or N-k set), ranked | losses by component (USD), peak stranded trucks, truck-days, days to recover |
+//! | `criticality.csv` | closure set (N-1 corridor or N-k set), ranked | losses by component (USD), peak stranded trucks, truck-days, days to recover; the loss the set adds to the background closures' (`added_loss_usd`, the ranking's key; the total loss without background closures) |
 //! | `diversion.csv` | set x corridor | t/day before, during and after the closure, against the counterfactual; t over the run |
 //! | `contributions.csv` | corridor, ranked (with `--runs`) | contribution to the mean annual loss and to TVaR95 (USD) with 95% CIs, share, ranking stability |
 //! | `contribution_summary.csv` | statistic (with `--runs`) | the base study's mean and TVaR95, the probability that the whole ranking holds |
@@ -61,6 +61,7 @@ pub fn write(
             num(m.peak_stranded_trucks),
             num(m.stranded_truck_days),
             m.days_to_recover.map_or(String::new(), |d| d.to_string()),
+            num(r.added_loss_usd()),
         ]
     });
     files.push((
@@ -83,6 +84,7 @@ pub fn write(
                 "peak_stranded_trucks",
                 "stranded_truck_days",
                 "days_to_recover",
+                "added_loss_usd",
             ],
             rows,
         ),
@@ -233,6 +235,8 @@ pub fn write(
 pub fn text(results: &[SetResult], mc: Option<&McView>) -> String {
     let mut s = String::new();
     let ranked = ranked(results);
+    // With background closures the ranking is by the loss each set adds to theirs.
+    let background = results.iter().any(|r| r.background_loss_usd != 0.0);
     let mut kind = "";
     for (rank, r) in &ranked {
         if r.set.kind() != kind {
@@ -240,14 +244,18 @@ pub fn text(results: &[SetResult], mc: Option<&McView>) -> String {
             let _ = writeln!(
                 s,
                 "\n{kind}: {}\n  {:>4} {:<20} {:>11} {:>10} {:>10} {:>10} {:>10} {:>8}",
-                if r.set.n_minus_1 {
-                    "each corridor closed alone, by total loss"
-                } else {
-                    "the sets of corridors closed together"
+                match (r.set.n_minus_1, background) {
+                    (true, false) => "each corridor closed alone, by total loss",
+                    (true, true) => "each corridor closed alone, by the loss it adds",
+                    (false, _) => "the sets of corridors closed together",
                 },
                 "rank",
                 "closed",
-                "total loss",
+                if background {
+                    "added loss"
+                } else {
+                    "total loss"
+                },
                 "reroute",
                 "delay",
                 "spoilage",
@@ -262,7 +270,7 @@ pub fn text(results: &[SetResult], mc: Option<&McView>) -> String {
             "  {:>4} {:<20} {:>11} {:>10} {:>10} {:>10} {:>10} {:>8}",
             rank,
             r.set.name,
-            money(m.total_loss_usd),
+            money(r.added_loss_usd()),
             short(m.reroute_cost_usd),
             short(m.delay_cost_usd),
             short(m.spoilage_usd),

@@ -229,6 +229,11 @@ pub struct Product {
     pub holding_cost_per_day: f64,
     /// Products with a higher priority are routed first on scarce capacity.
     pub priority: i32,
+    /// Own-price elasticity of the orders placed (≤ 0; 0 = fixed demand): each day a
+    /// demand's orders are scaled by (landed price / the counterfactual's)^elasticity
+    /// (`docs/model.md`, "Demand answers the landed price").
+    #[serde(default)]
+    pub demand_elasticity: f64,
 }
 
 /// Twelve monthly factors (January first) that scale a daily quantity.

@@ -151,6 +151,8 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
     );
     push("total", "", "runout_open_t", m.runout_open_t);
     push("total", "", "runout_open_usd", m.runout_open_usd);
+    push("total", "", "demand_forgone_t", m.demand_forgone_t);
+    push("total", "", "demand_forgone_usd", m.demand_forgone_usd);
     for (c, v) in &m.revenue_lost_usd {
         push("country", c, "revenue_lost_usd", *v);
     }

@@ -337,6 +337,12 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
             p.holding_cost_per_day,
             NumRule::Unit,
         );
+        num(
+            d,
+            w("demand_elasticity"),
+            p.demand_elasticity,
+            NumRule::Elasticity,
+        );
         if let Some(q) = &p.perishability {
             num(d, w("grace_days"), q.grace_days, NumRule::NonNeg);
             num(d, w("loss_per_day"), q.loss_per_day, NumRule::Unit);
@@ -576,6 +582,7 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
 #[derive(Clone, Copy)]
 enum NumRule {
     NonNeg,
+    Elasticity,
     Pos,
     Unit,
 }
@@ -598,6 +605,10 @@ impl NumRule {
             )),
             NumRule::NonNeg if x < 0.0 => Some((K::BadNumber, "expected a number >= 0")),
             NumRule::Pos if x <= 0.0 => Some((K::BadNumber, "expected a number > 0")),
+            NumRule::Elasticity if !(-50.0..=0.0).contains(&x) => Some((
+                K::OutOfRange,
+                "expected a number in [-50, 0] (orders fall as the landed price rises)",
+            )),
             NumRule::Unit if !(0.0..=1.0).contains(&x) => {
                 Some((K::OutOfRange, "expected a number in [0, 1]"))
             }

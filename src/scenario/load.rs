@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::check::{self, View};
 use super::raw::{self, did_you_mean, Diags, End, Item, Loc, RawLink, RawNode, Sp, Start};
 use super::tree::{self, Node, V};
+use super::uncertain;
 use super::{Scenario, Settings};
 use crate::closure::{ClosureProcess, ClosureWindow, RegimeChain, RegimeState, ShockGroup, Target};
 use crate::error::{Diagnostic, DiagnosticKind as K, Error, ScenarioErrors};
@@ -289,8 +290,19 @@ fn build(root: &Node, path: &Path, d: &mut Diags, hasher: &mut Sha256) -> Option
         let it = it.renamed("[regimes]");
         r.regimes = Some(raw::regimes(&it, d));
     }
+    // The uncertain tables' problems are collected apart, so that the scenario's own
+    // checks run whatever they hold, and theirs run on the resolved scenario.
+    let mut du = Diags::new(path.to_path_buf());
+    let unc = uncertain::read_all(&top, &mut du);
 
-    resolve(r, settings, d)
+    let s = resolve(r, settings, d);
+    let s = s.map(|mut s| {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        s.uncertain = uncertain::resolve(&unc, &s, None, dir, &[], hasher, &mut du);
+        s
+    });
+    d.append(du);
+    s
 }
 
 /// Read one CSV table into rows of cells (TOML keys), reporting bad columns and syntax.
@@ -811,6 +823,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
                 perishability: p.perishability,
                 holding_cost_per_day: p.holding_cost_per_day,
                 priority: p.priority,
+                demand_elasticity: p.demand_elasticity,
             }
         })
         .collect();
@@ -931,6 +944,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         source: None,
         checksum: String::new(),
         base: None,
+        uncertain: Vec::new(),
     })
 }
 

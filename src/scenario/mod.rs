@@ -9,6 +9,7 @@ mod option;
 pub mod params;
 mod raw;
 mod tree;
+mod uncertain;
 mod window;
 
 pub use closures_file::{closure_spec, closures_from_csv, read_closures_csv, CLOSURE_COLUMNS};
@@ -16,6 +17,7 @@ pub use level::{LevelSide, TradeLevel};
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
 pub use option::load_option;
 pub use raw::ACCEPTED_KEYS;
+pub use uncertain::OPTION_PARAMS;
 pub use window::{apply_window, did_you_mean, in_window, parse_close_spec, parse_date};
 
 use std::path::PathBuf;
@@ -205,6 +207,11 @@ pub struct Scenario {
     /// When it is an option applied to a base scenario: that base (for manifests).
     #[serde(default)]
     pub base: Option<BaseScenario>,
+    /// Its uncertain parameters (`[[uncertain]]` tables; an option's own follow the
+    /// base's), for parameter-uncertainty studies. Nothing else reads them: a scenario
+    /// runs at its point values whatever they say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<crate::uncertainty::Axis>,
 }
 
 /// The base scenario an option was applied to: its file and checksum.
@@ -237,6 +244,7 @@ impl Scenario {
             source: None,
             checksum: String::new(),
             base: None,
+            uncertain: Vec::new(),
         }
     }
 
@@ -457,4 +465,10 @@ pub struct ScenarioOption {
     pub horizon_years: f64,
     /// The changes, in order.
     pub changes: Vec<Change>,
+    /// The option's own uncertain parameters (its `[[uncertain]]` tables, e.g. an added
+    /// link's capacity), checked against the scenario with the option applied;
+    /// [`ScenarioOption::apply`] appends them to the scenario's
+    /// [`Scenario::uncertain`], after the base's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<crate::uncertainty::Axis>,
 }

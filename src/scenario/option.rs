@@ -16,6 +16,7 @@ use super::load::{
     resolve_target, Ids, ProcessIds,
 };
 use super::raw::{self, ChangeKind, Diags, Item, Loc, Sp, Start};
+use super::uncertain;
 use super::{Change, Expansion, RandomSource, Scenario, ScenarioOption, SetProcess};
 use crate::error::{DiagnosticKind as K, Error};
 use crate::network::{Corridor, Link, LinkId, Node, NodeId};
@@ -43,6 +44,10 @@ pub fn load_option(path: impl AsRef<Path>) -> Result<(ScenarioOption, Scenario),
         return Err(fail(d));
     };
     let ro = raw::option(&top, &mut d);
+    // The uncertain tables' problems are collected apart and reported with the option's
+    // (see `load::build`).
+    let mut du = Diags::new(path.to_path_buf());
+    let unc = uncertain::read_all(&top, &mut du);
     let Some(base_rel) = ro.base.clone() else {
         return Err(fail(d));
     };
@@ -73,14 +78,30 @@ pub fn load_option(path: impl AsRef<Path>) -> Result<(ScenarioOption, Scenario),
     d.files.push(base_path.clone());
     let opt = resolve(ro, &base, &mut d);
     if d.has_errors() {
+        d.append(du);
         return Err(fail(d));
     }
-    let Some(opt) = opt else {
+    let Some(mut opt) = opt else {
         return Err(fail(d));
     };
     let mut s = opt.apply(&base)?;
     let mut h = Sha256::new();
     h.update(text.as_bytes());
+    // The option's own uncertain parameters, checked on the scenario with it applied.
+    let taken: Vec<String> = base
+        .uncertain
+        .iter()
+        .flat_map(|a| a.names())
+        .map(String::from)
+        .collect();
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let axes = uncertain::resolve(&unc, &s, Some(&opt), dir, &taken, &mut h, &mut du);
+    d.append(du);
+    if d.has_errors() {
+        return Err(fail(d));
+    }
+    opt.uncertain = axes;
+    s.uncertain.extend(opt.scenario_axes().cloned());
     h.update(base.checksum.as_bytes());
     s.checksum = hex(&h.finalize());
     s.source = Some(path.to_path_buf());
@@ -232,6 +253,7 @@ fn resolve(ro: raw::RawOption, base: &Scenario, d: &mut Diags) -> Option<Scenari
         annual_cost_usd: ro.annual_cost_usd.unwrap_or(0.0),
         horizon_years: ro.horizon_years?,
         changes,
+        uncertain: Vec::new(),
     })
 }
 
@@ -430,7 +452,8 @@ fn resolve_risk(ro: &raw::RawOption, base: &Scenario, link_ids: &Ids, d: &mut Di
 }
 
 impl ScenarioOption {
-    /// Apply the changes to `base`, giving a new, validated scenario. Added links that
+    /// Apply the changes to `base`, giving a new, validated scenario (its
+    /// [`Scenario::uncertain`]: the base's, then the option's own). Added links that
     /// name a corridor join it (a new corridor is created when none has that id);
     /// expansions go to [`Scenario::expansions`]. The result's checksum covers the base's
     /// checksum and the option.
@@ -579,7 +602,54 @@ impl ScenarioOption {
             checksum: base.checksum.clone(),
         });
         s.check().map_err(Error::Scenario)?;
+        s.uncertain.extend(self.scenario_axes().cloned());
         Ok(s)
+    }
+
+    /// The option's uncertain axes that name parameters of the scenario it makes (all
+    /// but those of its costs, `option.capital_cost_usd` and `option.annual_cost_usd`).
+    pub fn scenario_axes(&self) -> impl Iterator<Item = &crate::uncertainty::Axis> {
+        self.uncertain.iter().filter(|a| {
+            a.names()
+                .iter()
+                .all(|n| !uncertain::OPTION_PARAMS.contains(n))
+        })
+    }
+
+    /// Set one of the option's own parameters (`option.capital_cost_usd`,
+    /// `option.annual_cost_usd`), e.g. at a draw of its `[[uncertain]]` cost.
+    ///
+    /// ```
+    /// let (mut opt, _) = chokepoint::scenario::load_option("scenarios/starter-option.toml")?;
+    /// opt.set_param("option.capital_cost_usd", 2.5e8)?;
+    /// assert_eq!(opt.capital_cost_usd, 2.5e8);
+    /// assert!(opt.set_param("option.capital_cost", 1.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_param(&mut self, name: &str, v: f64) -> Result<(), super::params::ParamError> {
+        let slot = match name {
+            "option.capital_cost_usd" => &mut self.capital_cost_usd,
+            "option.annual_cost_usd" => &mut self.annual_cost_usd,
+            _ => {
+                let hint = raw::did_you_mean(name, uncertain::OPTION_PARAMS.iter().copied())
+                    .map_or(String::new(), |h| format!("; {h}"));
+                return Err(super::params::ParamError {
+                    unknown: true,
+                    message: format!(
+                        "unknown option parameter {name:?}: expected one of {}{hint}",
+                        uncertain::OPTION_PARAMS.join(", ")
+                    ),
+                });
+            }
+        };
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(super::params::ParamError {
+                unknown: false,
+                message: format!("{name} = {v}: expected a number >= 0"),
+            });
+        }
+        *slot = v;
+        Ok(())
     }
 }
 

@@ -2,9 +2,14 @@
 //! Workbench uncertainties, and parameter uncertainty), its value, unit and meaning, and
 //! how to set it.
 //!
+//! A lognormal process also has `process.TARGET.duration_sigma`, a gamma one
+//! `process.TARGET.duration_shape` (a joint posterior draw sets it before the mean).
+//!
 //! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
 //! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
-//! `regime.STATE.rate_multiplier`, and `closures.rate_scale` / `closures.duration_scale`
+//! `regime.STATE.rate_multiplier`, `expansion.LINK.extra_t_per_day` (an option's
+//! capacity expansions; every expansion of the link), and `closures.rate_scale` /
+//! `closures.duration_scale`
 //! (multipliers on every random closure process and shock). A `*_scale` is a
 //! multiplier applied once, relative to the scenario it is applied to (its value is 1).
 
@@ -43,7 +48,7 @@ fn p(name: String, value: f64, unit: &'static str, description: impl Into<String
     }
 }
 
-const SETTINGS: [(&str, &str, &str); 7] = [
+const SETTINGS: [(&str, &str, &str); 8] = [
     ("days", "days", "days simulated"),
     (
         "truck_payload_t",
@@ -71,6 +76,11 @@ const SETTINGS: [(&str, &str, &str); 7] = [
         "days a lot may wait in one queue before it is abandoned",
     ),
     (
+        "steady_start",
+        "0 or 1",
+        "1: runs start in the counterfactual's steady state; 0: from an empty network",
+    ),
+    (
         "discount_rate",
         "1/year",
         "annual discount rate for option appraisal",
@@ -87,6 +97,7 @@ fn setting(s: &Scenario, name: &str) -> Option<f64> {
         "order_patience_days" => f64::from(st.order_patience_days),
         "abandon_after_days" => f64::from(st.abandon_after_days),
         "discount_rate" => st.discount_rate,
+        "steady_start" => f64::from(u8::from(st.steady_start)),
         _ => return None,
     })
 }
@@ -157,6 +168,21 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             "days",
             format!("mean closure duration of {t} (the distribution scaled)"),
         ));
+        match pr.duration {
+            DurationDist::LogNormal { sigma, .. } => out.push(p(
+                format!("process.{t}.duration_sigma"),
+                sigma,
+                "ln(days)",
+                format!("sigma of ln(duration) of {t} (mu, the log of the median, is kept; a mean set after it rescales)"),
+            )),
+            DurationDist::Gamma { shape, .. } => out.push(p(
+                format!("process.{t}.duration_shape"),
+                shape,
+                "",
+                format!("shape of the gamma duration of {t} (the scale is kept; a mean set after it rescales)"),
+            )),
+            _ => {}
+        }
         out.push(p(
             format!("process.{t}.capacity_factor"),
             pr.capacity_factor,
@@ -204,6 +230,24 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             pr.holding_cost_per_day,
             "fraction of value/day",
             format!("holding cost of {id}"),
+        ));
+        out.push(p(
+            format!("product.{id}.demand_elasticity"),
+            pr.demand_elasticity,
+            "elasticity (<= 0)",
+            format!("own-price elasticity of {id}'s orders against the landed price"),
+        ));
+    }
+    for (i, e) in s.expansions.iter().enumerate() {
+        if s.expansions[..i].iter().any(|x| x.link == e.link) {
+            continue; // one name per link: it sets every expansion of the link
+        }
+        let id = &s.links[e.link.index()].id;
+        out.push(p(
+            format!("expansion.{id}.extra_t_per_day"),
+            e.extra_t_per_day,
+            "t/day",
+            format!("capacity an option adds to link {id} once ramped in"),
         ));
     }
     if let Some(r) = &s.regimes {
@@ -293,6 +337,15 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 "order_patience_days" => st.order_patience_days = whole(name, v)?,
                 "abandon_after_days" => st.abandon_after_days = whole(name, v)?,
                 "discount_rate" => st.discount_rate = v,
+                "steady_start" => {
+                    st.steady_start = match v {
+                        0.0 => false,
+                        1.0 => true,
+                        _ => {
+                            return Err((false, format!("{name} = {v}: expected 0 or 1")));
+                        }
+                    }
+                }
                 _ => return Err(unknown(s)),
             }
         }
@@ -351,6 +404,14 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                     let k = positive(name, v)? / pr.duration.mean_days();
                     scale_duration(&mut pr.duration, k);
                 }
+                "duration_sigma" => match &mut pr.duration {
+                    DurationDist::LogNormal { sigma, .. } => *sigma = positive(name, v)?,
+                    _ => return Err(unknown(s)),
+                },
+                "duration_shape" => match &mut pr.duration {
+                    DurationDist::Gamma { shape, .. } => *shape = positive(name, v)?,
+                    _ => return Err(unknown(s)),
+                },
                 "capacity_factor" => pr.capacity_factor = v,
                 "ramp_days" => pr.ramp_days = whole(name, v)?,
                 _ => return Err(unknown(s)),
@@ -377,7 +438,24 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
             match *field {
                 "value_usd_per_t" => pr.value_usd_per_t = v,
                 "holding_cost_per_day" => pr.holding_cost_per_day = v,
+                "demand_elasticity" => pr.demand_elasticity = v,
                 _ => return Err(unknown(s)),
+            }
+        }
+        ["expansion", id, "extra_t_per_day"] => {
+            let Some(li) = s.links.iter().position(|l| l.id == *id) else {
+                return Err(unknown(s));
+            };
+            if !(v.is_finite() && v >= 0.0) {
+                return Err((false, format!("{name} = {v}: expected a number >= 0")));
+            }
+            let mut found = false;
+            for e in s.expansions.iter_mut().filter(|e| e.link.index() == li) {
+                e.extra_t_per_day = v;
+                found = true;
+            }
+            if !found {
+                return Err(unknown(s));
             }
         }
         ["regime", id, "rate_multiplier"] => {

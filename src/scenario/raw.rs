@@ -53,6 +53,7 @@ pub const ACCEPTED_KEYS: &[(&str, &[&str])] = &[
     ("join_shock", JOIN_SHOCK_KEYS),
     ("set_process", SET_PROCESS_KEYS),
     ("set_process.duration", DURATION_KEYS),
+    ("uncertain", super::uncertain::UNCERTAIN_KEYS),
     ("csv.link", CSV_LINK_EXTRA),
     ("csv.product", CSV_PRODUCT_EXTRA),
 ];
@@ -71,6 +72,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "shock",
     "regimes",
     "trade_level",
+    "uncertain",
 ];
 pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
     "option",
@@ -84,6 +86,7 @@ pub(crate) const OPTION_TOP_KEYS: &[&str] = &[
     "add_shock",
     "join_shock",
     "set_process",
+    "uncertain",
 ];
 pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "name",
@@ -142,6 +145,7 @@ pub(crate) const PRODUCT_KEYS: &[&str] = &[
     "holding_cost_per_day",
     "priority",
     "perishability",
+    "demand_elasticity",
 ];
 pub(crate) const PERISH_KEYS: &[&str] = &["grace_days", "loss_per_day", "shelf_life_days"];
 pub(crate) const SUPPLY_KEYS: &[&str] = &[
@@ -283,6 +287,20 @@ impl Diags {
         self.push(Severity::Warning, kind, loc, message, hint);
     }
 
+    /// Move `other`'s problems here (its file 0 is this collector's file 0; its other
+    /// files are added after this one's).
+    pub fn append(&mut self, other: Diags) {
+        let offset = self.files.len();
+        self.files.extend(other.files.into_iter().skip(1));
+        for (diag, mut loc) in other.list.into_iter().zip(other.order) {
+            if loc.file > 0 {
+                loc.file += offset - 1;
+            }
+            self.list.push(diag);
+            self.order.push(loc);
+        }
+    }
+
     /// Whether any error (not warning) was recorded.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(|d| d.severity == Severity::Error)
@@ -367,6 +385,8 @@ pub(crate) enum Rule {
     Finite,
     /// Finite and >= 0.
     NonNeg,
+    /// In [-50, 0] (a demand elasticity).
+    Elasticity,
     /// Finite and > 0.
     Pos,
     /// In [0, 1].
@@ -380,6 +400,9 @@ impl Rule {
         match self {
             Rule::Finite => "expected a finite number",
             Rule::NonNeg => "expected a number >= 0",
+            Rule::Elasticity => {
+                "expected a number in [-50, 0] (orders fall as the landed price rises)"
+            }
             Rule::Pos => "expected a number > 0",
             Rule::Unit => "expected a number in [0, 1]",
             Rule::UnitOpen => "expected a number in [0, 1) (1 would mean no closure)",
@@ -394,6 +417,7 @@ impl Rule {
         match self {
             Rule::Finite => None,
             Rule::NonNeg if x < 0.0 => Some(K::BadNumber),
+            Rule::Elasticity if !(-50.0..=0.0).contains(&x) => Some(K::OutOfRange),
             Rule::Pos if x <= 0.0 => Some(K::BadNumber),
             Rule::Unit if !(0.0..=1.0).contains(&x) => Some(K::OutOfRange),
             Rule::UnitOpen if !(0.0..1.0).contains(&x) => Some(K::OutOfRange),
@@ -879,6 +903,7 @@ pub(crate) struct RawProduct {
     pub holding_cost_per_day: f64,
     pub priority: i32,
     pub perishability: Option<Perishability>,
+    pub demand_elasticity: f64,
     pub loc: Loc,
 }
 
@@ -1263,6 +1288,9 @@ pub(crate) fn product(it: &Item<'_>, d: &mut Diags) -> RawProduct {
             )
             .unwrap_or(0) as i32,
         perishability,
+        demand_elasticity: it
+            .num("demand_elasticity", false, Rule::Elasticity, d)
+            .unwrap_or(0.0),
         loc: it.loc,
     }
 }

@@ -62,6 +62,10 @@ pub(super) struct Sim<'a> {
     pub(super) wait_in: Vec<i64>,
     /// Units in the system at the start of day 0, per product (the steady start).
     pub(super) start_units: &'a [i64],
+    /// The counterfactual's market price per demand at the start of each day (its last
+    /// routing): `[day * demands + k]`, for runs of a scenario whose demand answers
+    /// prices (`orders.rs`); empty for the counterfactual itself.
+    pub(super) cf_market: &'a [i64],
     scratch: Scratch,
 }
 
@@ -80,6 +84,7 @@ impl<'a> Sim<'a> {
         daily: bool,
         mut state: State,
         start: &'a super::spinup::Start,
+        cf_market: &'a [i64],
         shortcuts: Shortcuts<'a>,
     ) -> Self {
         let sched = Schedule::new(scn, net, closures, base);
@@ -97,6 +102,7 @@ impl<'a> Sim<'a> {
                 state
             },
             start_units: &start.units,
+            cf_market,
             sched,
             left: vec![0; nd],
             perceived: vec![0; nd],
@@ -160,15 +166,37 @@ impl<'a> Sim<'a> {
     /// Step 2: orders past their patience are lost; today's orders are placed.
     pub(super) fn place_orders(&mut self, day: u32) {
         let patience = self.scn.settings.order_patience_days;
+        let nk = self.net.demand_product.len();
+        let at = day as usize * nk;
+        let cf_market = self.cf_market.get(at..at + nk).unwrap_or(&[]);
         orders::place(
             self.net,
             patience,
             &mut self.state,
             day,
             &mut self.acc.sums.lost_orders_usd,
-            &mut self.acc.sums.welfare.lost_order_units,
-            &mut self.acc.sums.welfare.placed_units,
+            &mut self.acc.sums.welfare,
+            cf_market,
         );
+    }
+
+    /// Keep product `p`'s market prices (`prices`, in the order of its points) for its
+    /// demands' orders tomorrow, when demand answers prices.
+    fn note_market(&mut self, p: usize, prices: &[i64]) {
+        let net = self.net;
+        if !net.elastic {
+            return;
+        }
+        if self.state.market.len() != net.demand_product.len() {
+            self.state.market.clear();
+            self.state.market.resize(net.demand_product.len(), 0);
+        }
+        let first = net.prices.offset[p];
+        for &k in &net.product_demands[p] {
+            if let Some(&c) = prices.get(net.demand_point[k] - first) {
+                self.state.market[k] = c;
+            }
+        }
     }
 
     /// Step 4: route new trade in product `p` and dispatch it.
@@ -184,6 +212,7 @@ impl<'a> Sim<'a> {
             });
             if let Some((_, plan, prices)) = taken {
                 self.acc.set_prices(&self.net.prices, day, p, prices);
+                self.note_market(p, prices);
                 self.dispatch(p, day, plan);
                 return Ok(());
             }
@@ -191,6 +220,9 @@ impl<'a> Sim<'a> {
         self.solve_with_inputs(p, day)?;
         let net = &self.nets[p];
         self.acc.set_prices(&self.net.prices, day, p, &net.prices);
+        let prices = std::mem::take(&mut self.nets[p].prices);
+        self.note_market(p, &prices);
+        self.nets[p].prices = prices;
         let plan = std::mem::take(&mut self.nets[p].plan);
         if let Some(log) = self.shortcuts.log.as_mut() {
             let net = &self.nets[p];

@@ -77,6 +77,9 @@ pub struct Engine {
     follow: FollowBuffers,
     /// The state every run and the counterfactual start day 0 in (`spinup.rs`).
     start: Start,
+    /// The counterfactual's market price per demand at the start of each day, for the
+    /// orders of runs whose demand answers prices (`Sim::cf_market`; empty otherwise).
+    cf_market: Vec<i64>,
 }
 
 impl Engine {
@@ -144,6 +147,7 @@ impl Engine {
             days_followed: 0,
             spare: State::default(),
             follow: FollowBuffers::default(),
+            cf_market: Vec::new(),
         };
         engine.check_closures(base)?;
         let (window, horizon) = (engine.net.window, engine.net.horizon);
@@ -157,6 +161,7 @@ impl Engine {
                 .into());
             }
             engine.cf = engine.simulate_counterfactual()?;
+            engine.cf_market = engine.market_of_cf();
             return Ok(engine);
         }
         // The fast path: the base (the counterfactual when there is none) is simulated
@@ -164,15 +169,38 @@ impl Engine {
         // simulated on its own for the losses.
         if !engine.base.is_empty() {
             engine.cf = engine.simulate_counterfactual()?;
+            engine.cf_market = engine.market_of_cf();
         }
         let (acc, track) = engine.record(base, snapshot_budget)?;
         if engine.base.is_empty() {
             engine.cf = acc;
+            engine.cf_market = engine.market_of_cf();
         } else {
             engine.base_acc = Some(acc);
         }
         engine.track = Some(track);
         Ok(engine)
+    }
+
+    /// The counterfactual's market price per demand at the start of each day of the
+    /// horizon and at its end (`[day * demands + k]`, 0.01 USD/t): its state at day 0's
+    /// start (the steady start), then the prices of its routing on the day before. Empty
+    /// when no demand answers prices.
+    fn market_of_cf(&self) -> Vec<i64> {
+        let net = &self.net;
+        if !net.elastic {
+            return Vec::new();
+        }
+        let (nk, np) = (net.demand_product.len(), net.prices.len());
+        let days = net.horizon as usize;
+        let mut out = Vec::with_capacity((days + 1) * nk);
+        let start = &self.start.state.market;
+        out.extend((0..nk).map(|k| start.get(k).copied().unwrap_or(0)));
+        for d in 0..days {
+            let row = &self.cf.prices[d * np..(d + 1) * np];
+            out.extend((0..nk).map(|k| row[net.demand_point[k]]));
+        }
+        out
     }
 
     /// The scenario this engine simulates.
@@ -373,6 +401,7 @@ impl Engine {
         base: &Factors,
         spare: &mut State,
         start: &'a Start,
+        cf_market: &'a [i64],
         closures: &[ClosureWindow],
         daily: bool,
         shortcuts: Shortcuts<'a>,
@@ -384,7 +413,7 @@ impl Engine {
         }
         let state = std::mem::take(spare);
         Sim::new(
-            scenario, net, nets, routes, closures, base, daily, state, start, shortcuts,
+            scenario, net, nets, routes, closures, base, daily, state, start, cf_market, shortcuts,
         )
     }
 
@@ -400,6 +429,7 @@ impl Engine {
             &Factors::default(),
             &mut self.spare,
             &self.start,
+            &[],
             &[],
             true,
             Shortcuts::default(),
@@ -434,6 +464,7 @@ impl Engine {
             &Factors::default(),
             &mut self.spare,
             &self.start,
+            &self.cf_market,
             closures,
             daily,
             Shortcuts::default(),
@@ -479,6 +510,7 @@ impl Engine {
             &Factors::default(),
             &mut self.spare,
             &self.start,
+            &self.cf_market,
             base,
             true,
             shortcuts,
@@ -518,6 +550,7 @@ impl Engine {
             &self.base,
             &mut self.spare,
             &self.start,
+            &self.cf_market,
             closures,
             daily,
             shortcuts,

@@ -87,17 +87,26 @@ pub(super) fn report(
     for d in 0..scn.demands.len() {
         let x = acc.sums.dispatched_units[d] as f64;
         let y = at.sums.dispatched_units[d] as f64;
+        // When the counterfactual dispatched nothing to `d` over these days, what it paid
+        // is for the cargo under way at the start (the steady start), which the run had
+        // too: it is compared whole.
         let (paid_cf, hold_cf) = if y > 0.0 {
             (cft.paid_usd[d] * (x / y), at.sums.holding_usd[d] * (x / y))
         } else {
-            (0.0, 0.0)
+            (cft.paid_usd[d], at.sums.holding_usd[d])
         };
         m.reroute_cost_usd += tot.paid_usd[d] - paid_cf;
         m.delay_cost_usd += acc.sums.holding_usd[d] - hold_cf;
     }
     m.spoilage_usd = acc.sums.spoilage_usd - at.sums.spoilage_usd;
+    let forgone = |s: &Sums| s.welfare.forgone_usd.iter().sum::<f64>();
+    m.demand_forgone_t = tonnes(
+        acc.sums.welfare.forgone_units.iter().sum::<i64>()
+            - at.sums.welfare.forgone_units.iter().sum::<i64>(),
+    );
+    m.demand_forgone_usd = forgone(&acc.sums) - forgone(at.sums);
     let lost = |s: &Sums| s.lost_orders_usd + s.abandoned_usd + s.spoiled_whole_usd;
-    m.lost_trade_usd = lost(&acc.sums) - lost(at.sums);
+    m.lost_trade_usd = lost(&acc.sums) - lost(at.sums) + m.demand_forgone_usd;
     m.total_loss_usd = m.reroute_cost_usd + m.delay_cost_usd + m.spoilage_usd + m.lost_trade_usd;
     let w = welfare::measure(scn, net, (&acc.sums, tot), (at.sums, cft));
     m.welfare_loss_usd = w.loss_usd;

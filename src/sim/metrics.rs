@@ -137,6 +137,15 @@ pub struct RunMetrics {
     /// Their value at the product's value, USD (in `lost_trade_usd`).
     #[serde(default)]
     pub runout_open_usd: f64,
+    /// Orders not placed because the landed price rose above the counterfactual's, beyond
+    /// the counterfactual's, tonnes (negative when prices fell and more were placed; 0
+    /// unless a product has a `demand_elasticity`). Counted in `lost_trade_usd` ...
+    #[serde(default)]
+    pub demand_forgone_t: f64,
+    /// ... at the product's value, USD; the welfare loss counts the buyers' surplus on
+    /// them instead (docs/model.md, "Demand answers the landed price").
+    #[serde(default)]
+    pub demand_forgone_usd: f64,
     /// The run's order book over the days it covers: every tonne ordered is served,
     /// lapsed, or open at the end.
     #[serde(default)]

@@ -83,11 +83,19 @@ pub(super) struct Network {
     pub(super) beliefs: Beliefs,
     /// The price points (markets and supply points per product; `points.rs`).
     pub(super) prices: Points,
+    /// Per demand: the elasticity of its orders against the landed price (its
+    /// product's `demand_elasticity`), and the price point of its market.
+    pub(super) elasticity: Vec<f64>,
+    pub(super) demand_point: Vec<usize>,
+    /// Whether any demand's orders answer the landed price (an elasticity ≠ 0): runs
+    /// then keep each demand's last market price in their state.
+    pub(super) elastic: bool,
 }
 
 impl Network {
     /// Prepare the arrays of a checked scenario.
     pub(super) fn new(scn: &Scenario) -> Network {
+        let points = Points::of(scn);
         let mut countries: Vec<String> = Vec::new();
         let mut cidx: HashMap<String, u32> = HashMap::new();
         let mut country_of = |c: &str, countries: &mut Vec<String>| -> u32 {
@@ -247,9 +255,34 @@ impl Network {
             darc_lag,
             max_lag,
             beliefs,
-            prices: Points::of(scn),
+            elasticity: scn
+                .demands
+                .iter()
+                .map(|d| scn.products[d.product.index()].demand_elasticity)
+                .collect(),
+            demand_point: scn
+                .demands
+                .iter()
+                .map(|d| market_point(&points, d))
+                .collect(),
+            elastic: scn
+                .demands
+                .iter()
+                .any(|d| scn.products[d.product.index()].demand_elasticity != 0.0),
+            prices: points,
         }
     }
+}
+
+/// The index of demand `d`'s market among the price `points`.
+fn market_point(points: &Points, d: &crate::network::Demand) -> usize {
+    let p = d.product.index();
+    (points.offset[p]..points.offset[p + 1])
+        .find(|&i| {
+            let pt = &points.points[i];
+            pt.side == super::points::Side::Market && pt.node as usize == d.node.index()
+        })
+        .unwrap_or(points.offset[p])
 }
 
 /// Units per day of every supply and demand, per period, and the period of each day.

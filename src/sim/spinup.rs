@@ -130,6 +130,7 @@ fn spin(scn: &Scenario, net: &Network, routes: &mut RouteBook, days: u32) -> Res
         false,
         State::default(),
         &empty,
+        &[],
         Shortcuts::default(),
     );
     for day in 0..days {

@@ -69,6 +69,10 @@ pub(super) struct State {
     pub(super) open_units: Vec<i64>,
     /// Lots that arrive after the window (they stay in transit).
     pub(super) beyond: Vec<u32>,
+    /// Per demand: its market price (0.01 USD/t) at the last routing of its product, when
+    /// the scenario's demand answers prices (`Network::elastic`; else empty): tomorrow's
+    /// orders depend on it, so it is state.
+    pub(super) market: Vec<i64>,
 }
 
 impl State {
@@ -100,6 +104,7 @@ impl State {
         self.orders.iter_mut().for_each(VecDeque::clear);
         zeros(&mut self.open_units, nk);
         self.beyond.clear();
+        self.market.clear();
         self
     }
 
@@ -180,6 +185,7 @@ impl Clone for State {
                 orders,
                 open_units,
                 beyond,
+                market,
             ]
         );
     }
@@ -202,7 +208,7 @@ pub(super) enum Likeness {
 pub(super) fn likeness(me: &State, cf: &State, day: u32) -> Likeness {
     if !same_cargo(me, cf, day) {
         Likeness::Different
-    } else if me.open_units == cf.open_units && me.orders == cf.orders {
+    } else if me.open_units == cf.open_units && me.orders == cf.orders && me.market == cf.market {
         Likeness::Same
     } else {
         Likeness::OrdersOnly

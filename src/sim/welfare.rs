@@ -34,6 +34,12 @@ pub(super) struct WelfareSums {
     pub(super) destroyed_units: Vec<i64>,
     /// ... and their remaining value when lost, USD.
     pub(super) destroyed_usd: Vec<f64>,
+    /// Per demand: units of orders not placed because the landed price rose (negative
+    /// when it fell and more were placed; `orders.rs`), their value at the product's
+    /// value, USD, and the buyers' surplus lost on them (the triangle), USD.
+    pub(super) forgone_units: Vec<i64>,
+    pub(super) forgone_usd: Vec<f64>,
+    pub(super) forgone_surplus_usd: Vec<f64>,
 }
 
 impl WelfareSums {
@@ -46,6 +52,9 @@ impl WelfareSums {
             placed_units: vec![0; nk],
             destroyed_units: vec![0; nk],
             destroyed_usd: vec![0.0; nk],
+            forgone_units: vec![0; nk],
+            forgone_usd: vec![0.0; nk],
+            forgone_surplus_usd: vec![0.0; nk],
         }
     }
 
@@ -94,6 +103,13 @@ impl WelfareSums {
                 &b.lost_order_units,
             );
             add_i(&mut self.placed_units, &a.placed_units, &b.placed_units);
+            add_i(&mut self.forgone_units, &a.forgone_units, &b.forgone_units);
+            add_f(&mut self.forgone_usd, &a.forgone_usd, &b.forgone_usd);
+            add_f(
+                &mut self.forgone_surplus_usd,
+                &a.forgone_surplus_usd,
+                &b.forgone_surplus_usd,
+            );
         }
         add_i(
             &mut self.destroyed_units,
@@ -113,7 +129,7 @@ impl WelfareSums {
 
     /// Memory it holds, roughly, in bytes.
     pub(super) fn bytes(&self) -> usize {
-        8 * (self.route_units.len() + 5 * self.spoilage_usd.len())
+        8 * (self.route_units.len() + 8 * self.spoilage_usd.len())
     }
 }
 
@@ -277,12 +293,14 @@ fn demand_loss(
     };
     let x = tonnes(run.0.dispatched_units[k]);
     let y = tonnes(cf.0.dispatched_units[k]);
-    // The counterfactual's cost per tonne (0 when it sent none: then the run's whole
-    // cost is extra, and the orders it served count as gains at the buyer's value).
+    // The counterfactual's cost per tonne (0 when it sent none: then the cost of what the
+    // run sent is extra, and the orders it served count as gains at the buyer's value).
+    // What the counterfactual paid without sending anything is the cost of the cargo
+    // under way at the start (the steady start), which the run carried too.
     let (per_t, cf_cost_of_x) = if y > 0.0 {
         (cost(cf) / y, cost(cf) * (x / y))
     } else {
-        (0.0, 0.0)
+        (0.0, cost(cf))
     };
     let extra = cost(run) - cf_cost_of_x;
     let (rw, cw) = (&run.0.welfare, &cf.0.welfare);
@@ -291,5 +309,12 @@ fn demand_loss(
     let destroyed_usd = rw.destroyed_usd[k] - cw.destroyed_usd[k];
     let forgone =
         orders_t * (buyer_value - per_t) + destroyed_t * (buyer_value - value) + destroyed_usd;
-    (extra + forgone, orders_t * value + destroyed_usd)
+    // Orders not placed because the landed price rose: the surplus the elasticity
+    // implies (`orders.rs`), and their value as lost trade.
+    let triangle = rw.forgone_surplus_usd[k] - cw.forgone_surplus_usd[k];
+    let not_ordered_usd = rw.forgone_usd[k] - cw.forgone_usd[k];
+    (
+        extra + forgone + triangle,
+        orders_t * value + destroyed_usd + not_ordered_usd,
+    )
 }

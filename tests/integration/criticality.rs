@@ -100,6 +100,130 @@ fn the_only_route_ranks_first_and_a_parallel_route_removes_most_of_its_loss() {
     assert!(bypass.during_t_per_day > 1700.0, "{bypass:?}");
 }
 
+/// `corridor` shut from day `start` for `days` days.
+fn shut(s: &Scenario, corridor: &str, start: i64, days: u32) -> ClosureWindow {
+    crate::sim::shut(s.corridor(corridor).unwrap().0, start, days)
+}
+
+/// Background closures: with north (grain's usual route) shut, closing south (its
+/// detour) adds far more than south alone costs (nothing is left for grain), while east (ore's own route,
+/// another product) adds about what it costs alone; the added loss is the run's total
+/// less the background's, and the ranking follows it.
+#[test]
+fn sets_close_on_top_of_background_closures_and_rank_by_the_loss_they_add() {
+    let s = Scenario::load(fixture("criticality/only_route.toml")).unwrap();
+    let plain = Config {
+        duration_days: 20,
+        ..Config::default()
+    };
+    let alone = criticality::run_sets(&s, &criticality::n_minus_1(&s), &plain).unwrap();
+    for r in &alone {
+        assert_eq!(r.background_loss_usd, 0.0);
+        assert_eq!(r.added_loss_usd(), r.metrics.total_loss_usd);
+    }
+    let config = Config {
+        background: vec![shut(&s, "north", 20, 40)],
+        ..plain
+    };
+    let on_top = criticality::run_sets(&s, &criticality::n_minus_1(&s), &config).unwrap();
+    let background = on_top[0].background_loss_usd;
+    assert!(background > 0.0);
+    let of = |rs: &[criticality::SetResult], name: &str| {
+        rs.iter().find(|r| r.set.name == name).unwrap().clone()
+    };
+    for r in &on_top {
+        assert_eq!(r.background_loss_usd, background);
+        assert_eq!(r.added_loss_usd(), r.metrics.total_loss_usd - background);
+    }
+    let south = of(&on_top, "south").added_loss_usd();
+    let south_alone = of(&alone, "south").added_loss_usd();
+    assert!(
+        south > 1e5 && south > 5.0 * south_alone,
+        "{south} vs {south_alone} alone"
+    );
+    let east = of(&on_top, "east").added_loss_usd();
+    let east_alone = of(&alone, "east").added_loss_usd();
+    assert!(
+        (east - east_alone).abs() < 0.1 * east_alone,
+        "{east} vs {east_alone} alone"
+    );
+    let ranked = criticality::ranked(&on_top);
+    for w in ranked
+        .windows(2)
+        .filter(|w| w[0].1.set.n_minus_1 == w[1].1.set.n_minus_1)
+    {
+        assert!(w[0].1.added_loss_usd() >= w[1].1.added_loss_usd());
+    }
+}
+
+/// In the Monte Carlo view the background is in every run, with and without a
+/// corridor's processes: with east shut all year, east's own closures add nothing, so
+/// its contribution is zero run by run.
+#[test]
+fn the_monte_carlo_view_keeps_the_background_in_every_run() {
+    let s = Scenario::load(fixture("criticality/only_route.toml")).unwrap();
+    let all_year = s.settings.days + s.settings.runout_max_days;
+    let config = McConfig {
+        runs: 40,
+        seed: 4,
+        threads: 2,
+        bootstrap_resamples: 100,
+        background: vec![shut(&s, "east", 0, all_year)],
+        ..McConfig::default()
+    };
+    let v = criticality::contributions(&s, &config, &NoProgress).unwrap();
+    let east = s.corridor("east").unwrap().index();
+    assert!(v.runs.iter().any(|r| r.closed[east]));
+    for r in &v.runs {
+        assert!(r.base_loss_usd > 0.0, "the background loses in every run");
+        assert!(
+            (r.without_usd[east] - r.base_loss_usd).abs() <= 1e-6 * r.base_loss_usd,
+            "run {}: {} vs {}",
+            r.run,
+            r.without_usd[east],
+            r.base_loss_usd
+        );
+    }
+}
+
+/// The CLI: `--close` and `--closures` are the background; `added_loss_usd` is in
+/// criticality.csv and the specs in the manifest.
+#[test]
+fn cli_takes_background_closures() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("closures.csv");
+    fs::write(&table, "corridor,start,days\nnorth,2024-01-21,40\n").unwrap();
+    let out = dir.path().join("crit");
+    let o = cli(&[
+        "criticality",
+        p(&fixture("criticality/only_route.toml")),
+        "--duration",
+        "20",
+        "--closures",
+        p(&table),
+        "--out",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("which alone lose USD"), "{stdout}");
+    assert!(stdout.contains("by the loss it adds"), "{stdout}");
+    let text = fs::read_to_string(out.join("criticality.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let first: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(
+        first[col("set")],
+        "south",
+        "south ranks first with north shut"
+    );
+    let total: f64 = first[col("total_loss_usd")].parse().unwrap();
+    let added: f64 = first[col("added_loss_usd")].parse().unwrap();
+    assert!(added > 0.0 && added < total);
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("north:2024-01-21"), "{manifest}");
+}
+
 #[test]
 fn n_k_sets_from_a_file_close_together() {
     let tmp = tempfile::tempdir().unwrap();
@@ -307,6 +431,7 @@ fn the_monte_carlo_view_is_paired_and_ranks_the_only_route_first() {
         threads: 2,
         bootstrap_resamples: 200,
         regime_start: None,
+        background: Vec::new(),
     };
     let v = criticality::contributions(&s, &config, &NoProgress).unwrap();
     assert_eq!(v.runs.len(), 60);
@@ -466,7 +591,8 @@ fn the_portfolio_holds_exactly_the_changes_of_its_parts() {
         let table: toml::Table = toml::from_str(&text).unwrap();
         let mut out = Vec::new();
         for (key, v) in &table {
-            if key == "option" {
+            // `[[uncertain]]` tables state what is not known; they change nothing.
+            if key == "option" || key == "uncertain" {
                 continue;
             }
             for item in v.as_array().unwrap() {

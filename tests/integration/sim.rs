@@ -45,6 +45,7 @@ pub fn product(id: &str, value: f64) -> Product {
         perishability: None,
         holding_cost_per_day: 0.0,
         priority: 0,
+        demand_elasticity: 0.0,
     }
 }
 
@@ -537,6 +538,18 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
     (s, closures)
 }
 
+/// `s` with a demand elasticity in [-3, 0) on most products (drawn from its own stream,
+/// so that the case's other draws are those of `random_case_with`).
+pub fn with_elasticities(mut s: Scenario, seed: u64) -> Scenario {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0e1a_571c);
+    for p in s.products.iter_mut() {
+        if rng.random_bool(0.8) {
+            p.demand_elasticity = -rng.random_range(0.05..3.0);
+        }
+    }
+    s
+}
+
 /// The plain reference engine (every day simulated, no shortcut).
 fn reference(s: &Scenario) -> Engine {
     Engine::with_execution(s, Execution::Reference).unwrap()
@@ -675,8 +688,10 @@ proptest! {
     /// lost trade, trade halted, revenue) agree to rounding. Reroute and delay weigh the
     /// tonnes a run shipped more or less at the counterfactual's average cost per tonne
     /// over the days covered, which a longer window moves (docs/model.md, "What a year's
-    /// loss holds"): they are not compared here. Runs cut off at the run-out's cap count
-    /// the orders still open there as lost, so they are compared too.
+    /// loss holds"): they are not compared here. A run that never comes back (it settles
+    /// into another regime than the counterfactual's, a cycle, docs/model.md "A run may
+    /// never come back") loses every day until its cap, so a later window end costs more:
+    /// for it, only that both windows cap is checked.
     #[test]
     fn a_loss_does_not_depend_on_where_the_window_ends(seed in any::<u64>(), k in 1u32..40) {
         let (mut s, closures) = random_case(seed);
@@ -685,6 +700,12 @@ proptest! {
         longer.settings.days += k;
         let a = Engine::new(&s).unwrap().run(&closures, Record::Totals).unwrap().metrics;
         let b = Engine::new(&longer).unwrap().run(&closures, Record::Totals).unwrap().metrics;
+        prop_assert_eq!(a.runout_capped, b.runout_capped);
+        if a.runout_capped {
+            prop_assert_eq!(a.runout_days, s.settings.runout_max_days);
+            prop_assert_eq!(b.runout_days, s.settings.runout_max_days);
+            return Ok(());
+        }
         let near = |x: f64, y: f64, tol: f64| (x - y).abs() <= tol;
         let tol = 1e-9 * (a.total_loss_usd.abs() + 1e6);
         prop_assert!(near(a.spoilage_usd, b.spoilage_usd, tol), "{} vs {}", a.spoilage_usd, b.spoilage_usd);
@@ -713,6 +734,44 @@ proptest! {
         let c = Engine::new(&weigh).unwrap().run(&closures, Record::Daily).unwrap();
         if let Err(diff) = reports_close(&a, &c) {
             return Err(TestCaseError::fail(diff));
+        }
+    }
+
+    /// Demand that answers the landed price: the fast path gives the reference's report
+    /// (orders follow each day's prices on both), the order book balances, and a run
+    /// without closures loses nothing.
+    #[test]
+    fn fast_path_equals_the_reference_with_elastic_demand(seed in any::<u64>(), ties in any::<bool>()) {
+        let (s, closures) = random_case_with(seed, ties);
+        let s = with_elasticities(s, seed);
+        fast_equals_reference(&s, &closures)?;
+        let mut e = Engine::new(&s).unwrap();
+        let o = e.run(&closures, Record::Totals).unwrap().metrics.orders;
+        let lhs = o.at_start_t + o.placed_t;
+        let rhs = o.served_t + o.lapsed_t + o.open_at_end_t;
+        prop_assert!((lhs - rhs).abs() < 1e-6 * (1.0 + lhs), "{:?}", o);
+        let none = e.run(&[], Record::Totals).unwrap().metrics;
+        prop_assert_eq!(none.total_loss_usd, 0.0);
+        prop_assert_eq!(none.welfare_loss_usd, 0.0);
+    }
+
+    /// An elasticity of zero is fixed demand, and the mechanism is continuous there: with
+    /// ε = -1e-15 on every product (prices tracked, orders scaled, the fast path's
+    /// follower off), every order rounds to the fixed one, so the report is the
+    /// fixed-demand report, welfare to rounding.
+    #[test]
+    fn a_vanishing_elasticity_is_fixed_demand(seed in any::<u64>(), ties in any::<bool>()) {
+        let (s, closures) = random_case_with(seed, ties);
+        let mut tiny = s.clone();
+        tiny.products.iter_mut().for_each(|p| p.demand_elasticity = -1e-15);
+        for ex in [Execution::Reference, Execution::Fast] {
+            let a = Engine::with_execution(&s, ex).unwrap().run(&closures, Record::Daily).unwrap();
+            let b = Engine::with_execution(&tiny, ex).unwrap().run(&closures, Record::Daily).unwrap();
+            prop_assert_eq!(b.metrics.demand_forgone_t, 0.0);
+            if let Err(diff) = reports_close(&a, &b) {
+                return Err(TestCaseError::fail(diff));
+            }
+            prices_equal(&a, &b)?;
         }
     }
 

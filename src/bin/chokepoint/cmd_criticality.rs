@@ -27,7 +27,8 @@ use crate::study;
 Every corridor is closed alone (N-1), and each set of the --sets file with all its
 corridors at once (N-k), for --duration days from --start (default: a month after the
 window's start), on an otherwise open network: the scenario's own [[closure]] windows are
-left out. With --runs, each corridor's contribution to the Monte Carlo's mean annual loss
+left out. With --close or --closures, those closures are in force in every run and each
+set is ranked by the loss it adds to theirs. With --runs, each corridor's contribution to the Monte Carlo's mean annual loss
 and TVaR95 is the base study minus the same runs with that corridor's closure processes
 and shock targets switched off (common draws). See docs/criticality.md.")]
 pub struct Args {
@@ -70,6 +71,15 @@ pub struct Args {
     /// How the regime chain starts in every run (as for `montecarlo`).
     #[arg(long, value_name = "STATE|stationary", requires = "runs")]
     regime_start: Option<String>,
+    /// A closure in force in every run, ID:FROM..TO or ID:FROM+DAYS with an optional
+    /// @FACTOR: each set closes on top of it and is ranked by the loss it adds.
+    /// Repeatable.
+    #[arg(long, value_name = "SPEC")]
+    close: Vec<String>,
+    /// A CSV table of closures in force in every run (columns corridor, start, days or
+    /// end, factor); its rows join --close. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    closures: Vec<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -86,11 +96,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(d) => scenario.day_of(chokepoint::scenario::parse_date(d).context("--start")?),
         None => criticality::AROUND_DAYS,
     };
+    let close = study::close_specs(&scenario, &args.close, &args.closures)?;
+    let background = close
+        .iter()
+        .map(|spec| chokepoint::scenario::parse_close_spec(&scenario, spec))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--close")?;
+    for (spec, w) in close.iter().zip(&background) {
+        if !chokepoint::scenario::in_window(&scenario, w) {
+            study::warn(&format!(
+                "--close {spec} lies wholly outside the simulated window: it does nothing"
+            ));
+        }
+    }
     let config = Config {
         duration_days: args.duration,
         start_day,
         capacity_factor: args.capacity_factor,
         threads,
+        background: background.clone(),
     };
     config.check(&scenario)?;
     let mut sets = criticality::n_minus_1(&scenario);
@@ -115,16 +139,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         threads,
         bootstrap_resamples: args.bootstrap as usize,
         regime_start,
+        background,
     });
 
     let mut manifest = Manifest::new("criticality", &scenario);
     manifest.set_no_fixed_closures(true);
+    manifest.closures.close = close.clone();
     if let Some(mc) = &mc_config {
         let mcc = montecarlo::Config {
             runs: mc.runs,
             seed: mc.seed,
             no_fixed_closures: true,
             regime_start: mc.regime_start,
+            close_specs: close.clone(),
             ..montecarlo::Config::default()
         };
         manifest.montecarlo = montecarlo::manifest(&scenario, &mcc).montecarlo;
@@ -172,6 +199,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         scenario.date_of(config.start_day),
         config.capacity_factor
     );
+    if let Some(r) = results.first().filter(|_| !close.is_empty()) {
+        println!(
+            "on top of {} closure(s) in force in every run (--close, --closures), which alone \
+             lose {}: each set is ranked by the loss it adds (added loss; its components \
+             include the background's)",
+            close.len(),
+            chokepoint::output::money(r.background_loss_usd)
+        );
+    }
     print!("{}", criticality::output::text(&results, mc.as_ref()));
     for w in
         criticality::warnings::check(&scenario, config.start_day, config.duration_days, &results)

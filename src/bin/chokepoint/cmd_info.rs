@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use chokepoint::closure::{DurationDist, RegimeChain};
 use chokepoint::network::Mode;
+use chokepoint::uncertainty::{Axis, Dist, FieldValue};
 use chokepoint::{scenario, Scenario};
 
 /// Arguments of `chokepoint info`.
@@ -13,8 +14,13 @@ use chokepoint::{scenario, Scenario};
 #[command(after_help = "\
 Prints counts, capacity by corridor (t/day and trucks/day), supply and demand per product
 and partner country, the value of trade per day under normal conditions (no closures, no
-seasonality), the closures and random processes, and the regime chain. An option file is
-shown applied to its base scenario.
+seasonality), the closures and random processes, the regime chain, and the uncertain
+parameters (`[[uncertain]]`: each law with its 5%, 50% and 95% quantiles and its source).
+An option file is shown applied to its base scenario (its uncertain parameters after the
+base's).
+
+With --params, prints every parameter name an `[[uncertain]]` table can give a law, with
+its value now and its unit.
 
 With --json, prints the ids a script needs instead (corridors with their links, crossings,
 links, nodes, products, countries, random processes, shocks, regime states, fixed closures):
@@ -22,6 +28,7 @@ see docs/outputs.md.
 
 Examples:
   chokepoint info scenarios/starter.toml
+  chokepoint info --params scenarios/afghanistan/base.toml
   chokepoint info --json scenarios/afghanistan/base.toml")]
 pub struct Args {
     /// A scenario or option file (TOML).
@@ -30,9 +37,17 @@ pub struct Args {
     /// Print the scenario's ids as JSON (for scripts) instead of the text summary.
     #[arg(long)]
     json: bool,
+    /// Print every parameter an `[[uncertain]]` table (or Python's `with_changes`) can
+    /// name, with its value and unit, instead of the text summary.
+    #[arg(long, conflicts_with = "json")]
+    params: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.params {
+        print_params(&scenario::load_any(&args.file)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.json {
         let s = scenario::load_any(&args.file)?;
         println!("{}", serde_json::to_string_pretty(&ids_json(&s))?);
@@ -57,6 +72,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             opt.changes.len()
         );
         print_info(&s);
+        let costs: Vec<Axis> = opt
+            .uncertain
+            .iter()
+            .filter(|a| !opt.scenario_axes().any(|b| b == *a))
+            .cloned()
+            .collect();
+        let extra = [
+            ("option.capital_cost_usd".to_string(), opt.capital_cost_usd),
+            ("option.annual_cost_usd".to_string(), opt.annual_cost_usd),
+        ];
+        print_uncertain(&s, &costs, &extra, "Uncertain costs of the option");
     } else {
         let s = scenario::load(&args.file)?;
         print_info(&s);
@@ -292,6 +318,102 @@ fn print_info(s: &Scenario) {
                 e.ramp_days
             );
         }
+    }
+    print_uncertain(s, &s.uncertain, &[], "Uncertain parameters");
+}
+
+/// `[[uncertain]]` parameters: name, value now, law, its 5%, 50% and 95% quantiles,
+/// source. `extra` gives the values of names that are not the scenario's (an option's
+/// costs).
+fn print_uncertain(s: &Scenario, axes: &[Axis], extra: &[(String, f64)], title: &str) {
+    if axes.is_empty() {
+        return;
+    }
+    let mut values: Vec<(String, String)> = chokepoint::scenario::params::list(s)
+        .into_iter()
+        .map(|p| (p.name, format!("{} {}", sig(p.value), p.unit)))
+        .collect();
+    values.extend(
+        extra
+            .iter()
+            .map(|(n, v)| (n.clone(), format!("{} USD", sig(*v)))),
+    );
+    println!(
+        "\n{title} ({} axes; value now, law, p5 - p50 - p95 of the law, source)",
+        axes.len()
+    );
+    for a in axes {
+        let law = match a {
+            Axis::One { dist, .. } => dist_law(dist),
+            Axis::Joint { file, rows, .. } => format!("joint draws, {} rows of {file}", rows.len()),
+        };
+        if let Axis::Joint { .. } = a {
+            println!("  {}: {law}, {}", a.label(), a.source());
+        }
+        let (p5, p50, p95) = (
+            a.marginal_quantiles(0.05),
+            a.marginal_quantiles(0.5),
+            a.marginal_quantiles(0.95),
+        );
+        for (i, (name, lo)) in p5.iter().enumerate() {
+            let now = values
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(String::from("?"), |(_, v)| v.clone());
+            let q = format!("{} - {} - {}", sig(*lo), sig(p50[i].1), sig(p95[i].1));
+            if let Axis::One { .. } = a {
+                println!("  {name:<44} {now:>16}  {law:<34} {q:<28} {}", a.source());
+            } else {
+                println!("    {name:<42} {now:>16}  {:<34} {q}", "(its column)");
+            }
+        }
+    }
+}
+
+/// A law as written, short.
+fn dist_law(d: &Dist) -> String {
+    let fields: Vec<String> = d
+        .fields()
+        .into_iter()
+        .map(|(k, v)| match v {
+            FieldValue::Num(x) => format!("{k} {}", sig(x)),
+            FieldValue::List(xs) => {
+                let xs: Vec<String> = xs.iter().map(|x| sig(*x)).collect();
+                format!("{k} [{}]", xs.join(", "))
+            }
+        })
+        .collect();
+    format!("{}({})", d.name(), fields.join(", "))
+}
+
+/// A number to 4 significant digits, without trailing zeros.
+fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Every parameter `[[uncertain]]` (and `with_changes`) can name, with its value.
+fn print_params(s: &Scenario) {
+    println!(
+        "{:<48} {:>14}  {:<22} description",
+        "parameter", "value", "unit"
+    );
+    for p in chokepoint::scenario::params::list(s) {
+        println!(
+            "{:<48} {:>14}  {:<22} {}",
+            p.name,
+            sig(p.value),
+            p.unit,
+            p.description
+        );
     }
 }
 

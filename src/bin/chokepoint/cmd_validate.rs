@@ -330,5 +330,8 @@ pub fn summary(s: &Scenario) -> String {
             Some(r) => format!(", {} regimes", r.states.len()),
             None => String::new(),
         }
-    )
+    ) + &match s.uncertain.len() {
+        0 => String::new(),
+        n => format!(", {n} uncertain parameter table(s)"),
+    }
 }

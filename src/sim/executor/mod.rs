@@ -229,7 +229,9 @@ pub(super) fn run(
                             continue;
                         }
                     }
-                    Likeness::OrdersOnly if track.stride == 1 => {
+                    // With demand that answers prices a followed day's orders would
+                    // depend on its own prices: such a run is simulated instead.
+                    Likeness::OrdersOnly if track.stride == 1 && !sim.net.elastic => {
                         let (to, give_up) = follow::follow(sim, track, base, day, next, bufs)?;
                         if give_up {
                             gave_up = Some(to);

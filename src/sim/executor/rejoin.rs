@@ -106,7 +106,8 @@ impl State {
                     + self.seen_units.len()
                     + self.queue_units.len()
                     + self.in_system.len()
-                    + self.open_units.len(),
+                    + self.open_units.len()
+                    + self.market.len(),
                 8,
             )
     }
