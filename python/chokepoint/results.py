@@ -282,8 +282,9 @@ class CompareResult(_Result):
 
     @property
     def differences(self) -> pd.DataFrame:
-        """``differences.csv``: future x (option, against) x metric; ``mean_difference``
-        (option minus against, the metric's unit) with its paired and unpaired 95% CIs,
+        """``differences.csv``: future x (option, against) x metric; ``mean_reduction``
+        (against minus option, the metric's unit: positive = the option loses less) with
+        its paired (``reduction_ci_*``) and unpaired (``reduction_unpaired_ci_*``) 95% CIs,
         ``ci_width_ratio`` (paired / unpaired) and ``variance_removed_share``."""
         return self.table("differences.csv")
 
@@ -302,7 +303,8 @@ class CompareResult(_Result):
     @property
     def tail(self) -> pd.DataFrame:
         """``tail.csv``: future x (option, against) x measure (``var95``, ``tvar95``,
-        ...): both values and the change (USD) with its bootstrap 95% CI."""
+        ...): both values and ``reduction_usd`` (against minus option) with its bootstrap
+        95% CI."""
         return self.table("tail.csv")
 
     @property
@@ -313,8 +315,9 @@ class CompareResult(_Result):
 
     @property
     def revenue(self) -> pd.DataFrame:
-        """``revenue.csv``: future x option x country; mean border revenue lost (USD),
-        option minus base, with its paired 95% CI."""
+        """``revenue.csv``: future x option x country; mean border revenue lost (USD) of
+        base and option, ``mean_reduction_usd`` (base minus option) with its paired 95%
+        CI."""
         return self.table("revenue.csv")
 
     @property

@@ -40,6 +40,7 @@
 pub mod analysis;
 pub mod controlled;
 pub mod futures;
+pub mod headline;
 pub mod output;
 pub mod stats;
 

@@ -3,16 +3,22 @@
 //! | file | one row per | contents |
 //! |---|---|---|
 //! | `compare_runs.csv` | future x run x candidate | the run's total loss, its components, revenue lost, stranded trucks |
-//! | `differences.csv` | future x pair x metric | mean paired difference (option minus against) with its paired and unpaired 95% intervals, how much variance pairing removed |
+//! | `differences.csv` | future x pair x metric | mean reduction (against minus option: positive = the option loses less) with its paired and unpaired 95% intervals, how much variance pairing removed |
 //! | `wins.csv` | future x pair | runs in which the option's total loss is strictly lower (wins), equal (ties), higher |
 //! | `best.csv` | future x candidate | mean total loss, rank by mean, share of runs it alone is best, ties, bootstrap stability of the ranking |
-//! | `tail.csv` | future x pair x measure | VaR and TVaR at 95% and 99% of both, the change with its bootstrap interval |
+//! | `tail.csv` | future x pair x measure | VaR and TVaR at 95% and 99% of both, the reduction (against minus option) with its bootstrap interval |
 //! | `diversion.csv` | future x option x corridor | mean tonnes and value delivered over the corridor, option against base |
-//! | `revenue.csv` | future x option x country | mean border revenue lost, option against base |
+//! | `revenue.csv` | future x option x country | mean border revenue lost, option against base, and its reduction (base minus option) |
 //! | `benefit_cost.csv` | future x option | avoided loss per year, present values, NPV, benefit/cost ratio, TVaR95 reduction per million USD |
 //! | `futures.csv` | future x candidate | mean annual loss, regret, equivalent annual cost, regret with cost, share below the threshold |
 //! | `robustness.csv` | candidate | largest regret over futures, the least-max-regret choice, satisficing share |
 //! | `manifest.json` | | command `compare`: the base and each option with path and checksum, the futures, the statistics' settings; every file's checksum; written last |
+//!
+//! One sign convention: a loss avoided is positive (against minus option, or base minus
+//! option), in every file as in the CLI's table and the report's charts; columns say so
+//! by their names (`mean_reduction`, `reduction_usd`, `avoided_loss_usd_per_year`).
+//! `diversion.csv` holds trade delivered, not a loss: its differences are option minus
+//! base (more delivered over the corridor = positive).
 //!
 //! Every float is printed in its shortest round-trip form. A shard writes
 //! `part-F-C/` (one Monte Carlo partial result per future `F` and candidate `C`, see
@@ -40,6 +46,12 @@ pub const FILES: [&str; 10] = [
     "futures.csv",
     "robustness.csv",
 ];
+
+/// `-x` without a negative zero (`0.0 - 0.0` is `+0`), so a reduction of nothing prints
+/// as `0.0`.
+fn neg(x: f64) -> f64 {
+    0.0 - x
+}
 
 fn f(x: f64) -> String {
     if x.is_nan() {
@@ -82,13 +94,13 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             l(d.against),
             d.metric.clone(),
             p.n.to_string(),
-            f(p.mean),
+            f(neg(p.mean)),
             f(p.se),
-            f(p.ci_low),
-            f(p.ci_high),
+            f(neg(p.ci_high)),
+            f(neg(p.ci_low)),
             f(p.se_unpaired),
-            f(p.unpaired_ci_low),
-            f(p.unpaired_ci_high),
+            f(neg(p.unpaired_ci_high)),
+            f(neg(p.unpaired_ci_low)),
             f(p.width_ratio()),
             f(p.variance_removed()),
         ]
@@ -102,13 +114,13 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
                 "against",
                 "metric",
                 "runs",
-                "mean_difference",
+                "mean_reduction",
                 "paired_se",
-                "paired_ci_low",
-                "paired_ci_high",
+                "reduction_ci_low",
+                "reduction_ci_high",
                 "unpaired_se",
-                "unpaired_ci_low",
-                "unpaired_ci_high",
+                "reduction_unpaired_ci_low",
+                "reduction_unpaired_ci_high",
                 "ci_width_ratio",
                 "variance_removed_share",
             ],
@@ -199,9 +211,9 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             t.measure.to_string(),
             f(t.option_usd),
             f(t.against_usd),
-            f(t.option_usd - t.against_usd),
-            f(t.ci.0),
-            f(t.ci.1),
+            f(t.against_usd - t.option_usd),
+            f(neg(t.ci.1)),
+            f(neg(t.ci.0)),
         ]
     });
     out.push((
@@ -214,9 +226,9 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
                 "measure",
                 "option_usd",
                 "against_usd",
-                "change_usd",
-                "change_ci_low_usd",
-                "change_ci_high_usd",
+                "reduction_usd",
+                "reduction_ci_low_usd",
+                "reduction_ci_high_usd",
             ],
             rows,
         ),
@@ -265,9 +277,9 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             r.key.clone(),
             f(r.base_mean),
             f(r.option_mean),
-            f(r.paired.mean),
-            f(r.paired.ci_low),
-            f(r.paired.ci_high),
+            f(neg(r.paired.mean)),
+            f(neg(r.paired.ci_high)),
+            f(neg(r.paired.ci_low)),
         ]
     });
     out.push((
@@ -279,9 +291,9 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
                 "country",
                 "base_revenue_lost_usd",
                 "option_revenue_lost_usd",
-                "mean_difference_usd",
-                "ci_low_usd",
-                "ci_high_usd",
+                "mean_reduction_usd",
+                "reduction_ci_low_usd",
+                "reduction_ci_high_usd",
             ],
             rows,
         ),

@@ -35,6 +35,7 @@
 mod mc;
 pub mod output;
 mod sets;
+pub mod warnings;
 
 use std::sync::atomic::AtomicBool;
 

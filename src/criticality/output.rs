@@ -215,6 +215,18 @@ pub fn write(
             ),
         ));
     }
+    // What the study warns about (see [`super::warnings`]), for the report.
+    let start_day = crate::scenario::parse_date(&start)
+        .map(|d| scenario.day_of(d))
+        .unwrap_or(super::AROUND_DAYS);
+    let warnings = super::warnings::check(scenario, start_day, duration, results);
+    files.push((
+        "warnings.csv",
+        csv_bytes(
+            &["concerns", "warning"],
+            warnings.into_iter().map(|w| vec![w.concerns, w.text]),
+        ),
+    ));
     write_with_manifest(dir, files, manifest, "manifest.json")
 }
 

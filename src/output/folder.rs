@@ -59,6 +59,7 @@ pub const OWN_FILES: &[&str] = &[
     "contributions.csv",
     "contribution_runs.csv",
     "contribution_summary.csv",
+    "warnings.csv",
 ];
 
 /// The manifest files, one of which marks a finished study (`shard.json` a shard's).

@@ -35,6 +35,8 @@ pub(crate) const SPAN_GREY: RGBColor = RGBColor(228, 228, 228);
 const FONT: &str = "sans-serif";
 /// Width of the legend column right of the plot area, pixels.
 const LEGEND_W: u32 = 220;
+/// Characters of legend text on one line (longer text wraps).
+const LEGEND_CHARS: usize = 26;
 
 fn draw_err<E: std::fmt::Display>(e: E) -> Error {
     Error::Invalid(format!("cannot draw a chart: {e}"))
@@ -162,6 +164,44 @@ pub(crate) enum Key {
     Line(RGBColor),
     /// A filled box of this colour (translucent when `true`).
     Fill(RGBColor, bool),
+    /// A dot of this colour (what a range chart's mean is drawn with).
+    Dot(RGBColor),
+}
+
+/// Legend text cut into lines of at most `width` characters, at spaces or underscores
+/// where it can be (a long option name is wrapped, never cut off).
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    // Pieces end after a space or an underscore, which stay with the piece before.
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.push(c);
+        if c == ' ' || c == '_' {
+            pieces.push(std::mem::take(&mut piece));
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    for p in pieces {
+        if !cur.is_empty() && cur.chars().count() + p.trim_end().chars().count() > width {
+            lines.push(cur.trim_end().to_string());
+            cur = String::new();
+        }
+        let mut p = p;
+        while p.chars().count() > width {
+            let head: String = p.chars().take(width).collect();
+            p = p.chars().skip(width).collect();
+            lines.push(head);
+        }
+        cur.push_str(&p);
+    }
+    if !cur.trim().is_empty() {
+        lines.push(cur.trim_end().to_string());
+    }
+    lines
 }
 
 /// Draw a legend at pixel (x, y) of `root`, one entry a row.
@@ -174,8 +214,8 @@ pub(crate) fn legend<DB: DrawingBackend>(
     let style = TextStyle::from((FONT, 13).into_font())
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (name, key)) in entries.iter().enumerate() {
-        let cy = y + 9 + 20 * i as i32;
+    let mut cy = y + 9;
+    for (name, key) in entries {
         match key {
             Key::Line(c) => root
                 .draw(&PathElement::new(
@@ -192,10 +232,18 @@ pub(crate) fn legend<DB: DrawingBackend>(
                 root.draw(&Rectangle::new([(x, cy - 6), (x + 22, cy + 6)], fill))
                     .map_err(draw_err)?
             }
+            Key::Dot(c) => root
+                .draw(&Circle::new((x + 11, cy), 5, c.filled()))
+                .map_err(draw_err)?,
         }
-        let text: String = name.chars().take(32).collect();
-        root.draw(&Text::new(text, (x + 28, cy), style.clone()))
-            .map_err(draw_err)?;
+        for (k, line) in wrap(name, LEGEND_CHARS).into_iter().enumerate() {
+            if k > 0 {
+                cy += 16;
+            }
+            root.draw(&Text::new(line, (x + 28, cy), style.clone()))
+                .map_err(draw_err)?;
+        }
+        cy += 20;
     }
     Ok(())
 }
@@ -481,6 +529,7 @@ impl BarChart {
                     match k {
                         Key::Line(c) => Key::Line(*c),
                         Key::Fill(c, t) => Key::Fill(*c, *t),
+                        Key::Dot(c) => Key::Dot(*c),
                     },
                 )
             }));
@@ -494,6 +543,47 @@ impl BarChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_legend_text_wraps_and_is_never_cut() {
+        let name = "trans_afghan_rail_phase1 (B/C 0.031)";
+        let lines = wrap(name, LEGEND_CHARS);
+        assert_eq!(lines, ["trans_afghan_rail_phase1", "(B/C 0.031)"]);
+        assert_eq!(lines.concat().replace(' ', ""), name.replace(' ', ""));
+        // A word longer than a line is split, not dropped.
+        let long = "x".repeat(60);
+        assert_eq!(wrap(&long, 26).concat(), long);
+        let c = XyChart {
+            id: "t".into(),
+            size: (600, 300),
+            x: 0.0..1.0,
+            x_log: false,
+            y: 0.0..1.0,
+            x_desc: "x".into(),
+            y_desc: "y".into(),
+            x_labels: XLabels::Numbers,
+            spans: vec![],
+            span_name: String::new(),
+            bands: vec![Band {
+                name: name.into(),
+                color: PALETTE[0],
+                polygon: vec![(0.0, 0.0), (1.0, 0.0), (1.0, 0.5), (0.0, 0.5)],
+            }],
+            lines: vec![],
+        };
+        let svg = c.svg().unwrap();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                t.split_once('>')
+                    .and_then(|(_, r)| r.split("</text>").next())
+            })
+            .map(str::trim)
+            .collect();
+        assert!(texts.contains(&"trans_afghan_rail_phase1"), "{texts:?}");
+        assert!(texts.contains(&"(B/C 0.031)"), "{texts:?}");
+    }
 
     #[test]
     fn a_line_chart_marks_its_plot_area_and_draws_its_line() {

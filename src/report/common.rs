@@ -94,11 +94,19 @@ pub(super) fn map_figure(
         }
     }
     match map::svg(&id, &s, values, metric, (900, 620)) {
-        Ok((svg, geographic)) => {
+        Ok((svg, geographic, unnamed)) => {
+            if !unnamed.is_empty() {
+                caption.push_str(&format!(
+                    "No room to name on the map (see the table): {}. ",
+                    unnamed.join(", ")
+                ));
+            }
             caption.push_str(coloured_by);
-            caption.push_str(
-                "; green: never closed, yellow to dark red: more; grey: links that belong to no corridor. ",
-            );
+            caption.push_str(if metric.starts_with("USD") {
+                "; green: no loss, yellow to dark red: more; where corridors join the same two places they are drawn side by side, the worst on top; grey: links that belong to no corridor. "
+            } else {
+                "; green: never closed, yellow to dark red: more; where corridors join the same two places they are drawn side by side, the worst on top; grey: links that belong to no corridor. "
+            });
             if let Some(src) = &s.source {
                 caption.push_str(&format!("Network of {}. ", src.display()));
             }

@@ -8,6 +8,7 @@ use super::data::Csv;
 use super::html::{musd, num, Figure, Page, Table};
 use super::manifest::ManifestInfo;
 use crate::Error;
+use plotters::style::BLACK;
 
 const KIND: &str = "compare";
 
@@ -30,6 +31,30 @@ struct Ctx {
     futures_n: usize,
     in_future: String,
     f_c: usize,
+    /// Option labels by mean avoided loss in the first future, largest first (the
+    /// order of every chart and table of options).
+    order: Vec<String>,
+}
+
+impl Ctx {
+    /// Sort key of a candidate: the options by benefit, then the base last.
+    fn rank(&self, label: &str) -> usize {
+        self.order
+            .iter()
+            .position(|x| x == label)
+            .unwrap_or(self.order.len())
+    }
+}
+
+/// How robust the headline's statements are to the model's uncertain parameters, from
+/// an uncertainty study of the same base and options, when one is found for `dir`.
+///
+/// The hook for the `uncertainty` study: it returns `None` until that study's files
+/// (per-draw best option, best tail per USD, B/C >= 1) can be read here; then
+/// [`crate::compare::headline::headline`] adds to each statement the share of draws in
+/// which it holds.
+pub(super) fn uncertainty_robustness(_dir: &Path) -> Option<crate::compare::headline::Robustness> {
+    None
 }
 
 /// The report of a `compare` folder.
@@ -61,6 +86,23 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         String::new()
     };
 
+    let robustness = uncertainty_robustness(dir);
+    let headlines = crate::compare::headline::of_dir(dir, robustness.as_ref())?;
+    let order = headlines
+        .iter()
+        .find(|h| h.future == first)
+        .map(|h| h.order.clone())
+        .unwrap_or_default();
+    let mut headline = Vec::new();
+    for h in &headlines {
+        for line in &h.sentences {
+            headline.push(if futures_n > 1 {
+                format!("Future {}: {line}", h.future)
+            } else {
+                line.clone()
+            });
+        }
+    }
     let cx = Ctx {
         diffs,
         wins,
@@ -71,20 +113,28 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         futures_n,
         in_future,
         f_c,
+        order,
     };
     let mut figures = Vec::new();
     figures.extend(paired(&cx)?);
     figures.extend(best_option(&cx)?);
     figures.extend(benefit_cost(&cx)?);
     figures.extend(regret(dir, &cx)?);
+    let options = cx.bc.rows.len() / cx.futures_n.max(1);
     let facts = vec![(
         "compared".to_string(),
-        format!(
-            "{} option(s) against the base in {} future(s); the charts of one future show {}",
-            cx.bc.rows.len() / cx.futures_n.max(1),
-            cx.futures_n,
-            cx.first
-        ),
+        if cx.futures_n > 1 {
+            format!(
+                "{options} option(s) against the base in {} futures (states of the world from \
+                 the futures file); the first three charts show the future {}, their tables \
+                 every future",
+                cx.futures_n, cx.first
+            )
+        } else {
+            format!(
+                "{options} option(s) against the base, on the same simulated years (common random numbers)"
+            )
+        },
     )];
     Ok(Page {
         info,
@@ -92,6 +142,8 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         what: "Comparison of options".into(),
         facts,
         notes: Vec::new(),
+        headline,
+        warnings: Vec::new(),
         figures,
     })
 }
@@ -108,11 +160,11 @@ fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "option",
         "against",
         "metric",
-        "mean_difference",
-        "paired_ci_low",
-        "paired_ci_high",
-        "unpaired_ci_low",
-        "unpaired_ci_high",
+        "mean_reduction",
+        "reduction_ci_low",
+        "reduction_ci_high",
+        "reduction_unpaired_ci_low",
+        "reduction_unpaired_ci_high",
         "variance_removed_share",
     ])?;
     let mut cats = Vec::new();
@@ -120,12 +172,14 @@ fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let mut table = Table::new(&[
         "option",
         "component",
-        "mean change (USD m)",
+        "avoided (USD m per run)",
         "paired 95% CI (USD m)",
         "unpaired 95% CI (USD m)",
         "variance removed by pairing",
     ]);
-    for r in 0..diffs.rows.len() {
+    let mut rows: Vec<usize> = (0..diffs.rows.len()).collect();
+    rows.sort_by_key(|&r| cx.rank(diffs.text(r, dopt)));
+    for r in rows {
         if diffs.text(r, df) != first || diffs.text(r, dag) != "base" {
             continue;
         }
@@ -174,19 +228,17 @@ fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
             ("unpaired 95% CI (for scale)".into(), PALETTE[7]),
         ],
         values,
-        x_desc: "change in total loss per run, option minus base (USD million)".into(),
+        x_desc: "avoided loss per run, base minus option (USD million; right = the option helps)"
+            .into(),
         y_desc: "option".into(),
-        extra_keys: vec![(
-            "mean change".into(),
-            Key::Fill(plotters::style::RGBColor(0, 0, 0), false),
-        )],
+        extra_keys: vec![("mean avoided loss".into(), Key::Dot(BLACK))],
     };
-    table.note = Some("From differences.csv (against the base; the pairs of options are there too). Negative = the option loses less. Components add up to the total; revenue lost and trade value halted are reported beside it, not in it.".into());
+    table.note = Some("From differences.csv (each option against the base; the pairs of options are there too), options by avoided loss. Positive = the option loses less than the base; a negative component is one the option raises. Components add up to the total; revenue lost and trade value halted are reported beside it, not in it.".into());
     figures.push(Figure {
         id: "paired-differences".into(),
-        title: format!("Paired differences in total loss{in_future}"),
+        title: format!("Avoided loss, each option against the base{in_future}"),
         svg: Some(chart.svg()?),
-        caption: "For each option, the mean change in total loss against the base (dot), run by run on the same random closures, with its 95% confidence interval from the paired differences (upper bar) and, for scale, the interval two independent studies of the same size would give (lower bar). An interval wholly left of zero means the option reduces the expected loss beyond sampling noise; the narrower upper bar is what common random numbers buy.".into(),
+        caption: "For each option, largest benefit first, the mean loss it avoids per simulated year against the base (dot: base minus option, run by run on the same random closures), with its 95% confidence interval from the paired differences (upper bar) and, for scale, the interval two independent studies of the same size would give (lower bar). An interval wholly right of zero means the option lowers the expected loss beyond sampling noise; wholly left, it raises it. The narrower upper bar is what common random numbers buy.".into(),
         table,
     });
 
@@ -235,7 +287,9 @@ fn best_option(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "bootstrap: keeps its rank",
     ]);
     let mut holds_v = f64::NAN;
-    for r in 0..best.rows.len() {
+    let mut rows: Vec<usize> = (0..best.rows.len()).collect();
+    rows.sort_by_key(|&r| cx.rank(best.text(r, bcand)));
+    for r in rows {
         if best.text(r, bf) != first {
             continue;
         }
@@ -300,7 +354,7 @@ fn best_option(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         id: "p-best".into(),
         title: format!("Probability of being best{in_future}"),
         svg: Some(chart.svg()?),
-        caption: "For each candidate, the share of simulated years in which it alone has the lowest total loss of all (green), and for each option the share in which it loses strictly less than the base (orange). A rarely useful option can still have a large mean benefit if it helps a lot in the few bad years: read this beside the paired differences.".into(),
+        caption: "For each candidate (options by avoided loss, the base last), the share of simulated years in which it alone has the lowest total loss of all (green), and for each option the share in which it loses strictly less than the base (orange). A rarely useful option can still have a large mean benefit if it helps a lot in the few bad years: read this beside the paired differences.".into(),
         table,
     });
 
@@ -314,7 +368,6 @@ fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let in_future = &cx.in_future;
     let f_c = cx.f_c;
     let mut figures = Vec::new();
-    // 3. Benefit/cost: one rectangle per option, width PV of avoided loss, height B/C.
     let [bopt, cap, ann, hor, rate, pvb, pvc, npv, npvlo, npvhi, bcr, bcrlo, bcrhi, tv, tvpm] = bc
         .cols([
             "option",
@@ -339,21 +392,23 @@ fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "capital (USD m)",
         "yearly cost (USD m)",
         "horizon (years), rate",
-        "PV avoided loss (USD m)",
+        "PV avoided loss",
         "PV cost (USD m)",
         "NPV (USD m, 95% CI)",
         "benefit/cost (95% CI)",
         "TVaR95 cut (USD m)",
-        "TVaR95 cut per USD m",
+        "TVaR95 cut per USD m of cost",
     ]);
-    for r in 0..bc.rows.len() {
+    let mut order: Vec<usize> = (0..bc.rows.len()).collect();
+    order.sort_by_key(|&r| cx.rank(bc.text(r, bopt)));
+    for r in order {
         if bc.text(r, f_c) != first {
             continue;
         }
         let name = bc.text(r, bopt).to_string();
         let ratio = bc.num(r, bcr).unwrap_or(f64::NAN);
-        let width = bc.num(r, pvb)? / 1e6;
-        rows.push((name.clone(), width, ratio));
+        let pv = bc.num(r, pvb)?;
+        rows.push((name.clone(), pv / 1e6, ratio));
         table.rows.push(vec![
             name,
             musd(bc.num(r, cap)?),
@@ -363,7 +418,7 @@ fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
                 num(bc.num(r, hor)?, 0),
                 num(100.0 * bc.num(r, rate)?, 1)
             ),
-            num(width, 2),
+            crate::output::money(pv),
             musd(bc.num(r, pvc)?),
             format!(
                 "{} ({} to {})",
@@ -373,74 +428,169 @@ fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
             ),
             format!(
                 "{} ({} to {})",
-                num(ratio, 3),
-                num(bc.num(r, bcrlo).unwrap_or(f64::NAN), 3),
-                num(bc.num(r, bcrhi).unwrap_or(f64::NAN), 3)
+                ratio_text(ratio),
+                ratio_text(bc.num(r, bcrlo).unwrap_or(f64::NAN)),
+                ratio_text(bc.num(r, bcrhi).unwrap_or(f64::NAN))
             ),
             musd(bc.num(r, tv)?),
-            num(bc.num(r, tvpm).unwrap_or(f64::NAN) / 1e6, 4),
+            crate::output::money(bc.num(r, tvpm).unwrap_or(f64::NAN)),
         ]);
     }
-    // Sorted by ratio, highest first (CLIMADA's layout); options that avoid no loss
-    // have no width and are listed in the table only.
-    rows.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    let drawn: Vec<&(String, f64, f64)> = rows
-        .iter()
-        .filter(|r| r.1 > 0.0 && r.2.is_finite())
-        .collect();
+    let layout = bc_layout(&rows);
     let mut bands = Vec::new();
-    let mut x0 = 0.0;
-    for (i, (name, w, h)) in drawn.iter().enumerate() {
+    for (i, (name, x0, w, h)) in layout.drawn.iter().enumerate() {
         bands.push(Band {
-            name: format!("{name} (B/C {})", num(*h, 2)),
+            name: format!("{name} (B/C {})", ratio_text(*h)),
             color: PALETTE[i % PALETTE.len()],
-            polygon: vec![(x0, 0.0), (x0 + w, 0.0), (x0 + w, *h), (x0, *h)],
+            polygon: vec![(*x0, 0.0), (x0 + w, 0.0), (x0 + w, *h), (*x0, *h)],
         });
-        x0 += w;
     }
-    let x_end = if x0 > 0.0 { x0 * 1.05 } else { 1.0 };
-    let y_hi = drawn.iter().map(|r| r.2).fold(1.2, f64::max) * 1.1;
+    let mut lines = Vec::new();
+    if layout.y_hi > 1.0 {
+        lines.push(Line {
+            name: "benefit = cost (ratio 1)".into(),
+            color: PALETTE[3],
+            points: vec![(0.0, 1.0), (layout.x_end, 1.0)],
+            width: 1,
+        });
+    }
     let chart = XyChart {
         id: "benefit-cost".into(),
         size: (900, 420),
-        x: 0.0..x_end,
+        x: 0.0..layout.x_end,
         x_log: false,
-        y: 0.0..y_hi,
+        y: 0.0..layout.y_hi,
         x_desc: "present value of avoided loss, cumulative (USD million)".into(),
         y_desc: "benefit/cost ratio".into(),
         x_labels: XLabels::Numbers,
         spans: vec![],
         span_name: String::new(),
         bands,
-        lines: vec![Line {
-            name: "benefit = cost (ratio 1)".into(),
-            color: PALETTE[3],
-            points: vec![(0.0, 1.0), (x_end, 1.0)],
-            width: 1,
-        }],
+        lines,
     };
-    let left_out: Vec<&str> = rows
-        .iter()
-        .filter(|r| !(r.1 > 0.0 && r.2.is_finite()))
-        .map(|r| r.0.as_str())
-        .collect();
+    let mut left_out = Vec::new();
+    if !layout.none.is_empty() {
+        left_out.push(format!(
+            "{} avoid no loss (their mean avoided loss is zero or negative), so they have no width",
+            layout.none.join(", ")
+        ));
+    }
+    if !layout.thin.is_empty() {
+        left_out.push(format!(
+            "{} avoid(s) too little to be seen at this scale (under 0.5% of the total width)",
+            layout.thin.join(", ")
+        ));
+    }
     table.note = Some(format!(
-        "From benefit_cost.csv. PV avoided loss = mean avoided loss a year x the annuity factor (1 - (1 + r)^-H) / r; PV cost = capital + yearly cost x the same factor; NPV = PV avoided loss - PV cost; benefit/cost = PV avoided loss / PV cost. Their intervals carry the paired 95% interval of the avoided loss. TVaR95 cut per USD m: the reduction of the 95% expected shortfall per million USD of PV cost.{}",
+        "From benefit_cost.csv, options by avoided loss. PV avoided loss = mean avoided loss a year x the annuity factor (1 - (1 + r)^-H) / r; PV cost = capital + yearly cost x the same factor; NPV = PV avoided loss - PV cost; benefit/cost = PV avoided loss / PV cost. Their intervals carry the paired 95% interval of the avoided loss. TVaR95 cut: how much lower the mean loss of the worst 5% of years is with the option (base minus option); per USD m: per million USD of PV cost.{}",
         if left_out.is_empty() {
             String::new()
         } else {
-            format!(" Not drawn (no avoided loss): {}.", left_out.join(", "))
+            format!(" Not drawn: {}.", left_out.join("; "))
         }
     ));
+    let mut caption = "One rectangle per option that avoids a loss, sorted by benefit/cost ratio (highest left): its width is the present value of the loss it avoids over its horizon, its height the ratio of that to its present cost. The total width is what all of them together would avoid if their benefits added up (they need not: two routes can avoid the same loss).".to_string();
+    if layout.y_hi > 1.0 {
+        caption.push_str(
+            " Rectangles above the red line (ratio 1) pay for themselves on avoided loss alone.",
+        );
+    } else {
+        caption.push_str(&format!(
+            " The vertical axis ends at {}: every ratio is below 1 (the break-even line, ratio 1, would lie above the chart), so no option pays for itself on avoided closure loss alone.",
+            num(layout.y_hi, 2)
+        ));
+    }
+    if !left_out.is_empty() {
+        caption.push_str(&format!(" Not drawn: {}.", left_out.join("; ")));
+    }
     figures.push(Figure {
         id: "benefit-cost".into(),
         title: format!("Benefit and cost{in_future}"),
         svg: Some(chart.svg()?),
-        caption: "One rectangle per option, sorted by benefit/cost ratio: its width is the present value of the loss it avoids over its horizon, its height the ratio of that to its present cost. Rectangles above the red line (ratio 1) pay for themselves on avoided loss alone; the total width is what all of them together would avoid if their benefits added up (they need not: two routes can avoid the same loss).".into(),
+        caption,
         table,
     });
 
     Ok(figures)
+}
+
+/// A future's name for reading: the one future of a study without a futures file is
+/// the scenario as written.
+fn future_name(f: &str) -> String {
+    if f == "as_scenario" {
+        "the scenario as written (no futures file)".into()
+    } else {
+        f.to_string()
+    }
+}
+
+/// A benefit/cost ratio for reading: two decimals, three below 0.1, no `-0.00`.
+fn ratio_text(r: f64) -> String {
+    if !r.is_finite() {
+        return "-".into();
+    }
+    let d = if r.abs() < 0.1 { 3 } else { 2 };
+    num(r + 0.0, d)
+}
+
+/// Where the benefit/cost chart draws each option, and its axes.
+#[derive(Debug, PartialEq)]
+pub(super) struct BcLayout {
+    /// (option, left x, width, height) of each rectangle drawn, by ratio, highest first.
+    pub drawn: Vec<(String, f64, f64, f64)>,
+    /// Options with no avoided loss (not drawn).
+    pub none: Vec<String>,
+    /// Options that avoid too little to be seen (not drawn).
+    pub thin: Vec<String>,
+    /// The x axis' end.
+    pub x_end: f64,
+    /// The y axis' end: above the highest ratio, and above 1 only when a ratio is.
+    pub y_hi: f64,
+}
+
+/// The layout of the benefit/cost chart for (option, PV avoided loss in USD m, ratio).
+/// Options whose avoided loss is not positive have no width; those under 0.5% of the
+/// total width are listed as too thin instead of drawn as invisible slivers. The y axis
+/// runs to 15% above the highest ratio drawn (to 1.1 x 1 when a ratio is near 1), never
+/// to 1 when every ratio is far below it, so the rectangles fill the chart.
+pub(super) fn bc_layout(rows: &[(String, f64, f64)]) -> BcLayout {
+    let mut sorted: Vec<&(String, f64, f64)> = rows.iter().collect();
+    sorted.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    let positive: Vec<&&(String, f64, f64)> = sorted
+        .iter()
+        .filter(|r| r.1 > 0.0 && r.2.is_finite())
+        .collect();
+    let total: f64 = positive.iter().map(|r| r.1).sum();
+    let mut out = BcLayout {
+        drawn: Vec::new(),
+        none: Vec::new(),
+        thin: Vec::new(),
+        x_end: 1.0,
+        y_hi: 1.0,
+    };
+    let mut x0 = 0.0;
+    for r in &sorted {
+        if !(r.1 > 0.0 && r.2.is_finite()) {
+            out.none.push(r.0.clone());
+        } else if r.1 < 0.005 * total {
+            out.thin.push(r.0.clone());
+        } else {
+            out.drawn.push((r.0.clone(), x0, r.1, r.2));
+            x0 += r.1;
+        }
+    }
+    if x0 > 0.0 {
+        out.x_end = x0 * 1.05;
+    }
+    let top = out.drawn.iter().map(|d| d.3).fold(0.0, f64::max);
+    out.y_hi = if top <= 0.0 {
+        1.0
+    } else if top > 0.8 {
+        top.max(1.0) * 1.15
+    } else {
+        top * 1.15
+    };
+    out
 }
 
 /// 4. Regret across futures.
@@ -468,6 +618,7 @@ fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
             cands.push(c);
         }
     }
+    cands.sort_by_key(|c| cx.rank(c));
     let mut values = vec![vec![BarValue::Bar(0.0); futures.len()]; cands.len()];
     let mut table = Table::new(&[
         "candidate",
@@ -489,7 +640,7 @@ fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
         let below = fut.text(r, fbelow);
         table.rows.push(vec![
             cands[c].clone(),
-            futures[f].clone(),
+            future_name(&futures[f]),
             musd(fut.num(r, floss)?),
             musd(reg),
             musd(fut.num(r, fcost)?),
@@ -539,7 +690,7 @@ fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
         groups: futures
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.clone(), PALETTE[(i + 4) % PALETTE.len()]))
+            .map(|(i, f)| (future_name(f), PALETTE[(i + 4) % PALETTE.len()]))
             .collect(),
         values,
         x_desc: "regret: mean annual loss minus the best candidate's in that future (USD million)"
@@ -556,4 +707,56 @@ fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
     });
 
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(v: &[(&str, f64, f64)]) -> Vec<(String, f64, f64)> {
+        v.iter().map(|(n, w, h)| (n.to_string(), *w, *h)).collect()
+    }
+
+    #[test]
+    fn the_ratio_axis_is_scaled_to_the_ratios() {
+        // Every ratio below 0.3 (as the shipped options): the axis ends just above the
+        // highest, not at 1.2.
+        let l = bc_layout(&rows(&[("a", 52.0, 0.26), ("b", 140.0, 0.031)]));
+        let top = 0.26;
+        assert!(l.y_hi >= top && l.y_hi <= 1.2 * top, "{l:?}");
+        // A ratio near or above 1: the break-even line is in range.
+        let l = bc_layout(&rows(&[("a", 52.0, 0.9), ("b", 10.0, 2.0)]));
+        assert!(l.y_hi > 2.0 && l.y_hi <= 2.5, "{l:?}");
+        let l = bc_layout(&rows(&[("a", 52.0, 0.85)]));
+        assert!(l.y_hi > 1.0 && l.y_hi < 1.2, "{l:?}");
+        // Sorted by ratio, rectangles side by side; the x axis covers them.
+        let l = bc_layout(&rows(&[("low", 100.0, 0.1), ("high", 50.0, 0.5)]));
+        assert_eq!(l.drawn[0], ("high".to_string(), 0.0, 50.0, 0.5));
+        assert_eq!(l.drawn[1], ("low".to_string(), 50.0, 100.0, 0.1));
+        assert!(l.x_end >= 150.0 && l.x_end < 1.1 * 150.0);
+    }
+
+    #[test]
+    fn options_that_avoid_nothing_or_too_little_are_named_not_drawn() {
+        // Two options whose PV avoided loss rounds to 0.00: one slightly positive, one
+        // slightly negative. Neither is drawn; each is named with its reason.
+        let l = bc_layout(&rows(&[
+            ("rail", 140.0, 0.03),
+            ("khaf", 52.0, 0.26),
+            ("chabahar", 0.003, 0.000_01),
+            ("gwadar", -0.000_04, -0.000_001),
+        ]));
+        let drawn: Vec<&str> = l.drawn.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(drawn, ["khaf", "rail"]);
+        assert_eq!(l.none, ["gwadar"]);
+        assert_eq!(l.thin, ["chabahar"]);
+    }
+
+    #[test]
+    fn ratios_read_without_a_negative_zero() {
+        assert_eq!(ratio_text(-0.000_001), "0.000");
+        assert_eq!(ratio_text(0.26), "0.26");
+        assert_eq!(ratio_text(0.031), "0.031");
+        assert_eq!(ratio_text(f64::NAN), "-");
+    }
 }

@@ -14,6 +14,19 @@ use crate::Error;
 
 const KIND: &str = "criticality";
 
+/// The warnings the study wrote (`warnings.csv`: concerns, warning), each to be shown
+/// beside the figure it concerns; none for a folder written before the file existed.
+fn read_warnings(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    if !dir.join("warnings.csv").is_file() {
+        return Ok(Vec::new());
+    }
+    let csv = Csv::read(dir, "warnings.csv", KIND)?;
+    let [c, w] = csv.cols(["concerns", "warning"])?;
+    Ok((0..csv.rows.len())
+        .map(|r| (csv.text(r, c).to_string(), csv.text(r, w).to_string()))
+        .collect())
+}
+
 /// One row of `criticality.csv`.
 struct SetRow {
     kind: String,
@@ -135,6 +148,8 @@ pub(super) fn page<'a>(
         what: "Criticality of corridors".into(),
         facts,
         notes,
+        headline: Vec::new(),
+        warnings: read_warnings(dir)?,
         figures,
     })
 }
@@ -305,7 +320,10 @@ fn monte_carlo(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error
             x_desc: "contribution (USD million per year)".into(),
             y_desc: "corridor".into(),
             extra_keys: vec![
-                ("estimate (tick, dot)".into(), Key::Line(PALETTE[4])),
+                (
+                    "estimate (black dot)".into(),
+                    Key::Dot(plotters::style::BLACK),
+                ),
                 ("bar: 95% CI".into(), Key::Fill(PALETTE[0], true)),
             ],
         };

@@ -131,7 +131,10 @@ figure svg text{font-family:var(--font)}
 figcaption{font-size:.92em;color:#333;margin:.3em 0}
 details{margin:.3em 0 1em}summary{cursor:pointer;color:#245;font-size:.9em}
 p.note{font-size:.85em;color:#555}.missing{background:#fff6e0;border:1px solid #e8c060;padding:6px 10px}
-nav ol{columns:2;font-size:.9em}footer{margin-top:3em;font-size:.8em;color:#666}
+nav ol{columns:2;font-size:.9em}
+p.warning{background:#fdecea;border-left:4px solid #c0392b;padding:6px 10px;font-size:.92em}
+section.answer{background:#eef6ee;border:1px solid #9c9;padding:2px 16px 6px;margin-top:1em}section.answer h2{border:none;margin-top:.5em}
+section.answer li{margin:.25em 0}footer{margin-top:3em;font-size:.8em;color:#666}
 ";
 
 /// The whole page.
@@ -146,6 +149,11 @@ pub(crate) struct Page<'a> {
     pub facts: Vec<(String, String)>,
     /// Notes shown under the title block (e.g. why the map is missing).
     pub notes: Vec<String>,
+    /// The answer in words and numbers, shown first (a compare report's headline).
+    pub headline: Vec<String>,
+    /// Warnings the study raised, each shown in the section of the figure it concerns:
+    /// (figure id, text); an id no figure has puts it under the title.
+    pub warnings: Vec<(String, String)>,
     /// The figures, in order.
     pub figures: Vec<Figure>,
 }
@@ -219,7 +227,20 @@ impl Page<'_> {
         for n in &self.notes {
             let _ = write!(out, "<p class=\"note missing\">{}</p>", esc(n));
         }
-        out.push_str("</header>\n<nav><ol>");
+        for (id, w) in &self.warnings {
+            if !self.figures.iter().any(|f| &f.id == id) {
+                let _ = write!(out, "<p class=\"warning\">Warning: {}</p>", esc(w));
+            }
+        }
+        out.push_str("</header>\n");
+        if !self.headline.is_empty() {
+            out.push_str("<section id=\"answer\" class=\"answer\"><h2>The answer</h2><ul>");
+            for h in &self.headline {
+                let _ = write!(out, "<li>{}</li>", esc(h));
+            }
+            out.push_str("</ul></section>\n");
+        }
+        out.push_str("<nav><ol>");
         for f in &self.figures {
             let _ = write!(
                 out,
@@ -236,6 +257,9 @@ impl Page<'_> {
                 esc(&f.id),
                 esc(&f.title)
             );
+            for (_, w) in self.warnings.iter().filter(|(id, _)| id == &f.id) {
+                let _ = write!(out, "<p class=\"warning\">Warning: {}</p>", esc(w));
+            }
             match &f.svg {
                 Some(svg) => out.push_str(svg),
                 None => out.push_str("<p class=\"missing\">Not drawn (see the note above).</p>"),

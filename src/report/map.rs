@@ -163,9 +163,82 @@ fn short_name(name: &str) -> &str {
 }
 
 /// Boxes of labels placed so far (x0, y0, x1, y1).
+/// The farthest a label may stand from its point, pixels (joined by a leader line).
+const MAX_LEADER: f64 = 110.0;
+
+/// Where a label went.
+struct Placed {
+    /// The text's anchor (left, middle).
+    at: (i32, i32),
+    /// The end of its leader line at the label, when it stands away from its point.
+    leader: Option<(i32, i32)>,
+}
+
+/// Pixels between the centre lines of corridors drawn side by side between the same two
+/// nodes.
+const PARALLEL_GAP: f64 = 6.0;
+
+/// The offset of each corridor's line between two nodes, so that corridors sharing the
+/// same two nodes (a road and a rail between the same towns) are drawn apart, side by
+/// side, instead of one hiding the other. `keys[i]` is (unordered node pair, corridor
+/// or `None` for links of no corridor); returns the perpendicular offset of each, in
+/// units of [`PARALLEL_GAP`]: 0 when alone, else spread evenly around 0 in the order the
+/// corridors first appear.
+pub(crate) fn parallel_offsets(keys: &[((usize, usize), Option<&str>)]) -> Vec<f64> {
+    let mut groups: BTreeMap<(usize, usize), Vec<Option<&str>>> = BTreeMap::new();
+    for (pair, c) in keys {
+        let g = groups.entry(*pair).or_default();
+        if !g.contains(c) {
+            g.push(*c);
+        }
+    }
+    keys.iter()
+        .map(|(pair, c)| {
+            let g = &groups[pair];
+            let k = g.iter().position(|x| x == c).unwrap_or(0) as f64;
+            k - (g.len() as f64 - 1.0) / 2.0
+        })
+        .collect()
+}
+
+/// Whether the segment p-q crosses the box (x0, y0, x1, y1) (Liang-Barsky clipping).
+fn crosses(b: (f64, f64, f64, f64), p: (f64, f64), q: (f64, f64)) -> bool {
+    let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (pk, qk) in [
+        (-dx, p.0 - b.0),
+        (dx, b.2 - p.0),
+        (-dy, p.1 - b.1),
+        (dy, b.3 - p.1),
+    ] {
+        if pk == 0.0 {
+            if qk < 0.0 {
+                return false;
+            }
+        } else {
+            let r = qk / pk;
+            if pk < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 struct Placer {
     boxes: Vec<(f64, f64, f64, f64)>,
     bounds: (f64, f64, f64, f64),
+    /// Corridor lines labels should not sit on: (corridor index, from, to).
+    lines: Vec<(usize, (f64, f64), (f64, f64))>,
+    /// The corridor whose label is being placed (its own line may be touched), and
+    /// whether lines are avoided at all in this pass.
+    owner: Option<usize>,
+    avoid_lines: bool,
 }
 
 impl Placer {
@@ -179,14 +252,52 @@ impl Placer {
                 .boxes
                 .iter()
                 .all(|o| b.2 <= o.0 || b.0 >= o.2 || b.3 <= o.1 || b.1 >= o.3)
+            && (!self.avoid_lines
+                || self
+                    .lines
+                    .iter()
+                    .filter(|l| Some(l.0) != self.owner)
+                    .all(|l| !crosses(b, l.1, l.2)))
+    }
+
+    /// [`Placer::place`] by preference: a node's name touching its point (clear of
+    /// corridor lines, else across one), then further out; a corridor's name clear of
+    /// other corridors' lines, touching its own line or further out, else anywhere free.
+    fn place_clear(
+        &mut self,
+        owner: Option<usize>,
+        x: f64,
+        y: f64,
+        text: &str,
+        size: f64,
+    ) -> Option<Placed> {
+        self.owner = owner;
+        let order: [(bool, bool); 4] = if owner.is_none() {
+            [(true, true), (true, false), (false, true), (false, false)]
+        } else {
+            [(true, true), (false, true), (true, false), (false, false)]
+        };
+        for (near, avoid) in order {
+            self.avoid_lines = avoid;
+            if let Some(p) = self.place(x, y, text, size, near) {
+                return Some(p);
+            }
+        }
+        None
     }
 
     /// Place a label of `text` near (x, y): right, left, above or below; `None` when
     /// every place is taken.
-    fn place(&mut self, x: f64, y: f64, text: &str, size: f64) -> Option<(i32, i32)> {
-        let w = text.chars().count() as f64 * size * 0.58 + 2.0;
+    /// A free box for `text` near (x, y): first the eight places touching the point,
+    /// then rings further out (up to [`MAX_LEADER`] pixels), nearest first. Returns the
+    /// text's anchor (left, middle) and, when the label stands away from its point, the
+    /// point on the box's edge nearest to (x, y), for a leader line.
+    fn place(&mut self, x: f64, y: f64, text: &str, size: f64, near: bool) -> Option<Placed> {
+        // plotters' SVG writes a font of `size` at 0.806 of it; a sans-serif character
+        // is about 0.57 of that wide.
+        let w = text.chars().count() as f64 * size * 0.46 + 2.0;
         let h = size + 2.0;
-        let candidates = [
+        let mut candidates = vec![
             (x + 6.0, y - h / 2.0),
             (x - 6.0 - w, y - h / 2.0),
             (x - w / 2.0, y - 6.0 - h),
@@ -196,11 +307,37 @@ impl Placer {
             (x - 6.0 - w, y - h - 2.0),
             (x - 6.0 - w, y + 2.0),
         ];
+        if near {
+            candidates.truncate(8);
+        } else {
+            candidates.clear();
+        }
+        let mut r = 14.0;
+        while !near && r <= MAX_LEADER {
+            for k in 0..16 {
+                let a = std::f64::consts::TAU * k as f64 / 16.0;
+                // The box's nearest edge point at distance r in direction a.
+                let (dx, dy) = (a.cos() * r, a.sin() * r);
+                let bx = if dx >= 0.0 { x + dx } else { x + dx - w };
+                let by = y + dy - h / 2.0;
+                candidates.push((bx, by));
+            }
+            r += 8.0;
+        }
         for (bx, by) in candidates {
             let b = (bx, by, bx + w, by + h);
             if self.free(b) {
                 self.boxes.push(b);
-                return Some((bx.round() as i32, (by + h / 2.0).round() as i32));
+                let leader = (!near).then(|| {
+                    (
+                        (x.clamp(b.0, b.2)).round() as i32,
+                        (y.clamp(b.1, b.3)).round() as i32,
+                    )
+                });
+                return Some(Placed {
+                    at: (bx.round() as i32, (by + h / 2.0).round() as i32),
+                    leader,
+                });
             }
         }
         None
@@ -215,7 +352,7 @@ pub(crate) fn svg(
     values: &BTreeMap<String, f64>,
     metric: &str,
     size: (u32, u32),
-) -> Result<(String, bool), Error> {
+) -> Result<(String, bool, Vec<String>), Error> {
     let (pos, geographic) = layout(scenario);
     let legend_w = 200i32;
     let (w, h) = (size.0 as i32, size.1 as i32);
@@ -262,6 +399,7 @@ pub(crate) fn svg(
         }
     }
     let mut buf = String::new();
+    let mut unnamed = Vec::new();
     {
         let root = SVGBackend::with_string(&mut buf, size).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
@@ -271,32 +409,66 @@ pub(crate) fn svg(
         ))
         .map_err(draw_err)?;
         let ends = |l: &crate::network::Link| (l.from.index(), l.to.index());
-        for (li, l) in scenario.links.iter().enumerate() {
-            let (a, b) = ends(l);
-            if in_corridor[li].is_none() && a < px.len() && b < px.len() {
+        // Corridors between the same two nodes are drawn side by side.
+        let keys: Vec<((usize, usize), Option<&str>)> = scenario
+            .links
+            .iter()
+            .enumerate()
+            .map(|(li, l)| {
+                let (a, b) = ends(l);
+                ((a.min(b), a.max(b)), in_corridor[li])
+            })
+            .collect();
+        let offsets = parallel_offsets(&keys);
+        let segment = |li: usize| -> Option<[(f64, f64); 2]> {
+            let (a, b) = ends(&scenario.links[li]);
+            if a >= px.len() || b >= px.len() {
+                return None;
+            }
+            // The normal is taken from the lower node index to the higher, so both
+            // directions of a pair shift the same way.
+            let (lo, hi) = (a.min(b), a.max(b));
+            let (dx, dy) = (px[hi].0 - px[lo].0, px[hi].1 - px[lo].1);
+            let d = dx.hypot(dy).max(1e-9);
+            let o = offsets[li] * PARALLEL_GAP;
+            let (nx, ny) = (-dy / d * o, dx / d * o);
+            Some([(px[a].0 + nx, px[a].1 + ny), (px[b].0 + nx, px[b].1 + ny)])
+        };
+        let round = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
+        for li in 0..scenario.links.len() {
+            if in_corridor[li].is_some() {
+                continue;
+            }
+            if let Some([p, q]) = segment(li) {
                 root.draw(&PathElement::new(
-                    vec![pi(a), pi(b)],
+                    vec![round(p), round(q)],
                     LINK_GREY.stroke_width(2),
                 ))
                 .map_err(draw_err)?;
             }
         }
-        for c in &scenario.corridors {
-            let v = values.get(&c.id).copied().unwrap_or(f64::NAN);
-            let color = ramp(v, max);
+        // The worst corridor last, so on top where lines cross.
+        let value = |c: &crate::network::Corridor| values.get(&c.id).copied().unwrap_or(f64::NAN);
+        let mut by_value: Vec<&crate::network::Corridor> = scenario.corridors.iter().collect();
+        by_value.sort_by(|x, y| {
+            let (vx, vy) = (value(x), value(y));
+            let k = |v: f64| if v.is_finite() { v } else { f64::NEG_INFINITY };
+            k(vx).total_cmp(&k(vy))
+        });
+        for c in by_value {
+            let color = ramp(value(c), max);
             for l in &c.links {
                 let Some(link) = scenario.links.get(l.index()) else {
                     continue;
                 };
-                let (a, b) = ends(link);
                 // Sea and air legs are long straight lines that say little: draw them thin.
                 let width = match link.mode {
                     crate::network::Mode::Road | crate::network::Mode::Rail => 5,
                     crate::network::Mode::Sea | crate::network::Mode::Air => 2,
                 };
-                if a < px.len() && b < px.len() {
+                if let Some([p, q]) = segment(l.index()) {
                     root.draw(&PathElement::new(
-                        vec![pi(a), pi(b)],
+                        vec![round(p), round(q)],
                         color.stroke_width(width),
                     ))
                     .map_err(draw_err)?;
@@ -318,6 +490,20 @@ pub(crate) fn svg(
                 bx1 as f64 - 2.0,
                 by1 as f64 - 2.0,
             ),
+            lines: scenario
+                .corridors
+                .iter()
+                .enumerate()
+                .flat_map(|(ci, c)| {
+                    c.links
+                        .iter()
+                        .filter_map(|l| segment(l.index()))
+                        .map(move |[p, q]| (ci, p, q))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            owner: None,
+            avoid_lines: false,
         };
         let corridor_style = TextStyle::from((FONT, 12).into_font().style(FontStyle::Bold))
             .color(&RGBColor(40, 40, 40))
@@ -325,26 +511,56 @@ pub(crate) fn svg(
         let node_style = TextStyle::from((FONT, 11).into_font())
             .color(&RGBColor(90, 90, 90))
             .pos(Pos::new(HPos::Left, VPos::Center));
-        // Corridor names first (the colours are about them), then nodes where room is left.
-        for c in &scenario.corridors {
-            let Some(link) = c.links.first().and_then(|l| scenario.links.get(l.index())) else {
+        // Corridor names first, the worst first (the colours are about them), each by
+        // the middle of its own line; then every node. A label that cannot touch its
+        // point stands nearby with a leader line.
+        let mut named: Vec<(usize, &crate::network::Corridor)> =
+            scenario.corridors.iter().enumerate().collect();
+        named.sort_by(|x, y| {
+            let k = |v: f64| if v.is_finite() { v } else { f64::NEG_INFINITY };
+            k(value(y.1)).total_cmp(&k(value(x.1)))
+        });
+        let leader_style = RGBColor(150, 150, 150).stroke_width(1);
+        for (ci, c) in named {
+            let Some(li) = c.links.first().map(|l| l.index()) else {
                 continue;
             };
-            let (a, b) = ends(link);
-            if a >= px.len() || b >= px.len() {
+            let Some([p, q]) = segment(li) else {
                 continue;
-            }
-            let (x, y) = ((px[a].0 + px[b].0) / 2.0, (px[a].1 + px[b].1) / 2.0);
-            if let Some(at) = placer.place(x, y, &c.id, 12.0) {
-                root.draw(&Text::new(c.id.clone(), at, corridor_style.clone()))
+            };
+            let (x, y) = ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
+            if let Some(pl) = placer.place_clear(Some(ci), x, y, &c.id, 12.0) {
+                // Always a leader from the line's middle: on a crowded map a name beside
+                // its line can also be beside another.
+                let end = pl.leader.unwrap_or_else(|| {
+                    let b = placer.boxes.last().copied().unwrap_or((x, y, x, y));
+                    (
+                        x.clamp(b.0, b.2).round() as i32,
+                        y.clamp(b.1, b.3).round() as i32,
+                    )
+                });
+                // In the corridor's colour, so that a name set apart still points at
+                // its own line.
+                let own = ramp(value(c), max).stroke_width(2);
+                root.draw(&PathElement::new(vec![round((x, y)), end], own))
                     .map_err(draw_err)?;
+                root.draw(&Text::new(c.id.clone(), pl.at, corridor_style.clone()))
+                    .map_err(draw_err)?;
+            } else {
+                unnamed.push(c.id.clone());
             }
         }
         for (i, n) in scenario.nodes.iter().enumerate() {
             let name = short_name(&n.name).to_string();
-            if let Some(at) = placer.place(px[i].0, px[i].1, &name, 11.0) {
-                root.draw(&Text::new(name, at, node_style.clone()))
+            if let Some(pl) = placer.place_clear(None, px[i].0, px[i].1, &name, 11.0) {
+                if let Some(end) = pl.leader {
+                    root.draw(&PathElement::new(vec![pi(i), end], leader_style))
+                        .map_err(draw_err)?;
+                }
+                root.draw(&Text::new(name, pl.at, node_style.clone()))
                     .map_err(draw_err)?;
+            } else {
+                unnamed.push(name);
             }
         }
         let mut keys: Vec<(String, Key)> = vec![(format!("0 {metric}"), Key::Line(ZERO))];
@@ -366,12 +582,84 @@ pub(crate) fn svg(
     }
     // The plot area is the map's box.
     let svg = super::chart::mark(buf, id, (bx0..bx1, by0..by1));
-    Ok((svg, geographic))
+    Ok((svg, geographic, unnamed))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_corridors_are_drawn_apart() {
+        let keys = [
+            ((1, 2), Some("rail")),
+            ((1, 2), Some("road")),
+            ((2, 3), None),
+            ((1, 2), Some("rail")),
+            ((4, 5), Some("x")),
+        ];
+        assert_eq!(parallel_offsets(&keys), [-0.5, 0.5, 0.0, -0.5, 0.0]);
+    }
+
+    #[test]
+    fn every_node_is_named_and_the_worst_corridor_is_on_top() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/afghanistan/base.toml"
+        );
+        let s = Scenario::load(path).unwrap();
+        // As criticality's map: hairatan_rail worst, hairatan_road (same two nodes) 0.
+        let mut values: BTreeMap<String, f64> =
+            s.corridors.iter().map(|c| (c.id.clone(), 10.0)).collect();
+        values.insert("hairatan_rail".into(), 49.3);
+        values.insert("hairatan_road".into(), 0.0);
+        let (svg, geo, unnamed) = svg("map", &s, &values, "USD m", (900, 620)).unwrap();
+        assert!(geo);
+        assert!(unnamed.is_empty(), "not named: {unnamed:?}");
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                t.split_once('>')
+                    .and_then(|(_, r)| r.split("</text>").next())
+            })
+            .map(str::trim)
+            .collect();
+        for n in &s.nodes {
+            assert!(texts.contains(&short_name(&n.name)), "{} unnamed", n.id);
+        }
+        for c in &s.corridors {
+            assert!(texts.contains(&c.id.as_str()), "{} unnamed", c.id);
+        }
+        // The thick lines in drawing order: the last is the worst's dark red, and the
+        // two Hairatan lines (same two nodes) do not coincide.
+        let thick: Vec<&str> = svg
+            .split("<polyline")
+            .skip(1)
+            .filter(|p| p.contains("stroke-width=\"5\""))
+            .collect();
+        let worst = format!("#{:02X}{:02X}{:02X}", RAMP[3].0, RAMP[3].1, RAMP[3].2);
+        assert!(thick.last().unwrap().contains(&worst), "{:?}", thick.last());
+        let points = |colour: &str| -> Vec<String> {
+            thick
+                .iter()
+                .filter(|p| p.contains(colour))
+                .map(|p| {
+                    p.split("points=\"")
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect()
+        };
+        let zero = format!("#{:02X}{:02X}{:02X}", ZERO.0, ZERO.1, ZERO.2);
+        let (rail, road) = (points(&worst), points(&zero));
+        assert_eq!(rail.len(), 1);
+        assert!(!road.contains(&rail[0]), "the road is drawn over the rail");
+    }
 
     #[test]
     fn the_ramp_is_green_at_zero_and_dark_red_at_the_top() {

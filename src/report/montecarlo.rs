@@ -264,6 +264,8 @@ pub(super) fn page<'a>(
         what: "Monte Carlo study".into(),
         facts,
         notes,
+        headline: Vec::new(),
+        warnings: Vec::new(),
         figures,
     })
 }
@@ -461,10 +463,7 @@ fn components(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         y_desc: "component".into(),
         extra_keys: vec![
             ("median (p50)".into(), Key::Line(PALETTE[4])),
-            (
-                "mean".into(),
-                Key::Fill(plotters::style::RGBColor(0, 0, 0), false),
-            ),
+            ("mean".into(), Key::Dot(plotters::style::BLACK)),
         ],
     };
     let mut table = Table::new(&[

@@ -424,6 +424,8 @@ pub(super) fn page<'a>(
         what: "Run".into(),
         facts,
         notes,
+        headline: Vec::new(),
+        warnings: Vec::new(),
         figures,
     })
 }

@@ -15,6 +15,7 @@ mod options;
 mod outputs;
 mod prices;
 mod report;
+mod report_answer;
 mod sim;
 mod sim_input;
 mod solver;

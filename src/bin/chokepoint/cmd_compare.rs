@@ -283,6 +283,17 @@ fn pct(p: f64) -> String {
 pub fn table(a: &Analysis) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
+    for h in compare::headline::of_analysis(a, None) {
+        if a.futures.len() > 1 {
+            let _ = writeln!(s, "\nanswer, future {}:", h.future);
+        } else {
+            let _ = writeln!(s, "\nanswer:");
+        }
+        for line in &h.sentences {
+            let _ = writeln!(s, "  {line}");
+        }
+    }
+    let _ = writeln!(s);
     for (fi, fname) in a.futures.iter().enumerate() {
         if a.futures.len() > 1 {
             let _ = writeln!(s, "\nfuture {fname}:");
@@ -311,7 +322,15 @@ pub fn table(a: &Analysis) -> String {
             "B/C",
             "CI ratio"
         );
-        for bc in a.benefit_cost.iter().filter(|b| b.future == fi) {
+        // Options by avoided loss, largest first: the order of the headline and report.
+        let mut rows: Vec<_> = a.benefit_cost.iter().filter(|b| b.future == fi).collect();
+        rows.sort_by(|x, y| {
+            y.avoided
+                .0
+                .total_cmp(&x.avoided.0)
+                .then_with(|| a.labels[x.option].cmp(&a.labels[y.option]))
+        });
+        for bc in rows {
             let k = bc.option;
             let wins = a
                 .wins
@@ -322,9 +341,9 @@ pub fn table(a: &Analysis) -> String {
                 d.future == fi && d.option == k && d.against == 0 && d.metric == "total_loss_usd"
             });
             let ap = bc.appraisal;
-            let bcr = ap
-                .bcr(bc.avoided.0)
-                .map_or("-".to_string(), |x| format!("{x:.2}"));
+            let bcr = ap.bcr(bc.avoided.0).map_or("-".to_string(), |x| {
+                format!("{:.2}", x + 0.0).replace("-0.00", "0.00")
+            });
             let _ = writeln!(
                 s,
                 "{:<26} {:>12} {:>27} {:>9} {:>8} {:>12} {:>13} {:>7} {:>8}",
@@ -389,8 +408,10 @@ pub fn table(a: &Analysis) -> String {
     }
     let _ = writeln!(
         s,
-        "(avoided/yr = base minus option, paired run by run; a tie is not a win; CI ratio = \
-         paired / unpaired interval width; B/C and NPV at each option's horizon and discount rate)"
+        "(options by avoided loss; avoided/yr = base minus option, positive = the option \
+         helps, paired run by run; TVaR95 cut = base minus option of the mean loss of the \
+         worst 5% of years; a tie is not a win; CI ratio = paired / unpaired interval width; \
+         B/C and NPV at each option's horizon and discount rate)"
     );
     s
 }

@@ -174,16 +174,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.out {
         study::prepare_out(dir, &manifest, args.force)?;
     }
-    let end = config.start_day + i64::from(config.duration_days);
-    let horizon = i64::from(scenario.settings.days + scenario.settings.runout_max_days);
-    if end > horizon {
-        study::warn(&format!(
-            "the closures run to {} (reopening), past the run-out's last day {}: what they \
-             cost after it is not counted",
-            scenario.date_of(end),
-            scenario.date_of(horizon - 1)
-        ));
-    }
     let results = criticality::run_sets(&scenario, &sets, &config)?;
     let mc = match &mc_config {
         Some(mc) => {
@@ -219,6 +209,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     print!("{}", criticality::output::text(&results, mc.as_ref()));
+    for w in
+        criticality::warnings::check(&scenario, config.start_day, config.duration_days, &results)
+    {
+        study::warn(&w.text);
+    }
     if let Some(dir) = &args.out {
         let runs = 1 + sets.len() as u64 + mc_config.as_ref().map_or(0, |m| m.runs);
         output::write_timing(
