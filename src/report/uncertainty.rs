@@ -60,6 +60,8 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         facts,
         notes: vec!["Epistemic uncertainty (the [[uncertain]] parameters, drawn from their laws) and aleatory uncertainty (which closures happen in a year) are kept apart: each band or share below says which it carries.".into()],
         figures,
+        headline: Vec::new(),
+        warnings: Vec::new(),
     })
 }
 
