@@ -230,11 +230,14 @@ fn crosses(b: (f64, f64, f64, f64), p: (f64, f64), q: (f64, f64)) -> bool {
     true
 }
 
+/// A corridor's line on the map: (corridor index, one end, the other), pixels.
+type CorridorLine = (usize, (f64, f64), (f64, f64));
+
 struct Placer {
     boxes: Vec<(f64, f64, f64, f64)>,
     bounds: (f64, f64, f64, f64),
     /// Corridor lines labels should not sit on: (corridor index, from, to).
-    lines: Vec<(usize, (f64, f64), (f64, f64))>,
+    lines: Vec<CorridorLine>,
     /// The corridor whose label is being placed (its own line may be touched), and
     /// whether lines are avoided at all in this pass.
     owner: Option<usize>,
@@ -435,8 +438,8 @@ pub(crate) fn svg(
             Some([(px[a].0 + nx, px[a].1 + ny), (px[b].0 + nx, px[b].1 + ny)])
         };
         let round = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
-        for li in 0..scenario.links.len() {
-            if in_corridor[li].is_some() {
+        for (li, owner) in in_corridor.iter().enumerate() {
+            if owner.is_some() {
                 continue;
             }
             if let Some([p, q]) = segment(li) {

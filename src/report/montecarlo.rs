@@ -132,7 +132,17 @@ fn fan(
         size: (900, 380),
         x: -0.5..n as f64 - 0.5,
         x_log: false,
-        y: super::chart::y_range(b.p5.iter().chain(&b.p95).chain(&b.mean).map(|v| v * scale)),
+        y: {
+            // A median at zero all year would lie on the x axis and vanish: start the
+            // axis a little below zero so a zero line is drawn above it.
+            let r =
+                super::chart::y_range(b.p5.iter().chain(&b.p95).chain(&b.mean).map(|v| v * scale));
+            if r.start == 0.0 {
+                -0.04 * r.end..r.end
+            } else {
+                r
+            }
+        },
         x_desc: "date".into(),
         y_desc: y_desc.into(),
         x_labels: XLabels::Dates(start),
@@ -148,7 +158,7 @@ fn fan(
                 name: "median (p50)".into(),
                 color,
                 points: pts(&b.p50),
-                width: 2,
+                width: 3,
             },
             Line {
                 name: "mean".into(),
@@ -247,7 +257,7 @@ pub(super) fn page<'a>(
     let mut facts = vec![(
         "total loss".to_string(),
         format!(
-            "mean USD {} m per {per} (95% CI {} to {}), p95 {}, TVaR 95% {}",
+            "mean USD {} m per {per} (95% CI {} to {}), p95 USD {} m, TVaR 95% USD {} m (the mean of the worst 5% of {per}s)",
             musd(mean),
             musd(lo),
             musd(hi),
@@ -290,7 +300,7 @@ fn fans(cx: &Ctx) -> Result<Vec<Figure>, Error> {
             PALETTE[1],
         )?),
         caption: format!(
-            "Over {} runs, the trucks queued at all crossings at the end of each day: in half of the runs the day is below the median line; in 90% it lies inside the band (p5 to p95). A mean far above the median means rare, long queues carry the average.",
+            "Over {} runs, the trucks queued at all crossings at the end of each day: in half of the runs the day is below the median line; in 90% it lies inside the band (p5 to p95). A median at zero means that on that day no truck is queued in at least half of the runs (most years have no closure then); the line is then drawn just above the axis. A mean far above the median means rare, long queues carry the average.",
             num(runs, 0)
         ),
         table: fan_table(trucks, 1.0, 0, "trucks"),
