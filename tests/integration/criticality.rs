@@ -510,7 +510,8 @@ fn monte_carlo_files_are_identical_for_any_thread_count() {
             "contributions.csv",
             "criticality.csv",
             "diversion.csv",
-            "manifest.json"
+            "manifest.json",
+            "warnings.csv"
         ]
     );
     for n in &names {
