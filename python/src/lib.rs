@@ -608,15 +608,7 @@ fn montecarlo<'py>(
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
             let done = outcome.records.len() as f64;
-            files_on_pool(threads, |dir| {
-                output::write_timing(
-                    dir,
-                    &output::Timing {
-                        threads,
-                        seconds,
-                        runs_per_second: done / seconds,
-                    },
-                )?;
+            timed_files_on_pool(threads, seconds, done, |dir| {
                 mc::output::write_outputs(dir, &outcome)
             })
         })
@@ -636,6 +628,27 @@ fn files_on_pool(
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start {threads} threads: {e}")))?;
     pool.install(|| files_of(write))
+}
+
+/// [`files_on_pool`] that writes the study's `timing.json` (`runs` simulated in
+/// `seconds` on `threads`) before the study's own files, as the CLI does.
+fn timed_files_on_pool(
+    threads: usize,
+    seconds: f64,
+    runs: f64,
+    write: impl FnOnce(&Path) -> Result<(), Error> + Send,
+) -> Result<Files, Error> {
+    files_on_pool(threads, |dir| {
+        output::write_timing(
+            dir,
+            &output::Timing {
+                threads,
+                seconds,
+                runs_per_second: runs / seconds,
+            },
+        )?;
+        write(dir)
+    })
 }
 
 /// An uncertainty study, as `chokepoint uncertainty --out`: the base and its options at
@@ -751,15 +764,7 @@ fn uncertainty<'py>(
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
             let simulated = outcome.losses.iter().flatten().map(Vec::len).sum::<usize>();
-            files_on_pool(threads, |dir| {
-                output::write_timing(
-                    dir,
-                    &output::Timing {
-                        threads,
-                        seconds,
-                        runs_per_second: simulated as f64 / seconds,
-                    },
-                )?;
+            timed_files_on_pool(threads, seconds, simulated as f64, |dir| {
                 study::output::write_outputs(dir, &outcome).map(|_| ())
             })
         })
@@ -912,15 +917,7 @@ fn compare<'py>(
                 .first()
                 .and_then(|r| r.first())
                 .map_or(0, Vec::len);
-            files_on_pool(threads, |dir| {
-                output::write_timing(
-                    dir,
-                    &output::Timing {
-                        threads,
-                        seconds,
-                        runs_per_second: done as f64 / seconds,
-                    },
-                )?;
+            timed_files_on_pool(threads, seconds, done as f64, |dir| {
                 compare::output::write_outputs(dir, &outcome).map(|_| ())
             })
         })
@@ -1085,15 +1082,7 @@ fn criticality<'py>(
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
             let n = 1 + all_sets.len() as u64 + mc_config.as_ref().map_or(0, |m| m.runs);
-            files_on_pool(threads, |dir| {
-                output::write_timing(
-                    dir,
-                    &output::Timing {
-                        threads,
-                        seconds,
-                        runs_per_second: n as f64 / seconds,
-                    },
-                )?;
+            timed_files_on_pool(threads, seconds, n as f64, |dir| {
                 crit::output::write(dir, s, &results, view.as_ref(), &manifest)
             })
         })
