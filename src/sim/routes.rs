@@ -88,6 +88,17 @@ impl RouteBook {
         id
     }
 
+    /// Whether route `id` is a route of the book to demand `demand` over `darcs` (then
+    /// it is the route [`RouteBook::intern`] gives for them when they come from a plan:
+    /// a plan's route starts at its origin, so its darcs and demand fix its trade pair;
+    /// only turn-back routes keep another pair, and they are not a plan's).
+    #[inline]
+    pub(super) fn is(&self, id: u32, demand: u32, darcs: &[u32]) -> bool {
+        self.routes
+            .get(id as usize)
+            .is_some_and(|r| r.demand == demand && self.darcs_of(id) == darcs)
+    }
+
     /// The darcs of route `id`.
     #[inline]
     pub(super) fn darcs_of(&self, id: u32) -> &[u32] {

@@ -47,6 +47,12 @@ pub(super) struct ProductNet {
     /// The prices of the product's points at the last solve, 0.01 USD/t (`prices.rs`).
     pub(super) prices: Vec<i64>,
     search: Search,
+    /// The route ids of the last decomposition, in the order it found them: the next
+    /// decomposition looks each route up there first (position by position) before the
+    /// route book's hash map (`RouteBook::intern`). A hint only: the id is the same.
+    last_routes: Vec<u32>,
+    /// The route ids of the decomposition in progress (then swapped with `last_routes`).
+    new_routes: Vec<u32>,
 }
 
 impl Clone for ProductNet {
@@ -68,6 +74,8 @@ impl Clone for ProductNet {
             solved: self.solved,
             prices: self.prices.clone(),
             search: self.search.clone(),
+            last_routes: self.last_routes.clone(),
+            new_routes: self.new_routes.clone(),
         }
     }
 
@@ -95,6 +103,8 @@ impl Clone for ProductNet {
                 solved,
                 prices,
                 search,
+                last_routes,
+                new_routes,
             ]
         );
     }
@@ -208,6 +218,8 @@ impl ProductNet {
             solved: false,
             prices: Vec::new(),
             search,
+            last_routes: Vec::new(),
+            new_routes: Vec::new(),
         })
     }
 
@@ -361,6 +373,8 @@ impl ProductNet {
             wait_out: &self.wait_out,
         };
         let (plan, routes, net, scn) = (&mut self.plan, &mut *cx.routes, cx.net, cx.scn);
+        let (last, found) = (&self.last_routes, &mut self.new_routes);
+        found.clear();
         decompose(
             &view,
             &net.darcs,
@@ -372,11 +386,25 @@ impl ProductNet {
                 if darcs.iter().any(|&a| a as usize >= nd) {
                     return Ok(());
                 }
-                let pair = RouteBook::pair_of(net, scn, demand as u32, origin as u32)?;
-                plan.push((routes.intern(scn, demand as u32, pair, darcs), u));
+                let id = match last.get(found.len()) {
+                    Some(&id) if routes.is(id, demand as u32, darcs) => {
+                        debug_assert_eq!(
+                            RouteBook::pair_of(net, scn, demand as u32, origin as u32).ok(),
+                            Some(routes.routes[id as usize].pair)
+                        );
+                        id
+                    }
+                    _ => {
+                        let pair = RouteBook::pair_of(net, scn, demand as u32, origin as u32)?;
+                        routes.intern(scn, demand as u32, pair, darcs)
+                    }
+                };
+                found.push(id);
+                plan.push((id, u));
                 Ok(())
             },
         )?;
+        std::mem::swap(&mut self.last_routes, &mut self.new_routes);
         self.solved = true;
         Ok(())
     }
