@@ -9,31 +9,37 @@ use std::collections::VecDeque;
 pub(super) const RING: usize = 64;
 
 /// A lot: cargo of one product, bound for one demand, moving along one route.
+///
+/// `repr(C)`, the fields that moving cargo reads and writes (`movement.rs`: size, time,
+/// place, product, alive) first and together: 32 bytes, so that a lot's move mostly
+/// touches one cache line (Rust's own order put `alive` last, past the 64th byte).
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(super) struct Lot {
-    /// Its route (see `routes.rs`).
-    pub(super) route: u32,
-    /// Destination demand and its product (cached from the route; a turn-back keeps both).
-    pub(super) demand: u32,
-    pub(super) product: u32,
-    /// Index into the route book's darcs of the next darc; `end` once at the destination.
-    pub(super) next: u32,
-    pub(super) end: u32,
     /// Size, 0.01 t.
     pub(super) units: i64,
     /// Time (days since day 0) it reaches the entry of its next darc, or its destination.
     pub(super) t_next: f64,
+    /// Index into the route book's darcs of the next darc; `end` once at the destination.
+    pub(super) next: u32,
+    pub(super) end: u32,
+    /// Its product (cached from the route; a turn-back keeps it).
+    pub(super) product: u32,
+    /// False once delivered, spoiled whole or abandoned (its id is then recycled).
+    pub(super) alive: bool,
+    /// Its route (see `routes.rs`).
+    pub(super) route: u32,
+    /// Destination demand (cached from the route; a turn-back keeps it).
+    pub(super) demand: u32,
+    /// darc + 1 while queued, 0 otherwise.
+    pub(super) queued_at: u32,
     /// Day it left its origin (perishables age from then); before day 0 for cargo of
     /// the steady start.
     pub(super) dispatched: i64,
     /// Day it joined the queue it is in.
     pub(super) queued_since: i64,
-    /// darc + 1 while queued, 0 otherwise.
-    pub(super) queued_at: u32,
     /// Share of its value lost to spoilage so far.
     pub(super) decay: f64,
-    /// False once delivered, spoiled whole or abandoned (its id is then recycled).
-    pub(super) alive: bool,
 }
 
 /// The state of a simulation between two days: everything that decides what happens
