@@ -275,9 +275,50 @@ pub(super) fn page<'a>(
         facts,
         notes,
         headline: Vec::new(),
-        warnings: Vec::new(),
+        warnings: run_warnings(dir)?,
         figures,
     })
+}
+
+/// The warnings the study's runs raise (`runs.csv`; [`crate::montecarlo::warnings`]),
+/// each as (figure, text). A folder of an older version without the run-out's columns
+/// gives the warnings its columns allow.
+fn run_warnings(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    use crate::montecarlo::warnings::{check, RunFigures};
+    let runs = Csv::read(dir, "runs.csv", "montecarlo")?;
+    let [total, reroute, delay, spoilage, lost] = runs.cols([
+        "total_loss_usd",
+        "reroute_cost_usd",
+        "delay_cost_usd",
+        "spoilage_usd",
+        "lost_trade_usd",
+    ])?;
+    let capped = runs.col("runout_capped").ok();
+    let open = runs.col("runout_open_usd").ok();
+    let mut figures = Vec::with_capacity(runs.rows.len());
+    for r in 0..runs.rows.len() {
+        figures.push(RunFigures {
+            total_loss_usd: runs.num(r, total)?,
+            components: [
+                runs.num(r, reroute)?,
+                runs.num(r, delay)?,
+                runs.num(r, spoilage)?,
+                runs.num(r, lost)?,
+            ],
+            runout_capped: match capped {
+                Some(c) => runs.num(r, c)? != 0.0,
+                None => false,
+            },
+            runout_open_usd: match open {
+                Some(c) => runs.num(r, c)?,
+                None => 0.0,
+            },
+        });
+    }
+    Ok(check(&figures)
+        .into_iter()
+        .map(|w| (w.concerns, w.text))
+        .collect())
 }
 
 /// 1-2. Fan charts.
