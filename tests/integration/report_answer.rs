@@ -497,4 +497,22 @@ fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
         count("total_loss_usd") > 0,
         exceedance.contains("total loss below zero")
     );
+    // The summary line gives every figure with its unit, each read from summary.csv.
+    let (h, rows) = table(&out.join("summary.csv"));
+    let (cm, cs, cv) = (col(&h, "metric"), col(&h, "statistic"), col(&h, "value"));
+    let stat = |s: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[cm] == "total_loss_usd" && r[cs] == s)
+            .unwrap()[cv]
+            .parse()
+            .unwrap()
+    };
+    for (label, s) in [
+        ("mean USD", "mean"),
+        ("p95 USD", "p95"),
+        ("TVaR 95% USD", "tvar95"),
+    ] {
+        let want = format!("{label} {:.2} m", stat(s) / 1e6);
+        assert!(html.contains(&want), "{want}");
+    }
 }
