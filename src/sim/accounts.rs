@@ -115,11 +115,23 @@ impl Accounts {
         let nc = net.crossing_links.len();
         let np = scn.products.len();
         let nk = scn.demands.len();
+        // Only links a closure touches are looked at day by day (most are not).
         let closed_days = |links: &[crate::network::LinkId]| {
+            if !links.iter().any(|l| sched.touched(l.index())) {
+                return 0;
+            }
             (0..days as u32)
                 .filter(|&d| links.iter().any(|l| sched.closed_on(l.index(), d)))
                 .count() as u32
         };
+        let mut cross_closed = Vec::with_capacity(nc * days);
+        for &l in &net.crossing_links {
+            if sched.touched(l) {
+                cross_closed.extend((0..days as u32).map(|d| sched.closed_on(l, d)));
+            } else {
+                cross_closed.resize(cross_closed.len() + days, false);
+            }
+        }
         Accounts {
             horizon: days,
             end: net.horizon,
@@ -137,11 +149,7 @@ impl Accounts {
                 ..Default::default()
             },
             cross_value: vec![0.0; nc * days],
-            cross_closed: net
-                .crossing_links
-                .iter()
-                .flat_map(|&l| (0..days as u32).map(move |d| sched.closed_on(l, d)))
-                .collect(),
+            cross_closed,
             backlog_units: vec![0; days],
             corridor_closure_days: scn
                 .corridors

@@ -295,6 +295,11 @@ impl Schedule {
             .stated_at(link, (day + self.max_lag - lag) as usize)
     }
 
+    /// Whether a closure touches link `link` at all (else it is never closed).
+    pub(super) fn touched(&self, link: usize) -> bool {
+        self.factor.row(link).is_some()
+    }
+
     /// Whether a closure holds link `link` below full capacity on `day`.
     pub(super) fn closed_on(&self, link: usize, day: u32) -> bool {
         self.factor
