@@ -242,3 +242,27 @@ pub(super) fn decompose(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `is` recognises a route of the book by its demand and darcs only: what a
+    /// decomposition may take from the last one instead of asking `intern`.
+    #[test]
+    fn a_route_is_known_by_its_demand_and_darcs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/starter.toml");
+        let scn = crate::scenario::load(path).expect("the starter scenario loads");
+        let mut book = RouteBook::default();
+        let a = book.intern(&scn, 0, 0, &[3, 5]);
+        let b = book.intern(&scn, 0, 0, &[3]);
+        assert_ne!(a, b);
+        assert_eq!(book.intern(&scn, 0, 0, &[3, 5]), a, "interned once");
+        assert!(book.is(a, 0, &[3, 5]));
+        assert!(book.is(b, 0, &[3]));
+        assert!(!book.is(a, 0, &[3]), "other darcs");
+        assert!(!book.is(a, 0, &[5, 3]), "the same darcs in another order");
+        assert!(!book.is(b, 1, &[3]), "another demand");
+        assert!(!book.is(7, 0, &[3]), "an id the book does not have");
+    }
+}

@@ -47,9 +47,10 @@ pub(super) struct ProductNet {
     /// The prices of the product's points at the last solve, 0.01 USD/t (`prices.rs`).
     pub(super) prices: Vec<i64>,
     search: Search,
-    /// The route ids of the last decomposition, in the order it found them: the next
-    /// decomposition looks each route up there first (position by position) before the
-    /// route book's hash map (`RouteBook::intern`). A hint only: the id is the same.
+    /// The route ids of the last decomposition, in the order it found them: with `memo`
+    /// (the fast path), the next decomposition looks each route up there first (position
+    /// by position) before the route book's hash map (`RouteBook::intern`). A hint only:
+    /// the id is the same (the property tests hold fast = reference).
     last_routes: Vec<u32>,
     /// The route ids of the decomposition in progress (then swapped with `last_routes`).
     new_routes: Vec<u32>,
@@ -373,7 +374,9 @@ impl ProductNet {
             wait_out: &self.wait_out,
         };
         let (plan, routes, net, scn) = (&mut self.plan, &mut *cx.routes, cx.net, cx.scn);
-        let (last, found) = (&self.last_routes, &mut self.new_routes);
+        // The reference (no `memo`) takes every id from the route book.
+        let last: &[u32] = if memo { &self.last_routes } else { &[] };
+        let found = &mut self.new_routes;
         found.clear();
         decompose(
             &view,
