@@ -25,6 +25,7 @@
 //!   closures are the recorded ones).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
@@ -230,8 +231,11 @@ pub struct Fit {
     pub population: Population,
     /// Posterior draws on the unit cube (resampled by weight).
     pub draws: Vec<Vec<f64>>,
-    /// Distinct parameter points replayed (the proposals' simulations are
-    /// `population.simulations()`; a repeated point is replayed once).
+    /// Proposals evaluated, including those of a generation's last parallel batch after
+    /// it filled (ABC-SMC counts only the proposals up to the last one kept:
+    /// `population.simulations()`).
+    pub evaluations: u64,
+    /// Distinct parameter points replayed (a repeated point is replayed once).
     pub distinct_points: u64,
     /// Episode replays run in the fit (distinct points × fitted episodes).
     pub replays: u64,
@@ -296,7 +300,9 @@ pub fn fit(axes: &[Axis], replays: &[Replay], config: &FitConfig) -> Result<Fit,
         return Err(Error::Invalid("draws must be at least 1".into()));
     }
     let memo: Mutex<HashMap<Vec<u64>, f64>> = Mutex::new(HashMap::new());
+    let evaluations = AtomicU64::new(0);
     let distance = |u: &[f64], _rng: &mut rand_chacha::ChaCha8Rng| -> Result<f64, Error> {
+        evaluations.fetch_add(1, Ordering::Relaxed);
         let k = key(axes, u);
         if let Some(d) = memo.lock().ok().and_then(|m| m.get(&k).copied()) {
             return Ok(d);
@@ -318,6 +324,7 @@ pub fn fit(axes: &[Axis], replays: &[Replay], config: &FitConfig) -> Result<Fit,
         axes: axes.to_vec(),
         fitted: fitted.iter().map(|r| r.episode.stem()).collect(),
         held_out: held.iter().map(|r| r.episode.stem()).collect(),
+        evaluations: evaluations.into_inner(),
         distinct_points,
         replays: distinct_points * informative.len() as u64,
         population,
@@ -373,6 +380,11 @@ pub fn predictive(
     held_out_from: NaiveDate,
     threads: usize,
 ) -> Result<Vec<PredictiveRow>, Error> {
+    if draws.is_empty() {
+        return Err(Error::Invalid(
+            "no posterior draws to replay: expected at least one".into(),
+        ));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()

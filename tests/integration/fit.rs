@@ -19,10 +19,15 @@ fn twoland() -> Scenario {
 }
 
 /// The fixture's north closure (2024-01-31, 10 days) as an episode reporting `figure` in
-/// `band`, on `scenario` (its window cut to `days` to keep the test fast).
-fn synthetic(scenario: &Scenario, days: u32, figure: Figure, band: Band) -> Replay {
+/// `band`, on `scenario` with its window cut to 2024-01-25 .. 2024-02-11 to keep the test
+/// fast (runs start in the steady state, so the days before the closure only settle it).
+fn synthetic(scenario: &Scenario, figure: Figure, band: Band) -> Replay {
     let mut s = scenario.clone();
-    s.settings.days = days;
+    s.settings.start = NaiveDate::from_ymd_opt(2024, 1, 25).unwrap();
+    s.settings.days = 17;
+    for w in &mut s.closures {
+        w.start_day -= 24;
+    }
     let episode = Episode {
         replay: "twoland.toml".into(),
         path: fixture("fit/twoland.toml"),
@@ -62,7 +67,8 @@ fn grain_prior() -> Axis {
 /// exp(±w). The band then holds the simulated figure exactly when the error could have
 /// produced the report, so the posterior at tolerance 0 (prior restricted to the band)
 /// is the exact Bayesian posterior of that error model, and its 95% intervals should
-/// cover θ in about 95% of fits. Release only (about half a minute); .ci/run runs it.
+/// cover θ in about 95% of fits. Release only (100 fits of about 400 replays each);
+/// .ci/run runs it.
 #[test]
 #[ignore = "release only: cargo test --release --test integration -- --ignored fit::"]
 fn fit_posterior_covers_the_truth_in_about_95_percent_of_synthetic_fits() {
@@ -72,7 +78,6 @@ fn fit_posterior_covers_the_truth_in_about_95_percent_of_synthetic_fits() {
     let axes = vec![grain_prior()];
     let probe = synthetic(
         &base,
-        45,
         Figure::HaltedMusdPerDay,
         Band::new(1.0, 1.0).unwrap(),
     );
@@ -88,7 +93,7 @@ fn fit_posterior_covers_the_truth_in_about_95_percent_of_synthetic_fits() {
             .halted_musd_per_day;
         let report = f * (W * (2.0 * rng.random::<f64>() - 1.0)).exp();
         let band = Band::new(report * (-W).exp(), report * W.exp()).unwrap();
-        let replay = synthetic(&base, 45, Figure::HaltedMusdPerDay, band);
+        let replay = synthetic(&base, Figure::HaltedMusdPerDay, band);
         let config = FitConfig {
             particles: 60,
             seed: i,
@@ -122,13 +127,12 @@ fn fit_is_reproducible_and_independent_of_threads() {
     let base = twoland();
     let axes = base.uncertain.clone();
     assert_eq!(axes.len(), 2);
-    let probe = synthetic(&base, 45, Figure::PeakTrucks, Band::new(1.0, 1.0).unwrap());
+    let probe = synthetic(&base, Figure::PeakTrucks, Band::new(1.0, 1.0).unwrap());
     // The truth: grain at 350, reaction 3 days; bands ±10% around its figures.
     let truth = [0.5, 0.4];
     let f = probe.simulate(&axes, &truth).unwrap();
     let mut replay = synthetic(
         &base,
-        45,
         Figure::PeakTrucks,
         Band::new(f.peak_trucks * 0.9, f.peak_trucks * 1.1).unwrap(),
     );

@@ -144,10 +144,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     let p = &fit.population;
     println!(
-        "{} generation(s) ({:?}), {} proposals simulated, {} distinct point(s) = {} episode replays \
-         in {t_fit:.1} s on {threads} thread(s); last tolerance {}, effective sample size {:.0}",
+        "{} generation(s) ({:?}), {} proposals ({} counted by ABC-SMC), {} distinct point(s) = {} \
+         episode replays in {t_fit:.1} s on {threads} thread(s); last tolerance {}, effective \
+         sample size {:.0}",
         p.generations.len(),
         p.stopped,
+        fit.evaluations,
         p.simulations(),
         fit.distinct_points,
         fit.replays,
