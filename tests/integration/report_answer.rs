@@ -443,23 +443,31 @@ fn an_uncertainty_study_of_another_question_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("adds to the report of a comparison only"));
 }
 
-#[test]
-fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("mc");
-    let o = cli(&[
+/// 200 runs of the random twoland fixture, seed 1 (some of its runs have a negative
+/// component), into `out`.
+fn twoland_random_study(out: &Path, extra: &[&str]) {
+    let scenario = fixture("montecarlo/twoland_random.toml");
+    let mut args = vec![
         "montecarlo",
-        p(&fixture("montecarlo/twoland_random.toml")),
+        p(&scenario),
         "--runs",
         "200",
         "--seed",
         "1",
         "-q",
         "--out",
-        p(&out),
-        "--report",
-    ]);
+        p(out),
+    ];
+    args.extend_from_slice(extra);
+    let o = cli(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mc");
+    twoland_random_study(&out, &["--report"]);
     // Recount from runs.csv what the report must say.
     let (h, rows) = table(&out.join("runs.csv"));
     let count = |name: &str| {
@@ -521,18 +529,7 @@ fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
 fn a_run_report_warns_beside_its_components_when_one_is_negative() {
     let tmp = tempfile::tempdir().unwrap();
     let mc = tmp.path().join("mc");
-    let o = cli(&[
-        "montecarlo",
-        p(&fixture("montecarlo/twoland_random.toml")),
-        "--runs",
-        "200",
-        "--seed",
-        "1",
-        "-q",
-        "--out",
-        p(&mc),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    twoland_random_study(&mc, &[]);
     // A run with a negative reroute cost and one without any negative figure.
     let (h, rows) = table(&mc.join("runs.csv"));
     let cols: Vec<usize> = [
