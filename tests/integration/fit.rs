@@ -318,8 +318,8 @@ fn fit_cli_rejects_bad_input_with_exit_2() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// The Afghanistan episode list reads, every replay it names exists, 2021–2024 only, and
-/// each banded figure's band has its basis.
+/// The Afghanistan episode list reads, every replay it names exists, and every figure
+/// states the rule behind its band (or why it has none).
 #[test]
 fn the_afghanistan_episode_list_reads() {
     let e = Episodes::load(root().join("scenarios/afghanistan/history")).unwrap();
@@ -327,7 +327,6 @@ fn the_afghanistan_episode_list_reads() {
     for ep in &e.episodes {
         assert!(ep.path.is_file(), "{}", ep.path.display());
         assert_eq!(ep.figures.len(), 3);
-        assert!(ep.start < NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
         for r in &ep.figures {
             assert!(!r.band_basis.is_empty(), "{}:{}", ep.replay, r.line);
         }
