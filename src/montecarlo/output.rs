@@ -29,8 +29,9 @@
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::{self, File};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -40,7 +41,7 @@ use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
 use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
-use crate::study::output::{csv_bytes, write_with_manifest};
+use crate::study::output::csv_bytes;
 use crate::Error;
 
 /// The raw per-run tables a shard keeps (and a merge reads).
@@ -141,58 +142,19 @@ pub(super) fn scalar_columns<'a>(
     out
 }
 
-/// Countries with revenue lost in any run, sorted.
-fn countries(records: &[RunRecord]) -> Vec<String> {
-    let set: BTreeSet<&String> = records
-        .iter()
-        .flat_map(|r| r.metrics.revenue_lost_usd.keys())
-        .collect();
-    set.into_iter().cloned().collect()
-}
-
-/// A table of the raw per-run tables: its file name and how it is made.
-type RawTable<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
-
-/// The raw per-run tables, as (file name, bytes), made side by side.
-fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
-    use rayon::prelude::*;
-    let start = parse_start(&o.manifest.window.start)?;
-    let mut tables: Vec<RawTable<'_>> = vec![
-        ("runs.csv", Box::new(|| runs_table(o))),
-        ("corridors.csv", Box::new(|| corridors_table(o))),
-        ("crossings.csv", Box::new(|| crossings_table(o))),
-        ("trade.csv", Box::new(|| trade_table(o))),
-        ("welfare.csv", Box::new(|| welfare_table(o))),
-        ("closures.csv", Box::new(move || closures_table(o, start))),
-        ("price_runs.csv", Box::new(|| price_runs_table(o))),
-    ];
-    if with_daily {
-        tables.push(("daily_runs.csv", Box::new(|| daily_table(o))));
-    }
-    Ok(tables
-        .par_iter()
-        .map(|(name, make)| (*name, make()))
-        .collect())
-}
-
-/// `runs.csv`: one row per run.
-fn runs_table(o: &Outcome) -> Vec<u8> {
-    let seed = o
-        .manifest
-        .montecarlo
-        .as_ref()
-        .map_or(0, |m| m.seed)
-        .to_string();
-    let countries = countries(&o.records);
+/// `runs.csv`: one row per run, from what the statistics keep of each run.
+fn runs_table(kept: &Kept) -> Vec<u8> {
+    let countries = kept.countries();
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     header.extend(SCALARS.iter().map(|s| s.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
-    let rows = o.records.iter().map(|r| {
+    let seed = kept.seed.to_string();
+    let rows = kept.runs.iter().zip(&kept.closures).map(|(r, &closures)| {
         let mut row = vec![
             r.run.to_string(),
             seed.clone(),
             r.run.to_string(),
-            r.closures.len().to_string(),
+            closures.to_string(),
         ];
         for s in SCALARS {
             row.push(match s {
@@ -214,112 +176,108 @@ fn runs_table(o: &Outcome) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
-/// `corridors.csv`: one row per run and corridor.
-fn corridors_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "corridor",
-        "closure_days",
-        "delivered_t",
-        "delivered_usd",
-        "counterfactual_t",
-        "counterfactual_usd",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        r.metrics.corridors.iter().map(move |c| {
-            vec![
-                r.run.to_string(),
-                c.corridor.clone(),
-                c.closure_days.to_string(),
-                f(c.delivered_t),
-                f(c.delivered_usd),
-                f(c.counterfactual_t),
-                f(c.counterfactual_usd),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `corridors.csv`.
+const CORRIDORS_HEADER: [&str; 7] = [
+    "run",
+    "corridor",
+    "closure_days",
+    "delivered_t",
+    "delivered_usd",
+    "counterfactual_t",
+    "counterfactual_usd",
+];
+
+/// The rows of `corridors.csv` of one run (one per corridor).
+fn corridor_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    r.metrics.corridors.iter().map(move |c| {
+        vec![
+            r.run.to_string(),
+            c.corridor.clone(),
+            c.closure_days.to_string(),
+            f(c.delivered_t),
+            f(c.delivered_usd),
+            f(c.counterfactual_t),
+            f(c.counterfactual_usd),
+        ]
+    })
 }
 
-/// `crossings.csv`: one row per run and crossing link.
-fn crossings_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "link",
-        "trade_value_halted_usd",
-        "halted_while_closed_usd",
-        "closed_days",
-        "peak_stranded_trucks",
-        "stranded_truck_days",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        r.metrics.crossings.iter().map(move |c| {
-            vec![
-                r.run.to_string(),
-                c.link.clone(),
-                f(c.trade_value_halted_usd),
-                f(c.halted_while_closed_usd),
-                c.closed_days.to_string(),
-                f(c.peak_stranded_trucks),
-                f(c.stranded_truck_days),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `crossings.csv`.
+const CROSSINGS_HEADER: [&str; 7] = [
+    "run",
+    "link",
+    "trade_value_halted_usd",
+    "halted_while_closed_usd",
+    "closed_days",
+    "peak_stranded_trucks",
+    "stranded_truck_days",
+];
+
+/// The rows of `crossings.csv` of one run (one per crossing link).
+fn crossing_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    r.metrics.crossings.iter().map(move |c| {
+        vec![
+            r.run.to_string(),
+            c.link.clone(),
+            f(c.trade_value_halted_usd),
+            f(c.halted_while_closed_usd),
+            c.closed_days.to_string(),
+            f(c.peak_stranded_trucks),
+            f(c.stranded_truck_days),
+        ]
+    })
 }
 
-/// `trade.csv`: one row per run and product or partner.
-fn trade_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "by",
-        "id",
-        "delivered_t",
-        "delivered_usd",
-        "counterfactual_t",
-        "counterfactual_usd",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        let p = r.metrics.by_product.iter().map(|x| ("product", x));
-        let q = r.metrics.by_partner.iter().map(|x| ("partner", x));
-        p.chain(q).map(move |(by, (id, d))| {
-            vec![
-                r.run.to_string(),
-                by.to_string(),
-                id.clone(),
-                f(d.t),
-                f(d.usd),
-                f(d.counterfactual_t),
-                f(d.counterfactual_usd),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `trade.csv`.
+const TRADE_HEADER: [&str; 7] = [
+    "run",
+    "by",
+    "id",
+    "delivered_t",
+    "delivered_usd",
+    "counterfactual_t",
+    "counterfactual_usd",
+];
+
+/// The rows of `trade.csv` of one run (products, then partners).
+fn trade_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    let p = r.metrics.by_product.iter().map(|x| ("product", x));
+    let q = r.metrics.by_partner.iter().map(|x| ("partner", x));
+    p.chain(q).map(move |(by, (id, d))| {
+        vec![
+            r.run.to_string(),
+            by.to_string(),
+            id.clone(),
+            f(d.t),
+            f(d.usd),
+            f(d.counterfactual_t),
+            f(d.counterfactual_usd),
+        ]
+    })
 }
 
-/// `welfare.csv`: one row per run, country and side (buyer, then seller).
-fn welfare_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "country",
-        "side",
-        "welfare_loss_usd",
-        "lost_trade_usd",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        let b = r.metrics.welfare_by_buyer.iter().map(|x| ("buyer", x));
-        let s = r.metrics.welfare_by_seller.iter().map(|x| ("seller", x));
-        b.chain(s).map(move |(side, (c, w))| {
-            vec![
-                r.run.to_string(),
-                c.clone(),
-                side.to_string(),
-                f(w.welfare_loss_usd),
-                f(w.lost_trade_usd),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `welfare.csv`.
+const WELFARE_HEADER: [&str; 5] = [
+    "run",
+    "country",
+    "side",
+    "welfare_loss_usd",
+    "lost_trade_usd",
+];
+
+/// The rows of `welfare.csv` of one run (one per country and side, buyers first).
+fn welfare_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    let b = r.metrics.welfare_by_buyer.iter().map(|x| ("buyer", x));
+    let s = r.metrics.welfare_by_seller.iter().map(|x| ("seller", x));
+    b.chain(s).map(move |(side, (c, w))| {
+        vec![
+            r.run.to_string(),
+            c.clone(),
+            side.to_string(),
+            f(w.welfare_loss_usd),
+            f(w.lost_trade_usd),
+        ]
+    })
 }
 
 /// The columns of `price_runs.csv`.
@@ -334,54 +292,37 @@ const PRICE_RUNS_HEADER: [&str; 8] = [
     "peak_day",
 ];
 
-/// `price_runs.csv`: one row per run and price point whose price changed in it (the
-/// others changed by 0; leaving them out keeps the table small).
-fn price_runs_table(o: &Outcome) -> Vec<u8> {
-    let rows = o.records.iter().flat_map(|r| {
-        r.metrics
-            .prices
-            .iter()
-            .filter(|q| q.peak_change_usd_per_t != 0.0)
-            .map(move |q| {
-                vec![
-                    r.run.to_string(),
-                    q.product.clone(),
-                    q.node.clone(),
-                    q.side.clone(),
-                    f(q.counterfactual_mean_usd_per_t),
-                    f(q.mean_change_usd_per_t),
-                    f(q.peak_change_usd_per_t),
-                    q.peak_day.map(|d| d.to_string()).unwrap_or_default(),
-                ]
-            })
-    });
-    csv_bytes(&strings(&PRICE_RUNS_HEADER), rows)
+/// The rows of `price_runs.csv` of one run: one per price point whose price changed in
+/// it (the others changed by 0; leaving them out keeps the table small).
+fn price_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    r.metrics
+        .prices
+        .iter()
+        .filter(|q| q.peak_change_usd_per_t != 0.0)
+        .map(move |q| {
+            vec![
+                r.run.to_string(),
+                q.product.clone(),
+                q.node.clone(),
+                q.side.clone(),
+                f(q.counterfactual_mean_usd_per_t),
+                f(q.mean_change_usd_per_t),
+                f(q.peak_change_usd_per_t),
+                q.peak_day.map(|d| d.to_string()).unwrap_or_default(),
+            ]
+        })
 }
 
+/// A price point: (product, side, node).
+type PriceKey = (String, String, String);
+/// A price point's counterfactual mean price, and (run position, peak change, mean
+/// change) of the runs in which it changed.
+type PriceChanges = (f64, Vec<(usize, f64, f64)>);
+
 /// `prices.csv`: per price point that changed in any run (by product, side, node), the
-/// distribution over all runs of its peak change (0 in the runs where it did not
+/// distribution over all `n` runs of its peak change (0 in the runs where it did not
 /// change) and of its mean change.
-fn prices_csv(o: &Outcome) -> Vec<u8> {
-    /// (product, side, node).
-    type Key = (String, String, String);
-    /// The counterfactual's mean price, and (run position, peak change, mean change) of
-    /// the runs in which it changed.
-    type Changes = (f64, Vec<(usize, f64, f64)>);
-    let mut points: BTreeMap<Key, Changes> = BTreeMap::new();
-    for (i, r) in o.records.iter().enumerate() {
-        for q in r
-            .metrics
-            .prices
-            .iter()
-            .filter(|q| q.peak_change_usd_per_t != 0.0)
-        {
-            let key = (q.product.clone(), q.side.clone(), q.node.clone());
-            let e = points
-                .entry(key)
-                .or_insert_with(|| (q.counterfactual_mean_usd_per_t, Vec::new()));
-            e.1.push((i, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
-        }
-    }
+fn prices_csv(points: &BTreeMap<PriceKey, PriceChanges>, n: usize) -> Vec<u8> {
     let header = strings(&[
         "product",
         "node",
@@ -397,88 +338,84 @@ fn prices_csv(o: &Outcome) -> Vec<u8> {
         "peak_change_max_usd_per_t",
         "mean_change_mean_usd_per_t",
     ]);
-    let n = o.records.len();
-    let rows = points
-        .into_iter()
-        .map(|((product, side, node), (cf, changed))| {
-            let mut peak = vec![0.0; n];
-            let mut mean = vec![0.0; n];
-            for &(i, p, m) in &changed {
-                peak[i] = p;
-                mean[i] = m;
-            }
-            let st = Stats::of(&peak);
-            let sm = Stats::of(&mean);
-            let g = |x: Option<f64>| x.map(f).unwrap_or_default();
-            vec![
-                product,
-                node,
-                side,
-                f(cf),
-                n.to_string(),
-                changed.len().to_string(),
-                g(st.as_ref().map(|s| s.mean)),
-                g(st.as_ref().map(|s| s.min)),
-                g(st.as_ref().map(|s| s.p5)),
-                g(st.as_ref().map(|s| s.p50)),
-                g(st.as_ref().map(|s| s.p95)),
-                g(st.as_ref().map(|s| s.max)),
-                g(sm.as_ref().map(|s| s.mean)),
-            ]
-        });
-    csv_bytes(&header, rows)
-}
-
-/// `closures.csv`: one row per run and closure window (dates from the window's `start`).
-fn closures_table(o: &Outcome, start: NaiveDate) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "target",
-        "start_day",
-        "start_date",
-        "duration_days",
-        "reopen_date",
-        "capacity_factor",
-        "ramp_days",
-        "label",
-    ]);
-    let date = |d: i64| (start + chrono::Duration::days(d)).to_string();
-    let rows = o.records.iter().flat_map(|r| {
-        r.closures.iter().map(move |c| {
-            vec![
-                r.run.to_string(),
-                c.target.clone(),
-                c.start_day.to_string(),
-                date(c.start_day),
-                c.duration_days.to_string(),
-                date(c.start_day + i64::from(c.duration_days)),
-                f(c.capacity_factor),
-                c.ramp_days.to_string(),
-                c.label.clone(),
-            ]
-        })
+    let rows = points.iter().map(|((product, side, node), (cf, changed))| {
+        let mut peak = vec![0.0; n];
+        let mut mean = vec![0.0; n];
+        for &(i, p, m) in changed {
+            peak[i] = p;
+            mean[i] = m;
+        }
+        let st = Stats::of(&peak);
+        let sm = Stats::of(&mean);
+        let g = |x: Option<f64>| x.map(f).unwrap_or_default();
+        vec![
+            product.clone(),
+            node.clone(),
+            side.clone(),
+            f(*cf),
+            n.to_string(),
+            changed.len().to_string(),
+            g(st.as_ref().map(|s| s.mean)),
+            g(st.as_ref().map(|s| s.min)),
+            g(st.as_ref().map(|s| s.p5)),
+            g(st.as_ref().map(|s| s.p50)),
+            g(st.as_ref().map(|s| s.p95)),
+            g(st.as_ref().map(|s| s.max)),
+            g(sm.as_ref().map(|s| s.mean)),
+        ]
     });
     csv_bytes(&header, rows)
 }
 
-/// `daily_runs.csv` (partial results only): the two daily series of every run.
-fn daily_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&["run", "day", "stranded_trucks", "delivered_usd"]);
-    let rows = o.records.iter().flat_map(|r| {
-        let d = r.daily.as_ref();
-        let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
-        (0..n).map(move |i| {
-            let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
-            let (a, b) = d.unwrap_or((None, None));
-            vec![
-                r.run.to_string(),
-                i.to_string(),
-                a.copied().map(f).unwrap_or_default(),
-                b.copied().map(f).unwrap_or_default(),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `closures.csv`.
+const CLOSURES_HEADER: [&str; 9] = [
+    "run",
+    "target",
+    "start_day",
+    "start_date",
+    "duration_days",
+    "reopen_date",
+    "capacity_factor",
+    "ramp_days",
+    "label",
+];
+
+/// The rows of `closures.csv` of one run: one per closure window (dates from the
+/// window's `start`).
+fn closure_rows(r: &RunRecord, start: NaiveDate) -> impl Iterator<Item = Vec<String>> + '_ {
+    let date = move |d: i64| (start + chrono::Duration::days(d)).to_string();
+    r.closures.iter().map(move |c| {
+        vec![
+            r.run.to_string(),
+            c.target.clone(),
+            c.start_day.to_string(),
+            date(c.start_day),
+            c.duration_days.to_string(),
+            date(c.start_day + i64::from(c.duration_days)),
+            f(c.capacity_factor),
+            c.ramp_days.to_string(),
+            c.label.clone(),
+        ]
+    })
+}
+
+/// The columns of `daily_runs.csv`.
+const DAILY_HEADER: [&str; 4] = ["run", "day", "stranded_trucks", "delivered_usd"];
+
+/// The rows of `daily_runs.csv` (partial results only) of one run: its two daily series.
+fn daily_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    let d = r.daily.as_ref();
+    let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
+    (0..n).map(move |i| {
+        let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
+        let (a, b) = d.unwrap_or((None, None));
+        vec![
+            r.run.to_string(),
+            i.to_string(),
+            a.copied().map(f).unwrap_or_default(),
+            b.copied().map(f).unwrap_or_default(),
+        ]
+    })
 }
 
 fn parse_start(s: &str) -> Result<NaiveDate, Error> {
@@ -513,69 +450,358 @@ pub fn write_outputs_with(
     outcome: &Outcome,
     extra: Vec<(&'static str, Vec<u8>)>,
 ) -> Result<(), Error> {
-    settings(&outcome.manifest)?;
     if shard_of(&outcome.manifest).is_some() {
         return Err(Error::Invalid(
             "a shard's result is partial: write it with write_partial and merge the shards".into(),
         ));
     }
-    create_dir(dir)?;
-    // The per-run tables and the statistics are independent: make them side by side.
-    let (raw, stats) = rayon::join(
-        || raw_tables(outcome, false),
-        || -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
-            Ok(vec![
-                ("summary.csv", summary_csv(outcome)),
-                ("exceedance.csv", exceedance_csv(outcome)),
-                ("daily_bands.csv", bands_csv(outcome)?),
-                ("convergence.csv", convergence_csv(outcome)),
-                ("prices.csv", prices_csv(outcome)),
-            ])
-        },
-    );
-    let mut files = raw?;
-    files.extend(stats?);
-    files.extend(extra);
-    write_with_manifest(dir, files, &outcome.manifest, "manifest.json")
+    let mut w = Writer::create(dir, &outcome.manifest)?;
+    for r in &outcome.records {
+        w.push(r)?;
+    }
+    w.finish(&outcome.manifest, extra)
 }
 
 /// Write a shard's partial result into `dir`: `shard.json` and the raw tables.
 pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
-    settings(&outcome.manifest)?;
     if shard_of(&outcome.manifest).is_none() {
         return Err(Error::Invalid(
             "write_partial is for a shard's result (Config::shard)".into(),
         ));
     }
-    create_dir(dir)?;
-    // The manifest last: its presence marks a complete shard.
-    write_with_manifest(
-        dir,
-        raw_tables(outcome, true)?,
-        &outcome.manifest,
-        "shard.json",
-    )
+    let mut w = Writer::create(dir, &outcome.manifest)?;
+    for r in &outcome.records {
+        w.push(r)?;
+    }
+    w.finish(&outcome.manifest, Vec::new())
 }
 
 pub use crate::output::{write_timing, Timing};
 
-/// One metric's values over runs, for the summary.
-struct Series {
-    name: String,
-    values: Vec<f64>,
+/// One per-run table being written as the runs arrive: its name, its hidden temporary
+/// file (`.NAME.tmpPID`, renamed onto `NAME` when the study finishes), and its writer.
+struct Stream {
+    name: &'static str,
+    tmp: PathBuf,
+    /// `None` once finished.
+    csv: Option<csv::Writer<BufWriter<File>>>,
 }
 
-fn summary_series(o: &Outcome) -> Vec<Series> {
-    let countries = countries(&o.records);
+/// What the statistics of a study keep of its runs, in run order: one number per run
+/// and metric (the scalar metrics, closure windows, each corridor's, crossing's,
+/// product's, partner's and country's summary metrics, the changed prices and the two
+/// daily series of the fan-chart bands), never a run's tables.
+#[derive(Default)]
+struct Kept {
+    /// The study's seed (`runs.csv`).
+    seed: u64,
+    /// Each run's record without its tables ([`RunRecord::slim`]).
+    runs: Vec<RunRecord>,
+    /// Each run's number of closure windows.
+    closures: Vec<usize>,
+    /// Per corridor, crossing, product, country and partner metric, in order of first
+    /// appearance: its values over the runs that have it.
+    keyed: Vec<(String, Vec<f64>)>,
+    /// Where each name of `keyed` is.
+    index: HashMap<String, usize>,
+    /// The price points that changed in any run.
+    points: BTreeMap<PriceKey, PriceChanges>,
+    /// The daily series of the runs that recorded them.
+    daily: Vec<DailyRecord>,
+}
+
+impl Kept {
+    /// Countries with revenue lost in any run, sorted.
+    fn countries(&self) -> Vec<String> {
+        let set: BTreeSet<&String> = self
+            .runs
+            .iter()
+            .flat_map(|r| r.metrics.revenue_lost_usd.keys())
+            .collect();
+        set.into_iter().cloned().collect()
+    }
+
+    fn push_keyed(&mut self, name: String, v: f64) {
+        let i = match self.index.get(&name) {
+            Some(&i) => i,
+            None => {
+                self.keyed.push((name.clone(), Vec::new()));
+                self.index.insert(name, self.keyed.len() - 1);
+                self.keyed.len() - 1
+            }
+        };
+        self.keyed[i].1.push(v);
+    }
+
+    /// Keep what the statistics need of run `r` (the `pos`-th run).
+    fn add_stats(&mut self, r: &RunRecord, pos: usize) {
+        let m = &r.metrics;
+        for c in &m.corridors {
+            let name = format!("corridor:{}:closure_days", c.corridor);
+            self.push_keyed(name, f64::from(c.closure_days));
+            self.push_keyed(format!("corridor:{}:delivered_t", c.corridor), c.delivered_t);
+        }
+        for c in &m.crossings {
+            let name = format!("crossing:{}:peak_stranded_trucks", c.link);
+            self.push_keyed(name, c.peak_stranded_trucks);
+            let name = format!("crossing:{}:stranded_truck_days", c.link);
+            self.push_keyed(name, c.stranded_truck_days);
+        }
+        for (p, d) in &m.by_product {
+            self.push_keyed(format!("product:{p}:delivered_usd"), d.usd);
+        }
+        for (side, map) in [
+            ("buyer", &m.welfare_by_buyer),
+            ("seller", &m.welfare_by_seller),
+        ] {
+            for (c, w) in map {
+                self.push_keyed(format!("{side}:{c}:welfare_loss_usd"), w.welfare_loss_usd);
+            }
+        }
+        for (p, d) in &m.by_partner {
+            self.push_keyed(format!("partner:{p}:delivered_usd"), d.usd);
+        }
+        for q in m.prices.iter().filter(|q| q.peak_change_usd_per_t != 0.0) {
+            let key = (q.product.clone(), q.side.clone(), q.node.clone());
+            let e = self
+                .points
+                .entry(key)
+                .or_insert_with(|| (q.counterfactual_mean_usd_per_t, Vec::new()));
+            e.1.push((pos, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
+        }
+        if let Some(d) = &r.daily {
+            self.daily.push(d.clone());
+        }
+    }
+
+    fn total_losses(&self) -> Vec<f64> {
+        self.runs.iter().map(|r| r.metrics.total_loss_usd).collect()
+    }
+}
+
+/// The files of a Monte Carlo study (or of a shard's partial result), written as its
+/// runs arrive: each run's rows go to the per-run tables at once, and only what the
+/// statistics need is kept ([`RunRecord::slim`] and one number per run and metric), so
+/// the memory of a study does not hold its runs' tables.
+///
+/// [`Writer::push`] the runs in run order, then [`Writer::finish`]: it writes `runs.csv`
+/// and the statistics, renames the per-run tables onto their names, and writes the
+/// manifest last. Until then the per-run tables are hidden temporary files
+/// (`.NAME.tmpPID`); a writer dropped unfinished (an error, a stop) removes them, so a
+/// folder never holds a manifest listing files that were not finished.
+pub struct Writer {
+    dir: PathBuf,
+    partial: bool,
+    start: NaiveDate,
+    streams: Vec<Stream>,
+    kept: Kept,
+    finished: bool,
+}
+
+impl Writer {
+    /// Start writing the study of `manifest` into `dir` (created if needed): a shard's
+    /// partial result when the manifest names a shard, else a finished study's files.
+    pub fn create(dir: &Path, manifest: &Manifest) -> Result<Writer, Error> {
+        let mc = settings(manifest)?;
+        let start = parse_start(&manifest.window.start)?;
+        create_dir(dir)?;
+        let partial = mc.shard.is_some();
+        let mut w = Writer {
+            dir: dir.to_path_buf(),
+            partial,
+            start,
+            streams: Vec::new(),
+            kept: Kept {
+                seed: mc.seed,
+                ..Kept::default()
+            },
+            finished: false,
+        };
+        let mut tables: Vec<(&'static str, &[&str])> = vec![
+            ("corridors.csv", &CORRIDORS_HEADER),
+            ("crossings.csv", &CROSSINGS_HEADER),
+            ("trade.csv", &TRADE_HEADER),
+            ("welfare.csv", &WELFARE_HEADER),
+            ("closures.csv", &CLOSURES_HEADER),
+            ("price_runs.csv", &PRICE_RUNS_HEADER),
+        ];
+        if partial {
+            tables.push(("daily_runs.csv", &DAILY_HEADER));
+        }
+        for (name, header) in tables {
+            let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+            let file = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+            // Registered before the first write, so that a failure removes it.
+            w.streams.push(Stream {
+                name,
+                tmp,
+                csv: Some(csv::Writer::from_writer(BufWriter::new(file))),
+            });
+            w.write(w.streams.len() - 1, std::iter::once(header))?;
+        }
+        Ok(w)
+    }
+
+    fn write<R, I>(&mut self, k: usize, rows: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = R>,
+        R: IntoIterator,
+        R::Item: AsRef<[u8]>,
+    {
+        let s = &mut self.streams[k];
+        let Some(csv) = s.csv.as_mut() else {
+            return Ok(());
+        };
+        for row in rows {
+            csv.write_record(row).map_err(|e| csv_error(&s.tmp, e))?;
+        }
+        Ok(())
+    }
+
+    /// Write run `r`'s rows and keep what the statistics need of it. Runs must come in
+    /// run order (as [`crate::study::Runner`] delivers them).
+    pub fn push(&mut self, r: &RunRecord) -> Result<(), Error> {
+        if let Some(last) = self.kept.runs.last() {
+            if r.run <= last.run {
+                return Err(Error::Invalid(format!(
+                    "run {} after run {}: a study's runs are written in run order",
+                    r.run, last.run
+                )));
+            }
+        }
+        let start = self.start;
+        self.write(0, corridor_rows(r))?;
+        self.write(1, crossing_rows(r))?;
+        self.write(2, trade_rows(r))?;
+        self.write(3, welfare_rows(r))?;
+        self.write(4, closure_rows(r, start))?;
+        self.write(5, price_rows(r))?;
+        if self.partial {
+            self.write(6, daily_rows(r))?;
+        } else {
+            self.kept.add_stats(r, self.kept.runs.len());
+        }
+        self.kept.closures.push(r.closures.len());
+        self.kept.runs.push(r.slim());
+        Ok(())
+    }
+
+    /// The runs written so far, without their tables ([`RunRecord::slim`]), in run order.
+    pub fn runs(&self) -> &[RunRecord] {
+        &self.kept.runs
+    }
+
+    /// Finish: `runs.csv`, the statistics (not for a shard) and `extra` files, the
+    /// per-run tables renamed onto their names, and `manifest` (with every file's
+    /// checksum) last, as `manifest.json` (`shard.json` for a shard).
+    pub fn finish(
+        mut self,
+        manifest: &Manifest,
+        extra: Vec<(&'static str, Vec<u8>)>,
+    ) -> Result<(), Error> {
+        if shard_of(manifest).is_some() != self.partial {
+            return Err(Error::Invalid(
+                "the manifest of a shard's partial result names its shard, and only it".into(),
+            ));
+        }
+        let stats = if self.partial {
+            Vec::new()
+        } else {
+            stats_files(&self.kept, self.start)
+        };
+        let dir = self.dir.clone();
+        let mut manifest = manifest.clone();
+        manifest.files.clear();
+        let runs = runs_table(&self.kept);
+        crate::output::write_bytes_atomic(&dir.join("runs.csv"), &runs)?;
+        manifest.files.push(FileRecord::of_bytes("runs.csv", &runs));
+        for s in &mut self.streams {
+            let Some(csv) = s.csv.take() else { continue };
+            let buf = csv
+                .into_inner()
+                .map_err(|e| io_error(&s.tmp, e.into_error()))?;
+            let file = buf
+                .into_inner()
+                .map_err(|e| io_error(&s.tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| io_error(&s.tmp, e))?;
+            let path = dir.join(s.name);
+            fs::rename(&s.tmp, &path).map_err(|e| io_error(&path, e))?;
+            manifest.files.push(FileRecord::of_file(&dir, s.name)?);
+        }
+        self.finished = true;
+        for (name, bytes) in stats.into_iter().chain(extra) {
+            crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
+            manifest.files.push(FileRecord::of_bytes(name, &bytes));
+        }
+        let name = if self.partial {
+            "shard.json"
+        } else {
+            "manifest.json"
+        };
+        crate::output::write_bytes_atomic(&dir.join(name), &manifest.to_json()?)
+    }
+}
+
+impl Drop for Writer {
+    /// An unfinished study leaves no per-run table behind.
+    fn drop(&mut self) {
+        if !self.finished {
+            for s in &self.streams {
+                let _ = fs::remove_file(&s.tmp);
+            }
+        }
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    io_error(path, std::io::Error::other(e))
+}
+
+/// The statistics files of a finished study, made side by side.
+fn stats_files(kept: &Kept, start: NaiveDate) -> Vec<(&'static str, Vec<u8>)> {
+    use rayon::prelude::*;
+    type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
+    let losses = kept.total_losses();
+    let makers: Vec<(&'static str, Make<'_>)> = vec![
+        ("summary.csv", Box::new(|| summary_csv(kept))),
+        ("exceedance.csv", Box::new(|| exceedance_csv(&losses))),
+        ("daily_bands.csv", Box::new(|| bands_csv(&kept.daily, start))),
+        ("convergence.csv", Box::new(|| convergence_csv(&losses))),
+        (
+            "prices.csv",
+            Box::new(|| prices_csv(&kept.points, kept.runs.len())),
+        ),
+    ];
+    makers
+        .par_iter()
+        .map(|(name, make)| (*name, make()))
+        .collect()
+}
+
+/// One metric's values over runs, for the summary.
+struct Series<'a> {
+    name: String,
+    values: std::borrow::Cow<'a, [f64]>,
+}
+
+fn summary_series(kept: &Kept) -> Vec<Series<'_>> {
+    let countries = kept.countries();
     let mut out = vec![Series {
         name: "closure_windows".into(),
-        values: o.records.iter().map(|r| r.closures.len() as f64).collect(),
+        values: kept.closures.iter().map(|&n| n as f64).collect(),
     }];
     for s in SCALARS {
         out.push(Series {
             name: s.to_string(),
-            values: o
-                .records
+            values: kept
+                .runs
                 .iter()
                 .filter_map(|r| scalar(&r.metrics, s, &countries))
                 .collect(),
@@ -584,71 +810,25 @@ fn summary_series(o: &Outcome) -> Vec<Series> {
     for c in &countries {
         out.push(Series {
             name: revenue_column(c),
-            values: o
-                .records
+            values: kept
+                .runs
                 .iter()
                 .map(|r| r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
                 .collect(),
         });
     }
     // Per corridor, crossing and product, in order of first appearance.
-    let mut keyed: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut push = |name: String, v: f64| {
-        let i = *index.entry(name.clone()).or_insert_with(|| {
-            keyed.push((name, Vec::new()));
-            keyed.len() - 1
-        });
-        keyed[i].1.push(v);
-    };
-    for r in &o.records {
-        for c in &r.metrics.corridors {
-            push(
-                format!("corridor:{}:closure_days", c.corridor),
-                f64::from(c.closure_days),
-            );
-            push(
-                format!("corridor:{}:delivered_t", c.corridor),
-                c.delivered_t,
-            );
-        }
-        for c in &r.metrics.crossings {
-            push(
-                format!("crossing:{}:peak_stranded_trucks", c.link),
-                c.peak_stranded_trucks,
-            );
-            push(
-                format!("crossing:{}:stranded_truck_days", c.link),
-                c.stranded_truck_days,
-            );
-        }
-        for (p, d) in &r.metrics.by_product {
-            push(format!("product:{p}:delivered_usd"), d.usd);
-        }
-        for (side, map) in [
-            ("buyer", &r.metrics.welfare_by_buyer),
-            ("seller", &r.metrics.welfare_by_seller),
-        ] {
-            for (c, w) in map {
-                push(format!("{side}:{c}:welfare_loss_usd"), w.welfare_loss_usd);
-            }
-        }
-        for (p, d) in &r.metrics.by_partner {
-            push(format!("partner:{p}:delivered_usd"), d.usd);
-        }
-    }
-    out.extend(
-        keyed
-            .into_iter()
-            .map(|(name, values)| Series { name, values }),
-    );
+    out.extend(kept.keyed.iter().map(|(name, values)| Series {
+        name: name.clone(),
+        values: values.as_slice().into(),
+    }));
     out
 }
 
-fn summary_csv(o: &Outcome) -> Vec<u8> {
+fn summary_csv(kept: &Kept) -> Vec<u8> {
     let header = strings(&["metric", "statistic", "value", "ci_low", "ci_high"]);
     let mut rows = Vec::new();
-    for s in summary_series(o) {
+    for s in summary_series(kept) {
         let Some(st) = Stats::of(&s.values) else {
             rows.push(vec![
                 s.name,
@@ -688,34 +868,26 @@ fn summary_csv(o: &Outcome) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
-fn total_losses(o: &Outcome) -> Vec<f64> {
-    o.records.iter().map(|r| r.metrics.total_loss_usd).collect()
-}
-
-fn exceedance_csv(o: &Outcome) -> Vec<u8> {
+fn exceedance_csv(losses: &[f64]) -> Vec<u8> {
     let header = strings(&[
         "total_loss_usd",
         "runs_at_or_above",
         "annual_exceedance_probability",
         "return_period_years",
     ]);
-    let rows = stats::exceedance_curve(&total_losses(o))
-        .into_iter()
-        .map(|p| {
-            vec![
-                f(p.loss_usd),
-                p.runs_at_or_above.to_string(),
-                f(p.aep),
-                f(p.return_period_years),
-            ]
-        });
+    let rows = stats::exceedance_curve(losses).into_iter().map(|p| {
+        vec![
+            f(p.loss_usd),
+            p.runs_at_or_above.to_string(),
+            f(p.aep),
+            f(p.return_period_years),
+        ]
+    });
     csv_bytes(&header, rows)
 }
 
-fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
-    let start = parse_start(&o.manifest.window.start)?;
+fn bands_csv(daily: &[DailyRecord], start: NaiveDate) -> Vec<u8> {
     let header = strings(&["day", "date", "series", "p5", "p50", "p95", "mean"]);
-    let daily: Vec<&DailyRecord> = o.records.iter().filter_map(|r| r.daily.as_ref()).collect();
     let mut rows = Vec::new();
     let trucks: Vec<&[f64]> = daily.iter().map(|d| d.stranded_trucks.as_slice()).collect();
     let usd: Vec<&[f64]> = daily.iter().map(|d| d.delivered_usd.as_slice()).collect();
@@ -732,10 +904,10 @@ fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
             ]);
         }
     }
-    Ok(csv_bytes(&header, rows))
+    csv_bytes(&header, rows)
 }
 
-fn convergence_csv(o: &Outcome) -> Vec<u8> {
+fn convergence_csv(losses: &[f64]) -> Vec<u8> {
     let header = strings(&[
         "runs",
         "mean_total_loss_usd",
@@ -744,7 +916,7 @@ fn convergence_csv(o: &Outcome) -> Vec<u8> {
         "ci_high_usd",
         "relative_error",
     ]);
-    let rows = stats::convergence(&total_losses(o)).into_iter().map(|p| {
+    let rows = stats::convergence(losses).into_iter().map(|p| {
         vec![
             p.runs.to_string(),
             f(p.mean),
