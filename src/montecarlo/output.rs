@@ -539,7 +539,10 @@ impl Kept {
         for c in &m.corridors {
             let name = format!("corridor:{}:closure_days", c.corridor);
             self.push_keyed(name, f64::from(c.closure_days));
-            self.push_keyed(format!("corridor:{}:delivered_t", c.corridor), c.delivered_t);
+            self.push_keyed(
+                format!("corridor:{}:delivered_t", c.corridor),
+                c.delivered_t,
+            );
         }
         for c in &m.crossings {
             let name = format!("crossing:{}:peak_stranded_trucks", c.link);
@@ -772,7 +775,10 @@ fn stats_files(kept: &Kept, start: NaiveDate) -> Vec<(&'static str, Vec<u8>)> {
     let makers: Vec<(&'static str, Make<'_>)> = vec![
         ("summary.csv", Box::new(|| summary_csv(kept))),
         ("exceedance.csv", Box::new(|| exceedance_csv(&losses))),
-        ("daily_bands.csv", Box::new(|| bands_csv(&kept.daily, start))),
+        (
+            "daily_bands.csv",
+            Box::new(|| bands_csv(&kept.daily, start)),
+        ),
         ("convergence.csv", Box::new(|| convergence_csv(&losses))),
         (
             "prices.csv",
