@@ -143,13 +143,13 @@ pub(super) fn scalar_columns<'a>(
 }
 
 /// `runs.csv`: one row per run, from what the statistics keep of each run.
-fn runs_table(kept: &Kept) -> Vec<u8> {
-    let countries = kept.countries();
+fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
+    let countries = countries(runs);
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     header.extend(SCALARS.iter().map(|s| s.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
     let seed = kept.seed.to_string();
-    let rows = kept.runs.iter().zip(&kept.closures).map(|(r, &closures)| {
+    let rows = runs.iter().zip(&kept.closures).map(|(r, &closures)| {
         let mut row = vec![
             r.run.to_string(),
             seed.clone(),
@@ -459,7 +459,7 @@ pub fn write_outputs_with(
     for r in &outcome.records {
         w.push(r)?;
     }
-    w.finish(&outcome.manifest, extra)
+    w.finish(outcome, extra)
 }
 
 /// Write a shard's partial result into `dir`: `shard.json` and the raw tables.
@@ -473,7 +473,7 @@ pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
     for r in &outcome.records {
         w.push(r)?;
     }
-    w.finish(&outcome.manifest, Vec::new())
+    w.finish(outcome, Vec::new())
 }
 
 pub use crate::output::{write_timing, Timing};
@@ -495,10 +495,10 @@ struct Stream {
 struct Kept {
     /// The study's seed (`runs.csv`).
     seed: u64,
-    /// Each run's record without its tables ([`RunRecord::slim`]).
-    runs: Vec<RunRecord>,
+    /// The runs written, in order.
+    runs: Vec<u64>,
     /// Each run's number of closure windows.
-    closures: Vec<usize>,
+    closures: Vec<u32>,
     /// Per corridor, crossing, product, country and partner metric, in order of first
     /// appearance: its values over the runs that have it.
     keyed: Vec<(String, Vec<f64>)>,
@@ -506,26 +506,28 @@ struct Kept {
     index: HashMap<String, usize>,
     /// The price points that changed in any run.
     points: BTreeMap<PriceKey, PriceChanges>,
-    /// The daily series of the runs that recorded them.
-    daily: Vec<DailyRecord>,
+    /// The daily series of the runs that recorded them, on disk.
+    daily: Option<DailySpill>,
+    /// Room for this many runs in each per-run vector (the runs requested).
+    capacity: usize,
+}
+
+/// Countries with revenue lost in any run, sorted.
+fn countries(runs: &[RunRecord]) -> Vec<String> {
+    let set: BTreeSet<&String> = runs
+        .iter()
+        .flat_map(|r| r.metrics.revenue_lost_usd.keys())
+        .collect();
+    set.into_iter().cloned().collect()
 }
 
 impl Kept {
-    /// Countries with revenue lost in any run, sorted.
-    fn countries(&self) -> Vec<String> {
-        let set: BTreeSet<&String> = self
-            .runs
-            .iter()
-            .flat_map(|r| r.metrics.revenue_lost_usd.keys())
-            .collect();
-        set.into_iter().cloned().collect()
-    }
-
     fn push_keyed(&mut self, name: String, v: f64) {
         let i = match self.index.get(&name) {
             Some(&i) => i,
             None => {
-                self.keyed.push((name.clone(), Vec::new()));
+                let values = Vec::with_capacity(self.capacity);
+                self.keyed.push((name.clone(), values));
                 self.index.insert(name, self.keyed.len() - 1);
                 self.keyed.len() - 1
             }
@@ -533,8 +535,9 @@ impl Kept {
         self.keyed[i].1.push(v);
     }
 
-    /// Keep what the statistics need of run `r` (the `pos`-th run).
-    fn add_stats(&mut self, r: &RunRecord, pos: usize) {
+    /// Keep what the statistics need of run `r` (the `pos`-th run); its daily series go
+    /// to a hidden file in `dir`.
+    fn add_stats(&mut self, r: &RunRecord, pos: usize, dir: &Path) -> Result<(), Error> {
         let m = &r.metrics;
         for c in &m.corridors {
             let name = format!("corridor:{}:closure_days", c.corridor);
@@ -573,12 +576,111 @@ impl Kept {
             e.1.push((pos, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
         }
         if let Some(d) = &r.daily {
-            self.daily.push(d.clone());
+            if self.daily.is_none() {
+                self.daily = Some(DailySpill::create(dir)?);
+            }
+            if let Some(spill) = &mut self.daily {
+                spill.push(d)?;
+            }
         }
+        Ok(())
+    }
+}
+
+/// The daily series of a study's runs, written to a hidden temporary file
+/// (`.daily_runs.csv.tmpPID`, binary) as the runs arrive and read back a block of days at a time for the
+/// fan-chart bands, so the memory they take does not grow with the runs.
+struct DailySpill {
+    path: PathBuf,
+    file: Option<BufWriter<File>>,
+    /// Bytes written so far.
+    at: u64,
+    /// Per run: where its series start, and their lengths (stranded trucks, delivered).
+    index: Vec<(u64, usize, usize)>,
+}
+
+impl DailySpill {
+    fn create(dir: &Path) -> Result<DailySpill, Error> {
+        let path = dir.join(format!(".daily_runs.csv.tmp{}", std::process::id()));
+        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+        Ok(DailySpill {
+            path,
+            file: Some(BufWriter::new(file)),
+            at: 0,
+            index: Vec::new(),
+        })
     }
 
-    fn total_losses(&self) -> Vec<f64> {
-        self.runs.iter().map(|r| r.metrics.total_loss_usd).collect()
+    fn push(&mut self, d: &DailyRecord) -> Result<(), Error> {
+        use std::io::Write;
+        let Some(w) = self.file.as_mut() else {
+            return Ok(());
+        };
+        self.index
+            .push((self.at, d.stranded_trucks.len(), d.delivered_usd.len()));
+        for x in d.stranded_trucks.iter().chain(&d.delivered_usd) {
+            w.write_all(&x.to_le_bytes())
+                .map_err(|e| io_error(&self.path, e))?;
+            self.at += 8;
+        }
+        Ok(())
+    }
+
+    /// The bands of both series (stranded trucks, delivered USD), exactly those of
+    /// [`stats::daily_bands`] over all runs' series, computed a block of days at a time
+    /// (about 16 MB of values).
+    fn bands(&mut self) -> Result<[Vec<stats::Band>; 2], Error> {
+        self.bands_by(2_000_000)
+    }
+
+    /// [`Self::bands`] with about `values` values in memory at a time.
+    fn bands_by(&mut self, values: usize) -> Result<[Vec<stats::Band>; 2], Error> {
+        use std::io::{Read, Seek, SeekFrom};
+        if let Some(w) = self.file.take() {
+            w.into_inner()
+                .map_err(|e| io_error(&self.path, e.into_error()))?;
+        }
+        let path = self.path.clone();
+        let bad = |e| io_error(&path, e);
+        let mut file = File::open(&path).map_err(bad)?;
+        let block = (values / self.index.len().max(1)).max(1);
+        let mut out: [Vec<stats::Band>; 2] = [Vec::new(), Vec::new()];
+        for (k, bands) in out.iter_mut().enumerate() {
+            let len = |&(_, a, b): &(u64, usize, usize)| if k == 0 { a } else { b };
+            let days = self.index.iter().map(len).max().unwrap_or(0);
+            let mut d0 = 0;
+            while d0 < days {
+                let d1 = (d0 + block).min(days);
+                let mut cols: Vec<Vec<f64>> = Vec::with_capacity(self.index.len());
+                for e in &self.index {
+                    let n = len(e);
+                    let (lo, hi) = (d0.min(n), d1.min(n));
+                    let first = if k == 0 { 0 } else { e.1 };
+                    let mut bytes = vec![0u8; 8 * (hi - lo)];
+                    file.seek(SeekFrom::Start(e.0 + 8 * (first + lo) as u64))
+                        .and_then(|_| file.read_exact(&mut bytes))
+                        .map_err(bad)?;
+                    let values = bytes.chunks_exact(8).map(|b| {
+                        let mut x = [0u8; 8];
+                        x.copy_from_slice(b);
+                        f64::from_le_bytes(x)
+                    });
+                    cols.push(values.collect());
+                }
+                let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+                bands.extend(stats::daily_bands(&slices));
+                d0 = d1;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for DailySpill {
+    /// The file is the study's scratch: it never outlives the writer.
+    fn drop(&mut self) {
+        self.file = None;
+        let _ = fs::remove_file(&self.path);
     }
 }
 
@@ -616,6 +718,10 @@ impl Writer {
             streams: Vec::new(),
             kept: Kept {
                 seed: mc.seed,
+                capacity: mc
+                    .shard
+                    .map_or(mc.runs, |s| mc.runs.div_ceil(s.n()))
+                    .min(1 << 20) as usize,
                 ..Kept::default()
             },
             finished: false,
@@ -664,11 +770,11 @@ impl Writer {
     /// Write run `r`'s rows and keep what the statistics need of it. Runs must come in
     /// run order (as [`crate::study::Runner`] delivers them).
     pub fn push(&mut self, r: &RunRecord) -> Result<(), Error> {
-        if let Some(last) = self.kept.runs.last() {
-            if r.run <= last.run {
+        if let Some(&last) = self.kept.runs.last() {
+            if r.run <= last {
                 return Err(Error::Invalid(format!(
-                    "run {} after run {}: a study's runs are written in run order",
-                    r.run, last.run
+                    "run {} after run {last}: a study's runs are written in run order",
+                    r.run
                 )));
             }
         }
@@ -682,26 +788,42 @@ impl Writer {
         if self.partial {
             self.write(6, daily_rows(r))?;
         } else {
-            self.kept.add_stats(r, self.kept.runs.len());
+            let pos = self.kept.runs.len();
+            self.kept.add_stats(r, pos, &self.dir)?;
         }
-        self.kept.closures.push(r.closures.len());
-        self.kept.runs.push(r.slim());
+        if self.kept.runs.is_empty() {
+            self.kept.runs.reserve(self.kept.capacity);
+            self.kept.closures.reserve(self.kept.capacity);
+        }
+        self.kept.closures.push(r.closures.len() as u32);
+        self.kept.runs.push(r.run);
         Ok(())
     }
 
-    /// The runs written so far, without their tables ([`RunRecord::slim`]), in run order.
-    pub fn runs(&self) -> &[RunRecord] {
+    /// The runs written so far, in order.
+    pub fn runs(&self) -> &[u64] {
         &self.kept.runs
     }
 
-    /// Finish: `runs.csv`, the statistics (not for a shard) and `extra` files, the
-    /// per-run tables renamed onto their names, and `manifest` (with every file's
-    /// checksum) last, as `manifest.json` (`shard.json` for a shard).
+    /// Finish with `outcome`, the study whose runs were pushed (its records, slim or
+    /// whole, in the same order): `runs.csv`, the statistics (not for a shard) and
+    /// `extra` files, the per-run tables renamed onto their names, and its manifest (with
+    /// every file's checksum) last, as `manifest.json` (`shard.json` for a shard).
     pub fn finish(
         mut self,
-        manifest: &Manifest,
+        outcome: &Outcome,
         extra: Vec<(&'static str, Vec<u8>)>,
     ) -> Result<(), Error> {
+        let manifest = &outcome.manifest;
+        let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
+        if runs != self.kept.runs {
+            return Err(Error::Invalid(format!(
+                "the outcome holds {} runs, {} were written: finish a writer with the \
+                 study whose runs it wrote",
+                runs.len(),
+                self.kept.runs.len()
+            )));
+        }
         if shard_of(manifest).is_some() != self.partial {
             return Err(Error::Invalid(
                 "the manifest of a shard's partial result names its shard, and only it".into(),
@@ -710,12 +832,12 @@ impl Writer {
         let stats = if self.partial {
             Vec::new()
         } else {
-            stats_files(&self.kept, self.start)
+            stats_files(&mut self.kept, &outcome.records, self.start)?
         };
         let dir = self.dir.clone();
         let mut manifest = manifest.clone();
         manifest.files.clear();
-        let runs = runs_table(&self.kept);
+        let runs = runs_table(&self.kept, &outcome.records);
         crate::output::write_bytes_atomic(&dir.join("runs.csv"), &runs)?;
         manifest.files.push(FileRecord::of_bytes("runs.csv", &runs));
         for s in &mut self.streams {
@@ -767,28 +889,35 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     io_error(path, std::io::Error::other(e))
 }
 
-/// The statistics files of a finished study, made side by side.
-fn stats_files(kept: &Kept, start: NaiveDate) -> Vec<(&'static str, Vec<u8>)> {
+/// The statistics files of a finished study whose runs are `runs`, made side by side.
+fn stats_files(
+    kept: &mut Kept,
+    runs: &[RunRecord],
+    start: NaiveDate,
+) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
     use rayon::prelude::*;
     type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
-    let losses = kept.total_losses();
+    // The daily series' file is gone before the manifest is written.
+    let bands = match kept.daily.take() {
+        Some(mut spill) => spill.bands()?,
+        None => [Vec::new(), Vec::new()],
+    };
+    let kept = &*kept;
+    let losses: Vec<f64> = runs.iter().map(|r| r.metrics.total_loss_usd).collect();
     let makers: Vec<(&'static str, Make<'_>)> = vec![
-        ("summary.csv", Box::new(|| summary_csv(kept))),
+        ("summary.csv", Box::new(|| summary_csv(kept, runs))),
         ("exceedance.csv", Box::new(|| exceedance_csv(&losses))),
-        (
-            "daily_bands.csv",
-            Box::new(|| bands_csv(&kept.daily, start)),
-        ),
+        ("daily_bands.csv", Box::new(|| bands_csv(&bands, start))),
         ("convergence.csv", Box::new(|| convergence_csv(&losses))),
         (
             "prices.csv",
-            Box::new(|| prices_csv(&kept.points, kept.runs.len())),
+            Box::new(|| prices_csv(&kept.points, runs.len())),
         ),
     ];
-    makers
+    Ok(makers
         .par_iter()
         .map(|(name, make)| (*name, make()))
-        .collect()
+        .collect())
 }
 
 /// One metric's values over runs, for the summary.
@@ -797,17 +926,16 @@ struct Series<'a> {
     values: std::borrow::Cow<'a, [f64]>,
 }
 
-fn summary_series(kept: &Kept) -> Vec<Series<'_>> {
-    let countries = kept.countries();
+fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
+    let countries = countries(runs);
     let mut out = vec![Series {
         name: "closure_windows".into(),
-        values: kept.closures.iter().map(|&n| n as f64).collect(),
+        values: kept.closures.iter().map(|&n| f64::from(n)).collect(),
     }];
     for s in SCALARS {
         out.push(Series {
             name: s.to_string(),
-            values: kept
-                .runs
+            values: runs
                 .iter()
                 .filter_map(|r| scalar(&r.metrics, s, &countries))
                 .collect(),
@@ -816,8 +944,7 @@ fn summary_series(kept: &Kept) -> Vec<Series<'_>> {
     for c in &countries {
         out.push(Series {
             name: revenue_column(c),
-            values: kept
-                .runs
+            values: runs
                 .iter()
                 .map(|r| r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
                 .collect(),
@@ -831,10 +958,10 @@ fn summary_series(kept: &Kept) -> Vec<Series<'_>> {
     out
 }
 
-fn summary_csv(kept: &Kept) -> Vec<u8> {
+fn summary_csv(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
     let header = strings(&["metric", "statistic", "value", "ci_low", "ci_high"]);
     let mut rows = Vec::new();
-    for s in summary_series(kept) {
+    for s in summary_series(kept, runs) {
         let Some(st) = Stats::of(&s.values) else {
             rows.push(vec![
                 s.name,
@@ -892,13 +1019,12 @@ fn exceedance_csv(losses: &[f64]) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
-fn bands_csv(daily: &[DailyRecord], start: NaiveDate) -> Vec<u8> {
+/// `daily_bands.csv` from the bands of stranded trucks and of delivered USD.
+fn bands_csv(bands: &[Vec<stats::Band>; 2], start: NaiveDate) -> Vec<u8> {
     let header = strings(&["day", "date", "series", "p5", "p50", "p95", "mean"]);
     let mut rows = Vec::new();
-    let trucks: Vec<&[f64]> = daily.iter().map(|d| d.stranded_trucks.as_slice()).collect();
-    let usd: Vec<&[f64]> = daily.iter().map(|d| d.delivered_usd.as_slice()).collect();
-    for (name, series) in [("stranded_trucks", trucks), ("delivered_usd", usd)] {
-        for (day, b) in stats::daily_bands(&series).into_iter().enumerate() {
+    for (name, series) in ["stranded_trucks", "delivered_usd"].into_iter().zip(bands) {
+        for (day, b) in series.iter().enumerate() {
             rows.push(vec![
                 day.to_string(),
                 (start + chrono::Duration::days(day as i64)).to_string(),
@@ -1400,4 +1526,45 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         )));
     }
     Ok(Outcome { manifest, records })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bands made a block of days at a time from the file equal those of all the
+    /// series in memory, for ragged series and any block size.
+    #[test]
+    fn spilled_daily_series_give_the_bands_of_all_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spill = DailySpill::create(dir.path()).unwrap();
+        let mut all = Vec::new();
+        for run in 0..23u32 {
+            let n = [9, 11, 0, 11, 4][run as usize % 5];
+            let x = |k: u32| -> Vec<f64> {
+                (0..n)
+                    .map(|d| f64::from((run * 37 + d * 11 + k) % 17) * 0.5 - 1.0)
+                    .collect()
+            };
+            let d = DailyRecord {
+                stranded_trucks: x(0),
+                delivered_usd: x(1)[..n as usize / 2 * 2].to_vec(),
+            };
+            spill.push(&d).unwrap();
+            all.push(d);
+        }
+        let trucks: Vec<&[f64]> = all.iter().map(|d| d.stranded_trucks.as_slice()).collect();
+        let usd: Vec<&[f64]> = all.iter().map(|d| d.delivered_usd.as_slice()).collect();
+        let want = [stats::daily_bands(&trucks), stats::daily_bands(&usd)];
+        for values in [1, 23, 24, 50, 1000] {
+            assert_eq!(
+                spill.bands_by(values).unwrap(),
+                want,
+                "{values} values a block"
+            );
+        }
+        let path = spill.path.clone();
+        drop(spill);
+        assert!(!path.exists());
+    }
 }

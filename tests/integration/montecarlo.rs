@@ -1502,7 +1502,7 @@ fn a_streamed_study_writes_the_files_of_the_whole_outcome() {
             &mut writer,
         )
         .unwrap();
-        writer.finish(&streamed.manifest, Vec::new()).unwrap();
+        writer.finish(&streamed, Vec::new()).unwrap();
         assert_same_files(a.path(), b.path());
         let slim: Vec<montecarlo::RunRecord> = whole
             .records

@@ -269,7 +269,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("no controlled estimate: {e}"),
         }
     }
-    writer.finish(&outcome.manifest, extra)?;
+    writer.finish(&outcome, extra)?;
     let losses: Vec<f64> = outcome
         .records
         .iter()
