@@ -41,8 +41,9 @@ use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
 use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
-use crate::study::output::csv_bytes;
+use crate::study::output::{csv_bytes, read_rows};
 use crate::Error;
+use serde::Deserialize;
 
 /// The raw per-run tables a shard keeps (and a merge reads).
 pub const PARTIAL_FILES: [&str; 8] = [
@@ -1063,76 +1064,6 @@ fn convergence_csv(losses: &[f64]) -> Vec<u8> {
 
 // ---------------------------------------------------------------- reading and merging
 
-/// A CSV file read as text: its header and rows, with the path for messages.
-struct Table {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>, // (1-based line, cells)
-}
-
-impl Table {
-    fn read(path: &Path) -> Result<Table, Error> {
-        let bytes = fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-        let bad = |line: u64, e: String| Error::Invalid(format!("{}:{line}: {e}", path.display()));
-        let header: Vec<String> = r
-            .headers()
-            .map_err(|e| bad(1, e.to_string()))?
-            .iter()
-            .map(String::from)
-            .collect();
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            let rec = rec.map_err(|e| bad(0, e.to_string()))?;
-            let line = rec.position().map_or(0, |p| p.line());
-            rows.push((line, rec.iter().map(String::from).collect()));
-        }
-        Ok(Table {
-            path: path.to_path_buf(),
-            header,
-            rows,
-        })
-    }
-
-    fn col(&self, name: &str) -> Result<usize, Error> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{}: missing column {name:?} (is this a shard's partial result?)",
-                self.path.display()
-            ))
-        })
-    }
-
-    fn err(&self, line: u64, what: String) -> Error {
-        Error::Invalid(format!("{}:{line}: {what}", self.path.display()))
-    }
-
-    fn num<T: std::str::FromStr>(&self, line: u64, cells: &[String], i: usize) -> Result<T, Error> {
-        let s = cells.get(i).map(String::as_str).unwrap_or("");
-        s.parse().map_err(|_| {
-            self.err(
-                line,
-                format!("column {:?}: {s:?} is not a valid number", self.header[i]),
-            )
-        })
-    }
-
-    fn opt_num<T: std::str::FromStr>(
-        &self,
-        line: u64,
-        cells: &[String],
-        i: usize,
-    ) -> Result<Option<T>, Error> {
-        match cells.get(i).map(String::as_str) {
-            None | Some("") => Ok(None),
-            Some(_) => self.num(line, cells, i).map(Some),
-        }
-    }
-}
-
 /// Read a shard's manifest (`shard.json`) and check that its files are those it lists.
 fn read_shard_manifest(dir: &Path) -> Result<(Manifest, Shard), Error> {
     let mpath = dir.join("shard.json");
@@ -1165,261 +1096,311 @@ fn read_shard_manifest(dir: &Path) -> Result<(Manifest, Shard), Error> {
     Ok((manifest, shard))
 }
 
-/// Read one shard's partial result, whose manifest is `manifest`.
+/// A row of a shard's `runs.csv`: its fixed columns (the revenue lost per country is
+/// read beside it, by column name).
+#[derive(Deserialize)]
+struct RunsRow {
+    run: u64,
+    closure_windows: usize,
+    total_loss_usd: f64,
+    welfare_loss_usd: f64,
+    trade_value_halted_usd: f64,
+    reroute_cost_usd: f64,
+    delay_cost_usd: f64,
+    spoilage_usd: f64,
+    lost_trade_usd: f64,
+    peak_stranded_trucks: f64,
+    stranded_truck_days: f64,
+    days_to_recover: Option<u32>,
+    runout_days: u32,
+    runout_capped: u8,
+    runout_open_t: f64,
+    runout_open_usd: f64,
+}
+
+/// A row of `corridors.csv`.
+#[derive(Deserialize)]
+struct CorridorRow {
+    run: u64,
+    corridor: String,
+    closure_days: u32,
+    delivered_t: f64,
+    delivered_usd: f64,
+    counterfactual_t: f64,
+    counterfactual_usd: f64,
+}
+
+/// A row of `crossings.csv`.
+#[derive(Deserialize)]
+struct CrossingRow {
+    run: u64,
+    link: String,
+    trade_value_halted_usd: f64,
+    halted_while_closed_usd: f64,
+    closed_days: u32,
+    peak_stranded_trucks: f64,
+    stranded_truck_days: f64,
+}
+
+/// Which side of a trade a `welfare.csv` row is.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Side {
+    Buyer,
+    Seller,
+}
+
+/// A row of `welfare.csv`.
+#[derive(Deserialize)]
+struct WelfareRow {
+    run: u64,
+    country: String,
+    side: Side,
+    welfare_loss_usd: f64,
+    lost_trade_usd: f64,
+}
+
+/// What a `trade.csv` row is by.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum By {
+    Product,
+    Partner,
+}
+
+/// A row of `trade.csv`.
+#[derive(Deserialize)]
+struct TradeRow {
+    run: u64,
+    by: By,
+    id: String,
+    delivered_t: f64,
+    delivered_usd: f64,
+    counterfactual_t: f64,
+    counterfactual_usd: f64,
+}
+
+/// A row of `closures.csv` (its dates follow from the start day).
+#[derive(Deserialize)]
+struct ClosureCsvRow {
+    run: u64,
+    target: String,
+    start_day: i64,
+    duration_days: u32,
+    capacity_factor: f64,
+    ramp_days: u32,
+    label: String,
+}
+
+/// A row of `price_runs.csv`.
+#[derive(Deserialize)]
+struct PriceRow {
+    run: u64,
+    product: String,
+    node: String,
+    side: String,
+    counterfactual_mean_usd_per_t: f64,
+    mean_change_usd_per_t: f64,
+    peak_change_usd_per_t: f64,
+    peak_day: Option<u32>,
+}
+
+/// A row of `daily_runs.csv`.
+#[derive(Deserialize)]
+struct DailyRow {
+    run: u64,
+    day: usize,
+    stranded_trucks: Option<f64>,
+    delivered_usd: Option<f64>,
+}
+
+/// An error at `line` of `path`.
+fn at(path: &Path, line: u64, column: &str, message: String) -> Error {
+    Error::File {
+        path: path.to_path_buf(),
+        line,
+        column: Some(column.to_string()),
+        message,
+    }
+}
+
+/// Read one shard's partial result, whose manifest is `manifest`: every table read row
+/// by row into its typed row ([`read_rows`]), so a bad file names its line and column.
 fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome, Error> {
     let total_runs = settings(&manifest)?.runs;
-
     let mut records: BTreeMap<u64, RunRecord> = BTreeMap::new();
-    let runs = Table::read(&dir.join("runs.csv"))?;
-    let run_col = runs.col("run")?;
-    let ncl = runs.col("closure_windows")?;
-    let mut scalar_cols = Vec::new();
-    for s in SCALARS {
-        scalar_cols.push((s, runs.col(s)?));
-    }
-    let rev_cols: Vec<(String, usize)> = runs
-        .header
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| {
-            h.strip_prefix("revenue_lost_")
-                .and_then(|r| r.strip_suffix("_usd"))
-                .filter(|c| !c.is_empty())
-                .map(|c| (c.to_string(), i))
-        })
-        .collect();
     let mut expected_closures = BTreeMap::new();
-    for (line, cells) in &runs.rows {
-        let run: u64 = runs.num(*line, cells, run_col)?;
+
+    let path = dir.join("runs.csv");
+    let mut columns = vec!["run", "closure_windows"];
+    columns.extend(SCALARS.iter().filter(|s| **s != "revenue_lost_usd"));
+    read_rows(&path, &columns, |line, r: RunsRow| {
+        let run = r.run;
         if !shard.contains(run) || run >= total_runs {
-            return Err(runs.err(*line, format!("run {run} does not belong to shard {shard}")));
+            return Err(at(
+                &path,
+                line,
+                "run",
+                format!("run {run} does not belong to shard {shard}"),
+            ));
         }
-        let mut m = RunMetrics::default();
-        for (s, i) in &scalar_cols {
-            match *s {
-                "days_to_recover" => m.days_to_recover = runs.opt_num(*line, cells, *i)?,
-                "revenue_lost_usd" => {}
-                _ => {
-                    let v: f64 = runs.num(*line, cells, *i)?;
-                    match *s {
-                        "total_loss_usd" => m.total_loss_usd = v,
-                        "welfare_loss_usd" => m.welfare_loss_usd = v,
-                        "trade_value_halted_usd" => m.trade_value_halted_usd = v,
-                        "reroute_cost_usd" => m.reroute_cost_usd = v,
-                        "delay_cost_usd" => m.delay_cost_usd = v,
-                        "spoilage_usd" => m.spoilage_usd = v,
-                        "lost_trade_usd" => m.lost_trade_usd = v,
-                        "peak_stranded_trucks" => m.peak_stranded_trucks = v,
-                        "stranded_truck_days" => m.stranded_truck_days = v,
-                        "runout_days" => m.runout_days = v as u32,
-                        "runout_capped" => m.runout_capped = v != 0.0,
-                        "runout_open_t" => m.runout_open_t = v,
-                        "runout_open_usd" => m.runout_open_usd = v,
-                        _ => {}
-                    }
-                }
-            }
-        }
-        for (c, i) in &rev_cols {
-            m.revenue_lost_usd
-                .insert(c.clone(), runs.num(*line, cells, *i)?);
-        }
-        expected_closures.insert(run, runs.num::<usize>(*line, cells, ncl)?);
+        let metrics = RunMetrics {
+            total_loss_usd: r.total_loss_usd,
+            welfare_loss_usd: r.welfare_loss_usd,
+            trade_value_halted_usd: r.trade_value_halted_usd,
+            reroute_cost_usd: r.reroute_cost_usd,
+            delay_cost_usd: r.delay_cost_usd,
+            spoilage_usd: r.spoilage_usd,
+            lost_trade_usd: r.lost_trade_usd,
+            peak_stranded_trucks: r.peak_stranded_trucks,
+            stranded_truck_days: r.stranded_truck_days,
+            days_to_recover: r.days_to_recover,
+            runout_days: r.runout_days,
+            runout_capped: r.runout_capped != 0,
+            runout_open_t: r.runout_open_t,
+            runout_open_usd: r.runout_open_usd,
+            ..RunMetrics::default()
+        };
+        expected_closures.insert(run, r.closure_windows);
         let rec = RunRecord {
             run,
             closures: Vec::new(),
-            metrics: m,
+            metrics,
             daily: None,
         };
         if records.insert(run, rec).is_some() {
-            return Err(runs.err(*line, format!("run {run} appears twice")));
+            return Err(at(&path, line, "run", format!("run {run} appears twice")));
         }
-    }
+        Ok(())
+    })?;
+    // The revenue lost per country: one column each, named by the country.
+    read_rows(&path, &[], |line, row: BTreeMap<String, Option<f64>>| {
+        revenue(&path, line, &row, &mut records)
+    })?;
 
-    let t = Table::read(&dir.join("corridors.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("corridor")?,
-        t.col("closure_days")?,
-        t.col("delivered_t")?,
-        t.col("delivered_usd")?,
-        t.col("counterfactual_t")?,
-        t.col("counterfactual_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("corridors.csv");
+    read_rows(&path, &CORRIDORS_HEADER, |line, r: CorridorRow| {
         let m = CorridorMetrics {
-            corridor: cells.get(c[1]).cloned().unwrap_or_default(),
-            closure_days: t.num(*line, cells, c[2])?,
-            delivered_t: t.num(*line, cells, c[3])?,
-            delivered_usd: t.num(*line, cells, c[4])?,
-            counterfactual_t: t.num(*line, cells, c[5])?,
-            counterfactual_usd: t.num(*line, cells, c[6])?,
+            corridor: r.corridor,
+            closure_days: r.closure_days,
+            delivered_t: r.delivered_t,
+            delivered_usd: r.delivered_usd,
+            counterfactual_t: r.counterfactual_t,
+            counterfactual_usd: r.counterfactual_usd,
         };
-        record(&t, *line, &mut records, run)?
+        record(&path, line, &mut records, r.run)?
             .metrics
             .corridors
             .push(m);
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("crossings.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("link")?,
-        t.col("trade_value_halted_usd")?,
-        t.col("halted_while_closed_usd")?,
-        t.col("closed_days")?,
-        t.col("peak_stranded_trucks")?,
-        t.col("stranded_truck_days")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("crossings.csv");
+    read_rows(&path, &CROSSINGS_HEADER, |line, r: CrossingRow| {
         let m = CrossingMetrics {
-            link: cells.get(c[1]).cloned().unwrap_or_default(),
-            trade_value_halted_usd: t.num(*line, cells, c[2])?,
-            halted_while_closed_usd: t.num(*line, cells, c[3])?,
-            closed_days: t.num(*line, cells, c[4])?,
-            peak_stranded_trucks: t.num(*line, cells, c[5])?,
-            stranded_truck_days: t.num(*line, cells, c[6])?,
+            link: r.link,
+            trade_value_halted_usd: r.trade_value_halted_usd,
+            halted_while_closed_usd: r.halted_while_closed_usd,
+            closed_days: r.closed_days,
+            peak_stranded_trucks: r.peak_stranded_trucks,
+            stranded_truck_days: r.stranded_truck_days,
         };
-        record(&t, *line, &mut records, run)?
+        record(&path, line, &mut records, r.run)?
             .metrics
             .crossings
             .push(m);
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("welfare.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("country")?,
-        t.col("side")?,
-        t.col("welfare_loss_usd")?,
-        t.col("lost_trade_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("welfare.csv");
+    read_rows(&path, &WELFARE_HEADER, |line, r: WelfareRow| {
         let w = crate::sim::CountryWelfare {
-            welfare_loss_usd: t.num(*line, cells, c[3])?,
-            lost_trade_usd: t.num(*line, cells, c[4])?,
+            welfare_loss_usd: r.welfare_loss_usd,
+            lost_trade_usd: r.lost_trade_usd,
         };
-        let country = cells.get(c[1]).cloned().unwrap_or_default();
-        let side = cells.get(c[2]).map(String::as_str).unwrap_or("");
-        let m = &mut record(&t, *line, &mut records, run)?.metrics;
-        match side {
-            "buyer" => m.welfare_by_buyer.insert(country, w),
-            "seller" => m.welfare_by_seller.insert(country, w),
-            _ => {
-                return Err(t.err(
-                    *line,
-                    format!("column \"side\": {side:?}, expected \"buyer\" or \"seller\""),
-                ))
-            }
+        let m = &mut record(&path, line, &mut records, r.run)?.metrics;
+        match r.side {
+            Side::Buyer => m.welfare_by_buyer.insert(r.country, w),
+            Side::Seller => m.welfare_by_seller.insert(r.country, w),
         };
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("trade.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("by")?,
-        t.col("id")?,
-        t.col("delivered_t")?,
-        t.col("delivered_usd")?,
-        t.col("counterfactual_t")?,
-        t.col("counterfactual_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("trade.csv");
+    read_rows(&path, &TRADE_HEADER, |line, r: TradeRow| {
         let d = Delivered {
-            t: t.num(*line, cells, c[3])?,
-            usd: t.num(*line, cells, c[4])?,
-            counterfactual_t: t.num(*line, cells, c[5])?,
-            counterfactual_usd: t.num(*line, cells, c[6])?,
+            t: r.delivered_t,
+            usd: r.delivered_usd,
+            counterfactual_t: r.counterfactual_t,
+            counterfactual_usd: r.counterfactual_usd,
         };
-        let id = cells.get(c[2]).cloned().unwrap_or_default();
-        let by = cells.get(c[1]).map(String::as_str).unwrap_or("");
-        let m = &mut record(&t, *line, &mut records, run)?.metrics;
-        match by {
-            "product" => m.by_product.insert(id, d),
-            "partner" => m.by_partner.insert(id, d),
-            _ => {
-                return Err(t.err(
-                    *line,
-                    format!("column \"by\": {by:?}, expected \"product\" or \"partner\""),
-                ))
-            }
+        let m = &mut record(&path, line, &mut records, r.run)?.metrics;
+        match r.by {
+            By::Product => m.by_product.insert(r.id, d),
+            By::Partner => m.by_partner.insert(r.id, d),
         };
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("closures.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("target")?,
-        t.col("start_day")?,
-        t.col("duration_days")?,
-        t.col("capacity_factor")?,
-        t.col("ramp_days")?,
-        t.col("label")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("closures.csv");
+    let columns: Vec<&str> = CLOSURES_HEADER
+        .into_iter()
+        .filter(|c| !c.ends_with("_date"))
+        .collect();
+    read_rows(&path, &columns, |line, r: ClosureCsvRow| {
         let row = ClosureRow {
-            target: cells.get(c[1]).cloned().unwrap_or_default(),
-            start_day: t.num(*line, cells, c[2])?,
-            duration_days: t.num(*line, cells, c[3])?,
-            capacity_factor: t.num(*line, cells, c[4])?,
-            ramp_days: t.num(*line, cells, c[5])?,
-            label: cells.get(c[6]).cloned().unwrap_or_default(),
+            target: r.target,
+            start_day: r.start_day,
+            duration_days: r.duration_days,
+            capacity_factor: r.capacity_factor,
+            ramp_days: r.ramp_days,
+            label: r.label,
         };
-        record(&t, *line, &mut records, run)?.closures.push(row);
-    }
+        record(&path, line, &mut records, r.run)?.closures.push(row);
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("price_runs.csv"))?;
-    let c = PRICE_RUNS_HEADER.map(|h| t.col(h));
-    let [run_c, product, node, side, cf, mean, peak, day] = c;
-    let (run_c, product, node, side) = (run_c?, product?, node?, side?);
-    let (cf, mean, peak, day) = (cf?, mean?, peak?, day?);
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, run_c)?;
+    let path = dir.join("price_runs.csv");
+    read_rows(&path, &PRICE_RUNS_HEADER, |line, r: PriceRow| {
         let q = PriceMetrics {
-            product: cells.get(product).cloned().unwrap_or_default(),
-            node: cells.get(node).cloned().unwrap_or_default(),
-            side: cells.get(side).cloned().unwrap_or_default(),
-            counterfactual_mean_usd_per_t: t.num(*line, cells, cf)?,
-            mean_change_usd_per_t: t.num(*line, cells, mean)?,
-            peak_change_usd_per_t: t.num(*line, cells, peak)?,
-            peak_day: t.opt_num(*line, cells, day)?,
+            product: r.product,
+            node: r.node,
+            side: r.side,
+            counterfactual_mean_usd_per_t: r.counterfactual_mean_usd_per_t,
+            mean_change_usd_per_t: r.mean_change_usd_per_t,
+            peak_change_usd_per_t: r.peak_change_usd_per_t,
+            peak_day: r.peak_day,
         };
-        record(&t, *line, &mut records, run)?.metrics.prices.push(q);
-    }
+        record(&path, line, &mut records, r.run)?
+            .metrics
+            .prices
+            .push(q);
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("daily_runs.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("day")?,
-        t.col("stranded_trucks")?,
-        t.col("delivered_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
-        let day: usize = t.num(*line, cells, c[1])?;
-        let a: Option<f64> = t.opt_num(*line, cells, c[2])?;
-        let b: Option<f64> = t.opt_num(*line, cells, c[3])?;
-        let d = record(&t, *line, &mut records, run)?
+    let path = dir.join("daily_runs.csv");
+    read_rows(&path, &DAILY_HEADER, |line, r: DailyRow| {
+        let d = record(&path, line, &mut records, r.run)?
             .daily
             .get_or_insert_with(DailyRecord::default);
-        if let Some(a) = a {
-            if d.stranded_trucks.len() != day {
-                return Err(t.err(*line, format!("day {day} out of order")));
+        for (v, series) in [
+            (r.stranded_trucks, &mut d.stranded_trucks),
+            (r.delivered_usd, &mut d.delivered_usd),
+        ] {
+            if let Some(v) = v {
+                if series.len() != r.day {
+                    return Err(at(
+                        &path,
+                        line,
+                        "day",
+                        format!("day {} out of order", r.day),
+                    ));
+                }
+                series.push(v);
             }
-            d.stranded_trucks.push(a);
         }
-        if let Some(b) = b {
-            if d.delivered_usd.len() != day {
-                return Err(t.err(*line, format!("day {day} out of order")));
-            }
-            d.delivered_usd.push(b);
-        }
-    }
+        Ok(())
+    })?;
 
     for (run, n) in expected_closures {
         let got = records.get(&run).map_or(0, |r| r.closures.len());
@@ -1436,15 +1417,41 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
     })
 }
 
+/// The revenue lost per country of one `runs.csv` row (read as column -> value).
+fn revenue(
+    path: &Path,
+    line: u64,
+    row: &BTreeMap<String, Option<f64>>,
+    records: &mut BTreeMap<u64, RunRecord>,
+) -> Result<(), Error> {
+    let run = row.get("run").copied().flatten().unwrap_or(-1.0);
+    let r = records
+        .get_mut(&(run as u64))
+        .filter(|_| run >= 0.0)
+        .ok_or_else(|| at(path, line, "run", format!("run {run} was not read")))?;
+    for (c, v) in row {
+        let Some(country) = c
+            .strip_prefix("revenue_lost_")
+            .and_then(|x| x.strip_suffix("_usd"))
+            .filter(|c| !c.is_empty())
+        else {
+            continue;
+        };
+        let v = v.ok_or_else(|| at(path, line, c, "empty: expected a number".into()))?;
+        r.metrics.revenue_lost_usd.insert(country.to_string(), v);
+    }
+    Ok(())
+}
+
 fn record<'a>(
-    t: &Table,
+    path: &Path,
     line: u64,
     records: &'a mut BTreeMap<u64, RunRecord>,
     run: u64,
 ) -> Result<&'a mut RunRecord, Error> {
     records
         .get_mut(&run)
-        .ok_or_else(|| t.err(line, format!("run {run} is not in runs.csv")))
+        .ok_or_else(|| at(path, line, "run", format!("run {run} is not in runs.csv")))
 }
 
 /// Merge the partial results of shards `1/n ..= n/n` (in any order) into the outcome one

@@ -1578,3 +1578,77 @@ where
         (self.0)(c, d)
     }
 }
+
+/// A shard's partial file that is not what it should be (text in a number column, a
+/// column missing) is an `Error::File` naming the file, the line and the column, not a
+/// panic or a silent zero, even when its shard.json was re-signed to match.
+#[test]
+fn a_corrupted_partial_file_names_its_line_and_column() {
+    use chokepoint::output::manifest::{FileRecord, Manifest};
+    let s = random_scenario();
+    let root = tempfile::tempdir().unwrap();
+    let dirs: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let config = Config {
+                runs: 12,
+                seed: 4,
+                threads: 1,
+                shard: Some(Shard::new(k, 2).unwrap()),
+                ..Config::default()
+            };
+            let d = root.path().join(format!("s{k}"));
+            output::write_partial(&d, &fake_outcome(&s, &config)).unwrap();
+            d
+        })
+        .collect();
+    let resign = |dir: &Path| {
+        let path = dir.join("shard.json");
+        let mut m = Manifest::read(&path).unwrap();
+        for f in &mut m.files {
+            *f = FileRecord::of_file(dir, &f.name).unwrap();
+        }
+        m.write(&path).unwrap();
+    };
+    let corrupt = |name: &str, edit: &dyn Fn(&str) -> String| {
+        let path = dirs[1].join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, edit(&text)).unwrap();
+        resign(&dirs[1]);
+        (path, text)
+    };
+    // Text in a number column, on the third line of corridors.csv.
+    let (path, text) = corrupt("corridors.csv", &|t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let mut cells: Vec<&str> = lines[2].split(',').collect();
+        cells[2] = "three";
+        lines[2] = cells.join(",");
+        lines.join("\n") + "\n"
+    });
+    match output::merge(&dirs) {
+        Err(chokepoint::Error::File {
+            path: p,
+            line,
+            column,
+            message,
+        }) => {
+            assert_eq!(p, path);
+            assert_eq!(line, 3);
+            assert_eq!(column.as_deref(), Some("closure_days"));
+            assert!(message.contains("\"three\""), "{message}");
+        }
+        other => panic!("expected a file error, got {other:?}"),
+    }
+    std::fs::write(&path, text).unwrap();
+    // A missing column.
+    corrupt("crossings.csv", &|t| {
+        t.lines()
+            .map(|l| l.rsplit_once(',').map_or(l, |(a, _)| a).to_string() + "\n")
+            .collect()
+    });
+    let e = output::merge(&dirs).unwrap_err();
+    assert!(
+        matches!(&e, chokepoint::Error::File { line: 1, column: Some(c), .. } if c == "stranded_truck_days"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("missing column"), "{e}");
+}
