@@ -20,7 +20,8 @@
 //! | `manifest.json` | | what defines the study, and every file's checksum ([`crate::output::Manifest`]), written last |
 //!
 //! Every file is written to a temporary name in the same folder, then renamed;
-//! `docs/outputs.md` lists every column with its unit.
+//! `docs/outputs.md` lists every column with its unit. The per-run tables are written as
+//! the runs finish ([`Writer`]), and only what the statistics need is kept in memory.
 //!
 //! A shard (`write_partial`) writes the raw per-run tables `runs.csv`,
 //! `corridors.csv`, `crossings.csv`, `trade.csv`, `welfare.csv`, `closures.csv`,
