@@ -4,12 +4,16 @@
 //!
 //! `cargo run --example backtests`
 //!
-//! The bands, the reported figures and their sources live in ONE place: the table between
-//! the `backtest-bands` markers in `docs/validation.md`. This file parses it, and the
+//! The episodes, the reported figures, their sources and their bands are data:
+//! `scenarios/afghanistan/history/episodes.csv`, read by the library
+//! (`chokepoint::calibrate::episodes`, which also measures the figures, for this example,
+//! the tests and `chokepoint fit` alike). The tables between the `backtest-bands` markers
+//! in `docs/validation.md` repeat each band beside the simulated value and the verdict:
+//! this file parses them, fails when a band there differs from the list's, and the
 //! integration tests include this file (`#[path]`) and fail when a figure leaves its band
 //! or drifts more than 25% from the simulated value the doc states.
 //!
-//! Figures, per episode (the episode's own closure of its corridor, see [`EPISODES`]):
+//! Figures, per episode (the episode's own closure of its corridor):
 //! - `peak_trucks`: most loaded trucks queued at the corridor's crossings at the end of
 //!   any closed day of the episode;
 //! - `backlog_trucks`: trucks queued at the corridor's crossings at the end of the last
@@ -21,186 +25,42 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chokepoint::closure::Target;
+pub use chokepoint::calibrate::episodes::{Episode, Episodes, Figure, Simulated};
 use chokepoint::scenario::Traders;
-use chokepoint::sim::{Engine, Record};
 use chokepoint::Scenario;
-
-/// One recorded episode: history file stem, corridor, first closed day (log), label.
-pub struct Episode {
-    /// File stem under `scenarios/afghanistan/history/`.
-    pub file: &'static str,
-    /// Corridor id that closed.
-    pub corridor: &'static str,
-    /// First closed day, as in `closures-2021-2024.csv` (and `scripts/gen_history.py`).
-    pub start: &'static str,
-    /// Short name for tables.
-    pub name: &'static str,
-}
-
-/// Every replayed episode (the same list as `scripts/gen_history.py` EPISODES).
-pub const EPISODES: &[Episode] = &[
-    Episode {
-        file: "chaman_2021_10",
-        corridor: "chaman",
-        start: "2021-10-05",
-        name: "Chaman 2021",
-    },
-    Episode {
-        file: "chaman_2022_11",
-        corridor: "chaman",
-        start: "2022-11-13",
-        name: "Chaman 2022",
-    },
-    Episode {
-        file: "torkham_2023_02",
-        corridor: "torkham",
-        start: "2023-02-19",
-        name: "Torkham Feb-2023",
-    },
-    Episode {
-        file: "torkham_2023_09",
-        corridor: "torkham",
-        start: "2023-09-06",
-        name: "Torkham Sep-2023",
-    },
-    Episode {
-        file: "chaman_2023_10",
-        corridor: "chaman",
-        start: "2023-10-21",
-        name: "Chaman 2023-24 (3%)",
-    },
-    Episode {
-        file: "torkham_2024_01",
-        corridor: "torkham",
-        start: "2024-01-13",
-        name: "Torkham Jan-2024",
-    },
-    Episode {
-        file: "chaman_2024_05",
-        corridor: "chaman",
-        start: "2024-05-04",
-        name: "Chaman 2024",
-    },
-    Episode {
-        file: "torkham_2024_08",
-        corridor: "torkham",
-        start: "2024-08-21",
-        name: "Torkham Aug-2024 (17%)",
-    },
-];
 
 /// The figures compared, as named in the doc's bands table.
 pub const FIGURES: &[&str] = &["peak_trucks", "backlog_trucks", "halted_musd_per_day"];
-
-/// The simulated figures of one episode.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Simulated {
-    /// Peak loaded trucks queued at the crossing on a closed day.
-    pub peak_trucks: f64,
-    /// Trucks queued at the end of the last closed day.
-    pub backlog_trucks: f64,
-    /// Trade value halted at the crossing per closed day, USD million.
-    pub halted_musd_per_day: f64,
-    /// Loaded trucks per day through the corridor in the counterfactual (no closures).
-    pub normal_trucks_per_day: f64,
-}
-
-impl Simulated {
-    /// A figure by its doc name.
-    pub fn get(&self, figure: &str) -> Option<f64> {
-        match figure {
-            "peak_trucks" => Some(self.peak_trucks),
-            "backlog_trucks" => Some(self.backlog_trucks),
-            "halted_musd_per_day" => Some(self.halted_musd_per_day),
-            _ => None,
-        }
-    }
-}
 
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The history file of an episode.
-pub fn history_path(e: &Episode) -> PathBuf {
-    root()
-        .join("scenarios/afghanistan/history")
-        .join(format!("{}.toml", e.file))
+/// Every replayed episode, as `scenarios/afghanistan/history/episodes.csv` lists them
+/// (the library reads the list and measures the figures: `chokepoint::calibrate::episodes`).
+pub fn episodes() -> Result<Vec<Episode>, String> {
+    Episodes::load(root().join("scenarios/afghanistan/history"))
+        .map(|e| e.episodes)
+        .map_err(|e| e.to_string())
 }
 
 /// Replay an (already loaded, possibly modified) episode scenario and read its figures.
 pub fn simulate(s: &Scenario, e: &Episode) -> Result<Simulated, String> {
-    let cid = s
-        .corridor(e.corridor)
-        .ok_or_else(|| format!("{}: no corridor {}", e.file, e.corridor))?;
-    let start = chrono::NaiveDate::parse_from_str(e.start, "%Y-%m-%d")
-        .map_err(|err| format!("{}: start {}: {err}", e.file, e.start))?;
-    let day0 = s.day_of(start);
-    let w = s
-        .closures
-        .iter()
-        .find(|w| w.target == Target::Corridor(cid) && w.start_day == day0)
-        .ok_or_else(|| format!("{}: no closure of {} from {}", e.file, e.corridor, e.start))?;
-    let reopen = w.start_day + i64::from(w.duration_days);
-    let days = i64::from(s.settings.days);
-    if w.start_day < 0 || reopen > days {
-        return Err(format!("{}: the episode is not inside the window", e.file));
-    }
-    let report = Engine::new(s)
-        .and_then(|mut eng| eng.run(&s.closures, Record::Daily))
-        .map_err(|err| format!("{}: {err}", e.file))?;
-    let daily = report
-        .daily
-        .as_ref()
-        .ok_or_else(|| format!("{}: no daily series", e.file))?;
-    let cd = daily
-        .corridors
-        .iter()
-        .find(|c| c.corridor == e.corridor)
-        .ok_or_else(|| format!("{}: no daily series for {}", e.file, e.corridor))?;
-    let closed = &cd.queue_trucks[w.start_day as usize..reopen as usize];
-    let peak_trucks = closed.iter().copied().fold(0.0, f64::max);
-    let backlog_trucks = closed.last().copied().unwrap_or(0.0);
-    let crossing_links: Vec<&str> = s.corridors[cid.index()]
-        .links
-        .iter()
-        .map(|l| &s.links[l.index()])
-        .filter(|l| l.crossing)
-        .map(|l| l.id.as_str())
-        .collect();
-    let mut halted = 0.0;
-    let mut closed_days = 0u32;
-    for c in &report.metrics.crossings {
-        if crossing_links.contains(&c.link.as_str()) {
-            halted += c.halted_while_closed_usd;
-            closed_days = closed_days.max(c.closed_days);
-        }
-    }
-    let cm = report
-        .metrics
-        .corridors
-        .iter()
-        .find(|c| c.corridor == e.corridor)
-        .ok_or_else(|| format!("{}: no metrics for {}", e.file, e.corridor))?;
-    Ok(Simulated {
-        peak_trucks,
-        backlog_trucks,
-        halted_musd_per_day: if closed_days > 0 {
-            halted / f64::from(closed_days) / 1e6
-        } else {
-            0.0
-        },
-        normal_trucks_per_day: cm.counterfactual_t / days as f64 / s.settings.truck_payload_t,
-    })
+    e.simulate(s).map_err(|err| format!("{}: {err}", e.stem()))
+}
+
+/// A simulated figure by its doc name.
+pub fn figure(s: &Simulated, name: &str) -> Option<f64> {
+    Figure::parse(name).map(|f| s.get(f))
 }
 
 /// Load and replay one episode, with its traders set to `traders` (the history files
 /// ship with myopic traders; docs/validation.md §3 has a table for each).
 pub fn run_episode(e: &Episode, traders: Traders) -> Result<Simulated, String> {
-    let path = history_path(e);
-    let mut s = Scenario::load(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let mut s = e
+        .load()
+        .map_err(|err| format!("{}: {err}", e.path.display()))?;
     s.settings.traders = traders;
     simulate(&s, e)
 }
@@ -416,6 +276,23 @@ pub fn check(row: &BandRow, sim: f64) -> Option<String> {
     None
 }
 
+/// `None` when a doc row's band is the episode list's band for that figure, else why not.
+pub fn band_differs(e: &Episode, row: &BandRow) -> Option<String> {
+    let listed = e
+        .figures
+        .iter()
+        .find(|r| r.figure.name() == row.figure)
+        .and_then(|r| r.band)
+        .map(|b| (b.low, b.high));
+    (listed != row.band).then(|| {
+        format!(
+            "docs/validation.md:{} {} {}: the band is {:?}, the episode list \
+             (scenarios/afghanistan/history/episodes.csv) says {listed:?}",
+            row.line, row.episode, row.figure, row.band
+        )
+    })
+}
+
 /// The verdict a simulated figure earns against a row's band.
 pub fn verdict_of(row: &BandRow, sim: f64) -> Verdict {
     match row.band {
@@ -426,10 +303,10 @@ pub fn verdict_of(row: &BandRow, sim: f64) -> Verdict {
 }
 
 /// Replay every episode with `traders`: figures by file stem.
-pub fn run_all(traders: Traders) -> Result<BTreeMap<&'static str, Simulated>, String> {
-    EPISODES
+pub fn run_all(traders: Traders) -> Result<BTreeMap<String, Simulated>, String> {
+    episodes()?
         .iter()
-        .map(|e| run_episode(e, traders).map(|s| (e.file, s)))
+        .map(|e| run_episode(e, traders).map(|s| (e.stem(), s)))
         .collect()
 }
 
@@ -471,8 +348,9 @@ fn backtests(traders: Traders) -> Result<(), String> {
         "{:<24} {:>9} {:>9} {:>10} {:>12}",
         "episode", "normal/d", "peak", "backlog", "halted/d $m"
     );
-    for e in EPISODES {
-        let s = &sims[e.file];
+    let list = episodes()?;
+    for e in &list {
+        let s = &sims[&e.stem()];
         println!(
             "{:<24} {:>9.0} {:>9.0} {:>10.0} {:>12.2}",
             e.name, s.normal_trucks_per_day, s.peak_trucks, s.backlog_trucks, s.halted_musd_per_day
@@ -486,16 +364,19 @@ fn backtests(traders: Traders) -> Result<(), String> {
     let mut problems = Vec::new();
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     for row in &bands {
-        let Some(e) = EPISODES.iter().find(|e| e.file == row.episode) else {
+        let Some(e) = list.iter().find(|e| e.stem() == row.episode) else {
             problems.push(format!(
                 "docs/validation.md:{}: unknown episode {}",
                 row.line, row.episode
             ));
             continue;
         };
-        let Some(sim) = sims[e.file].get(&row.figure) else {
+        let Some(sim) = figure(&sims[&e.stem()], &row.figure) else {
             continue;
         };
+        if let Some(p) = band_differs(e, row) {
+            problems.push(p);
+        }
         let band = row
             .band
             .map(|(lo, hi)| {

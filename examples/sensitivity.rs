@@ -15,7 +15,7 @@
 #[path = "backtests.rs"]
 mod backtests;
 
-use backtests::{Episode, Simulated, EPISODES};
+use backtests::{Episode, Simulated};
 use chokepoint::closure::Target;
 use chokepoint::sim::{Engine, Record};
 use chokepoint::Scenario;
@@ -223,10 +223,13 @@ fn base_year(s: &Scenario) -> Result<[f64; 4], String> {
 
 fn main() -> Result<(), String> {
     let quick = !std::env::args().any(|a| a == "--full");
-    let episodes: Vec<&Episode> = EPISODES
+    let all = backtests::episodes()?;
+    let episodes: Vec<&Episode> = all
         .iter()
         .filter(|e| {
-            !quick || ["chaman_2021_10", "torkham_2023_09", "torkham_2024_01"].contains(&e.file)
+            !quick
+                || ["chaman_2021_10", "torkham_2023_09", "torkham_2024_01"]
+                    .contains(&e.stem().as_str())
         })
         .collect();
     let load =
@@ -234,7 +237,7 @@ fn main() -> Result<(), String> {
     let base = load(backtests::root().join("scenarios/afghanistan/base.toml"))?;
     let scenarios: Vec<Scenario> = episodes
         .iter()
-        .map(|e| load(backtests::history_path(e)))
+        .map(|e| load(e.path.clone()))
         .collect::<Result<_, _>>()?;
 
     println!(

@@ -300,7 +300,9 @@ where
         .build()
         .map_err(|e| Error::Invalid(format!("ABC-SMC: cannot start threads: {e}")))?;
     let n = config.particles;
-    let batch = (64 * config.threads).max(n / 4) as u64;
+    // The batch does not depend on the threads, so neither does where a hopeless
+    // generation gives up.
+    let batch = (n / 4).max(64) as u64;
     let checked = |d: f64, u: &[f64]| -> Result<f64, Error> {
         if d.is_finite() && d >= 0.0 {
             Ok(d)

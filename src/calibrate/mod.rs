@@ -19,6 +19,8 @@
 //! ```
 
 pub mod abc;
+pub mod episode_fit;
+pub mod episodes;
 pub mod fit;
 mod log;
 pub mod metropolis;

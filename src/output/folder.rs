@@ -43,6 +43,11 @@ pub const OWN_FILES: &[&str] = &[
     // montecarlo --shard
     "shard.json",
     "daily_runs.csv",
+    // fit
+    "posterior.csv",
+    "generations.csv",
+    "particles.csv",
+    "predictive.csv",
     // compare
     "compare_runs.csv",
     "differences.csv",

@@ -64,6 +64,10 @@ pub struct Manifest {
     /// commands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<UncertaintyRecord>,
+    /// What a calibration to recorded episodes fitted (`chokepoint fit`); left out for
+    /// other commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<FitRecord>,
     /// The output files and their checksums (filled when the files are written).
     pub files: Vec<FileRecord>,
 }
@@ -276,6 +280,38 @@ pub struct UncertaintyRecord {
     pub closure_draws: String,
     /// Bootstrap resamples of the intervals.
     pub bootstrap_resamples: u32,
+}
+
+/// What `chokepoint fit` fitted, to which episodes, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitRecord {
+    /// The priors fitted (the scenario's `[[uncertain]]` axes), in order.
+    pub axes: Vec<crate::uncertainty::Axis>,
+    /// The episode list read.
+    pub episodes: String,
+    /// The episodes fitted (replay file stems).
+    pub fitted: Vec<String>,
+    /// The episodes held out (checked, not fitted).
+    pub held_out: Vec<String>,
+    /// Episodes starting on or after this date are held out.
+    pub held_out_from: String,
+    /// Particles per ABC-SMC population.
+    pub particles: u64,
+    /// The tolerance's quantile of the previous distances.
+    pub quantile: f64,
+    /// The acceptance below which the fit stops.
+    pub min_acceptance: f64,
+    /// The most generations after the prior's.
+    pub max_generations: u64,
+    /// Posterior draws written.
+    pub draws: u64,
+    /// Posterior draws replayed for the predictive intervals.
+    pub predictive_draws: u64,
+    /// The seed.
+    pub seed: u64,
+    /// The distance, in words.
+    pub distance: String,
 }
 
 /// The settings of a criticality study (`chokepoint criticality`).
@@ -545,6 +581,7 @@ impl Manifest {
             compare: None,
             criticality: None,
             uncertainty: None,
+            fit: None,
             files: Vec::new(),
         }
     }

@@ -8,6 +8,7 @@ mod controls;
 mod criticality;
 mod decision;
 mod elasticity;
+mod fit;
 mod levels;
 mod loader;
 mod montecarlo;

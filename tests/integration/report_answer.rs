@@ -443,23 +443,31 @@ fn an_uncertainty_study_of_another_question_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("adds to the report of a comparison only"));
 }
 
-#[test]
-fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("mc");
-    let o = cli(&[
+/// 200 runs of the random twoland fixture, seed 1 (some of its runs have a negative
+/// component), into `out`.
+fn twoland_random_study(out: &Path, extra: &[&str]) {
+    let scenario = fixture("montecarlo/twoland_random.toml");
+    let mut args = vec![
         "montecarlo",
-        p(&fixture("montecarlo/twoland_random.toml")),
+        p(&scenario),
         "--runs",
         "200",
         "--seed",
         "1",
         "-q",
         "--out",
-        p(&out),
-        "--report",
-    ]);
+        p(out),
+    ];
+    args.extend_from_slice(extra);
+    let o = cli(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mc");
+    twoland_random_study(&out, &["--report"]);
     // Recount from runs.csv what the report must say.
     let (h, rows) = table(&out.join("runs.csv"));
     let count = |name: &str| {
@@ -514,5 +522,55 @@ fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
     ] {
         let want = format!("{label} {:.2} m", stat(s) / 1e6);
         assert!(html.contains(&want), "{want}");
+    }
+}
+
+#[test]
+fn a_run_report_warns_beside_its_components_when_one_is_negative() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mc = tmp.path().join("mc");
+    twoland_random_study(&mc, &[]);
+    // A run with a negative reroute cost and one without any negative figure.
+    let (h, rows) = table(&mc.join("runs.csv"));
+    let cols: Vec<usize> = [
+        "reroute_cost_usd",
+        "delay_cost_usd",
+        "spoilage_usd",
+        "lost_trade_usd",
+        "total_loss_usd",
+    ]
+    .iter()
+    .map(|c| col(&h, c))
+    .collect();
+    let value = |r: &Vec<String>, i: usize| r[cols[i]].parse::<f64>().unwrap();
+    let negative = rows
+        .iter()
+        .position(|r| value(r, 0) < -0.5)
+        .expect("a run with a negative reroute cost");
+    let clean = rows
+        .iter()
+        .position(|r| (0..5).all(|i| value(r, i) >= -0.5) && value(r, 4) > 0.0)
+        .expect("a run that loses and has no negative figure");
+    for (run, warned) in [(negative, true), (clean, false)] {
+        let out = tmp.path().join(format!("run{run}"));
+        let o = cli(&[
+            "run",
+            "--replay",
+            p(&mc),
+            "--run",
+            &run.to_string(),
+            "--out",
+            p(&out),
+            "--report",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        let components = section(&html, "components");
+        assert_eq!(
+            components.contains("Below zero: reroute cost USD -"),
+            warned,
+            "run {run}"
+        );
+        assert_eq!(html.contains("class=\"warning\""), warned, "run {run}");
     }
 }

@@ -232,11 +232,27 @@ fn bad_study_settings_are_errors() {
     );
 }
 
+/// `chokepoint uncertainty FILES... SETTINGS... -q --out OUT EXTRA...`.
+fn uncertainty_cli(
+    files: &[&str],
+    settings: &[&str],
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["uncertainty"];
+    args.extend_from_slice(files);
+    args.extend_from_slice(settings);
+    args.extend_from_slice(&["-q", "--out", out.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    cli(&args)
+}
+
+const BASE: &str = "tests/fixtures/uncertainty/base.toml";
+const NORTH: &str = "tests/fixtures/uncertainty/wider_north.toml";
+const SOUTH: &str = "tests/fixtures/uncertainty/wider_south.toml";
+
 fn cli_study(out: &std::path::Path, threads: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "uncertainty",
-        "tests/fixtures/uncertainty/base.toml",
-        "tests/fixtures/uncertainty/wider_north.toml",
+    let settings = [
         "--points",
         "8",
         "--years",
@@ -247,12 +263,8 @@ fn cli_study(out: &std::path::Path, threads: &str, extra: &[&str]) -> std::proce
         "100",
         "--threads",
         threads,
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
     ];
-    args.extend_from_slice(extra);
-    cli(&args)
+    uncertainty_cli(&[BASE, NORTH], &settings, out, extra)
 }
 
 #[test]
@@ -325,13 +337,10 @@ fn an_options_own_axis_does_nothing_to_the_base() {
     });
 }
 
-/// `chokepoint uncertainty` of the fixture's base and both options, with `extra` flags.
+/// `chokepoint uncertainty` of the fixture's base and both options (a Saltelli design),
+/// with `extra` flags.
 fn cli_both(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "uncertainty",
-        "tests/fixtures/uncertainty/base.toml",
-        "tests/fixtures/uncertainty/wider_north.toml",
-        "tests/fixtures/uncertainty/wider_south.toml",
+    let settings = [
         "--indices",
         "--base-points",
         "6",
@@ -341,12 +350,8 @@ fn cli_both(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
         "4",
         "--bootstrap",
         "40",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
     ];
-    args.extend_from_slice(extra);
-    cli(&args)
+    uncertainty_cli(&[BASE, NORTH, SOUTH], &settings, out, extra)
 }
 
 #[test]
@@ -394,73 +399,43 @@ fn shards_merge_into_the_files_of_one_process() {
     // A missing shard, a repeated one, a shard of another study, a damaged file: exit 2,
     // each named, and nothing written.
     let bad = dir.path().join("bad");
-    let o = cli(&["merge", &s(&shards[0]), &s(&shards[1]), "--out", &s(&bad)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("missing shard(s) 3/3"));
-    let o = cli(&[
-        "merge",
-        &s(&shards[0]),
-        &s(&shards[0]),
-        &s(&shards[1]),
-        "--out",
-        &s(&bad),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("appears twice"));
+    let merge_fails = |dirs: &[&std::path::PathBuf], needle: &str| {
+        let mut args = vec!["merge".to_string()];
+        args.extend(dirs.iter().map(|d| s(d)));
+        args.extend(["--out".to_string(), s(&bad)]);
+        let o = cli(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{err}\nwant: {needle}");
+        assert!(!bad.exists());
+    };
+    merge_fails(&[&shards[0], &shards[1]], "missing shard(s) 3/3");
+    merge_fails(&[&shards[0], &shards[0], &shards[1]], "appears twice");
     let other = dir.path().join("other");
     let o = cli_both(&other, &["--shard", "3/3", "--groups", "axis"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = cli(&[
-        "merge",
-        &s(&shards[0]),
-        &s(&shards[1]),
-        &s(&other),
-        "--out",
-        &s(&bad),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("shards of different studies"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    merge_fails(
+        &[&shards[0], &shards[1], &other],
+        "shards of different studies",
     );
-    assert!(!bad.exists());
     // A partial file changed after the shard was written is refused by its checksum; one
     // rewritten consistently (checksum too) is refused at its line.
     let partial = shards[1].join("partial_losses.csv");
     let text = std::fs::read_to_string(&partial).unwrap();
     let damaged = text.replacen(",0,", ",0,x", 1);
     std::fs::write(&partial, &damaged).unwrap();
-    let o = cli(&[
-        "merge",
-        &s(&shards[0]),
-        &s(&shards[1]),
-        &s(&shards[2]),
-        "--out",
-        &s(&bad),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("the file changed after the shard was written")
-    );
+    let all = [&shards[0], &shards[1], &shards[2]];
+    merge_fails(&all, "the file changed after the shard was written");
     let manifest = std::fs::read_to_string(shards[1].join("shard.json")).unwrap();
-    let old =
-        chokepoint::output::FileRecord::of_bytes("partial_losses.csv", text.as_bytes()).sha256;
-    let new =
-        chokepoint::output::FileRecord::of_bytes("partial_losses.csv", damaged.as_bytes()).sha256;
-    std::fs::write(shards[1].join("shard.json"), manifest.replace(&old, &new)).unwrap();
-    let o = cli(&[
-        "merge",
-        &s(&shards[0]),
-        &s(&shards[1]),
-        &s(&shards[2]),
-        "--out",
-        &s(&bad),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("partial_losses.csv line 2"), "{err}");
-    assert!(!bad.exists());
+    let sha = |t: &str| {
+        chokepoint::output::FileRecord::of_bytes("partial_losses.csv", t.as_bytes()).sha256
+    };
+    std::fs::write(
+        shards[1].join("shard.json"),
+        manifest.replace(&sha(&text), &sha(&damaged)),
+    )
+    .unwrap();
+    merge_fails(&all, "partial_losses.csv line 2");
     // A report of a shard is refused before any run.
     let o = cli_both(&dir.path().join("r"), &["--shard", "1/3", "--report"]);
     assert_eq!(o.status.code(), Some(2));

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod cmd_calibrate;
 mod cmd_compare;
 mod cmd_criticality;
+mod cmd_fit;
 mod cmd_info;
 mod cmd_montecarlo;
 mod cmd_report;
@@ -44,6 +45,9 @@ enum Command {
     Merge(cmd_montecarlo::MergeArgs),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),
+    /// Fit uncertain parameters to recorded closure episodes (ABC-SMC): posterior draws
+    /// and the episodes' posterior predictive checks.
+    Fit(cmd_fit::Args),
     /// Rank corridors by the loss their closure causes (N-1, N-k sets; Monte Carlo view).
     Criticality(cmd_criticality::Args),
     /// Write the HTML report (charts, tables, map) of an output folder.
@@ -78,6 +82,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Compare(a) => cmd_compare::run(a),
         Command::Merge(a) => cmd_montecarlo::merge(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
+        Command::Fit(a) => cmd_fit::run(a),
         Command::Criticality(a) => cmd_criticality::run(a),
         Command::Report(a) => cmd_report::run(a),
         Command::Uncertainty(a) => cmd_uncertainty::run(a),
