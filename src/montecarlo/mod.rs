@@ -224,6 +224,42 @@ pub struct RunRecord {
     pub daily: Option<DailyRecord>,
 }
 
+impl RunRecord {
+    /// The record without its tables: run, scalar metrics and revenue lost per country
+    /// (what `runs.csv`, the stopping rules and the controlled estimates read); no
+    /// closures, corridors, crossings, trade, welfare, prices or daily series. A study
+    /// streamed to its files ([`simulate_to`]) keeps only these.
+    pub fn slim(&self) -> RunRecord {
+        let m = &self.metrics;
+        RunRecord {
+            run: self.run,
+            closures: Vec::new(),
+            metrics: RunMetrics {
+                trade_value_halted_usd: m.trade_value_halted_usd,
+                reroute_cost_usd: m.reroute_cost_usd,
+                delay_cost_usd: m.delay_cost_usd,
+                spoilage_usd: m.spoilage_usd,
+                lost_trade_usd: m.lost_trade_usd,
+                total_loss_usd: m.total_loss_usd,
+                welfare_loss_usd: m.welfare_loss_usd,
+                revenue_lost_usd: m.revenue_lost_usd.clone(),
+                peak_stranded_trucks: m.peak_stranded_trucks,
+                stranded_truck_days: m.stranded_truck_days,
+                days_to_recover: m.days_to_recover,
+                runout_days: m.runout_days,
+                runout_capped: m.runout_capped,
+                runout_open_t: m.runout_open_t,
+                runout_open_usd: m.runout_open_usd,
+                demand_forgone_t: m.demand_forgone_t,
+                demand_forgone_usd: m.demand_forgone_usd,
+                orders: m.orders,
+                ..RunMetrics::default()
+            },
+            daily: None,
+        }
+    }
+}
+
 /// The result of a Monte Carlo study (or of one shard): its manifest and its runs in
 /// run-index order.
 #[derive(Debug, Clone, PartialEq)]
@@ -382,6 +418,7 @@ where
         None,
         Draws::Plain,
         rule,
+        None,
     )
 }
 
@@ -408,9 +445,44 @@ where
         stop,
         draws,
         &plain_stop,
+        None,
     )
 }
 
+/// [`simulate_until`] that writes each run's rows into `writer`'s files as it finishes,
+/// in run order, and keeps only what the statistics need: the records of the outcome
+/// are [`RunRecord::slim`], so the memory of a study does not grow with its runs' tables.
+/// With `stop`, it gives up between runs once it is set ([`Error::Cancelled`]). Finish
+/// the files with [`output::Writer::finish`] and the outcome's manifest; a writer
+/// dropped unfinished leaves no file of the study behind.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_to<M, F>(
+    scenario: &Scenario,
+    config: &Config,
+    make_model: F,
+    progress: &dyn Progress,
+    stop: Option<&AtomicBool>,
+    draws: Draws,
+    rule: Option<&Stop<'_>>,
+    writer: &mut output::Writer,
+) -> Result<Outcome, Error>
+where
+    M: RunModel + Send,
+    F: Fn() -> Result<M, Error> + Sync,
+{
+    simulate_inner(
+        scenario,
+        config,
+        make_model,
+        progress,
+        stop,
+        draws,
+        rule.unwrap_or(&plain_stop),
+        Some(writer),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
 fn simulate_inner<M, F>(
     scenario: &Scenario,
     config: &Config,
@@ -419,6 +491,7 @@ fn simulate_inner<M, F>(
     stop: Option<&AtomicBool>,
     draws: Draws,
     rule: &Stop<'_>,
+    mut writer: Option<&mut output::Writer>,
 ) -> Result<Outcome, Error>
 where
     M: RunModel + Send,
@@ -489,7 +562,13 @@ where
     let mine = crate::study::runs(config.runs, config.shard);
     let mut records: Vec<RunRecord> = Vec::with_capacity(mine.len());
     let sink = |_: u64, r: RunRecord| -> Result<Flow, Error> {
-        records.push(r);
+        match writer.as_deref_mut() {
+            Some(w) => {
+                w.push(&r)?;
+                records.push(r.slim());
+            }
+            None => records.push(r),
+        }
         let Some(x) = config.target_rel_error else {
             return Ok(Flow::Continue);
         };

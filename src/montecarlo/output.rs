@@ -20,7 +20,8 @@
 //! | `manifest.json` | | what defines the study, and every file's checksum ([`crate::output::Manifest`]), written last |
 //!
 //! Every file is written to a temporary name in the same folder, then renamed;
-//! `docs/outputs.md` lists every column with its unit.
+//! `docs/outputs.md` lists every column with its unit. The per-run tables are written as
+//! the runs finish ([`Writer`]), and only what the statistics need is kept in memory.
 //!
 //! A shard (`write_partial`) writes the raw per-run tables `runs.csv`,
 //! `corridors.csv`, `crossings.csv`, `trade.csv`, `welfare.csv`, `closures.csv`,
@@ -29,8 +30,9 @@
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::{self, File};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -40,8 +42,9 @@ use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
 use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
-use crate::study::output::{csv_bytes, write_with_manifest};
+use crate::study::output::{csv_bytes, read_rows};
 use crate::Error;
+use serde::Deserialize;
 
 /// The raw per-run tables a shard keeps (and a merge reads).
 pub const PARTIAL_FILES: [&str; 8] = [
@@ -141,58 +144,19 @@ pub(super) fn scalar_columns<'a>(
     out
 }
 
-/// Countries with revenue lost in any run, sorted.
-fn countries(records: &[RunRecord]) -> Vec<String> {
-    let set: BTreeSet<&String> = records
-        .iter()
-        .flat_map(|r| r.metrics.revenue_lost_usd.keys())
-        .collect();
-    set.into_iter().cloned().collect()
-}
-
-/// A table of the raw per-run tables: its file name and how it is made.
-type RawTable<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
-
-/// The raw per-run tables, as (file name, bytes), made side by side.
-fn raw_tables(o: &Outcome, with_daily: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
-    use rayon::prelude::*;
-    let start = parse_start(&o.manifest.window.start)?;
-    let mut tables: Vec<RawTable<'_>> = vec![
-        ("runs.csv", Box::new(|| runs_table(o))),
-        ("corridors.csv", Box::new(|| corridors_table(o))),
-        ("crossings.csv", Box::new(|| crossings_table(o))),
-        ("trade.csv", Box::new(|| trade_table(o))),
-        ("welfare.csv", Box::new(|| welfare_table(o))),
-        ("closures.csv", Box::new(move || closures_table(o, start))),
-        ("price_runs.csv", Box::new(|| price_runs_table(o))),
-    ];
-    if with_daily {
-        tables.push(("daily_runs.csv", Box::new(|| daily_table(o))));
-    }
-    Ok(tables
-        .par_iter()
-        .map(|(name, make)| (*name, make()))
-        .collect())
-}
-
-/// `runs.csv`: one row per run.
-fn runs_table(o: &Outcome) -> Vec<u8> {
-    let seed = o
-        .manifest
-        .montecarlo
-        .as_ref()
-        .map_or(0, |m| m.seed)
-        .to_string();
-    let countries = countries(&o.records);
+/// `runs.csv`: one row per run, from what the statistics keep of each run.
+fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
+    let countries = countries(runs);
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     header.extend(SCALARS.iter().map(|s| s.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
-    let rows = o.records.iter().map(|r| {
+    let seed = kept.seed.to_string();
+    let rows = runs.iter().zip(&kept.closures).map(|(r, &closures)| {
         let mut row = vec![
             r.run.to_string(),
             seed.clone(),
             r.run.to_string(),
-            r.closures.len().to_string(),
+            closures.to_string(),
         ];
         for s in SCALARS {
             row.push(match s {
@@ -214,112 +178,108 @@ fn runs_table(o: &Outcome) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
-/// `corridors.csv`: one row per run and corridor.
-fn corridors_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "corridor",
-        "closure_days",
-        "delivered_t",
-        "delivered_usd",
-        "counterfactual_t",
-        "counterfactual_usd",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        r.metrics.corridors.iter().map(move |c| {
-            vec![
-                r.run.to_string(),
-                c.corridor.clone(),
-                c.closure_days.to_string(),
-                f(c.delivered_t),
-                f(c.delivered_usd),
-                f(c.counterfactual_t),
-                f(c.counterfactual_usd),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `corridors.csv`.
+const CORRIDORS_HEADER: [&str; 7] = [
+    "run",
+    "corridor",
+    "closure_days",
+    "delivered_t",
+    "delivered_usd",
+    "counterfactual_t",
+    "counterfactual_usd",
+];
+
+/// The rows of `corridors.csv` of one run (one per corridor).
+fn corridor_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    r.metrics.corridors.iter().map(move |c| {
+        vec![
+            r.run.to_string(),
+            c.corridor.clone(),
+            c.closure_days.to_string(),
+            f(c.delivered_t),
+            f(c.delivered_usd),
+            f(c.counterfactual_t),
+            f(c.counterfactual_usd),
+        ]
+    })
 }
 
-/// `crossings.csv`: one row per run and crossing link.
-fn crossings_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "link",
-        "trade_value_halted_usd",
-        "halted_while_closed_usd",
-        "closed_days",
-        "peak_stranded_trucks",
-        "stranded_truck_days",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        r.metrics.crossings.iter().map(move |c| {
-            vec![
-                r.run.to_string(),
-                c.link.clone(),
-                f(c.trade_value_halted_usd),
-                f(c.halted_while_closed_usd),
-                c.closed_days.to_string(),
-                f(c.peak_stranded_trucks),
-                f(c.stranded_truck_days),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `crossings.csv`.
+const CROSSINGS_HEADER: [&str; 7] = [
+    "run",
+    "link",
+    "trade_value_halted_usd",
+    "halted_while_closed_usd",
+    "closed_days",
+    "peak_stranded_trucks",
+    "stranded_truck_days",
+];
+
+/// The rows of `crossings.csv` of one run (one per crossing link).
+fn crossing_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    r.metrics.crossings.iter().map(move |c| {
+        vec![
+            r.run.to_string(),
+            c.link.clone(),
+            f(c.trade_value_halted_usd),
+            f(c.halted_while_closed_usd),
+            c.closed_days.to_string(),
+            f(c.peak_stranded_trucks),
+            f(c.stranded_truck_days),
+        ]
+    })
 }
 
-/// `trade.csv`: one row per run and product or partner.
-fn trade_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "by",
-        "id",
-        "delivered_t",
-        "delivered_usd",
-        "counterfactual_t",
-        "counterfactual_usd",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        let p = r.metrics.by_product.iter().map(|x| ("product", x));
-        let q = r.metrics.by_partner.iter().map(|x| ("partner", x));
-        p.chain(q).map(move |(by, (id, d))| {
-            vec![
-                r.run.to_string(),
-                by.to_string(),
-                id.clone(),
-                f(d.t),
-                f(d.usd),
-                f(d.counterfactual_t),
-                f(d.counterfactual_usd),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `trade.csv`.
+const TRADE_HEADER: [&str; 7] = [
+    "run",
+    "by",
+    "id",
+    "delivered_t",
+    "delivered_usd",
+    "counterfactual_t",
+    "counterfactual_usd",
+];
+
+/// The rows of `trade.csv` of one run (products, then partners).
+fn trade_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    let p = r.metrics.by_product.iter().map(|x| ("product", x));
+    let q = r.metrics.by_partner.iter().map(|x| ("partner", x));
+    p.chain(q).map(move |(by, (id, d))| {
+        vec![
+            r.run.to_string(),
+            by.to_string(),
+            id.clone(),
+            f(d.t),
+            f(d.usd),
+            f(d.counterfactual_t),
+            f(d.counterfactual_usd),
+        ]
+    })
 }
 
-/// `welfare.csv`: one row per run, country and side (buyer, then seller).
-fn welfare_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "country",
-        "side",
-        "welfare_loss_usd",
-        "lost_trade_usd",
-    ]);
-    let rows = o.records.iter().flat_map(|r| {
-        let b = r.metrics.welfare_by_buyer.iter().map(|x| ("buyer", x));
-        let s = r.metrics.welfare_by_seller.iter().map(|x| ("seller", x));
-        b.chain(s).map(move |(side, (c, w))| {
-            vec![
-                r.run.to_string(),
-                c.clone(),
-                side.to_string(),
-                f(w.welfare_loss_usd),
-                f(w.lost_trade_usd),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `welfare.csv`.
+const WELFARE_HEADER: [&str; 5] = [
+    "run",
+    "country",
+    "side",
+    "welfare_loss_usd",
+    "lost_trade_usd",
+];
+
+/// The rows of `welfare.csv` of one run (one per country and side, buyers first).
+fn welfare_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    let b = r.metrics.welfare_by_buyer.iter().map(|x| ("buyer", x));
+    let s = r.metrics.welfare_by_seller.iter().map(|x| ("seller", x));
+    b.chain(s).map(move |(side, (c, w))| {
+        vec![
+            r.run.to_string(),
+            c.clone(),
+            side.to_string(),
+            f(w.welfare_loss_usd),
+            f(w.lost_trade_usd),
+        ]
+    })
 }
 
 /// The columns of `price_runs.csv`.
@@ -334,54 +294,37 @@ const PRICE_RUNS_HEADER: [&str; 8] = [
     "peak_day",
 ];
 
-/// `price_runs.csv`: one row per run and price point whose price changed in it (the
-/// others changed by 0; leaving them out keeps the table small).
-fn price_runs_table(o: &Outcome) -> Vec<u8> {
-    let rows = o.records.iter().flat_map(|r| {
-        r.metrics
-            .prices
-            .iter()
-            .filter(|q| q.peak_change_usd_per_t != 0.0)
-            .map(move |q| {
-                vec![
-                    r.run.to_string(),
-                    q.product.clone(),
-                    q.node.clone(),
-                    q.side.clone(),
-                    f(q.counterfactual_mean_usd_per_t),
-                    f(q.mean_change_usd_per_t),
-                    f(q.peak_change_usd_per_t),
-                    q.peak_day.map(|d| d.to_string()).unwrap_or_default(),
-                ]
-            })
-    });
-    csv_bytes(&strings(&PRICE_RUNS_HEADER), rows)
+/// The rows of `price_runs.csv` of one run: one per price point whose price changed in
+/// it (the others changed by 0; leaving them out keeps the table small).
+fn price_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    r.metrics
+        .prices
+        .iter()
+        .filter(|q| q.peak_change_usd_per_t != 0.0)
+        .map(move |q| {
+            vec![
+                r.run.to_string(),
+                q.product.clone(),
+                q.node.clone(),
+                q.side.clone(),
+                f(q.counterfactual_mean_usd_per_t),
+                f(q.mean_change_usd_per_t),
+                f(q.peak_change_usd_per_t),
+                q.peak_day.map(|d| d.to_string()).unwrap_or_default(),
+            ]
+        })
 }
 
+/// A price point: (product, side, node).
+type PriceKey = (String, String, String);
+/// A price point's counterfactual mean price, and (run position, peak change, mean
+/// change) of the runs in which it changed.
+type PriceChanges = (f64, Vec<(usize, f64, f64)>);
+
 /// `prices.csv`: per price point that changed in any run (by product, side, node), the
-/// distribution over all runs of its peak change (0 in the runs where it did not
+/// distribution over all `n` runs of its peak change (0 in the runs where it did not
 /// change) and of its mean change.
-fn prices_csv(o: &Outcome) -> Vec<u8> {
-    /// (product, side, node).
-    type Key = (String, String, String);
-    /// The counterfactual's mean price, and (run position, peak change, mean change) of
-    /// the runs in which it changed.
-    type Changes = (f64, Vec<(usize, f64, f64)>);
-    let mut points: BTreeMap<Key, Changes> = BTreeMap::new();
-    for (i, r) in o.records.iter().enumerate() {
-        for q in r
-            .metrics
-            .prices
-            .iter()
-            .filter(|q| q.peak_change_usd_per_t != 0.0)
-        {
-            let key = (q.product.clone(), q.side.clone(), q.node.clone());
-            let e = points
-                .entry(key)
-                .or_insert_with(|| (q.counterfactual_mean_usd_per_t, Vec::new()));
-            e.1.push((i, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
-        }
-    }
+fn prices_csv(points: &BTreeMap<PriceKey, PriceChanges>, n: usize) -> Vec<u8> {
     let header = strings(&[
         "product",
         "node",
@@ -397,88 +340,84 @@ fn prices_csv(o: &Outcome) -> Vec<u8> {
         "peak_change_max_usd_per_t",
         "mean_change_mean_usd_per_t",
     ]);
-    let n = o.records.len();
-    let rows = points
-        .into_iter()
-        .map(|((product, side, node), (cf, changed))| {
-            let mut peak = vec![0.0; n];
-            let mut mean = vec![0.0; n];
-            for &(i, p, m) in &changed {
-                peak[i] = p;
-                mean[i] = m;
-            }
-            let st = Stats::of(&peak);
-            let sm = Stats::of(&mean);
-            let g = |x: Option<f64>| x.map(f).unwrap_or_default();
-            vec![
-                product,
-                node,
-                side,
-                f(cf),
-                n.to_string(),
-                changed.len().to_string(),
-                g(st.as_ref().map(|s| s.mean)),
-                g(st.as_ref().map(|s| s.min)),
-                g(st.as_ref().map(|s| s.p5)),
-                g(st.as_ref().map(|s| s.p50)),
-                g(st.as_ref().map(|s| s.p95)),
-                g(st.as_ref().map(|s| s.max)),
-                g(sm.as_ref().map(|s| s.mean)),
-            ]
-        });
-    csv_bytes(&header, rows)
-}
-
-/// `closures.csv`: one row per run and closure window (dates from the window's `start`).
-fn closures_table(o: &Outcome, start: NaiveDate) -> Vec<u8> {
-    let header = strings(&[
-        "run",
-        "target",
-        "start_day",
-        "start_date",
-        "duration_days",
-        "reopen_date",
-        "capacity_factor",
-        "ramp_days",
-        "label",
-    ]);
-    let date = |d: i64| (start + chrono::Duration::days(d)).to_string();
-    let rows = o.records.iter().flat_map(|r| {
-        r.closures.iter().map(move |c| {
-            vec![
-                r.run.to_string(),
-                c.target.clone(),
-                c.start_day.to_string(),
-                date(c.start_day),
-                c.duration_days.to_string(),
-                date(c.start_day + i64::from(c.duration_days)),
-                f(c.capacity_factor),
-                c.ramp_days.to_string(),
-                c.label.clone(),
-            ]
-        })
+    let rows = points.iter().map(|((product, side, node), (cf, changed))| {
+        let mut peak = vec![0.0; n];
+        let mut mean = vec![0.0; n];
+        for &(i, p, m) in changed {
+            peak[i] = p;
+            mean[i] = m;
+        }
+        let st = Stats::of(&peak);
+        let sm = Stats::of(&mean);
+        let g = |x: Option<f64>| x.map(f).unwrap_or_default();
+        vec![
+            product.clone(),
+            node.clone(),
+            side.clone(),
+            f(*cf),
+            n.to_string(),
+            changed.len().to_string(),
+            g(st.as_ref().map(|s| s.mean)),
+            g(st.as_ref().map(|s| s.min)),
+            g(st.as_ref().map(|s| s.p5)),
+            g(st.as_ref().map(|s| s.p50)),
+            g(st.as_ref().map(|s| s.p95)),
+            g(st.as_ref().map(|s| s.max)),
+            g(sm.as_ref().map(|s| s.mean)),
+        ]
     });
     csv_bytes(&header, rows)
 }
 
-/// `daily_runs.csv` (partial results only): the two daily series of every run.
-fn daily_table(o: &Outcome) -> Vec<u8> {
-    let header = strings(&["run", "day", "stranded_trucks", "delivered_usd"]);
-    let rows = o.records.iter().flat_map(|r| {
-        let d = r.daily.as_ref();
-        let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
-        (0..n).map(move |i| {
-            let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
-            let (a, b) = d.unwrap_or((None, None));
-            vec![
-                r.run.to_string(),
-                i.to_string(),
-                a.copied().map(f).unwrap_or_default(),
-                b.copied().map(f).unwrap_or_default(),
-            ]
-        })
-    });
-    csv_bytes(&header, rows)
+/// The columns of `closures.csv`.
+const CLOSURES_HEADER: [&str; 9] = [
+    "run",
+    "target",
+    "start_day",
+    "start_date",
+    "duration_days",
+    "reopen_date",
+    "capacity_factor",
+    "ramp_days",
+    "label",
+];
+
+/// The rows of `closures.csv` of one run: one per closure window (dates from the
+/// window's `start`).
+fn closure_rows(r: &RunRecord, start: NaiveDate) -> impl Iterator<Item = Vec<String>> + '_ {
+    let date = move |d: i64| (start + chrono::Duration::days(d)).to_string();
+    r.closures.iter().map(move |c| {
+        vec![
+            r.run.to_string(),
+            c.target.clone(),
+            c.start_day.to_string(),
+            date(c.start_day),
+            c.duration_days.to_string(),
+            date(c.start_day + i64::from(c.duration_days)),
+            f(c.capacity_factor),
+            c.ramp_days.to_string(),
+            c.label.clone(),
+        ]
+    })
+}
+
+/// The columns of `daily_runs.csv`.
+const DAILY_HEADER: [&str; 4] = ["run", "day", "stranded_trucks", "delivered_usd"];
+
+/// The rows of `daily_runs.csv` (partial results only) of one run: its two daily series.
+fn daily_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
+    let d = r.daily.as_ref();
+    let n = d.map_or(0, |d| d.stranded_trucks.len().max(d.delivered_usd.len()));
+    (0..n).map(move |i| {
+        let d = d.map(|d| (d.stranded_trucks.get(i), d.delivered_usd.get(i)));
+        let (a, b) = d.unwrap_or((None, None));
+        vec![
+            r.run.to_string(),
+            i.to_string(),
+            a.copied().map(f).unwrap_or_default(),
+            b.copied().map(f).unwrap_or_default(),
+        ]
+    })
 }
 
 fn parse_start(s: &str) -> Result<NaiveDate, Error> {
@@ -513,69 +452,492 @@ pub fn write_outputs_with(
     outcome: &Outcome,
     extra: Vec<(&'static str, Vec<u8>)>,
 ) -> Result<(), Error> {
-    settings(&outcome.manifest)?;
     if shard_of(&outcome.manifest).is_some() {
         return Err(Error::Invalid(
             "a shard's result is partial: write it with write_partial and merge the shards".into(),
         ));
     }
-    create_dir(dir)?;
-    // The per-run tables and the statistics are independent: make them side by side.
-    let (raw, stats) = rayon::join(
-        || raw_tables(outcome, false),
-        || -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
-            Ok(vec![
-                ("summary.csv", summary_csv(outcome)),
-                ("exceedance.csv", exceedance_csv(outcome)),
-                ("daily_bands.csv", bands_csv(outcome)?),
-                ("convergence.csv", convergence_csv(outcome)),
-                ("prices.csv", prices_csv(outcome)),
-            ])
-        },
-    );
-    let mut files = raw?;
-    files.extend(stats?);
-    files.extend(extra);
-    write_with_manifest(dir, files, &outcome.manifest, "manifest.json")
+    let mut w = Writer::create(dir, &outcome.manifest)?;
+    for r in &outcome.records {
+        w.push(r)?;
+    }
+    w.finish(outcome, extra)
 }
 
 /// Write a shard's partial result into `dir`: `shard.json` and the raw tables.
 pub fn write_partial(dir: &Path, outcome: &Outcome) -> Result<(), Error> {
-    settings(&outcome.manifest)?;
     if shard_of(&outcome.manifest).is_none() {
         return Err(Error::Invalid(
             "write_partial is for a shard's result (Config::shard)".into(),
         ));
     }
-    create_dir(dir)?;
-    // The manifest last: its presence marks a complete shard.
-    write_with_manifest(
-        dir,
-        raw_tables(outcome, true)?,
-        &outcome.manifest,
-        "shard.json",
-    )
+    let mut w = Writer::create(dir, &outcome.manifest)?;
+    for r in &outcome.records {
+        w.push(r)?;
+    }
+    w.finish(outcome, Vec::new())
 }
 
 pub use crate::output::{write_timing, Timing};
 
-/// One metric's values over runs, for the summary.
-struct Series {
-    name: String,
-    values: Vec<f64>,
+/// One per-run table being written as the runs arrive: its name, its hidden temporary
+/// file (`.NAME.tmpPID`, renamed onto `NAME` when the study finishes), and its writer.
+struct Stream {
+    name: &'static str,
+    tmp: PathBuf,
+    /// `None` once finished.
+    csv: Option<csv::Writer<BufWriter<File>>>,
 }
 
-fn summary_series(o: &Outcome) -> Vec<Series> {
-    let countries = countries(&o.records);
+/// What the statistics of a study keep of its runs, in run order: one number per run
+/// and metric (the scalar metrics, closure windows, each corridor's, crossing's,
+/// product's, partner's and country's summary metrics, the changed prices and the two
+/// daily series of the fan-chart bands), never a run's tables.
+#[derive(Default)]
+struct Kept {
+    /// The study's seed (`runs.csv`).
+    seed: u64,
+    /// The runs written, in order.
+    runs: Vec<u64>,
+    /// Each run's number of closure windows.
+    closures: Vec<u32>,
+    /// Per corridor, crossing, product, country and partner metric, in order of first
+    /// appearance: its values over the runs that have it.
+    keyed: Vec<(String, Vec<f64>)>,
+    /// Where each name of `keyed` is.
+    index: HashMap<String, usize>,
+    /// The price points that changed in any run.
+    points: BTreeMap<PriceKey, PriceChanges>,
+    /// The daily series of the runs that recorded them, on disk.
+    daily: Option<DailySpill>,
+    /// Room for this many runs in each per-run vector (the runs requested).
+    capacity: usize,
+}
+
+/// Countries with revenue lost in any run, sorted.
+fn countries(runs: &[RunRecord]) -> Vec<String> {
+    let set: BTreeSet<&String> = runs
+        .iter()
+        .flat_map(|r| r.metrics.revenue_lost_usd.keys())
+        .collect();
+    set.into_iter().cloned().collect()
+}
+
+impl Kept {
+    fn push_keyed(&mut self, name: String, v: f64) {
+        let i = match self.index.get(&name) {
+            Some(&i) => i,
+            None => {
+                let values = Vec::with_capacity(self.capacity);
+                self.keyed.push((name.clone(), values));
+                self.index.insert(name, self.keyed.len() - 1);
+                self.keyed.len() - 1
+            }
+        };
+        self.keyed[i].1.push(v);
+    }
+
+    /// Keep what the statistics need of run `r` (the `pos`-th run); its daily series go
+    /// to a hidden file in `dir`.
+    fn add_stats(&mut self, r: &RunRecord, pos: usize, dir: &Path) -> Result<(), Error> {
+        let m = &r.metrics;
+        for c in &m.corridors {
+            let name = format!("corridor:{}:closure_days", c.corridor);
+            self.push_keyed(name, f64::from(c.closure_days));
+            self.push_keyed(
+                format!("corridor:{}:delivered_t", c.corridor),
+                c.delivered_t,
+            );
+        }
+        for c in &m.crossings {
+            let name = format!("crossing:{}:peak_stranded_trucks", c.link);
+            self.push_keyed(name, c.peak_stranded_trucks);
+            let name = format!("crossing:{}:stranded_truck_days", c.link);
+            self.push_keyed(name, c.stranded_truck_days);
+        }
+        for (p, d) in &m.by_product {
+            self.push_keyed(format!("product:{p}:delivered_usd"), d.usd);
+        }
+        for (side, map) in [
+            ("buyer", &m.welfare_by_buyer),
+            ("seller", &m.welfare_by_seller),
+        ] {
+            for (c, w) in map {
+                self.push_keyed(format!("{side}:{c}:welfare_loss_usd"), w.welfare_loss_usd);
+            }
+        }
+        for (p, d) in &m.by_partner {
+            self.push_keyed(format!("partner:{p}:delivered_usd"), d.usd);
+        }
+        for q in m.prices.iter().filter(|q| q.peak_change_usd_per_t != 0.0) {
+            let key = (q.product.clone(), q.side.clone(), q.node.clone());
+            let e = self
+                .points
+                .entry(key)
+                .or_insert_with(|| (q.counterfactual_mean_usd_per_t, Vec::new()));
+            e.1.push((pos, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
+        }
+        if let Some(d) = &r.daily {
+            if self.daily.is_none() {
+                self.daily = Some(DailySpill::create(dir)?);
+            }
+            if let Some(spill) = &mut self.daily {
+                spill.push(d)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The daily series of a study's runs, written to a hidden temporary file
+/// (`.daily_runs.csv.tmpPID`, binary) as the runs arrive and read back a block of days at a time for the
+/// fan-chart bands, so the memory they take does not grow with the runs.
+struct DailySpill {
+    path: PathBuf,
+    file: Option<BufWriter<File>>,
+    /// Bytes written so far.
+    at: u64,
+    /// Per run: where its series start, and their lengths (stranded trucks, delivered).
+    index: Vec<(u64, usize, usize)>,
+}
+
+impl DailySpill {
+    fn create(dir: &Path) -> Result<DailySpill, Error> {
+        let path = dir.join(format!(".daily_runs.csv.tmp{}", std::process::id()));
+        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+        Ok(DailySpill {
+            path,
+            file: Some(BufWriter::new(file)),
+            at: 0,
+            index: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, d: &DailyRecord) -> Result<(), Error> {
+        use std::io::Write;
+        let Some(w) = self.file.as_mut() else {
+            return Ok(());
+        };
+        self.index
+            .push((self.at, d.stranded_trucks.len(), d.delivered_usd.len()));
+        for x in d.stranded_trucks.iter().chain(&d.delivered_usd) {
+            w.write_all(&x.to_le_bytes())
+                .map_err(|e| io_error(&self.path, e))?;
+            self.at += 8;
+        }
+        Ok(())
+    }
+
+    /// The bands of both series (stranded trucks, delivered USD), exactly those of
+    /// [`stats::daily_bands`] over all runs' series, computed a block of days at a time
+    /// (about 16 MB of values).
+    fn bands(&mut self) -> Result<[Vec<stats::Band>; 2], Error> {
+        self.bands_by(2_000_000)
+    }
+
+    /// [`Self::bands`] with about `values` values in memory at a time.
+    fn bands_by(&mut self, values: usize) -> Result<[Vec<stats::Band>; 2], Error> {
+        use std::io::{Read, Seek, SeekFrom};
+        if let Some(w) = self.file.take() {
+            w.into_inner()
+                .map_err(|e| io_error(&self.path, e.into_error()))?;
+        }
+        let path = self.path.clone();
+        let bad = |e| io_error(&path, e);
+        let mut file = File::open(&path).map_err(bad)?;
+        let block = (values / self.index.len().max(1)).max(1);
+        let mut out: [Vec<stats::Band>; 2] = [Vec::new(), Vec::new()];
+        for (k, bands) in out.iter_mut().enumerate() {
+            let len = |&(_, a, b): &(u64, usize, usize)| if k == 0 { a } else { b };
+            let days = self.index.iter().map(len).max().unwrap_or(0);
+            let mut d0 = 0;
+            while d0 < days {
+                let d1 = (d0 + block).min(days);
+                let mut cols: Vec<Vec<f64>> = Vec::with_capacity(self.index.len());
+                for e in &self.index {
+                    let n = len(e);
+                    let (lo, hi) = (d0.min(n), d1.min(n));
+                    let first = if k == 0 { 0 } else { e.1 };
+                    let mut bytes = vec![0u8; 8 * (hi - lo)];
+                    file.seek(SeekFrom::Start(e.0 + 8 * (first + lo) as u64))
+                        .and_then(|_| file.read_exact(&mut bytes))
+                        .map_err(bad)?;
+                    let values = bytes.chunks_exact(8).map(|b| {
+                        let mut x = [0u8; 8];
+                        x.copy_from_slice(b);
+                        f64::from_le_bytes(x)
+                    });
+                    cols.push(values.collect());
+                }
+                let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+                bands.extend(stats::daily_bands(&slices));
+                d0 = d1;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for DailySpill {
+    /// The file is the study's scratch: it never outlives the writer.
+    fn drop(&mut self) {
+        self.file = None;
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// The files of a Monte Carlo study (or of a shard's partial result), written as its
+/// runs arrive: each run's rows go to the per-run tables at once, and only what the
+/// statistics need is kept ([`RunRecord::slim`] and one number per run and metric), so
+/// the memory of a study does not hold its runs' tables.
+///
+/// [`Writer::push`] the runs in run order, then [`Writer::finish`]: it writes `runs.csv`
+/// and the statistics, renames the per-run tables onto their names, and writes the
+/// manifest last. Until then the per-run tables are hidden temporary files
+/// (`.NAME.tmpPID`); a writer dropped unfinished (an error, a stop) removes them, so a
+/// folder never holds a manifest listing files that were not finished.
+pub struct Writer {
+    dir: PathBuf,
+    partial: bool,
+    start: NaiveDate,
+    streams: Vec<Stream>,
+    kept: Kept,
+    finished: bool,
+}
+
+impl Writer {
+    /// Start writing the study of `manifest` into `dir` (created if needed): a shard's
+    /// partial result when the manifest names a shard, else a finished study's files.
+    pub fn create(dir: &Path, manifest: &Manifest) -> Result<Writer, Error> {
+        let mc = settings(manifest)?;
+        let start = parse_start(&manifest.window.start)?;
+        create_dir(dir)?;
+        let partial = mc.shard.is_some();
+        let mut w = Writer {
+            dir: dir.to_path_buf(),
+            partial,
+            start,
+            streams: Vec::new(),
+            kept: Kept {
+                seed: mc.seed,
+                capacity: mc
+                    .shard
+                    .map_or(mc.runs, |s| mc.runs.div_ceil(s.n()))
+                    .min(1 << 20) as usize,
+                ..Kept::default()
+            },
+            finished: false,
+        };
+        let mut tables: Vec<(&'static str, &[&str])> = vec![
+            ("corridors.csv", &CORRIDORS_HEADER),
+            ("crossings.csv", &CROSSINGS_HEADER),
+            ("trade.csv", &TRADE_HEADER),
+            ("welfare.csv", &WELFARE_HEADER),
+            ("closures.csv", &CLOSURES_HEADER),
+            ("price_runs.csv", &PRICE_RUNS_HEADER),
+        ];
+        if partial {
+            tables.push(("daily_runs.csv", &DAILY_HEADER));
+        }
+        for (name, header) in tables {
+            let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+            let file = File::create(&tmp).map_err(|e| io_error(&tmp, e))?;
+            // Registered before the first write, so that a failure removes it.
+            w.streams.push(Stream {
+                name,
+                tmp,
+                csv: Some(csv::Writer::from_writer(BufWriter::new(file))),
+            });
+            w.write(w.streams.len() - 1, std::iter::once(header))?;
+        }
+        Ok(w)
+    }
+
+    fn write<R, I>(&mut self, k: usize, rows: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = R>,
+        R: IntoIterator,
+        R::Item: AsRef<[u8]>,
+    {
+        let s = &mut self.streams[k];
+        let Some(csv) = s.csv.as_mut() else {
+            return Ok(());
+        };
+        for row in rows {
+            csv.write_record(row).map_err(|e| csv_error(&s.tmp, e))?;
+        }
+        Ok(())
+    }
+
+    /// Write run `r`'s rows and keep what the statistics need of it. Runs must come in
+    /// run order (as [`crate::study::Runner`] delivers them).
+    pub fn push(&mut self, r: &RunRecord) -> Result<(), Error> {
+        if let Some(&last) = self.kept.runs.last() {
+            if r.run <= last {
+                return Err(Error::Invalid(format!(
+                    "run {} after run {last}: a study's runs are written in run order",
+                    r.run
+                )));
+            }
+        }
+        let start = self.start;
+        self.write(0, corridor_rows(r))?;
+        self.write(1, crossing_rows(r))?;
+        self.write(2, trade_rows(r))?;
+        self.write(3, welfare_rows(r))?;
+        self.write(4, closure_rows(r, start))?;
+        self.write(5, price_rows(r))?;
+        if self.partial {
+            self.write(6, daily_rows(r))?;
+        } else {
+            let pos = self.kept.runs.len();
+            self.kept.add_stats(r, pos, &self.dir)?;
+        }
+        if self.kept.runs.is_empty() {
+            self.kept.runs.reserve(self.kept.capacity);
+            self.kept.closures.reserve(self.kept.capacity);
+        }
+        self.kept.closures.push(r.closures.len() as u32);
+        self.kept.runs.push(r.run);
+        Ok(())
+    }
+
+    /// The runs written so far, in order.
+    pub fn runs(&self) -> &[u64] {
+        &self.kept.runs
+    }
+
+    /// Finish with `outcome`, the study whose runs were pushed (its records, slim or
+    /// whole, in the same order): `runs.csv`, the statistics (not for a shard) and
+    /// `extra` files, the per-run tables renamed onto their names, and its manifest (with
+    /// every file's checksum) last, as `manifest.json` (`shard.json` for a shard).
+    pub fn finish(
+        mut self,
+        outcome: &Outcome,
+        extra: Vec<(&'static str, Vec<u8>)>,
+    ) -> Result<(), Error> {
+        let manifest = &outcome.manifest;
+        let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
+        if runs != self.kept.runs {
+            return Err(Error::Invalid(format!(
+                "the outcome holds {} runs, {} were written: finish a writer with the \
+                 study whose runs it wrote",
+                runs.len(),
+                self.kept.runs.len()
+            )));
+        }
+        if shard_of(manifest).is_some() != self.partial {
+            return Err(Error::Invalid(
+                "the manifest of a shard's partial result names its shard, and only it".into(),
+            ));
+        }
+        let stats = if self.partial {
+            Vec::new()
+        } else {
+            stats_files(&mut self.kept, &outcome.records, self.start)?
+        };
+        let dir = self.dir.clone();
+        let mut manifest = manifest.clone();
+        manifest.files.clear();
+        let runs = runs_table(&self.kept, &outcome.records);
+        crate::output::write_bytes_atomic(&dir.join("runs.csv"), &runs)?;
+        manifest.files.push(FileRecord::of_bytes("runs.csv", &runs));
+        for s in &mut self.streams {
+            let Some(csv) = s.csv.take() else { continue };
+            let buf = csv
+                .into_inner()
+                .map_err(|e| io_error(&s.tmp, e.into_error()))?;
+            let file = buf
+                .into_inner()
+                .map_err(|e| io_error(&s.tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| io_error(&s.tmp, e))?;
+            let path = dir.join(s.name);
+            fs::rename(&s.tmp, &path).map_err(|e| io_error(&path, e))?;
+            manifest.files.push(FileRecord::of_file(&dir, s.name)?);
+        }
+        self.finished = true;
+        for (name, bytes) in stats.into_iter().chain(extra) {
+            crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
+            manifest.files.push(FileRecord::of_bytes(name, &bytes));
+        }
+        let name = if self.partial {
+            "shard.json"
+        } else {
+            "manifest.json"
+        };
+        crate::output::write_bytes_atomic(&dir.join(name), &manifest.to_json()?)
+    }
+}
+
+impl Drop for Writer {
+    /// An unfinished study leaves no per-run table behind.
+    fn drop(&mut self) {
+        if !self.finished {
+            for s in &self.streams {
+                let _ = fs::remove_file(&s.tmp);
+            }
+        }
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    io_error(path, std::io::Error::other(e))
+}
+
+/// The statistics files of a finished study whose runs are `runs`, made side by side.
+fn stats_files(
+    kept: &mut Kept,
+    runs: &[RunRecord],
+    start: NaiveDate,
+) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
+    use rayon::prelude::*;
+    type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
+    // The daily series' file is gone before the manifest is written.
+    let bands = match kept.daily.take() {
+        Some(mut spill) => spill.bands()?,
+        None => [Vec::new(), Vec::new()],
+    };
+    let kept = &*kept;
+    let losses: Vec<f64> = runs.iter().map(|r| r.metrics.total_loss_usd).collect();
+    let makers: Vec<(&'static str, Make<'_>)> = vec![
+        ("summary.csv", Box::new(|| summary_csv(kept, runs))),
+        ("exceedance.csv", Box::new(|| exceedance_csv(&losses))),
+        ("daily_bands.csv", Box::new(|| bands_csv(&bands, start))),
+        ("convergence.csv", Box::new(|| convergence_csv(&losses))),
+        (
+            "prices.csv",
+            Box::new(|| prices_csv(&kept.points, runs.len())),
+        ),
+    ];
+    Ok(makers
+        .par_iter()
+        .map(|(name, make)| (*name, make()))
+        .collect())
+}
+
+/// One metric's values over runs, for the summary.
+struct Series<'a> {
+    name: String,
+    values: std::borrow::Cow<'a, [f64]>,
+}
+
+fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
+    let countries = countries(runs);
     let mut out = vec![Series {
         name: "closure_windows".into(),
-        values: o.records.iter().map(|r| r.closures.len() as f64).collect(),
+        values: kept.closures.iter().map(|&n| f64::from(n)).collect(),
     }];
     for s in SCALARS {
         out.push(Series {
             name: s.to_string(),
-            values: o
-                .records
+            values: runs
                 .iter()
                 .filter_map(|r| scalar(&r.metrics, s, &countries))
                 .collect(),
@@ -584,71 +946,24 @@ fn summary_series(o: &Outcome) -> Vec<Series> {
     for c in &countries {
         out.push(Series {
             name: revenue_column(c),
-            values: o
-                .records
+            values: runs
                 .iter()
                 .map(|r| r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
                 .collect(),
         });
     }
     // Per corridor, crossing and product, in order of first appearance.
-    let mut keyed: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut push = |name: String, v: f64| {
-        let i = *index.entry(name.clone()).or_insert_with(|| {
-            keyed.push((name, Vec::new()));
-            keyed.len() - 1
-        });
-        keyed[i].1.push(v);
-    };
-    for r in &o.records {
-        for c in &r.metrics.corridors {
-            push(
-                format!("corridor:{}:closure_days", c.corridor),
-                f64::from(c.closure_days),
-            );
-            push(
-                format!("corridor:{}:delivered_t", c.corridor),
-                c.delivered_t,
-            );
-        }
-        for c in &r.metrics.crossings {
-            push(
-                format!("crossing:{}:peak_stranded_trucks", c.link),
-                c.peak_stranded_trucks,
-            );
-            push(
-                format!("crossing:{}:stranded_truck_days", c.link),
-                c.stranded_truck_days,
-            );
-        }
-        for (p, d) in &r.metrics.by_product {
-            push(format!("product:{p}:delivered_usd"), d.usd);
-        }
-        for (side, map) in [
-            ("buyer", &r.metrics.welfare_by_buyer),
-            ("seller", &r.metrics.welfare_by_seller),
-        ] {
-            for (c, w) in map {
-                push(format!("{side}:{c}:welfare_loss_usd"), w.welfare_loss_usd);
-            }
-        }
-        for (p, d) in &r.metrics.by_partner {
-            push(format!("partner:{p}:delivered_usd"), d.usd);
-        }
-    }
-    out.extend(
-        keyed
-            .into_iter()
-            .map(|(name, values)| Series { name, values }),
-    );
+    out.extend(kept.keyed.iter().map(|(name, values)| Series {
+        name: name.clone(),
+        values: values.as_slice().into(),
+    }));
     out
 }
 
-fn summary_csv(o: &Outcome) -> Vec<u8> {
+fn summary_csv(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
     let header = strings(&["metric", "statistic", "value", "ci_low", "ci_high"]);
     let mut rows = Vec::new();
-    for s in summary_series(o) {
+    for s in summary_series(kept, runs) {
         let Some(st) = Stats::of(&s.values) else {
             rows.push(vec![
                 s.name,
@@ -688,39 +1003,30 @@ fn summary_csv(o: &Outcome) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
-fn total_losses(o: &Outcome) -> Vec<f64> {
-    o.records.iter().map(|r| r.metrics.total_loss_usd).collect()
-}
-
-fn exceedance_csv(o: &Outcome) -> Vec<u8> {
+fn exceedance_csv(losses: &[f64]) -> Vec<u8> {
     let header = strings(&[
         "total_loss_usd",
         "runs_at_or_above",
         "annual_exceedance_probability",
         "return_period_years",
     ]);
-    let rows = stats::exceedance_curve(&total_losses(o))
-        .into_iter()
-        .map(|p| {
-            vec![
-                f(p.loss_usd),
-                p.runs_at_or_above.to_string(),
-                f(p.aep),
-                f(p.return_period_years),
-            ]
-        });
+    let rows = stats::exceedance_curve(losses).into_iter().map(|p| {
+        vec![
+            f(p.loss_usd),
+            p.runs_at_or_above.to_string(),
+            f(p.aep),
+            f(p.return_period_years),
+        ]
+    });
     csv_bytes(&header, rows)
 }
 
-fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
-    let start = parse_start(&o.manifest.window.start)?;
+/// `daily_bands.csv` from the bands of stranded trucks and of delivered USD.
+fn bands_csv(bands: &[Vec<stats::Band>; 2], start: NaiveDate) -> Vec<u8> {
     let header = strings(&["day", "date", "series", "p5", "p50", "p95", "mean"]);
-    let daily: Vec<&DailyRecord> = o.records.iter().filter_map(|r| r.daily.as_ref()).collect();
     let mut rows = Vec::new();
-    let trucks: Vec<&[f64]> = daily.iter().map(|d| d.stranded_trucks.as_slice()).collect();
-    let usd: Vec<&[f64]> = daily.iter().map(|d| d.delivered_usd.as_slice()).collect();
-    for (name, series) in [("stranded_trucks", trucks), ("delivered_usd", usd)] {
-        for (day, b) in stats::daily_bands(&series).into_iter().enumerate() {
+    for (name, series) in ["stranded_trucks", "delivered_usd"].into_iter().zip(bands) {
+        for (day, b) in series.iter().enumerate() {
             rows.push(vec![
                 day.to_string(),
                 (start + chrono::Duration::days(day as i64)).to_string(),
@@ -732,10 +1038,10 @@ fn bands_csv(o: &Outcome) -> Result<Vec<u8>, Error> {
             ]);
         }
     }
-    Ok(csv_bytes(&header, rows))
+    csv_bytes(&header, rows)
 }
 
-fn convergence_csv(o: &Outcome) -> Vec<u8> {
+fn convergence_csv(losses: &[f64]) -> Vec<u8> {
     let header = strings(&[
         "runs",
         "mean_total_loss_usd",
@@ -744,7 +1050,7 @@ fn convergence_csv(o: &Outcome) -> Vec<u8> {
         "ci_high_usd",
         "relative_error",
     ]);
-    let rows = stats::convergence(&total_losses(o)).into_iter().map(|p| {
+    let rows = stats::convergence(losses).into_iter().map(|p| {
         vec![
             p.runs.to_string(),
             f(p.mean),
@@ -758,76 +1064,6 @@ fn convergence_csv(o: &Outcome) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------- reading and merging
-
-/// A CSV file read as text: its header and rows, with the path for messages.
-struct Table {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>, // (1-based line, cells)
-}
-
-impl Table {
-    fn read(path: &Path) -> Result<Table, Error> {
-        let bytes = fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-        let bad = |line: u64, e: String| Error::Invalid(format!("{}:{line}: {e}", path.display()));
-        let header: Vec<String> = r
-            .headers()
-            .map_err(|e| bad(1, e.to_string()))?
-            .iter()
-            .map(String::from)
-            .collect();
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            let rec = rec.map_err(|e| bad(0, e.to_string()))?;
-            let line = rec.position().map_or(0, |p| p.line());
-            rows.push((line, rec.iter().map(String::from).collect()));
-        }
-        Ok(Table {
-            path: path.to_path_buf(),
-            header,
-            rows,
-        })
-    }
-
-    fn col(&self, name: &str) -> Result<usize, Error> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{}: missing column {name:?} (is this a shard's partial result?)",
-                self.path.display()
-            ))
-        })
-    }
-
-    fn err(&self, line: u64, what: String) -> Error {
-        Error::Invalid(format!("{}:{line}: {what}", self.path.display()))
-    }
-
-    fn num<T: std::str::FromStr>(&self, line: u64, cells: &[String], i: usize) -> Result<T, Error> {
-        let s = cells.get(i).map(String::as_str).unwrap_or("");
-        s.parse().map_err(|_| {
-            self.err(
-                line,
-                format!("column {:?}: {s:?} is not a valid number", self.header[i]),
-            )
-        })
-    }
-
-    fn opt_num<T: std::str::FromStr>(
-        &self,
-        line: u64,
-        cells: &[String],
-        i: usize,
-    ) -> Result<Option<T>, Error> {
-        match cells.get(i).map(String::as_str) {
-            None | Some("") => Ok(None),
-            Some(_) => self.num(line, cells, i).map(Some),
-        }
-    }
-}
 
 /// Read a shard's manifest (`shard.json`) and check that its files are those it lists.
 fn read_shard_manifest(dir: &Path) -> Result<(Manifest, Shard), Error> {
@@ -861,261 +1097,311 @@ fn read_shard_manifest(dir: &Path) -> Result<(Manifest, Shard), Error> {
     Ok((manifest, shard))
 }
 
-/// Read one shard's partial result, whose manifest is `manifest`.
+/// A row of a shard's `runs.csv`: its fixed columns (the revenue lost per country is
+/// read beside it, by column name).
+#[derive(Deserialize)]
+struct RunsRow {
+    run: u64,
+    closure_windows: usize,
+    total_loss_usd: f64,
+    welfare_loss_usd: f64,
+    trade_value_halted_usd: f64,
+    reroute_cost_usd: f64,
+    delay_cost_usd: f64,
+    spoilage_usd: f64,
+    lost_trade_usd: f64,
+    peak_stranded_trucks: f64,
+    stranded_truck_days: f64,
+    days_to_recover: Option<u32>,
+    runout_days: u32,
+    runout_capped: u8,
+    runout_open_t: f64,
+    runout_open_usd: f64,
+}
+
+/// A row of `corridors.csv`.
+#[derive(Deserialize)]
+struct CorridorRow {
+    run: u64,
+    corridor: String,
+    closure_days: u32,
+    delivered_t: f64,
+    delivered_usd: f64,
+    counterfactual_t: f64,
+    counterfactual_usd: f64,
+}
+
+/// A row of `crossings.csv`.
+#[derive(Deserialize)]
+struct CrossingRow {
+    run: u64,
+    link: String,
+    trade_value_halted_usd: f64,
+    halted_while_closed_usd: f64,
+    closed_days: u32,
+    peak_stranded_trucks: f64,
+    stranded_truck_days: f64,
+}
+
+/// Which side of a trade a `welfare.csv` row is.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Side {
+    Buyer,
+    Seller,
+}
+
+/// A row of `welfare.csv`.
+#[derive(Deserialize)]
+struct WelfareRow {
+    run: u64,
+    country: String,
+    side: Side,
+    welfare_loss_usd: f64,
+    lost_trade_usd: f64,
+}
+
+/// What a `trade.csv` row is by.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum By {
+    Product,
+    Partner,
+}
+
+/// A row of `trade.csv`.
+#[derive(Deserialize)]
+struct TradeRow {
+    run: u64,
+    by: By,
+    id: String,
+    delivered_t: f64,
+    delivered_usd: f64,
+    counterfactual_t: f64,
+    counterfactual_usd: f64,
+}
+
+/// A row of `closures.csv` (its dates follow from the start day).
+#[derive(Deserialize)]
+struct ClosureCsvRow {
+    run: u64,
+    target: String,
+    start_day: i64,
+    duration_days: u32,
+    capacity_factor: f64,
+    ramp_days: u32,
+    label: String,
+}
+
+/// A row of `price_runs.csv`.
+#[derive(Deserialize)]
+struct PriceRow {
+    run: u64,
+    product: String,
+    node: String,
+    side: String,
+    counterfactual_mean_usd_per_t: f64,
+    mean_change_usd_per_t: f64,
+    peak_change_usd_per_t: f64,
+    peak_day: Option<u32>,
+}
+
+/// A row of `daily_runs.csv`.
+#[derive(Deserialize)]
+struct DailyRow {
+    run: u64,
+    day: usize,
+    stranded_trucks: Option<f64>,
+    delivered_usd: Option<f64>,
+}
+
+/// An error at `line` of `path`.
+fn at(path: &Path, line: u64, column: &str, message: String) -> Error {
+    Error::File {
+        path: path.to_path_buf(),
+        line,
+        column: Some(column.to_string()),
+        message,
+    }
+}
+
+/// Read one shard's partial result, whose manifest is `manifest`: every table read row
+/// by row into its typed row ([`read_rows`]), so a bad file names its line and column.
 fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome, Error> {
     let total_runs = settings(&manifest)?.runs;
-
     let mut records: BTreeMap<u64, RunRecord> = BTreeMap::new();
-    let runs = Table::read(&dir.join("runs.csv"))?;
-    let run_col = runs.col("run")?;
-    let ncl = runs.col("closure_windows")?;
-    let mut scalar_cols = Vec::new();
-    for s in SCALARS {
-        scalar_cols.push((s, runs.col(s)?));
-    }
-    let rev_cols: Vec<(String, usize)> = runs
-        .header
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| {
-            h.strip_prefix("revenue_lost_")
-                .and_then(|r| r.strip_suffix("_usd"))
-                .filter(|c| !c.is_empty())
-                .map(|c| (c.to_string(), i))
-        })
-        .collect();
     let mut expected_closures = BTreeMap::new();
-    for (line, cells) in &runs.rows {
-        let run: u64 = runs.num(*line, cells, run_col)?;
+
+    let path = dir.join("runs.csv");
+    let mut columns = vec!["run", "closure_windows"];
+    columns.extend(SCALARS.iter().filter(|s| **s != "revenue_lost_usd"));
+    read_rows(&path, &columns, |line, r: RunsRow| {
+        let run = r.run;
         if !shard.contains(run) || run >= total_runs {
-            return Err(runs.err(*line, format!("run {run} does not belong to shard {shard}")));
+            return Err(at(
+                &path,
+                line,
+                "run",
+                format!("run {run} does not belong to shard {shard}"),
+            ));
         }
-        let mut m = RunMetrics::default();
-        for (s, i) in &scalar_cols {
-            match *s {
-                "days_to_recover" => m.days_to_recover = runs.opt_num(*line, cells, *i)?,
-                "revenue_lost_usd" => {}
-                _ => {
-                    let v: f64 = runs.num(*line, cells, *i)?;
-                    match *s {
-                        "total_loss_usd" => m.total_loss_usd = v,
-                        "welfare_loss_usd" => m.welfare_loss_usd = v,
-                        "trade_value_halted_usd" => m.trade_value_halted_usd = v,
-                        "reroute_cost_usd" => m.reroute_cost_usd = v,
-                        "delay_cost_usd" => m.delay_cost_usd = v,
-                        "spoilage_usd" => m.spoilage_usd = v,
-                        "lost_trade_usd" => m.lost_trade_usd = v,
-                        "peak_stranded_trucks" => m.peak_stranded_trucks = v,
-                        "stranded_truck_days" => m.stranded_truck_days = v,
-                        "runout_days" => m.runout_days = v as u32,
-                        "runout_capped" => m.runout_capped = v != 0.0,
-                        "runout_open_t" => m.runout_open_t = v,
-                        "runout_open_usd" => m.runout_open_usd = v,
-                        _ => {}
-                    }
-                }
-            }
-        }
-        for (c, i) in &rev_cols {
-            m.revenue_lost_usd
-                .insert(c.clone(), runs.num(*line, cells, *i)?);
-        }
-        expected_closures.insert(run, runs.num::<usize>(*line, cells, ncl)?);
+        let metrics = RunMetrics {
+            total_loss_usd: r.total_loss_usd,
+            welfare_loss_usd: r.welfare_loss_usd,
+            trade_value_halted_usd: r.trade_value_halted_usd,
+            reroute_cost_usd: r.reroute_cost_usd,
+            delay_cost_usd: r.delay_cost_usd,
+            spoilage_usd: r.spoilage_usd,
+            lost_trade_usd: r.lost_trade_usd,
+            peak_stranded_trucks: r.peak_stranded_trucks,
+            stranded_truck_days: r.stranded_truck_days,
+            days_to_recover: r.days_to_recover,
+            runout_days: r.runout_days,
+            runout_capped: r.runout_capped != 0,
+            runout_open_t: r.runout_open_t,
+            runout_open_usd: r.runout_open_usd,
+            ..RunMetrics::default()
+        };
+        expected_closures.insert(run, r.closure_windows);
         let rec = RunRecord {
             run,
             closures: Vec::new(),
-            metrics: m,
+            metrics,
             daily: None,
         };
         if records.insert(run, rec).is_some() {
-            return Err(runs.err(*line, format!("run {run} appears twice")));
+            return Err(at(&path, line, "run", format!("run {run} appears twice")));
         }
-    }
+        Ok(())
+    })?;
+    // The revenue lost per country: one column each, named by the country.
+    read_rows(&path, &[], |line, row: BTreeMap<String, Option<f64>>| {
+        revenue(&path, line, &row, &mut records)
+    })?;
 
-    let t = Table::read(&dir.join("corridors.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("corridor")?,
-        t.col("closure_days")?,
-        t.col("delivered_t")?,
-        t.col("delivered_usd")?,
-        t.col("counterfactual_t")?,
-        t.col("counterfactual_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("corridors.csv");
+    read_rows(&path, &CORRIDORS_HEADER, |line, r: CorridorRow| {
         let m = CorridorMetrics {
-            corridor: cells.get(c[1]).cloned().unwrap_or_default(),
-            closure_days: t.num(*line, cells, c[2])?,
-            delivered_t: t.num(*line, cells, c[3])?,
-            delivered_usd: t.num(*line, cells, c[4])?,
-            counterfactual_t: t.num(*line, cells, c[5])?,
-            counterfactual_usd: t.num(*line, cells, c[6])?,
+            corridor: r.corridor,
+            closure_days: r.closure_days,
+            delivered_t: r.delivered_t,
+            delivered_usd: r.delivered_usd,
+            counterfactual_t: r.counterfactual_t,
+            counterfactual_usd: r.counterfactual_usd,
         };
-        record(&t, *line, &mut records, run)?
+        record(&path, line, &mut records, r.run)?
             .metrics
             .corridors
             .push(m);
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("crossings.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("link")?,
-        t.col("trade_value_halted_usd")?,
-        t.col("halted_while_closed_usd")?,
-        t.col("closed_days")?,
-        t.col("peak_stranded_trucks")?,
-        t.col("stranded_truck_days")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("crossings.csv");
+    read_rows(&path, &CROSSINGS_HEADER, |line, r: CrossingRow| {
         let m = CrossingMetrics {
-            link: cells.get(c[1]).cloned().unwrap_or_default(),
-            trade_value_halted_usd: t.num(*line, cells, c[2])?,
-            halted_while_closed_usd: t.num(*line, cells, c[3])?,
-            closed_days: t.num(*line, cells, c[4])?,
-            peak_stranded_trucks: t.num(*line, cells, c[5])?,
-            stranded_truck_days: t.num(*line, cells, c[6])?,
+            link: r.link,
+            trade_value_halted_usd: r.trade_value_halted_usd,
+            halted_while_closed_usd: r.halted_while_closed_usd,
+            closed_days: r.closed_days,
+            peak_stranded_trucks: r.peak_stranded_trucks,
+            stranded_truck_days: r.stranded_truck_days,
         };
-        record(&t, *line, &mut records, run)?
+        record(&path, line, &mut records, r.run)?
             .metrics
             .crossings
             .push(m);
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("welfare.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("country")?,
-        t.col("side")?,
-        t.col("welfare_loss_usd")?,
-        t.col("lost_trade_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("welfare.csv");
+    read_rows(&path, &WELFARE_HEADER, |line, r: WelfareRow| {
         let w = crate::sim::CountryWelfare {
-            welfare_loss_usd: t.num(*line, cells, c[3])?,
-            lost_trade_usd: t.num(*line, cells, c[4])?,
+            welfare_loss_usd: r.welfare_loss_usd,
+            lost_trade_usd: r.lost_trade_usd,
         };
-        let country = cells.get(c[1]).cloned().unwrap_or_default();
-        let side = cells.get(c[2]).map(String::as_str).unwrap_or("");
-        let m = &mut record(&t, *line, &mut records, run)?.metrics;
-        match side {
-            "buyer" => m.welfare_by_buyer.insert(country, w),
-            "seller" => m.welfare_by_seller.insert(country, w),
-            _ => {
-                return Err(t.err(
-                    *line,
-                    format!("column \"side\": {side:?}, expected \"buyer\" or \"seller\""),
-                ))
-            }
+        let m = &mut record(&path, line, &mut records, r.run)?.metrics;
+        match r.side {
+            Side::Buyer => m.welfare_by_buyer.insert(r.country, w),
+            Side::Seller => m.welfare_by_seller.insert(r.country, w),
         };
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("trade.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("by")?,
-        t.col("id")?,
-        t.col("delivered_t")?,
-        t.col("delivered_usd")?,
-        t.col("counterfactual_t")?,
-        t.col("counterfactual_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("trade.csv");
+    read_rows(&path, &TRADE_HEADER, |line, r: TradeRow| {
         let d = Delivered {
-            t: t.num(*line, cells, c[3])?,
-            usd: t.num(*line, cells, c[4])?,
-            counterfactual_t: t.num(*line, cells, c[5])?,
-            counterfactual_usd: t.num(*line, cells, c[6])?,
+            t: r.delivered_t,
+            usd: r.delivered_usd,
+            counterfactual_t: r.counterfactual_t,
+            counterfactual_usd: r.counterfactual_usd,
         };
-        let id = cells.get(c[2]).cloned().unwrap_or_default();
-        let by = cells.get(c[1]).map(String::as_str).unwrap_or("");
-        let m = &mut record(&t, *line, &mut records, run)?.metrics;
-        match by {
-            "product" => m.by_product.insert(id, d),
-            "partner" => m.by_partner.insert(id, d),
-            _ => {
-                return Err(t.err(
-                    *line,
-                    format!("column \"by\": {by:?}, expected \"product\" or \"partner\""),
-                ))
-            }
+        let m = &mut record(&path, line, &mut records, r.run)?.metrics;
+        match r.by {
+            By::Product => m.by_product.insert(r.id, d),
+            By::Partner => m.by_partner.insert(r.id, d),
         };
-    }
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("closures.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("target")?,
-        t.col("start_day")?,
-        t.col("duration_days")?,
-        t.col("capacity_factor")?,
-        t.col("ramp_days")?,
-        t.col("label")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
+    let path = dir.join("closures.csv");
+    let columns: Vec<&str> = CLOSURES_HEADER
+        .into_iter()
+        .filter(|c| !c.ends_with("_date"))
+        .collect();
+    read_rows(&path, &columns, |line, r: ClosureCsvRow| {
         let row = ClosureRow {
-            target: cells.get(c[1]).cloned().unwrap_or_default(),
-            start_day: t.num(*line, cells, c[2])?,
-            duration_days: t.num(*line, cells, c[3])?,
-            capacity_factor: t.num(*line, cells, c[4])?,
-            ramp_days: t.num(*line, cells, c[5])?,
-            label: cells.get(c[6]).cloned().unwrap_or_default(),
+            target: r.target,
+            start_day: r.start_day,
+            duration_days: r.duration_days,
+            capacity_factor: r.capacity_factor,
+            ramp_days: r.ramp_days,
+            label: r.label,
         };
-        record(&t, *line, &mut records, run)?.closures.push(row);
-    }
+        record(&path, line, &mut records, r.run)?.closures.push(row);
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("price_runs.csv"))?;
-    let c = PRICE_RUNS_HEADER.map(|h| t.col(h));
-    let [run_c, product, node, side, cf, mean, peak, day] = c;
-    let (run_c, product, node, side) = (run_c?, product?, node?, side?);
-    let (cf, mean, peak, day) = (cf?, mean?, peak?, day?);
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, run_c)?;
+    let path = dir.join("price_runs.csv");
+    read_rows(&path, &PRICE_RUNS_HEADER, |line, r: PriceRow| {
         let q = PriceMetrics {
-            product: cells.get(product).cloned().unwrap_or_default(),
-            node: cells.get(node).cloned().unwrap_or_default(),
-            side: cells.get(side).cloned().unwrap_or_default(),
-            counterfactual_mean_usd_per_t: t.num(*line, cells, cf)?,
-            mean_change_usd_per_t: t.num(*line, cells, mean)?,
-            peak_change_usd_per_t: t.num(*line, cells, peak)?,
-            peak_day: t.opt_num(*line, cells, day)?,
+            product: r.product,
+            node: r.node,
+            side: r.side,
+            counterfactual_mean_usd_per_t: r.counterfactual_mean_usd_per_t,
+            mean_change_usd_per_t: r.mean_change_usd_per_t,
+            peak_change_usd_per_t: r.peak_change_usd_per_t,
+            peak_day: r.peak_day,
         };
-        record(&t, *line, &mut records, run)?.metrics.prices.push(q);
-    }
+        record(&path, line, &mut records, r.run)?
+            .metrics
+            .prices
+            .push(q);
+        Ok(())
+    })?;
 
-    let t = Table::read(&dir.join("daily_runs.csv"))?;
-    let c = [
-        t.col("run")?,
-        t.col("day")?,
-        t.col("stranded_trucks")?,
-        t.col("delivered_usd")?,
-    ];
-    for (line, cells) in &t.rows {
-        let run: u64 = t.num(*line, cells, c[0])?;
-        let day: usize = t.num(*line, cells, c[1])?;
-        let a: Option<f64> = t.opt_num(*line, cells, c[2])?;
-        let b: Option<f64> = t.opt_num(*line, cells, c[3])?;
-        let d = record(&t, *line, &mut records, run)?
+    let path = dir.join("daily_runs.csv");
+    read_rows(&path, &DAILY_HEADER, |line, r: DailyRow| {
+        let d = record(&path, line, &mut records, r.run)?
             .daily
             .get_or_insert_with(DailyRecord::default);
-        if let Some(a) = a {
-            if d.stranded_trucks.len() != day {
-                return Err(t.err(*line, format!("day {day} out of order")));
+        for (v, series) in [
+            (r.stranded_trucks, &mut d.stranded_trucks),
+            (r.delivered_usd, &mut d.delivered_usd),
+        ] {
+            if let Some(v) = v {
+                if series.len() != r.day {
+                    return Err(at(
+                        &path,
+                        line,
+                        "day",
+                        format!("day {} out of order", r.day),
+                    ));
+                }
+                series.push(v);
             }
-            d.stranded_trucks.push(a);
         }
-        if let Some(b) = b {
-            if d.delivered_usd.len() != day {
-                return Err(t.err(*line, format!("day {day} out of order")));
-            }
-            d.delivered_usd.push(b);
-        }
-    }
+        Ok(())
+    })?;
 
     for (run, n) in expected_closures {
         let got = records.get(&run).map_or(0, |r| r.closures.len());
@@ -1132,15 +1418,41 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
     })
 }
 
+/// The revenue lost per country of one `runs.csv` row (read as column -> value).
+fn revenue(
+    path: &Path,
+    line: u64,
+    row: &BTreeMap<String, Option<f64>>,
+    records: &mut BTreeMap<u64, RunRecord>,
+) -> Result<(), Error> {
+    let run = row.get("run").copied().flatten().unwrap_or(-1.0);
+    let r = records
+        .get_mut(&(run as u64))
+        .filter(|_| run >= 0.0)
+        .ok_or_else(|| at(path, line, "run", format!("run {run} was not read")))?;
+    for (c, v) in row {
+        let Some(country) = c
+            .strip_prefix("revenue_lost_")
+            .and_then(|x| x.strip_suffix("_usd"))
+            .filter(|c| !c.is_empty())
+        else {
+            continue;
+        };
+        let v = v.ok_or_else(|| at(path, line, c, "empty: expected a number".into()))?;
+        r.metrics.revenue_lost_usd.insert(country.to_string(), v);
+    }
+    Ok(())
+}
+
 fn record<'a>(
-    t: &Table,
+    path: &Path,
     line: u64,
     records: &'a mut BTreeMap<u64, RunRecord>,
     run: u64,
 ) -> Result<&'a mut RunRecord, Error> {
     records
         .get_mut(&run)
-        .ok_or_else(|| t.err(line, format!("run {run} is not in runs.csv")))
+        .ok_or_else(|| at(path, line, "run", format!("run {run} is not in runs.csv")))
 }
 
 /// Merge the partial results of shards `1/n ..= n/n` (in any order) into the outcome one
@@ -1222,4 +1534,45 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         )));
     }
     Ok(Outcome { manifest, records })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bands made a block of days at a time from the file equal those of all the
+    /// series in memory, for ragged series and any block size.
+    #[test]
+    fn spilled_daily_series_give_the_bands_of_all_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spill = DailySpill::create(dir.path()).unwrap();
+        let mut all = Vec::new();
+        for run in 0..23u32 {
+            let n = [9, 11, 0, 11, 4][run as usize % 5];
+            let x = |k: u32| -> Vec<f64> {
+                (0..n)
+                    .map(|d| f64::from((run * 37 + d * 11 + k) % 17) * 0.5 - 1.0)
+                    .collect()
+            };
+            let d = DailyRecord {
+                stranded_trucks: x(0),
+                delivered_usd: x(1)[..n as usize / 2 * 2].to_vec(),
+            };
+            spill.push(&d).unwrap();
+            all.push(d);
+        }
+        let trucks: Vec<&[f64]> = all.iter().map(|d| d.stranded_trucks.as_slice()).collect();
+        let usd: Vec<&[f64]> = all.iter().map(|d| d.delivered_usd.as_slice()).collect();
+        let want = [stats::daily_bands(&trucks), stats::daily_bands(&usd)];
+        for values in [1, 23, 24, 50, 1000] {
+            assert_eq!(
+                spill.bands_by(values).unwrap(),
+                want,
+                "{values} values a block"
+            );
+        }
+        let path = spill.path.clone();
+        drop(spill);
+        assert!(!path.exists());
+    }
 }

@@ -387,11 +387,32 @@ impl FileRecord {
         }
     }
 
-    /// The record of the file `dir/name`, read back.
+    /// The record of the file `dir/name`, read back a block at a time (a large table
+    /// is never held in memory whole).
     pub fn of_file(dir: &Path, name: &str) -> Result<FileRecord, Error> {
+        use std::io::Read;
         let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
-        Ok(FileRecord::of_bytes(name, &bytes))
+        let bad = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(&path).map_err(bad)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut bytes = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(bad)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            bytes += n as u64;
+        }
+        Ok(FileRecord {
+            name: name.to_string(),
+            bytes,
+            sha256: hex(&hasher.finalize()),
+        })
     }
 }
 
@@ -413,9 +434,13 @@ pub fn json_error(path: &Path, e: &serde_json::Error, what: &str) -> Error {
 
 /// SHA-256 of bytes, as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lowercase hex.
+fn hex(digest: &[u8]) -> String {
     use std::fmt::Write as _;
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
+    let mut s = String::with_capacity(2 * digest.len());
     for b in digest {
         let _ = write!(s, "{b:02x}");
     }

@@ -46,3 +46,87 @@ pub fn write_with_manifest(
 pub fn is_shard(m: &Manifest) -> bool {
     m.montecarlo.as_ref().and_then(|m| m.shard).is_some()
 }
+
+/// Read the CSV table `path` row by row into `T` (serde, by column name), handing each
+/// row with its 1-based line to `each`. `columns` are the columns the table must have
+/// (others are ignored). A file that is not such a table is an [`Error::File`] naming
+/// the file, the line and the column: a missing column, a cell that is not what its
+/// column holds (text in a number column), a row of the wrong length.
+pub fn read_rows<T, F>(path: &Path, columns: &[&str], mut each: F) -> Result<(), Error>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnMut(u64, T) -> Result<(), Error>,
+{
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut r = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let header = r
+        .headers()
+        .map_err(|e| csv_file_error(path, &e, None, None))?
+        .clone();
+    if let Some(missing) = columns.iter().find(|c| !header.iter().any(|h| h == **c)) {
+        return Err(Error::File {
+            path: path.to_path_buf(),
+            line: 1,
+            column: Some((*missing).to_string()),
+            message: format!(
+                "missing column {missing:?}; the header must hold {}",
+                columns.join(",")
+            ),
+        });
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match r.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(csv_file_error(path, &e, Some(&header), None)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row: T = record
+            .deserialize(Some(&header))
+            .map_err(|e| csv_file_error(path, &e, Some(&header), Some(&record)))?;
+        each(line, row)?;
+    }
+}
+
+/// A CSV error as [`Error::File`]: the line from its position, the column's name from
+/// the header when the error names a field, and the cell from the record.
+fn csv_file_error(
+    path: &Path,
+    e: &csv::Error,
+    header: Option<&csv::StringRecord>,
+    record: Option<&csv::StringRecord>,
+) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    let (column, message) = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => {
+            let at = |r: Option<&csv::StringRecord>| {
+                err.field()
+                    .and_then(|i| r.and_then(|r| r.get(i as usize)))
+                    .map(String::from)
+            };
+            let cell = at(record).unwrap_or_default();
+            let message = match err.kind() {
+                csv::DeserializeErrorKind::ParseInt(_) => {
+                    format!("{cell:?} is not a whole number (0, 1, 2, ...)")
+                }
+                csv::DeserializeErrorKind::ParseFloat(_) => {
+                    format!("{cell:?} is not a number (such as 12.5 or 0)")
+                }
+                k => k.to_string(),
+            };
+            let column = at(header);
+            (column, message)
+        }
+        _ => (None, e.to_string()),
+    };
+    Error::File {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+}

@@ -1468,3 +1468,187 @@ fn a_stopped_study_returns_cancelled_and_no_outcome() {
     );
     assert!(calls.load(Ordering::SeqCst) < 500);
 }
+
+/// A study streamed to its files as runs finish (`simulate_to`, what the CLI does)
+/// writes exactly the files of the whole outcome written at the end, for a whole study
+/// and for a shard, and keeps only each run's slim record.
+#[test]
+fn a_streamed_study_writes_the_files_of_the_whole_outcome() {
+    let s = random_scenario();
+    for shard in [None, Some(Shard::new(2, 3).unwrap())] {
+        let config = Config {
+            runs: 60,
+            seed: 9,
+            threads: 2,
+            shard,
+            ..Config::default()
+        };
+        let whole = fake_outcome(&s, &config);
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        match shard {
+            None => output::write_outputs(a.path(), &whole).unwrap(),
+            Some(_) => output::write_partial(a.path(), &whole).unwrap(),
+        }
+        let mut writer =
+            output::Writer::create(b.path(), &montecarlo::manifest(&s, &config)).unwrap();
+        let streamed = montecarlo::simulate_to(
+            &s,
+            &config,
+            || Ok(Fake::new(&s)),
+            &NoProgress,
+            None,
+            montecarlo::Draws::Plain,
+            None,
+            &mut writer,
+        )
+        .unwrap();
+        writer.finish(&streamed, Vec::new()).unwrap();
+        assert_same_files(a.path(), b.path());
+        let slim: Vec<montecarlo::RunRecord> = whole
+            .records
+            .iter()
+            .map(montecarlo::RunRecord::slim)
+            .collect();
+        assert_eq!(streamed.records, slim);
+        assert!(streamed
+            .records
+            .iter()
+            .all(|r| r.metrics.corridors.is_empty()));
+        assert!(whole
+            .records
+            .iter()
+            .all(|r| !r.metrics.corridors.is_empty()));
+    }
+}
+
+/// A streamed study stopped between runs leaves nothing in its folder: no table, no
+/// hidden temporary file, no manifest.
+#[test]
+fn a_stopped_streamed_study_leaves_no_file_behind() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let s = random_scenario();
+    let config = Config {
+        runs: 400,
+        seed: 1,
+        threads: 2,
+        ..Config::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mc");
+    let stop = AtomicBool::new(false);
+    let calls = AtomicUsize::new(0);
+    let mut writer = output::Writer::create(&out, &montecarlo::manifest(&s, &config)).unwrap();
+    let make = || {
+        Ok(FnModel(|c: &[ClosureWindow], d: bool| {
+            if calls.fetch_add(1, Ordering::SeqCst) == 20 {
+                stop.store(true, Ordering::SeqCst);
+            }
+            Fake::new(&s).run(c, d)
+        }))
+    };
+    let result = montecarlo::simulate_to(
+        &s,
+        &config,
+        make,
+        &NoProgress,
+        Some(&stop),
+        montecarlo::Draws::Plain,
+        None,
+        &mut writer,
+    );
+    assert!(
+        matches!(result, Err(chokepoint::Error::Cancelled)),
+        "{result:?}"
+    );
+    // Some runs' rows were written before the stop ...
+    assert!(!writer.runs().is_empty());
+    drop(writer);
+    // ... and none is left once the unfinished writer is gone.
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A model from a closure (tests only).
+struct FnModel<F>(F);
+impl<F> RunModel for FnModel<F>
+where
+    F: FnMut(&[ClosureWindow], bool) -> Result<RunReport, chokepoint::Error>,
+{
+    fn run(&mut self, c: &[ClosureWindow], d: bool) -> Result<RunReport, chokepoint::Error> {
+        (self.0)(c, d)
+    }
+}
+
+/// A shard's partial file that is not what it should be (text in a number column, a
+/// column missing) is an `Error::File` naming the file, the line and the column, not a
+/// panic or a silent zero, even when its shard.json was re-signed to match.
+#[test]
+fn a_corrupted_partial_file_names_its_line_and_column() {
+    use chokepoint::output::manifest::{FileRecord, Manifest};
+    let s = random_scenario();
+    let root = tempfile::tempdir().unwrap();
+    let dirs: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let config = Config {
+                runs: 12,
+                seed: 4,
+                threads: 1,
+                shard: Some(Shard::new(k, 2).unwrap()),
+                ..Config::default()
+            };
+            let d = root.path().join(format!("s{k}"));
+            output::write_partial(&d, &fake_outcome(&s, &config)).unwrap();
+            d
+        })
+        .collect();
+    let resign = |dir: &Path| {
+        let path = dir.join("shard.json");
+        let mut m = Manifest::read(&path).unwrap();
+        for f in &mut m.files {
+            *f = FileRecord::of_file(dir, &f.name).unwrap();
+        }
+        m.write(&path).unwrap();
+    };
+    let corrupt = |name: &str, edit: &dyn Fn(&str) -> String| {
+        let path = dirs[1].join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, edit(&text)).unwrap();
+        resign(&dirs[1]);
+        (path, text)
+    };
+    // Text in a number column, on the third line of corridors.csv.
+    let (path, text) = corrupt("corridors.csv", &|t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let mut cells: Vec<&str> = lines[2].split(',').collect();
+        cells[2] = "three";
+        lines[2] = cells.join(",");
+        lines.join("\n") + "\n"
+    });
+    match output::merge(&dirs) {
+        Err(chokepoint::Error::File {
+            path: p,
+            line,
+            column,
+            message,
+        }) => {
+            assert_eq!(p, path);
+            assert_eq!(line, 3);
+            assert_eq!(column.as_deref(), Some("closure_days"));
+            assert!(message.contains("\"three\""), "{message}");
+        }
+        other => panic!("expected a file error, got {other:?}"),
+    }
+    std::fs::write(&path, text).unwrap();
+    // A missing column.
+    corrupt("crossings.csv", &|t| {
+        t.lines()
+            .map(|l| l.rsplit_once(',').map_or(l, |(a, _)| a).to_string() + "\n")
+            .collect()
+    });
+    let e = output::merge(&dirs).unwrap_err();
+    assert!(
+        matches!(&e, chokepoint::Error::File { line: 1, column: Some(c), .. } if c == "stranded_truck_days"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("missing column"), "{e}");
+}

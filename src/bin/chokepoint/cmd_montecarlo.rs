@@ -229,12 +229,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let outcome = montecarlo::simulate_until(
+    // Each run's rows go to the files as it finishes; only what the statistics need
+    // stays in memory.
+    let mut writer = output::Writer::create(&args.out, &montecarlo::manifest(&scenario, &config))?;
+    let outcome = montecarlo::simulate_to(
         &scenario,
         &config,
         || Engine::with_base(&scenario, &base),
         &bar,
-        &stop,
+        None,
+        montecarlo::Draws::Plain,
+        Some(&stop),
+        &mut writer,
     )?;
     let seconds = t0.elapsed().as_secs_f64();
     let done = outcome.records.len();
@@ -263,11 +269,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("no controlled estimate: {e}"),
         }
     }
-    if shard.is_some() {
-        output::write_partial(&args.out, &outcome)?;
-    } else {
-        output::write_outputs_with(&args.out, &outcome, extra)?;
-    }
+    writer.finish(&outcome, extra)?;
     let losses: Vec<f64> = outcome
         .records
         .iter()
