@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Mapping, Optional, Union
+import tempfile
+from typing import Dict, List, Mapping, Optional, Union
 
 import pandas as pd
 
@@ -272,6 +273,33 @@ class CompareResult(_Result):
         """Avoided loss by option with its 95% paired interval, sorted by benefit
         (matplotlib)."""
         return _plot.avoided_loss(self, future, ax)
+
+    def headline(self, uncertainty=None) -> List[dict]:
+        """The answer, as the CLI prints it and the report opens with it, per future: a
+        dict with ``future``, ``order`` (options by avoided loss, largest first),
+        ``best_mean``, ``best_tail_per_usd``, ``paying`` (options with benefit/cost >=
+        1), ``sentences`` (the statements in words and numbers) and ``draws``.
+
+        ``uncertainty``: an :class:`UncertaintyResult` (``cp.uncertainty`` of the same
+        base and options) or the folder of one; each statement then says in what share
+        of its ``draws`` parameter draws it holds. A study of another base, other options
+        or another window raises :class:`~chokepoint.errors.ChokepointError` naming the
+        difference."""
+        with tempfile.TemporaryDirectory(prefix="chokepoint-headline-") as tmp:
+            here = os.path.join(tmp, "compare")
+            self.save(here)
+            unc = None
+            if isinstance(uncertainty, UncertaintyResult):
+                unc = os.path.join(tmp, "uncertainty")
+                uncertainty.save(unc)
+            elif uncertainty is not None:
+                if not isinstance(uncertainty, (str, os.PathLike)):
+                    raise TypeError(
+                        "uncertainty= takes an UncertaintyResult or the folder of one, "
+                        f"not {type(uncertainty).__name__}"
+                    )
+                unc = os.fspath(uncertainty)
+            return _lib.compare_headline(here, unc)
 
     @property
     def runs(self) -> pd.DataFrame:

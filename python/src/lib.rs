@@ -1121,6 +1121,46 @@ fn save(
     .map_err(py_err)
 }
 
+/// The answer of a compare output folder (`chokepoint::compare::headline`), per future:
+/// a dict with `future`, `order`, `best_mean`, `best_tail_per_usd`, `paying`,
+/// `sentences` and `draws` (parameter draws the robustness is over, 0 without one).
+/// With `uncertainty`, the folder of an uncertainty study of the same base and options,
+/// each statement says in what share of its parameter draws it holds.
+#[pyfunction]
+#[pyo3(signature = (folder, uncertainty=None))]
+fn compare_headline<'py>(
+    py: Python<'py>,
+    folder: PathBuf,
+    uncertainty: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyList>> {
+    use chokepoint::compare::headline;
+    let (heads, draws) = py
+        .detach(|| -> Result<_, Error> {
+            let r = match &uncertainty {
+                Some(u) => Some(headline::robustness_from_dirs(&folder, u)?),
+                None => None,
+            };
+            Ok((
+                headline::of_dir(&folder, r.as_ref())?,
+                r.map_or(0, |r| r.draws),
+            ))
+        })
+        .map_err(py_err)?;
+    let out = PyList::empty(py);
+    for h in heads {
+        let d = PyDict::new(py);
+        d.set_item("future", h.future)?;
+        d.set_item("order", h.order)?;
+        d.set_item("best_mean", h.best_mean)?;
+        d.set_item("best_tail_per_usd", h.best_tail_per_usd)?;
+        d.set_item("paying", h.paying)?;
+        d.set_item("sentences", h.sentences)?;
+        d.set_item("draws", draws)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
 /// The chokepoint library's version (Cargo.toml).
 #[pyfunction]
 fn version() -> String {
@@ -1137,6 +1177,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(uncertainty, m)?)?;
     m.add_function(wrap_pyfunction!(criticality, m)?)?;
     m.add_function(wrap_pyfunction!(save, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_headline, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(estimators::saltelli_design, m)?)?;
     m.add_function(wrap_pyfunction!(estimators::sobol_indices, m)?)?;

@@ -71,3 +71,34 @@ def test_counts_are_validated():
 def test_a_scenario_without_uncertain_tables_says_what_to_add():
     with pytest.raises(cp.ChokepointError, match=r"\[\[uncertain\]\]"):
         cp.uncertainty(NO_TABLES, [], points=8, years=2, progress=False)
+
+
+def test_the_compare_headline_carries_an_uncertainty_study_as_the_cli_report_does(tmp_path):
+    options = [OPTION, "tests/fixtures/uncertainty/wider_south.toml"]
+    c = cp.compare(BASE, options, runs=40, seed=3, bootstrap=20, progress=False)
+    u = cp.uncertainty(BASE, options, points=12, years=8, seed=5, bootstrap=20, progress=False)
+    plain = c.headline()
+    assert len(plain) == 1 and plain[0]["draws"] == 0
+    assert any("sampling noise" in s for s in plain[0]["sentences"])
+    robust = c.headline(uncertainty=u)[0]
+    assert robust["draws"] == 12
+    assert robust["best_mean"] == plain[0]["best_mean"] and robust["order"] == plain[0]["order"]
+    assert robust["sentences"][0].endswith("draws of the uncertain parameters.")
+    # The CLI on the saved folders prints the same sentences.
+    c.save(tmp_path / "cmp")
+    u.save(tmp_path / "unc")
+    assert c.headline(uncertainty=tmp_path / "unc") == [robust]
+    out = subprocess.run(
+        [cli(), "report", str(tmp_path / "cmp"), "--uncertainty", str(tmp_path / "unc")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    printed = [l.strip() for l in out.splitlines() if l.startswith("  ")]
+    assert printed == robust["sentences"]
+    # An uncertainty study of another question is refused, by name.
+    other = cp.uncertainty(BASE, [OPTION], points=8, years=4, seed=5, bootstrap=20, progress=False)
+    with pytest.raises(cp.ChokepointError, match="wider_south"):
+        c.headline(uncertainty=other)
+    with pytest.raises(TypeError, match="UncertaintyResult"):
+        c.headline(uncertainty=3)

@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Analysis;
-use crate::output::money;
+use crate::output::{money, Manifest};
 use crate::Error;
 
 /// One option's figures against the base in one future: what the headline reads.
@@ -423,6 +423,191 @@ pub fn of_dir(dir: &Path, robustness: Option<&Robustness>) -> Result<Vec<Headlin
         .iter()
         .map(|(f, o)| headline(f, o, robustness))
         .collect())
+}
+
+#[derive(serde::Deserialize)]
+struct PointResultRow {
+    point: usize,
+    block: String,
+    scenario: String,
+    avoided_loss_usd: Option<f64>,
+    benefit_cost_ratio: Option<f64>,
+    tvar95_cut_per_musd: Option<f64>,
+}
+
+fn read_manifest(dir: &Path, command: &str, flag: &str) -> Result<Manifest, Error> {
+    let path = dir.join("manifest.json");
+    let m = Manifest::read(&path)?;
+    if m.command != command {
+        return Err(Error::Invalid(format!(
+            "{}: {flag} needs a `chokepoint {command}` output folder; this one holds `{}`",
+            dir.display(),
+            m.command
+        )));
+    }
+    Ok(m)
+}
+
+/// The label in each set of the largest finite value, ties by label; `None` when no
+/// value passes `keep`.
+fn arg_max<'a>(v: &[(&'a str, f64)], keep: impl Fn(f64) -> bool) -> Option<&'a str> {
+    v.iter()
+        .filter(|(_, x)| x.is_finite() && keep(*x))
+        .min_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)))
+        .map(|(l, _)| *l)
+}
+
+/// How robust a comparison's headline is to the model's uncertain parameters, read from
+/// an uncertainty study (`chokepoint uncertainty`) of the same base and options.
+///
+/// The study must match the comparison: the same base scenario and the same option
+/// files (by checksum), the same window and fixed closures, and no futures (an
+/// uncertainty study simulates the scenarios as written). Anything else is an error
+/// that names the difference, so a headline never borrows the robustness of another
+/// question.
+///
+/// The shares are over the study's draw points (a Saltelli design's AB rows, which are
+/// not draws from the parameters' law on their own, are left out). In each draw, the
+/// best on mean loss is the option with the largest positive avoided loss, the best on
+/// tail risk per USD the one with the largest positive TVaR95 cut per USD of cost
+/// (options without a cost take no part), both with ties broken by label as
+/// [`headline`] does; an option pays when its benefit/cost ratio is at least 1.
+pub fn robustness_from_dirs(
+    compare_dir: &Path,
+    uncertainty_dir: &Path,
+) -> Result<Robustness, Error> {
+    let c = read_manifest(compare_dir, "compare", "the comparison")?;
+    let u = read_manifest(uncertainty_dir, "uncertainty", "--uncertainty")?;
+    let mismatch = |what: String| {
+        Err(Error::Invalid(format!(
+            "{} is not an uncertainty study of the comparison in {}: {what}",
+            uncertainty_dir.display(),
+            compare_dir.display()
+        )))
+    };
+    if c.scenario.sha256 != u.scenario.sha256 {
+        return mismatch(format!(
+            "its base is {} (checksum {}), the comparison's {} (checksum {})",
+            u.scenario.path,
+            &u.scenario.sha256[..u.scenario.sha256.len().min(12)],
+            c.scenario.path,
+            &c.scenario.sha256[..c.scenario.sha256.len().min(12)]
+        ));
+    }
+    if c.window != u.window {
+        return mismatch("the simulated windows differ".into());
+    }
+    if c.closures != u.closures {
+        return mismatch(
+            "the fixed closures differ (one was run with --no-fixed-closures, or with other --close)"
+                .into(),
+        );
+    }
+    let (Some(cc), Some(uc)) = (&c.compare, &u.compare) else {
+        return mismatch("the uncertainty study has no options".into());
+    };
+    if let Some(f) = &cc.futures {
+        return mismatch(format!(
+            "the comparison has futures ({}); an uncertainty study simulates the scenarios as written",
+            f.path
+        ));
+    }
+    for o in &cc.options {
+        match uc.options.iter().find(|x| x.label == o.label) {
+            None => {
+                return mismatch(format!(
+                    "option `{}` is not in the uncertainty study",
+                    o.label
+                ))
+            }
+            Some(x) if x.sha256 != o.sha256 => {
+                return mismatch(format!(
+                    "option `{}` was changed between the two studies (its checksum differs)",
+                    o.label
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    if uc.options.len() != cc.options.len() {
+        return mismatch(format!(
+            "the uncertainty study compares {} options, the comparison {}",
+            uc.options.len(),
+            cc.options.len()
+        ));
+    }
+
+    let rows: Vec<PointResultRow> = read_rows(&uncertainty_dir.join("point_results.csv"))?;
+    let options: Vec<&str> = cc.options.iter().map(|o| o.label.as_str()).collect();
+    let mut by_point: BTreeMap<usize, Vec<&PointResultRow>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| !r.block.starts_with("AB")) {
+        if options.contains(&r.scenario.as_str()) {
+            by_point.entry(r.point).or_default().push(r);
+        }
+    }
+    let mut out = Robustness {
+        draws: by_point.len(),
+        ..Default::default()
+    };
+    if out.draws == 0 {
+        return Err(Error::Invalid(format!(
+            "{}: no draw point holds the options' results",
+            uncertainty_dir.join("point_results.csv").display()
+        )));
+    }
+    for label in &options {
+        out.best_mean.insert(label.to_string(), 0.0);
+        out.best_tail_per_usd.insert(label.to_string(), 0.0);
+        out.pays.insert(label.to_string(), 0.0);
+    }
+    let mut none_pays = 0usize;
+    for (point, rs) in &by_point {
+        if rs.len() != options.len() {
+            return Err(Error::Invalid(format!(
+                "{}: point {point} holds {} of the {} options",
+                uncertainty_dir.join("point_results.csv").display(),
+                rs.len(),
+                options.len()
+            )));
+        }
+        let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        let avoided: Vec<(&str, f64)> = rs
+            .iter()
+            .map(|r| (r.scenario.as_str(), nan(r.avoided_loss_usd)))
+            .collect();
+        let tail: Vec<(&str, f64)> = rs
+            .iter()
+            .map(|r| (r.scenario.as_str(), nan(r.tvar95_cut_per_musd)))
+            .collect();
+        if let Some(b) = arg_max(&avoided, |x| x > 0.0) {
+            *out.best_mean.entry(b.to_string()).or_default() += 1.0;
+        }
+        if let Some(b) = arg_max(&tail, |x| x > 0.0) {
+            *out.best_tail_per_usd.entry(b.to_string()).or_default() += 1.0;
+        }
+        let mut any = false;
+        for r in rs {
+            if nan(r.benefit_cost_ratio) >= 1.0 {
+                any = true;
+                *out.pays.entry(r.scenario.clone()).or_default() += 1.0;
+            }
+        }
+        if !any {
+            none_pays += 1;
+        }
+    }
+    let n = out.draws as f64;
+    for m in [
+        &mut out.best_mean,
+        &mut out.best_tail_per_usd,
+        &mut out.pays,
+    ] {
+        for v in m.values_mut() {
+            *v /= n;
+        }
+    }
+    out.none_pays = Some(none_pays as f64 / n);
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ mod html;
 pub mod output;
 pub mod replay;
 pub mod stats;
+pub mod warnings;
 
 use std::sync::atomic::AtomicBool;
 

@@ -46,19 +46,12 @@ impl Ctx {
     }
 }
 
-/// How robust the headline's statements are to the model's uncertain parameters, from
-/// an uncertainty study of the same base and options, when one is found for `dir`.
-///
-/// The hook for the `uncertainty` study: it returns `None` until that study's files
-/// (per-draw best option, best tail per USD, B/C >= 1) can be read here; then
-/// [`crate::compare::headline::headline`] adds to each statement the share of draws in
-/// which it holds.
-pub(super) fn uncertainty_robustness(_dir: &Path) -> Option<crate::compare::headline::Robustness> {
-    None
-}
-
 /// The report of a `compare` folder.
-pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, Error> {
+pub(super) fn page<'a>(
+    dir: &Path,
+    info: &'a ManifestInfo,
+    options: &super::Options,
+) -> Result<Page<'a>, Error> {
     let diffs = Csv::read(dir, "differences.csv", KIND)?;
     let wins = Csv::read(dir, "wins.csv", KIND)?;
     let best = Csv::read(dir, "best.csv", KIND)?;
@@ -86,7 +79,10 @@ pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, E
         String::new()
     };
 
-    let robustness = uncertainty_robustness(dir);
+    let robustness = match &options.uncertainty {
+        Some(u) => Some(crate::compare::headline::robustness_from_dirs(dir, u)?),
+        None => None,
+    };
     let headlines = crate::compare::headline::of_dir(dir, robustness.as_ref())?;
     let order = headlines
         .iter()

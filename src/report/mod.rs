@@ -51,6 +51,11 @@ pub struct Options {
     pub scenario: Option<PathBuf>,
     /// Replace the file [`write()`] would write even if it is not a report chokepoint wrote.
     pub force: bool,
+    /// An uncertainty study (`chokepoint uncertainty`) of the same base and options as a
+    /// comparison: its headline then says in what share of the parameter draws each
+    /// statement holds ([`crate::compare::headline::robustness_from_dirs`]; a study of
+    /// another question is an error). Only for a compare folder.
+    pub uncertainty: Option<PathBuf>,
 }
 
 /// The report of the output folder `dir`, as the text of one HTML file.
@@ -69,10 +74,17 @@ fn page<'a>(
     info: &'a ManifestInfo,
     options: &Options,
 ) -> Result<html::Page<'a>, Error> {
+    if options.uncertainty.is_some() && info.kind != Kind::Compare {
+        return Err(Error::Invalid(format!(
+            "{}: an uncertainty study adds to the report of a comparison only; this folder holds `{}`",
+            dir.display(),
+            info.kind.command()
+        )));
+    }
     match info.kind {
         Kind::Run => run::page(dir, info, options),
         Kind::MonteCarlo => montecarlo::page(dir, info, options),
-        Kind::Compare => compare::page(dir, info),
+        Kind::Compare => compare::page(dir, info, options),
         Kind::Criticality => criticality::page(dir, info, options),
         Kind::Uncertainty => uncertainty::page(dir, info),
     }

@@ -110,6 +110,18 @@ fn read_bands(dir: &Path) -> Result<BTreeMap<String, Bands>, Error> {
     Ok(out)
 }
 
+/// The y range of a fan chart. A median at zero all year would lie on the x axis and
+/// vanish: when the data start at zero the axis starts 4% of the range below it, so a
+/// zero line is drawn above the axis.
+fn fan_y_range(b: &Bands, scale: f64) -> std::ops::Range<f64> {
+    let r = super::chart::y_range(b.p5.iter().chain(&b.p95).chain(&b.mean).map(|v| v * scale));
+    if r.start == 0.0 {
+        -0.04 * r.end..r.end
+    } else {
+        r
+    }
+}
+
 fn fan(
     id: &str,
     b: &Bands,
@@ -132,17 +144,7 @@ fn fan(
         size: (900, 380),
         x: -0.5..n as f64 - 0.5,
         x_log: false,
-        y: {
-            // A median at zero all year would lie on the x axis and vanish: start the
-            // axis a little below zero so a zero line is drawn above it.
-            let r =
-                super::chart::y_range(b.p5.iter().chain(&b.p95).chain(&b.mean).map(|v| v * scale));
-            if r.start == 0.0 {
-                -0.04 * r.end..r.end
-            } else {
-                r
-            }
-        },
+        y: fan_y_range(b, scale),
         x_desc: "date".into(),
         y_desc: y_desc.into(),
         x_labels: XLabels::Dates(start),
@@ -275,9 +277,50 @@ pub(super) fn page<'a>(
         facts,
         notes,
         headline: Vec::new(),
-        warnings: Vec::new(),
+        warnings: run_warnings(dir)?,
         figures,
     })
+}
+
+/// The warnings the study's runs raise (`runs.csv`; [`crate::montecarlo::warnings`]),
+/// each as (figure, text). A folder of an older version without the run-out's columns
+/// gives the warnings its columns allow.
+fn run_warnings(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    use crate::montecarlo::warnings::{check, RunFigures};
+    let runs = Csv::read(dir, "runs.csv", "montecarlo")?;
+    let [total, reroute, delay, spoilage, lost] = runs.cols([
+        "total_loss_usd",
+        "reroute_cost_usd",
+        "delay_cost_usd",
+        "spoilage_usd",
+        "lost_trade_usd",
+    ])?;
+    let capped = runs.col("runout_capped").ok();
+    let open = runs.col("runout_open_usd").ok();
+    let mut figures = Vec::with_capacity(runs.rows.len());
+    for r in 0..runs.rows.len() {
+        figures.push(RunFigures {
+            total_loss_usd: runs.num(r, total)?,
+            components: [
+                runs.num(r, reroute)?,
+                runs.num(r, delay)?,
+                runs.num(r, spoilage)?,
+                runs.num(r, lost)?,
+            ],
+            runout_capped: match capped {
+                Some(c) => runs.num(r, c)? != 0.0,
+                None => false,
+            },
+            runout_open_usd: match open {
+                Some(c) => runs.num(r, c)?,
+                None => 0.0,
+            },
+        });
+    }
+    Ok(check(&figures)
+        .into_iter()
+        .map(|w| (w.concerns, w.text))
+        .collect())
 }
 
 /// 1-2. Fan charts.
@@ -656,6 +699,33 @@ fn map(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_median_at_zero_is_drawn_above_the_axis() {
+        let zeros = vec![0.0; 30];
+        let mut p95 = zeros.clone();
+        p95[10] = 500.0;
+        let b = Bands {
+            dates: (0..30).map(|d| d.to_string()).collect(),
+            p5: zeros.clone(),
+            p50: zeros.clone(),
+            p95,
+            mean: vec![20.0; 30],
+        };
+        let r = fan_y_range(&b, 1.0);
+        assert!(r.start < 0.0 && r.end >= 500.0, "{r:?}");
+        // The zero line sits at least 3% of the chart's height above the axis.
+        assert!(-r.start / (r.end - r.start) > 0.03, "{r:?}");
+        // Data below zero already lift the zero line off the axis: the range is kept.
+        let below = Bands {
+            p5: vec![-100.0; 30],
+            ..b
+        };
+        assert_eq!(
+            fan_y_range(&below, 1.0),
+            super::super::chart::y_range([-100.0, 500.0, 20.0].into_iter())
+        );
+    }
 
     #[test]
     fn wilson_matches_a_known_value() {

@@ -241,3 +241,278 @@ fn criticality_warns_of_a_closure_past_the_window_and_of_negative_components() {
     assert!(o.status.success());
     assert!(!String::from_utf8_lossy(&o.stderr).contains("past the window"));
 }
+
+/// `chokepoint uncertainty` and `chokepoint compare` of the same base and options.
+fn studies(
+    dir: &Path,
+    options: &[&str],
+    unc_options: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cmp, unc) = (dir.join("cmp"), dir.join("unc"));
+    let base = fixture("uncertainty/base.toml");
+    let mut args = vec!["compare".to_string(), p(&base).to_string()];
+    args.extend(
+        options
+            .iter()
+            .map(|o| p(&fixture(&format!("uncertainty/{o}.toml"))).to_string()),
+    );
+    args.extend(
+        [
+            "--runs",
+            "40",
+            "--seed",
+            "3",
+            "--bootstrap",
+            "20",
+            "-q",
+            "--out",
+        ]
+        .map(String::from),
+    );
+    args.push(p(&cmp).to_string());
+    let o = cli(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut args = vec!["uncertainty".to_string(), p(&base).to_string()];
+    args.extend(
+        unc_options
+            .iter()
+            .map(|o| p(&fixture(&format!("uncertainty/{o}.toml"))).to_string()),
+    );
+    args.extend(
+        [
+            "--points",
+            "12",
+            "--years",
+            "8",
+            "--seed",
+            "5",
+            "--bootstrap",
+            "20",
+            "-q",
+            "--out",
+        ]
+        .map(String::from),
+    );
+    args.push(p(&unc).to_string());
+    let o = cli(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (cmp, unc)
+}
+
+#[test]
+fn the_headline_says_how_often_each_statement_holds_across_an_uncertainty_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = ["wider_north", "wider_south"];
+    let (cmp, unc) = studies(tmp.path(), &opts, &opts);
+    let o = cli(&["report", p(&cmp), "--uncertainty", p(&unc)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+
+    // The shares, recounted here from point_results.csv: in each draw point, the option
+    // with the largest positive avoided loss is best; one with B/C >= 1 pays.
+    let (h, rows) = table(&unc.join("point_results.csv"));
+    let (cp, cb, cs, ca, cr) = (
+        col(&h, "point"),
+        col(&h, "block"),
+        col(&h, "scenario"),
+        col(&h, "avoided_loss_usd"),
+        col(&h, "benefit_cost_ratio"),
+    );
+    let mut by: BTreeMap<String, Vec<(String, f64, f64)>> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| opts.contains(&r[cs].as_str()) && r[cb] == "draw")
+    {
+        by.entry(r[cp].clone()).or_default().push((
+            r[cs].clone(),
+            r[ca].parse().unwrap(),
+            r[cr].parse().unwrap_or(f64::NAN),
+        ));
+    }
+    assert_eq!(by.len(), 12);
+    let mut best: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut none_pays = 0;
+    for v in by.values() {
+        let top = v
+            .iter()
+            .filter(|x| x.1 > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        if let Some(t) = top {
+            *best
+                .entry(if t.0 == "wider_north" {
+                    "wider_north"
+                } else {
+                    "wider_south"
+                })
+                .or_default() += 1;
+        }
+        if !v.iter().any(|x| x.2 >= 1.0) {
+            none_pays += 1;
+        }
+    }
+    let pct = |k: usize| format!("{:.0}%", 100.0 * k as f64 / 12.0);
+
+    // The compare study's own best on mean loss, from its benefit_cost.csv.
+    let (h, rows) = table(&cmp.join("benefit_cost.csv"));
+    let (co, cav) = (col(&h, "option"), col(&h, "avoided_loss_usd_per_year"));
+    let top = rows
+        .iter()
+        .max_by(|a, b| {
+            let (x, y): (f64, f64) = (a[cav].parse().unwrap(), b[cav].parse().unwrap());
+            x.total_cmp(&y).then(b[co].cmp(&a[co]))
+        })
+        .unwrap()[co]
+        .clone();
+    let first = stdout
+        .lines()
+        .find(|l| l.contains("Best on mean loss:"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        first.contains(&format!("Best on mean loss: {top} avoids")),
+        "{first}"
+    );
+    let want = format!(
+        "It holds in {} of 12 draws of the uncertain parameters.",
+        pct(best.get(top.as_str()).copied().unwrap_or(0))
+    );
+    assert!(first.ends_with(&want), "{first}\nwant: {want}");
+    // Whether anything pays: the share of draws in which nothing does, or in which the
+    // paying option does.
+    let pays_line = stdout
+        .lines()
+        .find(|l| l.contains("ays for itself"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    if pays_line.trim_start().starts_with("No option pays") {
+        assert!(
+            pays_line.contains(&format!("in {} of 12 draws", pct(none_pays))),
+            "{pays_line}"
+        );
+    } else {
+        let payer = opts
+            .iter()
+            .find(|o| pays_line.contains(&format!(": {o} (")))
+            .unwrap();
+        let k = by
+            .values()
+            .filter(|v| v.iter().any(|x| x.0 == *payer && x.2 >= 1.0))
+            .count();
+        assert!(
+            pays_line.contains(&format!("in {} of 12 draws", pct(k))),
+            "{pays_line}"
+        );
+    }
+    assert!(
+        !stdout.contains("sampling noise of the simulated years only"),
+        "{stdout}"
+    );
+
+    // The report opens with the same sentences.
+    let html = fs::read_to_string(cmp.join("report.html")).unwrap();
+    let answer = section(&html, "answer");
+    assert!(answer.contains(&want), "{answer}");
+}
+
+#[test]
+fn an_uncertainty_study_of_another_question_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cmp, unc) = studies(
+        tmp.path(),
+        &["wider_north", "wider_south"],
+        &["wider_north"],
+    );
+    let o = cli(&["report", p(&cmp), "--uncertainty", p(&unc)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is not an uncertainty study of the comparison")
+            && err.contains("`wider_south`"),
+        "{err}"
+    );
+    assert!(
+        !cmp.join("report.html").exists(),
+        "nothing written on an error"
+    );
+    // A folder of another command.
+    let o = cli(&["report", p(&cmp), "--uncertainty", p(&cmp)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("needs a `chokepoint uncertainty` output folder"));
+    // The flag belongs to a comparison's report.
+    let o = cli(&["report", p(&unc), "--uncertainty", p(&unc)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("adds to the report of a comparison only"));
+}
+
+#[test]
+fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mc");
+    let o = cli(&[
+        "montecarlo",
+        p(&fixture("montecarlo/twoland_random.toml")),
+        "--runs",
+        "200",
+        "--seed",
+        "1",
+        "-q",
+        "--out",
+        p(&out),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Recount from runs.csv what the report must say.
+    let (h, rows) = table(&out.join("runs.csv"));
+    let count = |name: &str| {
+        let c = col(&h, name);
+        rows.iter()
+            .filter(|r| r[c].parse::<f64>().unwrap() < -0.5)
+            .count()
+    };
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let components = section(&html, "components");
+    let mut any = false;
+    for (label, column) in [
+        ("reroute cost", "reroute_cost_usd"),
+        ("delay cost", "delay_cost_usd"),
+        ("spoilage", "spoilage_usd"),
+        ("lost trade", "lost_trade_usd"),
+    ] {
+        let k = count(column);
+        let said = format!("{label} in {k} of 200 runs");
+        assert_eq!(k > 0, components.contains(&said), "{column}: {k}");
+        any |= k > 0;
+    }
+    assert!(any, "the fixture's runs should have a negative component");
+    assert!(components.contains("class=\"warning\""));
+    let capped = {
+        let c = col(&h, "runout_capped");
+        rows.iter().filter(|r| r[c] != "0").count()
+    };
+    let exceedance = section(&html, "exceedance");
+    assert_eq!(
+        capped > 0,
+        exceedance.contains(&format!("{capped} of 200 runs")) && exceedance.contains("cut off"),
+    );
+    assert_eq!(
+        count("total_loss_usd") > 0,
+        exceedance.contains("total loss below zero")
+    );
+    // The summary line gives every figure with its unit, each read from summary.csv.
+    let (h, rows) = table(&out.join("summary.csv"));
+    let (cm, cs, cv) = (col(&h, "metric"), col(&h, "statistic"), col(&h, "value"));
+    let stat = |s: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[cm] == "total_loss_usd" && r[cs] == s)
+            .unwrap()[cv]
+            .parse()
+            .unwrap()
+    };
+    for (label, s) in [
+        ("mean USD", "mean"),
+        ("p95 USD", "p95"),
+        ("TVaR 95% USD", "tvar95"),
+    ] {
+        let want = format!("{label} {:.2} m", stat(s) / 1e6);
+        assert!(html.contains(&want), "{want}");
+    }
+}

@@ -12,6 +12,7 @@ use chokepoint::report::{self, Options};
   chokepoint report out/mc                      # writes out/mc/report.html
   chokepoint report out/base-2024 --out base.html
   chokepoint report out/mc --scenario scenarios/afghanistan/base.toml   # the map's scenario
+  chokepoint report out/compare --uncertainty out/unc   # headline robustness to the parameters
 
 The report reads the folder's manifest.json to know what it holds (run, montecarlo or a
 merge of shards) and the CSV files that command wrote. The page is one HTML file with
@@ -28,14 +29,30 @@ pub struct Args {
     /// Replace the --out file even if it is not a report chokepoint wrote.
     #[arg(long)]
     force: bool,
+    /// For a compare folder: an uncertainty study of the same base and options
+    /// (`chokepoint uncertainty ... --out DIR`); the headline then says in what share of
+    /// its parameter draws each statement holds.
+    #[arg(long, value_name = "DIR")]
+    uncertainty: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = Options {
         scenario: args.scenario,
         force: args.force,
+        uncertainty: args.uncertainty,
     };
     let path = report::write(&args.dir, args.out.as_deref(), &options)?;
+    if let Some(u) = &options.uncertainty {
+        // The answer with its robustness, as the report now opens with it.
+        let r = chokepoint::compare::headline::robustness_from_dirs(&args.dir, u)?;
+        for h in chokepoint::compare::headline::of_dir(&args.dir, Some(&r))? {
+            println!("answer ({} parameter draws of {}):", r.draws, u.display());
+            for line in &h.sentences {
+                println!("  {line}");
+            }
+        }
+    }
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -45,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub fn write(dir: &Path, scenario: Option<&Path>) -> anyhow::Result<()> {
     let options = Options {
         scenario: scenario.map(Path::to_path_buf),
-        force: false,
+        ..Default::default()
     };
     let path = report::write(dir, None, &options)?;
     println!("wrote {}", path.display());
