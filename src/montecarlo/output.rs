@@ -65,7 +65,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
-const SCALARS: [&str; 15] = [
+const SCALARS: [&str; 17] = [
     "total_loss_usd",
     "welfare_loss_usd",
     "trade_value_halted_usd",
@@ -81,6 +81,8 @@ const SCALARS: [&str; 15] = [
     "runout_capped",
     "runout_open_t",
     "runout_open_usd",
+    "demand_forgone_t",
+    "demand_forgone_usd",
 ];
 
 fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
@@ -102,6 +104,8 @@ fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
         "runout_days" => f64::from(m.runout_days),
         "runout_open_t" => m.runout_open_t,
         "runout_open_usd" => m.runout_open_usd,
+        "demand_forgone_t" => m.demand_forgone_t,
+        "demand_forgone_usd" => m.demand_forgone_usd,
         "runout_capped" => {
             if m.runout_capped {
                 1.0
@@ -911,6 +915,8 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
                         "runout_capped" => m.runout_capped = v != 0.0,
                         "runout_open_t" => m.runout_open_t = v,
                         "runout_open_usd" => m.runout_open_usd = v,
+                        "demand_forgone_t" => m.demand_forgone_t = v,
+                        "demand_forgone_usd" => m.demand_forgone_usd = v,
                         _ => {}
                     }
                 }
