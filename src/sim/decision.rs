@@ -16,7 +16,7 @@
 //!   that expects to wait longer than it may (a queued lot past `abandon_after_days`, an
 //!   order past `order_patience_days`) does not wait: a queued lot or one under way counts
 //!   its whole remaining value as the cost of waiting, and new trade is not held.
-//! - **In the queue** (`turnback.rs`, with [`Sim::wait_days`] and
+//! - **In the queue** (`turnback.rs`, with [`Sim::wait_parts`] and
 //!   [`Sim::waiting_cost`]): a lot queued at a darc with a belief takes the cheapest
 //!   route traders see open from there, if its extra cost over the rest of its present
 //!   route is below the cost of waiting; the closure is known as it is in force (the lot
@@ -31,6 +31,12 @@
 //!   sends over a wait arc is held, not dispatched (its orders stay open), so new trade
 //!   waits where waiting is cheaper than every detour that pays, and takes the detour
 //!   otherwise.
+//!
+//! - **Traders who differ** (`belief_spread` > 0, `beliefs.rs`): each class of traders
+//!   weighs its own belief (the link's × its factor, [`Sim::class_days`]); a lot carries
+//!   its classes ([`Sim::diverting`] picks those that take the detour, and the lot
+//!   splits), and each darc has one wait arc per class, with an equal share of the
+//!   capacity the closure removed.
 //!
 //! Every input is a function of the day's state and of the closures (their factors and
 //! how long each has lasted, which `Schedule::next_touched` compares with the base's),
