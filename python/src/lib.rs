@@ -752,6 +752,7 @@ fn uncertainty<'py>(
         grouping,
         bootstrap_resamples: bootstrap,
         no_fixed_closures: !fixed_closures,
+        shard: None,
     };
     config.check().map_err(py_err)?;
     let counter = Counter::default();

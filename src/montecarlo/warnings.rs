@@ -1,5 +1,6 @@
-//! What a Monte Carlo study warns about, from its runs: shown by the report beside the
-//! figure it concerns (the same kind of [`Warning`] a criticality study raises).
+//! What a Monte Carlo study (or one run) warns about, from its runs: shown by the report
+//! beside the figure it concerns (the same kind of [`Warning`] a criticality study
+//! raises).
 //!
 //! - **Capped run-outs**: runs not back to the counterfactual after `runout_max_days`;
 //!   their open orders were counted as lost trade at the cap.
@@ -52,11 +53,15 @@ pub fn check(runs: &[RunFigures]) -> Vec<Warning> {
         out.push(Warning {
             concerns: "exceedance".into(),
             text: format!(
-                "{} were cut off at the run-out's cap (the scenario's runout_max_days) before \
+                "{} cut off at the run-out's cap (the scenario's runout_max_days) before \
                  trade was back to normal. Their open orders, {} in all (at most {} in one \
                  run), are counted as lost trade at the cap (docs/model.md, \"What a year's \
                  loss holds\"); a longer cap would value them as delay instead.",
-                share(capped.len()),
+                if n == 1 {
+                    "The run was".to_string()
+                } else {
+                    format!("{} were", share(capped.len()))
+                },
                 money(open),
                 money(max)
             ),
@@ -72,11 +77,17 @@ pub fn check(runs: &[RunFigures]) -> Vec<Warning> {
         out.push(Warning {
             concerns: "exceedance".into(),
             text: format!(
-                "{} have a total loss below zero (as low as {}, against a mean of {}). \
-                 {NEGATIVE_TOTAL}",
-                share(negative_total.len()),
-                money(negative_total.iter().copied().fold(f64::INFINITY, f64::min)),
-                money(mean)
+                "{}. {NEGATIVE_TOTAL}",
+                if n == 1 {
+                    format!("The run's total loss is below zero ({})", money(mean))
+                } else {
+                    format!(
+                        "{} have a total loss below zero (as low as {}, against a mean of {})",
+                        share(negative_total.len()),
+                        money(negative_total.iter().copied().fold(f64::INFINITY, f64::min)),
+                        money(mean)
+                    )
+                }
             ),
         });
     }
@@ -88,11 +99,12 @@ pub fn check(runs: &[RunFigures]) -> Vec<Warning> {
             .filter(|v| *v < NOISE_USD)
             .collect();
         if !below.is_empty() {
-            negative.push(format!(
-                "{name} in {}, as low as {}",
-                share(below.len()),
-                money(below.iter().copied().fold(f64::INFINITY, f64::min))
-            ));
+            let low = money(below.iter().copied().fold(f64::INFINITY, f64::min));
+            negative.push(if n == 1 {
+                format!("{name} {low}")
+            } else {
+                format!("{name} in {}, as low as {low}", share(below.len()))
+            });
         }
     }
     if !negative.is_empty() {
@@ -152,6 +164,26 @@ mod tests {
         );
         assert!(!w[2].text.contains("reroute cost in"));
         assert!(w[2].text.contains("lost trade in 1 of 4 runs"));
+    }
+
+    #[test]
+    fn one_run_is_spoken_of_as_the_run() {
+        let w = check(&[run(-2e3, -5e3, true, 7e5)]);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(
+            w[0].text.starts_with("The run was cut off"),
+            "{}",
+            w[0].text
+        );
+        assert!(w[0].text.contains("USD 700 k in all"), "{}", w[0].text);
+        assert!(w[1]
+            .text
+            .starts_with("The run's total loss is below zero (USD -2.00 k)"));
+        assert!(
+            w[2].text.starts_with("Below zero: spoilage USD -5.00 k."),
+            "{}",
+            w[2].text
+        );
     }
 
     #[test]

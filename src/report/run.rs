@@ -418,6 +418,25 @@ pub(super) fn page<'a>(
         facts.push(("closures".to_string(), c.to_string()));
     }
     facts.push(("total loss".to_string(), format!("USD {} m", musd(total))));
+    // What the run warns about (a capped run-out, a negative total or component), beside
+    // the loss by component or, for the run-out, at the top.
+    let m = &cx.metrics;
+    let zero_if_absent = |v: f64| if v.is_nan() { 0.0 } else { v };
+    let run = crate::montecarlo::warnings::RunFigures {
+        total_loss_usd: total,
+        components: [
+            m.get("total", "", "reroute_cost_usd"),
+            m.get("total", "", "delay_cost_usd"),
+            m.get("total", "", "spoilage_usd"),
+            m.get("total", "", "lost_trade_usd"),
+        ],
+        runout_capped: zero_if_absent(m.get("total", "", "runout_capped")) != 0.0,
+        runout_open_usd: zero_if_absent(m.get("total", "", "runout_open_usd")),
+    };
+    let warnings = crate::montecarlo::warnings::check(&[run])
+        .into_iter()
+        .map(|w| (w.concerns, w.text))
+        .collect();
     Ok(Page {
         info,
         dir: dir.display().to_string(),
@@ -425,7 +444,7 @@ pub(super) fn page<'a>(
         facts,
         notes,
         headline: Vec::new(),
-        warnings: Vec::new(),
+        warnings,
         figures,
     })
 }

@@ -33,6 +33,7 @@
 
 pub mod output;
 mod runner;
+pub mod shards;
 
 pub use crate::output::manifest::Shard;
 pub use runner::{no_description, Flow, NoProgress, Progress, Runner};

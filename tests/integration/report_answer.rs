@@ -516,3 +516,64 @@ fn the_montecarlo_report_warns_beside_the_figure_of_what_its_runs_show() {
         assert!(html.contains(&want), "{want}");
     }
 }
+
+#[test]
+fn a_run_report_warns_beside_its_components_when_one_is_negative() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mc = tmp.path().join("mc");
+    let o = cli(&[
+        "montecarlo",
+        p(&fixture("montecarlo/twoland_random.toml")),
+        "--runs",
+        "200",
+        "--seed",
+        "1",
+        "-q",
+        "--out",
+        p(&mc),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A run with a negative reroute cost and one without any negative figure.
+    let (h, rows) = table(&mc.join("runs.csv"));
+    let cols: Vec<usize> = [
+        "reroute_cost_usd",
+        "delay_cost_usd",
+        "spoilage_usd",
+        "lost_trade_usd",
+        "total_loss_usd",
+    ]
+    .iter()
+    .map(|c| col(&h, c))
+    .collect();
+    let value = |r: &Vec<String>, i: usize| r[cols[i]].parse::<f64>().unwrap();
+    let negative = rows
+        .iter()
+        .position(|r| value(r, 0) < -0.5)
+        .expect("a run with a negative reroute cost");
+    let clean = rows
+        .iter()
+        .position(|r| (0..5).all(|i| value(r, i) >= -0.5) && value(r, 4) > 0.0)
+        .expect("a run that loses and has no negative figure");
+    for (run, warned) in [(negative, true), (clean, false)] {
+        let out = tmp.path().join(format!("run{run}"));
+        let o = cli(&[
+            "run",
+            "--replay",
+            p(&mc),
+            "--run",
+            &run.to_string(),
+            "--out",
+            p(&out),
+            "--report",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        let components = section(&html, "components");
+        assert_eq!(
+            components.contains("Below zero: reroute cost USD -"),
+            warned,
+            "run {run}"
+        );
+        assert_eq!(html.contains("class=\"warning\""), warned, "run {run}");
+    }
+}

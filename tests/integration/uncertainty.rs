@@ -40,6 +40,7 @@ fn config(design: DesignKind, years: u64, threads: usize) -> Config {
         grouping: Grouping::Axis,
         bootstrap_resamples: 200,
         no_fixed_closures: true,
+        shard: None,
     }
 }
 
@@ -322,4 +323,145 @@ fn an_options_own_axis_does_nothing_to_the_base() {
         u[j] = 0.1;
         s.scenario_at(1, &u).unwrap()
     });
+}
+
+/// `chokepoint uncertainty` of the fixture's base and both options, with `extra` flags.
+fn cli_both(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "uncertainty",
+        "tests/fixtures/uncertainty/base.toml",
+        "tests/fixtures/uncertainty/wider_north.toml",
+        "tests/fixtures/uncertainty/wider_south.toml",
+        "--indices",
+        "--base-points",
+        "6",
+        "--years",
+        "5",
+        "--seed",
+        "4",
+        "--bootstrap",
+        "40",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    cli(&args)
+}
+
+#[test]
+fn shards_merge_into_the_files_of_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one");
+    let o = cli_both(&one, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shards: Vec<std::path::PathBuf> =
+        (1..=3).map(|k| dir.path().join(format!("s{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let spec = format!("{}/3", k + 1);
+        let o = cli_both(
+            d,
+            &[
+                "--shard",
+                &spec,
+                "--threads",
+                if k == 0 { "1" } else { "2" },
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(d.join("shard.json").is_file() && !d.join("manifest.json").exists());
+    }
+    let merged = dir.path().join("merged");
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    // Any order.
+    let o = cli(&[
+        "merge",
+        &s(&shards[2]),
+        &s(&shards[0]),
+        &s(&shards[1]),
+        "--out",
+        &s(&merged),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in study::output::FILES.iter().chain(&["manifest.json"]) {
+        assert_eq!(
+            std::fs::read(one.join(name)).unwrap(),
+            std::fs::read(merged.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+
+    // A missing shard, a repeated one, a shard of another study, a damaged file: exit 2,
+    // each named, and nothing written.
+    let bad = dir.path().join("bad");
+    let o = cli(&["merge", &s(&shards[0]), &s(&shards[1]), "--out", &s(&bad)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing shard(s) 3/3"));
+    let o = cli(&[
+        "merge",
+        &s(&shards[0]),
+        &s(&shards[0]),
+        &s(&shards[1]),
+        "--out",
+        &s(&bad),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("appears twice"));
+    let other = dir.path().join("other");
+    let o = cli_both(&other, &["--shard", "3/3", "--groups", "axis"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cli(&[
+        "merge",
+        &s(&shards[0]),
+        &s(&shards[1]),
+        &s(&other),
+        "--out",
+        &s(&bad),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("shards of different studies"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!bad.exists());
+    // A partial file changed after the shard was written is refused by its checksum; one
+    // rewritten consistently (checksum too) is refused at its line.
+    let partial = shards[1].join("partial_losses.csv");
+    let text = std::fs::read_to_string(&partial).unwrap();
+    let damaged = text.replacen(",0,", ",0,x", 1);
+    std::fs::write(&partial, &damaged).unwrap();
+    let o = cli(&[
+        "merge",
+        &s(&shards[0]),
+        &s(&shards[1]),
+        &s(&shards[2]),
+        "--out",
+        &s(&bad),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the file changed after the shard was written")
+    );
+    let manifest = std::fs::read_to_string(shards[1].join("shard.json")).unwrap();
+    let old =
+        chokepoint::output::FileRecord::of_bytes("partial_losses.csv", text.as_bytes()).sha256;
+    let new =
+        chokepoint::output::FileRecord::of_bytes("partial_losses.csv", damaged.as_bytes()).sha256;
+    std::fs::write(shards[1].join("shard.json"), manifest.replace(&old, &new)).unwrap();
+    let o = cli(&[
+        "merge",
+        &s(&shards[0]),
+        &s(&shards[1]),
+        &s(&shards[2]),
+        "--out",
+        &s(&bad),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("partial_losses.csv line 2"), "{err}");
+    assert!(!bad.exists());
+    // A report of a shard is refused before any run.
+    let o = cli_both(&dir.path().join("r"), &["--shard", "1/3", "--report"]);
+    assert_eq!(o.status.code(), Some(2));
 }

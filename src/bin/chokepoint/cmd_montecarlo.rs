@@ -387,6 +387,13 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     {
         return crate::cmd_compare::merge(&args.dirs, &args.out, args.force);
     }
+    if args
+        .dirs
+        .first()
+        .is_some_and(|d| chokepoint::uncertainty::study::shard::is_shard(d))
+    {
+        return crate::cmd_uncertainty::merge(&args.dirs, &args.out, args.force);
+    }
     let outcome = output::merge(&args.dirs)?;
     study::prepare_out(&args.out, &outcome.manifest, args.force)?;
     let seconds = t0.elapsed().as_secs_f64();

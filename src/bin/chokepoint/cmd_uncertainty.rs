@@ -20,6 +20,8 @@ use crate::cmd_montecarlo::Bar;
       scenarios/afghanistan/options/{khaf_herat_rail,trans_afghan_rail,chabahar}.toml \\
       --no-fixed-closures --points 64 --years 200 --seed 1 --out out/unc --report
   chokepoint uncertainty BASE OPTION... --indices --base-points 16 --years 100 --out out/sobol
+  chokepoint uncertainty BASE OPTION... --seed 1 --shard 2/8 --out out/unc2   # on a cluster
+  chokepoint merge out/unc1 ... out/unc8 --out out/unc                         # = one process
 
 Every [[uncertain]] table of the base and the options is one axis of the design. Each
 parameter point runs the same simulated years (common closure draws) for the base and
@@ -72,13 +74,23 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
-    /// Also write the HTML report, OUT/report.html.
-    #[arg(long)]
+    /// Also write the HTML report, OUT/report.html (not with --shard: report the merge).
+    #[arg(long, conflicts_with = "shard")]
     report: bool,
+    /// Run only shard k of n (points p with p % n == k-1, every scenario and year of
+    /// each) and write a partial result for `chokepoint merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
+    let shard = args
+        .shard
+        .as_deref()
+        .map(str::parse::<chokepoint::output::Shard>)
+        .transpose()
+        .map_err(|e| anyhow::Error::new(e).context("--shard"))?;
     let threads = match args.threads {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -116,15 +128,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         bootstrap_resamples: args.bootstrap,
         no_fixed_closures: args.no_fixed_closures,
+        shard,
     };
     config.check()?;
     let manifest = study::manifest(&s, &config)?;
     crate::study::prepare_out(&args.out, &manifest, args.force)?;
-    let points = manifest.uncertainty.as_ref().map_or(0, |u| u.points);
+    let all_points = manifest.uncertainty.as_ref().map_or(0, |u| u.points);
+    // The points this process simulates (a shard's share of them).
+    let points = (0..all_points)
+        .filter(|p| shard.is_none_or(|s| s.contains(*p)))
+        .count() as u64;
+    let of_all = match shard {
+        Some(sh) => format!(" (shard {sh}: {points} of {all_points} points)"),
+        None => String::new(),
+    };
     let factors = s.factors(config.grouping).len();
     eprintln!(
         "{}: {} uncertain axis/axes ({} factor(s)), {} point(s) x {} scenario(s) x {} years = {} \
-         simulated years",
+         simulated years{of_all}",
         base_path.display(),
         s.axes.len(),
         factors,
@@ -150,6 +171,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.candidates.len(),
         config.years
     );
+    if let Some(sh) = shard {
+        study::shard::write_partial(&args.out, &outcome)?;
+        println!(
+            "shard {sh}: wrote {} (merge all {} shards with `chokepoint merge`)",
+            args.out.display(),
+            sh.n()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let a = study::output::write_outputs(&args.out, &outcome)?;
     print!("{}", table(&outcome.labels, &a));
     println!("wrote {}", args.out.display());
@@ -218,4 +248,37 @@ fn table(labels: &[String], a: &Analysis) -> String {
         );
     }
     s
+}
+
+/// `chokepoint merge` of the shards of an uncertainty study: the files one process would
+/// have written.
+pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let outcome = study::shard::merge(dirs)?;
+    crate::study::prepare_out(out, &outcome.manifest, force)?;
+    let cells: u64 = outcome
+        .losses
+        .iter()
+        .flatten()
+        .map(|v| v.len() as u64)
+        .sum();
+    let seconds = t0.elapsed().as_secs_f64();
+    chokepoint::montecarlo::output::write_timing(
+        out,
+        &Timing {
+            threads: dirs.len(),
+            seconds,
+            runs_per_second: cells as f64 / seconds,
+        },
+    )?;
+    let a = study::output::write_outputs(out, &outcome)?;
+    println!(
+        "merged {} shard(s), {} point(s) x {} scenario(s) of an uncertainty study into {}",
+        dirs.len(),
+        outcome.points.u.len(),
+        outcome.labels.len(),
+        out.display()
+    );
+    print!("{}", table(&outcome.labels, &a));
+    Ok(ExitCode::SUCCESS)
 }

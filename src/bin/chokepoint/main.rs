@@ -39,7 +39,8 @@ enum Command {
     /// Compare options against a base on common random numbers (paired statistics,
     /// benefit-cost, futures and regret).
     Compare(cmd_compare::Args),
-    /// Merge shard outputs of `montecarlo --shard` or `compare --shard` into one result.
+    /// Merge shard outputs of `montecarlo --shard`, `compare --shard` or `uncertainty
+    /// --shard` into one result.
     Merge(cmd_montecarlo::MergeArgs),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),

@@ -45,6 +45,7 @@ use std::sync::atomic::AtomicBool;
 
 pub mod analysis;
 pub mod output;
+pub mod shard;
 
 pub use analysis::{analyse, Analysis};
 
@@ -152,6 +153,10 @@ pub struct Config {
     pub bootstrap_resamples: u32,
     /// Leave out the scenarios' own fixed closures.
     pub no_fixed_closures: bool,
+    /// Simulate only the points `p` with `p % n == k - 1` (every scenario and year of
+    /// each) and give a partial result to write with [`shard::write_partial`] and merge
+    /// with [`shard::merge`]; `None`: every point.
+    pub shard: Option<crate::output::Shard>,
 }
 
 impl Default for Config {
@@ -165,6 +170,7 @@ impl Default for Config {
             grouping: Grouping::Target,
             bootstrap_resamples: 1000,
             no_fixed_closures: false,
+            shard: None,
         }
     }
 }
@@ -501,6 +507,7 @@ pub fn manifest(study: &Study, config: &Config) -> Result<Manifest, Error> {
     m.compare = compare;
     if let Some(r) = &mut m.montecarlo {
         r.rng = CLOSURE_DRAWS.into();
+        r.shard = config.shard;
     }
     let factors = study.factors(config.grouping);
     let n_points = points(config.design, study.axes.len(), &factors, config.seed)?
@@ -562,7 +569,10 @@ pub fn simulate(
     let factors = study.factors(config.grouping);
     let pts = points(config.design, study.axes.len(), &factors, config.seed)?;
     let c_n = study.candidates.len();
-    let cells: Vec<u64> = (0..(pts.u.len() * c_n) as u64).collect();
+    // A shard simulates its points' cells only; the others stay empty.
+    let cells: Vec<u64> = (0..(pts.u.len() * c_n) as u64)
+        .filter(|r| config.shard.is_none_or(|s| s.contains(*r / c_n as u64)))
+        .collect();
     let mc = mc_config(config);
     let labels = study.labels();
     let describe = |r: u64| {

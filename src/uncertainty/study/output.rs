@@ -247,6 +247,12 @@ pub fn files(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
 /// Analyse `o` and write its files and manifest into `dir` (checked before the runs by
 /// `output::folder::prepare`). Returns the analysis.
 pub fn write_outputs(dir: &Path, o: &Outcome) -> Result<Analysis, Error> {
+    if super::shard::shard_of(&o.manifest).is_some() {
+        return Err(Error::Invalid(
+            "a shard's result is partial: write it with shard::write_partial and merge the shards"
+                .into(),
+        ));
+    }
     let a = analyse(o);
     crate::output::create_dir(dir)?;
     write_with_manifest(dir, files(o, &a), &o.manifest, "manifest.json")?;
