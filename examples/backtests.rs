@@ -55,13 +55,47 @@ pub fn figure(s: &Simulated, name: &str) -> Option<f64> {
     Figure::parse(name).map(|f| s.get(f))
 }
 
-/// Load and replay one episode, with its traders set to `traders` (the history files
-/// ship with myopic traders; docs/validation.md §3 has a table for each).
-pub fn run_episode(e: &Episode, traders: Traders) -> Result<Simulated, String> {
+/// How the traders of a replay meet a closure: docs/validation.md §3 has a bands table
+/// for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// `traders = "myopic"`.
+    Myopic,
+    /// `traders = "weigh"`, every trader holding the link's belief (`belief_spread = 0`).
+    Weigh,
+    /// `traders = "weigh"` with traders who differ: `belief_spread` = [`SPREAD`] in
+    /// [`CLASSES`] classes.
+    Differ,
+}
+
+/// The spread of traders' beliefs of [`Setting::Differ`]: the pooled standard deviation
+/// of the log durations of each corridor's closures in the 2021–2024 log (D; that
+/// traders' beliefs spread as the closures they have seen is E). docs/validation.md §3,
+/// "Traders who differ".
+pub const SPREAD: f64 = 0.96;
+/// The classes of traders of [`Setting::Differ`].
+pub const CLASSES: u32 = 5;
+
+impl Setting {
+    /// Set the traders of `s` to this setting.
+    pub fn apply(self, s: &mut Scenario) {
+        let (traders, spread) = match self {
+            Setting::Myopic => (Traders::Myopic, 0.0),
+            Setting::Weigh => (Traders::Weigh, 0.0),
+            Setting::Differ => (Traders::Weigh, SPREAD),
+        };
+        s.settings.traders = traders;
+        s.settings.belief_spread = spread;
+        s.settings.trader_classes = CLASSES;
+    }
+}
+
+/// Load and replay one episode, with its traders set to `setting`.
+pub fn run_episode(e: &Episode, setting: Setting) -> Result<Simulated, String> {
     let mut s = e
         .load()
         .map_err(|err| format!("{}: {err}", e.path.display()))?;
-    s.settings.traders = traders;
+    setting.apply(&mut s);
     simulate(&s, e)
 }
 
@@ -130,11 +164,17 @@ pub const BEGIN_WEIGH: &str = "<!-- backtest-bands-weigh: begin -->";
 /// See [`BEGIN_WEIGH`].
 pub const END_WEIGH: &str = "<!-- backtest-bands-weigh: end -->";
 
-/// The markers of the bands table for `traders`.
-pub fn markers(traders: Traders) -> (&'static str, &'static str) {
-    match traders {
-        Traders::Weigh => (BEGIN_WEIGH, END_WEIGH),
-        _ => (BEGIN, END),
+/// The markers of the table of the same figures with traders who differ.
+pub const BEGIN_DIFFER: &str = "<!-- backtest-bands-differ: begin -->";
+/// See [`BEGIN_DIFFER`].
+pub const END_DIFFER: &str = "<!-- backtest-bands-differ: end -->";
+
+/// The markers of the bands table for `setting`.
+pub fn markers(setting: Setting) -> (&'static str, &'static str) {
+    match setting {
+        Setting::Myopic => (BEGIN, END),
+        Setting::Weigh => (BEGIN_WEIGH, END_WEIGH),
+        Setting::Differ => (BEGIN_DIFFER, END_DIFFER),
     }
 }
 
@@ -145,12 +185,12 @@ fn number(s: &str) -> Option<f64> {
 
 /// Parse the bands table for myopic traders out of the text of docs/validation.md.
 pub fn parse_bands(doc: &str) -> Result<Vec<BandRow>, String> {
-    parse_bands_for(doc, Traders::Myopic)
+    parse_bands_for(doc, Setting::Myopic)
 }
 
-/// Parse the bands table for `traders` out of the text of docs/validation.md.
-pub fn parse_bands_for(doc: &str, traders: Traders) -> Result<Vec<BandRow>, String> {
-    let (begin, end) = markers(traders);
+/// Parse the bands table for `setting` out of the text of docs/validation.md.
+pub fn parse_bands_for(doc: &str, setting: Setting) -> Result<Vec<BandRow>, String> {
+    let (begin, end) = markers(setting);
     let lines: Vec<&str> = doc.lines().collect();
     let b = lines
         .iter()
@@ -234,11 +274,11 @@ pub fn parse_bands_for(doc: &str, traders: Traders) -> Result<Vec<BandRow>, Stri
     Ok(rows)
 }
 
-/// Read and parse the bands table for `traders` of docs/validation.md.
-pub fn read_bands(traders: Traders) -> Result<Vec<BandRow>, String> {
+/// Read and parse the bands table for `setting` of docs/validation.md.
+pub fn read_bands(setting: Setting) -> Result<Vec<BandRow>, String> {
     let path = root().join("docs/validation.md");
     let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_bands_for(&doc, traders)
+    parse_bands_for(&doc, setting)
 }
 
 /// How far a simulated figure may drift from the value the doc states.
@@ -302,11 +342,11 @@ pub fn verdict_of(row: &BandRow, sim: f64) -> Verdict {
     }
 }
 
-/// Replay every episode with `traders`: figures by file stem.
-pub fn run_all(traders: Traders) -> Result<BTreeMap<String, Simulated>, String> {
+/// Replay every episode with `setting`: figures by file stem.
+pub fn run_all(setting: Setting) -> Result<BTreeMap<String, Simulated>, String> {
     episodes()?
         .iter()
-        .map(|e| run_episode(e, traders).map(|s| (e.stem(), s)))
+        .map(|e| run_episode(e, setting).map(|s| (e.stem(), s)))
         .collect()
 }
 
@@ -320,14 +360,14 @@ fn fmt_figure(figure: &str, v: f64) -> String {
 
 #[allow(dead_code)] // unused where the test includes this file
 fn main() -> Result<(), String> {
-    // The shipped files' traders (myopic), then weighing traders: a table each.
+    // Myopic traders, weighing traders, and traders who differ: a table each.
     let mut problems = Vec::new();
-    for traders in [Traders::Myopic, Traders::Weigh] {
+    for setting in [Setting::Myopic, Setting::Weigh, Setting::Differ] {
         println!(
-            "== traders = {traders:?} (docs/validation.md `{}`)\n",
-            markers(traders).0
+            "== traders: {setting:?} (docs/validation.md `{}`)\n",
+            markers(setting).0
         );
-        if let Err(e) = backtests(traders) {
+        if let Err(e) = backtests(setting) {
             problems.push(e);
         }
         println!();
@@ -339,11 +379,10 @@ fn main() -> Result<(), String> {
     }
 }
 
-/// Replay every episode with `traders` and check the figures against their table.
+/// Replay every episode with `setting` and check the figures against their table.
 #[allow(dead_code)] // unused where the test includes this file
-fn backtests(traders: Traders) -> Result<(), String> {
-    let bands = read_bands(traders)?;
-    let sims = run_all(traders)?;
+fn backtests(setting: Setting) -> Result<(), String> {
+    let sims = run_all(setting)?;
     println!(
         "{:<24} {:>9} {:>9} {:>10} {:>12}",
         "episode", "normal/d", "peak", "backlog", "halted/d $m"
@@ -357,6 +396,7 @@ fn backtests(traders: Traders) -> Result<(), String> {
         );
     }
     println!();
+    let bands = read_bands(setting)?;
     println!(
         "{:<16} {:<20} {:>10} {:>14}  {:<15} {:<40} source",
         "episode", "figure", "simulated", "band", "verdict", "reported"

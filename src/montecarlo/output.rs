@@ -68,7 +68,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
-const SCALARS: [&str; 15] = [
+const SCALARS: [&str; 17] = [
     "total_loss_usd",
     "welfare_loss_usd",
     "trade_value_halted_usd",
@@ -84,6 +84,8 @@ const SCALARS: [&str; 15] = [
     "runout_capped",
     "runout_open_t",
     "runout_open_usd",
+    "demand_forgone_t",
+    "demand_forgone_usd",
 ];
 
 fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
@@ -105,6 +107,8 @@ fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
         "runout_days" => f64::from(m.runout_days),
         "runout_open_t" => m.runout_open_t,
         "runout_open_usd" => m.runout_open_usd,
+        "demand_forgone_t" => m.demand_forgone_t,
+        "demand_forgone_usd" => m.demand_forgone_usd,
         "runout_capped" => {
             if m.runout_capped {
                 1.0
@@ -1117,6 +1121,8 @@ struct RunsRow {
     runout_capped: u8,
     runout_open_t: f64,
     runout_open_usd: f64,
+    demand_forgone_t: f64,
+    demand_forgone_usd: f64,
 }
 
 /// A row of `corridors.csv`.
@@ -1260,6 +1266,8 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
             runout_capped: r.runout_capped != 0,
             runout_open_t: r.runout_open_t,
             runout_open_usd: r.runout_open_usd,
+            demand_forgone_t: r.demand_forgone_t,
+            demand_forgone_usd: r.demand_forgone_usd,
             ..RunMetrics::default()
         };
         expected_closures.insert(run, r.closure_windows);

@@ -227,6 +227,37 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
         st.discount_rate,
         NumRule::Unit,
     );
+    if !(0.0..=super::MAX_BELIEF_SPREAD).contains(&st.belief_spread) {
+        bad(
+            d,
+            K::OutOfRange,
+            format!("settings.belief_spread = {}", st.belief_spread),
+            &format!("expected a number in [0, {}]", super::MAX_BELIEF_SPREAD),
+        );
+    }
+    if !(1..=super::MAX_TRADER_CLASSES).contains(&st.trader_classes) {
+        bad(
+            d,
+            K::OutOfRange,
+            format!("settings.trader_classes = {}", st.trader_classes),
+            &format!(
+                "expected a whole number in 1..={}",
+                super::MAX_TRADER_CLASSES
+            ),
+        );
+    }
+    if st.belief_spread > 0.0 && st.traders.is_myopic() {
+        d.warn(
+            K::Inconsistent,
+            at,
+            format!(
+                "settings.belief_spread = {} spreads the beliefs of traders who weigh \
+                 waiting against a detour; myopic traders hold none",
+                st.belief_spread
+            ),
+            Some("set `traders = \"weigh\"` in [scenario], or drop belief_spread".into()),
+        );
+    }
 
     let nn = s.nodes.len();
     let nl = s.links.len();

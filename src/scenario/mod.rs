@@ -84,6 +84,19 @@ pub struct Settings {
     /// How traders meet a closure (default [`Traders::Myopic`]).
     #[serde(default, skip_serializing_if = "Traders::is_myopic")]
     pub traders: Traders,
+    /// Traders who differ (with `traders = "weigh"`): the spread σ ≥ 0 of their beliefs
+    /// about a closure's remaining length around the link's belief (default 0: every
+    /// trader holds it). Each corridor's cargo is split into `trader_classes` equal
+    /// classes whose beliefs are the link's belief × exp(σ zₖ), zₖ the standard normal
+    /// quantiles at (k + ½)/K, scaled so that the classes' mean belief is the link's;
+    /// each class decides as the weighing trader does on its share (`docs/model.md`,
+    /// "Traders who differ").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub belief_spread: f64,
+    /// The number of classes of traders who differ (1..=32, default 5); with
+    /// `belief_spread = 0` it changes nothing.
+    #[serde(default = "five", skip_serializing_if = "is_five")]
+    pub trader_classes: u32,
     /// Whether every run and its counterfactual start in the counterfactual's steady
     /// state for day 0 (cargo under way, queues and open orders as on a normal day: a
     /// spin-up of the counterfactual before the window; default `true`), or empty
@@ -96,9 +109,27 @@ fn yes() -> bool {
     true
 }
 
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+fn five() -> u32 {
+    5
+}
+
+fn is_five(x: &u32) -> bool {
+    *x == 5
+}
+
 fn is_true(b: &bool) -> bool {
     *b
 }
+
+/// The most classes of traders who differ (`[scenario] trader_classes`).
+pub const MAX_TRADER_CLASSES: u32 = 32;
+
+/// The largest spread of traders' beliefs (`[scenario] belief_spread`).
+pub const MAX_BELIEF_SPREAD: f64 = 5.0;
 
 /// How traders meet a crossing they know is shut (`[scenario] traders`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +169,8 @@ impl Settings {
             runout_max_days: 365,
             discount_rate: 0.05,
             traders: Traders::Myopic,
+            belief_spread: 0.0,
+            trader_classes: 5,
             steady_start: true,
         }
     }

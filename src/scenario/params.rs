@@ -48,7 +48,7 @@ fn p(name: String, value: f64, unit: &'static str, description: impl Into<String
     }
 }
 
-const SETTINGS: [(&str, &str, &str); 8] = [
+const SETTINGS: [(&str, &str, &str); 10] = [
     ("days", "days", "days simulated"),
     (
         "truck_payload_t",
@@ -76,6 +76,16 @@ const SETTINGS: [(&str, &str, &str); 8] = [
         "days a lot may wait in one queue before it is abandoned",
     ),
     (
+        "belief_spread",
+        "log",
+        "spread of traders' beliefs about a closure's remaining length (traders = \"weigh\")",
+    ),
+    (
+        "trader_classes",
+        "classes",
+        "classes of traders who differ in their beliefs (1..=32)",
+    ),
+    (
         "steady_start",
         "0 or 1",
         "1: runs start in the counterfactual's steady state; 0: from an empty network",
@@ -98,6 +108,8 @@ fn setting(s: &Scenario, name: &str) -> Option<f64> {
         "abandon_after_days" => f64::from(st.abandon_after_days),
         "discount_rate" => st.discount_rate,
         "steady_start" => f64::from(u8::from(st.steady_start)),
+        "belief_spread" => st.belief_spread,
+        "trader_classes" => f64::from(st.trader_classes),
         _ => return None,
     })
 }
@@ -337,6 +349,31 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 "order_patience_days" => st.order_patience_days = whole(name, v)?,
                 "abandon_after_days" => st.abandon_after_days = whole(name, v)?,
                 "discount_rate" => st.discount_rate = v,
+                "belief_spread" => {
+                    if !(0.0..=super::MAX_BELIEF_SPREAD).contains(&v) {
+                        return Err((
+                            false,
+                            format!(
+                                "{name} = {v}: expected a number in [0, {}]",
+                                super::MAX_BELIEF_SPREAD
+                            ),
+                        ));
+                    }
+                    st.belief_spread = v;
+                }
+                "trader_classes" => {
+                    let k = whole(name, v)?;
+                    if !(1..=super::MAX_TRADER_CLASSES).contains(&k) {
+                        return Err((
+                            false,
+                            format!(
+                                "{name} = {v}: expected a whole number in 1..={}",
+                                super::MAX_TRADER_CLASSES
+                            ),
+                        ));
+                    }
+                    st.trader_classes = k;
+                }
                 "steady_start" => {
                     st.steady_start = match v {
                         0.0 => false,

@@ -101,6 +101,8 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "runout_max_days",
     "discount_rate",
     "traders",
+    "belief_spread",
+    "trader_classes",
     "steady_start",
 ];
 pub(crate) const TABLES_KEYS: &[&str] = &["node", "link", "product", "supply", "demand", "closure"];
@@ -1124,8 +1126,44 @@ pub(crate) fn settings(it: &Item<'_>, d: &mut Diags) -> RawSettings {
     if let Some(x) = it.choice("traders", TRADERS, d) {
         s.traders = x;
     }
+    if let Some(x) = it.num("belief_spread", false, Rule::NonNeg, d) {
+        if x > crate::scenario::MAX_BELIEF_SPREAD {
+            if let Some(n) = it.get("belief_spread") {
+                d.err(
+                    K::OutOfRange,
+                    n.loc(),
+                    format!("`belief_spread` = {x} in {} is out of range", it.what),
+                    Some(format!(
+                        "expected a spread of log beliefs in [0, {}] (1 is already a factor \
+                         of 3.6 between the middle and the top class of five)",
+                        crate::scenario::MAX_BELIEF_SPREAD
+                    )),
+                );
+            }
+        } else {
+            s.belief_spread = x;
+        }
+    }
+    let most = i64::from(crate::scenario::MAX_TRADER_CLASSES);
+    if let Some(x) = it.int("trader_classes", false, 1, most, d) {
+        s.trader_classes = x as u32;
+    }
     if let Some(x) = it.boolean("steady_start", d) {
         s.steady_start = x;
+    }
+    if s.belief_spread > 0.0 && s.traders.is_myopic() {
+        if let Some(n) = it.get("belief_spread") {
+            d.warn(
+                K::Inconsistent,
+                n.loc(),
+                format!(
+                    "`belief_spread` = {} in {} spreads the beliefs of traders who weigh \
+                     waiting against a detour; myopic traders hold none",
+                    s.belief_spread, it.what
+                ),
+                Some("set `traders = \"weigh\"`, or drop belief_spread".into()),
+            );
+        }
     }
     RawSettings {
         settings: s,

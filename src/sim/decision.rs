@@ -16,7 +16,7 @@
 //!   that expects to wait longer than it may (a queued lot past `abandon_after_days`, an
 //!   order past `order_patience_days`) does not wait: a queued lot or one under way counts
 //!   its whole remaining value as the cost of waiting, and new trade is not held.
-//! - **In the queue** (`turnback.rs`, with [`Sim::wait_days`] and
+//! - **In the queue** (`turnback.rs`, with [`Sim::wait_parts`] and
 //!   [`Sim::waiting_cost`]): a lot queued at a darc with a belief takes the cheapest
 //!   route traders see open from there, if its extra cost over the rest of its present
 //!   route is below the cost of waiting; the closure is known as it is in force (the lot
@@ -31,6 +31,12 @@
 //!   sends over a wait arc is held, not dispatched (its orders stay open), so new trade
 //!   waits where waiting is cheaper than every detour that pays, and takes the detour
 //!   otherwise.
+//!
+//! - **Traders who differ** (`belief_spread` > 0, `beliefs.rs`): each class of traders
+//!   weighs its own belief (the link's × its factor, [`Sim::class_days`]); a lot carries
+//!   its classes ([`Sim::diverting`] picks those that take the detour, and the lot
+//!   splits), and each darc has one wait arc per class, with an equal share of the
+//!   capacity the closure removed.
 //!
 //! Every input is a function of the day's state and of the closures (their factors and
 //! how long each has lasted, which `Schedule::next_touched` compares with the base's),
@@ -49,6 +55,15 @@ pub(super) fn per_day_cost(scn: &Scenario, p: usize) -> f64 {
     let prod = &scn.products[p];
     let per_day = prod.holding_cost_per_day + prod.perishability.map_or(0.0, |x| x.loss_per_day);
     per_day * prod.value_usd_per_t
+}
+
+/// The mask of `k` classes of traders (at most 32).
+pub(super) fn all_classes(k: usize) -> u32 {
+    if k >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << k) - 1
+    }
 }
 
 impl Sim<'_> {
@@ -71,11 +86,19 @@ impl Sim<'_> {
                 || self.sched.stated(l, day, seen).is_some())
     }
 
-    /// The expected days a tonne waits at darc `a` on `day` behind `ahead` units: the
-    /// expected remaining closure (as in force, or as traders see it with `seen`: the
-    /// belief the closure states, or else the link's) plus the queue ahead over the
-    /// darc's normal daily capacity. `None` when traders hold no belief about its link.
-    pub(super) fn wait_days(&self, a: usize, day: u32, ahead: i64, seen: bool) -> Option<f64> {
+    /// The expected days a tonne waits at darc `a` on `day` behind `ahead` units, in two
+    /// parts: the expected remaining closure (as in force, or as traders see it with
+    /// `seen`: the belief the closure states, or else the link's) and the queue ahead
+    /// over the darc's normal daily capacity. A class of traders expects
+    /// `closure × factor + queue` days ([`Sim::class_days`]). `None` when traders hold no
+    /// belief about its link.
+    pub(super) fn wait_parts(
+        &self,
+        a: usize,
+        day: u32,
+        ahead: i64,
+        seen: bool,
+    ) -> Option<(f64, f64)> {
         let l = self.net.darcs[a].link as usize;
         if !self.net.beliefs.has(l) {
             return None;
@@ -98,7 +121,42 @@ impl Sim<'_> {
         } else {
             f64::INFINITY
         };
-        Some(closure + queue)
+        Some((closure, queue))
+    }
+
+    /// The days class `c` of traders expects to wait, from [`Sim::wait_parts`]: its
+    /// belief of the remaining closure (the link's × the class's factor) plus the queue.
+    #[inline]
+    pub(super) fn class_days(&self, (closure, queue): (f64, f64), c: usize) -> f64 {
+        closure * self.net.beliefs.factors()[c] + queue
+    }
+
+    /// The classes (a mask; see [`Lot::classes`](super::state::Lot)) of a lot holding
+    /// `held` that take a detour costing `extra` more than staying, USD/t, when class
+    /// `c` expects to wait `days(c)` days, may wait `allowed` days and has `at_stake`
+    /// USD/t to lose: those whose cost of waiting is above `extra`.
+    pub(super) fn diverting(
+        &self,
+        p: usize,
+        held: u32,
+        extra: f64,
+        allowed: f64,
+        at_stake: f64,
+        days: impl Fn(usize) -> f64,
+    ) -> u32 {
+        let mut out = 0;
+        for c in 0..self.net.beliefs.classes() {
+            if held & (1 << c) != 0 && extra < self.waiting_cost(p, days(c), allowed, at_stake) {
+                out |= 1 << c;
+            }
+        }
+        out
+    }
+
+    /// The mask of every class of traders.
+    #[inline]
+    pub(super) fn all_classes(&self) -> u32 {
+        all_classes(self.net.beliefs.classes())
     }
 
     /// The expected cost of waiting `days` for a tonne of product `p`, USD/t, when it may
@@ -131,24 +189,35 @@ impl Sim<'_> {
             return Ok(());
         }
         let m = self.sched.max_lag as usize;
-        for k in 0..self.nets[p].wait_arcs.len() {
-            let (a, base_cost) = {
-                let x = &self.nets[p].wait_arcs[k];
-                (x.0 as usize, x.2)
-            };
+        // A darc's wait arcs are consecutive, one per class of traders, lowest belief
+        // first; each class may hold its share of the capacity the closure removed.
+        let classes = self.net.beliefs.classes();
+        let nw = self.nets[p].wait_arcs.len();
+        let mut k = 0;
+        while k < nw {
+            let a = self.nets[p].wait_arcs[k].0 as usize;
             let l = self.net.darcs[a].link as usize;
-            let mut cap = 0;
-            let mut cost = base_cost;
+            let mut removed = 0;
+            let mut parts = None;
             if self.sched.seen_factor(l, day) < 1.0 {
                 let normal = self.normal_units(a, day);
-                cap = (normal - self.state.seen_units[a]).max(0);
-                if cap > 0 {
+                removed = (normal - self.state.seen_units[a]).max(0);
+                if removed > 0 {
                     let lag = self.net.darc_lag[a] as usize;
                     let queue_seen = self.state.queue_hist.get(m - lag).map_or(0, |h| h[a]);
-                    // New trade may wait as long as its orders stay open; one that
-                    // expects a longer wait does not wait.
-                    let allowed = f64::from(self.scn.settings.order_patience_days);
-                    match self.wait_days(a, day, queue_seen, true) {
+                    parts = self.wait_parts(a, day, queue_seen, true);
+                }
+            }
+            // New trade may wait as long as its orders stay open; one that expects a
+            // longer wait does not wait.
+            let allowed = f64::from(self.scn.settings.order_patience_days);
+            for c in 0..classes {
+                let base_cost = self.nets[p].wait_arcs[k + c].2;
+                let n = classes as i64;
+                let mut cap = removed * (c as i64 + 1) / n - removed * c as i64 / n;
+                let mut cost = base_cost;
+                if cap > 0 {
+                    match parts.map(|x| self.class_days(x, c)) {
                         Some(d) if d.is_finite() && d <= allowed => {
                             let c = d * per_day_cost(self.scn, p);
                             cost = cost_int(self.nets[p].darc_cost[a] + c)?;
@@ -156,9 +225,10 @@ impl Sim<'_> {
                         _ => cap = 0,
                     }
                 }
+                w.push(cap);
+                w.push(cost);
             }
-            w.push(cap);
-            w.push(cost);
+            k += classes;
         }
         self.wait_in = w;
         Ok(())

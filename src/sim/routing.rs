@@ -31,7 +31,8 @@ pub(super) struct ProductNet {
     /// Route cost per darc for this product, USD/t (for turn-back routes).
     pub(super) darc_cost: Vec<f64>,
     /// Wait arcs (`decision.rs`): (darc, solver arc, the darc's cost in 0.01 USD/t),
-    /// one per darc of a link traders hold a belief about; none with myopic traders.
+    /// one per class of traders and darc of a link traders hold a belief about (a
+    /// darc's are consecutive); none with myopic traders.
     pub(super) wait_arcs: Vec<(u32, usize, i64)>,
     /// Wait arcs by node, as virtual darc ids `nd + k` (for the decomposition).
     wait_out: Vec<Vec<u32>>,
@@ -175,10 +176,13 @@ impl ProductNet {
             let nd = net.darcs.len();
             for (i, a) in net.darcs.iter().enumerate() {
                 if net.beliefs.has(a.link as usize) {
+                    // One per class of traders (`decision.rs`), consecutive.
                     let c = cost_int(darc_cost_v[i])?;
-                    let arc = solver.add_arc(a.from as usize, a.to as usize, 0, c);
-                    wait_out[a.from as usize].push((nd + wait_arcs.len()) as u32);
-                    wait_arcs.push((i as u32, arc, c));
+                    for _ in 0..net.beliefs.classes() {
+                        let arc = solver.add_arc(a.from as usize, a.to as usize, 0, c);
+                        wait_out[a.from as usize].push((nd + wait_arcs.len()) as u32);
+                        wait_arcs.push((i as u32, arc, c));
+                    }
                 }
             }
         }
@@ -450,6 +454,7 @@ pub(super) fn dispatch(
             queued_since: 0,
             queued_at: 0,
             decay: 0.0,
+            classes: 0,
             alive: true,
         };
         work.push(state.add_lot(lot, route.perishable));

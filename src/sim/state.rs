@@ -40,6 +40,10 @@ pub(super) struct Lot {
     pub(super) queued_since: i64,
     /// Share of its value lost to spoilage so far.
     pub(super) decay: f64,
+    /// The classes of traders whose cargo it is (`decision.rs`), one bit each, in equal
+    /// shares; 0: every class (a lot as dispatched). Set when a class decision splits a
+    /// lot, never to the mask of every class, so equal cargo has equal masks.
+    pub(super) classes: u32,
 }
 
 /// The state of a simulation between two days: everything that decides what happens
@@ -234,6 +238,7 @@ fn same_lot(a: &Lot, b: &Lot) -> bool {
         && a.queued_since == b.queued_since
         && a.queued_at == b.queued_at
         && a.decay.to_bits() == b.decay.to_bits()
+        && a.classes == b.classes
 }
 
 fn same_lists(a: &[u32], la: &[Lot], b: &[u32], lb: &[Lot]) -> bool {
@@ -297,6 +302,7 @@ fn same_cargo(me: &State, cf: &State, day: u32) -> bool {
                 x.t_next.to_bits(),
                 x.dispatched,
                 x.decay.to_bits(),
+                x.classes,
             )
         };
         ba.sort_by_key(|&i| key(mine, i));

@@ -33,8 +33,9 @@ pub(super) struct TurnBack {
     /// Which darcs traders see open (perceived capacity > 0), one bit each.
     open_mask: Vec<u64>,
     dijkstra: Dijkstra,
-    /// Lots under way, in the order they are due (see [`Sim::reroute_under_way`]).
-    under_way: Vec<u32>,
+    /// Lots under way, in the order they are due, with their arrival bucket
+    /// (`u32::MAX`: in the late list; see [`Sim::reroute_under_way`]).
+    under_way: Vec<(u32, u32)>,
 }
 
 /// Buffers of [`Sim::cheapest_path`].
@@ -148,11 +149,34 @@ impl Sim<'_> {
                     let abandon = self.scn.settings.abandon_after_days;
                     let allowed = (s.queued_since + i64::from(abandon)) as f64 - f64::from(day);
                     let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
-                    let days = self.wait_days(a, day, ahead, false).unwrap_or(0.0);
-                    let wait = self.waiting_cost(p, days, allowed, at_stake);
-                    if extra >= wait {
+                    let parts = self.wait_parts(a, day, ahead, false).unwrap_or((0.0, 0.0));
+                    // Each class of traders in the lot weighs its own belief.
+                    let held = if s.classes == 0 {
+                        self.all_classes()
+                    } else {
+                        s.classes
+                    };
+                    let go = self.diverting(p, held, extra, allowed, at_stake, |c| {
+                        self.class_days(parts, c)
+                    });
+                    let take = i64::try_from(
+                        i128::from(s.units) * i128::from(go.count_ones())
+                            / i128::from(held.count_ones()),
+                    )
+                    .unwrap_or(0);
+                    if go == 0 || take == 0 {
                         ahead += s.units;
                         i += 1;
+                        continue;
+                    }
+                    if go != held {
+                        // The classes that divert become a lot of their own, just
+                        // ahead of the rest in the queue (the same arrival), and are
+                        // taken next; the rest stay.
+                        let part = self.split(id, take);
+                        self.state.lots[part as usize].classes = go;
+                        self.state.lots[id as usize].classes = held & !go;
+                        self.state.queues[a].insert(i, part);
                         continue;
                     }
                 }
@@ -213,16 +237,18 @@ impl Sim<'_> {
         ids.clear();
         for k in 1..super::state::RING {
             let b = (day as usize + k) % super::state::RING;
-            ids.extend_from_slice(&self.state.due[b]);
+            ids.extend(self.state.due[b].iter().map(|&id| (id, b as u32)));
         }
-        ids.extend(self.state.late.iter().map(|&(_, id)| id));
+        ids.extend(self.state.late.iter().map(|&(_, id)| (id, u32::MAX)));
         let mut tb = std::mem::take(&mut self.turn);
         if !self.shortcuts.memo {
             tb.memo.clear();
         }
         let mut mask_made = false;
         let m = self.sched.max_lag as usize;
-        for &id in &ids {
+        for &(id, b) in &ids {
+            // Its arrival bucket, or `None` in the late list.
+            let whence = (b != u32::MAX).then_some(b);
             let s = &self.state.lots[id as usize];
             if !s.alive || s.product as usize != p || s.queued_at != 0 || s.next >= s.end {
                 continue;
@@ -250,12 +276,16 @@ impl Sim<'_> {
                 .queue_hist
                 .get(m - self.net.darc_lag[c] as usize)
                 .map_or(0, |h| h[c]);
-            let Some(days) = self.wait_days(c, day, queue_seen, true) else {
+            let Some(parts) = self.wait_parts(c, day, queue_seen, true) else {
                 continue;
             };
             let abandon = f64::from(self.scn.settings.abandon_after_days);
             let at_stake = self.net.value[p] * (1.0 - s.decay).max(0.0);
-            let wait = self.waiting_cost(p, (days - until).max(0.0), abandon, at_stake);
+            let held = if s.classes == 0 {
+                self.all_classes()
+            } else {
+                s.classes
+            };
             let from = self.net.darcs[self.routes.darcs[s.next as usize] as usize].from;
             let to = self.scn.demands[s.demand as usize].node.0;
             let rest: f64 = self.routes.darcs[s.next as usize..s.end as usize]
@@ -307,7 +337,16 @@ impl Sim<'_> {
             let Some(route) = tb.memo[k].route.clone() else {
                 continue;
             };
-            if tb.memo[k].cost - rest >= wait {
+            // Each class of traders in the lot weighs its own belief.
+            let extra = tb.memo[k].cost - rest;
+            let go = self.diverting(p, held, extra, abandon, at_stake, |cl| {
+                (self.class_days(parts, cl) - until).max(0.0)
+            });
+            let take = i64::try_from(
+                i128::from(units) * i128::from(go.count_ones()) / i128::from(held.count_ones()),
+            )
+            .unwrap_or(0);
+            if go == 0 || take == 0 {
                 continue;
             }
             let room = route
@@ -315,14 +354,33 @@ impl Sim<'_> {
                 .map(|&r| self.perceived[r as usize])
                 .min()
                 .unwrap_or(i64::MAX);
-            if room < units {
+            if room < take {
                 continue;
             }
             for &r in &route {
-                self.perceived[r as usize] -= units;
+                self.perceived[r as usize] -= take;
             }
             mask_made = false;
-            self.put_on_route(id, demand, &route);
+            let moved = if go == held {
+                id
+            } else {
+                // The classes that divert become a lot of their own, due when the
+                // rest is (after the lots due then); the rest keep their route.
+                let part = self.split(id, take);
+                self.state.lots[part as usize].classes = go;
+                self.state.lots[id as usize].classes = held & !go;
+                match whence {
+                    Some(b) => self.state.due[b as usize].push(part),
+                    None => {
+                        let when = self.state.late.iter().find(|x| x.1 == id).map(|x| x.0);
+                        if let Some(w) = when {
+                            self.state.late.push((w, part));
+                        }
+                    }
+                }
+                part
+            };
+            self.put_on_route(moved, demand, &route);
         }
         tb.under_way = ids;
         self.turn = tb;

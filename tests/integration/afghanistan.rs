@@ -190,25 +190,32 @@ fn base_year_2024_trade_by_partner_is_within_15_percent() {
 #[path = "../../examples/backtests.rs"]
 mod backtests;
 
-use chokepoint::scenario::Traders;
+use backtests::Setting;
 
 /// Every replayed episode's figures agree with docs/validation.md §3: inside its band where
 /// the doc says "in band", outside where it says "miss", and within 25% of the simulated
 /// value the doc states (so neither the model nor the doc drifts silently).
 #[test]
 fn backtests_agree_with_the_bands_in_validation_md() {
-    backtests_agree_with_their_table(Traders::Myopic);
+    backtests_agree_with_their_table(Setting::Myopic);
 }
 
 /// The same with weighing traders (`traders = "weigh"`), against their own table in
 /// docs/validation.md §3 ("Traders who weigh").
 #[test]
 fn weighing_backtests_agree_with_their_table_in_validation_md() {
-    backtests_agree_with_their_table(Traders::Weigh);
+    backtests_agree_with_their_table(Setting::Weigh);
 }
 
-fn backtests_agree_with_their_table(traders: Traders) {
-    let rows = backtests::read_bands(traders).unwrap_or_else(|e| panic!("{e}"));
+/// The same with traders who differ (`belief_spread` 0.96, five classes), against their
+/// own table in docs/validation.md §3 ("Traders who differ").
+#[test]
+fn differing_backtests_agree_with_their_table_in_validation_md() {
+    backtests_agree_with_their_table(Setting::Differ);
+}
+
+fn backtests_agree_with_their_table(setting: Setting) {
+    let rows = backtests::read_bands(setting).unwrap_or_else(|e| panic!("{e}"));
     // The episode list is the history folder, and the doc covers every figure of each.
     let mut files: Vec<String> =
         std::fs::read_dir(crate::common::root().join("scenarios/afghanistan/history"))
@@ -241,7 +248,7 @@ fn backtests_agree_with_their_table(traders: Traders) {
         })
         .collect();
     assert!(differ.is_empty(), "{differ:#?}");
-    let sims = backtests::run_all(traders).unwrap_or_else(|e| panic!("{e}"));
+    let sims = backtests::run_all(setting).unwrap_or_else(|e| panic!("{e}"));
     let problems: Vec<String> = rows
         .iter()
         .filter_map(|r| {

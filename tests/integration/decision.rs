@@ -464,3 +464,113 @@ fn a_bad_stated_closure_belief_is_an_error_with_its_line() {
     let (s, _) = scenario::from_toml_str(&fixed, Path::new("ok.toml")).unwrap();
     assert_eq!(s.closures[0].expected_closure_days, Some(6.0));
 }
+
+/// Traders who differ: two classes (`trader_classes = 2`) whose beliefs are spread by
+/// σ = 1 around the corridor's 10 days. The classes sit at the standard normal quantiles
+/// ±0.6745 of a quarter and three quarters: factors e^(∓0.6745) = 0.5094 and 1.9630,
+/// over their mean 1.2362: 0.4121 and 1.5879, so one class expects 4.12 days, the other
+/// 15.88 (their mean is the corridor's 10). The detour costs 30 USD/t more, waiting 2
+/// USD/t a day: the first class waits (8.24 USD/t, plus 2 x the queue ahead over 2,000
+/// t/day, at most 0.1), the second does not (31.76 > 30).
+///
+/// The cheap corridor is seen 2 days late, so 100 t (4 trucks) reach the shut crossing
+/// on days 10 and 11, as in `queued_cargo_weighs_waiting_against_the_detour`. Each lot
+/// splits on the day after it queued: 50 t (2 trucks, the second class) turn to the dear
+/// route, 50 t wait. End of day 10: 4 trucks; day 11: 2 + 4 = 6 (the peak); days
+/// 12..=19: 2 + 2 = 4; day 20 the crossing reopens and they cross. Truck-days: 4 + 6 +
+/// 8 x 4 = 42. New trade on the days traders see the closure (12..=21): each class may
+/// hold half the 2,000 t/day the closure removed; the first class's wait arc costs 12 +
+/// 4.12 x 2 ≈ 20 < 42 USD/t by the dear route and holds the day's 100 t, so new trade
+/// waits: the dear route carries the two halves that turned back, 100 t.
+///
+/// With one class (no spread) the lots wait whole (10 x 2 = 20 < 30): 8 trucks, as with
+/// an expected 5 days.
+#[test]
+fn traders_who_differ_split_a_queue_as_their_beliefs_say() {
+    let mut s = two_routes(10.0, 2);
+    s.settings.belief_spread = 1.0;
+    s.settings.trader_classes = 2;
+    let m = run(&s).metrics;
+    assert!(
+        near(m.peak_stranded_trucks, 6.0),
+        "{}",
+        m.peak_stranded_trucks
+    );
+    assert!(
+        near(m.stranded_truck_days, 4.0 + 6.0 + 8.0 * 4.0),
+        "{}",
+        m.stranded_truck_days
+    );
+    assert!(
+        near(m.corridors[1].delivered_t, 100.0),
+        "{}",
+        m.corridors[1].delivered_t
+    );
+    s.settings.belief_spread = 0.0;
+    let one = run(&s).metrics;
+    assert!(
+        near(one.peak_stranded_trucks, 8.0),
+        "{}",
+        one.peak_stranded_trucks
+    );
+    assert!(
+        near(one.corridors[1].delivered_t, 0.0),
+        "{}",
+        one.corridors[1].delivered_t
+    );
+}
+
+/// A bad spread or number of classes is an error with its line and a hint; a spread with
+/// myopic traders is a warning; and both are parameters `with_changes` can name.
+#[test]
+fn a_bad_spread_of_beliefs_is_an_error_with_its_line() {
+    let base = BAD
+        .replace("reaction_days = -2\n", "")
+        .replace("expected_closure_days = 0.0\n", "");
+    let bad = base.replace(
+        "traders = \"wise\"\n",
+        "traders = \"weigh\"\nbelief_spread = 9.0\ntrader_classes = 0\n",
+    );
+    let line = |needle: &str| bad.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    let err = scenario::from_toml_str(&bad, Path::new("bad.toml")).unwrap_err();
+    let Error::Scenario(e) = err else {
+        panic!("expected scenario errors, got {err}");
+    };
+    for (key, hint) in [("belief_spread", "[0, 5]"), ("trader_classes", "1..=32")] {
+        let d = e
+            .diagnostics
+            .iter()
+            .find(|d| d.line == line(key))
+            .unwrap_or_else(|| panic!("no error on `{key}`: {:?}", e.diagnostics));
+        assert!(d.message.contains(key), "{d}");
+        assert!(d.hint.as_deref().unwrap_or("").contains(hint), "{d}");
+    }
+    let myopic = base.replace("traders = \"wise\"\n", "belief_spread = 1.0\n");
+    let (s, warnings) = scenario::from_toml_str(&myopic, Path::new("ok.toml")).unwrap();
+    assert_eq!(s.settings.belief_spread, 1.0);
+    assert!(
+        warnings.iter().any(|w| w.message.contains("belief_spread")),
+        "{warnings:?}"
+    );
+    let mut s = s;
+    scenario::params::set(&mut s, "settings.belief_spread", 0.5).unwrap();
+    scenario::params::set(&mut s, "settings.trader_classes", 7.0).unwrap();
+    assert_eq!(
+        (s.settings.belief_spread, s.settings.trader_classes),
+        (0.5, 7)
+    );
+    assert!(scenario::params::set(&mut s, "settings.trader_classes", 40.0).is_err());
+    assert!(scenario::params::set(&mut s, "settings.belief_spread", -1.0).is_err());
+    let names: Vec<String> = scenario::params::list(&s)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "settings.belief_spread"),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n == "settings.trader_classes"),
+        "{names:?}"
+    );
+}

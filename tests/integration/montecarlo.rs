@@ -1652,3 +1652,58 @@ fn a_corrupted_partial_file_names_its_line_and_column() {
     );
     assert!(e.to_string().contains("missing column"), "{e}");
 }
+
+/// Orders forgone to a higher landed price are a run metric of `runs.csv`, as of
+/// `run.csv`: with elastic demand some run forgoes orders, and its replay matches its
+/// row, these columns included.
+#[test]
+fn runs_csv_records_the_demand_forgone() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/montecarlo/twoland_random_fixed.toml"))
+            .unwrap()
+            .replace(
+                "value_usd_per_t = 300.0\n",
+                "value_usd_per_t = 300.0\ndemand_elasticity = -1.5\n",
+            )
+            .replace(
+                "value_usd_per_t = 4000.0\n",
+                "value_usd_per_t = 4000.0\ndemand_elasticity = -1.5\n",
+            );
+    let scn = dir.path().join("elastic.toml");
+    std::fs::write(&scn, text).unwrap();
+    let out = dir.path().join("mc");
+    let out_s = out.to_str().unwrap();
+    ok(&cli(&[
+        "montecarlo",
+        scn.to_str().unwrap(),
+        "--runs",
+        "40",
+        "--seed",
+        "5",
+        "--out",
+        out_s,
+        "--quiet",
+    ]));
+    let rows = csv_rows(&out.join("runs.csv"));
+    let forgone =
+        |r: &BTreeMap<String, String>| -> f64 { r["demand_forgone_usd"].parse().unwrap() };
+    let hit = rows
+        .iter()
+        .find(|r| forgone(r) > 0.0)
+        .unwrap_or_else(|| panic!("no run forgoes orders: {rows:?}"));
+    assert!(hit["demand_forgone_t"].parse::<f64>().unwrap() > 0.0);
+    let k = hit["run"].as_str();
+    let r = cli(&["run", "--replay", out_s, "--run", k]);
+    let said = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        said.contains(&format!("the replay matches run {k}")),
+        "{said}"
+    );
+}

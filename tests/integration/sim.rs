@@ -550,6 +550,17 @@ pub fn with_elasticities(mut s: Scenario, seed: u64) -> Scenario {
     s
 }
 
+/// `s` with traders who weigh and differ: a spread of beliefs in (0, 2.5] and 2..=8
+/// classes (drawn from its own stream, so that the case's other draws are those of
+/// `random_case_with`).
+pub fn with_trader_classes(mut s: Scenario, seed: u64) -> Scenario {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7ade_c1a5);
+    s.settings.traders = Traders::Weigh;
+    s.settings.belief_spread = rng.random_range(0.05..2.5);
+    s.settings.trader_classes = rng.random_range(2..=8);
+    s
+}
+
 /// The plain reference engine (every day simulated, no shortcut).
 fn reference(s: &Scenario) -> Engine {
     Engine::with_execution(s, Execution::Reference).unwrap()
@@ -734,6 +745,37 @@ proptest! {
         let c = Engine::new(&weigh).unwrap().run(&closures, Record::Daily).unwrap();
         if let Err(diff) = reports_close(&a, &c) {
             return Err(TestCaseError::fail(diff));
+        }
+    }
+
+    /// Traders who differ, with no spread, are the weighing traders: the same report,
+    /// exactly, on the reference and on the fast path, whatever the number of classes.
+    #[test]
+    fn traders_who_differ_without_a_spread_are_the_weighing_traders(seed in any::<u64>(), ties in any::<bool>()) {
+        let (mut s, closures) = random_case_with(seed, ties);
+        s.settings.traders = Traders::Weigh;
+        let mut differ = with_trader_classes(s.clone(), seed);
+        differ.settings.belief_spread = 0.0;
+        let a = reference(&s).run(&closures, Record::Daily).unwrap();
+        let b = reference(&differ).run(&closures, Record::Daily).unwrap();
+        prop_assert_eq!(&a, &b);
+        let c = Engine::new(&s).unwrap().run(&closures, Record::Daily).unwrap();
+        let d = Engine::new(&differ).unwrap().run(&closures, Record::Daily).unwrap();
+        prop_assert_eq!(&c, &d);
+    }
+
+    /// Traders who differ: the fast path gives the reference's report, and mass balance
+    /// and capacity hold every day on both paths.
+    #[test]
+    fn fast_path_equals_the_reference_with_traders_who_differ(seed in any::<u64>(), ties in any::<bool>()) {
+        let (s, closures) = random_case_with(seed, ties);
+        let s = with_trader_classes(s, seed);
+        fast_equals_reference(&s, &closures)?;
+        for mut e in [reference(&s), Engine::new(&s).unwrap()] {
+            let mut inv = Invariants { days: 0, worst_balance: 0.0, over_capacity: vec![] };
+            e.run_observed(&closures, Record::Daily, &mut inv).unwrap();
+            prop_assert!(inv.worst_balance < 1e-6, "mass balance off by {} t", inv.worst_balance);
+            prop_assert!(inv.over_capacity.is_empty(), "{:?}", inv.over_capacity);
         }
     }
 
