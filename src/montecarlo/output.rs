@@ -1069,38 +1069,6 @@ fn convergence_csv(losses: &[f64]) -> Vec<u8> {
 
 // ---------------------------------------------------------------- reading and merging
 
-/// Read a shard's manifest (`shard.json`) and check that its files are those it lists.
-fn read_shard_manifest(dir: &Path) -> Result<(Manifest, Shard), Error> {
-    let mpath = dir.join("shard.json");
-    if !mpath.is_file() {
-        let hint = if dir.join("manifest.json").is_file() {
-            "it holds a finished study, not a shard"
-        } else {
-            "no shard.json: not a shard's partial result, or an unfinished one"
-        };
-        return Err(Error::Invalid(format!(
-            "{}: {hint}; merge takes the folders of shards 1/n..n/n",
-            dir.display()
-        )));
-    }
-    let manifest = Manifest::read(&mpath)?;
-    let shard = shard_of(&manifest).ok_or_else(|| {
-        Error::Invalid(format!("{}: the manifest names no shard", mpath.display()))
-    })?;
-    for f in &manifest.files {
-        let now = FileRecord::of_file(dir, &f.name)?;
-        if now.sha256 != f.sha256 {
-            return Err(Error::Invalid(format!(
-                "{}: its checksum is not the one {} records: the file changed after the \
-                 shard was written",
-                dir.join(&f.name).display(),
-                mpath.display()
-            )));
-        }
-    }
-    Ok((manifest, shard))
-}
-
 /// A row of a shard's `runs.csv`: its fixed columns (the revenue lost per country is
 /// read beside it, by column name).
 #[derive(Deserialize)]
@@ -1468,55 +1436,18 @@ fn record<'a>(
 /// shard and the files: an error names the first field that differs and the folders.
 /// A missing or repeated shard is an error too.
 pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
-    let first_dir = dirs
-        .first()
-        .ok_or_else(|| Error::Invalid("merge needs the folders of shards 1/n..n/n".into()))?;
-    // Every manifest first (cheap): refuse a mix before reading any table.
+    // Every manifest first (cheap): refuse a mix before reading any table. (A compare
+    // shard's parts are Monte Carlo partial results of their own command.)
     let mut manifests = Vec::new();
     for d in dirs {
-        manifests.push((d, read_shard_manifest(d)?));
+        let (m, s) = crate::study::shards::read_shard(d, None, shard_of)?;
+        manifests.push((d.clone(), m, s));
     }
-    let (first, first_shard) = manifests[0].1.clone();
-    let n = first_shard.n();
-    let mut seen: BTreeMap<u64, &PathBuf> = BTreeMap::new();
-    for (d, (m, s)) in &manifests {
-        if let Some(diff) = first.first_difference(m, &["montecarlo.shard", "files"]) {
-            return Err(Error::Invalid(format!(
-                "{} and {} are shards of different studies: their shard.json differ in {diff}; \
-                 merge only the shards of one study",
-                first_dir.display(),
-                d.display()
-            )));
-        }
-        if s.n() != n {
-            return Err(Error::Invalid(format!(
-                "{} is shard {s} but {} is shard {first_shard}: the shards of one study \
-                 share their n",
-                d.display(),
-                first_dir.display()
-            )));
-        }
-        if let Some(prev) = seen.insert(s.k(), d) {
-            return Err(Error::Invalid(format!(
-                "shard {s} appears twice: {} and {}",
-                prev.display(),
-                d.display()
-            )));
-        }
-    }
-    let missing: Vec<String> = (1..=n)
-        .filter(|k| !seen.contains_key(k))
-        .map(|k| format!("{k}/{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::Invalid(format!(
-            "missing shard(s) {}: merge needs all {n} shards",
-            missing.join(", ")
-        )));
-    }
+    crate::study::shards::check_set(&manifests, &["montecarlo.shard", "files"])?;
+    let first = manifests[0].1.clone();
     let mut records: Vec<RunRecord> = Vec::new();
-    for (d, (m, s)) in manifests {
-        records.extend(read_partial(d, m, s)?.records);
+    for (d, m, s) in manifests {
+        records.extend(read_partial(&d, m, s)?.records);
     }
     let mut manifest = first;
     manifest.files.clear();

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use crate::output::{FileRecord, Manifest, Shard};
 use crate::Error;
 
-/// Read `dir/shard.json` of a `command` shard, checking that its files are the ones it
-/// records. `shard_of` reads the shard from the manifest.
+/// Read `dir/shard.json`, checking that its files are the ones it records and, when
+/// `command` is given, that it is a shard of that command. `shard_of` reads the shard
+/// from the manifest.
 pub fn read_shard(
     dir: &Path,
-    command: &str,
+    command: Option<&str>,
     shard_of: impl Fn(&Manifest) -> Option<Shard>,
 ) -> Result<(Manifest, Shard), Error> {
     let mpath = dir.join("shard.json");
@@ -29,7 +30,7 @@ pub fn read_shard(
         )));
     }
     let manifest = Manifest::read(&mpath)?;
-    if manifest.command != command {
+    if let Some(command) = command.filter(|c| *c != manifest.command) {
         return Err(Error::Invalid(format!(
             "{}: a shard of `{}`, not of `{command}`: merge only the shards of one study",
             mpath.display(),

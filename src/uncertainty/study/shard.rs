@@ -180,7 +180,7 @@ fn design_of(m: &Manifest) -> Result<(DesignKind, Vec<Factor>, u64, u64), Error>
 pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
     let mut shards = Vec::new();
     for d in dirs {
-        let (m, s) = read_shard(d, "uncertainty", shard_of)?;
+        let (m, s) = read_shard(d, Some("uncertainty"), shard_of)?;
         shards.push((d.clone(), m, s));
     }
     check_set(&shards, &["montecarlo.shard", "files"])?;
