@@ -116,22 +116,32 @@ pub(super) fn page<'a>(
     figures.extend(best_option(&cx)?);
     figures.extend(benefit_cost(&cx)?);
     figures.extend(regret(dir, &cx)?);
-    let options = cx.bc.rows.len() / cx.futures_n.max(1);
-    let facts = vec![(
+    let n_options = cx.bc.rows.len() / cx.futures_n.max(1);
+    let mut facts = vec![(
         "compared".to_string(),
         if cx.futures_n > 1 {
             format!(
-                "{options} option(s) against the base in {} futures (states of the world from \
+                "{n_options} option(s) against the base in {} futures (states of the world from \
                  the futures file); the first three charts show the future {}, their tables \
                  every future",
                 cx.futures_n, cx.first
             )
         } else {
             format!(
-                "{options} option(s) against the base, on the same simulated years (common random numbers)"
+                "{n_options} option(s) against the base, on the same simulated years (common random numbers)"
             )
         },
     )];
+    if let (Some(u), Some(r)) = (&options.uncertainty, &robustness) {
+        facts.push((
+            "robustness from".to_string(),
+            format!(
+                "the uncertainty study in {} ({} parameter draws of the same base and options)",
+                u.display(),
+                r.draws
+            ),
+        ));
+    }
     Ok(Page {
         info,
         dir: dir.display().to_string(),

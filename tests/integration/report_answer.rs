@@ -410,6 +410,10 @@ fn the_headline_says_how_often_each_statement_holds_across_an_uncertainty_study(
     let html = fs::read_to_string(cmp.join("report.html")).unwrap();
     let answer = section(&html, "answer");
     assert!(answer.contains(&want), "{answer}");
+    assert!(
+        html.contains("robustness from")
+            && html.contains("12 parameter draws of the same base and options")
+    );
 }
 
 #[test]
