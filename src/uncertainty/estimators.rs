@@ -19,6 +19,21 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// `estimate` with the 95% percentile interval of its bootstrap replicates `boot`
+    /// (the estimate itself at both ends when there are none).
+    pub fn from_bootstrap(estimate: f64, boot: Vec<f64>) -> Interval {
+        let (low, high) = if boot.is_empty() {
+            (estimate, estimate)
+        } else {
+            percentile_ci(boot)
+        };
+        Interval {
+            estimate,
+            low,
+            high,
+        }
+    }
+
     /// Whether `x` lies in the interval (ends included).
     pub fn contains(&self, x: f64) -> bool {
         self.low <= x && x <= self.high
@@ -265,31 +280,16 @@ pub fn sobol_indices_noisy(
             boot_total[i].push(t[i]);
         }
     }
-    let interval = |est: f64, boot: Vec<f64>| {
-        if boot.is_empty() {
-            return Interval {
-                estimate: est,
-                low: est,
-                high: est,
-            };
-        }
-        let (low, high) = percentile_ci(boot);
-        Interval {
-            estimate: est,
-            low,
-            high,
-        }
-    };
     Ok(SobolIndices {
         first: first
             .iter()
             .zip(boot_first)
-            .map(|(&e, b)| interval(e, b))
+            .map(|(&e, b)| Interval::from_bootstrap(e, b))
             .collect(),
         total: total
             .iter()
             .zip(boot_total)
-            .map(|(&e, b)| interval(e, b))
+            .map(|(&e, b)| Interval::from_bootstrap(e, b))
             .collect(),
         variance,
     })
@@ -443,22 +443,10 @@ pub fn variance_split(
         bw.push(w);
         bs.push(share(b, w));
     }
-    let interval = |est: f64, boot: Vec<f64>| {
-        let (low, high) = if boot.is_empty() {
-            (est, est)
-        } else {
-            percentile_ci(boot)
-        };
-        Interval {
-            estimate: est,
-            low,
-            high,
-        }
-    };
     Ok(VarianceSplit {
-        between: interval(between, bb),
-        within: interval(within, bw),
-        parameter_share: interval(share(between, within), bs),
+        between: Interval::from_bootstrap(between, bb),
+        within: Interval::from_bootstrap(within, bw),
+        parameter_share: Interval::from_bootstrap(share(between, within), bs),
     })
 }
 
@@ -573,22 +561,10 @@ pub fn variance_split_paired(
             bs.push(s);
         }
     }
-    let interval = |est: f64, boot: Vec<f64>| {
-        let (low, high) = if boot.is_empty() {
-            (est, est)
-        } else {
-            percentile_ci(boot)
-        };
-        Interval {
-            estimate: est,
-            low,
-            high,
-        }
-    };
     Ok(VarianceSplit {
-        between: interval(between, bb),
-        within: interval(within, bw),
-        parameter_share: interval(share, bs),
+        between: Interval::from_bootstrap(between, bb),
+        within: Interval::from_bootstrap(within, bw),
+        parameter_share: Interval::from_bootstrap(share, bs),
     })
 }
 
