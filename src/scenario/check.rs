@@ -483,6 +483,17 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
                 ),
             );
         }
+        if seasonal && c.start_day.unsigned_abs() > 36_600 {
+            bad(
+                d,
+                K::OutOfRange,
+                w(&format!(
+                    "start_day {} is more than 100 years away",
+                    c.start_day
+                )),
+                "a seasonal closure's first occurrence is dated within 100 years of the start",
+            );
+        }
         if seasonal && c.expected_closure_days.is_some() {
             bad(
                 d,

@@ -369,6 +369,64 @@ fn check_finds_problems_in_an_edited_scenario() {
     assert!(e.diagnostics.iter().all(|d| d.line == 0));
 }
 
+/// A hand-built scenario's seasonal closures are checked as the loader checks them: a
+/// target that does not exist, one longer than a year, one that states a belief, one
+/// dated centuries away; the engine refuses the scenario instead of panicking.
+#[test]
+fn check_finds_bad_seasonal_closures() {
+    use chokepoint::closure::{ClosureWindow, Target};
+    let mut s = scenario::load(root().join("scenarios/twoland.toml")).unwrap();
+    let w = ClosureWindow {
+        target: Target::Link(chokepoint::network::LinkId(0)),
+        start_day: 10,
+        duration_days: 30,
+        capacity_factor: 0.0,
+        ramp_days: 0,
+        label: None,
+        expected_closure_days: None,
+    };
+    s.seasonal = vec![w.clone()];
+    s.check().unwrap();
+    s.seasonal = vec![
+        ClosureWindow {
+            target: Target::Link(chokepoint::network::LinkId(999)),
+            ..w.clone()
+        },
+        ClosureWindow {
+            duration_days: 300,
+            ramp_days: 66,
+            ..w.clone()
+        },
+        ClosureWindow {
+            expected_closure_days: Some(5.0),
+            ..w.clone()
+        },
+        ClosureWindow {
+            start_day: i64::MAX / 2,
+            ..w
+        },
+    ];
+    let e = s.check().unwrap_err();
+    let msgs: Vec<String> = e.errors().map(|d| d.message.clone()).collect();
+    assert_eq!(msgs.len(), 4, "{msgs:#?}");
+    for (i, what) in [
+        "target",
+        "more than a year",
+        "expected_closure_days",
+        "100 years",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains(&format!("seasonal closure {i}")) && m.contains(what)),
+            "{what}: {msgs:#?}"
+        );
+    }
+    assert!(chokepoint::sim::Engine::new(&s).is_err());
+}
+
 /// `seasonal = true` puts a closure among the seasonal ones (normal conditions), not the
 /// fixed ones a risk study leaves out: the Wakhan road's winter, from its option file,
 /// shuts the pass from 15 November for 150 days every year; its security risk stays a
