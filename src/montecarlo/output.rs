@@ -1120,14 +1120,14 @@ struct TradeRow {
 
 /// A row of `closures.csv` (its dates follow from the start day).
 #[derive(Deserialize)]
-struct ClosureCsvRow {
-    run: u64,
-    target: String,
-    start_day: i64,
-    duration_days: u32,
-    capacity_factor: f64,
-    ramp_days: u32,
-    label: String,
+pub(super) struct ClosureCsvRow {
+    pub(super) run: u64,
+    pub(super) target: String,
+    pub(super) start_day: i64,
+    pub(super) duration_days: u32,
+    pub(super) capacity_factor: f64,
+    pub(super) ramp_days: u32,
+    pub(super) label: String,
 }
 
 /// A row of `price_runs.csv`.
