@@ -52,6 +52,7 @@ __all__ = [
     "compare",
     "criticality",
     "uncertainty",
+    "metrics",
     "RunResult",
     "MonteCarloResult",
     "CompareResult",
@@ -68,6 +69,21 @@ __all__ = [
     "ScenarioWarning",
     "SimulationError",
 ]
+
+
+def metrics():
+    """The metric table, one row per whole-run metric: ``metric`` (its column, or
+    ``metric`` value, in every file that reports it), ``unit``, ``description``, and for
+    each study (``run``, ``montecarlo``, ``compare``, ``criticality``, ``controlled``) the
+    metric's position among that study's metrics, empty where it does not report it.
+    The library's own table (``chokepoint::study::metrics``), so it is what the files
+    hold."""
+    import pandas as pd
+
+    frame = pd.DataFrame(_lib.metric_table())
+    for study in ("run", "montecarlo", "compare", "criticality", "controlled"):
+        frame[study] = frame[study].astype("Int64")
+    return frame
 
 
 def _scenario(scenario) -> Scenario:

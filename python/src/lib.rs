@@ -1168,6 +1168,24 @@ fn version() -> String {
     chokepoint::output::manifest::Tool::current().version
 }
 
+/// The metric table (`chokepoint::study::metrics`) as columns: each whole-run metric's
+/// name, unit and description, and its position among each study's metrics (`None`
+/// where the study does not report it).
+#[pyfunction]
+fn metric_table(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    use chokepoint::study::metrics::{Study, METRICS};
+    let d = PyDict::new(py);
+    d.set_item("metric", METRICS.iter().map(|m| m.name).collect::<Vec<_>>())?;
+    d.set_item("unit", METRICS.iter().map(|m| m.unit).collect::<Vec<_>>())?;
+    let what: Vec<&str> = METRICS.iter().map(|m| m.description).collect();
+    d.set_item("description", what)?;
+    for s in Study::ALL {
+        let at: Vec<Option<u8>> = METRICS.iter().map(|m| m.columns.of(s)).collect();
+        d.set_item(s.name(), at)?;
+    }
+    Ok(d)
+}
+
 /// The Python module `chokepoint._lib`.
 #[pymodule]
 fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1180,6 +1198,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(save, m)?)?;
     m.add_function(wrap_pyfunction!(compare_headline, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(metric_table, m)?)?;
     m.add_function(wrap_pyfunction!(estimators::saltelli_design, m)?)?;
     m.add_function(wrap_pyfunction!(estimators::sobol_indices, m)?)?;
     m.add_function(wrap_pyfunction!(estimators::chatterjee_xi, m)?)?;

@@ -2,6 +2,7 @@
 //! column names, for `pandas.DataFrame(...)`.
 
 use chokepoint::closure::{DurationDist, Target};
+use chokepoint::montecarlo::ClosureRow;
 use chokepoint::Scenario;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -232,31 +233,20 @@ pub fn table<'py>(
             c
         }
         "closures" => {
-            let mut c = Cols::new(
-                py,
-                &[
-                    "target",
-                    "start_day",
-                    "start_date",
-                    "duration_days",
-                    "reopen_date",
-                    "capacity_factor",
-                    "ramp_days",
-                    "label",
-                ],
-            );
+            // The columns and cells of montecarlo's closures.csv (after its run).
+            let mut c = Cols::new(py, &ClosureRow::COLUMNS);
             for w in &s.closures {
+                let r = ClosureRow::of(s, w);
+                let (first, reopen) = r.dates(s.date_of(0));
                 c.row(vec![
-                    c.v(s.target_name(w.target))?,
-                    c.v(w.start_day)?,
-                    c.v(s.date_of(w.start_day).to_string())?,
-                    c.v(w.duration_days)?,
-                    c.v(s
-                        .date_of(w.start_day + i64::from(w.duration_days))
-                        .to_string())?,
-                    c.v(w.capacity_factor)?,
-                    c.v(w.ramp_days)?,
-                    c.v(w.label.clone().unwrap_or_default())?,
+                    c.v(r.target)?,
+                    c.v(r.start_day)?,
+                    c.v(first.to_string())?,
+                    c.v(r.duration_days)?,
+                    c.v(reopen.to_string())?,
+                    c.v(r.capacity_factor)?,
+                    c.v(r.ramp_days)?,
+                    c.v(r.label)?,
                 ]);
             }
             c

@@ -622,3 +622,29 @@ def test_each_error_kind_has_its_own_class():
     assert issubclass(errors.CancelledError, cp.ChokepointError)
     assert issubclass(errors.EnginePanicError, cp.SimulationError)
     assert issubclass(errors.FileFormatError, cp.OutputError)
+
+
+def test_metric_table_is_what_each_study_writes():
+    """``cp.metrics()`` is the library's metric table: each study's metrics, in its
+    order, are the metric columns of the file it writes."""
+    t = cp.metrics()
+    assert list(t.columns[:3]) == ["metric", "unit", "description"]
+    assert t["metric"].is_unique and (t["unit"] != "").all()
+
+    def of(study):
+        rows = t[t[study].notna()].sort_values(study)
+        assert list(rows[study]) == list(range(len(rows))), study
+        return list(rows["metric"])
+
+    mc = cp.montecarlo(RANDOM, runs=5, seed=1, progress=False)
+    runs = list(mc.table("runs.csv").columns)
+    start = runs.index("closure_windows") + 1
+    assert runs[start : start + len(of("montecarlo"))] == of("montecarlo")
+    k = cp.criticality(ONLY_ROUTE, 15)
+    cols = list(k.sets.columns)
+    start = cols.index("duration_days") + 1
+    assert cols[start : start + len(of("criticality"))] == of("criticality")
+    r = cp.run(TWOLAND)
+    metrics = r.table("run.csv")
+    total = list(metrics[metrics["scope"] == "total"]["metric"])
+    assert total == of("run")

@@ -10,36 +10,17 @@ use super::stats::{
 use super::Outcome;
 use crate::montecarlo::stats::{wilson, Stats};
 use crate::sim::RunMetrics;
+use crate::study::metrics::Study;
 
-/// The metrics whose paired differences are reported, with their unit.
-pub const METRICS: [&str; 10] = [
-    "total_loss_usd",
-    "reroute_cost_usd",
-    "delay_cost_usd",
-    "spoilage_usd",
-    "lost_trade_usd",
-    "welfare_loss_usd",
-    "revenue_lost_usd",
-    "trade_value_halted_usd",
-    "peak_stranded_trucks",
-    "stranded_truck_days",
-];
+/// The metrics whose paired differences are reported, in the comparison's order (the
+/// metric table's [`Study::Compare`]).
+pub fn metrics() -> Vec<&'static str> {
+    crate::study::metrics::names(Study::Compare)
+}
 
-/// One metric of a run by name (see [`METRICS`]).
+/// One metric of a run by name (see [`metrics`]; NaN for an unknown name).
 pub fn metric(m: &RunMetrics, name: &str) -> f64 {
-    match name {
-        "total_loss_usd" => m.total_loss_usd,
-        "reroute_cost_usd" => m.reroute_cost_usd,
-        "delay_cost_usd" => m.delay_cost_usd,
-        "spoilage_usd" => m.spoilage_usd,
-        "lost_trade_usd" => m.lost_trade_usd,
-        "welfare_loss_usd" => m.welfare_loss_usd,
-        "revenue_lost_usd" => m.revenue_lost_usd.values().sum(),
-        "trade_value_halted_usd" => m.trade_value_halted_usd,
-        "peak_stranded_trucks" => m.peak_stranded_trucks,
-        "stranded_truck_days" => m.stranded_truck_days,
-        _ => f64::NAN,
-    }
+    crate::study::metrics::value(m, name)
 }
 
 /// A paired difference of one metric: `option` minus `against`.
@@ -299,7 +280,7 @@ pub fn analyse(o: &Outcome) -> Analysis {
         let totals: Vec<Vec<f64>> = (0..c).map(|k| get(k, "total_loss_usd")).collect();
         let refs: Vec<&[f64]> = totals.iter().map(Vec::as_slice).collect();
         for &(x, y) in &pairs(c) {
-            for m in METRICS {
+            for m in metrics() {
                 let (vx, vy) = if m == "total_loss_usd" {
                     (totals[x].clone(), totals[y].clone())
                 } else {

@@ -359,24 +359,16 @@ struct WinsRow {
     p_beats: f64,
 }
 
+/// The rows of `path`, typed ([`crate::study::output::read_table`]): a bad cell is an
+/// [`Error::File`] naming the file, line and column.
 fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Error> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: cannot read ({e}); is this a compare output folder?",
+    if !path.is_file() {
+        return Err(Error::Invalid(format!(
+            "{}: missing; is the output folder complete?",
             path.display()
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in r.deserialize() {
-        out.push(row.map_err(|e| {
-            let at = e
-                .position()
-                .map(|p| format!(" line {}", p.line()))
-                .unwrap_or_default();
-            Error::Invalid(format!("{}{at}: {e}", path.display()))
-        })?);
+        )));
     }
-    Ok(out)
+    crate::study::output::read_table(path, &[])
 }
 
 /// Each future's option figures read from a compare output folder's `benefit_cost.csv`

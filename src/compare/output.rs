@@ -26,7 +26,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::analysis::{analyse, best_ci, pairs, Analysis, METRICS};
+use super::analysis::{analyse, best_ci, metrics, pairs, Analysis};
 use super::Outcome;
 use crate::montecarlo;
 use crate::output::manifest::Manifest;
@@ -68,7 +68,9 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
 
     let mut header = vec!["future", "run", "candidate"];
-    header.extend(METRICS);
+    let metrics = metrics();
+    header.extend(&metrics);
+    let metrics = &metrics;
     let rows = o.records.iter().enumerate().flat_map(|(fi, by_c)| {
         let n = by_c.first().map_or(0, Vec::len);
         (0..n).flat_map(move |i| {
@@ -76,7 +78,7 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
                 let r = &runs[i];
                 let mut row = vec![fut(fi), r.run.to_string(), l(k)];
                 row.extend(
-                    METRICS
+                    metrics
                         .iter()
                         .map(|m| f(super::analysis::metric(&r.metrics, m))),
                 );

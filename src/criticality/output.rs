@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::{ranked, McView, SetResult};
 use crate::output::{create_dir, money, num, whole, Manifest};
+use crate::study::metrics::{self, Study};
 use crate::study::output::{csv_bytes, write_with_manifest};
 use crate::{Error, Scenario};
 
@@ -42,53 +43,38 @@ pub fn write(
         .map(|c| c.start.clone())
         .unwrap_or_default();
     let duration = manifest.criticality.as_ref().map_or(0, |c| c.duration_days);
+    let columns = metrics::of(Study::Criticality);
     let rows = ranked(results).into_iter().map(|(rank, r)| {
         let m = &r.metrics;
-        vec![
+        let mut row = vec![
             r.set.kind().to_string(),
             rank.to_string(),
             r.set.name.clone(),
             r.set.corridors.join(" "),
             start.clone(),
             duration.to_string(),
-            num(m.total_loss_usd),
-            num(m.trade_value_halted_usd),
-            num(m.reroute_cost_usd),
-            num(m.delay_cost_usd),
-            num(m.spoilage_usd),
-            num(m.lost_trade_usd),
-            num(m.revenue_lost_usd.values().sum()),
-            num(m.peak_stranded_trucks),
-            num(m.stranded_truck_days),
-            m.days_to_recover.map_or(String::new(), |d| d.to_string()),
-            num(r.added_loss_usd()),
-        ]
+        ];
+        // The metric table's columns (a whole number without a decimal point, an
+        // undefined value empty), then the loss the set adds.
+        row.extend(columns.iter().map(|x| match (x.value)(m) {
+            None => String::new(),
+            Some(v) if x.is_whole() => format!("{v}"),
+            Some(v) => num(v),
+        }));
+        row.push(num(r.added_loss_usd()));
+        row
     });
-    files.push((
-        "criticality.csv",
-        csv_bytes(
-            &[
-                "kind",
-                "rank",
-                "set",
-                "corridors",
-                "start_date",
-                "duration_days",
-                "total_loss_usd",
-                "trade_value_halted_usd",
-                "reroute_cost_usd",
-                "delay_cost_usd",
-                "spoilage_usd",
-                "lost_trade_usd",
-                "revenue_lost_usd",
-                "peak_stranded_trucks",
-                "stranded_truck_days",
-                "days_to_recover",
-                "added_loss_usd",
-            ],
-            rows,
-        ),
-    ));
+    let mut header = vec![
+        "kind",
+        "rank",
+        "set",
+        "corridors",
+        "start_date",
+        "duration_days",
+    ];
+    header.extend(columns.iter().map(|x| x.name));
+    header.push("added_loss_usd");
+    files.push(("criticality.csv", csv_bytes(&header, rows)));
 
     let mut rows = Vec::new();
     for (_, r) in ranked(results) {

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use super::{fixed_closures, run_rng, Config, RunRecord};
 use crate::closure::{substream, ClosureSampler, ClosureWindow, PlanFeatures};
 use crate::control_variates::{estimate, ControlMeans, Controlled, Moments};
+use crate::study::metrics::Study;
 use crate::{Error, Scenario};
 
 /// Plans per chunk of the control-mean draws.
@@ -137,23 +138,11 @@ impl Controls {
     }
 }
 
-/// How a metric is read from a run.
-pub type Metric = fn(&RunRecord) -> f64;
-
-/// The metrics estimated with controls, as named in `controlled.csv`, and how to read
-/// each from a run.
-pub const METRICS: [(&str, Metric); 8] = [
-    ("total_loss_usd", |r| r.metrics.total_loss_usd),
-    ("welfare_loss_usd", |r| r.metrics.welfare_loss_usd),
-    ("trade_value_halted_usd", |r| {
-        r.metrics.trade_value_halted_usd
-    }),
-    ("reroute_cost_usd", |r| r.metrics.reroute_cost_usd),
-    ("delay_cost_usd", |r| r.metrics.delay_cost_usd),
-    ("spoilage_usd", |r| r.metrics.spoilage_usd),
-    ("lost_trade_usd", |r| r.metrics.lost_trade_usd),
-    ("stranded_truck_days", |r| r.metrics.stranded_truck_days),
-];
+/// The metrics estimated with controls, as named in `controlled.csv`, in its order (the
+/// metric table's [`Study::Controlled`]).
+pub fn metrics() -> Vec<&'static crate::study::metrics::Metric> {
+    crate::study::metrics::of(Study::Controlled)
+}
 
 /// The plain and controlled estimate of one metric's mean.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +153,7 @@ pub struct MetricEstimate {
     pub estimate: Controlled,
 }
 
-/// The plain and controlled means of [`METRICS`] over `records`; `x` is
+/// The plain and controlled means of [`metrics`] over `records`; `x` is
 /// [`Controls::of_runs`] of their runs.
 ///
 /// # Errors
@@ -174,12 +163,15 @@ pub fn analyse(
     records: &[RunRecord],
     x: &[f64],
 ) -> Result<Vec<MetricEstimate>, Error> {
-    METRICS
-        .iter()
-        .map(|(metric, get)| {
-            let y: Vec<f64> = records.iter().map(get).collect();
+    metrics()
+        .into_iter()
+        .map(|metric| {
+            let y: Vec<f64> = records
+                .iter()
+                .map(|r| (metric.value)(&r.metrics).unwrap_or(f64::NAN))
+                .collect();
             Ok(MetricEstimate {
-                metric,
+                metric: metric.name,
                 estimate: estimate(&y, x, controls.len(), controls.means())?,
             })
         })

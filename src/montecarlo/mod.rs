@@ -188,6 +188,28 @@ pub struct ClosureRow {
 }
 
 impl ClosureRow {
+    /// The columns of a table of closure windows, in order: the scenario's `closures`
+    /// (Python's `Scenario.table("closures")`) and, after `run`, `closures.csv`.
+    pub const COLUMNS: [&'static str; 8] = [
+        "target",
+        "start_day",
+        "start_date",
+        "duration_days",
+        "reopen_date",
+        "capacity_factor",
+        "ramp_days",
+        "label",
+    ];
+
+    /// Its first closed date and the date it reopens, for a run whose day 0 is `start`.
+    pub fn dates(&self, start: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        let date = |d: i64| start + chrono::Duration::days(d);
+        (
+            date(self.start_day),
+            date(self.start_day + i64::from(self.duration_days)),
+        )
+    }
+
     /// The row of closure window `w` of `scenario`.
     pub fn of(scenario: &Scenario, w: &ClosureWindow) -> ClosureRow {
         ClosureRow {

@@ -42,6 +42,7 @@ use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
 use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
+use crate::study::metrics::{self, Metric, Study};
 use crate::study::output::{csv_bytes, read_rows};
 use crate::Error;
 use serde::Deserialize;
@@ -67,57 +68,24 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// Fixed scalar columns of `runs.csv`, after run, seed, stream, closures.
-const SCALARS: [&str; 17] = [
-    "total_loss_usd",
-    "welfare_loss_usd",
-    "trade_value_halted_usd",
-    "reroute_cost_usd",
-    "delay_cost_usd",
-    "spoilage_usd",
-    "lost_trade_usd",
-    "revenue_lost_usd",
-    "peak_stranded_trucks",
-    "stranded_truck_days",
-    "days_to_recover",
-    "runout_days",
-    "runout_capped",
-    "runout_open_t",
-    "runout_open_usd",
-    "demand_forgone_t",
-    "demand_forgone_usd",
-];
+/// The metric table's columns of `runs.csv` (after run, seed, stream, closures) and
+/// series of `summary.csv`, in their order.
+fn scalars() -> Vec<&'static Metric> {
+    metrics::of(Study::Montecarlo)
+}
 
-fn scalar(m: &RunMetrics, name: &str, countries: &[String]) -> Option<f64> {
-    Some(match name {
-        "total_loss_usd" => m.total_loss_usd,
-        "welfare_loss_usd" => m.welfare_loss_usd,
-        "trade_value_halted_usd" => m.trade_value_halted_usd,
-        "reroute_cost_usd" => m.reroute_cost_usd,
-        "delay_cost_usd" => m.delay_cost_usd,
-        "spoilage_usd" => m.spoilage_usd,
-        "lost_trade_usd" => m.lost_trade_usd,
-        "revenue_lost_usd" => countries
-            .iter()
-            .map(|c| m.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
-            .sum(),
-        "peak_stranded_trucks" => m.peak_stranded_trucks,
-        "stranded_truck_days" => m.stranded_truck_days,
-        "days_to_recover" => return m.days_to_recover.map(f64::from),
-        "runout_days" => f64::from(m.runout_days),
-        "runout_open_t" => m.runout_open_t,
-        "runout_open_usd" => m.runout_open_usd,
-        "demand_forgone_t" => m.demand_forgone_t,
-        "demand_forgone_usd" => m.demand_forgone_usd,
-        "runout_capped" => {
-            if m.runout_capped {
-                1.0
-            } else {
-                0.0
-            }
-        }
-        _ => return None,
-    })
+/// A scalar's value in a run. The revenue lost sums the study's `countries` (each run
+/// counting 0 for a country it did not touch), as the per-country columns beside it do.
+fn scalar(m: &RunMetrics, x: &Metric, countries: &[String]) -> Option<f64> {
+    if x.name == "revenue_lost_usd" {
+        return Some(
+            countries
+                .iter()
+                .map(|c| m.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
+                .sum(),
+        );
+    }
+    (x.value)(m)
 }
 
 fn revenue_column(country: &str) -> String {
@@ -132,9 +100,9 @@ pub(super) fn scalar_columns<'a>(
 ) -> Vec<(String, Option<f64>)> {
     let mut out = Vec::new();
     for c in columns {
-        if SCALARS.contains(&c.as_str()) {
+        if let Some(x) = scalars().into_iter().find(|x| x.name == c.as_str()) {
             let countries: Vec<String> = m.revenue_lost_usd.keys().cloned().collect();
-            out.push((c.clone(), scalar(m, c, &countries)));
+            out.push((c.clone(), scalar(m, x, &countries)));
         } else if let Some(country) = c
             .strip_prefix("revenue_lost_")
             .and_then(|x| x.strip_suffix("_usd"))
@@ -152,7 +120,8 @@ pub(super) fn scalar_columns<'a>(
 fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
     let countries = countries(runs);
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
-    header.extend(SCALARS.iter().map(|s| s.to_string()));
+    let scalars = scalars();
+    header.extend(scalars.iter().map(|s| s.name.to_string()));
     header.extend(countries.iter().map(|c| revenue_column(c)));
     let seed = kept.seed.to_string();
     let rows = runs.iter().zip(&kept.closures).map(|(r, &closures)| {
@@ -162,16 +131,12 @@ fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
             r.run.to_string(),
             closures.to_string(),
         ];
-        for s in SCALARS {
-            row.push(match s {
-                "days_to_recover" => r
-                    .metrics
-                    .days_to_recover
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                "runout_days" => r.metrics.runout_days.to_string(),
-                "runout_capped" => u8::from(r.metrics.runout_capped).to_string(),
-                _ => scalar(&r.metrics, s, &countries).map(f).unwrap_or_default(),
+        // A whole number (days, a 0/1 flag) without a decimal point; undefined: empty.
+        for s in &scalars {
+            row.push(match scalar(&r.metrics, s, &countries) {
+                None => String::new(),
+                Some(v) if s.is_whole() => format!("{v}"),
+                Some(v) => f(v),
             });
         }
         for c in &countries {
@@ -373,31 +338,29 @@ fn prices_csv(points: &BTreeMap<PriceKey, PriceChanges>, n: usize) -> Vec<u8> {
     csv_bytes(&header, rows)
 }
 
-/// The columns of `closures.csv`.
-const CLOSURES_HEADER: [&str; 9] = [
-    "run",
-    "target",
-    "start_day",
-    "start_date",
-    "duration_days",
-    "reopen_date",
-    "capacity_factor",
-    "ramp_days",
-    "label",
-];
+/// The columns of `closures.csv`: the run, then [`ClosureRow::COLUMNS`].
+const CLOSURES_HEADER: [&str; 9] = {
+    let mut h = ["run"; 9];
+    let mut i = 0;
+    while i < ClosureRow::COLUMNS.len() {
+        h[i + 1] = ClosureRow::COLUMNS[i];
+        i += 1;
+    }
+    h
+};
 
 /// The rows of `closures.csv` of one run: one per closure window (dates from the
 /// window's `start`).
 fn closure_rows(r: &RunRecord, start: NaiveDate) -> impl Iterator<Item = Vec<String>> + '_ {
-    let date = move |d: i64| (start + chrono::Duration::days(d)).to_string();
     r.closures.iter().map(move |c| {
+        let (first, reopen) = c.dates(start);
         vec![
             r.run.to_string(),
             c.target.clone(),
             c.start_day.to_string(),
-            date(c.start_day),
+            first.to_string(),
             c.duration_days.to_string(),
-            date(c.start_day + i64::from(c.duration_days)),
+            reopen.to_string(),
             f(c.capacity_factor),
             c.ramp_days.to_string(),
             c.label.clone(),
@@ -938,9 +901,9 @@ fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
         name: "closure_windows".into(),
         values: kept.closures.iter().map(|&n| f64::from(n)).collect(),
     }];
-    for s in SCALARS {
+    for s in scalars() {
         out.push(Series {
-            name: s.to_string(),
+            name: s.name.to_string(),
             values: runs
                 .iter()
                 .filter_map(|r| scalar(&r.metrics, s, &countries))
@@ -1157,14 +1120,14 @@ struct TradeRow {
 
 /// A row of `closures.csv` (its dates follow from the start day).
 #[derive(Deserialize)]
-struct ClosureCsvRow {
-    run: u64,
-    target: String,
-    start_day: i64,
-    duration_days: u32,
-    capacity_factor: f64,
-    ramp_days: u32,
-    label: String,
+pub(super) struct ClosureCsvRow {
+    pub(super) run: u64,
+    pub(super) target: String,
+    pub(super) start_day: i64,
+    pub(super) duration_days: u32,
+    pub(super) capacity_factor: f64,
+    pub(super) ramp_days: u32,
+    pub(super) label: String,
 }
 
 /// A row of `price_runs.csv`.
@@ -1208,7 +1171,12 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
 
     let path = dir.join("runs.csv");
     let mut columns = vec!["run", "closure_windows"];
-    columns.extend(SCALARS.iter().filter(|s| **s != "revenue_lost_usd"));
+    columns.extend(
+        scalars()
+            .iter()
+            .map(|s| s.name)
+            .filter(|s| *s != "revenue_lost_usd"),
+    );
     read_rows(&path, &columns, |line, r: RunsRow| {
         let run = r.run;
         if !shard.contains(run) || run >= total_runs {

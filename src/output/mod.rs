@@ -116,43 +116,9 @@ pub fn metrics_rows(m: &RunMetrics) -> Vec<[String; 4]> {
             num(v),
         ]);
     };
-    push(
-        "total",
-        "",
-        "trade_value_halted_usd",
-        m.trade_value_halted_usd,
-    );
-    push("total", "", "reroute_cost_usd", m.reroute_cost_usd);
-    push("total", "", "delay_cost_usd", m.delay_cost_usd);
-    push("total", "", "spoilage_usd", m.spoilage_usd);
-    push("total", "", "lost_trade_usd", m.lost_trade_usd);
-    push("total", "", "total_loss_usd", m.total_loss_usd);
-    push("total", "", "welfare_loss_usd", m.welfare_loss_usd);
-    push(
-        "total",
-        "",
-        "revenue_lost_usd",
-        m.revenue_lost_usd.values().sum(),
-    );
-    push("total", "", "peak_stranded_trucks", m.peak_stranded_trucks);
-    push("total", "", "stranded_truck_days", m.stranded_truck_days);
-    push(
-        "total",
-        "",
-        "days_to_recover",
-        m.days_to_recover.map_or(f64::NAN, f64::from),
-    );
-    push("total", "", "runout_days", f64::from(m.runout_days));
-    push(
-        "total",
-        "",
-        "runout_capped",
-        if m.runout_capped { 1.0 } else { 0.0 },
-    );
-    push("total", "", "runout_open_t", m.runout_open_t);
-    push("total", "", "runout_open_usd", m.runout_open_usd);
-    push("total", "", "demand_forgone_t", m.demand_forgone_t);
-    push("total", "", "demand_forgone_usd", m.demand_forgone_usd);
+    for x in crate::study::metrics::of(crate::study::metrics::Study::Run) {
+        push("total", "", x.name, (x.value)(m).unwrap_or(f64::NAN));
+    }
     for (c, v) in &m.revenue_lost_usd {
         push("country", c, "revenue_lost_usd", *v);
     }

@@ -7,8 +7,10 @@ use super::chart::{Band, BarChart, BarValue, Key, Line, XLabels, XyChart, PALETT
 use super::data::Csv;
 use super::html::{musd, num, Figure, Page, Table};
 use super::manifest::ManifestInfo;
+use crate::study::output::nan_if_empty;
 use crate::Error;
 use plotters::style::BLACK;
+use serde::Deserialize;
 
 const KIND: &str = "compare";
 
@@ -20,17 +22,139 @@ fn pct(p: f64) -> String {
     }
 }
 
+/// A row of `differences.csv`.
+#[derive(Deserialize)]
+struct DiffRow {
+    future: String,
+    option: String,
+    against: String,
+    metric: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    mean_reduction: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    reduction_ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    reduction_ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    reduction_unpaired_ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    reduction_unpaired_ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    variance_removed_share: f64,
+}
+
+/// A row of `wins.csv`.
+#[derive(Deserialize)]
+struct WinsRow {
+    future: String,
+    option: String,
+    against: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_beats: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_beats_ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_beats_ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_ties: f64,
+}
+
+/// A row of `best.csv`.
+#[derive(Deserialize)]
+struct BestRow {
+    future: String,
+    candidate: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    mean_total_loss_usd: f64,
+    rank_by_mean: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_best: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_best_ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_best_ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p_tied_best: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    bootstrap_p_keeps_rank: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    bootstrap_p_ranking_holds: f64,
+}
+
+/// A row of `benefit_cost.csv`.
+#[derive(Deserialize)]
+struct BcRow {
+    future: String,
+    option: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    capital_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    annual_cost_usd_per_year: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    horizon_years: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    discount_rate_per_year: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pv_benefit_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pv_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    npv_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    npv_ci_low_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    npv_ci_high_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    benefit_cost_ratio: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    benefit_cost_ratio_ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    benefit_cost_ratio_ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    tvar95_reduction_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    tvar95_reduction_usd_per_musd: f64,
+}
+
+/// A row of `futures.csv`.
+#[derive(Deserialize)]
+struct FutureRow {
+    future: String,
+    candidate: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    mean_loss_usd_per_year: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    regret_usd_per_year: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    equivalent_annual_cost_usd_per_year: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    regret_with_cost_usd_per_year: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    share_below_threshold: f64,
+}
+
+/// A row of `robustness.csv`.
+#[derive(Deserialize)]
+struct RobustRow {
+    candidate: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    max_regret_usd_per_year: f64,
+    least_max_regret: bool,
+    #[serde(deserialize_with = "nan_if_empty")]
+    max_regret_with_cost_usd_per_year: f64,
+    least_max_regret_with_cost: bool,
+}
+
 /// What the figures of the page read, prepared once.
 struct Ctx {
-    diffs: Csv,
-    wins: Csv,
-    best: Csv,
-    bc: Csv,
-    fut: Csv,
+    diffs: Csv<DiffRow>,
+    wins: Csv<WinsRow>,
+    best: Csv<BestRow>,
+    bc: Csv<BcRow>,
+    fut: Csv<FutureRow>,
     first: String,
     futures_n: usize,
     in_future: String,
-    f_c: usize,
     /// Option labels by mean avoided loss in the first future, largest first (the
     /// order of every chart and table of options).
     order: Vec<String>,
@@ -52,24 +176,19 @@ pub(super) fn page<'a>(
     info: &'a ManifestInfo,
     options: &super::Options,
 ) -> Result<Page<'a>, Error> {
-    let diffs = Csv::read(dir, "differences.csv", KIND)?;
-    let wins = Csv::read(dir, "wins.csv", KIND)?;
-    let best = Csv::read(dir, "best.csv", KIND)?;
-    let bc = Csv::read(dir, "benefit_cost.csv", KIND)?;
-    let fut = Csv::read(dir, "futures.csv", KIND)?;
+    let diffs: Csv<DiffRow> = Csv::read(dir, "differences.csv", KIND)?;
+    let wins: Csv<WinsRow> = Csv::read(dir, "wins.csv", KIND)?;
+    let best: Csv<BestRow> = Csv::read(dir, "best.csv", KIND)?;
+    let bc: Csv<BcRow> = Csv::read(dir, "benefit_cost.csv", KIND)?;
+    let fut: Csv<FutureRow> = Csv::read(dir, "futures.csv", KIND)?;
 
     // The first future is the one the charts of single-future figures show.
-    let [f_c] = bc.cols(["future"])?;
-    let first = if bc.rows.is_empty() {
-        return Err(bc.error("has no rows: no option was compared"));
-    } else {
-        bc.text(0, f_c).to_string()
+    let first = match bc.rows.first() {
+        None => return Err(bc.error("has no rows: no option was compared")),
+        Some(r) => r.future.clone(),
     };
     let futures_n = {
-        let [c] = fut.cols(["future"])?;
-        let mut names: Vec<String> = (0..fut.rows.len())
-            .map(|r| fut.text(r, c).to_string())
-            .collect();
+        let mut names: Vec<&str> = fut.rows.iter().map(|r| r.future.as_str()).collect();
         names.dedup();
         names.len()
     };
@@ -108,7 +227,6 @@ pub(super) fn page<'a>(
         first,
         futures_n,
         in_future,
-        f_c,
         order,
     };
     let mut figures = Vec::new();
@@ -161,18 +279,6 @@ fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let in_future = &cx.in_future;
     let mut figures = Vec::new();
     // 1. Paired differences of total loss, each option against the base.
-    let [df, dopt, dag, dm, dmean, dlo, dhi, ulo, uhi, vr] = diffs.cols([
-        "future",
-        "option",
-        "against",
-        "metric",
-        "mean_reduction",
-        "reduction_ci_low",
-        "reduction_ci_high",
-        "reduction_unpaired_ci_low",
-        "reduction_unpaired_ci_high",
-        "variance_removed_share",
-    ])?;
     let mut cats = Vec::new();
     let mut values = Vec::new();
     let mut table = Table::new(&[
@@ -183,21 +289,21 @@ fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "unpaired 95% CI (USD m)",
         "variance removed by pairing",
     ]);
-    let mut rows: Vec<usize> = (0..diffs.rows.len()).collect();
-    rows.sort_by_key(|&r| cx.rank(diffs.text(r, dopt)));
+    let mut rows: Vec<&DiffRow> = diffs.rows.iter().collect();
+    rows.sort_by_key(|r| cx.rank(&r.option));
     for r in rows {
-        if diffs.text(r, df) != first || diffs.text(r, dag) != "base" {
+        if r.future != *first || r.against != "base" {
             continue;
         }
-        let m = diffs.text(r, dm);
+        let m = r.metric.as_str();
         if !m.ends_with("_usd") {
             continue;
         }
-        let (mean, lo, hi) = (diffs.num(r, dmean)?, diffs.num(r, dlo)?, diffs.num(r, dhi)?);
-        let (ul, uh) = (diffs.num(r, ulo)?, diffs.num(r, uhi)?);
-        let vrs = diffs.num(r, vr).unwrap_or(f64::NAN);
+        let (mean, lo, hi) = (r.mean_reduction, r.reduction_ci_low, r.reduction_ci_high);
+        let (ul, uh) = (r.reduction_unpaired_ci_low, r.reduction_unpaired_ci_high);
+        let vrs = r.variance_removed_share;
         table.rows.push(vec![
-            diffs.text(r, dopt).to_string(),
+            r.option.clone(),
             m.trim_end_matches("_usd").replace('_', " "),
             musd(mean),
             format!("{} to {}", musd(lo), musd(hi)),
@@ -205,7 +311,7 @@ fn paired(cx: &Ctx) -> Result<Vec<Figure>, Error> {
             pct(vrs),
         ]);
         if m == "total_loss_usd" {
-            cats.push(diffs.text(r, dopt).to_string());
+            cats.push(r.option.clone());
             values.push(vec![
                 BarValue::Range {
                     lo: lo / 1e6,
@@ -259,27 +365,6 @@ fn best_option(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let in_future = &cx.in_future;
     let mut figures = Vec::new();
     // 2. Probability of being best (and of beating the base).
-    let [bf, bcand, bmean, brank, pbest, plo, phi, ptied, keeps, holds] = best.cols([
-        "future",
-        "candidate",
-        "mean_total_loss_usd",
-        "rank_by_mean",
-        "p_best",
-        "p_best_ci_low",
-        "p_best_ci_high",
-        "p_tied_best",
-        "bootstrap_p_keeps_rank",
-        "bootstrap_p_ranking_holds",
-    ])?;
-    let [wf, wopt, wag, pb, pblo, pbhi, pt] = wins.cols([
-        "future",
-        "option",
-        "against",
-        "p_beats",
-        "p_beats_ci_low",
-        "p_beats_ci_high",
-        "p_ties",
-    ])?;
     let mut cats = Vec::new();
     let mut values = Vec::new();
     let mut table = Table::new(&[
@@ -293,45 +378,41 @@ fn best_option(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "bootstrap: keeps its rank",
     ]);
     let mut holds_v = f64::NAN;
-    let mut rows: Vec<usize> = (0..best.rows.len()).collect();
-    rows.sort_by_key(|&r| cx.rank(best.text(r, bcand)));
+    let mut rows: Vec<&BestRow> = best.rows.iter().collect();
+    rows.sort_by_key(|r| cx.rank(&r.candidate));
     for r in rows {
-        if best.text(r, bf) != first {
+        if r.future != *first {
             continue;
         }
-        let cand = best.text(r, bcand).to_string();
-        let p = best.num(r, pbest)?;
-        holds_v = best.num(r, holds)?;
-        let beat = (0..wins.rows.len()).find(|&w| {
-            wins.text(w, wf) == first && wins.text(w, wopt) == cand && wins.text(w, wag) == "base"
-        });
+        let cand = r.candidate.clone();
+        let p = r.p_best;
+        holds_v = r.bootstrap_p_ranking_holds;
+        let beat = wins
+            .rows
+            .iter()
+            .find(|w| w.future == *first && w.option == cand && w.against == "base");
         let (pbv, pbl, pbh, ptv) = match beat {
-            Some(w) => (
-                wins.num(w, pb)?,
-                wins.num(w, pblo)?,
-                wins.num(w, pbhi)?,
-                wins.num(w, pt)?,
-            ),
+            Some(w) => (w.p_beats, w.p_beats_ci_low, w.p_beats_ci_high, w.p_ties),
             None => (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
         };
         table.rows.push(vec![
             cand.clone(),
-            best.text(r, brank).to_string(),
-            musd(best.num(r, bmean)?),
+            r.rank_by_mean.clone(),
+            musd(r.mean_total_loss_usd),
             format!(
                 "{} ({} to {})",
                 pct(p),
-                pct(best.num(r, plo)?),
-                pct(best.num(r, phi)?)
+                pct(r.p_best_ci_low),
+                pct(r.p_best_ci_high)
             ),
-            pct(best.num(r, ptied)?),
+            pct(r.p_tied_best),
             if beat.is_some() {
                 format!("{} ({} to {})", pct(pbv), pct(pbl), pct(pbh))
             } else {
                 "-".into()
             },
             pct(ptv),
-            pct(best.num(r, keeps)?),
+            pct(r.bootstrap_p_keeps_rank),
         ]);
         cats.push(cand);
         values.push(vec![
@@ -372,26 +453,7 @@ fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let bc = &cx.bc;
     let first = &cx.first;
     let in_future = &cx.in_future;
-    let f_c = cx.f_c;
     let mut figures = Vec::new();
-    let [bopt, cap, ann, hor, rate, pvb, pvc, npv, npvlo, npvhi, bcr, bcrlo, bcrhi, tv, tvpm] = bc
-        .cols([
-            "option",
-            "capital_cost_usd",
-            "annual_cost_usd_per_year",
-            "horizon_years",
-            "discount_rate_per_year",
-            "pv_benefit_usd",
-            "pv_cost_usd",
-            "npv_usd",
-            "npv_ci_low_usd",
-            "npv_ci_high_usd",
-            "benefit_cost_ratio",
-            "benefit_cost_ratio_ci_low",
-            "benefit_cost_ratio_ci_high",
-            "tvar95_reduction_usd",
-            "tvar95_reduction_usd_per_musd",
-        ])?;
     let mut rows = Vec::new();
     let mut table = Table::new(&[
         "option",
@@ -405,41 +467,41 @@ fn benefit_cost(cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "TVaR95 cut (USD m)",
         "TVaR95 cut per USD m of cost",
     ]);
-    let mut order: Vec<usize> = (0..bc.rows.len()).collect();
-    order.sort_by_key(|&r| cx.rank(bc.text(r, bopt)));
+    let mut order: Vec<&BcRow> = bc.rows.iter().collect();
+    order.sort_by_key(|r| cx.rank(&r.option));
     for r in order {
-        if bc.text(r, f_c) != first {
+        if r.future != *first {
             continue;
         }
-        let name = bc.text(r, bopt).to_string();
-        let ratio = bc.num(r, bcr).unwrap_or(f64::NAN);
-        let pv = bc.num(r, pvb)?;
+        let name = r.option.clone();
+        let ratio = r.benefit_cost_ratio;
+        let pv = r.pv_benefit_usd;
         rows.push((name.clone(), pv / 1e6, ratio));
         table.rows.push(vec![
             name,
-            musd(bc.num(r, cap)?),
-            musd(bc.num(r, ann)?),
+            musd(r.capital_cost_usd),
+            musd(r.annual_cost_usd_per_year),
             format!(
                 "{}, {}%",
-                num(bc.num(r, hor)?, 0),
-                num(100.0 * bc.num(r, rate)?, 1)
+                num(r.horizon_years, 0),
+                num(100.0 * r.discount_rate_per_year, 1)
             ),
             crate::output::money(pv),
-            musd(bc.num(r, pvc)?),
+            musd(r.pv_cost_usd),
             format!(
                 "{} ({} to {})",
-                musd(bc.num(r, npv)?),
-                musd(bc.num(r, npvlo)?),
-                musd(bc.num(r, npvhi)?)
+                musd(r.npv_usd),
+                musd(r.npv_ci_low_usd),
+                musd(r.npv_ci_high_usd)
             ),
             format!(
                 "{} ({} to {})",
                 ratio_text(ratio),
-                ratio_text(bc.num(r, bcrlo).unwrap_or(f64::NAN)),
-                ratio_text(bc.num(r, bcrhi).unwrap_or(f64::NAN))
+                ratio_text(r.benefit_cost_ratio_ci_low),
+                ratio_text(r.benefit_cost_ratio_ci_high)
             ),
-            musd(bc.num(r, tv)?),
-            crate::output::money(bc.num(r, tvpm).unwrap_or(f64::NAN)),
+            musd(r.tvar95_reduction_usd),
+            crate::output::money(r.tvar95_reduction_usd_per_musd),
         ]);
     }
     let layout = bc_layout(&rows);
@@ -604,19 +666,10 @@ fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let fut = &cx.fut;
     let mut figures = Vec::new();
     // 4. Regret across futures.
-    let [ff, fc, floss, freg, fcost, fregc, fbelow] = fut.cols([
-        "future",
-        "candidate",
-        "mean_loss_usd_per_year",
-        "regret_usd_per_year",
-        "equivalent_annual_cost_usd_per_year",
-        "regret_with_cost_usd_per_year",
-        "share_below_threshold",
-    ])?;
     let mut futures: Vec<String> = Vec::new();
     let mut cands: Vec<String> = Vec::new();
-    for r in 0..fut.rows.len() {
-        let (f, c) = (fut.text(r, ff).to_string(), fut.text(r, fc).to_string());
+    for r in &fut.rows {
+        let (f, c) = (r.future.clone(), r.candidate.clone());
         if !futures.contains(&f) {
             futures.push(f);
         }
@@ -635,50 +688,36 @@ fn regret(dir: &Path, cx: &Ctx) -> Result<Vec<Figure>, Error> {
         "regret with cost (USD m / year)",
         "share of runs below threshold",
     ]);
-    for r in 0..fut.rows.len() {
-        let f = futures
-            .iter()
-            .position(|x| x == fut.text(r, ff))
-            .unwrap_or(0);
-        let c = cands.iter().position(|x| x == fut.text(r, fc)).unwrap_or(0);
-        let reg = fut.num(r, freg)?;
+    for r in &fut.rows {
+        let f = futures.iter().position(|x| *x == r.future).unwrap_or(0);
+        let c = cands.iter().position(|x| *x == r.candidate).unwrap_or(0);
+        let reg = r.regret_usd_per_year;
         values[c][f] = BarValue::Bar(reg / 1e6);
-        let below = fut.text(r, fbelow);
         table.rows.push(vec![
             cands[c].clone(),
             future_name(&futures[f]),
-            musd(fut.num(r, floss)?),
+            musd(r.mean_loss_usd_per_year),
             musd(reg),
-            musd(fut.num(r, fcost)?),
-            musd(fut.num(r, fregc)?),
-            if below.is_empty() {
-                "-".into()
-            } else {
-                pct(fut.num(r, fbelow)?)
-            },
+            musd(r.equivalent_annual_cost_usd_per_year),
+            musd(r.regret_with_cost_usd_per_year),
+            // An empty cell (no threshold) reads as NaN, shown as "-".
+            pct(r.share_below_threshold),
         ]);
     }
-    let robust = Csv::read(dir, "robustness.csv", KIND)?;
-    let [rc, rmax, rleast, rmaxc, rleastc] = robust.cols([
-        "candidate",
-        "max_regret_usd_per_year",
-        "least_max_regret",
-        "max_regret_with_cost_usd_per_year",
-        "least_max_regret_with_cost",
-    ])?;
+    let robust: Csv<RobustRow> = Csv::read(dir, "robustness.csv", KIND)?;
     let mut summary = Vec::new();
-    for r in 0..robust.rows.len() {
+    for r in &robust.rows {
         summary.push(format!(
             "{}: max regret {} (with cost {}){}{}",
-            robust.text(r, rc),
-            musd(robust.num(r, rmax)?),
-            musd(robust.num(r, rmaxc)?),
-            if robust.text(r, rleast) == "true" {
+            r.candidate,
+            musd(r.max_regret_usd_per_year),
+            musd(r.max_regret_with_cost_usd_per_year),
+            if r.least_max_regret {
                 ", least max regret"
             } else {
                 ""
             },
-            if robust.text(r, rleastc) == "true" {
+            if r.least_max_regret_with_cost {
                 ", least max regret with cost"
             } else {
                 ""

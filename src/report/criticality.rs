@@ -10,20 +10,27 @@ use super::data::Csv;
 use super::html::{musd, num, Figure, Page, Table};
 use super::manifest::ManifestInfo;
 use super::{common, Options};
+use crate::study::output::nan_if_empty;
 use crate::Error;
+use serde::Deserialize;
 
 const KIND: &str = "criticality";
 
 /// The warnings the study wrote (`warnings.csv`: concerns, warning), each to be shown
 /// beside the figure it concerns; none for a folder written before the file existed.
 fn read_warnings(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    #[derive(Deserialize)]
+    struct Row {
+        concerns: String,
+        warning: String,
+    }
     if !dir.join("warnings.csv").is_file() {
         return Ok(Vec::new());
     }
-    let csv = Csv::read(dir, "warnings.csv", KIND)?;
-    let [c, w] = csv.cols(["concerns", "warning"])?;
-    Ok((0..csv.rows.len())
-        .map(|r| (csv.text(r, c).to_string(), csv.text(r, w).to_string()))
+    let t: Csv<Row> = Csv::read(dir, "warnings.csv", KIND)?;
+    Ok(t.rows
+        .into_iter()
+        .map(|r| (r.concerns, r.warning))
         .collect())
 }
 
@@ -38,64 +45,76 @@ struct SetRow {
     peak_trucks: f64,
 }
 
+/// `criticality.csv` as written.
+#[derive(Deserialize)]
+struct SetCsvRow {
+    kind: String,
+    rank: String,
+    set: String,
+    corridors: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    total_loss_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    reroute_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    delay_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    spoilage_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    lost_trade_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    peak_stranded_trucks: f64,
+}
+
 fn read_sets(dir: &Path) -> Result<Vec<SetRow>, Error> {
-    let csv = Csv::read(dir, "criticality.csv", KIND)?;
-    let [kind, rank, set, corridors, total, reroute, delay, spoil, lost, peak] = csv.cols([
-        "kind",
-        "rank",
-        "set",
-        "corridors",
-        "total_loss_usd",
-        "reroute_cost_usd",
-        "delay_cost_usd",
-        "spoilage_usd",
-        "lost_trade_usd",
-        "peak_stranded_trucks",
-    ])?;
-    let mut out = Vec::new();
-    for r in 0..csv.rows.len() {
-        out.push(SetRow {
-            kind: csv.text(r, kind).to_string(),
-            rank: csv.text(r, rank).to_string(),
-            set: csv.text(r, set).to_string(),
-            corridors: csv.text(r, corridors).to_string(),
+    let t: Csv<SetCsvRow> = Csv::read(dir, "criticality.csv", KIND)?;
+    if t.rows.is_empty() {
+        return Err(t.error("has no rows: not a criticality result"));
+    }
+    Ok(t.rows
+        .into_iter()
+        .map(|r| SetRow {
+            kind: r.kind,
+            rank: r.rank,
+            set: r.set,
+            corridors: r.corridors,
             loss: [
-                csv.num(r, total)?,
-                csv.num(r, reroute)?,
-                csv.num(r, delay)?,
-                csv.num(r, spoil)?,
-                csv.num(r, lost)?,
+                r.total_loss_usd,
+                r.reroute_cost_usd,
+                r.delay_cost_usd,
+                r.spoilage_usd,
+                r.lost_trade_usd,
             ],
-            peak_trucks: csv.num(r, peak)?,
-        });
-    }
-    if out.is_empty() {
-        return Err(csv.error("has no rows: not a criticality result"));
-    }
-    Ok(out)
+            peak_trucks: r.peak_stranded_trucks,
+        })
+        .collect())
 }
 
 /// `diversion.csv`: set -> rows of (corridor, closed, before, during, cf during).
 type Diversion = BTreeMap<String, Vec<(String, bool, f64, f64, f64)>>;
 
 fn read_diversion(dir: &Path) -> Result<Diversion, Error> {
-    let csv = Csv::read(dir, "diversion.csv", KIND)?;
-    let [set, corridor, closed, before, during, cf] = csv.cols([
-        "set",
-        "corridor",
-        "closed",
-        "before_t_per_day",
-        "during_t_per_day",
-        "counterfactual_during_t_per_day",
-    ])?;
+    #[derive(Deserialize)]
+    struct Row {
+        set: String,
+        corridor: String,
+        closed: bool,
+        #[serde(deserialize_with = "nan_if_empty")]
+        before_t_per_day: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        during_t_per_day: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        counterfactual_during_t_per_day: f64,
+    }
+    let t: Csv<Row> = Csv::read(dir, "diversion.csv", KIND)?;
     let mut out: Diversion = BTreeMap::new();
-    for r in 0..csv.rows.len() {
-        out.entry(csv.text(r, set).to_string()).or_default().push((
-            csv.text(r, corridor).to_string(),
-            csv.text(r, closed) == "true",
-            csv.num(r, before)?,
-            csv.num(r, during)?,
-            csv.num(r, cf)?,
+    for r in t.rows {
+        out.entry(r.set).or_default().push((
+            r.corridor,
+            r.closed,
+            r.before_t_per_day,
+            r.during_t_per_day,
+            r.counterfactual_during_t_per_day,
         ));
     }
     Ok(out)
@@ -233,18 +252,27 @@ fn monte_carlo(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error
     let mut figures = Vec::new();
     // 2. The Monte Carlo view, when present.
     if dir.join("contributions.csv").is_file() {
-        let csv = Csv::read(dir, "contributions.csv", KIND)?;
-        let [corr, mean, lo, hi, share, tv, tlo, thi, prank] = csv.cols([
-            "corridor",
-            "mean_contribution_usd",
-            "ci_low_usd",
-            "ci_high_usd",
-            "share_of_mean_loss",
-            "tvar95_contribution_usd",
-            "tvar95_ci_low_usd",
-            "tvar95_ci_high_usd",
-            "p_rank_holds",
-        ])?;
+        #[derive(Deserialize)]
+        struct Row {
+            corridor: String,
+            #[serde(deserialize_with = "nan_if_empty")]
+            mean_contribution_usd: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            ci_low_usd: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            ci_high_usd: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            share_of_mean_loss: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            tvar95_contribution_usd: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            tvar95_ci_low_usd: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            tvar95_ci_high_usd: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            p_rank_holds: f64,
+        }
+        let csv: Csv<Row> = Csv::read(dir, "contributions.csv", KIND)?;
         let mut cats = Vec::new();
         let mut values = Vec::new();
         let mut table = Table::new(&[
@@ -257,12 +285,12 @@ fn monte_carlo(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error
             "95% CI, bootstrap (USD m)",
             "P(rank holds)",
         ]);
-        for r in 0..csv.rows.len() {
-            let m = csv.num(r, mean)? / 1e6;
-            let t = csv.num(r, tv)? / 1e6;
-            let (l, h) = (csv.num(r, lo)? / 1e6, csv.num(r, hi)? / 1e6);
-            let (tl, th) = (csv.num(r, tlo)? / 1e6, csv.num(r, thi)? / 1e6);
-            cats.push(csv.text(r, corr).to_string());
+        for (i, r) in csv.rows.iter().enumerate() {
+            let m = r.mean_contribution_usd / 1e6;
+            let t = r.tvar95_contribution_usd / 1e6;
+            let (l, h) = (r.ci_low_usd / 1e6, r.ci_high_usd / 1e6);
+            let (tl, th) = (r.tvar95_ci_low_usd / 1e6, r.tvar95_ci_high_usd / 1e6);
+            cats.push(r.corridor.clone());
             values.push(vec![
                 BarValue::Range {
                     lo: l,
@@ -278,24 +306,30 @@ fn monte_carlo(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<Figure>, Error
                 },
             ]);
             table.rows.push(vec![
-                (r + 1).to_string(),
-                csv.text(r, corr).to_string(),
+                (i + 1).to_string(),
+                r.corridor.clone(),
                 num(m, 2),
                 format!("{} to {}", num(l, 2), num(h, 2)),
-                format!("{}%", num(100.0 * csv.num(r, share)?, 1)),
+                format!("{}%", num(100.0 * r.share_of_mean_loss, 1)),
                 num(t, 2),
                 format!("{} to {}", num(tl, 2), num(th, 2)),
-                num(csv.num(r, prank)?, 2),
+                num(r.p_rank_holds, 2),
             ]);
         }
         let mut facts = String::new();
-        if let Ok(sum) = Csv::read(dir, "contribution_summary.csv", KIND) {
-            let [k, v] = sum.cols(["metric", "value"])?;
+        if dir.join("contribution_summary.csv").is_file() {
+            #[derive(Deserialize)]
+            struct Row {
+                metric: String,
+                #[serde(deserialize_with = "nan_if_empty")]
+                value: f64,
+            }
+            let sum: Csv<Row> = Csv::read(dir, "contribution_summary.csv", KIND)?;
             let get = |name: &str| -> f64 {
-                (0..sum.rows.len())
-                    .find(|&r| sum.text(r, k) == name)
-                    .and_then(|r| sum.num(r, v).ok())
-                    .unwrap_or(f64::NAN)
+                sum.rows
+                    .iter()
+                    .find(|r| r.metric == name)
+                    .map_or(f64::NAN, |r| r.value)
             };
             facts = format!(
                 " Base study: mean annual loss USD {} m (95% CI {} to {}), TVaR95 USD {} m. The whole ranking holds in {}% of {} bootstrap resamples.",

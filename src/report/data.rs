@@ -3,21 +3,35 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+
+use crate::study::output::read_table;
 use crate::Error;
 
-/// A CSV file read whole: its header and rows of text.
-pub(crate) struct Csv {
+/// A CSV file read whole into typed rows (serde, by column name): a bad cell is an
+/// [`Error::File`] naming the file, the line, the column and the cell.
+pub(crate) struct Csv<T> {
     /// The file.
     pub path: PathBuf,
-    headers: Vec<String>,
     /// The rows, without the header.
-    pub rows: Vec<csv::StringRecord>,
+    pub rows: Vec<T>,
 }
 
-impl Csv {
+impl<T: DeserializeOwned> Csv<T> {
     /// Read `dir/name`, which a report of a `kind` folder needs (`kind`: the command that
-    /// writes it, for the message).
-    pub fn read(dir: &Path, name: &str, kind: &str) -> Result<Csv, Error> {
+    /// writes it, for the message). Every field of `T` must be a column.
+    pub fn read(dir: &Path, name: &str, kind: &str) -> Result<Csv<T>, Error> {
+        Csv::read_with(dir, name, kind, &[])
+    }
+
+    /// [`Csv::read`], where the fields named in `optional` may be missing columns (an
+    /// older version did not write them).
+    pub fn read_with(
+        dir: &Path,
+        name: &str,
+        kind: &str,
+        optional: &[&str],
+    ) -> Result<Csv<T>, Error> {
         let path = dir.join(name);
         if !path.is_file() {
             return Err(Error::Invalid(format!(
@@ -26,87 +40,12 @@ impl Csv {
                 path.display()
             )));
         }
-        let bad =
-            |e: csv::Error| Error::Invalid(format!("{}: not a CSV file ({e})", path.display()));
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_path(&path)
-            .map_err(bad)?;
-        let headers = reader
-            .headers()
-            .map_err(bad)?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let rows = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?;
-        Ok(Csv {
-            path,
-            headers,
-            rows,
-        })
+        let rows = read_table(&path, optional)?;
+        Ok(Csv { path, rows })
     }
+}
 
-    /// The index of column `name`.
-    pub fn col(&self, name: &str) -> Result<usize, Error> {
-        self.headers.iter().position(|h| h == name).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{}: has no column `{name}` (columns: {}); was it written by another \
-                 version of chokepoint?",
-                self.path.display(),
-                self.headers.join(", ")
-            ))
-        })
-    }
-
-    /// The columns named, in order.
-    pub fn cols<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], Error> {
-        let mut out = [0; N];
-        for (o, n) in out.iter_mut().zip(names) {
-            *o = self.col(n)?;
-        }
-        Ok(out)
-    }
-
-    /// The text in row `row`, column `col` (empty when the row is short).
-    pub fn text(&self, row: usize, col: usize) -> &str {
-        self.rows
-            .get(row)
-            .and_then(|r| r.get(col))
-            .unwrap_or_default()
-    }
-
-    /// The number in row `row`, column `col`; an empty cell is NaN.
-    pub fn num(&self, row: usize, col: usize) -> Result<f64, Error> {
-        let t = self.text(row, col).trim();
-        if t.is_empty() {
-            return Ok(f64::NAN);
-        }
-        t.parse::<f64>().map_err(|_| {
-            Error::Invalid(format!(
-                "{}: line {}, column `{}`: {t:?} is not a number",
-                self.path.display(),
-                row + 2,
-                self.headers.get(col).map_or("?", String::as_str)
-            ))
-        })
-    }
-
-    /// A whole number (a day index, a count) in row `row`, column `col`.
-    pub fn whole(&self, row: usize, col: usize) -> Result<usize, Error> {
-        let t = self.text(row, col).trim();
-        t.parse::<usize>().map_err(|_| {
-            Error::Invalid(format!(
-                "{}: line {}, column `{}`: {t:?} is not a whole number",
-                self.path.display(),
-                row + 2,
-                self.headers.get(col).map_or("?", String::as_str)
-            ))
-        })
-    }
-
+impl<T> Csv<T> {
     /// An error about this file.
     pub fn error(&self, what: &str) -> Error {
         Error::Invalid(format!("{}: {what}", self.path.display()))

@@ -11,7 +11,9 @@ use super::data::{Csv, Order};
 use super::html::{musd, num, Figure, Page, Table};
 use super::manifest::ManifestInfo;
 use super::{common, Options};
+use crate::study::output::nan_if_empty;
 use crate::Error;
+use serde::Deserialize;
 
 /// z of a two-sided 95% interval.
 const Z95: f64 = 1.959964;
@@ -37,19 +39,25 @@ struct Summary {
 
 impl Summary {
     fn read(dir: &Path) -> Result<Summary, Error> {
-        let csv = Csv::read(dir, "summary.csv", "montecarlo")?;
-        let [metric, statistic, value, lo, hi] =
-            csv.cols(["metric", "statistic", "value", "ci_low", "ci_high"])?;
+        #[derive(Deserialize)]
+        struct Row {
+            metric: String,
+            statistic: String,
+            #[serde(deserialize_with = "nan_if_empty")]
+            value: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            ci_low: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            ci_high: f64,
+        }
+        let csv: Csv<Row> = Csv::read(dir, "summary.csv", "montecarlo")?;
         let mut values = BTreeMap::new();
         let mut metrics = Order::default();
-        for r in 0..csv.rows.len() {
-            metrics.index(csv.text(r, metric));
+        for r in &csv.rows {
+            metrics.index(&r.metric);
             values.insert(
-                (
-                    csv.text(r, metric).to_string(),
-                    csv.text(r, statistic).to_string(),
-                ),
-                (csv.num(r, value)?, csv.num(r, lo)?, csv.num(r, hi)?),
+                (r.metric.clone(), r.statistic.clone()),
+                (r.value, r.ci_low, r.ci_high),
             );
         }
         if !values.contains_key(&("total_loss_usd".into(), "mean".into())) {
@@ -81,26 +89,38 @@ struct Bands {
 }
 
 fn read_bands(dir: &Path) -> Result<BTreeMap<String, Bands>, Error> {
-    let csv = Csv::read(dir, "daily_bands.csv", "montecarlo")?;
-    let [day, date, series, p5, p50, p95, mean] =
-        csv.cols(["day", "date", "series", "p5", "p50", "p95", "mean"])?;
+    #[derive(Deserialize)]
+    struct Row {
+        day: usize,
+        date: String,
+        series: String,
+        #[serde(deserialize_with = "nan_if_empty")]
+        p5: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        p50: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        p95: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        mean: f64,
+    }
+    let csv: Csv<Row> = Csv::read(dir, "daily_bands.csv", "montecarlo")?;
     let mut out: BTreeMap<String, Bands> = BTreeMap::new();
-    for r in 0..csv.rows.len() {
-        let b = out.entry(csv.text(r, series).to_string()).or_default();
-        let d = csv.whole(r, day)?;
-        if d != b.dates.len() {
+    for (i, r) in csv.rows.iter().enumerate() {
+        let b = out.entry(r.series.clone()).or_default();
+        if r.day != b.dates.len() {
             return Err(csv.error(&format!(
-                "line {}: day {d} of series `{}` out of order (expected day {})",
-                r + 2,
-                csv.text(r, series),
+                "line {}: day {} of series `{}` out of order (expected day {})",
+                i + 2,
+                r.day,
+                r.series,
                 b.dates.len()
             )));
         }
-        b.dates.push(csv.text(r, date).to_string());
-        b.p5.push(csv.num(r, p5)?);
-        b.p50.push(csv.num(r, p50)?);
-        b.p95.push(csv.num(r, p95)?);
-        b.mean.push(csv.num(r, mean)?);
+        b.dates.push(r.date.clone());
+        b.p5.push(r.p5);
+        b.p50.push(r.p50);
+        b.p95.push(r.p95);
+        b.mean.push(r.mean);
     }
     for s in ["stranded_trucks", "delivered_usd"] {
         if !out.contains_key(s) {
@@ -193,12 +213,40 @@ fn fan_table(b: &Bands, scale: f64, decimals: usize, unit: &str) -> Table {
     t
 }
 
+/// A row of `exceedance.csv`.
+#[derive(Deserialize)]
+struct ExceedRow {
+    #[serde(deserialize_with = "nan_if_empty")]
+    total_loss_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    runs_at_or_above: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    annual_exceedance_probability: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    return_period_years: f64,
+}
+
+/// A row of `convergence.csv`.
+#[derive(Deserialize)]
+struct ConvRow {
+    #[serde(deserialize_with = "nan_if_empty")]
+    runs: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    mean_total_loss_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    ci_low_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    ci_high_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    relative_error: f64,
+}
+
 /// What the figures of the page read, prepared once.
 struct Ctx {
     summary: Summary,
     bands: BTreeMap<String, Bands>,
-    exceed: Csv,
-    conv: Csv,
+    exceed: Csv<ExceedRow>,
+    conv: Csv<ConvRow>,
     runs: f64,
     start: NaiveDate,
     per: String,
@@ -287,36 +335,45 @@ pub(super) fn page<'a>(
 /// gives the warnings its columns allow.
 fn run_warnings(dir: &Path) -> Result<Vec<(String, String)>, Error> {
     use crate::montecarlo::warnings::{check, RunFigures};
-    let runs = Csv::read(dir, "runs.csv", "montecarlo")?;
-    let [total, reroute, delay, spoilage, lost] = runs.cols([
-        "total_loss_usd",
-        "reroute_cost_usd",
-        "delay_cost_usd",
-        "spoilage_usd",
-        "lost_trade_usd",
-    ])?;
-    let capped = runs.col("runout_capped").ok();
-    let open = runs.col("runout_open_usd").ok();
-    let mut figures = Vec::with_capacity(runs.rows.len());
-    for r in 0..runs.rows.len() {
-        figures.push(RunFigures {
-            total_loss_usd: runs.num(r, total)?,
-            components: [
-                runs.num(r, reroute)?,
-                runs.num(r, delay)?,
-                runs.num(r, spoilage)?,
-                runs.num(r, lost)?,
-            ],
-            runout_capped: match capped {
-                Some(c) => runs.num(r, c)? != 0.0,
-                None => false,
-            },
-            runout_open_usd: match open {
-                Some(c) => runs.num(r, c)?,
-                None => 0.0,
-            },
-        });
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(deserialize_with = "nan_if_empty")]
+        total_loss_usd: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        reroute_cost_usd: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        delay_cost_usd: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        spoilage_usd: f64,
+        #[serde(deserialize_with = "nan_if_empty")]
+        lost_trade_usd: f64,
+        /// 0 or 1; missing (0) in a folder of an older version.
+        #[serde(default, deserialize_with = "nan_if_empty")]
+        runout_capped: f64,
+        #[serde(default, deserialize_with = "nan_if_empty")]
+        runout_open_usd: f64,
     }
+    let runs: Csv<Row> = Csv::read_with(
+        dir,
+        "runs.csv",
+        "montecarlo",
+        &["runout_capped", "runout_open_usd"],
+    )?;
+    let figures: Vec<RunFigures> = runs
+        .rows
+        .iter()
+        .map(|r| RunFigures {
+            total_loss_usd: r.total_loss_usd,
+            components: [
+                r.reroute_cost_usd,
+                r.delay_cost_usd,
+                r.spoilage_usd,
+                r.lost_trade_usd,
+            ],
+            runout_capped: r.runout_capped != 0.0,
+            runout_open_usd: r.runout_open_usd,
+        })
+        .collect();
     Ok(check(&figures)
         .into_iter()
         .map(|w| (w.concerns, w.text))
@@ -375,19 +432,13 @@ fn exceedance(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let rp_unit = &cx.rp_unit;
     let mut figures = Vec::new();
     // 3. Loss exceedance curve with the Wilson band of each exceedance probability.
-    let [loss_c, k_c, aep_c, rp_c] = exceed.cols([
-        "total_loss_usd",
-        "runs_at_or_above",
-        "annual_exceedance_probability",
-        "return_period_years",
-    ])?;
     let mut pts = Vec::new(); // (return period, loss USD m, k)
-    for r in 0..exceed.rows.len() {
+    for r in &exceed.rows {
         let (loss, k, aep, rp) = (
-            exceed.num(r, loss_c)?,
-            exceed.num(r, k_c)?,
-            exceed.num(r, aep_c)?,
-            exceed.num(r, rp_c)?,
+            r.total_loss_usd,
+            r.runs_at_or_above,
+            r.annual_exceedance_probability,
+            r.return_period_years,
         );
         if loss.is_finite() && rp.is_finite() && rp > 0.0 && aep > 0.0 {
             pts.push((rp, loss / 1e6, k));
@@ -564,23 +615,19 @@ fn convergence(cx: &Ctx) -> Result<Vec<Figure>, Error> {
     let conv = &cx.conv;
     let mut figures = Vec::new();
     // 5. Convergence of the mean.
-    let [runs_c, mean_c, lo_c, hi_c, rel_c] = conv.cols([
-        "runs",
-        "mean_total_loss_usd",
-        "ci_low_usd",
-        "ci_high_usd",
-        "relative_error",
-    ])?;
-    let mut rows = Vec::new();
-    for r in 0..conv.rows.len() {
-        rows.push((
-            conv.num(r, runs_c)?,
-            conv.num(r, mean_c)? / 1e6,
-            conv.num(r, lo_c)? / 1e6,
-            conv.num(r, hi_c)? / 1e6,
-            conv.num(r, rel_c)?,
-        ));
-    }
+    let mut rows: Vec<_> = conv
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.runs,
+                r.mean_total_loss_usd / 1e6,
+                r.ci_low_usd / 1e6,
+                r.ci_high_usd / 1e6,
+                r.relative_error,
+            )
+        })
+        .collect();
     rows.retain(|r| r.0 >= 1.0);
     if rows.is_empty() {
         return Err(conv.error("has no rows"));

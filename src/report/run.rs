@@ -11,7 +11,9 @@ use super::data::{Csv, Order};
 use super::html::{musd, num, Figure, Page, Table};
 use super::manifest::ManifestInfo;
 use super::{common, Options};
+use crate::study::output::nan_if_empty;
 use crate::Error;
+use serde::Deserialize;
 
 /// `run.csv`: (scope, id, metric) -> value, and ids per scope in file order.
 struct Metrics {
@@ -21,18 +23,20 @@ struct Metrics {
 
 impl Metrics {
     fn read(dir: &Path) -> Result<Metrics, Error> {
-        let csv = Csv::read(dir, "run.csv", "run")?;
-        let [scope, id, metric, value] = csv.cols(["scope", "id", "metric", "value"])?;
+        #[derive(Deserialize)]
+        struct Row {
+            scope: String,
+            id: String,
+            metric: String,
+            #[serde(deserialize_with = "nan_if_empty")]
+            value: f64,
+        }
+        let csv: Csv<Row> = Csv::read(dir, "run.csv", "run")?;
         let mut values = BTreeMap::new();
         let mut order: BTreeMap<String, Order> = BTreeMap::new();
-        for r in 0..csv.rows.len() {
-            let key = (
-                csv.text(r, scope).to_string(),
-                csv.text(r, id).to_string(),
-                csv.text(r, metric).to_string(),
-            );
-            order.entry(key.0.clone()).or_default().index(&key.1);
-            values.insert(key, csv.num(r, value)?);
+        for r in &csv.rows {
+            order.entry(r.scope.clone()).or_default().index(&r.id);
+            values.insert((r.scope.clone(), r.id.clone(), r.metric.clone()), r.value);
         }
         if !values.contains_key(&("total".into(), String::new(), "total_loss_usd".into())) {
             return Err(csv.error("has no row `total,,total_loss_usd`: not a run's metrics"));
@@ -61,13 +65,18 @@ struct Daily {
 
 impl Daily {
     fn read(dir: &Path) -> Result<Daily, Error> {
-        let csv = Csv::read(dir, "daily.csv", "run")?;
-        let [day, date, scope, id, metric, value] =
-            csv.cols(["day", "date", "scope", "id", "metric", "value"])?;
-        let mut days = 0usize;
-        for r in 0..csv.rows.len() {
-            days = days.max(csv.whole(r, day)? + 1);
+        #[derive(Deserialize)]
+        struct Row {
+            day: usize,
+            date: String,
+            scope: String,
+            id: String,
+            metric: String,
+            #[serde(deserialize_with = "nan_if_empty")]
+            value: f64,
         }
+        let csv: Csv<Row> = Csv::read(dir, "daily.csv", "run")?;
+        let days = csv.rows.iter().map(|r| r.day + 1).max().unwrap_or(0);
         if days == 0 {
             return Err(csv.error("has no rows: the run recorded no day"));
         }
@@ -77,18 +86,14 @@ impl Daily {
         let mut dates = vec![String::new(); days];
         let mut series: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
         let mut order: BTreeMap<String, Order> = BTreeMap::new();
-        for r in 0..csv.rows.len() {
-            let d = csv.whole(r, day)?;
+        for r in &csv.rows {
+            let d = r.day;
             if dates[d].is_empty() {
-                dates[d] = csv.text(r, date).to_string();
+                dates[d] = r.date.clone();
             }
-            let key = (
-                csv.text(r, scope).to_string(),
-                csv.text(r, id).to_string(),
-                csv.text(r, metric).to_string(),
-            );
-            order.entry(key.0.clone()).or_default().index(&key.1);
-            series.entry(key).or_insert_with(|| vec![f64::NAN; days])[d] = csv.num(r, value)?;
+            order.entry(r.scope.clone()).or_default().index(&r.id);
+            let key = (r.scope.clone(), r.id.clone(), r.metric.clone());
+            series.entry(key).or_insert_with(|| vec![f64::NAN; days])[d] = r.value;
         }
         for m in ["stranded_trucks", "delivered_usd"] {
             if !series.contains_key(&("total".into(), String::new(), m.into())) {
@@ -186,29 +191,28 @@ struct Prices {
 
 impl Prices {
     fn read(dir: &Path, days: usize) -> Result<Prices, Error> {
-        let csv = Csv::read(dir, "prices.csv", "run")?;
-        let [day, product, node, side, price, cf] = csv.cols([
-            "day",
-            "product",
-            "node",
-            "side",
-            "price_usd_per_t",
-            "counterfactual_usd_per_t",
-        ])?;
+        #[derive(Deserialize)]
+        struct Row {
+            day: usize,
+            product: String,
+            node: String,
+            side: String,
+            #[serde(deserialize_with = "nan_if_empty")]
+            price_usd_per_t: f64,
+            #[serde(deserialize_with = "nan_if_empty")]
+            counterfactual_usd_per_t: f64,
+        }
+        let csv: Csv<Row> = Csv::read(dir, "prices.csv", "run")?;
         let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
         let mut points: Vec<PricePoint> = Vec::new();
-        for r in 0..csv.rows.len() {
-            let d = csv.whole(r, day)?;
+        for r in csv.rows.iter() {
+            let d = r.day;
             if d >= days {
                 return Err(csv.error(&format!(
                     "has day {d}, but daily.csv has {days} days: the files are of different runs"
                 )));
             }
-            let key = (
-                csv.text(r, product).to_string(),
-                csv.text(r, node).to_string(),
-                csv.text(r, side).to_string(),
-            );
+            let key = (r.product.clone(), r.node.clone(), r.side.clone());
             let i = *index.entry(key.clone()).or_insert_with(|| {
                 points.push(PricePoint {
                     product: key.0,
@@ -219,8 +223,8 @@ impl Prices {
                 });
                 points.len() - 1
             });
-            points[i].run[d] = csv.num(r, price)?;
-            points[i].counterfactual[d] = csv.num(r, cf)?;
+            points[i].run[d] = r.price_usd_per_t;
+            points[i].counterfactual[d] = r.counterfactual_usd_per_t;
         }
         Ok(Prices { points })
     }

@@ -9,7 +9,9 @@ use super::chart::{Band, BarChart, BarValue, Key, Line, XLabels, XyChart, PALETT
 use super::data::Csv;
 use super::html::{musd, num, Figure, Page, Table};
 use super::manifest::ManifestInfo;
+use crate::study::output::nan_if_empty;
 use crate::Error;
+use serde::Deserialize;
 
 const KIND: &str = "uncertainty";
 
@@ -21,13 +23,90 @@ fn pct(p: f64) -> String {
     }
 }
 
+/// A row of `predictive.csv`.
+#[derive(Deserialize)]
+struct PredRow {
+    scenario: String,
+    statistic: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    value_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    points_p5_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    points_p50_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    points_p95_usd: f64,
+}
+
+/// A row of `variance_split.csv`.
+#[derive(Deserialize)]
+struct SplitRow {
+    output: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    between_usd2: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    within_usd2: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    parameter_share: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    parameter_share_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    parameter_share_high: f64,
+}
+
+/// A row of `indices.csv`.
+#[derive(Deserialize)]
+struct IndexRow {
+    output: String,
+    factor: String,
+    index: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    estimate: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    noise_share: f64,
+}
+
+/// A row of `options.csv`.
+#[derive(Deserialize)]
+struct OptionRow {
+    option: String,
+    measure: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    mean: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p5: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p50: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    p95: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    share_above: f64,
+}
+
+/// A row of `rankings.csv`.
+#[derive(Deserialize)]
+struct RankRow {
+    measure: String,
+    first: String,
+    second: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    share_holds: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    share_tied: f64,
+    points: String,
+}
+
 /// The report of an `uncertainty` folder.
 pub(super) fn page<'a>(dir: &Path, info: &'a ManifestInfo) -> Result<Page<'a>, Error> {
-    let predictive = Csv::read(dir, "predictive.csv", KIND)?;
-    let split = Csv::read(dir, "variance_split.csv", KIND)?;
-    let indices = Csv::read(dir, "indices.csv", KIND)?;
-    let options = Csv::read(dir, "options.csv", KIND)?;
-    let rankings = Csv::read(dir, "rankings.csv", KIND)?;
+    let predictive: Csv<PredRow> = Csv::read(dir, "predictive.csv", KIND)?;
+    let split: Csv<SplitRow> = Csv::read(dir, "variance_split.csv", KIND)?;
+    let indices: Csv<IndexRow> = Csv::read(dir, "indices.csv", KIND)?;
+    let options: Csv<OptionRow> = Csv::read(dir, "options.csv", KIND)?;
+    let rankings: Csv<RankRow> = Csv::read(dir, "rankings.csv", KIND)?;
     let mut figures = Vec::new();
     figures.push(exceedance(&predictive)?);
     figures.push(variance_split(&split)?);
@@ -74,15 +153,7 @@ fn aep(statistic: &str) -> f64 {
 }
 
 /// 1. The predictive exceedance curve, with the band across parameter points.
-fn exceedance(p: &Csv) -> Result<Figure, Error> {
-    let [sc, st, v, lo, mid, hi] = p.cols([
-        "scenario",
-        "statistic",
-        "value_usd",
-        "points_p5_usd",
-        "points_p50_usd",
-        "points_p95_usd",
-    ])?;
+fn exceedance(p: &Csv<PredRow>) -> Result<Figure, Error> {
     let mut labels: Vec<String> = Vec::new();
     let mut table = Table::new(&[
         "scenario",
@@ -92,18 +163,18 @@ fn exceedance(p: &Csv) -> Result<Figure, Error> {
         "p50 (USD m)",
         "p95 (USD m)",
     ]);
-    for r in 0..p.rows.len() {
-        let l = p.text(r, sc).to_string();
+    for r in &p.rows {
+        let l = r.scenario.clone();
         if !labels.contains(&l) {
             labels.push(l);
         }
         table.rows.push(vec![
-            p.text(r, sc).to_string(),
-            p.text(r, st).to_string(),
-            musd(p.num(r, v)?),
-            musd(p.num(r, lo)?),
-            musd(p.num(r, mid)?),
-            musd(p.num(r, hi)?),
+            r.scenario.clone(),
+            r.statistic.clone(),
+            musd(r.value_usd),
+            musd(r.points_p5_usd),
+            musd(r.points_p50_usd),
+            musd(r.points_p95_usd),
         ]);
     }
     let mut lines = Vec::new();
@@ -114,17 +185,17 @@ fn exceedance(p: &Csv) -> Result<Figure, Error> {
         let mut pts = Vec::new();
         let mut low = Vec::new();
         let mut high = Vec::new();
-        for r in 0..p.rows.len() {
-            if p.text(r, sc) != label {
+        for r in &p.rows {
+            if r.scenario.as_str() != label {
                 continue;
             }
-            let x = aep(p.text(r, st));
+            let x = aep(r.statistic.as_str());
             if !x.is_finite() {
                 continue;
             }
-            pts.push((x, p.num(r, v)? / 1e6));
-            low.push((x, p.num(r, lo)? / 1e6));
-            high.push((x, p.num(r, hi)? / 1e6));
+            pts.push((x, r.value_usd / 1e6));
+            low.push((x, r.points_p5_usd / 1e6));
+            high.push((x, r.points_p95_usd / 1e6));
         }
         all.extend(pts.iter().chain(&low).chain(&high).map(|q| q.1));
         lines.push(Line {
@@ -173,15 +244,7 @@ fn exceedance(p: &Csv) -> Result<Figure, Error> {
 }
 
 /// 2. The parameters' share of the variance, with its interval.
-fn variance_split(s: &Csv) -> Result<Figure, Error> {
-    let [o, b, w, sh, lo, hi] = s.cols([
-        "output",
-        "between_usd2",
-        "within_usd2",
-        "parameter_share",
-        "parameter_share_low",
-        "parameter_share_high",
-    ])?;
+fn variance_split(s: &Csv<SplitRow>) -> Result<Figure, Error> {
     let mut table = Table::new(&[
         "output",
         "parameters' share",
@@ -191,17 +254,21 @@ fn variance_split(s: &Csv) -> Result<Figure, Error> {
     ]);
     let mut cats = Vec::new();
     let mut values = Vec::new();
-    for r in 0..s.rows.len() {
-        let (share, l, h) = (s.num(r, sh)?, s.num(r, lo)?, s.num(r, hi)?);
-        let (between, within) = (s.num(r, b)?, s.num(r, w)?);
+    for r in &s.rows {
+        let (share, l, h) = (
+            r.parameter_share,
+            r.parameter_share_low,
+            r.parameter_share_high,
+        );
+        let (between, within) = (r.between_usd2, r.within_usd2);
         table.rows.push(vec![
-            s.text(r, o).to_string(),
+            r.output.clone(),
             pct(share),
             format!("{} to {}", pct(l), pct(h)),
             musd(between.max(0.0).sqrt()),
             musd(within.max(0.0).sqrt()),
         ]);
-        cats.push(s.text(r, o).to_string());
+        cats.push(r.output.clone());
         values.push(vec![BarValue::Range {
             lo: 100.0 * l,
             mid: 100.0 * share,
@@ -231,24 +298,15 @@ fn variance_split(s: &Csv) -> Result<Figure, Error> {
 
 /// Figure 3: sensitivity indices, one chart per output (at most four), every index
 /// in the tables.
-fn sensitivity(x: &Csv) -> Result<Vec<Figure>, Error> {
-    let [o, f, ix, e, lo, hi, ns] = x.cols([
-        "output",
-        "factor",
-        "index",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "noise_share",
-    ])?;
+fn sensitivity(x: &Csv<IndexRow>) -> Result<Vec<Figure>, Error> {
     let mut outputs: Vec<String> = Vec::new();
-    for r in 0..x.rows.len() {
-        let name = x.text(r, o).to_string();
+    for r in &x.rows {
+        let name = r.output.clone();
         if !outputs.contains(&name) {
             outputs.push(name);
         }
     }
-    let sobol = (0..x.rows.len()).any(|r| x.text(r, ix) == "sobol_total");
+    let sobol = x.rows.iter().any(|r| r.index.as_str() == "sobol_total");
     let kinds: Vec<(&str, &str)> = if sobol {
         vec![
             ("sobol_total", "total Sobol' index"),
@@ -261,30 +319,33 @@ fn sensitivity(x: &Csv) -> Result<Vec<Figure>, Error> {
     for (k, output) in outputs.iter().enumerate() {
         let mut factors: Vec<String> = Vec::new();
         let mut table = Table::new(&["factor", "index", "estimate", "95% CI", "noise share"]);
-        for r in 0..x.rows.len() {
-            if x.text(r, o) != output {
+        for r in &x.rows {
+            if r.output.as_str() != output {
                 continue;
             }
-            let fac = x.text(r, f).to_string();
-            if kinds.iter().any(|(i, _)| *i == x.text(r, ix)) && !factors.contains(&fac) {
+            let fac = r.factor.clone();
+            if kinds.iter().any(|(i, _)| *i == r.index.as_str()) && !factors.contains(&fac) {
                 factors.push(fac.clone());
             }
             table.rows.push(vec![
                 fac,
-                x.text(r, ix).to_string(),
-                num(x.num(r, e)?, 3),
-                format!("{} to {}", num(x.num(r, lo)?, 3), num(x.num(r, hi)?, 3)),
-                pct(x.num(r, ns).unwrap_or(f64::NAN)),
+                r.index.clone(),
+                num(r.estimate, 3),
+                format!("{} to {}", num(r.ci_low, 3), num(r.ci_high, 3)),
+                pct(r.noise_share),
             ]);
         }
         let value = |fac: &str, kind: &str| -> Result<BarValue, Error> {
-            for r in 0..x.rows.len() {
-                if x.text(r, o) == output && x.text(r, f) == fac && x.text(r, ix) == kind {
-                    let v = x.num(r, e)?;
+            for r in &x.rows {
+                if r.output.as_str() == output
+                    && r.factor.as_str() == fac
+                    && r.index.as_str() == kind
+                {
+                    let v = r.estimate;
                     return Ok(BarValue::Range {
-                        lo: x.num(r, lo)?,
+                        lo: r.ci_low,
                         mid: v,
-                        hi: x.num(r, hi)?,
+                        hi: r.ci_high,
                         dot: v,
                     });
                 }
@@ -349,16 +410,7 @@ fn sensitivity(x: &Csv) -> Result<Vec<Figure>, Error> {
 }
 
 /// 4. The options across parameter points.
-fn options_across(x: &Csv) -> Result<Figure, Error> {
-    let [op, m, mean, p5, p50, p95, above] = x.cols([
-        "option",
-        "measure",
-        "mean",
-        "p5",
-        "p50",
-        "p95",
-        "share_above",
-    ])?;
+fn options_across(x: &Csv<OptionRow>) -> Result<Figure, Error> {
     let mut table = Table::new(&[
         "option",
         "measure",
@@ -370,30 +422,30 @@ fn options_across(x: &Csv) -> Result<Figure, Error> {
     ]);
     let mut cats = Vec::new();
     let mut values = Vec::new();
-    for r in 0..x.rows.len() {
-        let measure = x.text(r, m);
+    for r in &x.rows {
+        let measure = r.measure.as_str();
         let usd = measure.ends_with("_usd");
         let f = |v: f64| if usd { musd(v) } else { num(v, 2) };
         table.rows.push(vec![
-            x.text(r, op).to_string(),
+            r.option.clone(),
             if usd {
                 format!("{} (USD m)", measure.trim_end_matches("_usd"))
             } else {
                 measure.to_string()
             },
-            f(x.num(r, mean)?),
-            f(x.num(r, p5)?),
-            f(x.num(r, p50)?),
-            f(x.num(r, p95)?),
-            pct(x.num(r, above).unwrap_or(f64::NAN)),
+            f(r.mean),
+            f(r.p5),
+            f(r.p50),
+            f(r.p95),
+            pct(r.share_above),
         ]);
         if measure == "avoided_loss_usd" {
-            cats.push(x.text(r, op).to_string());
+            cats.push(r.option.clone());
             values.push(vec![BarValue::Range {
-                lo: x.num(r, p5)? / 1e6,
-                mid: x.num(r, p50)? / 1e6,
-                hi: x.num(r, p95)? / 1e6,
-                dot: x.num(r, mean)? / 1e6,
+                lo: r.p5 / 1e6,
+                mid: r.p50 / 1e6,
+                hi: r.p95 / 1e6,
+                dot: r.mean / 1e6,
             }]);
         }
     }
@@ -421,15 +473,7 @@ fn options_across(x: &Csv) -> Result<Figure, Error> {
 }
 
 /// 5. How often each pairwise ranking holds.
-fn ranking(x: &Csv) -> Result<Figure, Error> {
-    let [m, first, second, holds, tied, pts] = x.cols([
-        "measure",
-        "first",
-        "second",
-        "share_holds",
-        "share_tied",
-        "points",
-    ])?;
+fn ranking(x: &Csv<RankRow>) -> Result<Figure, Error> {
     let mut table = Table::new(&[
         "on",
         "ahead",
@@ -440,31 +484,31 @@ fn ranking(x: &Csv) -> Result<Figure, Error> {
     ]);
     let mut cats = Vec::new();
     let mut values = Vec::new();
-    for r in 0..x.rows.len() {
-        let on = if x.text(r, m) == "mean" {
+    for r in &x.rows {
+        let on = if r.measure.as_str() == "mean" {
             "avoided mean loss"
         } else {
             "TVaR95 removed per USD"
         };
         table.rows.push(vec![
             on.to_string(),
-            x.text(r, first).to_string(),
-            x.text(r, second).to_string(),
-            pct(x.num(r, holds)?),
-            pct(x.num(r, tied)?),
-            x.text(r, pts).to_string(),
+            r.first.clone(),
+            r.second.clone(),
+            pct(r.share_holds),
+            pct(r.share_tied),
+            r.points.clone(),
         ]);
         cats.push(format!(
             "{} > {} ({})",
-            x.text(r, first),
-            x.text(r, second),
-            if x.text(r, m) == "mean" {
+            r.first.as_str(),
+            r.second.as_str(),
+            if r.measure.as_str() == "mean" {
                 "mean"
             } else {
                 "TVaR/USD"
             }
         ));
-        values.push(vec![BarValue::Bar(100.0 * x.num(r, holds)?)]);
+        values.push(vec![BarValue::Bar(100.0 * r.share_holds)]);
     }
     let chart = BarChart {
         id: "ranking-robustness".into(),

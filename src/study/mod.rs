@@ -11,7 +11,10 @@
 //!   reorder buffer of bounded size, so the same inputs give the same outputs for any
 //!   number of threads, and a study can stream its per-run rows;
 //! - [`runs`]: which run indices a study (or one shard of it) simulates;
-//! - [`output`]: a table as CSV bytes, and the files written with the manifest last.
+//! - [`output`]: a table as CSV bytes, and the files written with the manifest last;
+//!   typed rows read back with errors naming file, line and column;
+//! - [`metrics`]: the metric table (name, unit, how a run gives it, which studies report
+//!   it and in which order).
 //!
 //! # Adding a study
 //!
@@ -31,6 +34,7 @@
 //!
 //! The runner knows nothing of scenarios or engines: it runs a closure per run index.
 
+pub mod metrics;
 pub mod output;
 mod runner;
 pub mod shards;

@@ -116,6 +116,10 @@ fn csv_file_error(
                 csv::DeserializeErrorKind::ParseFloat(_) => {
                     format!("{cell:?} is not a number (such as 12.5 or 0)")
                 }
+                csv::DeserializeErrorKind::ParseBool(_) => {
+                    format!("{cell:?} is not true or false")
+                }
+                k if err.field().is_some() => format!("{cell:?}: {k}"),
                 k => k.to_string(),
             };
             let column = at(header);
@@ -129,4 +133,82 @@ fn csv_file_error(
         column,
         message,
     }
+}
+
+/// Read the whole CSV table `path` into rows of `T` (serde, by column name), as
+/// [`read_rows`] does: every field of `T` (its serde names) must be a column, except
+/// those named in `optional` (columns an older version did not write; such a field
+/// is an `Option` or has a `#[serde(default)]`).
+pub fn read_table<T>(path: &Path, optional: &[&str]) -> Result<Vec<T>, Error>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let columns: Vec<&str> = columns_of::<T>()
+        .iter()
+        .copied()
+        .filter(|c| !optional.contains(c))
+        .collect();
+    let mut out = Vec::new();
+    read_rows(path, &columns, |_, row: T| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A number cell in which empty means NaN (`#[serde(deserialize_with = "...")]`): the
+/// writers leave a cell empty where a figure is undefined. Text that is not a number
+/// is still an error naming its line and column.
+pub fn nan_if_empty<'de, D>(d: D) -> Result<f64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// The serde names of the fields of the struct `T` (the columns its rows read), found
+/// by asking `T` to deserialise itself from a probe that records the field list.
+/// Empty for a type that is not a plain struct (a map reads any columns).
+pub fn columns_of<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Error as _, Visitor};
+
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Stop {
+            Stop
+        }
+    }
+
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+            enum identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
 }

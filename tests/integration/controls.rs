@@ -183,7 +183,7 @@ fn cli_reports_and_stops_on_the_controlled_interval() {
         .skip(1)
         .map(|l| l.split(',').collect())
         .collect();
-    assert_eq!(rows.len(), 2 * controlled::METRICS.len());
+    assert_eq!(rows.len(), 2 * controlled::metrics().len());
     assert_eq!((rows[0][0], rows[0][1]), ("total_loss_usd", "plain"));
     assert_eq!((rows[1][0], rows[1][1]), ("total_loss_usd", "controlled"));
     let se = |r: &Vec<&str>| r[4].parse::<f64>().unwrap();

@@ -1232,6 +1232,21 @@ fn a_monte_carlo_run_replays_to_its_recorded_row() {
     let r = crate::common::cli(&["run", "--replay", out_s, "--run", "4000"]);
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("the study has no run 4000"));
+    // A bad cell of closures.csv names its line and column (exit 2).
+    let text = std::fs::read_to_string(out.join("closures.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let c = lines[0].split(',').position(|h| h == "start_day").unwrap();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[c] = "soon";
+    lines[1] = cells.join(",");
+    std::fs::write(out.join("closures.csv"), lines.join("\n") + "\n").unwrap();
+    let r = crate::common::cli(&["run", "--replay", out_s, "--run", k]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("closures.csv:2 (column start_day)") && err.contains("\"soon\""),
+        "{err}"
+    );
 }
 
 // Fixed draws (`ClosureSampler::sample_fixed_draws`): the random numbers of a run do not

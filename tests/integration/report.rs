@@ -189,7 +189,10 @@ fn report_errors_name_the_file_and_exit_2() {
     let broken = text.replacen("total_loss_usd,mean,", "total_loss_usd,mean,x", 1);
     assert_ne!(text, broken);
     fs::write(mc2.join("summary.csv"), broken).unwrap();
-    fails_with(&["report", p(&mc2)], &["summary.csv", "line", "`value`"]);
+    fails_with(
+        &["report", p(&mc2)],
+        &["summary.csv:", "(column value)", "is not a number"],
+    );
 
     // A shard: merge first.
     let shard = tmp.path().join("s1");
@@ -725,4 +728,153 @@ fn report_out_never_destroys_a_users_file() {
         .filter(|f| f["name"] == "report.html")
         .count();
     assert_eq!(n, 1);
+}
+
+/// Replace the cell of `column` in the first row of `dir/name` by `x`, render the report,
+/// and return the error (the file is restored).
+fn report_error_with_bad_cell(dir: &Path, name: &str, column: &str) -> chokepoint::Error {
+    let path = dir.join(name);
+    let original = fs::read(&path).unwrap();
+    let mut r = csv::Reader::from_reader(&original[..]);
+    let header = r.headers().unwrap().clone();
+    let c = header
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("{name}: no column {column}"));
+    let mut rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty(), "{name} has no rows");
+    let mut first: Vec<String> = rows[0].iter().map(String::from).collect();
+    first[c] = "x".into();
+    rows[0] = csv::StringRecord::from(first);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).unwrap();
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    fs::write(&path, w.into_inner().unwrap()).unwrap();
+    let result = chokepoint::report::render(dir, &chokepoint::report::Options::default());
+    fs::write(&path, &original).unwrap();
+    match result {
+        Ok(_) => panic!("{name}: a report despite `x` in column {column}"),
+        Err(e) => e,
+    }
+}
+
+/// Every file a report reads is read into typed rows: text in a number cell is an
+/// `Error::File` naming the file, its line (2: the first row under the header), the
+/// column and the cell, for each kind of folder and each file; the CLI exits 2 with it.
+#[test]
+fn a_bad_cell_in_any_file_a_report_reads_names_its_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (run, mc) = outputs(tmp.path());
+    let compare = compare_output(tmp.path());
+    let crit = criticality_output(tmp.path());
+    let unc = tmp.path().join("unc");
+    ok(&[
+        "uncertainty",
+        "tests/fixtures/uncertainty/base.toml",
+        "tests/fixtures/uncertainty/wider_north.toml",
+        "tests/fixtures/uncertainty/wider_south.toml",
+        "--points",
+        "8",
+        "--years",
+        "5",
+        "--seed",
+        "4",
+        "--bootstrap",
+        "50",
+        "-q",
+        "--out",
+        p(&unc),
+    ]);
+    let cases: Vec<(&Path, &str, &str)> = vec![
+        (&run, "run.csv", "value"),
+        (&run, "daily.csv", "day"),
+        (&run, "daily.csv", "value"),
+        (&run, "prices.csv", "price_usd_per_t"),
+        (&mc, "summary.csv", "value"),
+        (&mc, "daily_bands.csv", "p50"),
+        (&mc, "exceedance.csv", "return_period_years"),
+        (&mc, "convergence.csv", "mean_total_loss_usd"),
+        (&mc, "runs.csv", "total_loss_usd"),
+        (&compare, "differences.csv", "mean_reduction"),
+        (&compare, "wins.csv", "p_beats"),
+        (&compare, "best.csv", "p_best"),
+        (&compare, "benefit_cost.csv", "pv_benefit_usd"),
+        (&compare, "futures.csv", "regret_usd_per_year"),
+        (&compare, "robustness.csv", "max_regret_usd_per_year"),
+        (&compare, "robustness.csv", "least_max_regret"),
+        (&crit, "criticality.csv", "total_loss_usd"),
+        (&crit, "diversion.csv", "closed"),
+        (&crit, "diversion.csv", "before_t_per_day"),
+        (&crit, "contributions.csv", "mean_contribution_usd"),
+        (&crit, "contribution_summary.csv", "value"),
+        (&unc, "predictive.csv", "value_usd"),
+        (&unc, "variance_split.csv", "parameter_share"),
+        (&unc, "indices.csv", "estimate"),
+        (&unc, "options.csv", "p50"),
+        (&unc, "rankings.csv", "share_holds"),
+    ];
+    for (dir, name, column) in cases {
+        match report_error_with_bad_cell(dir, name, column) {
+            chokepoint::Error::File {
+                path,
+                line,
+                column: c,
+                message,
+            } => {
+                assert!(path.ends_with(name), "{name}: {path:?}");
+                assert_eq!(line, 2, "{name} {column}: {message}");
+                assert_eq!(c.as_deref(), Some(column), "{name}: {message}");
+                assert!(message.contains("\"x\""), "{name} {column}: {message}");
+            }
+            e => panic!("{name} {column}: not a file error: {e}"),
+        }
+    }
+    // The CLI says the same, and exits 2.
+    let text = fs::read_to_string(crit.join("criticality.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let c = lines[0]
+        .split(',')
+        .position(|h| h == "peak_stranded_trucks")
+        .unwrap();
+    let mut cells: Vec<&str> = lines[2].split(',').collect();
+    cells[c] = "many";
+    lines[2] = cells.join(",");
+    fs::write(crit.join("criticality.csv"), lines.join("\n") + "\n").unwrap();
+    fails_with(
+        &["report", p(&crit)],
+        &[
+            "criticality.csv:3 (column peak_stranded_trucks)",
+            "\"many\" is not a number",
+        ],
+    );
+}
+
+/// The compare headline (`compare::headline::from_dir`, which `report` and Python read)
+/// names the line and column of a bad cell of benefit_cost.csv or wins.csv.
+#[test]
+fn a_bad_cell_in_a_compare_folder_names_its_line_and_column_in_the_headline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = compare_output(tmp.path());
+    for (name, column) in [
+        ("benefit_cost.csv", "tvar95_reduction_usd"),
+        ("wins.csv", "p_beats"),
+    ] {
+        let path = dir.join(name);
+        let original = fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = original.lines().map(String::from).collect();
+        let c = lines[0].split(',').position(|h| h == column).unwrap();
+        let mut cells: Vec<&str> = lines[1].split(',').collect();
+        cells[c] = "ten";
+        lines[1] = cells.join(",");
+        fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let err = chokepoint::compare::headline::from_dir(&dir).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{name}:2 (column {column})")) && text.contains("\"ten\""),
+            "{text}"
+        );
+        fs::write(&path, original).unwrap();
+    }
 }

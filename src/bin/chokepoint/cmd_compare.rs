@@ -9,8 +9,8 @@ use chokepoint::compare::{self, Analysis, Candidate, Config, Futures, Study};
 use chokepoint::montecarlo::{self, output::Timing, Shard};
 use chokepoint::output::money;
 
-use crate::cmd_montecarlo::Bar;
 use crate::study;
+use crate::study::Bar;
 
 /// Arguments of `chokepoint compare`.
 #[derive(clap::Args)]

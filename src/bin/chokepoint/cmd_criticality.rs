@@ -12,8 +12,8 @@ use chokepoint::montecarlo;
 use chokepoint::output::manifest::{Criticality, CriticalitySet, SetsFile};
 use chokepoint::output::{self, Manifest};
 
-use crate::cmd_montecarlo::Bar;
 use crate::study;
+use crate::study::Bar;
 
 /// Arguments of `chokepoint criticality`.
 #[derive(clap::Args)]

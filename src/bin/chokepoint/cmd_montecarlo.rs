@@ -1,6 +1,5 @@
 //! `chokepoint montecarlo` and `chokepoint merge`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -8,12 +7,11 @@ use std::time::Instant;
 use anyhow::Context as _;
 use chokepoint::closure::{regime, RegimeStart};
 use chokepoint::montecarlo::controlled::{self, Controls};
-use chokepoint::montecarlo::{self, output, stats::Stats, Config, Progress, Shard};
+use chokepoint::montecarlo::{self, output, stats::Stats, Config, Shard};
 use chokepoint::output::money;
 use chokepoint::sim::Engine;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::study;
+use crate::study::{self, Bar};
 
 /// Arguments of `chokepoint montecarlo`.
 #[derive(clap::Args)]
@@ -108,36 +106,6 @@ fn positive(s: &str) -> Result<f64, String> {
         _ => Err(format!(
             "{s:?}: expected a positive number such as 0.02 (2%)"
         )),
-    }
-}
-
-/// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
-pub(crate) struct Bar(ProgressBar);
-
-impl Bar {
-    pub(crate) fn new(quiet: bool) -> Bar {
-        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        if quiet || !std::io::stderr().is_terminal() {
-            pb.set_draw_target(ProgressDrawTarget::hidden());
-        }
-        if let Ok(style) = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} runs, {per_sec}, ETA {eta}",
-        ) {
-            pb.set_style(style.progress_chars("=> "));
-        }
-        Bar(pb)
-    }
-}
-
-impl Progress for Bar {
-    fn start(&self, total: u64) {
-        self.0.set_length(total);
-    }
-    fn run_done(&self) {
-        self.0.inc(1);
-    }
-    fn finish(&self) {
-        self.0.finish_and_clear();
     }
 }
 
@@ -352,67 +320,27 @@ fn controlled_line(e: &chokepoint::control_variates::Controlled, c: &Controls) -
 }
 
 /// Arguments of `chokepoint merge`.
-#[derive(clap::Args)]
-#[command(after_help = "Example:
-  chokepoint merge out/shard1 out/shard2 out/shard3 --out out/mc")]
-pub struct MergeArgs {
-    /// Folders written by `montecarlo --shard k/n`, one per shard (any order), all of one
-    /// study (their shard.json agree in every field but the shard).
-    #[arg(required = true)]
-    dirs: Vec<PathBuf>,
-    /// Output folder: the files one `montecarlo` process would have written.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long)]
-    force: bool,
-}
-
-pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+/// Merge the shards of a Monte Carlo study in `dirs` into `out` (`chokepoint merge`
+/// dispatches here: [`crate::cmd_merge`]).
+pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let same = |a: &PathBuf| {
-        a.canonicalize()
-            .ok()
-            .is_some_and(|a| Some(a) == args.out.canonicalize().ok())
-    };
-    if let Some(d) = args.dirs.iter().find(|d| same(d)) {
-        return Err(chokepoint::Error::Invalid(format!(
-            "--out {} is one of the shard folders: write the merged result elsewhere",
-            d.display()
-        ))
-        .into());
-    }
-    if args
-        .dirs
-        .first()
-        .is_some_and(|d| chokepoint::compare::output::is_compare_shard(d))
-    {
-        return crate::cmd_compare::merge(&args.dirs, &args.out, args.force);
-    }
-    if args
-        .dirs
-        .first()
-        .is_some_and(|d| chokepoint::uncertainty::study::shard::is_shard(d))
-    {
-        return crate::cmd_uncertainty::merge(&args.dirs, &args.out, args.force);
-    }
-    let outcome = output::merge(&args.dirs)?;
-    study::prepare_out(&args.out, &outcome.manifest, args.force)?;
+    let outcome = output::merge(dirs)?;
+    study::prepare_out(out, &outcome.manifest, force)?;
     let seconds = t0.elapsed().as_secs_f64();
     output::write_timing(
-        &args.out,
+        out,
         &output::Timing {
-            threads: args.dirs.len(),
+            threads: dirs.len(),
             seconds,
             runs_per_second: outcome.records.len() as f64 / seconds,
         },
     )?;
-    output::write_outputs(&args.out, &outcome)?;
+    output::write_outputs(out, &outcome)?;
     println!(
         "merged {} shard(s), {} run(s) into {}",
-        args.dirs.len(),
+        dirs.len(),
         outcome.records.len(),
-        args.out.display()
+        out.display()
     );
     let losses: Vec<f64> = outcome
         .records

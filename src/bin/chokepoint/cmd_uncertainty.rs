@@ -10,7 +10,7 @@ use chokepoint::montecarlo::output::Timing;
 use chokepoint::output::money;
 use chokepoint::uncertainty::study::{self, Analysis, Config, DesignKind, Grouping, Study};
 
-use crate::cmd_montecarlo::Bar;
+use crate::study::Bar;
 
 /// Arguments of `chokepoint uncertainty`.
 #[derive(clap::Args)]

@@ -9,6 +9,7 @@ mod cmd_compare;
 mod cmd_criticality;
 mod cmd_fit;
 mod cmd_info;
+mod cmd_merge;
 mod cmd_montecarlo;
 mod cmd_report;
 mod cmd_run;
@@ -42,7 +43,7 @@ enum Command {
     Compare(cmd_compare::Args),
     /// Merge shard outputs of `montecarlo --shard`, `compare --shard` or `uncertainty
     /// --shard` into one result.
-    Merge(cmd_montecarlo::MergeArgs),
+    Merge(cmd_merge::Args),
     /// Fit closure processes to a log of closures.
     Calibrate(cmd_calibrate::Args),
     /// Fit uncertain parameters to recorded closure episodes (ABC-SMC): posterior draws
@@ -80,7 +81,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Run(a) => cmd_run::run(a),
         Command::Montecarlo(a) => cmd_montecarlo::run(a),
         Command::Compare(a) => cmd_compare::run(a),
-        Command::Merge(a) => cmd_montecarlo::merge(a),
+        Command::Merge(a) => cmd_merge::run(a),
         Command::Calibrate(a) => cmd_calibrate::run(a),
         Command::Fit(a) => cmd_fit::run(a),
         Command::Criticality(a) => cmd_criticality::run(a),

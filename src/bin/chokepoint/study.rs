@@ -1,6 +1,7 @@
 //! What `run` and `montecarlo` share: the window, the fixed and ad-hoc closures (with a
 //! warning on stderr for every one that does nothing), and the output folder check.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -10,6 +11,7 @@ use chokepoint::scenario::{
     apply_window, in_window, parse_close_spec, parse_date, read_closures_csv,
 };
 use chokepoint::Scenario;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Print a warning on stderr.
 pub fn warn(msg: &str) {
@@ -130,4 +132,34 @@ pub fn prepare_out(dir: &Path, study: &Manifest, force: bool) -> anyhow::Result<
         }
         e => anyhow::Error::new(e).context("--out"),
     })
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    pub fn new(quiet: bool) -> Bar {
+        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if quiet || !std::io::stderr().is_terminal() {
+            pb.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} runs, {per_sec}, ETA {eta}",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        Bar(pb)
+    }
+}
+
+impl chokepoint::study::Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn run_done(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }
