@@ -38,7 +38,7 @@ use super::points::{Point, Points, Side};
 
 /// The search's buffers, kept from one solve to the next, and the residual network of
 /// the last prices computed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Search {
     /// Ends and cost of every arc of the solver's network (fixed once it is built).
     ends: Vec<(u32, u32)>,
@@ -75,6 +75,43 @@ pub(super) struct Search {
 }
 
 const UNREACHED: i64 = i64::MAX;
+
+impl Clone for Search {
+    fn clone(&self) -> Self {
+        let mut s = Search::default();
+        s.clone_from(self);
+        s
+    }
+
+    /// Field by field, keeping this search's buffers (every run starts from a fresh
+    /// copy of its routing networks). Exhaustive, so a new field cannot be forgotten.
+    fn clone_from(&mut self, o: &Self) {
+        crate::clone_fields_from!(
+            Search,
+            self,
+            o,
+            [
+                ends,
+                cost,
+                pattern,
+                known,
+                seen_flows,
+                seen_rest,
+                cap_changed,
+                every_cap,
+                built,
+                out_start,
+                out,
+                into_start,
+                into,
+                dist,
+                queued,
+                relaxed,
+                queue,
+            ]
+        );
+    }
+}
 
 impl Search {
     /// Buffers for the first `m` arcs of `solver`'s network (they must all be added,
