@@ -102,3 +102,31 @@ def test_the_compare_headline_carries_an_uncertainty_study_as_the_cli_report_doe
         c.headline(uncertainty=other)
     with pytest.raises(TypeError, match="UncertaintyResult"):
         c.headline(uncertainty=3)
+
+
+def test_progress_counts_every_cell_of_the_design(monkeypatch):
+    # One report per (point, scenario) cell: 8 points x 2 scenarios, in any thread order
+    # but counted up to the total, which the bar learns from the study.
+    bars = []
+
+    class Fake:
+        def __init__(self, **kw):
+            self.total, self.n, self.seen, self.closed = None, 0, [], False
+            bars.append(self)
+
+        def update(self, k):
+            assert k > 0, "the count only goes up"
+            self.n += k
+            self.seen.append(self.n)
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(cp._progress, "_tqdm", lambda: Fake)
+    cp.uncertainty(BASE, [OPTION], points=8, years=2, seed=1, threads=2, bootstrap=20,
+                   progress=True)
+    assert len(bars) == 1 and bars[0].closed
+    assert bars[0].total == 16 and bars[0].seen[-1] == 16, bars[0].seen
+    cp.uncertainty(BASE, [OPTION], points=8, years=2, seed=1, threads=2, bootstrap=20,
+                   progress=False)
+    assert len(bars) == 1, "no bar when progress=False"

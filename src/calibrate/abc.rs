@@ -31,15 +31,15 @@
 //! Reproducible and parallel: proposal `k` of generation `g` draws everything it needs
 //! (its parent, its move and the simulation's randomness) from its own generator,
 //! `ChaCha8Rng::seed_from_u64(seed)` on stream `g · 2^40 + k`; proposals are simulated in
-//! parallel batches and accepted in the order of `k`, so the result does not depend on the
-//! number of threads.
+//! parallel batches on the study layer's [`Runner`] and accepted in the order of `k`, so
+//! the result does not depend on the number of threads.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use crate::study::Runner;
 use crate::Error;
 
 /// How an ABC-SMC fit runs.
@@ -295,10 +295,9 @@ where
     F: Fn(&[f64], &mut ChaCha8Rng) -> Result<f64, Error> + Sync,
 {
     config.check(dims)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()
-        .map_err(|e| Error::Invalid(format!("ABC-SMC: cannot start threads: {e}")))?;
+    // The study layer's runner: results in proposal order for any number of threads,
+    // and a panic in a simulation becomes an error naming its generation and proposal.
+    let runner = Runner::new(config.threads)?;
     let n = config.particles;
     // The batch does not depend on the threads, so neither does where a hopeless
     // generation gives up.
@@ -314,17 +313,21 @@ where
     };
 
     // Generation 0: the prior, every draw kept.
-    let first: Vec<(Vec<f64>, f64)> = pool.install(|| {
-        (0..n as u64)
-            .into_par_iter()
-            .map(|k| {
-                let mut rng = proposal_rng(config.seed, 0, k);
-                let u: Vec<f64> = (0..dims).map(|_| open_unit(&mut rng)).collect();
-                let d = checked(distance(&u, &mut rng)?, &u)?;
-                Ok((u, d))
-            })
-            .collect::<Result<_, Error>>()
-    })?;
+    let first: Vec<(Vec<f64>, f64)> = runner.map(
+        n as u64,
+        |k| {
+            let mut rng = proposal_rng(config.seed, 0, k);
+            let u: Vec<f64> = (0..dims).map(|_| open_unit(&mut rng)).collect();
+            let d = checked(distance(&u, &mut rng)?, &u)?;
+            Ok((u, d))
+        },
+        &|k| {
+            format!(
+                " (ABC-SMC generation 0, proposal {k}, seed {})",
+                config.seed
+            )
+        },
+    )?;
     let (mut points, mut distances): (Vec<_>, Vec<_>) = first.into_iter().unzip();
     let mut weights = vec![1.0 / n as f64; n];
     let mut generations = vec![Generation {
@@ -351,18 +354,24 @@ where
         let mut kept: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n);
         let mut tried = 0u64;
         while kept.len() < n {
-            let results: Vec<Option<(Vec<f64>, f64)>> = pool.install(|| {
-                (tried..tried + batch)
-                    .into_par_iter()
-                    .map(|k| {
-                        let mut rng = proposal_rng(config.seed, g, k);
-                        let parent = pick(&cdf, rng.random::<f64>());
-                        let u = kernel.propose(&points[parent], &mut rng);
-                        let d = checked(distance(&u, &mut rng)?, &u)?;
-                        Ok((d <= next).then_some((u, d)))
-                    })
-                    .collect::<Result<_, Error>>()
-            })?;
+            let results: Vec<Option<(Vec<f64>, f64)>> = runner.map(
+                batch,
+                |j| {
+                    let k = tried + j;
+                    let mut rng = proposal_rng(config.seed, g, k);
+                    let parent = pick(&cdf, rng.random::<f64>());
+                    let u = kernel.propose(&points[parent], &mut rng);
+                    let d = checked(distance(&u, &mut rng)?, &u)?;
+                    Ok((d <= next).then_some((u, d)))
+                },
+                &|j| {
+                    format!(
+                        " (ABC-SMC generation {g}, proposal {}, seed {})",
+                        tried + j,
+                        config.seed
+                    )
+                },
+            )?;
             for (i, r) in results.into_iter().enumerate() {
                 if let Some(p) = r {
                     kept.push(p);
@@ -392,19 +401,20 @@ where
         }
         // Importance weights: the prior is uniform on the cube.
         let masses: Vec<f64> = points.iter().map(|v| kernel.mass(v)).collect();
-        let new_weights: Vec<f64> = pool.install(|| {
-            kept.par_iter()
-                .map(|(u, _)| {
-                    let mix: f64 = points
-                        .iter()
-                        .zip(&weights)
-                        .zip(&masses)
-                        .map(|((v, w), &m)| w * kernel.density(v, m, u))
-                        .sum();
-                    1.0 / mix
-                })
-                .collect()
-        });
+        let new_weights: Vec<f64> = runner.map(
+            kept.len() as u64,
+            |i| {
+                let u = &kept[i as usize].0;
+                let mix: f64 = points
+                    .iter()
+                    .zip(&weights)
+                    .zip(&masses)
+                    .map(|((v, w), &m)| w * kernel.density(v, m, u))
+                    .sum();
+                Ok(1.0 / mix)
+            },
+            &|i| format!(" (ABC-SMC generation {g}, weight of particle {i})"),
+        )?;
         let total: f64 = new_weights.iter().sum();
         weights = new_weights.iter().map(|w| w / total).collect();
         (points, distances) = kept.into_iter().unzip();

@@ -29,11 +29,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::abc::{abc_smc, AbcConfig, Population};
 use super::episodes::{Episode, Figure, Simulated};
+use crate::study::Runner;
 use crate::uncertainty::{apply, Axis};
 use crate::{Error, Scenario};
 
@@ -385,10 +385,7 @@ pub fn predictive(
             "no posterior draws to replay: expected at least one".into(),
         ));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| Error::Invalid(format!("cannot start threads: {e}")))?;
+    let runner = Runner::new(threads.max(1))?;
     // Distinct points, in the order of their first draw.
     let mut distinct: Vec<&Vec<f64>> = Vec::new();
     let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
@@ -404,17 +401,34 @@ pub fn predictive(
     let jobs: Vec<(usize, usize)> = (0..replays.len())
         .flat_map(|e| (0..distinct.len()).map(move |p| (e, p)))
         .collect();
-    let sims: Vec<Simulated> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(e, p)| replays[e].simulate(axes, distinct[p]))
-            .collect::<Result<_, Error>>()
-    })?;
-    let points: Vec<Simulated> = pool.install(|| {
-        replays
-            .par_iter()
-            .map(|r| r.episode.simulate(&r.scenario))
-            .collect::<Result<_, Error>>()
-    })?;
+    let sims: Vec<Simulated> = runner.map(
+        jobs.len() as u64,
+        |j| {
+            let (e, p) = jobs[j as usize];
+            replays[e].simulate(axes, distinct[p])
+        },
+        &|j| {
+            let (e, p) = jobs[j as usize];
+            format!(
+                " (episode {}, posterior point {p})",
+                replays[e].episode.stem()
+            )
+        },
+    )?;
+    let points: Vec<Simulated> = runner.map(
+        replays.len() as u64,
+        |e| {
+            replays[e as usize]
+                .episode
+                .simulate(&replays[e as usize].scenario)
+        },
+        &|e| {
+            format!(
+                " (episode {} at the point values)",
+                replays[e as usize].episode.stem()
+            )
+        },
+    )?;
     let mut rows = Vec::new();
     for (e, r) in replays.iter().enumerate() {
         for rep in &r.episode.figures {

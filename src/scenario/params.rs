@@ -2,11 +2,11 @@
 //! Workbench uncertainties, and parameter uncertainty), its value, unit and meaning, and
 //! how to set it.
 //!
-//! A lognormal process also has `process.TARGET.duration_sigma`, a gamma one
-//! `process.TARGET.duration_shape` (a joint posterior draw sets it before the mean).
+//! A lognormal process also has `process.ID.duration_sigma`, a gamma one
+//! `process.ID.duration_shape` (a joint posterior draw sets it before the mean).
 //!
 //! Names are `settings.FIELD`, `link.ID.FIELD`, `corridor.ID.capacity_scale`,
-//! `process.TARGET.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
+//! `process.ID.FIELD`, `shock.ID.FIELD`, `product.ID.FIELD`,
 //! `regime.STATE.rate_multiplier`, `expansion.LINK.extra_t_per_day` (an option's
 //! capacity expansions; every expansion of the link), and `closures.rate_scale` /
 //! `closures.duration_scale`
@@ -167,31 +167,39 @@ pub fn list(s: &Scenario) -> Vec<Param> {
         ));
     }
     for pr in &s.processes {
-        let t = s.target_name(pr.target);
+        // Named by the process's id (its target's name unless it gives one), which the
+        // scenario's checks keep unique: two processes on one target have two names.
+        let t = pr.id.as_str();
+        let target = s.target_name(pr.target);
+        let of = if t == target {
+            target.to_string()
+        } else {
+            format!("{target} (process {t})")
+        };
         out.push(p(
             format!("process.{t}.rate_per_year"),
             pr.rate_per_year,
             "1/year",
-            format!("closure onsets of {t} per year"),
+            format!("closure onsets of {of} per year"),
         ));
         out.push(p(
             format!("process.{t}.mean_duration_days"),
             pr.duration.mean_days(),
             "days",
-            format!("mean closure duration of {t} (the distribution scaled)"),
+            format!("mean closure duration of {of} (the distribution scaled)"),
         ));
         match pr.duration {
             DurationDist::LogNormal { sigma, .. } => out.push(p(
                 format!("process.{t}.duration_sigma"),
                 sigma,
                 "ln(days)",
-                format!("sigma of ln(duration) of {t} (mu, the log of the median, is kept; a mean set after it rescales)"),
+                format!("sigma of ln(duration) of {of} (mu, the log of the median, is kept; a mean set after it rescales)"),
             )),
             DurationDist::Gamma { shape, .. } => out.push(p(
                 format!("process.{t}.duration_shape"),
                 shape,
                 "",
-                format!("shape of the gamma duration of {t} (the scale is kept; a mean set after it rescales)"),
+                format!("shape of the gamma duration of {of} (the scale is kept; a mean set after it rescales)"),
             )),
             _ => {}
         }
@@ -199,13 +207,13 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             format!("process.{t}.capacity_factor"),
             pr.capacity_factor,
             "fraction",
-            format!("capacity factor of {t} while closed"),
+            format!("capacity factor of {of} while closed"),
         ));
         out.push(p(
             format!("process.{t}.ramp_days"),
             f64::from(pr.ramp_days),
             "days",
-            format!("ramp back to full capacity of {t}"),
+            format!("ramp back to full capacity of {of}"),
         ));
     }
     for sh in &s.shocks {
@@ -249,6 +257,26 @@ pub fn list(s: &Scenario) -> Vec<Param> {
             "elasticity (<= 0)",
             format!("own-price elasticity of {id}'s orders against the landed price"),
         ));
+        if let Some(q) = &pr.perishability {
+            out.push(p(
+                format!("product.{id}.grace_days"),
+                q.grace_days,
+                "days",
+                format!("days {id} waits before it starts to spoil"),
+            ));
+            out.push(p(
+                format!("product.{id}.loss_per_day"),
+                q.loss_per_day,
+                "fraction of value/day",
+                format!("share of {id}'s value lost per day of waiting after the grace days"),
+            ));
+            out.push(p(
+                format!("product.{id}.shelf_life_days"),
+                q.shelf_life_days,
+                "days",
+                format!("days after dispatch at which {id} is spoiled whole"),
+            ));
+        }
     }
     for (i, e) in s.expansions.iter().enumerate() {
         if s.expansions[..i].iter().any(|x| x.link == e.link) {
@@ -426,13 +454,27 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 s.links[l.index()].capacity_t_per_day *= v;
             }
         }
-        ["process", target, field] => {
-            let Some(i) = s
-                .processes
-                .iter()
-                .position(|p| s.target_name(p.target) == *target)
-            else {
-                return Err(unknown(s));
+        ["process", id, field] => {
+            // By the process's id. A target's name is refused with the ids of the
+            // processes on it (before processes were named by id, it named them).
+            let Some(i) = s.processes.iter().position(|p| p.id == *id) else {
+                let on: Vec<String> = s
+                    .processes
+                    .iter()
+                    .filter(|p| s.target_name(p.target) == *id)
+                    .map(|p| format!("\"process.{}.{field}\"", p.id))
+                    .collect();
+                if on.is_empty() {
+                    return Err(unknown(s));
+                }
+                return Err((
+                    true,
+                    format!(
+                        "unknown parameter {name:?}: processes are named by their id, and {id} \
+                         is the target of {}",
+                        on.join(" and ")
+                    ),
+                ));
             };
             let pr = &mut s.processes[i];
             match *field {
@@ -476,6 +518,16 @@ fn set_inner(s: &mut Scenario, name: &str, v: f64) -> Result<(), (bool, String)>
                 "value_usd_per_t" => pr.value_usd_per_t = v,
                 "holding_cost_per_day" => pr.holding_cost_per_day = v,
                 "demand_elasticity" => pr.demand_elasticity = v,
+                "grace_days" | "loss_per_day" | "shelf_life_days" => {
+                    let Some(q) = pr.perishability.as_mut() else {
+                        return Err(unknown(s)); // a good that keeps has no spoilage
+                    };
+                    match *field {
+                        "grace_days" => q.grace_days = v,
+                        "loss_per_day" => q.loss_per_day = v,
+                        _ => q.shelf_life_days = v,
+                    }
+                }
                 _ => return Err(unknown(s)),
             }
         }
@@ -534,5 +586,41 @@ mod tests {
         );
         let e = set(&mut s, "settings.reaction_days", 2.5).unwrap_err();
         assert!(!e.unknown && e.message.contains("whole number"), "{e}");
+    }
+
+    #[test]
+    fn two_processes_on_one_target_have_a_name_each() {
+        // The Wakhan road's winter and security processes share their corridor: each is
+        // named by its id, and setting one leaves the other as it was.
+        let mut s = Scenario::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/uncertainty/base.toml"
+        ))
+        .unwrap();
+        let first = s.processes[0].clone();
+        let mut second = first.clone();
+        second.id = "second".into();
+        s.processes.push(second);
+        let names: Vec<String> = list(&s).into_iter().map(|p| p.name).collect();
+        let rate = |id: &str| format!("process.{id}.rate_per_year");
+        assert_eq!(names.iter().filter(|n| **n == rate(&first.id)).count(), 1);
+        assert_eq!(names.iter().filter(|n| **n == rate("second")).count(), 1);
+        set(&mut s, &rate("second"), 7.5).unwrap();
+        assert_eq!(s.processes[0].rate_per_year, first.rate_per_year);
+        assert_eq!(s.processes[2].rate_per_year, 7.5);
+        set(&mut s, &rate(&first.id), 0.25).unwrap();
+        assert_eq!(s.processes[0].rate_per_year, 0.25);
+        assert_eq!(s.processes[2].rate_per_year, 7.5);
+        // A target's name is refused, naming the processes on it by their ids.
+        s.processes[0].id = "north_process".into();
+        let north = s.target_name(s.processes[0].target).to_string();
+        let e = set(&mut s, &rate(&north), 1.0).unwrap_err();
+        assert!(
+            e.unknown
+                && e.message
+                    .contains("\"process.north_process.rate_per_year\"")
+                && e.message.contains("\"process.second.rate_per_year\""),
+            "{e}"
+        );
     }
 }

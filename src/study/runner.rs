@@ -122,6 +122,35 @@ impl<'a> Runner<'a> {
         out
     }
 
+    /// `work(i)` for every `i` in `0..n`, on the workers, without an engine of their own
+    /// (a study whose unit of work builds what it needs, such as an episode replay):
+    /// the results in the order of `i`, whatever the number of threads. Errors as
+    /// [`Runner::run`]'s, naming the first failing `i` with `describe(i)`.
+    pub fn map<R, F>(
+        &self,
+        n: u64,
+        work: F,
+        describe: &(dyn Fn(u64) -> String + Sync),
+    ) -> Result<Vec<R>, Error>
+    where
+        R: Send,
+        F: Fn(u64) -> Result<R, Error> + Sync,
+    {
+        let runs: Vec<u64> = (0..n).collect();
+        let mut out = Vec::with_capacity(runs.len());
+        self.run(
+            &runs,
+            || Ok(()),
+            |_: &mut (), i| work(i),
+            describe,
+            |_, r| {
+                out.push(r);
+                Ok(Flow::Continue)
+            },
+        )?;
+        Ok(out)
+    }
+
     fn execute<W, R, M, F, S>(
         &self,
         runs: &[u64],
@@ -422,6 +451,29 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.to_string(), "no engine");
+    }
+
+    #[test]
+    fn map_gives_every_result_in_order_and_names_a_panic() {
+        for threads in [1, 2, 3] {
+            let r = Runner::new(threads).unwrap();
+            let squares = r.map(50, |i| Ok(i * i), &no_description).unwrap();
+            assert_eq!(squares, (0..50).map(|i| i * i).collect::<Vec<u64>>());
+            let e = r
+                .map(
+                    50,
+                    |i| {
+                        if i == 17 {
+                            panic!("boom");
+                        }
+                        Ok(i)
+                    },
+                    &|i| format!(" (proposal {i})"),
+                )
+                .unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("17") && msg.contains("proposal 17"), "{msg}");
+        }
     }
 
     #[test]

@@ -605,6 +605,42 @@ fn info_json_lists_the_ids() {
     assert!(!v["crossings"].as_array().unwrap().is_empty());
     // Every corridor id there is one a closure can name.
     assert!(corridors.iter().all(|id| sc.target(id).is_some()));
+    // The uncertain parameters, each with its value now and its law's quantiles in order.
+    let unc = v["uncertain"].as_array().unwrap();
+    assert_eq!(unc.len(), sc.uncertain.len());
+    let params = cli(&[
+        "info",
+        "--params",
+        "--json",
+        "scenarios/afghanistan/base.toml",
+    ]);
+    ok(&params);
+    let params: Value = serde_json::from_slice(&params.stdout).unwrap();
+    let names: Vec<&str> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        chokepoint::scenario::params::list(&sc).len(),
+        "every parameter once"
+    );
+    for a in unc {
+        assert!(!a["source"].as_str().unwrap().is_empty(), "{a}");
+        for p in a["params"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            assert!(names.contains(&name), "{name} is a parameter");
+            let (lo, mid, hi) = (p["p5"].as_f64(), p["p50"].as_f64(), p["p95"].as_f64());
+            assert!(lo <= mid && mid <= hi, "{a}");
+        }
+    }
+    let chaman = unc
+        .iter()
+        .find(|a| a["label"] == "process.chaman.rate_per_year")
+        .expect("Chaman's onset rate is uncertain");
+    assert_eq!(chaman["law"]["dist"], "gamma");
 }
 
 /// An output folder that holds files chokepoint did not write is refused by every

@@ -23,8 +23,9 @@ With --params, prints every parameter name an `[[uncertain]]` table can give a l
 its value now and its unit.
 
 With --json, prints the ids a script needs instead (corridors with their links, crossings,
-links, nodes, products, countries, random processes, shocks, regime states, fixed closures):
-see docs/outputs.md.
+links, nodes, products, countries, random processes, shocks, regime states, fixed closures,
+and the uncertain parameters with their laws and quantiles): see docs/outputs.md. With
+--params --json, the parameter list as JSON.
 
 Examples:
   chokepoint info scenarios/starter.toml
@@ -38,12 +39,17 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Print every parameter an `[[uncertain]]` table (or Python's `with_changes`) can
-    /// name, with its value and unit, instead of the text summary.
-    #[arg(long, conflicts_with = "json")]
+    /// name, with its value and unit, instead of the text summary (as JSON with --json).
+    #[arg(long)]
     params: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.params && args.json {
+        let s = scenario::load_any(&args.file)?;
+        println!("{}", serde_json::to_string_pretty(&params_json(&s))?);
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.params {
         print_params(&scenario::load_any(&args.file)?);
         return Ok(ExitCode::SUCCESS);
@@ -512,6 +518,70 @@ fn print_regimes(r: &RegimeChain, days: u32) {
     }
 }
 
+/// Every parameter name with its value, unit and meaning, for `info --params --json`.
+fn params_json(s: &Scenario) -> serde_json::Value {
+    use serde_json::json;
+    chokepoint::scenario::params::list(s)
+        .into_iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "value": p.value,
+                "unit": p.unit,
+                "description": p.description,
+            })
+        })
+        .collect()
+}
+
+/// One `[[uncertain]]` axis: its law (or joint file), source, and each parameter's value
+/// now with the 5%, 50% and 95% quantiles of its marginal law.
+fn uncertain_json(a: &Axis, values: &[chokepoint::scenario::params::Param]) -> serde_json::Value {
+    use serde_json::json;
+    let (p5, p50, p95) = (
+        a.marginal_quantiles(0.05),
+        a.marginal_quantiles(0.5),
+        a.marginal_quantiles(0.95),
+    );
+    let params: Vec<serde_json::Value> = p5
+        .iter()
+        .zip(&p50)
+        .zip(&p95)
+        .map(|(((name, lo), (_, mid)), (_, hi))| {
+            json!({
+                "name": name,
+                "value": values.iter().find(|p| p.name == *name).map(|p| p.value),
+                "p5": lo,
+                "p50": mid,
+                "p95": hi,
+            })
+        })
+        .collect();
+    let law = match a {
+        Axis::One { dist, .. } => {
+            let fields: serde_json::Map<String, serde_json::Value> = dist
+                .fields()
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        FieldValue::Num(x) => json!(x),
+                        FieldValue::List(xs) => json!(xs),
+                    };
+                    (k.to_string(), v)
+                })
+                .collect();
+            json!({ "dist": dist.name(), "fields": fields })
+        }
+        Axis::Joint { file, rows, .. } => json!({ "joint": file, "rows": rows.len() }),
+    };
+    json!({
+        "label": a.label(),
+        "law": law,
+        "source": a.source(),
+        "params": params,
+    })
+}
+
 /// The ids of a scenario, for `info --json`.
 fn ids_json(s: &Scenario) -> serde_json::Value {
     use serde_json::json;
@@ -519,6 +589,7 @@ fn ids_json(s: &Scenario) -> serde_json::Value {
     let mut countries: Vec<&str> = s.nodes.iter().map(|n| n.country.as_str()).collect();
     countries.sort_unstable();
     countries.dedup();
+    let values = chokepoint::scenario::params::list(s);
     json!({
         "scenario": {
             "name": s.settings.name,
@@ -559,6 +630,7 @@ fn ids_json(s: &Scenario) -> serde_json::Value {
             "targets": g.targets.iter().map(|t| s.target_name(*t)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "regime_states": s.regimes.as_ref().map(|r| r.states.iter().map(|x| x.id.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+        "uncertain": s.uncertain.iter().map(|a| uncertain_json(a, &values)).collect::<Vec<_>>(),
         "closures": s.closures.iter().map(|w| json!({
             "target": s.target_name(w.target),
             "start": s.date_of(w.start_day).to_string(),

@@ -260,7 +260,7 @@ impl Study {
             return Err(Error::Invalid(format!(
                 "{} has no uncertain parameter: add an [[uncertain]] table naming a parameter \
                  and its law to the base (or an option), e.g.\n  [[uncertain]]\n  \
-                 param = \"process.TARGET.rate_per_year\"\n  dist = \"uniform\"\n  lo = 0.5\n  \
+                 param = \"process.ID.rate_per_year\"\n  dist = \"uniform\"\n  lo = 0.5\n  \
                  hi = 2.0\n  source = \"E: why this range\"\n(`chokepoint info --params FILE` \
                  lists the parameters; docs/uncertainty.md describes the study)",
                 candidates[0].path.display()
