@@ -269,14 +269,21 @@ fn key(axes: &[Axis], u: &[f64]) -> Vec<u64> {
     values(axes, u).iter().map(|v| v.to_bits()).collect()
 }
 
-/// Split `replays` into fitted (start before `held_out_from`) and held out.
+/// Split `replays` into fitted and held out: held out are those marked so in the list
+/// ([`Episode::held_out`]) and those that start on or after `held_out_from`.
 pub fn split(replays: &[Replay], held_out_from: NaiveDate) -> (Vec<&Replay>, Vec<&Replay>) {
     replays
         .iter()
-        .partition(|r| r.episode.start < held_out_from)
+        .partition(|r| !is_held_out(&r.episode, held_out_from))
 }
 
-/// Fit `axes` to the episodes of `replays` that start before `config.held_out_from`.
+/// Whether `e` is held out: marked so in its list, or starting on or after
+/// `held_out_from`.
+pub fn is_held_out(e: &Episode, held_out_from: NaiveDate) -> bool {
+    e.held_out || e.start >= held_out_from
+}
+
+/// Fit `axes` to the episodes of `replays` that are not held out ([`split`]).
 ///
 /// # Errors
 /// No fitted episode with a banded figure, a bad configuration, or a replay that fails
@@ -446,7 +453,7 @@ pub fn predictive(
             rows.push(PredictiveRow {
                 episode: r.episode.stem(),
                 name: r.episode.name.clone(),
-                held_out: r.episode.start >= held_out_from,
+                held_out: is_held_out(&r.episode, held_out_from),
                 figure: f,
                 reported: rep.reported.clone(),
                 band,

@@ -21,6 +21,10 @@
 //!   number the model does not count, such as empty trucks or revenue). Words become bands
 //!   here: "hundreds" of trucks is 100–1,000, "thousands" 1,000–10,000, an anecdotal count
 //!   half to twice itself; `band_basis` says which rule made each band.
+//! - `held_out` (optional column): `yes` marks an episode kept for checking only:
+//!   `chokepoint fit` never fits it, whatever its `--held-out-from` date (episodes that
+//!   start on or after that date are held out too); empty or `no` otherwise. Every row of
+//!   one replay says the same.
 //!
 //! A figure's distance from its band ([`Band::distance`]) is 0 inside it and the log-ratio
 //! to the nearer edge outside; `chokepoint fit` sums it over figures and episodes.
@@ -38,7 +42,7 @@ use crate::{Error, Scenario};
 /// The episode list's file name inside a history folder.
 pub const EPISODES_FILE: &str = "episodes.csv";
 
-/// The columns of an episode list, in order.
+/// The columns of an episode list, in order (`held_out`, the last, may be left out).
 pub const COLUMNS: &[&str] = &[
     "replay",
     "corridor",
@@ -50,6 +54,7 @@ pub const COLUMNS: &[&str] = &[
     "band_low",
     "band_high",
     "band_basis",
+    "held_out",
 ];
 
 /// A figure measured on an episode's replay.
@@ -176,6 +181,9 @@ pub struct Episode {
     pub name: String,
     /// Each figure as reported, in [`Figure::ALL`] order.
     pub figures: Vec<Reported>,
+    /// Marked held out in the list (`held_out = yes`): checked, never fitted.
+    #[serde(default)]
+    pub held_out: bool,
 }
 
 impl Episode {
@@ -237,6 +245,8 @@ struct Row {
     band_low: Option<f64>,
     band_high: Option<f64>,
     band_basis: String,
+    #[serde(default)]
+    held_out: String,
 }
 
 impl Episodes {
@@ -278,17 +288,21 @@ impl Episodes {
             .iter()
             .map(str::to_string)
             .collect();
-        if header != COLUMNS {
+        let columns = if header == COLUMNS {
+            COLUMNS
+        } else if header == COLUMNS[..COLUMNS.len() - 1] {
+            &COLUMNS[..COLUMNS.len() - 1]
+        } else {
             return Err(Error::File {
                 path: path.to_path_buf(),
                 line: 1,
                 column: None,
                 message: format!(
-                    "the header is {header:?}; expected the columns {}",
+                    "the header is {header:?}; expected the columns {} (the last optional)",
                     COLUMNS.join(",")
                 ),
             });
-        }
+        };
         let mut episodes: Vec<Episode> = Vec::new();
         let mut first_line: BTreeMap<String, u64> = BTreeMap::new();
         for rec in rdr.records() {
@@ -298,12 +312,12 @@ impl Episodes {
             })?;
             let line = rec.position().map_or(0, |p| p.line());
             let row: Row = rec
-                .deserialize(Some(&csv::StringRecord::from(COLUMNS.to_vec())))
+                .deserialize(Some(&csv::StringRecord::from(columns.to_vec())))
                 .map_err(|e| {
                     let column = match e.kind() {
                         csv::ErrorKind::Deserialize { err, .. } => err
                             .field()
-                            .and_then(|i| COLUMNS.get(i as usize))
+                            .and_then(|i| columns.get(i as usize))
                             .copied()
                             .unwrap_or("row"),
                         _ => "row",
@@ -347,6 +361,17 @@ impl Episodes {
                     ))
                 }
             };
+            let held_out = match row.held_out.as_str() {
+                "yes" => true,
+                "" | "no" => false,
+                other => {
+                    return Err(bad(
+                        line,
+                        "held_out",
+                        format!("`{other}`: expected `yes`, `no` or empty"),
+                    ))
+                }
+            };
             if row.replay.is_empty() {
                 return Err(bad(
                     line,
@@ -380,6 +405,17 @@ impl Episodes {
                                 ),
                             ));
                         }
+                    }
+                    if held_out != e.held_out {
+                        return Err(bad(
+                            line,
+                            "held_out",
+                            format!(
+                                "differs from line {first} for the same replay {}; one \
+                                 episode per replay",
+                                row.replay
+                            ),
+                        ));
                     }
                     if start != e.start {
                         return Err(bad(
@@ -415,6 +451,7 @@ impl Episodes {
                         start,
                         name: row.name,
                         figures: vec![reported],
+                        held_out,
                     });
                 }
             }

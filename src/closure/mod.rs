@@ -77,7 +77,56 @@ impl ClosureWindow {
     pub fn end_day(&self) -> i64 {
         self.start_day + i64::from(self.duration_days) + i64::from(self.ramp_days)
     }
+
+    /// The capacity factor on `day` of this window read as a *seasonal* closure: one
+    /// that recurs every calendar year on the dates of its first occurrence (day index
+    /// `start_day` of a scenario starting on `start`), e.g. a pass snowbound from
+    /// 15 November for 150 days each winter. An occurrence whose first date is
+    /// 29 February starts on 28 February in a common year. Needs
+    /// `duration_days + ramp_days <= 365` ([`MAX_SEASONAL_DAYS`]), so that at most the
+    /// occurrences starting in `day`'s year and the year before can cover it.
+    ///
+    /// ```
+    /// use chokepoint::closure::{ClosureWindow, Target};
+    /// use chokepoint::network::LinkId;
+    /// let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    /// // Shut from 2023-11-15 (day -47) for 150 days: to 2024-04-12, and again from 2024-11-15.
+    /// let w = ClosureWindow {
+    ///     target: Target::Link(LinkId(0)), start_day: -47, duration_days: 150,
+    ///     capacity_factor: 0.0, ramp_days: 0, label: None, expected_closure_days: None,
+    /// };
+    /// assert_eq!(w.seasonal_factor_on(start, 0), 0.0);     // 2024-01-01
+    /// assert_eq!(w.seasonal_factor_on(start, 102), 0.0);   // 2024-04-12
+    /// assert_eq!(w.seasonal_factor_on(start, 103), 1.0);   // 2024-04-13
+    /// assert_eq!(w.seasonal_factor_on(start, 318), 1.0);   // 2024-11-14
+    /// assert_eq!(w.seasonal_factor_on(start, 319), 0.0);   // 2024-11-15
+    /// ```
+    pub fn seasonal_factor_on(&self, start: chrono::NaiveDate, day: i64) -> f64 {
+        use chrono::Datelike;
+        let date_of = |d: i64| start + chrono::Duration::days(d);
+        let first = date_of(self.start_day);
+        let year = date_of(day).year();
+        [year - 1, year]
+            .into_iter()
+            .filter_map(|y| {
+                first
+                    .with_year(y)
+                    .or_else(|| first.with_day(28).and_then(|f| f.with_year(y)))
+            })
+            .map(|o| {
+                let at = ClosureWindow {
+                    start_day: (o - start).num_days(),
+                    ..self.clone()
+                };
+                at.factor_on(day)
+            })
+            .fold(1.0, f64::min)
+    }
 }
+
+/// The longest a seasonal closure may last, closure and ramp, days: one occurrence ends
+/// before the next year's begins.
+pub const MAX_SEASONAL_DAYS: u32 = 365;
 
 /// A distribution of closure durations, in days. Constructors validate, and so does
 /// deserialisation (a JSON or TOML law with, say, a negative mean is an error, not a law).

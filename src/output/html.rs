@@ -51,11 +51,12 @@ pub(crate) fn show(html: &str) {
 
 impl Scenario {
     /// The scenario at a glance as an HTML table: name, window, and how many nodes,
-    /// links, corridors, products, fixed closures and closure processes it has.
+    /// links, corridors, products, fixed (and seasonal, if any) closures and closure
+    /// processes it has.
     pub fn to_html(&self) -> String {
         let s = &self.settings;
         let n = |v: usize| v.to_string();
-        let rows = vec![
+        let mut rows = vec![
             vec!["name".into(), esc(&s.name)],
             vec!["start".into(), s.start.to_string()],
             vec!["days".into(), s.days.to_string()],
@@ -70,6 +71,9 @@ impl Scenario {
                 n(self.processes.len() + self.shocks.len()),
             ],
         ];
+        if !self.seasonal.is_empty() {
+            rows.insert(9, vec!["seasonal closures".into(), n(self.seasonal.len())]);
+        }
         table("scenario", &["field", "value"], &rows)
     }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::raw::{is_valid_id, Diags, Loc};
 use super::Scenario;
-use crate::closure::{DurationDist, Target};
+use crate::closure::{DurationDist, Target, MAX_SEASONAL_DAYS};
 use crate::error::{Diagnostic, DiagnosticKind as K, ScenarioErrors};
 use crate::network::Seasonality;
 
@@ -464,8 +464,44 @@ pub(crate) fn check_scenario(s: &Scenario, d: &mut Diags) {
         Target::Corridor(c) => c.index() < nc,
         Target::Link(l) => l.index() < nl,
     };
-    for (i, c) in s.closures.iter().enumerate() {
-        let w = |k: &str| format!("closure {i}: {k}");
+    let fixed = s.closures.iter().enumerate().map(|(i, c)| (i, c, false));
+    let seasonal = s.seasonal.iter().enumerate().map(|(i, c)| (i, c, true));
+    for (i, c, seasonal) in fixed.chain(seasonal) {
+        let kind = if seasonal {
+            "seasonal closure"
+        } else {
+            "closure"
+        };
+        let w = |k: &str| format!("{kind} {i}: {k}");
+        if seasonal && c.duration_days + c.ramp_days > MAX_SEASONAL_DAYS {
+            bad(
+                d,
+                K::OutOfRange,
+                w("duration_days + ramp_days is more than a year"),
+                &format!(
+                    "a seasonal closure lasts at most {MAX_SEASONAL_DAYS} days, ramp included"
+                ),
+            );
+        }
+        if seasonal && c.start_day.unsigned_abs() > 36_600 {
+            bad(
+                d,
+                K::OutOfRange,
+                w(&format!(
+                    "start_day {} is more than 100 years away",
+                    c.start_day
+                )),
+                "a seasonal closure's first occurrence is dated within 100 years of the start",
+            );
+        }
+        if seasonal && c.expected_closure_days.is_some() {
+            bad(
+                d,
+                K::Inconsistent,
+                w("states expected_closure_days"),
+                "traders know when a seasonal closure ends: drop the belief",
+            );
+        }
         if !target_ok(&c.target) {
             bad(
                 d,

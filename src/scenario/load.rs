@@ -12,7 +12,9 @@ use super::raw::{self, did_you_mean, Diags, End, Item, Loc, RawLink, RawNode, Sp
 use super::tree::{self, Node, V};
 use super::uncertain;
 use super::{Scenario, Settings};
-use crate::closure::{ClosureProcess, ClosureWindow, RegimeChain, RegimeState, ShockGroup, Target};
+use crate::closure::{
+    ClosureProcess, ClosureWindow, RegimeChain, RegimeState, ShockGroup, Target, MAX_SEASONAL_DAYS,
+};
 use crate::error::{Diagnostic, DiagnosticKind as K, Error, ScenarioErrors};
 use crate::network::{
     Corridor, CorridorId, Demand, Link, LinkId, Node as NetNode, NodeId, Product, ProductId, Supply,
@@ -547,6 +549,21 @@ pub(crate) fn resolve_closure(
         }
         _ => None,
     };
+    if let Some(n) = duration.filter(|&n| c.seasonal && n + c.ramp_days > MAX_SEASONAL_DAYS) {
+        d.err(
+            K::OutOfRange,
+            c.loc,
+            format!(
+                "{what} is seasonal and lasts {n} days with {} of ramp: more than a year",
+                c.ramp_days
+            ),
+            Some(format!(
+                "a seasonal closure recurs every year: its duration and ramp add up to at \
+                 most {MAX_SEASONAL_DAYS} days"
+            )),
+        );
+        return None;
+    }
     Some(ClosureWindow {
         target: target?,
         start_day: start?,
@@ -888,9 +905,15 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
 
     // Closures.
     let mut closures = Vec::new();
+    let mut seasonal = Vec::new();
     for (i, c) in r.closures.iter().enumerate() {
         let what = format!("closure {}", i + 1);
-        closures.extend(resolve_closure(c, &what, s, &corridor_ids, &link_ids, d));
+        let w = resolve_closure(c, &what, s, &corridor_ids, &link_ids, d);
+        if c.seasonal {
+            seasonal.extend(w);
+        } else {
+            closures.extend(w);
+        }
     }
 
     // Processes and shocks.
@@ -937,6 +960,7 @@ fn resolve(r: Raws, settings: raw::RawSettings, d: &mut Diags) -> Option<Scenari
         demands,
         trade_levels,
         closures,
+        seasonal,
         processes,
         shocks,
         regimes,

@@ -225,6 +225,13 @@ pub struct Scenario {
     pub trade_levels: Vec<TradeLevel>,
     /// Fixed closure windows (history, or a "what if").
     pub closures: Vec<ClosureWindow>,
+    /// Seasonal closures (`[[closure]]` with `seasonal = true`): each recurs every
+    /// calendar year on the dates of its window ([`ClosureWindow::seasonal_factor_on`])
+    /// and is part of normal conditions: it shuts its links in every run *and* in the
+    /// counterfactual, so it is not a disruption and costs no loss by itself. Runs
+    /// always keep them (`--no-fixed-closures` drops only `closures`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seasonal: Vec<ClosureWindow>,
     /// Random closure processes (Monte Carlo only).
     pub processes: Vec<ClosureProcess>,
     /// Common-shock groups (Monte Carlo only).
@@ -270,6 +277,7 @@ impl Scenario {
             demands: Vec::new(),
             trade_levels: Vec::new(),
             closures: Vec::new(),
+            seasonal: Vec::new(),
             processes: Vec::new(),
             shocks: Vec::new(),
             regimes: None,
@@ -390,6 +398,16 @@ impl Scenario {
         )))
     }
 
+    /// The factor the seasonal closures (`seasonal`) put on link `link`'s capacity on
+    /// `day`: the lowest of those covering it, 1 when none does.
+    pub fn seasonal_factor(&self, link: LinkId, day: i64) -> f64 {
+        self.seasonal
+            .iter()
+            .filter(|w| self.target_links(&w.target).contains(&link))
+            .map(|w| w.seasonal_factor_on(self.settings.start, day))
+            .fold(1.0, f64::min)
+    }
+
     /// The 0-based day index of a date (negative before the start).
     pub fn day_of(&self, date: NaiveDate) -> i64 {
         (date - self.settings.start).num_days()
@@ -424,6 +442,8 @@ pub enum Change {
     },
     /// Add a fixed closure window.
     AddClosure(ClosureWindow),
+    /// Add a seasonal closure (see [`Scenario::seasonal`]).
+    AddSeasonal(ClosureWindow),
     /// Remove the fixed closures of a target (with a label: only those with it).
     RemoveClosures {
         /// Their target.

@@ -302,8 +302,13 @@ fn resolve_risk(ro: &raw::RawOption, base: &Scenario, link_ids: &Ids, d: &mut Di
         .enumerate()
         .map(|(i, c)| {
             let what = format!("add_closure {}", i + 1);
-            resolve_closure(c, &what, &base.settings, &corridor_ids, link_ids, d)
-                .map(Change::AddClosure)
+            resolve_closure(c, &what, &base.settings, &corridor_ids, link_ids, d).map(|w| {
+                if c.seasonal {
+                    Change::AddSeasonal(w)
+                } else {
+                    Change::AddClosure(w)
+                }
+            })
         })
         .collect();
     let added_windows: Vec<&crate::closure::ClosureWindow> = add_closure
@@ -519,6 +524,7 @@ impl ScenarioOption {
                     ),
                 },
                 Change::AddClosure(w) => s.closures.push(w.clone()),
+                Change::AddSeasonal(w) => s.seasonal.push(w.clone()),
                 Change::RemoveClosures { target, label } => {
                     let before = s.closures.len();
                     s.closures.retain(|w| {

@@ -177,6 +177,7 @@ pub(crate) const CLOSURE_KEYS: &[&str] = &[
     "ramp_days",
     "label",
     "expected_closure_days",
+    "seasonal",
 ];
 pub(crate) const PROCESS_KEYS: &[&str] = &[
     "id",
@@ -955,6 +956,10 @@ pub(crate) struct RawClosure {
     pub ramp_days: u32,
     pub label: Option<String>,
     pub expected_closure_days: Option<f64>,
+    /// `seasonal = true`: it recurs every year and belongs to normal conditions.
+    pub seasonal: bool,
+    /// Where the table starts.
+    pub loc: Loc,
 }
 
 /// A `[[process]]` or `[[shock]]`.
@@ -1469,7 +1474,28 @@ pub(crate) fn closure(it: &Item<'_>, d: &mut Diags) -> RawClosure {
         ramp_days: it.days("ramp_days", d).unwrap_or(0),
         label: it.string("label", false, d).map(|s| s.v),
         expected_closure_days: it.num("expected_closure_days", false, Rule::Pos, d),
+        seasonal: seasonal(it, d),
+        loc: it.loc,
     }
+}
+
+/// Read a closure's `seasonal` flag: a seasonal closure is known in advance, so it
+/// states no belief about how long it lasts.
+fn seasonal(it: &Item<'_>, d: &mut Diags) -> bool {
+    let seasonal = it.boolean("seasonal", d).unwrap_or(false);
+    if let Some(n) = it.get("expected_closure_days").filter(|_| seasonal) {
+        d.err(
+            K::Inconsistent,
+            n.loc(),
+            format!(
+                "{} is seasonal and states expected_closure_days: traders know when a \
+                 seasonal closure ends",
+                it.what
+            ),
+            Some("drop `expected_closure_days`, or `seasonal = true` for a disruption".into()),
+        );
+    }
+    seasonal
 }
 
 /// Read a duration distribution table.

@@ -138,7 +138,7 @@ pub fn in_window(scenario: &Scenario, w: &ClosureWindow) -> bool {
 }
 
 /// Move a scenario's simulated window: a new first day (`start`) and/or length (`days`,
-/// 1..=3660). Day indices of its fixed closures and expansions are shifted so they keep
+/// 1..=3660). Day indices of its fixed and seasonal closures and expansions are shifted so they keep
 /// their calendar dates.
 pub fn apply_window(
     scenario: &mut Scenario,
@@ -156,7 +156,7 @@ pub fn apply_window(
     if let Some(s) = start {
         let shift = scenario.day_of(s);
         scenario.settings.start = s;
-        for w in &mut scenario.closures {
+        for w in scenario.closures.iter_mut().chain(&mut scenario.seasonal) {
             w.start_day -= shift;
         }
         for e in &mut scenario.expansions {

@@ -1,7 +1,7 @@
 //! Step 1 of the day: capacities, and what traders see.
 //!
-//! A link's capacity on day *d* is (base capacity + option expansions on *d*) × the
-//! lowest factor of the closure windows covering it on *d*. Traders route with the
+//! A link's capacity on day *d* is (base capacity + option expansions on *d*) × its
+//! seasonal factor on *d* × the lowest factor of the closure windows covering it on *d*. Traders route with the
 //! factors of day *d − lag* and the queues as they stood `lag` days before: a closure,
 //! and a reopening, is noticed `lag` days late. The lag is the link's (its corridor's
 //! `reaction_days`, the scenario's by default).
@@ -307,7 +307,8 @@ impl Schedule {
             .is_some_and(|r| r[(day + self.max_lag) as usize] < 1.0)
     }
 
-    /// Link `link`'s capacity on `day` with the closure factors of `factor_day`, t/day.
+    /// Link `link`'s capacity on `day` with the closure factors of `factor_day`, t/day
+    /// (a seasonal closure is known in advance: traders see the one of `day`).
     fn capacity_t(
         &self,
         scn: &Scenario,
@@ -316,12 +317,7 @@ impl Schedule {
         day: i64,
         factor_day: i64,
     ) -> f64 {
-        let base = scn.links[link].capacity_t_per_day
-            + net.link_expansions[link]
-                .iter()
-                .map(|&e| scn.expansions[e].extra_on(day))
-                .sum::<f64>();
-        base * self.factor_at(link, factor_day)
+        net.normal_capacity_t(scn, link, day) * self.factor_at(link, factor_day)
     }
 
     /// Set today's capacity and the capacity traders see on each direction of link `l`.
@@ -337,8 +333,8 @@ impl Schedule {
     }
 
     /// The morning of `day`: capacities in force and seen (only links whose factor, or
-    /// the one traders see, changes today, or with an expansion ramping in, are
-    /// recomputed: most days none), the capacity left today (`left`, all of it), and
+    /// the one traders see, changes today, and every day those with an expansion or a
+    /// seasonal closure, are recomputed: most days none), the capacity left today (`left`, all of it), and
     /// the capacity traders see left for new cargo (`perceived`: what they see less the
     /// queue they see, which queued cargo takes first).
     pub(super) fn morning(
@@ -356,10 +352,7 @@ impl Schedule {
                 self.refresh_link(scn, net, state, l, d);
             }
         } else {
-            for &l in self.refresh[day as usize]
-                .iter()
-                .chain(&net.expanding_links)
-            {
+            for &l in self.refresh[day as usize].iter().chain(&net.varying_links) {
                 self.refresh_link(scn, net, state, l as usize, d);
             }
         }

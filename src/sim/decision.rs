@@ -67,14 +67,10 @@ pub(super) fn all_classes(k: usize) -> u32 {
 }
 
 impl Sim<'_> {
-    /// Darc `a`'s normal capacity today (no closure), 0.01 t.
+    /// Darc `a`'s normal capacity today (no closure; its season's), 0.01 t.
     fn normal_units(&self, a: usize, day: u32) -> i64 {
         let l = self.net.darcs[a].link as usize;
-        let t = self.scn.links[l].capacity_t_per_day
-            + self.net.link_expansions[l]
-                .iter()
-                .map(|&e| self.scn.expansions[e].extra_on(i64::from(day)))
-                .sum::<f64>();
+        let t = self.net.normal_capacity_t(self.scn, l, i64::from(day));
         (t * UNITS_PER_T + 1e-6).floor() as i64
     }
 

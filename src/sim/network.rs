@@ -58,8 +58,12 @@ pub(super) struct Network {
     pub(super) link_corridors: Vec<Vec<u32>>,
     /// Expansions of each link (indices into the scenario's expansions).
     pub(super) link_expansions: Vec<Vec<usize>>,
-    /// Links with an expansion: their capacity is recomputed every day.
-    pub(super) expanding_links: Vec<u32>,
+    /// Links whose capacity without closures changes from day to day (an expansion or
+    /// a seasonal closure): their capacity is recomputed every day.
+    pub(super) varying_links: Vec<u32>,
+    /// Per link: the factor of the seasonal closures on each day of the horizon (empty
+    /// for a link no seasonal closure covers: 1 every day).
+    pub(super) seasonal: Vec<Vec<f64>>,
     /// Demands of each product.
     pub(super) product_demands: Vec<Vec<usize>>,
     /// Per demand: holding cost per unit (0.01 t) per day, USD.
@@ -93,6 +97,24 @@ pub(super) struct Network {
 }
 
 impl Network {
+    /// Link `l`'s capacity on `day` without closures, t/day: its base capacity, the
+    /// expansions ramped in by `day`, times its seasonal factor (`docs/model.md`,
+    /// "Seasonal closures"). Runs and the counterfactual share it.
+    pub(super) fn normal_capacity_t(&self, scn: &Scenario, l: usize, day: i64) -> f64 {
+        let t = scn.links[l].capacity_t_per_day
+            + self.link_expansions[l]
+                .iter()
+                .map(|&e| scn.expansions[e].extra_on(day))
+                .sum::<f64>();
+        match usize::try_from(day)
+            .ok()
+            .and_then(|d| self.seasonal[l].get(d))
+        {
+            Some(&f) => t * f,
+            None => t,
+        }
+    }
+
     /// Prepare the arrays of a checked scenario.
     pub(super) fn new(scn: &Scenario) -> Network {
         let points = Points::of(scn);
@@ -192,8 +214,24 @@ impl Network {
         for (i, e) in scn.expansions.iter().enumerate() {
             link_expansions[e.link.index()].push(i);
         }
-        let expanding_links = (0..scn.links.len())
-            .filter(|&l| !link_expansions[l].is_empty())
+        let seasonal: Vec<Vec<f64>> = (0..scn.links.len())
+            .map(|l| {
+                let link = crate::network::LinkId(l as u32);
+                let covered = scn
+                    .seasonal
+                    .iter()
+                    .any(|w| scn.target_links(&w.target).contains(&link));
+                if covered {
+                    (0..i64::from(horizon))
+                        .map(|d| scn.seasonal_factor(link, d))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let varying_links = (0..scn.links.len())
+            .filter(|&l| !link_expansions[l].is_empty() || !seasonal[l].is_empty())
             .map(|l| l as u32)
             .collect();
         let mut product_demands = vec![Vec::new(); scn.products.len()];
@@ -244,7 +282,8 @@ impl Network {
             darc_charges,
             link_corridors,
             link_expansions,
-            expanding_links,
+            varying_links,
+            seasonal,
             product_demands,
             demand_holding,
             value: scn.products.iter().map(|p| p.value_usd_per_t).collect(),

@@ -2,7 +2,7 @@
 //!
 //! The counterfactual is simulated before the window, from an empty network, with day
 //! 0's inputs every day (its month's seasonal factors, the trade levels in force on it,
-//! its capacities; no closure), for
+//! its capacities and seasonal closures; no closure), for
 //!
 //! ```text
 //! spin-up days = ceil(longest transit of a route it used) + order_patience_days
@@ -110,9 +110,14 @@ fn spin(scn: &Scenario, net: &Network, routes: &mut RouteBook, days: u32) -> Res
         e.ramp_days = 0;
     }
     let mut spin_net = Network::new(&before);
-    // Day 0's supply and orders every day (its month's season, its trade levels).
+    // Day 0's supply and orders every day (its month's season, its trade levels), and
+    // day 0's seasonal closures.
     let period0 = spin_net.period[0];
     spin_net.period.iter_mut().for_each(|p| *p = period0);
+    for (row, run) in spin_net.seasonal.iter_mut().zip(&net.seasonal) {
+        let f0 = run.first().copied().unwrap_or(1.0);
+        row.iter_mut().for_each(|f| *f = f0);
+    }
     if spin_net.darcs.len() != net.darcs.len() || spin_net.max_lag != net.max_lag {
         return Err(SimError::Internal("the spin-up's network is not the run's".into()).into());
     }

@@ -42,6 +42,7 @@ fn synthetic(scenario: &Scenario, figure: Figure, band: Band) -> Replay {
             band_basis: "the truth's figure times a log-uniform error of ±w".into(),
             line: 2,
         }],
+        held_out: false,
     };
     Replay {
         episode,
@@ -323,7 +324,7 @@ fn fit_cli_rejects_bad_input_with_exit_2() {
 #[test]
 fn the_afghanistan_episode_list_reads() {
     let e = Episodes::load(root().join("scenarios/afghanistan/history")).unwrap();
-    assert_eq!(e.episodes.len(), 8);
+    assert_eq!(e.episodes.len(), 11);
     for ep in &e.episodes {
         assert!(ep.path.is_file(), "{}", ep.path.display());
         assert_eq!(ep.figures.len(), 3);
@@ -332,6 +333,43 @@ fn the_afghanistan_episode_list_reads() {
         }
     }
     let banded: usize = e.episodes.iter().map(|x| x.banded().count()).sum();
-    assert_eq!(banded, 10);
+    assert_eq!(banded, 15);
     assert!(Path::new(&e.path).ends_with("history/episodes.csv"));
+}
+
+/// The 2025 episodes are held out: marked so in the list, they are never fitted, neither
+/// by default (`--held-out-from 2025-01-01`) nor with a later date; the 2021-2024 ones are
+/// fitted by default and held out only by the date.
+#[test]
+fn the_2025_episodes_are_held_out_by_default_and_by_their_mark() {
+    let e = Episodes::load(root().join("scenarios/afghanistan/history")).unwrap();
+    let default = FitConfig::default().held_out_from;
+    let later = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    let held: Vec<String> = e
+        .episodes
+        .iter()
+        .filter(|x| episode_fit::is_held_out(x, default))
+        .map(Episode::stem)
+        .collect();
+    assert_eq!(
+        held,
+        ["torkham_2025_02", "torkham_2025_10", "chaman_2025_10"]
+    );
+    for x in &e.episodes {
+        let y2025 = x.start.format("%Y").to_string() == "2025";
+        assert_eq!(x.held_out, y2025, "{}", x.replay);
+        assert_eq!(episode_fit::is_held_out(x, later), y2025, "{}", x.replay);
+    }
+    // Every row of one replay says the same; a value other than yes/no is an error
+    // naming the line and column.
+    let text = std::fs::read_to_string(&e.path).unwrap();
+    let last = text.trim_end().rsplit_once(',').unwrap().0.to_string() + ",maybe\n";
+    let err = Episodes::parse(&last, &e.path).unwrap_err().to_string();
+    assert!(
+        err.contains("(column held_out)") && err.contains("maybe"),
+        "{err}"
+    );
+    let mixed = text.replacen(",nothing reported,yes", ",nothing reported,no", 1);
+    let err = Episodes::parse(&mixed, &e.path).unwrap_err().to_string();
+    assert!(err.contains("(column held_out)"), "{err}");
 }

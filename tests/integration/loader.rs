@@ -63,6 +63,8 @@ const INVALID: &[(&str, K, &str, usize)] = &[
     ("closure_factor_one", K::OutOfRange, "", 43),
     ("closure_unknown_target", K::UnknownReference, "", 40),
     ("closure_zero_duration", K::BadNumber, "", 42),
+    ("seasonal_longer_than_a_year", K::OutOfRange, "", 39),
+    ("seasonal_states_a_belief", K::Inconsistent, "", 44),
     ("process_bad_dist", K::OutOfRange, "", 42),
     ("process_negative_empirical", K::BadNumber, "", 42),
     ("process_negative_rate", K::BadNumber, "", 41),
@@ -365,6 +367,102 @@ fn check_finds_problems_in_an_edited_scenario() {
     assert!(kinds.contains(&K::UnknownReference), "{kinds:?}");
     assert!(kinds.contains(&K::OutOfRange), "{kinds:?}");
     assert!(e.diagnostics.iter().all(|d| d.line == 0));
+}
+
+/// A hand-built scenario's seasonal closures are checked as the loader checks them: a
+/// target that does not exist, one longer than a year, one that states a belief, one
+/// dated centuries away; the engine refuses the scenario instead of panicking.
+#[test]
+fn check_finds_bad_seasonal_closures() {
+    use chokepoint::closure::{ClosureWindow, Target};
+    let mut s = scenario::load(root().join("scenarios/twoland.toml")).unwrap();
+    let w = ClosureWindow {
+        target: Target::Link(chokepoint::network::LinkId(0)),
+        start_day: 10,
+        duration_days: 30,
+        capacity_factor: 0.0,
+        ramp_days: 0,
+        label: None,
+        expected_closure_days: None,
+    };
+    s.seasonal = vec![w.clone()];
+    s.check().unwrap();
+    s.seasonal = vec![
+        ClosureWindow {
+            target: Target::Link(chokepoint::network::LinkId(999)),
+            ..w.clone()
+        },
+        ClosureWindow {
+            duration_days: 300,
+            ramp_days: 66,
+            ..w.clone()
+        },
+        ClosureWindow {
+            expected_closure_days: Some(5.0),
+            ..w.clone()
+        },
+        ClosureWindow {
+            start_day: i64::MAX / 2,
+            ..w
+        },
+    ];
+    let e = s.check().unwrap_err();
+    let msgs: Vec<String> = e.errors().map(|d| d.message.clone()).collect();
+    assert_eq!(msgs.len(), 4, "{msgs:#?}");
+    for (i, what) in [
+        "target",
+        "more than a year",
+        "expected_closure_days",
+        "100 years",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains(&format!("seasonal closure {i}")) && m.contains(what)),
+            "{what}: {msgs:#?}"
+        );
+    }
+    assert!(chokepoint::sim::Engine::new(&s).is_err());
+}
+
+/// `seasonal = true` puts a closure among the seasonal ones (normal conditions), not the
+/// fixed ones a risk study leaves out: the Wakhan road's winter, from its option file,
+/// shuts the pass from 15 November for 150 days every year; its security risk stays a
+/// random process.
+#[test]
+fn the_wakhan_winter_is_a_seasonal_closure() {
+    let dir = root().join("scenarios/afghanistan/options");
+    let base = scenario::load(root().join("scenarios/afghanistan/base.toml")).unwrap();
+    for file in ["wakhan_road.toml", "portfolio_non_pakistan.toml"] {
+        let (opt, s) = scenario::load_option(dir.join(file)).unwrap();
+        assert!(opt
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::AddSeasonal(w) if w.duration_days == 150)));
+        assert_eq!(s.closures, base.closures, "{file}");
+        assert_eq!(s.seasonal.len(), 1, "{file}");
+        assert!(s.processes.iter().all(|p| p.id != "wakhan_winter"));
+        assert!(s.processes.iter().any(|p| p.id == "wakhan_security"));
+        let road = s.link("wakhan_road").unwrap();
+        let day = |y, m, d| s.day_of(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        for (date, shut) in [
+            (day(2024, 1, 1), true),
+            (day(2024, 4, 12), true),
+            (day(2024, 4, 13), false),
+            (day(2024, 11, 14), false),
+            (day(2024, 11, 15), true),
+            (day(2025, 4, 13), true),
+            (day(2025, 4, 14), false),
+        ] {
+            assert_eq!(s.seasonal_factor(road, date), if shut { 0.0 } else { 1.0 });
+        }
+        assert_eq!(
+            s.seasonal_factor(s.link("kunduz_ishkashim").unwrap(), 0),
+            1.0
+        );
+    }
 }
 
 #[test]

@@ -105,11 +105,9 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()))
 }
 
-/// Two parallel routes A -> B, the cheap one shut for ten days, traders react at once.
-/// Every tonne takes the other route: reroute cost = 10 days x 100 t x (25 - 10) USD/t
-/// = 15,000 USD; the shut crossing halts 10 x 100 t x 1,000 USD/t = 1,000,000 USD.
-#[test]
-fn parallel_routes_one_shut() {
+/// Two parallel crossings A -> B, cheap (10 USD/t) and dear (25 USD/t), 1,000 t/day each,
+/// one day; 100 t/day of goods worth 1,000 USD/t; traders react at once.
+fn parallel_routes() -> Scenario {
     let mut s = scenario(
         vec![node("a", "X"), node("b", "Y")],
         vec![
@@ -127,6 +125,15 @@ fn parallel_routes_one_shut() {
     s.products = vec![product("goods", 1000.0)];
     s.supplies = vec![supply(0, 0, 100.0, 500.0)];
     s.demands = vec![demand(0, 1, 100.0, 1000.0)];
+    s
+}
+
+/// Two parallel routes A -> B, the cheap one shut for ten days, traders react at once.
+/// Every tonne takes the other route: reroute cost = 10 days x 100 t x (25 - 10) USD/t
+/// = 15,000 USD; the shut crossing halts 10 x 100 t x 1,000 USD/t = 1,000,000 USD.
+#[test]
+fn parallel_routes_one_shut() {
+    let s = parallel_routes();
     let mut e = Engine::new(&s).unwrap();
     let r = e.run(&[shut(0, 10, 10)], Record::Totals).unwrap();
     let m = &r.metrics;
@@ -148,6 +155,51 @@ fn parallel_routes_one_shut() {
     assert_eq!(m.corridors[1].closure_days, 0);
     assert!(close(m.corridors[1].delivered_t, 1000.0));
     assert_eq!(m.days_to_recover, Some(0));
+}
+
+/// The two parallel routes of [`parallel_routes_one_shut`], the cheap one shut every
+/// year on days 10..20 (a seasonal closure): in the counterfactual too, so the season
+/// itself costs nothing and the counterfactual's 1,000 t go the dear way. The same
+/// window as a fixed closure, on a scenario without the season, costs its 15,000 USD
+/// as before; on the seasonal scenario it costs nothing more (the route is shut
+/// anyway). A fixed closure on days 15..25 overlaps the season on 15..20: only days
+/// 20..25 cost, 5 x 100 t x (25 - 10) USD/t = 7,500 USD of reroute, and 500 t halted.
+#[test]
+fn a_seasonal_closure_is_normal_conditions() {
+    let mut s = parallel_routes();
+    let plain = s.clone();
+    s.seasonal = vec![shut(0, 10, 10)];
+    for execution in [Execution::Reference, Execution::Fast] {
+        let mut e = Engine::with_execution(&s, execution).unwrap();
+        let m = e.run(&[], Record::Totals).unwrap().metrics;
+        assert_eq!(m.total_loss_usd, 0.0);
+        assert_eq!(m.trade_value_halted_usd, 0.0);
+        assert_eq!(m.corridors[0].closure_days, 0);
+        assert!(
+            close(m.corridors[1].delivered_t, 1000.0),
+            "{:?}",
+            m.corridors[1]
+        );
+        assert!(close(m.corridors[1].counterfactual_t, 1000.0));
+        // The same window as a disruption on top of the season: nothing more to lose.
+        let m = e.run(&[shut(0, 10, 10)], Record::Totals).unwrap().metrics;
+        assert!(close(m.total_loss_usd, 0.0), "{}", m.total_loss_usd);
+        assert!(close(m.trade_value_halted_usd, 0.0));
+        assert_eq!(m.corridors[0].closure_days, 10);
+        // Overlapping the season's end by five days.
+        let m = e.run(&[shut(0, 15, 10)], Record::Totals).unwrap().metrics;
+        assert!(close(m.reroute_cost_usd, 7_500.0), "{}", m.reroute_cost_usd);
+        assert!(close(m.total_loss_usd, 7_500.0), "{}", m.total_loss_usd);
+        assert!(close(m.trade_value_halted_usd, 500_000.0));
+    }
+    // Without the season, the same window is a disruption and costs what it did.
+    let m = Engine::new(&plain)
+        .unwrap()
+        .run(&[shut(0, 10, 10)], Record::Totals)
+        .unwrap()
+        .metrics;
+    assert!(close(m.total_loss_usd, 15_000.0), "{}", m.total_loss_usd);
+    assert!(close(m.trade_value_halted_usd, 1_000_000.0));
 }
 
 fn single_route(perishable: Option<Perishability>, holding: f64) -> Scenario {
@@ -450,20 +502,10 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
             ));
         }
     }
+    let days = s.settings.days as i64;
+    let nc = s.corridors.len() as u32;
     let closures: Vec<ClosureWindow> = (0..rng.random_range(0..4))
-        .map(|_| ClosureWindow {
-            target: Target::Corridor(CorridorId(rng.random_range(0..s.corridors.len() as u32))),
-            start_day: rng.random_range(-3..s.settings.days as i64),
-            duration_days: rng.random_range(1..15),
-            capacity_factor: if rng.random_bool(0.7) {
-                0.0
-            } else {
-                rng.random_range(0.0..1.0)
-            },
-            ramp_days: rng.random_range(0..4),
-            label: None,
-            expected_closure_days: None,
-        })
+        .map(|_| random_window(&mut rng, nc, -3..days, 1..15))
         .collect();
     // Traders who weigh waiting against a detour, with beliefs from processes, shocks
     // and stated expected durations, and per-corridor reaction lags (drawn last, so the
@@ -471,7 +513,6 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
     if rng.random_bool(0.5) {
         s.settings.traders = Traders::Weigh;
     }
-    let nc = s.corridors.len() as u32;
     for c in s.corridors.iter_mut() {
         if rng.random_bool(0.3) {
             c.reaction_days = Some(rng.random_range(0..5));
@@ -535,7 +576,38 @@ pub fn random_case_with(seed: u64, ties: bool) -> (Scenario, Vec<ClosureWindow>)
         }
         s.closures = closures.clone();
     }
+    // Seasonal closures (drawn last): normal conditions, in every run and in the
+    // counterfactual, on corridors that random closures may also shut.
+    if rng.random_bool(0.4) {
+        for _ in 0..rng.random_range(1..3) {
+            let w = random_window(&mut rng, nc, -20..days, 1..30);
+            s.seasonal.push(w);
+        }
+    }
     (s, closures)
+}
+
+/// A random closure of one of `nc` corridors (mostly shut, else a trickle) starting in
+/// `starts`, lasting `lengths` days, with a ramp of 0-3 days.
+fn random_window(
+    rng: &mut ChaCha8Rng,
+    nc: u32,
+    starts: std::ops::Range<i64>,
+    lengths: std::ops::Range<u32>,
+) -> ClosureWindow {
+    ClosureWindow {
+        target: Target::Corridor(CorridorId(rng.random_range(0..nc))),
+        start_day: rng.random_range(starts),
+        duration_days: rng.random_range(lengths),
+        capacity_factor: if rng.random_bool(0.7) {
+            0.0
+        } else {
+            rng.random_range(0.0..1.0)
+        },
+        ramp_days: rng.random_range(0..4),
+        label: None,
+        expected_closure_days: None,
+    }
 }
 
 /// `s` with a demand elasticity in [-3, 0) on most products (drawn from its own stream,

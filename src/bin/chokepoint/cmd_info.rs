@@ -181,8 +181,12 @@ fn print_info(s: &Scenario) {
         s.demands.len()
     );
     println!(
-        "  {} fixed closures, {} random processes, {} shock(s), {}",
+        "  {} fixed closures{}, {} random processes, {} shock(s), {}",
         s.closures.len(),
+        match s.seasonal.len() {
+            0 => String::new(),
+            n => format!(" (and {n} seasonal: normal conditions, in the counterfactual too)"),
+        },
         s.processes.len(),
         s.shocks.len(),
         match &s.regimes {
