@@ -102,19 +102,72 @@ pub(super) struct Accounts {
     pub(super) prices_taken: Vec<bool>,
 }
 
+/// `v` as `rows` rows of `days` zeros, in its buffer: when it has that shape already
+/// and only days `0..used` of each row may be other than zero, only those are cleared.
+fn zero_days<T: Copy + Default>(v: &mut Vec<T>, rows: usize, days: usize, used: usize) {
+    if v.len() != rows * days {
+        v.clear();
+        v.resize(rows * days, T::default());
+        return;
+    }
+    for r in 0..rows {
+        v[r * days..r * days + used].fill(T::default());
+    }
+}
+
 impl Accounts {
-    /// Empty accounts of a run under `sched`, recording the daily series if `daily`.
+    /// Empty accounts of a run under `sched`, recording the daily series if `daily`, in
+    /// the buffers of `old`: the accounts of the engine's last run (only the days it
+    /// covered are cleared), or `Accounts::default()`.
     pub(super) fn new(
         scn: &Scenario,
         net: &Network,
         sched: &Schedule,
         routes: &RouteBook,
         daily: bool,
+        old: Accounts,
     ) -> Accounts {
         let days = net.horizon as usize;
         let nc = net.crossing_links.len();
         let np = scn.products.len();
         let nk = scn.demands.len();
+        let npts = net.prices.len();
+        // The last run wrote days `0..end` of its per-day arrays, no later one (a run
+        // ends on the day it stops being simulated or taken from the base).
+        let used = if old.horizon == days {
+            (old.end as usize).min(days)
+        } else {
+            days
+        };
+        let Accounts {
+            mut cross_value,
+            mut cross_closed,
+            mut backlog_units,
+            mut delivered_usd_daily,
+            mut slot_trucks,
+            mut prices,
+            mut prices_taken,
+            ..
+        } = old;
+        zero_days(&mut cross_value, nc, days, used);
+        zero_days(&mut slot_trucks, nc, days, used);
+        zero_days(&mut backlog_units, 1, days, used);
+        zero_days(&mut delivered_usd_daily, 1, days, used);
+        zero_days(&mut prices_taken, 1, days, used);
+        zero_days(&mut prices, 1, days * npts, used * npts);
+        #[cfg(debug_assertions)]
+        {
+            let zero = |v: &[f64]| v.iter().all(|x| x.to_bits() == 0);
+            debug_assert!(
+                zero(&cross_value)
+                    && zero(&slot_trucks)
+                    && zero(&delivered_usd_daily)
+                    && backlog_units.iter().all(|&x| x == 0)
+                    && prices.iter().all(|&x| x == 0)
+                    && prices_taken.iter().all(|&x| !x),
+                "a run wrote its accounts past the day it ended"
+            );
+        }
         // Only links a closure touches are looked at day by day (most are not).
         let closed_days = |links: &[crate::network::LinkId]| {
             if !links.iter().any(|l| sched.touched(l.index())) {
@@ -124,7 +177,7 @@ impl Accounts {
                 .filter(|&d| links.iter().any(|l| sched.closed_on(l.index(), d)))
                 .count() as u32
         };
-        let mut cross_closed = Vec::with_capacity(nc * days);
+        cross_closed.clear();
         for &l in &net.crossing_links {
             if sched.touched(l) {
                 cross_closed.extend((0..days as u32).map(|d| sched.closed_on(l, d)));
@@ -148,19 +201,19 @@ impl Accounts {
                 welfare: WelfareSums::new(nk),
                 ..Default::default()
             },
-            cross_value: vec![0.0; nc * days],
+            cross_value,
             cross_closed,
-            backlog_units: vec![0; days],
+            backlog_units,
             corridor_closure_days: scn
                 .corridors
                 .iter()
                 .map(|c| closed_days(&c.links))
                 .collect(),
-            delivered_usd_daily: vec![0.0; days],
-            slot_trucks: vec![0.0; nc * days],
+            delivered_usd_daily,
+            slot_trucks,
             delivered_before: vec![0; np],
-            prices: vec![0; days * net.prices.len()],
-            prices_taken: vec![false; days],
+            prices,
+            prices_taken,
             daily: daily.then(|| DailySeries {
                 corridors: scn
                     .corridors

@@ -70,7 +70,8 @@ pub(super) struct Sim<'a> {
 }
 
 impl<'a> Sim<'a> {
-    /// A simulation of `scn` under `closures`, before day 0, in `state`'s buffers.
+    /// A simulation of `scn` under `closures`, before day 0, in `state`'s and `acc`'s
+    /// buffers (see [`Accounts::new`]).
     /// `base` are the factors of the closures every run shares (the fast path skips the
     /// days whose closures are the base's).
     #[allow(clippy::too_many_arguments)] // the engine's parts it borrows, one by one
@@ -83,12 +84,13 @@ impl<'a> Sim<'a> {
         base: &Factors,
         daily: bool,
         mut state: State,
+        acc: Accounts,
         start: &'a super::spinup::Start,
         cf_market: &'a [i64],
         shortcuts: Shortcuts<'a>,
     ) -> Self {
         let sched = Schedule::new(scn, net, closures, base);
-        let acc = Accounts::new(scn, net, &sched, routes, daily);
+        let acc = Accounts::new(scn, net, &sched, routes, daily, acc);
         let nd = net.darcs.len();
         Sim {
             scn,

@@ -74,6 +74,9 @@ pub struct Engine {
     days_followed: u32,
     /// The last run's state, emptied by the next (its buffers are reused).
     spare: State,
+    /// The last fast run's accounts, emptied by the next fast run (its per-day arrays
+    /// are reused; only the days it covered are cleared).
+    spare_acc: Accounts,
     follow: FollowBuffers,
     /// The state every run and the counterfactual start day 0 in (`spinup.rs`).
     start: Start,
@@ -146,6 +149,7 @@ impl Engine {
             days_simulated: 0,
             days_followed: 0,
             spare: State::default(),
+            spare_acc: Accounts::default(),
             follow: FollowBuffers::default(),
             cf_market: Vec::new(),
         };
@@ -308,11 +312,14 @@ impl Engine {
             &self.net,
             &self.cf,
             at,
-            acc,
+            &mut acc,
             last_end,
             capped,
             &open,
         );
+        if self.execution == Execution::Fast {
+            self.spare_acc = acc;
+        }
         report.metrics.prices = price_metrics;
         if let (Some(d), Some(p)) = (report.daily.as_mut(), price_daily) {
             d.prices = p;
@@ -400,6 +407,7 @@ impl Engine {
         routes: &'a mut RouteBook,
         base: &Factors,
         spare: &mut State,
+        acc: Accounts,
         start: &'a Start,
         cf_market: &'a [i64],
         closures: &[ClosureWindow],
@@ -413,7 +421,8 @@ impl Engine {
         }
         let state = std::mem::take(spare);
         Sim::new(
-            scenario, net, nets, routes, closures, base, daily, state, start, cf_market, shortcuts,
+            scenario, net, nets, routes, closures, base, daily, state, acc, start, cf_market,
+            shortcuts,
         )
     }
 
@@ -428,6 +437,7 @@ impl Engine {
             &mut self.routes,
             &Factors::default(),
             &mut self.spare,
+            Accounts::default(),
             &self.start,
             &[],
             &[],
@@ -463,6 +473,7 @@ impl Engine {
             &mut self.routes,
             &Factors::default(),
             &mut self.spare,
+            Accounts::default(),
             &self.start,
             &self.cf_market,
             closures,
@@ -509,6 +520,7 @@ impl Engine {
             &mut self.routes,
             &Factors::default(),
             &mut self.spare,
+            Accounts::default(),
             &self.start,
             &self.cf_market,
             base,
@@ -549,6 +561,7 @@ impl Engine {
             &mut self.routes,
             &self.base,
             &mut self.spare,
+            std::mem::take(&mut self.spare_acc),
             &self.start,
             &self.cf_market,
             closures,

@@ -49,7 +49,7 @@ pub(super) fn report(
     net: &Network,
     cf: &Accounts,
     at: CfAt<'_>,
-    mut acc: Accounts,
+    acc: &mut Accounts,
     last_end: Option<u32>,
     runout_capped: bool,
     open: &OpenOrders<'_>,

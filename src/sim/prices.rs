@@ -20,7 +20,9 @@
 //! (Bellman-Ford with a queue) in integers of 0.01 USD/t, so they are exact: no
 //! negative cycle exists at an optimum, and finding one is an internal error. The
 //! residual network depends only on which arcs have room and which carry flow; a solve
-//! that changes neither keeps the last prices without a search.
+//! that changes neither keeps the last prices without a search. The fast path reads it
+//! again only at the arcs whose flow or capacity changed since the last read (the
+//! reference reads every arc), so a solve that changes little costs little.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -36,7 +38,7 @@ use super::points::{Point, Points, Side};
 
 /// The search's buffers, kept from one solve to the next, and the residual network of
 /// the last prices computed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Search {
     /// Ends and cost of every arc of the solver's network (fixed once it is built).
     ends: Vec<(u32, u32)>,
@@ -48,6 +50,14 @@ pub(super) struct Search {
     pattern: Vec<u64>,
     /// `pattern` and the prices computed from it are current.
     known: bool,
+    /// The flows `pattern` was read from (of the arcs searched), and the capacity of the
+    /// last of them (the bypass, whose capacity is not in the key).
+    seen_flows: Vec<i64>,
+    seen_rest: i64,
+    /// Arcs whose capacity changed since `pattern` was read (`Search::capacity_changed`;
+    /// an arc may be listed twice); `every_cap` once more changed than there are arcs.
+    cap_changed: Vec<u32>,
+    every_cap: bool,
     /// `out` and `into` are the residual network of `pattern`.
     built: bool,
     /// The residual network as adjacency arrays: edges leaving each node (`out`) and
@@ -65,6 +75,43 @@ pub(super) struct Search {
 }
 
 const UNREACHED: i64 = i64::MAX;
+
+impl Clone for Search {
+    fn clone(&self) -> Self {
+        let mut s = Search::default();
+        s.clone_from(self);
+        s
+    }
+
+    /// Field by field, keeping this search's buffers (every run starts from a fresh
+    /// copy of its routing networks). Exhaustive, so a new field cannot be forgotten.
+    fn clone_from(&mut self, o: &Self) {
+        crate::clone_fields_from!(
+            Search,
+            self,
+            o,
+            [
+                ends,
+                cost,
+                pattern,
+                known,
+                seen_flows,
+                seen_rest,
+                cap_changed,
+                every_cap,
+                built,
+                out_start,
+                out,
+                into_start,
+                into,
+                dist,
+                queued,
+                relaxed,
+                queue,
+            ]
+        );
+    }
+}
 
 impl Search {
     /// Buffers for the first `m` arcs of `solver`'s network (they must all be added,
@@ -84,6 +131,10 @@ impl Search {
             cost: (0..m).map(|a| solver.cost(a)).collect(),
             pattern: vec![0; m.div_ceil(32)],
             known: false,
+            seen_flows: vec![0; m],
+            seen_rest: 0,
+            cap_changed: Vec::new(),
+            every_cap: true,
             built: false,
             out_start: vec![0; n + 1],
             into_start: vec![0; n + 1],
@@ -99,25 +150,106 @@ impl Search {
         (self.pattern[a / 32] >> (2 * (a % 32))) & 3
     }
 
+    /// Note that the capacity of arc `a` changed (the owner calls this for every arc
+    /// whose capacity it sets): its residual arcs are read again at the next solve.
+    #[inline]
+    pub(super) fn capacity_changed(&mut self, a: usize) {
+        if self.cap_changed.len() < self.ends.len() {
+            self.cap_changed.push(a as u32);
+        } else {
+            self.every_cap = true;
+        }
+    }
+
+    /// The residual arcs of arc `a` (bit 0 room left, bit 1 flow to send back) at flow
+    /// `f` and capacity `cap`.
+    #[inline(always)]
+    fn residual(f: i64, cap: i64) -> u64 {
+        u64::from(f < cap) | (u64::from(f > 0) << 1)
+    }
+
+    /// Set arc `a`'s residual arcs in `pattern` to `now`; whether they changed.
+    #[inline(always)]
+    fn set_bits(&mut self, a: usize, now: u64) -> bool {
+        let (w, sh) = (a / 32, 2 * (a % 32));
+        let word = &mut self.pattern[w];
+        let old = (*word >> sh) & 3;
+        *word ^= (old ^ now) << sh;
+        old != now
+    }
+
     /// Read which residual arcs `solver`'s last optimum has; whether that changed since
-    /// the last prices were computed.
-    /// `caps` are the capacities of the first arcs, `rest` that of the others.
-    fn read_pattern(&mut self, solver: &NetworkSimplex, caps: &[i64], rest: i64) -> bool {
+    /// the last prices were computed. `caps` are the capacities of the first arcs,
+    /// `rest` that of the others. With `every` (the reference) every arc is read;
+    /// otherwise only the arcs whose flow or capacity changed since the last read (the
+    /// pattern is a function of the flows and capacities, so it is the same: a debug
+    /// build checks it against the full read).
+    fn read_pattern(
+        &mut self,
+        solver: &NetworkSimplex,
+        caps: &[i64],
+        rest: i64,
+        every: bool,
+    ) -> bool {
         let flows = solver.flows();
-        let mut changed = !self.known;
         let m = self.ends.len().min(flows.len());
-        for (w, word) in self.pattern.iter_mut().enumerate() {
-            let lo = (w * 32).min(m);
-            let hi = (lo + 32).min(m);
-            let mut now = 0u64;
-            for (k, &f) in flows[lo..hi].iter().enumerate() {
-                let cap = caps.get(lo + k).copied().unwrap_or(rest);
-                now |= (u64::from(f < cap) | (u64::from(f > 0) << 1)) << (2 * k);
+        let cap_of = |a: usize| caps.get(a).copied().unwrap_or(rest);
+        let mut changed = !self.known;
+        if every || !self.known || self.every_cap || self.seen_flows.len() != m {
+            for (w, word) in self.pattern.iter_mut().enumerate() {
+                let lo = (w * 32).min(m);
+                let hi = (lo + 32).min(m);
+                let mut now = 0u64;
+                for (k, &f) in flows[lo..hi].iter().enumerate() {
+                    now |= Search::residual(f, cap_of(lo + k)) << (2 * k);
+                }
+                if *word != now {
+                    *word = now;
+                    changed = true;
+                }
             }
-            if *word != now {
-                *word = now;
-                changed = true;
+            self.seen_flows.clear();
+            self.seen_flows.extend_from_slice(&flows[..m]);
+        } else {
+            // Flows: a pass that compares 32 arcs at a time (it vectorises), then the
+            // arcs of the blocks that differ.
+            for (w, now) in flows[..m].chunks(32).enumerate() {
+                let lo = w * 32;
+                let seen = &self.seen_flows[lo..lo + now.len()];
+                if now.iter().zip(seen).fold(0, |d, (&a, &b)| d | (a ^ b)) == 0 {
+                    continue;
+                }
+                for (k, &f) in now.iter().enumerate() {
+                    if f != self.seen_flows[lo + k] {
+                        self.seen_flows[lo + k] = f;
+                        changed |= self.set_bits(lo + k, Search::residual(f, cap_of(lo + k)));
+                    }
+                }
             }
+            // Capacities: the arcs whose capacity changed, and the bypass's.
+            let mut listed = std::mem::take(&mut self.cap_changed);
+            for &a in &listed {
+                let a = a as usize;
+                if a < m {
+                    changed |= self.set_bits(a, Search::residual(flows[a], cap_of(a)));
+                }
+            }
+            listed.clear();
+            self.cap_changed = listed;
+            if rest != self.seen_rest && m > 0 {
+                changed |= self.set_bits(m - 1, Search::residual(flows[m - 1], rest));
+            }
+        }
+        self.cap_changed.clear();
+        self.every_cap = false;
+        self.seen_rest = rest;
+        #[cfg(debug_assertions)]
+        for (a, &f) in flows[..m].iter().enumerate() {
+            debug_assert_eq!(
+                self.bits(a),
+                Search::residual(f, cap_of(a)),
+                "arc {a}: the residual network read in part is not the whole read"
+            );
         }
         if changed {
             self.built = false;
@@ -254,7 +386,7 @@ impl Search {
             (0..self.cost.len()).all(|a| solver.cost(a) == self.cost[a]),
             "routing costs changed after the price search was built"
         );
-        let changed = self.read_pattern(solver, caps, rest);
+        let changed = self.read_pattern(solver, caps, rest, cache.is_none());
         if cache.is_some() && !changed && out.len() == points.len() {
             return Ok(());
         }

@@ -299,6 +299,7 @@ impl ProductNet {
         for (a, (k, &c)) in key_darcs.iter_mut().zip(perceived).enumerate() {
             if all || *k != c {
                 self.solver.set_capacity(a, c);
+                self.search.capacity_changed(a);
                 *k = c;
                 same = false;
             }
@@ -308,6 +309,7 @@ impl ProductNet {
             total += u;
             if all || key_supply[j] != u {
                 self.solver.set_capacity(arc, u);
+                self.search.capacity_changed(arc);
                 key_supply[j] = u;
                 same = false;
             }
@@ -316,6 +318,7 @@ impl ProductNet {
             let u = open[di];
             if all || key_demand[j] != u {
                 self.solver.set_capacity(arc, u);
+                self.search.capacity_changed(arc);
                 key_demand[j] = u;
                 same = false;
             }

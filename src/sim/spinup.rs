@@ -134,6 +134,7 @@ fn spin(scn: &Scenario, net: &Network, routes: &mut RouteBook, days: u32) -> Res
         &Factors::default(),
         false,
         State::default(),
+        super::accounts::Accounts::default(),
         &empty,
         &[],
         Shortcuts::default(),
