@@ -641,6 +641,19 @@ fn info_json_lists_the_ids() {
         .find(|a| a["label"] == "process.chaman.rate_per_year")
         .expect("Chaman's onset rate is uncertain");
     assert_eq!(chaman["law"]["dist"], "gamma");
+    assert_eq!(v["seasonal_closures"].as_array().unwrap().len(), 0);
+    // An option's seasonal closure (the Wakhan pass's winter) is listed apart.
+    let o = cli(&[
+        "info",
+        "--json",
+        "scenarios/afghanistan/options/wakhan_road.toml",
+    ]);
+    ok(&o);
+    let w: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let seasonal = w["seasonal_closures"].as_array().unwrap();
+    assert_eq!(seasonal.len(), 1, "{seasonal:?}");
+    assert_eq!(seasonal[0]["target"], "wakhan");
+    assert_eq!(seasonal[0]["duration_days"], 150);
 }
 
 /// An output folder that holds files chokepoint did not write is refused by every

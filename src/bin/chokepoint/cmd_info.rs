@@ -594,6 +594,16 @@ fn ids_json(s: &Scenario) -> serde_json::Value {
     countries.sort_unstable();
     countries.dedup();
     let values = chokepoint::scenario::params::list(s);
+    let window = |w: &chokepoint::closure::ClosureWindow| {
+        json!({
+            "target": s.target_name(w.target),
+            "start": s.date_of(w.start_day).to_string(),
+            "duration_days": w.duration_days,
+            "capacity_factor": w.capacity_factor,
+            "ramp_days": w.ramp_days,
+            "label": w.label,
+        })
+    };
     json!({
         "scenario": {
             "name": s.settings.name,
@@ -635,13 +645,7 @@ fn ids_json(s: &Scenario) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "regime_states": s.regimes.as_ref().map(|r| r.states.iter().map(|x| x.id.clone()).collect::<Vec<_>>()).unwrap_or_default(),
         "uncertain": s.uncertain.iter().map(|a| uncertain_json(a, &values)).collect::<Vec<_>>(),
-        "closures": s.closures.iter().map(|w| json!({
-            "target": s.target_name(w.target),
-            "start": s.date_of(w.start_day).to_string(),
-            "duration_days": w.duration_days,
-            "capacity_factor": w.capacity_factor,
-            "ramp_days": w.ramp_days,
-            "label": w.label,
-        })).collect::<Vec<_>>(),
+        "closures": s.closures.iter().map(window).collect::<Vec<_>>(),
+        "seasonal_closures": s.seasonal.iter().map(window).collect::<Vec<_>>(),
     })
 }
