@@ -247,10 +247,11 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// The record without its tables: run, scalar metrics and revenue lost per country
-    /// (what `runs.csv`, the stopping rules and the controlled estimates read); no
-    /// closures, corridors, crossings, trade, welfare, prices or daily series. A study
-    /// streamed to its files ([`simulate_to`]) keeps only these.
+    /// The record without its tables: run and scalar metrics (what `runs.csv`, the
+    /// stopping rules and the controlled estimates read); no closures, corridors,
+    /// crossings, trade, welfare, prices, revenue lost per country (the writer keeps one
+    /// number per run and country) or daily series. A study streamed to its files
+    /// ([`simulate_to`]) keeps only these.
     pub fn slim(&self) -> RunRecord {
         let m = &self.metrics;
         RunRecord {
@@ -264,7 +265,6 @@ impl RunRecord {
                 lost_trade_usd: m.lost_trade_usd,
                 total_loss_usd: m.total_loss_usd,
                 welfare_loss_usd: m.welfare_loss_usd,
-                revenue_lost_usd: m.revenue_lost_usd.clone(),
                 peak_stranded_trucks: m.peak_stranded_trucks,
                 stranded_truck_days: m.stranded_truck_days,
                 days_to_recover: m.days_to_recover,

@@ -30,7 +30,7 @@
 //! so [`merge`] reads back the exact bits and computes exactly what one process would
 //! have: the merged files are byte-identical to a single run's.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
 use crate::study::metrics::{self, Metric, Study};
-use crate::study::output::{csv_bytes, read_rows};
+use crate::study::output::{csv_bytes, Rows};
 use crate::Error;
 use serde::Deserialize;
 
@@ -88,6 +88,15 @@ fn scalar(m: &RunMetrics, x: &Metric, countries: &[String]) -> Option<f64> {
     (x.value)(m)
 }
 
+/// [`scalar`] of the `pos`-th run written, `r`: the revenue lost from the writer's
+/// columns per country (a slim record has none), the other scalars from `r`.
+fn kept_scalar(kept: &Kept, r: &RunRecord, pos: usize, x: &Metric) -> Option<f64> {
+    if x.name == "revenue_lost_usd" {
+        return Some(kept.revenue.values().map(|v| v[pos]).sum());
+    }
+    (x.value)(&r.metrics)
+}
+
 fn revenue_column(country: &str) -> String {
     format!("revenue_lost_{country}_usd")
 }
@@ -118,13 +127,13 @@ pub(super) fn scalar_columns<'a>(
 
 /// `runs.csv`: one row per run, from what the statistics keep of each run.
 fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
-    let countries = countries(runs);
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     let scalars = scalars();
     header.extend(scalars.iter().map(|s| s.name.to_string()));
-    header.extend(countries.iter().map(|c| revenue_column(c)));
+    header.extend(kept.revenue.keys().map(|c| revenue_column(c)));
     let seed = kept.seed.to_string();
-    let rows = runs.iter().zip(&kept.closures).map(|(r, &closures)| {
+    let rows = runs.iter().zip(&kept.closures).enumerate();
+    let rows = rows.map(|(pos, (r, &closures))| {
         let mut row = vec![
             r.run.to_string(),
             seed.clone(),
@@ -133,14 +142,14 @@ fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
         ];
         // A whole number (days, a 0/1 flag) without a decimal point; undefined: empty.
         for s in &scalars {
-            row.push(match scalar(&r.metrics, s, &countries) {
+            row.push(match kept_scalar(kept, r, pos, s) {
                 None => String::new(),
                 Some(v) if s.is_whole() => format!("{v}"),
                 Some(v) => f(v),
             });
         }
-        for c in &countries {
-            row.push(f(r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0)));
+        for values in kept.revenue.values() {
+            row.push(f(values[pos]));
         }
         row
     });
@@ -286,14 +295,76 @@ fn price_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
 
 /// A price point: (product, side, node).
 type PriceKey = (String, String, String);
-/// A price point's counterfactual mean price, and (run position, peak change, mean
-/// change) of the runs in which it changed.
-type PriceChanges = (f64, Vec<(usize, f64, f64)>);
+
+/// What `prices.csv` needs of the price points that changed, over the runs so far:
+/// each changed point's peak change, one number per run in which it changed, and the
+/// running sum of its mean change (0 in the runs where it did not change).
+#[derive(Default)]
+struct PriceChanges {
+    /// Per point that changed in any run: its number in `peak_point`.
+    index: BTreeMap<PriceKey, u32>,
+    /// Per point (by number): its counterfactual mean price (of the first run in which
+    /// it changed), the sum of its mean change over the runs up to `next` (in run
+    /// order, as [`Stats::of`] sums them), and `next`, the position after the last
+    /// run in which it changed.
+    points: Vec<(f64, f64, usize)>,
+    /// The peak changes, in run order: the point (by number) and its peak change.
+    peak_point: Vec<u32>,
+    peak_value: Vec<f64>,
+}
+
+impl PriceChanges {
+    /// Keep the changed points of the `pos`-th run.
+    fn push(&mut self, prices: &[PriceMetrics], pos: usize) {
+        for q in prices.iter().filter(|q| q.peak_change_usd_per_t != 0.0) {
+            let key = (q.product.clone(), q.side.clone(), q.node.clone());
+            let k = match self.index.get(&key) {
+                Some(&k) => k,
+                None => {
+                    let k = self.points.len() as u32;
+                    // The sum of no values, as `Iterator::sum` starts it.
+                    let zero: f64 = std::iter::empty::<f64>().sum();
+                    self.points.push((q.counterfactual_mean_usd_per_t, zero, 0));
+                    self.index.insert(key, k);
+                    k
+                }
+            };
+            let (_, sum, next) = &mut self.points[k as usize];
+            // The runs without a change add 0.0 to the sum: once changes it (-0.0 to
+            // 0.0), again does not.
+            if pos > *next {
+                *sum += 0.0;
+            }
+            *sum += q.mean_change_usd_per_t;
+            *next = pos + 1;
+            self.peak_point.push(k);
+            self.peak_value.push(q.peak_change_usd_per_t);
+        }
+    }
+
+    /// Per point (by number), its peak changes in run order.
+    fn peaks(&self) -> Vec<Vec<f64>> {
+        let mut count = vec![0usize; self.points.len()];
+        for &k in &self.peak_point {
+            count[k as usize] += 1;
+        }
+        let mut out: Vec<Vec<f64>> = count.into_iter().map(Vec::with_capacity).collect();
+        for (&k, &v) in self.peak_point.iter().zip(&self.peak_value) {
+            out[k as usize].push(v);
+        }
+        out
+    }
+}
 
 /// `prices.csv`: per price point that changed in any run (by product, side, node), the
 /// distribution over all `n` runs of its peak change (0 in the runs where it did not
 /// change) and of its mean change.
-fn prices_csv(points: &BTreeMap<PriceKey, PriceChanges>, n: usize) -> Vec<u8> {
+///
+/// The statistics of the peak change are those of the `n` values in run order: its
+/// changes (never 0) in run order followed by the zeros have the same sorted values and
+/// the same sum in run order (adding 0.0 changes a sum only from -0.0, which no sum
+/// with a non-zero change reaches).
+fn prices_csv(points: &PriceChanges, n: usize) -> Vec<u8> {
     let header = strings(&[
         "product",
         "node",
@@ -309,30 +380,30 @@ fn prices_csv(points: &BTreeMap<PriceKey, PriceChanges>, n: usize) -> Vec<u8> {
         "peak_change_max_usd_per_t",
         "mean_change_mean_usd_per_t",
     ]);
-    let rows = points.iter().map(|((product, side, node), (cf, changed))| {
-        let mut peak = vec![0.0; n];
-        let mut mean = vec![0.0; n];
-        for &(i, p, m) in changed {
-            peak[i] = p;
-            mean[i] = m;
-        }
+    let mut peaks = points.peaks();
+    let rows = points.index.iter().map(|((product, side, node), &k)| {
+        let (cf, sum, next) = points.points[k as usize];
+        let mut peak = std::mem::take(&mut peaks[k as usize]);
+        let changed = peak.len();
+        peak.resize(n, 0.0);
         let st = Stats::of(&peak);
-        let sm = Stats::of(&mean);
+        // The mean of the mean change over all `n` runs, as `Stats::of` sums them.
+        let mean = if next < n { sum + 0.0 } else { sum } / n as f64;
         let g = |x: Option<f64>| x.map(f).unwrap_or_default();
         vec![
             product.clone(),
             node.clone(),
             side.clone(),
-            f(*cf),
+            f(cf),
             n.to_string(),
-            changed.len().to_string(),
+            changed.to_string(),
             g(st.as_ref().map(|s| s.mean)),
             g(st.as_ref().map(|s| s.min)),
             g(st.as_ref().map(|s| s.p5)),
             g(st.as_ref().map(|s| s.p50)),
             g(st.as_ref().map(|s| s.p95)),
             g(st.as_ref().map(|s| s.max)),
-            g(sm.as_ref().map(|s| s.mean)),
+            g((n > 0).then_some(mean)),
         ]
     });
     csv_bytes(&header, rows)
@@ -474,23 +545,34 @@ struct Kept {
     /// Where each name of `keyed` is.
     index: HashMap<String, usize>,
     /// The price points that changed in any run.
-    points: BTreeMap<PriceKey, PriceChanges>,
+    points: PriceChanges,
+    /// The revenue lost per country (sorted), one value per run written (0 in a run
+    /// that did not touch the country): what `runs.csv` and the summary need of it.
+    revenue: BTreeMap<String, Vec<f64>>,
     /// The daily series of the runs that recorded them, on disk.
     daily: Option<DailySpill>,
     /// Room for this many runs in each per-run vector (the runs requested).
     capacity: usize,
 }
 
-/// Countries with revenue lost in any run, sorted.
-fn countries(runs: &[RunRecord]) -> Vec<String> {
-    let set: BTreeSet<&String> = runs
-        .iter()
-        .flat_map(|r| r.metrics.revenue_lost_usd.keys())
-        .collect();
-    set.into_iter().cloned().collect()
-}
-
 impl Kept {
+    /// Keep the revenue lost per country of the `pos`-th run.
+    fn push_revenue(&mut self, m: &RunMetrics, pos: usize) {
+        for (c, &v) in &m.revenue_lost_usd {
+            let values = self.revenue.entry(c.clone()).or_insert_with(|| {
+                let mut values = Vec::with_capacity(self.capacity.max(pos + 1));
+                values.resize(pos, 0.0);
+                values
+            });
+            values.push(v);
+        }
+        for values in self.revenue.values_mut() {
+            if values.len() == pos {
+                values.push(0.0);
+            }
+        }
+    }
+
     fn push_keyed(&mut self, name: String, v: f64) {
         let i = match self.index.get(&name) {
             Some(&i) => i,
@@ -536,14 +618,7 @@ impl Kept {
         for (p, d) in &m.by_partner {
             self.push_keyed(format!("partner:{p}:delivered_usd"), d.usd);
         }
-        for q in m.prices.iter().filter(|q| q.peak_change_usd_per_t != 0.0) {
-            let key = (q.product.clone(), q.side.clone(), q.node.clone());
-            let e = self
-                .points
-                .entry(key)
-                .or_insert_with(|| (q.counterfactual_mean_usd_per_t, Vec::new()));
-            e.1.push((pos, q.peak_change_usd_per_t, q.mean_change_usd_per_t));
-        }
+        self.points.push(&m.prices, pos);
         if let Some(d) = &r.daily {
             if self.daily.is_none() {
                 self.daily = Some(DailySpill::create(dir)?);
@@ -754,12 +829,13 @@ impl Writer {
         self.write(3, welfare_rows(r))?;
         self.write(4, closure_rows(r, start))?;
         self.write(5, price_rows(r))?;
+        let pos = self.kept.runs.len();
         if self.partial {
             self.write(6, daily_rows(r))?;
         } else {
-            let pos = self.kept.runs.len();
             self.kept.add_stats(r, pos, &self.dir)?;
         }
+        self.kept.push_revenue(&r.metrics, pos);
         if self.kept.runs.is_empty() {
             self.kept.runs.reserve(self.kept.capacity);
             self.kept.closures.reserve(self.kept.capacity);
@@ -896,7 +972,6 @@ struct Series<'a> {
 }
 
 fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
-    let countries = countries(runs);
     let mut out = vec![Series {
         name: "closure_windows".into(),
         values: kept.closures.iter().map(|&n| f64::from(n)).collect(),
@@ -906,17 +981,15 @@ fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
             name: s.name.to_string(),
             values: runs
                 .iter()
-                .filter_map(|r| scalar(&r.metrics, s, &countries))
+                .enumerate()
+                .filter_map(|(pos, r)| kept_scalar(kept, r, pos, s))
                 .collect(),
         });
     }
-    for c in &countries {
+    for (c, values) in &kept.revenue {
         out.push(Series {
             name: revenue_column(c),
-            values: runs
-                .iter()
-                .map(|r| r.metrics.revenue_lost_usd.get(c).copied().unwrap_or(0.0))
-                .collect(),
+            values: values.as_slice().into(),
         });
     }
     // Per corridor, crossing and product, in order of first appearance.
@@ -1162,30 +1235,152 @@ fn at(path: &Path, line: u64, column: &str, message: String) -> Error {
     }
 }
 
-/// Read one shard's partial result, whose manifest is `manifest`: every table read row
-/// by row into its typed row ([`read_rows`]), so a bad file names its line and column.
-fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome, Error> {
-    let total_runs = settings(&manifest)?.runs;
-    let mut records: BTreeMap<u64, RunRecord> = BTreeMap::new();
-    let mut expected_closures = BTreeMap::new();
+/// A table of a shard's partial result whose rows carry their run.
+trait OfRun: serde::de::DeserializeOwned {
+    fn run(&self) -> u64;
+}
 
-    let path = dir.join("runs.csv");
-    let mut columns = vec!["run", "closure_windows"];
-    columns.extend(
-        scalars()
-            .iter()
-            .map(|s| s.name)
-            .filter(|s| *s != "revenue_lost_usd"),
-    );
-    read_rows(&path, &columns, |line, r: RunsRow| {
+macro_rules! of_run {
+    ($($t:ty),*) => {
+        $(impl OfRun for $t {
+            fn run(&self) -> u64 {
+                self.run
+            }
+        })*
+    };
+}
+of_run!(
+    CorridorRow,
+    CrossingRow,
+    WelfareRow,
+    TradeRow,
+    ClosureCsvRow,
+    PriceRow,
+    DailyRow
+);
+
+/// One table of a shard read row by row: the rows of a run are read when that run is
+/// merged, so a merge holds one run of each table at a time.
+struct Table<T> {
+    rows: Rows,
+    /// The next row (read ahead: it belongs to a later run), with its line.
+    next: Option<(u64, T)>,
+}
+
+impl<T: OfRun> Table<T> {
+    fn open(dir: &Path, name: &str, columns: &[&str]) -> Result<Table<T>, Error> {
+        let mut rows = Rows::open(&dir.join(name), columns)?;
+        let next = rows.next()?;
+        Ok(Table { rows, next })
+    }
+
+    /// Hand the rows of `run` (the next ones: a shard writes its runs in order) with
+    /// their lines to `each`. A row of an earlier run is out of place: its run is not
+    /// in `runs.csv` (or not in order).
+    fn take(
+        &mut self,
+        run: u64,
+        mut each: impl FnMut(u64, T) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        while let Some((line, row)) = self.next.take() {
+            if row.run() > run {
+                self.next = Some((line, row));
+                break;
+            }
+            if row.run() < run {
+                return Err(self.stray(line, row.run()));
+            }
+            each(line, row)?;
+            self.next = self.rows.next()?;
+        }
+        Ok(())
+    }
+
+    /// An error for a row whose run is not among the runs read.
+    fn stray(&self, line: u64, run: u64) -> Error {
+        at(
+            self.rows.path(),
+            line,
+            "run",
+            format!("run {run} is not in runs.csv (or its rows are not in run order)"),
+        )
+    }
+
+    /// After the last run: an error for a row left over.
+    fn done(&self) -> Result<(), Error> {
+        match &self.next {
+            Some((line, row)) => Err(self.stray(*line, row.run())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One shard's partial result, read a run at a time, in run order: each table read
+/// row by row into its typed row ([`Rows`]), so a bad file names its line and column.
+struct Partial {
+    dir: PathBuf,
+    shard: Shard,
+    total_runs: u64,
+    runs: Rows,
+    corridors: Table<CorridorRow>,
+    crossings: Table<CrossingRow>,
+    welfare: Table<WelfareRow>,
+    trade: Table<TradeRow>,
+    closures: Table<ClosureCsvRow>,
+    prices: Table<PriceRow>,
+    daily: Table<DailyRow>,
+}
+
+impl Partial {
+    fn open(dir: &Path, manifest: &Manifest, shard: Shard) -> Result<Partial, Error> {
+        let mut columns = vec!["run", "closure_windows"];
+        columns.extend(
+            scalars()
+                .iter()
+                .map(|s| s.name)
+                .filter(|s| *s != "revenue_lost_usd"),
+        );
+        let closures: Vec<&str> = CLOSURES_HEADER
+            .into_iter()
+            .filter(|c| !c.ends_with("_date"))
+            .collect();
+        Ok(Partial {
+            dir: dir.to_path_buf(),
+            shard,
+            total_runs: settings(manifest)?.runs,
+            runs: Rows::open(&dir.join("runs.csv"), &columns)?,
+            corridors: Table::open(dir, "corridors.csv", &CORRIDORS_HEADER)?,
+            crossings: Table::open(dir, "crossings.csv", &CROSSINGS_HEADER)?,
+            welfare: Table::open(dir, "welfare.csv", &WELFARE_HEADER)?,
+            trade: Table::open(dir, "trade.csv", &TRADE_HEADER)?,
+            closures: Table::open(dir, "closures.csv", &closures)?,
+            prices: Table::open(dir, "price_runs.csv", &PRICE_RUNS_HEADER)?,
+            daily: Table::open(dir, "daily_runs.csv", &DAILY_HEADER)?,
+        })
+    }
+
+    /// The whole record of run `want` (a run of this shard), read from every table.
+    fn record(&mut self, want: u64, runs: u64) -> Result<RunRecord, Error> {
+        let missing = || {
+            Error::Invalid(format!(
+                "the shards do not hold runs 0..{runs}: run {want} is missing"
+            ))
+        };
+        if !self.runs.advance()? {
+            return Err(missing());
+        }
+        let (path, line) = (self.runs.path().to_path_buf(), self.runs.line());
+        let r: RunsRow = self.runs.get()?;
         let run = r.run;
-        if !shard.contains(run) || run >= total_runs {
-            return Err(at(
-                &path,
-                line,
-                "run",
-                format!("run {run} does not belong to shard {shard}"),
-            ));
+        if !self.shard.contains(run) || run >= self.total_runs {
+            let message = format!("run {run} does not belong to shard {}", self.shard);
+            return Err(at(&path, line, "run", message));
+        }
+        if run < want {
+            return Err(at(&path, line, "run", format!("run {run} appears twice")));
+        }
+        if run > want {
+            return Err(missing());
         }
         let metrics = RunMetrics {
             total_loss_usd: r.total_loss_usd,
@@ -1204,162 +1399,131 @@ fn read_partial(dir: &Path, manifest: Manifest, shard: Shard) -> Result<Outcome,
             runout_open_usd: r.runout_open_usd,
             demand_forgone_t: r.demand_forgone_t,
             demand_forgone_usd: r.demand_forgone_usd,
+            revenue_lost_usd: revenue(&path, line, &self.runs.get()?)?,
             ..RunMetrics::default()
         };
-        expected_closures.insert(run, r.closure_windows);
-        let rec = RunRecord {
+        let mut rec = RunRecord {
             run,
             closures: Vec::new(),
             metrics,
             daily: None,
         };
-        if records.insert(run, rec).is_some() {
-            return Err(at(&path, line, "run", format!("run {run} appears twice")));
-        }
-        Ok(())
-    })?;
-    // The revenue lost per country: one column each, named by the country.
-    read_rows(&path, &[], |line, row: BTreeMap<String, Option<f64>>| {
-        revenue(&path, line, &row, &mut records)
-    })?;
-
-    let path = dir.join("corridors.csv");
-    read_rows(&path, &CORRIDORS_HEADER, |line, r: CorridorRow| {
-        let m = CorridorMetrics {
-            corridor: r.corridor,
-            closure_days: r.closure_days,
-            delivered_t: r.delivered_t,
-            delivered_usd: r.delivered_usd,
-            counterfactual_t: r.counterfactual_t,
-            counterfactual_usd: r.counterfactual_usd,
-        };
-        record(&path, line, &mut records, r.run)?
-            .metrics
-            .corridors
-            .push(m);
-        Ok(())
-    })?;
-
-    let path = dir.join("crossings.csv");
-    read_rows(&path, &CROSSINGS_HEADER, |line, r: CrossingRow| {
-        let m = CrossingMetrics {
-            link: r.link,
-            trade_value_halted_usd: r.trade_value_halted_usd,
-            halted_while_closed_usd: r.halted_while_closed_usd,
-            closed_days: r.closed_days,
-            peak_stranded_trucks: r.peak_stranded_trucks,
-            stranded_truck_days: r.stranded_truck_days,
-        };
-        record(&path, line, &mut records, r.run)?
-            .metrics
-            .crossings
-            .push(m);
-        Ok(())
-    })?;
-
-    let path = dir.join("welfare.csv");
-    read_rows(&path, &WELFARE_HEADER, |line, r: WelfareRow| {
-        let w = crate::sim::CountryWelfare {
-            welfare_loss_usd: r.welfare_loss_usd,
-            lost_trade_usd: r.lost_trade_usd,
-        };
-        let m = &mut record(&path, line, &mut records, r.run)?.metrics;
-        match r.side {
-            Side::Buyer => m.welfare_by_buyer.insert(r.country, w),
-            Side::Seller => m.welfare_by_seller.insert(r.country, w),
-        };
-        Ok(())
-    })?;
-
-    let path = dir.join("trade.csv");
-    read_rows(&path, &TRADE_HEADER, |line, r: TradeRow| {
-        let d = Delivered {
-            t: r.delivered_t,
-            usd: r.delivered_usd,
-            counterfactual_t: r.counterfactual_t,
-            counterfactual_usd: r.counterfactual_usd,
-        };
-        let m = &mut record(&path, line, &mut records, r.run)?.metrics;
-        match r.by {
-            By::Product => m.by_product.insert(r.id, d),
-            By::Partner => m.by_partner.insert(r.id, d),
-        };
-        Ok(())
-    })?;
-
-    let path = dir.join("closures.csv");
-    let columns: Vec<&str> = CLOSURES_HEADER
-        .into_iter()
-        .filter(|c| !c.ends_with("_date"))
-        .collect();
-    read_rows(&path, &columns, |line, r: ClosureCsvRow| {
-        let row = ClosureRow {
-            target: r.target,
-            start_day: r.start_day,
-            duration_days: r.duration_days,
-            capacity_factor: r.capacity_factor,
-            ramp_days: r.ramp_days,
-            label: r.label,
-        };
-        record(&path, line, &mut records, r.run)?.closures.push(row);
-        Ok(())
-    })?;
-
-    let path = dir.join("price_runs.csv");
-    read_rows(&path, &PRICE_RUNS_HEADER, |line, r: PriceRow| {
-        let q = PriceMetrics {
-            product: r.product,
-            node: r.node,
-            side: r.side,
-            counterfactual_mean_usd_per_t: r.counterfactual_mean_usd_per_t,
-            mean_change_usd_per_t: r.mean_change_usd_per_t,
-            peak_change_usd_per_t: r.peak_change_usd_per_t,
-            peak_day: r.peak_day,
-        };
-        record(&path, line, &mut records, r.run)?
-            .metrics
-            .prices
-            .push(q);
-        Ok(())
-    })?;
-
-    let path = dir.join("daily_runs.csv");
-    read_rows(&path, &DAILY_HEADER, |line, r: DailyRow| {
-        let d = record(&path, line, &mut records, r.run)?
-            .daily
-            .get_or_insert_with(DailyRecord::default);
-        for (v, series) in [
-            (r.stranded_trucks, &mut d.stranded_trucks),
-            (r.delivered_usd, &mut d.delivered_usd),
-        ] {
-            if let Some(v) = v {
-                if series.len() != r.day {
-                    return Err(at(
-                        &path,
-                        line,
-                        "day",
-                        format!("day {} out of order", r.day),
-                    ));
+        let m = &mut rec.metrics;
+        self.corridors.take(run, |_, r| {
+            m.corridors.push(CorridorMetrics {
+                corridor: r.corridor,
+                closure_days: r.closure_days,
+                delivered_t: r.delivered_t,
+                delivered_usd: r.delivered_usd,
+                counterfactual_t: r.counterfactual_t,
+                counterfactual_usd: r.counterfactual_usd,
+            });
+            Ok(())
+        })?;
+        self.crossings.take(run, |_, r| {
+            m.crossings.push(CrossingMetrics {
+                link: r.link,
+                trade_value_halted_usd: r.trade_value_halted_usd,
+                halted_while_closed_usd: r.halted_while_closed_usd,
+                closed_days: r.closed_days,
+                peak_stranded_trucks: r.peak_stranded_trucks,
+                stranded_truck_days: r.stranded_truck_days,
+            });
+            Ok(())
+        })?;
+        self.welfare.take(run, |_, r| {
+            let w = crate::sim::CountryWelfare {
+                welfare_loss_usd: r.welfare_loss_usd,
+                lost_trade_usd: r.lost_trade_usd,
+            };
+            match r.side {
+                Side::Buyer => m.welfare_by_buyer.insert(r.country, w),
+                Side::Seller => m.welfare_by_seller.insert(r.country, w),
+            };
+            Ok(())
+        })?;
+        self.trade.take(run, |_, r| {
+            let d = Delivered {
+                t: r.delivered_t,
+                usd: r.delivered_usd,
+                counterfactual_t: r.counterfactual_t,
+                counterfactual_usd: r.counterfactual_usd,
+            };
+            match r.by {
+                By::Product => m.by_product.insert(r.id, d),
+                By::Partner => m.by_partner.insert(r.id, d),
+            };
+            Ok(())
+        })?;
+        self.prices.take(run, |_, r| {
+            m.prices.push(PriceMetrics {
+                product: r.product,
+                node: r.node,
+                side: r.side,
+                counterfactual_mean_usd_per_t: r.counterfactual_mean_usd_per_t,
+                mean_change_usd_per_t: r.mean_change_usd_per_t,
+                peak_change_usd_per_t: r.peak_change_usd_per_t,
+                peak_day: r.peak_day,
+            });
+            Ok(())
+        })?;
+        let closures = &mut rec.closures;
+        self.closures.take(run, |_, r| {
+            closures.push(ClosureRow {
+                target: r.target,
+                start_day: r.start_day,
+                duration_days: r.duration_days,
+                capacity_factor: r.capacity_factor,
+                ramp_days: r.ramp_days,
+                label: r.label,
+            });
+            Ok(())
+        })?;
+        let daily = &mut rec.daily;
+        let path = self.daily.rows.path().to_path_buf();
+        self.daily.take(run, |line, r| {
+            let d = daily.get_or_insert_with(DailyRecord::default);
+            for (v, series) in [
+                (r.stranded_trucks, &mut d.stranded_trucks),
+                (r.delivered_usd, &mut d.delivered_usd),
+            ] {
+                if let Some(v) = v {
+                    if series.len() != r.day {
+                        let message = format!("day {} out of order", r.day);
+                        return Err(at(&path, line, "day", message));
+                    }
+                    series.push(v);
                 }
-                series.push(v);
             }
-        }
-        Ok(())
-    })?;
-
-    for (run, n) in expected_closures {
-        let got = records.get(&run).map_or(0, |r| r.closures.len());
-        if got != n {
+            Ok(())
+        })?;
+        if rec.closures.len() != r.closure_windows {
             return Err(Error::Invalid(format!(
-                "{}: run {run} has {got} closures in closures.csv but runs.csv says {n}",
-                dir.display()
+                "{}: run {run} has {} closures in closures.csv but runs.csv says {}",
+                self.dir.display(),
+                rec.closures.len(),
+                r.closure_windows
             )));
         }
+        Ok(rec)
     }
-    Ok(Outcome {
-        manifest,
-        records: records.into_values().collect(),
-    })
+
+    /// After the study's last run: an error for any row left in a table.
+    fn done(&mut self) -> Result<(), Error> {
+        if self.runs.advance()? {
+            let (path, line) = (self.runs.path().to_path_buf(), self.runs.line());
+            let r: RunsRow = self.runs.get()?;
+            let message = format!("run {} does not belong to shard {}", r.run, self.shard);
+            return Err(at(&path, line, "run", message));
+        }
+        self.corridors.done()?;
+        self.crossings.done()?;
+        self.welfare.done()?;
+        self.trade.done()?;
+        self.closures.done()?;
+        self.prices.done()?;
+        self.daily.done()
+    }
 }
 
 /// The revenue lost per country of one `runs.csv` row (read as column -> value).
@@ -1367,13 +1531,8 @@ fn revenue(
     path: &Path,
     line: u64,
     row: &BTreeMap<String, Option<f64>>,
-    records: &mut BTreeMap<u64, RunRecord>,
-) -> Result<(), Error> {
-    let run = row.get("run").copied().flatten().unwrap_or(-1.0);
-    let r = records
-        .get_mut(&(run as u64))
-        .filter(|_| run >= 0.0)
-        .ok_or_else(|| at(path, line, "run", format!("run {run} was not read")))?;
+) -> Result<BTreeMap<String, f64>, Error> {
+    let mut out = BTreeMap::new();
     for (c, v) in row {
         let Some(country) = c
             .strip_prefix("revenue_lost_")
@@ -1383,69 +1542,203 @@ fn revenue(
             continue;
         };
         let v = v.ok_or_else(|| at(path, line, c, "empty: expected a number".into()))?;
-        r.metrics.revenue_lost_usd.insert(country.to_string(), v);
+        out.insert(country.to_string(), v);
     }
-    Ok(())
+    Ok(out)
 }
 
-fn record<'a>(
-    path: &Path,
-    line: u64,
-    records: &'a mut BTreeMap<u64, RunRecord>,
-    run: u64,
-) -> Result<&'a mut RunRecord, Error> {
-    records
-        .get_mut(&run)
-        .ok_or_else(|| at(path, line, "run", format!("run {run} is not in runs.csv")))
+/// The partial results of shards `1/n ..= n/n` (in any order) read back a run at a
+/// time, in run order, as one process would have produced them: [`merge`] collects
+/// them, [`Merge::write`] writes them as they are read (what `chokepoint merge` does,
+/// so that its memory does not grow with the runs' tables).
+pub struct Merge {
+    manifest: Manifest,
+    shards: Vec<Partial>,
+    runs: u64,
+    next: u64,
 }
 
-/// Merge the partial results of shards `1/n ..= n/n` (in any order) into the outcome one
-/// process would have produced. The shards' manifests must agree in every field but the
-/// shard and the files: an error names the first field that differs and the folders.
-/// A missing or repeated shard is an error too.
-pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
-    // Every manifest first (cheap): refuse a mix before reading any table. (A compare
-    // shard's parts are Monte Carlo partial results of their own command.)
-    let mut manifests = Vec::new();
-    for d in dirs {
-        let (m, s) = crate::study::shards::read_shard(d, None, shard_of)?;
-        manifests.push((d.clone(), m, s));
-    }
-    crate::study::shards::check_set(&manifests, &["montecarlo.shard", "files"])?;
-    let first = manifests[0].1.clone();
-    let mut records: Vec<RunRecord> = Vec::new();
-    for (d, m, s) in manifests {
-        records.extend(read_partial(&d, m, s)?.records);
-    }
-    let mut manifest = first;
-    manifest.files.clear();
-    let runs = {
+impl Merge {
+    /// Open the shards in `dirs`. Their manifests must agree in every field but the
+    /// shard and the files: an error names the first field that differs and the
+    /// folders. A missing or repeated shard is an error too.
+    pub fn open(dirs: &[PathBuf]) -> Result<Merge, Error> {
+        // Every manifest first (cheap): refuse a mix before reading any table. (A compare
+        // shard's parts are Monte Carlo partial results of their own command.)
+        let mut manifests = Vec::new();
+        for d in dirs {
+            let (m, s) = crate::study::shards::read_shard(d, None, shard_of)?;
+            manifests.push((d.clone(), m, s));
+        }
+        crate::study::shards::check_set(&manifests, &["montecarlo.shard", "files"])?;
+        let mut shards = Vec::new();
+        for (d, m, s) in &manifests {
+            shards.push(Partial::open(d, m, *s)?);
+        }
+        // By k, so that run i is in shards[i % n].
+        shards.sort_by_key(|p| p.shard.k());
+        let mut manifest = manifests[0].1.clone();
+        manifest.files.clear();
         let mc = manifest.montecarlo.as_mut().ok_or_else(|| {
             Error::Invalid("a shard manifest without Monte Carlo settings".into())
         })?;
         mc.shard = None;
-        mc.runs
-    };
-    records.sort_by_key(|r| r.run);
-    for (i, r) in records.iter().enumerate() {
-        if r.run != i as u64 {
-            return Err(Error::Invalid(format!(
-                "the shards do not hold runs 0..{runs}: run {i} is missing"
-            )));
+        let runs = mc.runs;
+        Ok(Merge {
+            manifest,
+            shards,
+            runs,
+            next: 0,
+        })
+    }
+
+    /// The manifest of the merged study (no shard, no files yet).
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The next run's whole record, in run order; `None` after the study's last run
+    /// (when every table of every shard must have been read to its end).
+    pub fn next_record(&mut self) -> Result<Option<RunRecord>, Error> {
+        let n = self.shards.len() as u64;
+        if self.next == self.runs {
+            for s in &mut self.shards {
+                s.done()?;
+            }
+            self.next += 1;
+            return Ok(None);
         }
+        if self.next > self.runs || n == 0 {
+            return Ok(None);
+        }
+        let i = self.next;
+        let r = self.shards[(i % n) as usize].record(i, self.runs)?;
+        self.next += 1;
+        Ok(Some(r))
     }
-    if records.len() as u64 != runs {
-        return Err(Error::Invalid(format!(
-            "the shards hold {} runs, the study has {runs}",
-            records.len(),
-        )));
+
+    /// Write the merged study into `dir` as its runs are read ([`Writer`]), keeping
+    /// only each run's [`RunRecord::slim`]: the outcome returned holds those.
+    pub fn write(mut self, dir: &Path) -> Result<Outcome, Error> {
+        let mut w = Writer::create(dir, &self.manifest)?;
+        let mut records = Vec::with_capacity(self.runs.min(1 << 20) as usize);
+        while let Some(r) = self.next_record()? {
+            w.push(&r)?;
+            records.push(r.slim());
+        }
+        let outcome = Outcome {
+            manifest: self.manifest,
+            records,
+        };
+        w.finish(&outcome, Vec::new())?;
+        Ok(outcome)
     }
-    Ok(Outcome { manifest, records })
+}
+
+/// Merge the partial results of shards `1/n ..= n/n` (in any order) into the outcome one
+/// process would have produced (every run's whole record: [`Merge::write`] writes the
+/// files without holding them). The shards' manifests must agree in every field but the
+/// shard and the files: an error names the first field that differs and the folders.
+/// A missing or repeated shard is an error too.
+pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
+    let mut m = Merge::open(dirs)?;
+    let mut records = Vec::new();
+    while let Some(r) = m.next_record()? {
+        records.push(r);
+    }
+    Ok(Outcome {
+        manifest: m.manifest,
+        records,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `prices.csv` of the runs' price points as it was made before the points were
+    /// kept sparsely: every run's peak and mean change (0 where a point did not change)
+    /// in run order, and `Stats::of` over them.
+    fn dense_prices_csv(runs: &[Vec<PriceMetrics>]) -> Vec<u8> {
+        let n = runs.len();
+        type Dense = (f64, Vec<f64>, Vec<f64>, usize);
+        let mut points: BTreeMap<PriceKey, Dense> = BTreeMap::new();
+        for (i, prices) in runs.iter().enumerate() {
+            for q in prices.iter().filter(|q| q.peak_change_usd_per_t != 0.0) {
+                let key = (q.product.clone(), q.side.clone(), q.node.clone());
+                let e = points.entry(key).or_insert_with(|| {
+                    (
+                        q.counterfactual_mean_usd_per_t,
+                        vec![0.0; n],
+                        vec![0.0; n],
+                        0,
+                    )
+                });
+                e.1[i] = q.peak_change_usd_per_t;
+                e.2[i] = q.mean_change_usd_per_t;
+                e.3 += 1;
+            }
+        }
+        let rows = points
+            .iter()
+            .map(|((product, side, node), (cf, peak, mean, k))| {
+                let (st, sm) = (Stats::of(peak).unwrap(), Stats::of(mean).unwrap());
+                let mut row = vec![product.clone(), node.clone(), side.clone(), f(*cf)];
+                row.extend([n.to_string(), k.to_string()]);
+                row.extend([st.mean, st.min, st.p5, st.p50, st.p95, st.max, sm.mean].map(f));
+                row
+            });
+        let header = String::from_utf8(prices_csv(&PriceChanges::default(), 0)).unwrap();
+        let header: Vec<&str> = header.trim_end().split(',').collect();
+        csv_bytes(&header, rows)
+    }
+
+    proptest::proptest! {
+        /// The price points kept sparsely (the peak changes of the runs in which a
+        /// point changed, a running sum of its mean change) give `prices.csv` to the
+        /// byte, whatever the changes (zeros and negative zeros among the mean changes,
+        /// points that change in the first run or only in the last).
+        #[test]
+        fn sparse_price_points_give_the_dense_statistics(
+            runs in proptest::collection::vec(
+                proptest::collection::vec(
+                    (0u8..4, -3i8..4, -4i8..4, proptest::bool::ANY),
+                    0..5,
+                ),
+                1..40,
+            )
+        ) {
+            let runs: Vec<Vec<PriceMetrics>> = runs
+                .iter()
+                .map(|run| {
+                    let mut seen = std::collections::HashSet::new();
+                    run.iter()
+                        .filter(|(p, ..)| seen.insert(*p))
+                        .map(|&(p, peak, mean, neg)| PriceMetrics {
+                            product: format!("p{}", p % 2),
+                            node: format!("n{}", p / 2),
+                            side: "market".into(),
+                            counterfactual_mean_usd_per_t: f64::from(p) * 10.0,
+                            mean_change_usd_per_t: match (mean, neg) {
+                                (0, true) => -0.0,
+                                _ => f64::from(mean) / 3.0,
+                            },
+                            peak_change_usd_per_t: f64::from(peak) * 0.7,
+                            peak_day: None,
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut kept = PriceChanges::default();
+            for (pos, prices) in runs.iter().enumerate() {
+                kept.push(prices, pos);
+            }
+            proptest::prop_assert_eq!(
+                String::from_utf8(prices_csv(&kept, runs.len())).unwrap(),
+                String::from_utf8(dense_prices_csv(&runs)).unwrap()
+            );
+        }
+    }
 
     /// The bands made a block of days at a time from the file equal those of all the
     /// series in memory, for ragged series and any block size.

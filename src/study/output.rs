@@ -57,38 +57,85 @@ where
     T: serde::de::DeserializeOwned,
     F: FnMut(u64, T) -> Result<(), Error>,
 {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut r = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let header = r
-        .headers()
-        .map_err(|e| csv_file_error(path, &e, None, None))?
-        .clone();
-    if let Some(missing) = columns.iter().find(|c| !header.iter().any(|h| h == **c)) {
-        return Err(Error::File {
-            path: path.to_path_buf(),
-            line: 1,
-            column: Some((*missing).to_string()),
-            message: format!(
-                "missing column {missing:?}; the header must hold {}",
-                columns.join(",")
-            ),
-        });
-    }
-    let mut record = csv::StringRecord::new();
-    loop {
-        match r.read_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => return Err(csv_file_error(path, &e, Some(&header), None)),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let row: T = record
-            .deserialize(Some(&header))
-            .map_err(|e| csv_file_error(path, &e, Some(&header), Some(&record)))?;
+    let mut rows = Rows::open(path, columns)?;
+    while let Some((line, row)) = rows.next()? {
         each(line, row)?;
+    }
+    Ok(())
+}
+
+/// A CSV table read one row at a time, as [`read_rows`] reads it (the same checks and
+/// errors), for a reader that takes rows from several tables in turn (a merge reading
+/// its shards' tables run by run) and so cannot hand them to a callback.
+pub struct Rows {
+    path: std::path::PathBuf,
+    reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    header: csv::StringRecord,
+    record: csv::StringRecord,
+}
+
+impl Rows {
+    /// Open the table `path`, which must have `columns` (others are ignored).
+    pub fn open(path: &Path, columns: &[&str]) -> Result<Rows, Error> {
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+        let header = reader
+            .headers()
+            .map_err(|e| csv_file_error(path, &e, None, None))?
+            .clone();
+        if let Some(missing) = columns.iter().find(|c| !header.iter().any(|h| h == **c)) {
+            return Err(Error::File {
+                path: path.to_path_buf(),
+                line: 1,
+                column: Some((*missing).to_string()),
+                message: format!(
+                    "missing column {missing:?}; the header must hold {}",
+                    columns.join(",")
+                ),
+            });
+        }
+        Ok(Rows {
+            path: path.to_path_buf(),
+            reader,
+            header,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// The table's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read the next row: `false` at the end of the table.
+    pub fn advance(&mut self) -> Result<bool, Error> {
+        self.reader
+            .read_record(&mut self.record)
+            .map_err(|e| csv_file_error(&self.path, &e, Some(&self.header), None))
+    }
+
+    /// The 1-based line of the row read last.
+    pub fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    /// The row read last, as `T`.
+    pub fn get<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        self.record
+            .deserialize(Some(&self.header))
+            .map_err(|e| csv_file_error(&self.path, &e, Some(&self.header), Some(&self.record)))
+    }
+
+    /// The next row as `T` with its line; `None` at the end of the table.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next<T: serde::de::DeserializeOwned>(&mut self) -> Result<Option<(u64, T)>, Error> {
+        if !self.advance()? {
+            return Ok(None);
+        }
+        Ok(Some((self.line(), self.get()?)))
     }
 }
 

@@ -324,8 +324,10 @@ fn controlled_line(e: &chokepoint::control_variates::Controlled, c: &Controls) -
 /// dispatches here: [`crate::cmd_merge`]).
 pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let outcome = output::merge(dirs)?;
-    study::prepare_out(out, &outcome.manifest, force)?;
+    // The shards' tables are read a run at a time and written as they are read.
+    let merge = output::Merge::open(dirs)?;
+    study::prepare_out(out, merge.manifest(), force)?;
+    let outcome = merge.write(out)?;
     let seconds = t0.elapsed().as_secs_f64();
     output::write_timing(
         out,
@@ -335,7 +337,6 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
             runs_per_second: outcome.records.len() as f64 / seconds,
         },
     )?;
-    output::write_outputs(out, &outcome)?;
     println!(
         "merged {} shard(s), {} run(s) into {}",
         dirs.len(),
