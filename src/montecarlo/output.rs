@@ -1702,10 +1702,10 @@ mod tests {
         fn sparse_price_points_give_the_dense_statistics(
             runs in proptest::collection::vec(
                 proptest::collection::vec(
-                    (0u8..4, -3i8..4, -4i8..4, proptest::bool::ANY),
+                    (0u8..4, -3i8..4, -1i8..2, proptest::bool::ANY),
                     0..5,
                 ),
-                1..40,
+                1..12,
             )
         ) {
             let runs: Vec<Vec<PriceMetrics>> = runs
@@ -1729,15 +1729,35 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let mut kept = PriceChanges::default();
-            for (pos, prices) in runs.iter().enumerate() {
-                kept.push(prices, pos);
-            }
-            proptest::prop_assert_eq!(
-                String::from_utf8(prices_csv(&kept, runs.len())).unwrap(),
-                String::from_utf8(dense_prices_csv(&runs)).unwrap()
-            );
+            proptest::prop_assert_eq!(sparse_prices_csv(&runs), dense_prices_csv(&runs));
         }
+    }
+
+    fn sparse_prices_csv(runs: &[Vec<PriceMetrics>]) -> Vec<u8> {
+        let mut kept = PriceChanges::default();
+        for (pos, prices) in runs.iter().enumerate() {
+            kept.push(prices, pos);
+        }
+        prices_csv(&kept, runs.len())
+    }
+
+    /// A point whose only change is a mean change of -0.0, in the last run: the dense
+    /// sum (-0.0 + 0.0 + -0.0) is 0.0, not -0.0.
+    #[test]
+    fn a_negative_zero_mean_change_after_a_gap_sums_as_the_dense_column() {
+        let q = PriceMetrics {
+            product: "p".into(),
+            node: "n".into(),
+            side: "market".into(),
+            counterfactual_mean_usd_per_t: 1.0,
+            mean_change_usd_per_t: -0.0,
+            peak_change_usd_per_t: 2.0,
+            peak_day: None,
+        };
+        let runs = vec![Vec::new(), vec![q]];
+        let text = String::from_utf8(sparse_prices_csv(&runs)).unwrap();
+        assert_eq!(text, String::from_utf8(dense_prices_csv(&runs)).unwrap());
+        assert!(text.trim_end().ends_with(",0.0"), "{text}");
     }
 
     /// The bands made a block of days at a time from the file equal those of all the
