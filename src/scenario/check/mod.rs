@@ -1,11 +1,12 @@
 //! Checks of a scenario as a whole (empty, products without supply or demand, demand
 //! that no supply can reach), shared by the loader and [`Scenario::check`], plus the
 //! full check of an in-memory scenario after a notebook edits it ([`in_memory`], its
-//! parts in [`network`] and [`risk`]).
+//! parts in [`network`] and [`risk`], the rules they share in [`rules`]).
 
 mod in_memory;
 mod network;
 mod risk;
+mod rules;
 
 use std::collections::VecDeque;
 

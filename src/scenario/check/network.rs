@@ -6,7 +6,7 @@ use crate::error::DiagnosticKind as K;
 use crate::scenario::raw::{Diags, Loc};
 use crate::scenario::Scenario;
 
-use super::in_memory::{bad, num, season, NumRule, MAX_SETTING_DAYS};
+use super::rules::{bad, num, season, NumRule, MAX_SETTING_DAYS};
 use super::View;
 
 /// `[scenario]`: name, horizon, lags and patience, payload, discount rate, beliefs.

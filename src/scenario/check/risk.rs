@@ -8,7 +8,7 @@ use crate::error::DiagnosticKind as K;
 use crate::scenario::raw::Diags;
 use crate::scenario::Scenario;
 
-use super::in_memory::{bad, dist, ids, num, NumRule};
+use super::rules::{bad, dist, ids, num, NumRule};
 
 /// Fixed and seasonal closures: target known, duration and factor in range, a seasonal
 /// closure within a year and without a belief.

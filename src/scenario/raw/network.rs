@@ -299,7 +299,7 @@ pub(crate) fn point(it: &Item<'_>, demand: bool, d: &mut Diags) -> RawPoint {
 }
 
 /// The largest factor a trade level may have (the engine's quantities must stay exact,
-/// see `check::in_memory::MAX_QUANTITY`).
+/// see `check::rules::MAX_QUANTITY`).
 pub(crate) const MAX_LEVEL_FACTOR: f64 = 100.0;
 
 const LEVEL_SIDES: &[(&str, crate::scenario::LevelSide)] = &[
