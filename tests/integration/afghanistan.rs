@@ -312,8 +312,8 @@ fn scenario_files() -> Vec<std::path::PathBuf> {
             } else if p.extension().is_some_and(|x| x == "toml") && {
                 let text = std::fs::read_to_string(&p).unwrap();
                 // Not a futures file, nor a priors file (`fit --priors`: [[uncertain]] only).
-                !text.contains("[[future]]")
-                    && (text.contains("[scenario]") || text.contains("[option]"))
+                let table = |h: &str| text.lines().any(|l| l.trim_start().starts_with(h));
+                !table("[[future]]") && (table("[scenario]") || table("[option]"))
             } {
                 out.push(p);
             }

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   chokepoint fit scenarios/afghanistan/base.toml --priors scenarios/afghanistan/priors.toml --out out/fit
-  chokepoint fit scenarios/afghanistan/base.toml --params settings.reaction_days,settings.queue_patience_days \\
-      --particles 100 --seed 1 --out out/fit
+  chokepoint fit scenarios/afghanistan/base.toml --priors scenarios/afghanistan/priors.toml \\
+      --params settings.reaction_days,settings.queue_patience_days --particles 100 --seed 1 --out out/fit
 
 The scenario's [[uncertain]] tables are the priors, or those of --priors FILE where it
 names the same parameters (a scenario that carries a posterior is refitted from the
