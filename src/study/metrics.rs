@@ -239,6 +239,17 @@ impl Metric {
     pub fn is_whole(&self) -> bool {
         matches!(self.unit, "days" | "0/1")
     }
+
+    /// The CSV cell of a value `v` of this metric: empty when undefined, a whole number
+    /// without a decimal point ([`Metric::is_whole`]), else the tool's number format
+    /// ([`crate::study::output::num`]).
+    pub fn cell(&self, v: Option<f64>) -> String {
+        match v {
+            Some(v) if self.is_whole() && v.is_finite() => format!("{v}"),
+            Some(v) => crate::study::output::num(v),
+            None => String::new(),
+        }
+    }
 }
 
 /// The metrics `study` reports, in its order.
