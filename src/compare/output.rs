@@ -2,7 +2,7 @@
 //!
 //! | file | one row per | contents |
 //! |---|---|---|
-//! | `compare_runs.csv` | future x run x candidate | the run's total loss, its components, revenue lost, stranded trucks |
+//! | `compare_runs.csv` | future x run x candidate | the run's total loss, its components, revenue lost, stranded trucks, run-out |
 //! | `differences.csv` | future x pair x metric | mean reduction (against minus option: positive = the option loses less) with its paired and unpaired 95% intervals, how much variance pairing removed |
 //! | `wins.csv` | future x pair | runs in which the option's total loss is strictly lower (wins), equal (ties), higher |
 //! | `best.csv` | future x candidate | mean total loss, rank by mean, share of runs it alone is best, ties, bootstrap stability of the ranking |
@@ -26,7 +26,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::analysis::{analyse, best_ci, metrics, pairs, Analysis};
+use super::analysis::{analyse, best_ci, pairs, Analysis};
 use super::Outcome;
 use crate::montecarlo;
 use crate::output::manifest::Manifest;
@@ -54,8 +54,8 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
 
     let mut header = vec!["future", "run", "candidate"];
-    let metrics = metrics();
-    header.extend(&metrics);
+    let metrics = crate::study::metrics::of(crate::study::metrics::Study::Compare);
+    header.extend(metrics.iter().map(|m| m.name));
     let metrics = &metrics;
     let rows = o.records.iter().enumerate().flat_map(|(fi, by_c)| {
         let n = by_c.first().map_or(0, Vec::len);
@@ -63,11 +63,7 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             by_c.iter().enumerate().map(move |(k, runs)| {
                 let r = &runs[i];
                 let mut row = vec![fut(fi), r.run.to_string(), l(k)];
-                row.extend(
-                    metrics
-                        .iter()
-                        .map(|m| num(super::analysis::metric(&r.metrics, m))),
-                );
+                row.extend(metrics.iter().map(|m| m.cell((m.value)(&r.metrics))));
                 row
             })
         })

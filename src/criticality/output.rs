@@ -3,7 +3,7 @@
 //!
 //! | file | one row per | |
 //! |---|---|---|
-//! | `criticality.csv` | closure set (N-1 corridor or N-k set), ranked | losses by component (USD), peak stranded trucks, truck-days, days to recover; the loss the set adds to the background closures' (`added_loss_usd`, the ranking's key; the total loss without background closures) |
+//! | `criticality.csv` | closure set (N-1 corridor or N-k set), ranked | losses by component (USD), peak stranded trucks, truck-days, days to recover, welfare loss (USD); the loss the set adds to the background closures' (`added_loss_usd`, the ranking's key; the total loss without background closures) |
 //! | `diversion.csv` | set x corridor | t/day before, during and after the closure, against the counterfactual; t over the run |
 //! | `contributions.csv` | corridor, ranked (with `--runs`) | contribution to the mean annual loss and to TVaR95 (USD) with 95% CIs, share, ranking stability |
 //! | `contribution_summary.csv` | statistic (with `--runs`) | the base study's mean and TVaR95, the probability that the whole ranking holds |

@@ -368,7 +368,7 @@ use chokepoint::sim::{CorridorMetrics, DailySeries, RunReport};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{cli, root};
+use crate::common::{cli, csv_rows, root};
 
 /// A cheap deterministic stand-in for the engine: each corridor loses 1000 USD per
 /// closed day times (1 - factor), plus a little per start day so values are not round;
@@ -483,20 +483,6 @@ fn assert_same_files(a: &Path, b: &Path) {
     for (name, bytes) in &fa {
         assert!(bytes == &fb[name], "{name} differs between {a:?} and {b:?}");
     }
-}
-
-/// Rows of a CSV as maps column -> cell.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            h.iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 fn summary_value(dir: &Path, metric: &str, stat: &str) -> f64 {
