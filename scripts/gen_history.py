@@ -13,7 +13,8 @@ The network and products are the base year's; the base's dated trade levels
 ([[trade_level]], calibrated on cal §3) come along, so each replay carries its own
 period's trade (2021-2023 below the 2024 reference, 2024 at it).
 
-    python3 scripts/gen_history.py        # from the repository root; rewrites history/
+    python3 scripts/gen_history.py          # from the repository root; rewrites history/
+    python3 scripts/gen_history.py --check  # exit 1 naming the files that differ (CI)
 """
 
 import csv
@@ -123,25 +124,44 @@ def generate(base, log, stem, corridor, start):
     e = text.index("\n", e) + 1
     blocks = "\n".join(closure_block(x) for x in overlapping)
     text = text[:b] + "# BEGIN RECORDED CLOSURES (generated)\n" + blocks + "# END RECORDED CLOSURES\n" + text[e:]
+    # joint [[uncertain]] CSVs are relative to the file that names them: one folder up here
+    text = re.sub(r'^joint = "([^"/][^"]*)"', r'joint = "../\1"', text, flags=re.M)
     # the regime chain's initial state is the base year's; leave it to the long-run shares here
     text = re.sub(r'^initial = "tense".*\n', "", text, count=1, flags=re.M)
     return head + text
 
 
 def main():
+    check = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] and not check:
+        print("usage: gen_history.py [--check]", file=sys.stderr)
+        sys.exit(2)
     with open(os.path.join(AFG, "base.toml"), encoding="utf-8") as f:
         base = f.read()
     log = read_log() + read_log(LOG_2025)
     outdir = os.path.join(AFG, "history")
     os.makedirs(outdir, exist_ok=True)
+    stale = []
     for stem, corridor, start in EPISODES + EPISODES_2025:
         text = generate(base, log, stem, corridor, start)
         path = os.path.join(outdir, stem + ".toml")
+        if check:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    same = f.read() == text
+            except OSError:
+                same = False
+            if not same:
+                stale.append(path)
+            continue
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
         print(path, file=sys.stderr)
+    if stale:
+        print("stale (run python3 scripts/gen_history.py): " + ", ".join(stale), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -151,7 +151,9 @@ def test_scenario_tables():
     assert len(s.closures) > 0 and s.closures["start_date"].dt.year.max() == 2024
     assert s.regimes["long_run_share"].sum() == pytest.approx(1.0)
     p = s.parameters
-    assert p.loc["settings.reaction_days", "value"] == 5
+    # base.toml's behaviour is the fit's posterior median (docs/validation.md §3a)
+    fit = pd.read_csv("scenarios/afghanistan/posterior/summary.csv").set_index("parameter")
+    assert p.loc["settings.reaction_days", "value"] == fit.loc["settings.reaction_days", "posterior_p50"]
     assert p.loc["process.torkham.rate_per_year", "unit"] == "1/year"
     assert s.option is None
 

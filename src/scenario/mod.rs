@@ -7,6 +7,7 @@ mod level;
 mod load;
 mod option;
 pub mod params;
+mod priors;
 mod raw;
 mod tree;
 mod uncertain;
@@ -16,6 +17,7 @@ pub use closures_file::{closure_spec, closures_from_csv, read_closures_csv, CLOS
 pub use level::{LevelSide, TradeLevel};
 pub use load::{from_toml_str, load, load_with_warnings, looks_like_option};
 pub use option::load_option;
+pub use priors::{load_priors, with_priors};
 pub use raw::ACCEPTED_KEYS;
 pub use uncertain::OPTION_PARAMS;
 pub use window::{apply_window, did_you_mean, in_window, parse_close_spec, parse_date};

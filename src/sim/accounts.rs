@@ -9,7 +9,7 @@ use super::capacity::Schedule;
 use super::metrics::{CorridorDaily, CrossingDaily, DailySeries, ProductDaily};
 use super::network::{tonnes, units, Network};
 use super::routes::RouteBook;
-use super::welfare::{WelfareSums, WelfareTotals};
+use super::welfare_sums::{WelfareSums, WelfareTotals};
 use super::Sim;
 
 /// What a run records beyond its totals.
@@ -319,7 +319,7 @@ impl Totals {
             product_usd: vec![0.0; np],
             pair_units: vec![0; net.pairs.len()],
             pair_usd: vec![0.0; net.pairs.len()],
-            welfare: WelfareTotals::of(sums, scn, net, routes),
+            welfare: WelfareTotals::of(&sums.welfare, scn, net, routes),
         };
         // Units per (destination, darc), from the units per route step.
         let mut darc_units = vec![0i64; scn.demands.len() * nd];

@@ -7,8 +7,8 @@ use crate::scenario::Scenario;
 
 use super::accounts::Accounts;
 use super::capacity::{Factors, Schedule};
-use super::executor::PlanLog;
 use super::network::Network;
+use super::plans::PlanLog;
 use super::routes::{RouteBook, Scratch};
 use super::routing::{self, ProductNet, RoutingCtx};
 use super::state::State;
@@ -85,7 +85,7 @@ impl<'a> Sim<'a> {
         daily: bool,
         mut state: State,
         acc: Accounts,
-        start: &'a super::spinup::Start,
+        start: &'a super::start::Start,
         cf_market: &'a [i64],
         shortcuts: Shortcuts<'a>,
     ) -> Self {

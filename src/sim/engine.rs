@@ -10,16 +10,17 @@ use crate::scenario::Scenario;
 use super::accounts::{Accounts, Record};
 use super::capacity::Factors;
 use super::day::{Shortcuts, Sim};
-use super::executor::{self, FollowBuffers, PlanLog, Track, SNAPSHOT_BUDGET};
+use super::executor::{self, FollowBuffers, Track, SNAPSHOT_BUDGET};
 use super::losses::{last_closure_end, report, OpenOrders};
 use super::metrics::{DailySeries, RunReport};
 use super::network::Network;
 use super::observer::{NoObserver, Observer};
+use super::plans::PlanLog;
 use super::prices;
 use super::routes::RouteBook;
 use super::routing::ProductNet;
 use super::runout::Runout;
-use super::spinup::Start;
+use super::start::Start;
 use super::state::State;
 
 /// How an engine executes a run. Both give the same results (to the order in which

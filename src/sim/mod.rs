@@ -31,11 +31,16 @@
 //! | `routes.rs` | routes: the route book, and a flow decomposed into routes |
 //! | `points.rs` | the price points: markets and supply points per product (built once) |
 //! | `prices.rs` | market and farm-gate prices from the routing optimum |
+//! | `price_cache.rs` | prices by residual network, kept across runs in the route book |
 //! | `perishing.rs` | 5. holding cost, spoilage, spoiled and abandoned lots |
 //! | `accounts.rs` | 6. records of the day; running sums; the accounts of a run |
+//! | `welfare_sums.rs` | the welfare running sums and totals the accounts hold |
 //! | `runout.rs` | 7. after the window: the run-out, until the run is back to the counterfactual |
 //! | `losses.rs` | a run's metrics against the counterfactual's accounts |
 //! | `state.rs` | what carries from day to day: lots, queues, orders, capacities |
+//! | `start.rs` | day 0's start: the state every simulation begins in |
+//! | `spinup.rs` | the steady start: a spin-up of the counterfactual before day 0 |
+//! | `plans.rs` | the counterfactual's routing inputs and plans by day (the plan log) |
 //! | `day.rs` | one simulation in progress and its day step |
 //! | `engine.rs` | the engine: check, prepare, counterfactual, run (reference or fast) |
 //! | `executor/` | the fast path: rejoin the counterfactual, follow a backlog, plans taken over |
@@ -57,16 +62,20 @@ mod network;
 mod observer;
 mod orders;
 mod perishing;
+mod plans;
 mod points;
+mod price_cache;
 mod prices;
 mod routes;
 mod routing;
 mod runout;
 mod spinup;
+mod start;
 mod state;
 mod turnback;
 mod units;
 mod welfare;
+mod welfare_sums;
 
 use day::Sim;
 

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 
 use super::network::{tonnes, Network, COST_SCALE};
 use super::state::State;
-use super::welfare::WelfareSums;
+use super::welfare_sums::WelfareSums;
 
 /// Orders past their patience are lost (their value added to `lost_usd`, their units to
 /// the welfare sums' lost units per demand); today's new orders are placed (their units

@@ -24,9 +24,7 @@
 //! again only at the arcs whose flow or capacity changed since the last read (the
 //! reference reads every arc), so a solve that changes little costs little.
 
-use std::collections::{HashMap, VecDeque};
-
-use rustc_hash::FxBuildHasher;
+use std::collections::VecDeque;
 
 use crate::error::{Error, SimError};
 use crate::flow::NetworkSimplex;
@@ -35,6 +33,7 @@ use crate::scenario::Scenario;
 use super::metrics::{PriceDaily, PriceMetrics};
 use super::network::COST_SCALE;
 use super::points::{Point, Points, Side};
+use super::price_cache::PriceCache;
 
 /// The search's buffers, kept from one solve to the next, and the residual network of
 /// the last prices computed.
@@ -429,20 +428,6 @@ impl Search {
         self.known = true;
         Ok(())
     }
-}
-
-/// One product's prices by residual network (its `Search::pattern`), kept across the
-/// runs of an engine: a run meets the residual networks of other runs and of the
-/// counterfactual again and again. The prices are a function of the residual network,
-/// so what the cache holds is what a search would compute; it only saves the search.
-#[derive(Debug, Clone, Default)]
-pub(super) struct PriceCache {
-    map: HashMap<Vec<u64>, Vec<i64>, FxBuildHasher>,
-}
-
-impl PriceCache {
-    /// Residual networks kept at most per product (then no more are added).
-    const CAPACITY: usize = 1 << 13;
 }
 
 impl super::accounts::Accounts {

@@ -37,7 +37,7 @@ pub(super) struct RouteBook {
     key: Vec<u32>,
     /// Per product: prices by residual network, shared by all runs like the routes
     /// (`prices.rs`).
-    pub(super) price_caches: Vec<super::prices::PriceCache>,
+    pub(super) price_caches: Vec<super::price_cache::PriceCache>,
 }
 
 impl RouteBook {

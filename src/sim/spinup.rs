@@ -25,32 +25,11 @@ use super::day::{Shortcuts, Sim};
 use super::network::Network;
 use super::routes::RouteBook;
 use super::routing::ProductNet;
+use super::start::Start;
 use super::state::{State, RING};
 
-/// The state of day 0's start, and what it holds.
-pub(super) struct Start {
-    /// The state before day 0 (empty when the scenario asks for no steady start).
-    pub(super) state: State,
-    /// Units in the system (under way or queued) at the start of day 0, per product.
-    pub(super) units: Vec<i64>,
-    /// Units of open orders at the start of day 0, per demand.
-    pub(super) open: Vec<i64>,
-    /// Days of the spin-up (0 for an empty start).
-    pub(super) days: u32,
-}
-
+// Building the start (the type is in `start.rs`, a leaf that `day.rs` reads).
 impl Start {
-    /// The empty start: no cargo, no orders, no queues.
-    pub(super) fn empty(scn: &Scenario, net: &Network) -> Start {
-        let state = State::default().reset(net.darcs.len(), scn.demands.len(), net.max_lag);
-        Start {
-            state,
-            units: vec![0; scn.products.len()],
-            open: vec![0; scn.demands.len()],
-            days: 0,
-        }
-    }
-
     /// The start `scn` asks for: the counterfactual's steady state for day 0 (a
     /// spin-up), or empty. Routes the spin-up finds are added to `routes`.
     pub(super) fn of(

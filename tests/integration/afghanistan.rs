@@ -298,7 +298,8 @@ fn backtest_check_catches_band_exits_stale_misses_and_drift() {
 
 /// Every scenario or option file under scenarios/, sorted: every TOML file but futures
 /// files (which `compare --futures` reads and `tests/integration/compare.rs` checks) and
-/// the N-k sets files of `chokepoint criticality` (in `criticality/` folders).
+/// the N-k sets files of `chokepoint criticality` (in `criticality/` folders) and priors
+/// files (`chokepoint fit --priors`).
 fn scenario_files() -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
@@ -308,9 +309,12 @@ fn scenario_files() -> Vec<std::path::PathBuf> {
             }
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "toml")
-                && !std::fs::read_to_string(&p).unwrap().contains("[[future]]")
-            {
+            } else if p.extension().is_some_and(|x| x == "toml") && {
+                let text = std::fs::read_to_string(&p).unwrap();
+                // Not a futures file, nor a priors file (`fit --priors`: [[uncertain]] only).
+                let table = |h: &str| text.lines().any(|l| l.trim_start().starts_with(h));
+                !table("[[future]]") && (table("[scenario]") || table("[option]"))
+            } {
                 out.push(p);
             }
         }

@@ -373,3 +373,152 @@ fn the_2025_episodes_are_held_out_by_default_and_by_their_mark() {
     let err = Episodes::parse(&mixed, &e.path).unwrap_err().to_string();
     assert!(err.contains("(column held_out)"), "{err}");
 }
+
+/// The rows of a markdown table between `<!-- NAME: begin -->` and `<!-- NAME: end -->` in
+/// docs/validation.md, as trimmed cells, without the header and the rule.
+fn doc_table(name: &str) -> Vec<Vec<String>> {
+    let doc = std::fs::read_to_string(root().join("docs/validation.md")).unwrap();
+    let (b, e) = (
+        format!("<!-- {name}: begin -->"),
+        format!("<!-- {name}: end -->"),
+    );
+    let start = doc
+        .find(&b)
+        .unwrap_or_else(|| panic!("no {b} in docs/validation.md"));
+    let end = doc
+        .find(&e)
+        .unwrap_or_else(|| panic!("no {e} in docs/validation.md"));
+    doc[start + b.len()..end]
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// A number as the doc writes it: `1,390` or `4.82`.
+fn doc_number(s: &str) -> f64 {
+    s.replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {s:?}"))
+}
+
+/// A shipped fit output (scenarios/afghanistan/posterior/NAME) as rows of named cells.
+fn shipped(name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let path = root().join("scenarios/afghanistan/posterior").join(name);
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|row| {
+            let row = row.unwrap();
+            head.iter()
+                .cloned()
+                .zip(row.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// Issue 27 item 4: base.toml adopts the fit. Its behavioural point values are the
+/// posterior medians of the shipped fit (posterior/summary.csv), its `[[uncertain]]` joint
+/// table is the shipped posterior draws (whose medians are the same), and docs/validation.md
+/// §3a states the shipped summary and predictive checks, figure by figure, with the point
+/// values base.toml now has.
+#[test]
+fn the_shipped_scenario_carries_the_fitted_posterior_and_the_doc_states_it() {
+    let s = Scenario::load(root().join("scenarios/afghanistan/base.toml")).unwrap();
+    let params = chokepoint::scenario::params::list(&s);
+    let value = |name: &str| params.iter().find(|p| p.name == name).unwrap().value;
+    let summary = shipped("summary.csv");
+    assert_eq!(summary.len(), 4, "the four behavioural parameters");
+    let joint = s
+        .uncertain
+        .iter()
+        .find(|a| matches!(a, Axis::Joint { .. }) && a.names().contains(&"settings.reaction_days"))
+        .expect("base.toml's behaviour is a joint table");
+    let Axis::Joint { file, rows, .. } = joint else {
+        unreachable!()
+    };
+    assert_eq!(file, "posterior/behaviour.csv");
+    assert_eq!(rows.len(), 1000);
+    let medians = joint.marginal_quantiles(0.5);
+    let posterior = doc_table("posterior-summary");
+    assert_eq!(posterior.len(), summary.len());
+    for (row, doc) in summary.iter().zip(&posterior) {
+        let name = &row["parameter"];
+        let p50: f64 = row["posterior_p50"].parse().unwrap();
+        assert_eq!(
+            value(name),
+            p50,
+            "{name}: base.toml's point value is the posterior median"
+        );
+        let m = medians.iter().find(|(n, _)| n == name).unwrap().1;
+        assert_eq!(m, p50, "{name}: the joint table's median");
+        assert_eq!(doc[0], format!("`{name}`"));
+        let q = |k: &str| row[k].parse::<f64>().unwrap();
+        assert_eq!(
+            doc[1],
+            format!(
+                "{} / {} / {}",
+                q("prior_p5"),
+                q("prior_p50"),
+                q("prior_p95")
+            ),
+            "{name}: the doc's prior"
+        );
+        assert_eq!(
+            doc[2],
+            format!(
+                "{} / {} / {}",
+                q("posterior_p5"),
+                q("posterior_p50"),
+                q("posterior_p95")
+            ),
+            "{name}: the doc's posterior"
+        );
+    }
+    // The predictive checks: every banded figure of the shipped predictive.csv, in order.
+    let predictive: Vec<_> = shipped("predictive.csv")
+        .into_iter()
+        .filter(|r| !r["band_low"].is_empty())
+        .collect();
+    let table = doc_table("predictive-checks");
+    assert_eq!(table.len(), predictive.len(), "{table:?}");
+    // §3's bands table states each figure at base.toml's point values (the backtests test
+    // replays them); the predictive table's point column must be the same.
+    let bands: std::collections::HashMap<(String, String), String> = doc_table("backtest-bands")
+        .into_iter()
+        .map(|c| ((c[0].clone(), c[1].clone()), c[5].clone()))
+        .collect();
+    for (r, d) in predictive.iter().zip(&table) {
+        let what = format!("{} {}", r["episode"], r["figure"]);
+        assert_eq!(d[0], r["name"], "{what}");
+        assert_eq!(d[1], r["figure"], "{what}");
+        let usd = r["figure"] == "halted_musd_per_day";
+        let close = |doc: &str, csv: &str| {
+            let (a, b) = (doc_number(doc), csv.parse::<f64>().unwrap());
+            let tol = if usd { 0.006 } else { 0.51 };
+            assert!(
+                (a - b).abs() <= tol,
+                "{what}: the doc says {doc}, the fit {csv}"
+            );
+        };
+        let point = d[3].split(' ').next().unwrap();
+        close(point, &r["point"]);
+        // The fit's point value is base.toml's: the replays were regenerated after adoption.
+        let now = &bands[&(r["episode"].clone(), r["figure"].clone())];
+        assert_eq!(point, now, "{what}: §3's table and §3a's point value");
+        let (interval, p50) = d[4].split_once(" (").unwrap();
+        let (p5, p95) = interval.split_once('–').unwrap();
+        close(p5, &r["p5"]);
+        close(p95, &r["p95"]);
+        close(p50.trim_end_matches(')'), &r["p50"]);
+        assert_eq!(d[5].split(' ').next().unwrap(), r["verdict"], "{what}");
+    }
+}

@@ -56,6 +56,7 @@ fn every_shipped_kind_of_file_is_recognised_and_valid() {
             p(&afg.join("futures.toml")),
             p(&afg.join("criticality/sets.toml")),
             p(&afg.join("options/chabahar.toml")),
+            p(&afg.join("priors.toml")),
             p(&afg.join("closures-2021-2024.csv")),
             p(&root().join("examples/closures.csv")),
         ],
@@ -65,6 +66,7 @@ fn every_shipped_kind_of_file_is_recognised_and_valid() {
             "sets.toml (sets file: ",
             &format!("checked against {}", base.display()),
             "chabahar.toml (option: over its base: ",
+            "priors.toml (priors file: 4 prior(s): settings.reaction_days, ",
             "closures-2021-2024.csv (closure log: ",
             "examples/closures.csv (closures table: ",
         ],
@@ -179,6 +181,23 @@ fn each_kind_invalid_gives_every_problem_with_file_and_line() {
     fails(
         &[p(&fixture("five_mistakes.toml"))],
         &["five_mistakes.toml:", "invalid: "],
+    );
+    // A priors file: a misspelt parameter, with its line and a "did you mean"; alone, it
+    // asks for its base.
+    let priors = tmp.path().join("priors.toml");
+    fs::write(
+        &priors,
+        "# priors\n[[uncertain]]\nparam = \"settings.reaction_dayz\"\ndist = \"choice\"\n\
+         values = [1, 2]\nsource = \"E\"\n",
+    )
+    .unwrap();
+    fails(
+        &[p(&twoland), p(&priors)],
+        &["priors.toml:3:", "settings.reaction_days"],
+    );
+    fails(
+        &[p(&priors)],
+        &["priors.toml: a priors file is checked against its base scenario"],
     );
     // A closures table: a corridor the base does not have, with its line.
     let table = tmp.path().join("table.csv");

@@ -13,11 +13,13 @@ use chrono::NaiveDate;
 /// Arguments of `chokepoint fit`.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
-  chokepoint fit scenarios/afghanistan/base.toml --out out/fit
-  chokepoint fit scenarios/afghanistan/base.toml --params settings.reaction_days,settings.queue_patience_days \\
-      --particles 100 --seed 1 --out out/fit
+  chokepoint fit scenarios/afghanistan/base.toml --priors scenarios/afghanistan/priors.toml --out out/fit
+  chokepoint fit scenarios/afghanistan/base.toml --priors scenarios/afghanistan/priors.toml \\
+      --params settings.reaction_days,settings.queue_patience_days --particles 100 --seed 1 --out out/fit
 
-The scenario's [[uncertain]] tables are the priors. Each episode of the list (default: the
+The scenario's [[uncertain]] tables are the priors, or those of --priors FILE where it
+names the same parameters (a scenario that carries a posterior is refitted from the
+priors it came from: scenarios/afghanistan/priors.toml). Each episode of the list (default: the
 scenario's history/episodes.csv) is replayed with the parameters drawn; a point's distance
 is the sum over episodes and banded figures of 0 inside the band and the log-ratio to the
 nearer edge outside. Episodes from --held-out-from on are not fitted, only checked.
@@ -34,6 +36,11 @@ pub struct Args {
     /// behavioural ones with a table: reaction, queue, order and abandon days.
     #[arg(long, value_delimiter = ',')]
     params: Option<Vec<String>>,
+    /// A priors file ([[uncertain]] tables only): its tables replace the scenario's for
+    /// the same parameters, so a scenario that carries an earlier fit's posterior is
+    /// refitted from the priors, not from that posterior.
+    #[arg(long, value_name = "FILE")]
+    priors: Option<PathBuf>,
     /// Episodes starting on or after this date are held out (checked, not fitted).
     #[arg(long, default_value = "2025-01-01")]
     held_out_from: NaiveDate,
@@ -69,7 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let scenario = chokepoint::scenario::load_any(&args.scenario)?;
+    let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
+    if let Some(p) = &args.priors {
+        let priors = chokepoint::scenario::load_priors(p, &scenario)?;
+        scenario = chokepoint::scenario::with_priors(&scenario, &priors)?;
+    }
     let axes = episode_fit::select_axes(&scenario.uncertain, args.params.as_deref())?;
     let list = match &args.episodes {
         Some(p) => p.clone(),

@@ -1,5 +1,5 @@
 //! `chokepoint validate`: check every kind of file the tool reads (scenario, option,
-//! futures, criticality sets, closures table, closure log), each recognised from its
+//! futures, criticality sets, priors, closures table, closure log), each recognised from its
 //! content, and report every problem.
 
 use std::path::{Path, PathBuf};
@@ -19,9 +19,10 @@ The kind of each file is read from its content, not its name:
   option     a TOML file with an [option] table (checked together with its base scenario)
   futures    a TOML file of [[future]] tables (`compare --futures`)
   sets       a TOML file of [[set]] tables (`criticality --sets`)
+  priors     a TOML file of [[uncertain]] tables only (`fit --priors`)
   closures  a CSV file of columns corridor, start, days or end, factor (`--closures`)
   closure log  any other CSV file whose header names `corridor` and `start` (`calibrate`)
-A sets or closures file is checked against a base scenario: the one given with --base, or
+A sets, priors or closures file is checked against a base scenario: the one given with --base, or
 else the last scenario or option listed before it. A futures file is checked against every
 scenario and option listed before it (a future may scale an option's process), or --base.
 Exit status: 0 when every file is valid (warnings allowed), 2 when any has an error.
@@ -52,6 +53,8 @@ pub enum Kind {
     Futures,
     /// N-k sets for `criticality --sets` (`[[set]]`).
     Sets,
+    /// Priors for `fit --priors` (`[[uncertain]]` tables only).
+    Priors,
     /// A table of closures for `--closures` (CSV: corridor, start, days or end, factor).
     Closures,
     /// A closure log for `calibrate` (CSV).
@@ -65,6 +68,7 @@ impl Kind {
             Kind::Option => "option",
             Kind::Futures => "futures file",
             Kind::Sets => "sets file",
+            Kind::Priors => "priors file",
             Kind::Closures => "closures table",
             Kind::ClosureLog => "closure log",
         }
@@ -86,6 +90,9 @@ pub fn kind_of(text: &str) -> Kind {
             if t.contains_key(key) {
                 return kind;
             }
+        }
+        if !t.is_empty() && t.keys().all(|k| k == "uncertain") {
+            return Kind::Priors;
         }
         return Kind::Scenario;
     }
@@ -279,6 +286,24 @@ fn validate(file: &Path, seen: &[(PathBuf, Scenario)]) -> Result<Checked, Error>
                     sets.len(),
                     sets.iter()
                         .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    path.display()
+                ),
+                scenario: None,
+                warnings: Vec::new(),
+            })
+        }
+        Kind::Priors => {
+            let (path, s) = against("priors file")?;
+            let axes = scenario::load_priors(file, s)?;
+            Ok(Checked {
+                kind,
+                summary: format!(
+                    "{} prior(s): {}; checked against {}",
+                    axes.len(),
+                    axes.iter()
+                        .map(|a| a.label())
                         .collect::<Vec<_>>()
                         .join(", "),
                     path.display()
