@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use chokepoint::closure::{parse_date, ClosureWindow};
 use chokepoint::error::{Diagnostic, Severity};
-use chokepoint::montecarlo::{self as mc, Config, Progress};
+use chokepoint::montecarlo::{self as mc, Progress};
 use chokepoint::output::{self, folder, Manifest};
 use chokepoint::scenario::params;
 use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
 use chokepoint::scenario::{load_option, load_with_warnings, looks_like_option, ScenarioOption};
 use chokepoint::sim::{Engine, Record, RunReport};
+use chokepoint::study::request::{CompareRequest, MonteCarloRequest};
 use chokepoint::{Error, Scenario};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -568,27 +569,17 @@ fn montecarlo<'py>(
     let t0 = Instant::now();
     let st = study(scenario, &closures, fixed_closures, start.as_deref(), days)?;
     let mut warnings = st.warnings.clone();
-    if st.scenario.processes.is_empty() && st.scenario.shocks.is_empty() {
-        warnings.push(
-            "the scenario has no random closure process ([[process]] or [[shock]]): every run \
-             simulates the same fixed closures and gives the same result"
-                .into(),
-        );
-    }
-    let config = Config {
-        runs,
-        seed,
-        threads,
-        shard: None,
+    warnings.extend(MonteCarloRequest::warnings(&st.scenario));
+    let request = MonteCarloRequest {
+        threads: Some(threads),
         target_rel_error,
         batch_size,
-        no_fixed_closures: !fixed_closures,
-        extra_closures: st.extra.clone(),
-        close_specs: closures.clone(),
-        record_daily: true,
-        regime_start: None,
+        fixed_closures,
+        ..MonteCarloRequest::new(runs, seed)
     };
-    config.check().map_err(py_err)?;
+    let config = request
+        .config(&st.scenario, &closures, st.extra.clone())
+        .map_err(py_err)?;
     let s = &st.scenario;
     let base = mc::fixed_closures(s, &config);
     let counter = Counter::default();
@@ -801,21 +792,17 @@ fn compare<'py>(
 ) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
     use chokepoint::compare::{self, Candidate, Futures};
     let t0 = Instant::now();
-    if runs < 2 {
-        return Err(invalid(format!(
-            "runs {runs}: a comparison needs at least 2 runs (a confidence interval)"
-        )));
-    }
-    if bootstrap == 0 {
-        return Err(invalid("bootstrap 0: at least 1 resample is needed".into()));
-    }
-    if let Some(t) = threshold_usd {
-        if !t.is_finite() {
-            return Err(invalid(format!(
-                "threshold_usd {t}: expected an amount in USD such as 20e6"
-            )));
-        }
-    }
+    let request = CompareRequest {
+        mc: MonteCarloRequest {
+            threads: Some(threads),
+            fixed_closures,
+            regime_start,
+            ..CompareRequest::new(runs, seed).mc
+        },
+        bootstrap_resamples: bootstrap,
+        threshold_usd,
+    };
+    request.check().map_err(py_err)?;
     if base.option.is_some() {
         return Err(invalid(format!(
             "the base {} is an option file: the base of a comparison is a scenario file (the \
@@ -880,29 +867,9 @@ fn compare<'py>(
         let scenarios: Vec<&Scenario> = s.candidates().map(|c| &c.scenario).collect();
         s.futures = Some(Futures::load(path, &scenarios).map_err(py_err)?);
     }
-    let regime_start = regime_start
-        .as_deref()
-        .map(|x| s.base.scenario.regime_start(x))
-        .transpose()
+    let config = request
+        .config(&s, &closures, st.extra.clone())
         .map_err(py_err)?;
-    let config = compare::Config {
-        mc: Config {
-            runs,
-            seed,
-            threads,
-            shard: None,
-            target_rel_error: None,
-            batch_size: 100,
-            no_fixed_closures: !fixed_closures,
-            extra_closures: st.extra.clone(),
-            close_specs: closures.clone(),
-            record_daily: false,
-            regime_start,
-        },
-        bootstrap_resamples: bootstrap,
-        threshold_usd,
-    };
-    config.mc.check().map_err(py_err)?;
     let counter = Counter::default();
     let stop = AtomicBool::new(false);
     let outcome = drive(py, progress.as_ref(), &counter, &stop, || {
@@ -951,105 +918,50 @@ fn criticality<'py>(
     progress: Option<Bound<'py, PyAny>>,
     closures: Vec<String>,
 ) -> PyResult<(Bound<'py, PyDict>, String, Vec<String>)> {
-    use chokepoint::criticality::{self as crit, McConfig};
-    use chokepoint::output::manifest::{Criticality, CriticalitySet, SetsFile};
+    use chokepoint::criticality as crit;
+    use chokepoint::output::manifest::SetsFile;
+    use chokepoint::study::request::{CriticalityPlan, CriticalityRequest};
     let t0 = Instant::now();
     let s = &scenario.inner;
-    if threads == 0 {
-        return Err(invalid("threads 0: at least 1 is needed".into()));
-    }
-    if !(1..=3660).contains(&duration_days) {
-        return Err(invalid(format!(
-            "duration_days {duration_days}: expected 1 ..= 3660 days"
-        )));
-    }
-    if !(1..=1_000_000).contains(&bootstrap) {
-        return Err(invalid(format!(
-            "bootstrap {bootstrap}: expected 1 ..= 1,000,000 resamples"
-        )));
-    }
-    if runs.is_some_and(|r| r < 2) {
-        return Err(invalid(format!(
-            "runs {}: the Monte Carlo view needs at least 2 runs (a confidence interval)",
-            runs.unwrap_or(0)
-        )));
-    }
-    let start_day = match &start {
-        Some(d) => s.day_of(parse_date(d).map_err(|e| invalid(format!("start: {}", chain(&e))))?),
-        None => crit::AROUND_DAYS,
-    };
-    let mut warnings = Vec::new();
-    let mut background = Vec::new();
-    for spec in &closures {
-        let w = parse_close_spec(s, spec).map_err(py_err)?;
-        if !in_window(s, &w) {
-            warnings.push(format!(
-                "closure {spec} lies wholly outside the simulated window: it does nothing"
-            ));
-        }
-        background.push(w);
-    }
-    let config = crit::Config {
-        duration_days,
-        start_day,
+    let mut request = CriticalityRequest {
         capacity_factor,
-        threads,
-        background: background.clone(),
-    };
-    config.check(s).map_err(py_err)?;
-    let mut all_sets = crit::n_minus_1(s);
-    let mut sets_file = None;
-    if let Some(path) = &sets {
-        let (more, sha256) = crit::load_sets(path, s).map_err(py_err)?;
-        sets_file = Some(SetsFile {
-            path: path.display().to_string(),
-            sha256,
-        });
-        all_sets.extend(more);
-    }
-    let regime_start = regime_start
-        .as_deref()
-        .map(|x| s.regime_start(x))
-        .transpose()
-        .map_err(py_err)?;
-    let mc_config = runs.map(|runs| McConfig {
+        threads: Some(threads),
+        close: closures.clone(),
         runs,
         seed,
-        threads,
-        bootstrap_resamples: bootstrap as usize,
+        bootstrap_resamples: bootstrap,
         regime_start,
-        background,
-    });
-    let mut manifest = Manifest::new("criticality", s);
-    manifest.set_no_fixed_closures(true);
-    manifest.closures.close = closures.clone();
+        ..CriticalityRequest::new(duration_days)
+    };
+    request.check().map_err(py_err)?;
+    request.start = start
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| invalid(format!("start: {}", chain(&e))))?;
+    let sets_file = match &sets {
+        Some(path) => {
+            let (more, sha256) = crit::load_sets(path, s).map_err(py_err)?;
+            let path = path.display().to_string();
+            Some((more, SetsFile { path, sha256 }))
+        }
+        None => None,
+    };
+    let CriticalityPlan {
+        config,
+        sets: all_sets,
+        mc: mc_config,
+        mut manifest,
+        outside_window,
+    } = request.plan(s, sets_file).map_err(py_err)?;
+    let mut warnings: Vec<String> = outside_window
+        .iter()
+        .map(|spec| {
+            format!("closure {spec} lies wholly outside the simulated window: it does nothing")
+        })
+        .collect();
     manifest.scenario.changes = changes_text(&scenario.changes);
-    if let Some(mc) = &mc_config {
-        let mcc = Config {
-            runs: mc.runs,
-            seed: mc.seed,
-            no_fixed_closures: true,
-            regime_start: mc.regime_start,
-            close_specs: closures.clone(),
-            ..Config::default()
-        };
-        manifest.montecarlo = mc::manifest(s, &mcc).montecarlo;
-    }
-    manifest.criticality = Some(Criticality {
-        duration_days,
-        start: s.date_of(start_day).to_string(),
-        capacity_factor,
-        sets_file,
-        sets: all_sets
-            .iter()
-            .filter(|x| !x.n_minus_1)
-            .map(|x| CriticalitySet {
-                name: x.name.clone(),
-                corridors: x.corridors.clone(),
-            })
-            .collect(),
-        bootstrap_resamples: mc_config.as_ref().map(|m| m.bootstrap_resamples as u64),
-    });
+    let start_day = config.start_day;
     let end = start_day + i64::from(duration_days);
     let horizon = i64::from(s.settings.days + s.settings.runout_max_days);
     if end > horizon {

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::abc::{abc_smc, AbcConfig, Population};
 use super::episodes::{Episode, Figure, Simulated};
+use crate::study::output::num;
 use crate::study::Runner;
 use crate::uncertainty::{apply, Axis};
 use crate::{Error, Scenario};
@@ -479,14 +480,6 @@ pub const FILES: &[&str] = &[
     "predictive.csv",
 ];
 
-fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
-}
-
 /// The fit's files (name, bytes), in [`FILES`] order:
 /// - `posterior.csv`: the posterior draws, one column per parameter, one row per draw: a
 ///   joint CSV that an `[[uncertain]]` table reads (`joint = "posterior.csv"`);
@@ -527,11 +520,7 @@ pub fn files(fit: &Fit, rows: &[PredictiveRow]) -> Vec<(&'static str, Vec<u8>)> 
         fit.population.generations.iter().enumerate().map(|(g, x)| {
             vec![
                 g.to_string(),
-                if x.tolerance.is_finite() {
-                    num(x.tolerance)
-                } else {
-                    "inf".into()
-                },
+                num(x.tolerance),
                 x.simulations.to_string(),
                 num(x.acceptance),
             ]

@@ -12,6 +12,7 @@ use super::metropolis::{duration_posterior, Family, SamplerOptions};
 use super::posterior::{exponential_mean, onset_rate, GammaPrior};
 use super::Calibration;
 use crate::closure::DurationDist;
+use crate::study::output::num;
 use crate::Error;
 
 /// Options of [`Calibration::posterior_tables`].
@@ -46,16 +47,6 @@ pub struct PosteriorTables {
     pub toml: String,
     /// Each joint CSV: its path as written in `joint = "..."`, and its text.
     pub files: Vec<(String, String)>,
-}
-
-/// A number as TOML writes it back exactly.
-fn num(x: f64) -> String {
-    let s = format!("{x:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
-        s
-    } else {
-        format!("{s}.0")
-    }
 }
 
 impl Calibration {
@@ -166,7 +157,7 @@ impl Calibration {
                             DurationDist::Gamma { shape, .. } => *shape,
                             _ => f64::NAN,
                         };
-                        let _ = writeln!(csv, "{s:?},{:?}", d.mean_days());
+                        let _ = writeln!(csv, "{},{}", num(s), num(d.mean_days()));
                     }
                     let _ = writeln!(
                         out,

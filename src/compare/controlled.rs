@@ -103,7 +103,7 @@ pub fn csv(estimates: &[Estimate]) -> Vec<u8> {
         "future,candidate,quantity,estimator,runs,mean,se,ci_low,ci_high,variance_reduction,\
          effective_runs,r_squared\n",
     );
-    let num = crate::output::num;
+    use crate::study::output::num;
     for e in estimates {
         let c = &e.estimate;
         for (name, i) in [("plain", &c.plain), ("controlled", &c.controlled)] {

@@ -2,7 +2,7 @@
 //!
 //! | file | one row per | contents |
 //! |---|---|---|
-//! | `compare_runs.csv` | future x run x candidate | the run's total loss, its components, revenue lost, stranded trucks |
+//! | `compare_runs.csv` | future x run x candidate | the run's total loss, its components, revenue lost, stranded trucks, run-out |
 //! | `differences.csv` | future x pair x metric | mean reduction (against minus option: positive = the option loses less) with its paired and unpaired 95% intervals, how much variance pairing removed |
 //! | `wins.csv` | future x pair | runs in which the option's total loss is strictly lower (wins), equal (ties), higher |
 //! | `best.csv` | future x candidate | mean total loss, rank by mean, share of runs it alone is best, ties, bootstrap stability of the ranking |
@@ -20,17 +20,17 @@
 //! `diversion.csv` holds trade delivered, not a loss: its differences are option minus
 //! base (more delivered over the corridor = positive).
 //!
-//! Every float is printed in its shortest round-trip form. A shard writes
+//! Every float is written in the tool's number format ([`crate::study::output::num`]). A shard writes
 //! `part-F-C/` (one Monte Carlo partial result per future `F` and candidate `C`, see
 //! [`crate::montecarlo::output`]) and then `shard.json`.
 
 use std::path::{Path, PathBuf};
 
-use super::analysis::{analyse, best_ci, metrics, pairs, Analysis};
+use super::analysis::{analyse, best_ci, pairs, Analysis};
 use super::Outcome;
 use crate::montecarlo;
 use crate::output::manifest::Manifest;
-use crate::study::output::{csv_bytes, write_with_manifest};
+use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::Error;
 
 /// The files a finished comparison writes, manifest last.
@@ -47,20 +47,6 @@ pub const FILES: [&str; 10] = [
     "robustness.csv",
 ];
 
-/// `-x` without a negative zero (`0.0 - 0.0` is `+0`), so a reduction of nothing prints
-/// as `0.0`.
-fn neg(x: f64) -> f64 {
-    0.0 - x
-}
-
-fn f(x: f64) -> String {
-    if x.is_nan() {
-        String::new()
-    } else {
-        format!("{x:?}")
-    }
-}
-
 /// The tables of a finished comparison, as (file name, bytes).
 pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     let l = |k: usize| a.labels[k].clone();
@@ -68,8 +54,8 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
 
     let mut header = vec!["future", "run", "candidate"];
-    let metrics = metrics();
-    header.extend(&metrics);
+    let metrics = crate::study::metrics::of(crate::study::metrics::Study::Compare);
+    header.extend(metrics.iter().map(|m| m.name));
     let metrics = &metrics;
     let rows = o.records.iter().enumerate().flat_map(|(fi, by_c)| {
         let n = by_c.first().map_or(0, Vec::len);
@@ -77,11 +63,7 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             by_c.iter().enumerate().map(move |(k, runs)| {
                 let r = &runs[i];
                 let mut row = vec![fut(fi), r.run.to_string(), l(k)];
-                row.extend(
-                    metrics
-                        .iter()
-                        .map(|m| f(super::analysis::metric(&r.metrics, m))),
-                );
+                row.extend(metrics.iter().map(|m| m.cell((m.value)(&r.metrics))));
                 row
             })
         })
@@ -96,15 +78,15 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             l(d.against),
             d.metric.clone(),
             p.n.to_string(),
-            f(neg(p.mean)),
-            f(p.se),
-            f(neg(p.ci_high)),
-            f(neg(p.ci_low)),
-            f(p.se_unpaired),
-            f(neg(p.unpaired_ci_high)),
-            f(neg(p.unpaired_ci_low)),
-            f(p.width_ratio()),
-            f(p.variance_removed()),
+            num(-p.mean),
+            num(p.se),
+            num(-p.ci_high),
+            num(-p.ci_low),
+            num(p.se_unpaired),
+            num(-p.unpaired_ci_high),
+            num(-p.unpaired_ci_low),
+            num(p.width_ratio()),
+            num(p.variance_removed()),
         ]
     });
     out.push((
@@ -141,10 +123,10 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             w.wins.wins.to_string(),
             w.wins.ties.to_string(),
             (n - w.wins.wins - w.wins.ties).to_string(),
-            f(w.wins.p()),
-            f(lo),
-            f(hi),
-            f(w.wins.ties as f64 / n.max(1) as f64),
+            num(w.wins.p()),
+            num(lo),
+            num(hi),
+            num(w.wins.ties as f64 / n.max(1) as f64),
         ]
     });
     out.push((
@@ -172,16 +154,16 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
         vec![
             fut(b.future),
             l(b.candidate),
-            f(b.mean_total_loss_usd),
+            num(b.mean_total_loss_usd),
             b.rank.to_string(),
             b.n.to_string(),
             b.best.to_string(),
-            f(b.best as f64 / b.n.max(1) as f64),
-            f(lo),
-            f(hi),
-            f(b.tied_best as f64 / b.n.max(1) as f64),
-            f(b.p_keeps_rank),
-            f(b.p_ranking_holds),
+            num(b.best as f64 / b.n.max(1) as f64),
+            num(lo),
+            num(hi),
+            num(b.tied_best as f64 / b.n.max(1) as f64),
+            num(b.p_keeps_rank),
+            num(b.p_ranking_holds),
         ]
     });
     out.push((
@@ -211,11 +193,11 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             l(t.option),
             l(t.against),
             t.measure.to_string(),
-            f(t.option_usd),
-            f(t.against_usd),
-            f(t.against_usd - t.option_usd),
-            f(neg(t.ci.1)),
-            f(neg(t.ci.0)),
+            num(t.option_usd),
+            num(t.against_usd),
+            num(t.against_usd - t.option_usd),
+            num(-t.ci.1),
+            num(-t.ci.0),
         ]
     });
     out.push((
@@ -242,14 +224,14 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             fut(r.future),
             l(r.option),
             r.key.clone(),
-            f(r.base_mean),
-            f(r.option_mean),
-            f(r.paired.mean),
-            f(r.paired.ci_low),
-            f(r.paired.ci_high),
-            f(usd.map_or(f64::NAN, |p| p.mean)),
-            f(usd.map_or(f64::NAN, |p| p.ci_low)),
-            f(usd.map_or(f64::NAN, |p| p.ci_high)),
+            num(r.base_mean),
+            num(r.option_mean),
+            num(r.paired.mean),
+            num(r.paired.ci_low),
+            num(r.paired.ci_high),
+            num(usd.map_or(f64::NAN, |p| p.mean)),
+            num(usd.map_or(f64::NAN, |p| p.ci_low)),
+            num(usd.map_or(f64::NAN, |p| p.ci_high)),
         ]
     });
     out.push((
@@ -277,11 +259,11 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             fut(r.future),
             l(r.option),
             r.key.clone(),
-            f(r.base_mean),
-            f(r.option_mean),
-            f(neg(r.paired.mean)),
-            f(neg(r.paired.ci_high)),
-            f(neg(r.paired.ci_low)),
+            num(r.base_mean),
+            num(r.option_mean),
+            num(-r.paired.mean),
+            num(-r.paired.ci_high),
+            num(-r.paired.ci_low),
         ]
     });
     out.push((
@@ -311,31 +293,31 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
         vec![
             fut(b.future),
             l(b.option),
-            f(ap.capital_cost_usd),
-            f(ap.annual_cost_usd),
-            f(ap.horizon_years),
-            f(ap.discount_rate),
-            f(ap.annuity_factor()),
-            f(b.per_year),
-            f(b.avoided.0),
-            f(b.avoided.1),
-            f(b.avoided.2),
-            f(pvb.0),
-            f(pvb.1),
-            f(pvb.2),
-            f(ap.pv_cost()),
-            f(npv.0),
-            f(npv.1),
-            f(npv.2),
-            f(bcr.0),
-            f(bcr.1),
-            f(bcr.2),
-            f(red),
-            f(rl),
-            f(rh),
-            f(pm(red)),
-            f(pm(rl)),
-            f(pm(rh)),
+            num(ap.capital_cost_usd),
+            num(ap.annual_cost_usd),
+            num(ap.horizon_years),
+            num(ap.discount_rate),
+            num(ap.annuity_factor()),
+            num(b.per_year),
+            num(b.avoided.0),
+            num(b.avoided.1),
+            num(b.avoided.2),
+            num(pvb.0),
+            num(pvb.1),
+            num(pvb.2),
+            num(ap.pv_cost()),
+            num(npv.0),
+            num(npv.1),
+            num(npv.2),
+            num(bcr.0),
+            num(bcr.1),
+            num(bcr.2),
+            num(red),
+            num(rl),
+            num(rh),
+            num(pm(red)),
+            num(pm(rl)),
+            num(pm(rh)),
         ]
     });
     out.push((
@@ -378,14 +360,14 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
         vec![
             fut(r.future),
             l(r.candidate),
-            f(r.loss.0),
-            f(r.loss.1),
-            f(r.loss.2),
-            f(r.regret),
-            f(r.annual_cost),
-            f(r.loss.0 + r.annual_cost),
-            f(r.regret_with_cost),
-            r.below.map(f).unwrap_or_default(),
+            num(r.loss.0),
+            num(r.loss.1),
+            num(r.loss.2),
+            num(r.regret),
+            num(r.annual_cost),
+            num(r.loss.0 + r.annual_cost),
+            num(r.regret_with_cost),
+            r.below.map(num).unwrap_or_default(),
         ]
     });
     out.push((
@@ -410,12 +392,12 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     let rows = a.robust.iter().map(|r| {
         vec![
             l(r.candidate),
-            f(r.max_regret),
+            num(r.max_regret),
             r.least_max_regret.to_string(),
-            f(r.max_regret_with_cost),
+            num(r.max_regret_with_cost),
             r.least_max_regret_with_cost.to_string(),
-            a.threshold_usd.map(f).unwrap_or_default(),
-            r.below.map(f).unwrap_or_default(),
+            a.threshold_usd.map(num).unwrap_or_default(),
+            r.below.map(num).unwrap_or_default(),
         ]
     });
     out.push((

@@ -3,7 +3,7 @@
 //!
 //! | file | one row per | |
 //! |---|---|---|
-//! | `criticality.csv` | closure set (N-1 corridor or N-k set), ranked | losses by component (USD), peak stranded trucks, truck-days, days to recover; the loss the set adds to the background closures' (`added_loss_usd`, the ranking's key; the total loss without background closures) |
+//! | `criticality.csv` | closure set (N-1 corridor or N-k set), ranked | losses by component (USD), peak stranded trucks, truck-days, days to recover, welfare loss (USD); the loss the set adds to the background closures' (`added_loss_usd`, the ranking's key; the total loss without background closures) |
 //! | `diversion.csv` | set x corridor | t/day before, during and after the closure, against the counterfactual; t over the run |
 //! | `contributions.csv` | corridor, ranked (with `--runs`) | contribution to the mean annual loss and to TVaR95 (USD) with 95% CIs, share, ranking stability |
 //! | `contribution_summary.csv` | statistic (with `--runs`) | the base study's mean and TVaR95, the probability that the whole ranking holds |
@@ -13,18 +13,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{ranked, McView, SetResult};
-use crate::output::{create_dir, money, num, whole, Manifest};
+use crate::output::{create_dir, money, whole, Manifest};
 use crate::study::metrics::{self, Study};
-use crate::study::output::{csv_bytes, write_with_manifest};
+use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::{Error, Scenario};
-
-fn opt(v: f64) -> String {
-    if v.is_finite() {
-        num(v)
-    } else {
-        String::new()
-    }
-}
 
 /// Write the study's files into `dir` (checked with
 /// [`crate::output::folder::prepare`] first), then `manifest.json` listing them.
@@ -56,11 +48,7 @@ pub fn write(
         ];
         // The metric table's columns (a whole number without a decimal point, an
         // undefined value empty), then the loss the set adds.
-        row.extend(columns.iter().map(|x| match (x.value)(m) {
-            None => String::new(),
-            Some(v) if x.is_whole() => format!("{v}"),
-            Some(v) => num(v),
-        }));
+        row.extend(columns.iter().map(|x| x.cell((x.value)(m))));
         row.push(num(r.added_loss_usd()));
         row
     });
@@ -83,14 +71,14 @@ pub fn write(
                 r.set.name.clone(),
                 d.corridor.clone(),
                 r.set.corridors.contains(&d.corridor).to_string(),
-                opt(d.before_t_per_day),
-                opt(d.during_t_per_day),
-                opt(d.counterfactual_during_t_per_day),
-                opt(d.during_t_per_day - d.counterfactual_during_t_per_day),
-                opt(d.after_t_per_day),
-                opt(d.counterfactual_after_t_per_day),
-                opt(d.delivered_t),
-                opt(d.counterfactual_t),
+                num(d.before_t_per_day),
+                num(d.during_t_per_day),
+                num(d.counterfactual_during_t_per_day),
+                num(d.during_t_per_day - d.counterfactual_during_t_per_day),
+                num(d.after_t_per_day),
+                num(d.counterfactual_after_t_per_day),
+                num(d.delivered_t),
+                num(d.counterfactual_t),
             ]);
         }
     }
@@ -122,15 +110,15 @@ pub fn write(
                 c.mean.n.to_string(),
                 c.runs_closed.to_string(),
                 num(c.mean.mean),
-                opt(c.mean.se),
-                opt(c.mean.ci_low),
-                opt(c.mean.ci_high),
-                opt(c.share_of_mean),
+                num(c.mean.se),
+                num(c.mean.ci_low),
+                num(c.mean.ci_high),
+                num(c.share_of_mean),
                 num(c.tvar95_usd),
-                opt(c.tvar95_ci.0),
-                opt(c.tvar95_ci.1),
+                num(c.tvar95_ci.0),
+                num(c.tvar95_ci.1),
                 num(c.p_rank_holds),
-                opt(c.p_above_next),
+                num(c.p_above_next),
             ]
         });
         files.push((
@@ -167,7 +155,7 @@ pub fn write(
             ("bootstrap_resamples", v.resamples as f64),
         ]
         .iter()
-        .map(|(k, x)| [k.to_string(), opt(*x)])
+        .map(|(k, x)| [k.to_string(), num(*x)])
         .collect();
         files.push((
             "contribution_summary.csv",

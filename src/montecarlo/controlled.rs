@@ -18,6 +18,7 @@ use super::{fixed_closures, run_rng, Config, RunRecord};
 use crate::closure::{substream, ClosureSampler, ClosureWindow, PlanFeatures};
 use crate::control_variates::{estimate, ControlMeans, Controlled, Moments};
 use crate::study::metrics::Study;
+use crate::study::output::num;
 use crate::{Error, Scenario};
 
 /// Plans per chunk of the control-mean draws.
@@ -219,20 +220,20 @@ pub fn files(
                 "{},{name},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 m.metric,
                 e.n,
-                i.mean,
-                i.se,
-                i.ci_low,
-                i.ci_high,
-                i.relative_error(),
-                vrf,
-                eff,
+                num(i.mean),
+                num(i.se),
+                num(i.ci_low),
+                num(i.ci_high),
+                num(i.relative_error()),
+                num(vrf),
+                num(eff),
                 if name == "plain" { 0 } else { e.rank },
-                if name == "plain" { 0.0 } else { e.r_squared },
-                if name == "plain" {
+                num(if name == "plain" { 0.0 } else { e.r_squared }),
+                num(if name == "plain" {
                     0.0
                 } else {
                     e.control_mean_share
-                },
+                }),
                 controls.means().draws,
             ));
         }
@@ -254,9 +255,11 @@ pub fn files(
             0.0
         };
         text.push_str(&format!(
-            "{name},{},{},{beta},{share}\n",
-            controls.means().mean[a],
-            controls.means().error_cov[a * k + a].sqrt(),
+            "{name},{},{},{},{}\n",
+            num(controls.means().mean[a]),
+            num(controls.means().error_cov[a * k + a].sqrt()),
+            num(beta),
+            num(share),
         ));
     }
     vec![

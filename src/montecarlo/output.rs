@@ -43,7 +43,7 @@ use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
 use crate::study::metrics::{self, Metric, Study};
-use crate::study::output::{csv_bytes, Rows};
+use crate::study::output::{csv_bytes, error_at as at, nan_if_empty, num, Rows};
 use crate::Error;
 use serde::Deserialize;
 
@@ -58,11 +58,6 @@ pub const PARTIAL_FILES: [&str; 8] = [
     "price_runs.csv",
     "daily_runs.csv",
 ];
-
-/// Shortest round-trip text of a float (reads back to the same bits).
-fn f(x: f64) -> String {
-    format!("{x:?}")
-}
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -142,14 +137,10 @@ fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
         ];
         // A whole number (days, a 0/1 flag) without a decimal point; undefined: empty.
         for s in &scalars {
-            row.push(match kept_scalar(kept, r, pos, s) {
-                None => String::new(),
-                Some(v) if s.is_whole() => format!("{v}"),
-                Some(v) => f(v),
-            });
+            row.push(s.cell(kept_scalar(kept, r, pos, s)));
         }
         for values in kept.revenue.values() {
-            row.push(f(values[pos]));
+            row.push(num(values[pos]));
         }
         row
     });
@@ -174,10 +165,10 @@ fn corridor_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
             r.run.to_string(),
             c.corridor.clone(),
             c.closure_days.to_string(),
-            f(c.delivered_t),
-            f(c.delivered_usd),
-            f(c.counterfactual_t),
-            f(c.counterfactual_usd),
+            num(c.delivered_t),
+            num(c.delivered_usd),
+            num(c.counterfactual_t),
+            num(c.counterfactual_usd),
         ]
     })
 }
@@ -199,11 +190,11 @@ fn crossing_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
         vec![
             r.run.to_string(),
             c.link.clone(),
-            f(c.trade_value_halted_usd),
-            f(c.halted_while_closed_usd),
+            num(c.trade_value_halted_usd),
+            num(c.halted_while_closed_usd),
             c.closed_days.to_string(),
-            f(c.peak_stranded_trucks),
-            f(c.stranded_truck_days),
+            num(c.peak_stranded_trucks),
+            num(c.stranded_truck_days),
         ]
     })
 }
@@ -228,10 +219,10 @@ fn trade_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
             r.run.to_string(),
             by.to_string(),
             id.clone(),
-            f(d.t),
-            f(d.usd),
-            f(d.counterfactual_t),
-            f(d.counterfactual_usd),
+            num(d.t),
+            num(d.usd),
+            num(d.counterfactual_t),
+            num(d.counterfactual_usd),
         ]
     })
 }
@@ -254,8 +245,8 @@ fn welfare_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
             r.run.to_string(),
             c.clone(),
             side.to_string(),
-            f(w.welfare_loss_usd),
-            f(w.lost_trade_usd),
+            num(w.welfare_loss_usd),
+            num(w.lost_trade_usd),
         ]
     })
 }
@@ -285,9 +276,9 @@ fn price_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
                 q.product.clone(),
                 q.node.clone(),
                 q.side.clone(),
-                f(q.counterfactual_mean_usd_per_t),
-                f(q.mean_change_usd_per_t),
-                f(q.peak_change_usd_per_t),
+                num(q.counterfactual_mean_usd_per_t),
+                num(q.mean_change_usd_per_t),
+                num(q.peak_change_usd_per_t),
                 q.peak_day.map(|d| d.to_string()).unwrap_or_default(),
             ]
         })
@@ -389,12 +380,12 @@ fn prices_csv(points: &PriceChanges, n: usize) -> Vec<u8> {
         let st = Stats::of(&peak);
         // The mean of the mean change over all `n` runs, as `Stats::of` sums them.
         let mean = if next < n { sum + 0.0 } else { sum } / n as f64;
-        let g = |x: Option<f64>| x.map(f).unwrap_or_default();
+        let g = |x: Option<f64>| x.map(num).unwrap_or_default();
         vec![
             product.clone(),
             node.clone(),
             side.clone(),
-            f(cf),
+            num(cf),
             n.to_string(),
             changed.to_string(),
             g(st.as_ref().map(|s| s.mean)),
@@ -432,7 +423,7 @@ fn closure_rows(r: &RunRecord, start: NaiveDate) -> impl Iterator<Item = Vec<Str
             first.to_string(),
             c.duration_days.to_string(),
             reopen.to_string(),
-            f(c.capacity_factor),
+            num(c.capacity_factor),
             c.ramp_days.to_string(),
             c.label.clone(),
         ]
@@ -452,8 +443,8 @@ fn daily_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
         vec![
             r.run.to_string(),
             i.to_string(),
-            a.copied().map(f).unwrap_or_default(),
-            b.copied().map(f).unwrap_or_default(),
+            a.copied().map(num).unwrap_or_default(),
+            b.copied().map(num).unwrap_or_default(),
         ]
     })
 }
@@ -1022,23 +1013,23 @@ fn summary_csv(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
         rows.push(vec![
             m.clone(),
             "mean".into(),
-            f(st.mean),
-            f(st.ci_low),
-            f(st.ci_high),
+            num(st.mean),
+            num(st.ci_low),
+            num(st.ci_high),
         ]);
-        rows.push(row("se", f(st.se)));
-        rows.push(row("relative_error", f(st.relative_error())));
-        rows.push(row("sd", f(st.sd)));
-        rows.push(row("min", f(st.min)));
-        rows.push(row("p5", f(st.p5)));
-        rows.push(row("p50", f(st.p50)));
-        rows.push(row("p95", f(st.p95)));
-        rows.push(row("p99", f(st.p99)));
-        rows.push(row("max", f(st.max)));
-        rows.push(row("var95", f(st.p95)));
-        rows.push(row("tvar95", f(st.tvar95)));
-        rows.push(row("var99", f(st.p99)));
-        rows.push(row("tvar99", f(st.tvar99)));
+        rows.push(row("se", num(st.se)));
+        rows.push(row("relative_error", num(st.relative_error())));
+        rows.push(row("sd", num(st.sd)));
+        rows.push(row("min", num(st.min)));
+        rows.push(row("p5", num(st.p5)));
+        rows.push(row("p50", num(st.p50)));
+        rows.push(row("p95", num(st.p95)));
+        rows.push(row("p99", num(st.p99)));
+        rows.push(row("max", num(st.max)));
+        rows.push(row("var95", num(st.p95)));
+        rows.push(row("tvar95", num(st.tvar95)));
+        rows.push(row("var99", num(st.p99)));
+        rows.push(row("tvar99", num(st.tvar99)));
     }
     csv_bytes(&header, rows)
 }
@@ -1052,10 +1043,10 @@ fn exceedance_csv(losses: &[f64]) -> Vec<u8> {
     ]);
     let rows = stats::exceedance_curve(losses).into_iter().map(|p| {
         vec![
-            f(p.loss_usd),
+            num(p.loss_usd),
             p.runs_at_or_above.to_string(),
-            f(p.aep),
-            f(p.return_period_years),
+            num(p.aep),
+            num(p.return_period_years),
         ]
     });
     csv_bytes(&header, rows)
@@ -1071,10 +1062,10 @@ fn bands_csv(bands: &[Vec<stats::Band>; 2], start: NaiveDate) -> Vec<u8> {
                 day.to_string(),
                 (start + chrono::Duration::days(day as i64)).to_string(),
                 name.to_string(),
-                f(b.p5),
-                f(b.p50),
-                f(b.p95),
-                f(b.mean),
+                num(b.p5),
+                num(b.p50),
+                num(b.p95),
+                num(b.mean),
             ]);
         }
     }
@@ -1093,11 +1084,11 @@ fn convergence_csv(losses: &[f64]) -> Vec<u8> {
     let rows = stats::convergence(losses).into_iter().map(|p| {
         vec![
             p.runs.to_string(),
-            f(p.mean),
-            f(p.se),
-            f(p.mean - stats::Z95 * p.se),
-            f(p.mean + stats::Z95 * p.se),
-            f(p.relative_error),
+            num(p.mean),
+            num(p.se),
+            num(p.mean - stats::Z95 * p.se),
+            num(p.mean + stats::Z95 * p.se),
+            num(p.relative_error),
         ]
     });
     csv_bytes(&header, rows)
@@ -1111,21 +1102,34 @@ fn convergence_csv(losses: &[f64]) -> Vec<u8> {
 struct RunsRow {
     run: u64,
     closure_windows: usize,
+    #[serde(deserialize_with = "nan_if_empty")]
     total_loss_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     welfare_loss_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     trade_value_halted_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     reroute_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     delay_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     spoilage_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     lost_trade_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     peak_stranded_trucks: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     stranded_truck_days: f64,
     days_to_recover: Option<u32>,
     runout_days: u32,
     runout_capped: u8,
+    #[serde(deserialize_with = "nan_if_empty")]
     runout_open_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     runout_open_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     demand_forgone_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     demand_forgone_usd: f64,
 }
 
@@ -1135,9 +1139,13 @@ struct CorridorRow {
     run: u64,
     corridor: String,
     closure_days: u32,
+    #[serde(deserialize_with = "nan_if_empty")]
     delivered_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     delivered_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     counterfactual_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     counterfactual_usd: f64,
 }
 
@@ -1146,10 +1154,14 @@ struct CorridorRow {
 struct CrossingRow {
     run: u64,
     link: String,
+    #[serde(deserialize_with = "nan_if_empty")]
     trade_value_halted_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     halted_while_closed_usd: f64,
     closed_days: u32,
+    #[serde(deserialize_with = "nan_if_empty")]
     peak_stranded_trucks: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     stranded_truck_days: f64,
 }
 
@@ -1167,7 +1179,9 @@ struct WelfareRow {
     run: u64,
     country: String,
     side: Side,
+    #[serde(deserialize_with = "nan_if_empty")]
     welfare_loss_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     lost_trade_usd: f64,
 }
 
@@ -1185,9 +1199,13 @@ struct TradeRow {
     run: u64,
     by: By,
     id: String,
+    #[serde(deserialize_with = "nan_if_empty")]
     delivered_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     delivered_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     counterfactual_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     counterfactual_usd: f64,
 }
 
@@ -1198,6 +1216,7 @@ pub(super) struct ClosureCsvRow {
     pub(super) target: String,
     pub(super) start_day: i64,
     pub(super) duration_days: u32,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub(super) capacity_factor: f64,
     pub(super) ramp_days: u32,
     pub(super) label: String,
@@ -1210,8 +1229,11 @@ struct PriceRow {
     product: String,
     node: String,
     side: String,
+    #[serde(deserialize_with = "nan_if_empty")]
     counterfactual_mean_usd_per_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     mean_change_usd_per_t: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     peak_change_usd_per_t: f64,
     peak_day: Option<u32>,
 }
@@ -1223,16 +1245,6 @@ struct DailyRow {
     day: usize,
     stranded_trucks: Option<f64>,
     delivered_usd: Option<f64>,
-}
-
-/// An error at `line` of `path`.
-fn at(path: &Path, line: u64, column: &str, message: String) -> Error {
-    Error::File {
-        path: path.to_path_buf(),
-        line,
-        column: Some(column.to_string()),
-        message,
-    }
 }
 
 /// A table of a shard's partial result whose rows carry their run.
@@ -1683,9 +1695,9 @@ mod tests {
             .iter()
             .map(|((product, side, node), (cf, peak, mean, k))| {
                 let (st, sm) = (Stats::of(peak).unwrap(), Stats::of(mean).unwrap());
-                let mut row = vec![product.clone(), node.clone(), side.clone(), f(*cf)];
+                let mut row = vec![product.clone(), node.clone(), side.clone(), num(*cf)];
                 row.extend([n.to_string(), k.to_string()]);
-                row.extend([st.mean, st.min, st.p5, st.p50, st.p95, st.max, sm.mean].map(f));
+                row.extend([st.mean, st.min, st.p5, st.p50, st.p95, st.max, sm.mean].map(num));
                 row
             });
         let header = String::from_utf8(prices_csv(&PriceChanges::default(), 0)).unwrap();

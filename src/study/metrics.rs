@@ -158,7 +158,7 @@ pub const METRICS: [Metric; 17] = [
         unit: "USD",
         description: "lost gains from trade (surplus, where the total counts full value)",
         value: |m| Some(m.welfare_loss_usd),
-        columns: at(Some(6), Some(1), Some(5), None, Some(1)),
+        columns: at(Some(6), Some(1), Some(5), Some(10), Some(1)),
     },
     Metric {
         name: "revenue_lost_usd",
@@ -194,28 +194,28 @@ pub const METRICS: [Metric; 17] = [
         description:
             "days the run went on after the window until it was back to the counterfactual",
         value: |m| Some(f64::from(m.runout_days)),
-        columns: at(Some(11), Some(11), None, None, None),
+        columns: at(Some(11), Some(11), Some(10), None, None),
     },
     Metric {
         name: "runout_capped",
         unit: "0/1",
         description: "1 when the run-out reached its cap before the run was back",
         value: |m| Some(if m.runout_capped { 1.0 } else { 0.0 }),
-        columns: at(Some(12), Some(12), None, None, None),
+        columns: at(Some(12), Some(12), Some(11), None, None),
     },
     Metric {
         name: "runout_open_t",
         unit: "t",
         description: "orders still open at the capped run-out's end (counted as lost trade)",
         value: |m| Some(m.runout_open_t),
-        columns: at(Some(13), Some(13), None, None, None),
+        columns: at(Some(13), Some(13), Some(12), None, None),
     },
     Metric {
         name: "runout_open_usd",
         unit: "USD",
         description: "their value (in lost trade)",
         value: |m| Some(m.runout_open_usd),
-        columns: at(Some(14), Some(14), None, None, None),
+        columns: at(Some(14), Some(14), Some(13), None, None),
     },
     Metric {
         name: "demand_forgone_t",
@@ -234,10 +234,21 @@ pub const METRICS: [Metric; 17] = [
 ];
 
 impl Metric {
-    /// Whether its values are whole numbers (days, a 0/1 flag), which `runs.csv` and
-    /// `criticality.csv` write without a decimal point.
+    /// Whether its values are whole numbers (days, a 0/1 flag), which `runs.csv`,
+    /// `criticality.csv` and `compare_runs.csv` write without a decimal point.
     pub fn is_whole(&self) -> bool {
         matches!(self.unit, "days" | "0/1")
+    }
+
+    /// The CSV cell of a value `v` of this metric: empty when undefined, a whole number
+    /// without a decimal point ([`Metric::is_whole`]), else the tool's number format
+    /// ([`crate::study::output::num`]).
+    pub fn cell(&self, v: Option<f64>) -> String {
+        match v {
+            Some(v) if self.is_whole() && v.is_finite() => format!("{v}"),
+            Some(v) => crate::study::output::num(v),
+            None => String::new(),
+        }
     }
 }
 
@@ -285,7 +296,8 @@ mod tests {
         }
     }
 
-    /// The orders the files have always had (what keeps their bytes unchanged).
+    /// The orders the files have always had (what keeps their bytes unchanged); metrics
+    /// added later go at the end (criticality's welfare loss, compare's run-out).
     #[test]
     fn each_study_keeps_its_files_order() {
         assert_eq!(
@@ -301,6 +313,10 @@ mod tests {
                 "trade_value_halted_usd",
                 "peak_stranded_trucks",
                 "stranded_truck_days",
+                "runout_days",
+                "runout_capped",
+                "runout_open_t",
+                "runout_open_usd",
             ]
         );
         assert_eq!(
@@ -316,6 +332,7 @@ mod tests {
                 "peak_stranded_trucks",
                 "stranded_truck_days",
                 "days_to_recover",
+                "welfare_loss_usd",
             ]
         );
         assert_eq!(names(Study::Montecarlo).len(), 17);

@@ -14,7 +14,11 @@
 //! - [`output`]: a table as CSV bytes, and the files written with the manifest last;
 //!   typed rows read back with errors naming file, line and column;
 //! - [`metrics`]: the metric table (name, unit, how a run gives it, which studies report
-//!   it and in which order).
+//!   it and in which order);
+//! - [`request`]: what a front end asks of a study ([`request::MonteCarloRequest`],
+//!   [`request::CompareRequest`], [`request::CriticalityRequest`]): the defaults and the
+//!   checks both the CLI and the Python package use, turned into the study's
+//!   configuration (and, for criticality, its manifest) in one place.
 //!
 //! # Adding a study
 //!
@@ -36,6 +40,7 @@
 
 pub mod metrics;
 pub mod output;
+pub mod request;
 mod runner;
 pub mod shards;
 

@@ -8,6 +8,42 @@ use std::path::Path;
 use crate::output::manifest::{FileRecord, Manifest};
 use crate::Error;
 
+/// A float as every file of chokepoint writes it (CSV cells, TOML values): the one
+/// number format of the tool.
+///
+/// - a finite number: the shortest text that reads back to the same bits, always with a
+///   decimal point or an exponent (`0.0`, `1.0`, `0.1`, `1234.5`, `1e-7`, `1.5e20`), so
+///   a column of floats reads as floats in pandas and R even when every value is whole;
+/// - zero of either sign: `0.0` (never `-0.0`);
+/// - NaN (a figure that is not defined: no recovery, a ratio of nothing): an empty cell,
+///   which pandas (`read_csv`), R (`read.csv`, `readr::read_csv`) and polars read as
+///   missing without options;
+/// - infinities: `inf` and `-inf`, which pandas, R and Rust read as infinities.
+///
+/// Readers ([`nan_if_empty`], `Option<f64>`) also accept the forms older versions wrote
+/// (`0`, `NaN`, `1` from a plain `{}`), so old folders still merge and report.
+///
+/// ```
+/// use chokepoint::study::output::num;
+/// assert_eq!(num(0.0), "0.0");
+/// assert_eq!(num(-0.0), "0.0");
+/// assert_eq!(num(2.0), "2.0");
+/// assert_eq!(num(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(num(f64::NAN), "");
+/// assert_eq!(num(f64::NEG_INFINITY), "-inf");
+/// ```
+pub fn num(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else if v == 0.0 {
+        "0.0".to_string()
+    } else {
+        // `{:?}` is Rust's shortest round-trip form, with `.0` or an exponent, and
+        // `inf` / `-inf` for the infinities.
+        format!("{v:?}")
+    }
+}
+
 /// A CSV table (header, then rows) as bytes, in the `csv` crate's default dialect.
 pub fn csv_bytes<H, I, R>(header: &[H], rows: I) -> Vec<u8>
 where
@@ -139,6 +175,17 @@ impl Rows {
     }
 }
 
+/// An [`Error::File`] at `line` of `path`, in `column`: a row that reads but does not
+/// fit (a run of another shard, a year out of order).
+pub fn error_at(path: &Path, line: u64, column: &str, message: String) -> Error {
+    Error::File {
+        path: path.to_path_buf(),
+        line,
+        column: Some(column.to_string()),
+        message,
+    }
+}
+
 /// A CSV error as [`Error::File`]: the line from its position, the column's name from
 /// the header when the error names a field, and the cell from the record.
 fn csv_file_error(
@@ -204,8 +251,9 @@ where
 }
 
 /// A number cell in which empty means NaN (`#[serde(deserialize_with = "...")]`): the
-/// writers leave a cell empty where a figure is undefined. Text that is not a number
-/// is still an error naming its line and column.
+/// writers leave a cell empty where a figure is undefined ([`num`]); `NaN`, as older
+/// versions wrote, reads as NaN too. Text that is not a number is still an error naming
+/// its line and column.
 pub fn nan_if_empty<'de, D>(d: D) -> Result<f64, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -258,4 +306,84 @@ pub fn columns_of<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
     let mut fields: &'static [&'static str] = &[];
     let _ = T::deserialize(Probe(&mut fields));
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A row with one float, read as every reader of the tool reads a float cell.
+    #[derive(Debug, serde::Deserialize)]
+    struct Cell {
+        #[serde(deserialize_with = "nan_if_empty")]
+        x: f64,
+        #[allow(dead_code)]
+        k: String,
+    }
+
+    fn read_back(text: &str) -> f64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, format!("x,k\n{text},k\n")).unwrap();
+        let rows: Vec<Cell> = read_table(&path, &[]).unwrap();
+        rows[0].x
+    }
+
+    proptest! {
+        /// Every float reads back to the same bits (NaN to a NaN, -0 to 0), and its text
+        /// always holds a decimal point or an exponent (a float column stays float).
+        #[test]
+        fn every_float_reads_back_exactly(bits in any::<u64>()) {
+            let v = f64::from_bits(bits);
+            let s = num(v);
+            if v.is_nan() {
+                prop_assert_eq!(s.as_str(), "");
+            } else if v == 0.0 {
+                prop_assert_eq!(s.as_str(), "0.0");
+            } else {
+                prop_assert_eq!(s.parse::<f64>().unwrap().to_bits(), bits);
+                prop_assert!(v.is_infinite() || s.contains('.') || s.contains('e'), "{}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn zero_nan_and_infinities_have_one_form() {
+        assert_eq!(num(0.0), "0.0");
+        assert_eq!(num(-0.0), "0.0");
+        assert_eq!(num(1.0), "1.0");
+        assert_eq!(num(-2.5), "-2.5");
+        assert_eq!(num(1e-7), "1e-7");
+        assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(f64::INFINITY), "inf");
+        assert_eq!(num(f64::NEG_INFINITY), "-inf");
+    }
+
+    /// The readers take what this version writes and what older versions wrote (`0`,
+    /// `NaN`, a plain `1`), and still refuse text that is no number, naming its line.
+    #[test]
+    fn readers_take_the_new_and_the_old_forms() {
+        for (text, want) in [
+            ("0.0", 0.0),
+            ("0", 0.0),
+            ("1", 1.0),
+            ("1.0", 1.0),
+            ("1e-7", 1e-7),
+            ("inf", f64::INFINITY),
+            ("-inf", f64::NEG_INFINITY),
+        ] {
+            assert_eq!(read_back(text), want, "{text}");
+        }
+        assert!(read_back("").is_nan());
+        assert!(read_back("NaN").is_nan());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "x,k\n1.0,k\nabc,k\n").unwrap();
+        let e = read_table::<Cell>(&path, &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("t.csv:3 (column x)") && e.contains("\"abc\""),
+            "{e}"
+        );
+    }
 }

@@ -22,3 +22,17 @@ pub fn cli(args: &[&str]) -> Output {
         .output()
         .expect("the chokepoint binary runs")
 }
+
+/// The rows of a CSV file as maps column -> cell.
+pub fn csv_rows(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            h.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}

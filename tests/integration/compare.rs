@@ -7,7 +7,7 @@ use std::path::Path;
 use chokepoint::compare::{self, analyse, Candidate, Config, Futures, Study};
 use chokepoint::Scenario;
 
-use crate::common::{cli, fixture};
+use crate::common::{cli, csv_rows as csv_maps, fixture};
 
 const BASE: &str = "montecarlo/twoland_random_fixed.toml";
 
@@ -362,4 +362,70 @@ fn controls_estimate_each_option_s_avoided_loss_beside_the_plain_one() {
     assert_eq!(text.lines().count(), 1 + 2 * 3);
     let o = run(&["--controls", "--shard", "1/2", "--force"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `compare_runs.csv` reports the run-out figures of the metric table, run by run as
+/// `montecarlo` does for the same seed, and `differences.csv` their paired means.
+#[test]
+fn compare_reports_the_run_out_as_montecarlo_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let (base, option) = (fixture(BASE), fixture("compare/wider_north.toml"));
+    let (c, m) = (dir.path().join("c"), dir.path().join("m"));
+    let common = ["--runs", "10", "--seed", "5", "--quiet", "--threads", "1"];
+    let mut a = vec![
+        "compare".to_string(),
+        s(&base),
+        s(&option),
+        "--bootstrap".into(),
+    ];
+    a.extend(["20".into(), "--out".into(), s(&c)]);
+    a.extend(common.iter().map(|x| x.to_string()));
+    let o = cli(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut a = vec!["montecarlo".to_string(), s(&base), "--out".into(), s(&m)];
+    a.extend(common.iter().map(|x| x.to_string()));
+    let o = cli(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let runout = [
+        "runout_days",
+        "runout_capped",
+        "runout_open_t",
+        "runout_open_usd",
+    ];
+    let compared = csv_maps(&c.join("compare_runs.csv"));
+    let mc = csv_maps(&m.join("runs.csv"));
+    let base_rows: Vec<_> = compared
+        .iter()
+        .filter(|r| r["candidate"] == "base")
+        .collect();
+    assert_eq!(base_rows.len(), mc.len());
+    for (b, r) in base_rows.iter().zip(&mc) {
+        assert_eq!(b["run"], r["run"]);
+        for name in runout {
+            assert_eq!(b[name], r[name], "run {} {name}", r["run"]);
+        }
+    }
+    // Some run went on after the window (else the figures test nothing).
+    assert!(mc.iter().any(|r| r["runout_days"] != "0"));
+    // Each run-out figure has its paired difference: against (base) minus option.
+    let diffs = csv_maps(&c.join("differences.csv"));
+    for name in runout {
+        let d = diffs
+            .iter()
+            .find(|d| d["metric"] == name)
+            .unwrap_or_else(|| panic!("no difference of {name}"));
+        let v = |cand: &str| -> Vec<f64> {
+            let rows = compared.iter().filter(|r| r["candidate"] == cand);
+            rows.map(|r| r[name].parse::<f64>().unwrap()).collect()
+        };
+        let (b, o) = (v("base"), v("wider_north"));
+        let mean = b.iter().zip(&o).map(|(x, y)| x - y).sum::<f64>() / b.len() as f64;
+        let got: f64 = d["mean_reduction"].parse().unwrap();
+        assert!(
+            (got - mean).abs() <= 1e-9 * (1.0 + mean.abs()),
+            "{name}: {got} vs {mean}"
+        );
+    }
 }

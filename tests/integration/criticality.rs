@@ -612,3 +612,53 @@ fn the_portfolio_holds_exactly_the_changes_of_its_parts() {
     assert_eq!(all.len(), 18);
     assert_eq!(all, parts);
 }
+
+/// `criticality.csv` reports each closure's welfare loss, as `chokepoint run` with the
+/// same closure does.
+#[test]
+fn criticality_reports_the_welfare_loss_of_each_closure_as_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = fixture("criticality/only_route.toml");
+    let out = dir.path().join("crit");
+    let o = cli(&[
+        "criticality",
+        p(&scenario),
+        "--duration",
+        "20",
+        "--quiet",
+        "--out",
+        p(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut r = csv::Reader::from_path(out.join("criticality.csv")).unwrap();
+    let header = r.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert!(col("welfare_loss_usd") < col("added_loss_usd"));
+    let mut positive = 0;
+    for row in &rows {
+        let set = &row[col("set")];
+        let run_out = dir.path().join(format!("run-{set}"));
+        let close = format!("{set}:{}+20", &row[col("start_date")]);
+        let o = cli(&[
+            "run",
+            p(&scenario),
+            "--no-fixed-closures",
+            "--close",
+            &close,
+            "--out",
+            p(&run_out),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = fs::read_to_string(run_out.join("run.csv")).unwrap();
+        let want = text
+            .lines()
+            .find_map(|l| l.strip_prefix("total,,welfare_loss_usd,"))
+            .unwrap();
+        assert_eq!(&row[col("welfare_loss_usd")], want, "{set}");
+        if want.parse::<f64>().unwrap() > 0.0 {
+            positive += 1;
+        }
+    }
+    assert!(positive >= 2, "the welfare losses test something");
+}

@@ -368,7 +368,7 @@ use chokepoint::sim::{CorridorMetrics, DailySeries, RunReport};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{cli, root};
+use crate::common::{cli, csv_rows, root};
 
 /// A cheap deterministic stand-in for the engine: each corridor loses 1000 USD per
 /// closed day times (1 - factor), plus a little per start day so values are not round;
@@ -483,20 +483,6 @@ fn assert_same_files(a: &Path, b: &Path) {
     for (name, bytes) in &fa {
         assert!(bytes == &fb[name], "{name} differs between {a:?} and {b:?}");
     }
-}
-
-/// Rows of a CSV as maps column -> cell.
-fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            h.iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 fn summary_value(dir: &Path, metric: &str, stat: &str) -> f64 {
@@ -863,6 +849,92 @@ fn cli_threads_and_shards_give_identical_files() {
         .as_str()
         .unwrap()
         .ends_with("twoland_random.toml"));
+}
+
+/// Rewrite the CSV files of `dir` as versions before the one number format wrote them
+/// (a whole float as `0` or `12`, an undefined figure of `summary.csv` as `NaN`), with
+/// the manifest's checksums to match: what an older folder holds.
+fn to_old_number_format(dir: &Path, manifest: &str) {
+    let mpath = dir.join(manifest);
+    let mut m = std::fs::read_to_string(&mpath).unwrap();
+    let mut changed = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "csv") {
+            continue;
+        }
+        let old = std::fs::read(&path).unwrap();
+        let mut r = csv::Reader::from_reader(old.as_slice());
+        let header = r.headers().unwrap().clone();
+        let summary = path.ends_with("summary.csv");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).unwrap();
+        for rec in r.records() {
+            let cells: Vec<String> = rec
+                .unwrap()
+                .iter()
+                .zip(&header)
+                .map(|(c, h)| match c.strip_suffix(".0") {
+                    Some(whole) if whole.parse::<i64>().is_ok() => whole.to_string(),
+                    _ if c.is_empty() && summary && h.starts_with("ci_") => "NaN".into(),
+                    _ => c.to_string(),
+                })
+                .collect();
+            w.write_record(&cells).unwrap();
+        }
+        let new = w.into_inner().unwrap();
+        if new != old {
+            changed += 1;
+        }
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let sha = |b: &[u8]| chokepoint::output::FileRecord::of_bytes(name, b).sha256;
+        m = m.replace(&sha(&old), &sha(&new));
+        std::fs::write(&path, new).unwrap();
+    }
+    assert!(changed > 0, "{dir:?}: nothing to rewrite");
+    std::fs::write(mpath, m).unwrap();
+}
+
+/// Folders written before the one number format (`0` beside `0.0`, `NaN`) still merge
+/// into the same files and still report.
+#[test]
+fn folders_in_the_old_number_format_still_merge_and_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let common = [
+        "--runs",
+        "8",
+        "--seed",
+        "5",
+        "--days",
+        "40",
+        "--threads",
+        "1",
+    ];
+    let mut shards: Vec<PathBuf> = Vec::new();
+    for k in 1..=2 {
+        let out = d(&format!("s{k}"));
+        let spec = format!("{k}/2");
+        let mut a = common.to_vec();
+        a.extend(["--shard", &spec, "--out", p(&out)]);
+        ok(&mc(&a));
+        shards.push(out);
+    }
+    let merge = |out: &Path| {
+        let mut a = vec!["merge"];
+        a.extend(shards.iter().map(|s| p(s)));
+        a.extend(["--out", p(out)]);
+        ok(&cli(&a));
+    };
+    merge(&d("new"));
+    for s in &shards {
+        to_old_number_format(s, "shard.json");
+    }
+    merge(&d("old"));
+    assert_same_files(&d("new"), &d("old"));
+    to_old_number_format(&d("old"), "manifest.json");
+    ok(&cli(&["report", p(&d("old"))]));
+    assert!(d("old").join("report.html").is_file());
 }
 
 #[test]

@@ -435,7 +435,20 @@ fn shards_merge_into_the_files_of_one_process() {
         manifest.replace(&sha(&text), &sha(&damaged)),
     )
     .unwrap();
-    merge_fails(&all, "partial_losses.csv line 2");
+    // The corrupt cell is named by its file, line and column (a typed row, not an index).
+    merge_fails(&all, "partial_losses.csv:2 (column total_loss_usd)");
+    // A cell that reads but does not fit (a year out of order) is named the same way.
+    let reordered = text.replacen(",0,", ",1,", 1);
+    std::fs::write(&partial, &reordered).unwrap();
+    std::fs::write(
+        shards[1].join("shard.json"),
+        manifest.replace(&sha(&text), &sha(&reordered)),
+    )
+    .unwrap();
+    merge_fails(
+        &all,
+        "partial_losses.csv:2 (column year): year 1 out of order",
+    );
     // A report of a shard is refused before any run.
     let o = cli_both(&dir.path().join("r"), &["--shard", "1/3", "--report"]);
     assert_eq!(o.status.code(), Some(2));

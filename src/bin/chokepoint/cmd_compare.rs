@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use chokepoint::compare::{self, Analysis, Candidate, Config, Futures, Study};
+use chokepoint::compare::{self, Analysis, Candidate, Futures, Study};
 use chokepoint::montecarlo::{self, output::Timing, Shard};
 use chokepoint::output::money;
+use chokepoint::study::request::{CompareRequest, MonteCarloRequest};
 
 use crate::study;
 use crate::study::Bar;
@@ -99,18 +100,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(str::parse::<Shard>)
         .transpose()
         .context("--shard")?;
-    if let Some(t) = args.threshold {
-        if !t.is_finite() {
-            return Err(chokepoint::Error::Invalid(format!(
-                "--threshold {t}: expected an amount in USD such as 20e6"
-            ))
-            .into());
-        }
-    }
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let request = CompareRequest {
+        mc: MonteCarloRequest {
+            threads: args.threads.map(|t| t as usize),
+            shard,
+            fixed_closures: !args.no_fixed_closures,
+            regime_start: args.regime_start.clone(),
+            ..CompareRequest::new(args.runs, args.seed).mc
+        },
+        bootstrap_resamples: args.bootstrap,
+        threshold_usd: args.threshold,
     };
+    request.check()?;
+    let threads = request.mc.threads();
     let mut base = chokepoint::scenario::load_any(&args.base)?;
     let close = study::close_specs(&base, &args.close, &args.closures)?;
     let c = study::closures(
@@ -141,30 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let scenarios: Vec<&chokepoint::Scenario> = s.candidates().map(|c| &c.scenario).collect();
         s.futures = Some(Futures::load(path, &scenarios)?);
     }
-    let regime_start = args
-        .regime_start
-        .as_deref()
-        .map(|x| s.base.scenario.regime_start(x))
-        .transpose()
-        .context("--regime-start")?;
-    let config = Config {
-        mc: montecarlo::Config {
-            runs: args.runs,
-            seed: args.seed,
-            threads,
-            shard,
-            target_rel_error: None,
-            batch_size: 100,
-            no_fixed_closures: args.no_fixed_closures,
-            extra_closures: c.extra.clone(),
-            close_specs: close.clone(),
-            record_daily: false,
-            regime_start,
-        },
-        bootstrap_resamples: args.bootstrap,
-        threshold_usd: args.threshold,
-    };
-    config.mc.check()?;
+    let config = request.config(&s, &close, c.extra.clone())?;
     study::prepare_out(&args.out, &compare::manifest(&s, &config), args.force)?;
     let futures = s.future_list().len();
     eprintln!(

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use chokepoint::criticality::{self, Config, McConfig};
-use chokepoint::montecarlo;
-use chokepoint::output::manifest::{Criticality, CriticalitySet, SetsFile};
-use chokepoint::output::{self, Manifest};
+use chokepoint::criticality;
+use chokepoint::output;
+use chokepoint::output::manifest::SetsFile;
+use chokepoint::study::request::{CriticalityPlan, CriticalityRequest};
 
 use crate::study;
 use crate::study::Bar;
@@ -87,90 +87,45 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
     let scenario = chokepoint::scenario::load_any(&args.scenario)?;
-    let start_day = match &args.start {
-        Some(d) => scenario.day_of(chokepoint::scenario::parse_date(d).context("--start")?),
-        None => criticality::AROUND_DAYS,
-    };
-    let close = study::close_specs(&scenario, &args.close, &args.closures)?;
-    let background = close
-        .iter()
-        .map(|spec| chokepoint::scenario::parse_close_spec(&scenario, spec))
-        .collect::<Result<Vec<_>, _>>()
-        .context("--close")?;
-    for (spec, w) in close.iter().zip(&background) {
-        if !chokepoint::scenario::in_window(&scenario, w) {
-            study::warn(&format!(
-                "--close {spec} lies wholly outside the simulated window: it does nothing"
-            ));
-        }
-    }
-    let config = Config {
-        duration_days: args.duration,
-        start_day,
+    let request = CriticalityRequest {
+        start: args
+            .start
+            .as_deref()
+            .map(chokepoint::scenario::parse_date)
+            .transpose()
+            .context("--start")?,
         capacity_factor: args.capacity_factor,
-        threads,
-        background: background.clone(),
-    };
-    config.check(&scenario)?;
-    let mut sets = criticality::n_minus_1(&scenario);
-    let mut sets_file = None;
-    if let Some(path) = &args.sets {
-        let (more, sha256) = criticality::load_sets(path, &scenario).context("--sets")?;
-        sets_file = Some(SetsFile {
-            path: path.display().to_string(),
-            sha256,
-        });
-        sets.extend(more);
-    }
-    let regime_start = args
-        .regime_start
-        .as_deref()
-        .map(|x| scenario.regime_start(x))
-        .transpose()
-        .context("--regime-start")?;
-    let mc_config = args.runs.map(|runs| McConfig {
-        runs,
+        threads: args.threads.map(|t| t as usize),
+        close: study::close_specs(&scenario, &args.close, &args.closures)?,
+        runs: args.runs,
         seed: args.seed,
-        threads,
-        bootstrap_resamples: args.bootstrap as usize,
-        regime_start,
-        background,
-    });
-
-    let mut manifest = Manifest::new("criticality", &scenario);
-    manifest.set_no_fixed_closures(true);
-    manifest.closures.close = close.clone();
-    if let Some(mc) = &mc_config {
-        let mcc = montecarlo::Config {
-            runs: mc.runs,
-            seed: mc.seed,
-            no_fixed_closures: true,
-            regime_start: mc.regime_start,
-            close_specs: close.clone(),
-            ..montecarlo::Config::default()
-        };
-        manifest.montecarlo = montecarlo::manifest(&scenario, &mcc).montecarlo;
+        bootstrap_resamples: args.bootstrap,
+        regime_start: args.regime_start.clone(),
+        ..CriticalityRequest::new(args.duration)
+    };
+    let sets_file = match &args.sets {
+        Some(path) => {
+            let (sets, sha256) = criticality::load_sets(path, &scenario).context("--sets")?;
+            let path = path.display().to_string();
+            Some((sets, SetsFile { path, sha256 }))
+        }
+        None => None,
+    };
+    let CriticalityPlan {
+        config,
+        sets,
+        mc: mc_config,
+        manifest,
+        outside_window,
+    } = request.plan(&scenario, sets_file)?;
+    for spec in outside_window {
+        study::warn(&format!(
+            "--close {spec} lies wholly outside the simulated window: it does nothing"
+        ));
     }
-    manifest.criticality = Some(Criticality {
-        duration_days: config.duration_days,
-        start: scenario.date_of(config.start_day).to_string(),
-        capacity_factor: config.capacity_factor,
-        sets_file,
-        sets: sets
-            .iter()
-            .filter(|s| !s.n_minus_1)
-            .map(|s| CriticalitySet {
-                name: s.name.clone(),
-                corridors: s.corridors.clone(),
-            })
-            .collect(),
-        bootstrap_resamples: mc_config.as_ref().map(|m| m.bootstrap_resamples as u64),
-    });
+    let threads = config.threads;
+    let close = request.close;
     if let Some(dir) = &args.out {
         study::prepare_out(dir, &manifest, args.force)?;
     }

@@ -10,6 +10,7 @@ use chokepoint::montecarlo::controlled::{self, Controls};
 use chokepoint::montecarlo::{self, output, stats::Stats, Config, Shard};
 use chokepoint::output::money;
 use chokepoint::sim::Engine;
+use chokepoint::study::request::MonteCarloRequest;
 
 use crate::study::{self, Bar};
 
@@ -117,10 +118,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(str::parse::<Shard>)
         .transpose()
         .context("--shard")?;
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let request = MonteCarloRequest {
+        threads: args.threads.map(|t| t as usize),
+        shard,
+        target_rel_error: args.target_rel_error,
+        batch_size: args.batch_size,
+        fixed_closures: !args.no_fixed_closures,
+        regime_start: args.regime_start.clone(),
+        ..MonteCarloRequest::new(args.runs, args.seed)
     };
+    let threads = request.threads();
     let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
     let close = study::close_specs(&scenario, &args.close, &args.closures)?;
     let c = study::closures(
@@ -130,33 +137,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.no_fixed_closures,
         &close,
     )?;
-    if scenario.processes.is_empty() && scenario.shocks.is_empty() {
-        study::warn(&format!(
-            "{} has no random closure process ([[process]] or [[shock]]): every run \
-             simulates the same fixed closures and gives the same result",
-            args.scenario.display()
-        ));
+    for w in MonteCarloRequest::warnings(&scenario) {
+        study::warn(&format!("{}: {w}", args.scenario.display()));
     }
-    let regime_start = args
-        .regime_start
-        .as_deref()
-        .map(|x| scenario.regime_start(x))
-        .transpose()
-        .context("--regime-start")?;
-    let config = Config {
-        regime_start,
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        shard,
-        target_rel_error: args.target_rel_error,
-        batch_size: args.batch_size,
-        no_fixed_closures: args.no_fixed_closures,
-        extra_closures: c.extra.clone(),
-        close_specs: close.clone(),
-        record_daily: true,
-    };
-    config.check()?;
+    let config = request.config(&scenario, &close, c.extra.clone())?;
     study::prepare_out(
         &args.out,
         &montecarlo::manifest(&scenario, &config),

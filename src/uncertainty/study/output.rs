@@ -5,8 +5,7 @@ use std::path::Path;
 
 use super::analysis::{analyse, Analysis};
 use super::Outcome;
-use crate::output::num;
-use crate::study::output::{csv_bytes, write_with_manifest};
+use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::Error;
 
 /// The files an uncertainty study writes, in order (then `manifest.json`).

@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 
 use super::{points, DesignKind, Factor, Outcome};
 use crate::compare::stats::Appraisal;
-use crate::output::{num, Manifest, Shard};
-use crate::study::output::{csv_bytes, write_with_manifest};
+use crate::output::{Manifest, Shard};
+use crate::study::output::{
+    columns_of, csv_bytes, error_at as at, nan_if_empty, num, read_rows, write_with_manifest,
+};
 use crate::study::shards::{check_set, read_shard};
 use crate::Error;
 
@@ -83,48 +85,29 @@ pub fn write_partial(dir: &Path, o: &Outcome) -> Result<(), Error> {
     write_with_manifest(dir, files, &o.manifest, "shard.json")
 }
 
+/// A row of `partial_losses.csv`.
 #[derive(serde::Deserialize)]
 struct LossRow {
     point: usize,
     scenario: String,
     year: u64,
+    #[serde(deserialize_with = "nan_if_empty")]
     total_loss_usd: f64,
 }
 
+/// A row of `partial_appraisal.csv`.
 #[derive(serde::Deserialize)]
 struct AppraisalRow {
     point: usize,
     scenario: String,
+    #[serde(deserialize_with = "nan_if_empty")]
     capital_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     annual_cost_usd: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     horizon_years: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     discount_rate: f64,
-}
-
-/// Rows of a CSV file, each decoded into `T` with its line number; errors name the
-/// file, line and field.
-fn rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<(u64, T)>, Error> {
-    let bad = |e: csv::Error| {
-        let at = e
-            .position()
-            .map(|p| format!(" line {}", p.line()))
-            .unwrap_or_default();
-        Error::Invalid(format!("{}{at}: {e}", path.display()))
-    };
-    let mut r = csv::Reader::from_path(path).map_err(|e| {
-        Error::Invalid(format!(
-            "{}: cannot read ({e}); is the shard complete?",
-            path.display()
-        ))
-    })?;
-    let headers = r.headers().map_err(bad)?.clone();
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(bad)?;
-        let line = rec.position().map_or(0, csv::Position::line);
-        out.push((line, rec.deserialize(Some(&headers)).map_err(bad)?));
-    }
-    Ok(out)
 }
 
 /// The design a manifest records.
@@ -206,48 +189,68 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         // The cell (point, scenario index) of a row of `path`, which must be one of this
         // shard's.
         let cell = |path: &Path, line: u64, p: usize, label: &str| -> Result<usize, Error> {
-            let bad =
-                |what: String| Error::Invalid(format!("{} line {line}: {what}", path.display()));
             if p >= p_n || !s.contains(p as u64) {
-                return Err(bad(format!("point {p} is not a point of shard {s}")));
+                return Err(at(
+                    path,
+                    line,
+                    "point",
+                    format!("point {p} is not a point of shard {s}"),
+                ));
             }
-            labels
-                .iter()
-                .position(|l| l == label)
-                .ok_or_else(|| bad(format!("scenario `{label}` is not one of the study's")))
+            labels.iter().position(|l| l == label).ok_or_else(|| {
+                at(
+                    path,
+                    line,
+                    "scenario",
+                    format!("scenario `{label}` is not one of the study's"),
+                )
+            })
         };
         let path = d.join(PARTIAL_FILES[0]);
-        for (line, r) in rows::<LossRow>(&path)? {
+        read_rows(&path, columns_of::<LossRow>(), |line, r: LossRow| {
             let c = cell(&path, line, r.point, &r.scenario)?;
             let v = &mut losses[r.point][c];
             if r.year != v.len() as u64 || r.year >= years {
-                return Err(Error::Invalid(format!(
-                    "{} line {line}: year {} out of order (expected year {} of 0..{years})",
-                    path.display(),
-                    r.year,
-                    v.len()
-                )));
+                return Err(at(
+                    &path,
+                    line,
+                    "year",
+                    format!(
+                        "year {} out of order (expected year {} of 0..{years})",
+                        r.year,
+                        v.len()
+                    ),
+                ));
             }
             v.push(r.total_loss_usd);
-        }
+            Ok(())
+        })?;
         let path = d.join(PARTIAL_FILES[1]);
-        for (line, r) in rows::<AppraisalRow>(&path)? {
-            let c = cell(&path, line, r.point, &r.scenario)?;
-            if c == 0 || appraisal[r.point][c].is_some() {
-                return Err(Error::Invalid(format!(
-                    "{} line {line}: an appraisal of `{}` at point {} is not expected here",
-                    path.display(),
-                    r.scenario,
-                    r.point
-                )));
-            }
-            appraisal[r.point][c] = Some(Appraisal {
-                capital_cost_usd: r.capital_cost_usd,
-                annual_cost_usd: r.annual_cost_usd,
-                horizon_years: r.horizon_years,
-                discount_rate: r.discount_rate,
-            });
-        }
+        read_rows(
+            &path,
+            columns_of::<AppraisalRow>(),
+            |line, r: AppraisalRow| {
+                let c = cell(&path, line, r.point, &r.scenario)?;
+                if c == 0 || appraisal[r.point][c].is_some() {
+                    return Err(at(
+                        &path,
+                        line,
+                        "scenario",
+                        format!(
+                            "an appraisal of `{}` at point {} is not expected here",
+                            r.scenario, r.point
+                        ),
+                    ));
+                }
+                appraisal[r.point][c] = Some(Appraisal {
+                    capital_cost_usd: r.capital_cost_usd,
+                    annual_cost_usd: r.annual_cost_usd,
+                    horizon_years: r.horizon_years,
+                    discount_rate: r.discount_rate,
+                });
+                Ok(())
+            },
+        )?;
     }
     let mut by_point: BTreeMap<usize, usize> = BTreeMap::new();
     for (p, by_c) in losses.iter().enumerate() {
