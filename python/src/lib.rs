@@ -686,15 +686,7 @@ fn uncertainty<'py>(
             )));
         }
     }
-    let grouping = match groups.as_str() {
-        "target" => Grouping::Target,
-        "axis" => Grouping::Axis,
-        g => {
-            return Err(invalid(format!(
-                "groups {g:?}: expected \"target\" or \"axis\""
-            )))
-        }
-    };
+    let grouping = Grouping::of(&groups).map_err(py_err)?;
     if base.option.is_some() {
         return Err(invalid(format!(
             "the base {} is an option file: the base of a study is a scenario file (the \
@@ -730,16 +722,7 @@ fn uncertainty<'py>(
         years,
         seed,
         threads,
-        design: match (indices, design.as_str()) {
-            (true, _) => DesignKind::Saltelli { base_points },
-            (false, "random") => DesignKind::Random { points },
-            (false, "sobol") => DesignKind::Sobol { points },
-            (false, d) => {
-                return Err(invalid(format!(
-                    "design {d:?}: expected \"random\" or \"sobol\""
-                )))
-            }
-        },
+        design: DesignKind::of(&design, indices, points, base_points).map_err(py_err)?,
         grouping,
         bootstrap_resamples: bootstrap,
         no_fixed_closures: !fixed_closures,

@@ -108,24 +108,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         years: args.years,
         seed: args.seed,
         threads,
-        design: if args.indices {
-            DesignKind::Saltelli {
-                base_points: args.base_points as usize,
-            }
-        } else if args.design == "sobol" {
-            DesignKind::Sobol {
-                points: args.points as usize,
-            }
-        } else {
-            DesignKind::Random {
-                points: args.points as usize,
-            }
-        },
-        grouping: if args.groups == "axis" {
-            Grouping::Axis
-        } else {
-            Grouping::Target
-        },
+        design: DesignKind::of(
+            &args.design,
+            args.indices,
+            args.points as usize,
+            args.base_points as usize,
+        )?,
+        grouping: Grouping::of(&args.groups)?,
         bootstrap_resamples: args.bootstrap,
         no_fixed_closures: args.no_fixed_closures,
         shard,

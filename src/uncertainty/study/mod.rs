@@ -100,6 +100,33 @@ impl DesignKind {
     pub fn independent(&self) -> bool {
         !matches!(self, DesignKind::Sobol { .. })
     }
+
+    /// The design a study asks for, as both front ends name it: with `indices` a
+    /// Saltelli design of `base_points` (whatever `design` says), else `design`
+    /// (`random` or `sobol`) of `points`. Another name is an error listing the two.
+    ///
+    /// ```
+    /// use chokepoint::uncertainty::study::DesignKind;
+    /// assert_eq!(DesignKind::of("sobol", false, 64, 16)?, DesignKind::Sobol { points: 64 });
+    /// assert_eq!(DesignKind::of("sobol", true, 64, 16)?, DesignKind::Saltelli { base_points: 16 });
+    /// assert!(DesignKind::of("lhs", false, 64, 16).is_err());
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    pub fn of(
+        design: &str,
+        indices: bool,
+        points: usize,
+        base_points: usize,
+    ) -> Result<DesignKind, Error> {
+        match (indices, design) {
+            (true, _) => Ok(DesignKind::Saltelli { base_points }),
+            (false, "random") => Ok(DesignKind::Random { points }),
+            (false, "sobol") => Ok(DesignKind::Sobol { points }),
+            (false, d) => Err(Error::Invalid(format!(
+                "design {d:?}: expected \"random\" or \"sobol\""
+            ))),
+        }
+    }
 }
 
 /// How axes are grouped into the factors of Sobol' indices.
@@ -119,6 +146,18 @@ impl Grouping {
         match self {
             Grouping::Axis => "axis",
             Grouping::Target => "target",
+        }
+    }
+
+    /// The grouping of this name (`target` or `axis`); another name is an error listing
+    /// the two.
+    pub fn of(name: &str) -> Result<Grouping, Error> {
+        match name {
+            "target" => Ok(Grouping::Target),
+            "axis" => Ok(Grouping::Axis),
+            g => Err(Error::Invalid(format!(
+                "groups {g:?}: expected \"target\" or \"axis\""
+            ))),
         }
     }
 
