@@ -79,6 +79,28 @@ impl Moments {
         &self.mean
     }
 
+    /// The centred sums of products, `k x k`, row-major.
+    pub fn comoment(&self) -> &[f64] {
+        &self.comoment
+    }
+
+    /// Moments as [`Moments::count`], [`Moments::mean`] and [`Moments::comoment`] gave
+    /// them (read back from a file: a shard's chunks of control-mean draws).
+    ///
+    /// # Errors
+    /// `comoment` not of `k x k` numbers for the `k` means.
+    pub fn from_parts(n: u64, mean: Vec<f64>, comoment: Vec<f64>) -> Result<Moments, Error> {
+        if comoment.len() != mean.len() * mean.len() {
+            return Err(Error::Invalid(format!(
+                "moments of {} numbers need {} centred sums of products, not {}",
+                mean.len(),
+                mean.len() * mean.len(),
+                comoment.len()
+            )));
+        }
+        Ok(Moments { n, mean, comoment })
+    }
+
     /// Add one vector (its length must be `k`).
     pub fn push(&mut self, x: &[f64]) {
         let k = self.mean.len();

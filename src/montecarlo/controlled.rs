@@ -11,29 +11,138 @@
 //! the means are the same for any thread count (draws are summarised in chunks of
 //! [`CHUNK`], merged in order).
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::{fixed_closures, run_rng, Config, RunRecord};
 use crate::closure::{substream, ClosureSampler, ClosureWindow, PlanFeatures};
 use crate::control_variates::{estimate, ControlMeans, Controlled, Moments};
+use crate::output::manifest::Manifest;
 use crate::study::metrics::Study;
-use crate::study::output::num;
+use crate::study::output::{csv_bytes, error_at as at, num};
 use crate::{Error, Scenario};
 
 /// Plans per chunk of the control-mean draws.
 pub const CHUNK: u64 = 1000;
 
-/// The controls of a study: how to compute a run's plan features, and their means.
+/// What the controlled estimator needs of a study's controls: their names and means
+/// (those of a study's [`Controls`], or those a merge reads from its shards:
+/// [`from_shards`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlSet {
+    /// The controls' names, as in `controls.csv`.
+    pub names: Vec<String>,
+    /// Their means and the error of those.
+    pub means: ControlMeans,
+}
+
+impl ControlSet {
+    /// The number of controls.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// How the plans of a study are drawn and their features computed.
 #[derive(Debug, Clone)]
-pub struct Controls {
+struct Plans {
     features: PlanFeatures,
-    names: Vec<String>,
-    means: ControlMeans,
     sampler: ClosureSampler,
     fixed: Vec<ClosureWindow>,
     seed: u64,
     days: u32,
+    threads: usize,
+}
+
+impl Plans {
+    /// The plans of a study of `scenario` with `config`, and the names of their
+    /// features.
+    fn new(
+        scenario: &Scenario,
+        config: &Config,
+        pairs: bool,
+    ) -> Result<(Plans, Vec<String>), Error> {
+        let mut sampler = scenario.closure_sampler()?;
+        if let Some(start) = config.regime_start {
+            sampler = sampler.with_regime_start(start)?;
+        }
+        let days = scenario.settings.days;
+        let features = PlanFeatures::new(
+            sampler.targets(),
+            days,
+            scenario.settings.runout_max_days,
+            pairs,
+        );
+        let names = features.names(|t| scenario.target_name(t).to_string());
+        let plans = Plans {
+            features,
+            sampler,
+            fixed: fixed_closures(scenario, config),
+            seed: config.seed,
+            days,
+            threads: config.threads.max(1),
+        };
+        Ok((plans, names))
+    }
+
+    /// The moments of the features of chunks `chunks` of `draws` control-mean draws,
+    /// one per chunk, in the order given.
+    fn draw(&self, chunks: &[u64], draws: u64) -> Result<Vec<Moments>, Error> {
+        let k = self.features.len();
+        let base = substream(&run_rng(self.seed, 0), "controls/means");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(|e| Error::Invalid(format!("cannot start {} threads: {e}", self.threads)))?;
+        Ok(pool.install(|| {
+            chunks
+                .par_iter()
+                .map(|&c| {
+                    let mut m = Moments::new(k);
+                    let (mut lost, mut out) = (Vec::new(), vec![0.0; k]);
+                    let mut plan = self.fixed.clone();
+                    for j in c * CHUNK..((c + 1) * CHUNK).min(draws) {
+                        let mut g: ChaCha8Rng = base.clone();
+                        g.set_stream(j);
+                        plan.truncate(self.fixed.len());
+                        plan.extend(self.sampler.sample_one_stream(0, self.days, &mut g));
+                        self.features.compute(&plan, &mut lost, &mut out);
+                        m.push(&out);
+                    }
+                    m
+                })
+                .collect()
+        }))
+    }
+
+    /// The features of the runs `runs`, `runs.len() x k`, row-major.
+    fn of_runs(&self, runs: &[u64]) -> Vec<f64> {
+        let k = self.features.len();
+        let mut x = vec![0.0; runs.len() * k];
+        let mut lost = Vec::new();
+        let mut plan = self.fixed.clone();
+        for (row, &i) in x.chunks_exact_mut(k.max(1)).zip(runs) {
+            plan.truncate(self.fixed.len());
+            plan.extend(self.sampler.sample(0, self.days, &run_rng(self.seed, i)));
+            self.features.compute(&plan, &mut lost, row);
+        }
+        x
+    }
+}
+
+/// The controls of a study: how to compute a run's plan features, and their means.
+#[derive(Debug, Clone)]
+pub struct Controls {
+    plans: Plans,
+    set: ControlSet,
 }
 
 impl Controls {
@@ -50,93 +159,391 @@ impl Controls {
         draws: u64,
         pairs: bool,
     ) -> Result<Controls, Error> {
-        let mut sampler = scenario.closure_sampler()?;
-        if let Some(start) = config.regime_start {
-            sampler = sampler.with_regime_start(start)?;
-        }
-        let days = scenario.settings.days;
-        let features = PlanFeatures::new(
-            sampler.targets(),
-            days,
-            scenario.settings.runout_max_days,
-            pairs,
-        );
-        let names = features.names(|t| scenario.target_name(t).to_string());
-        let fixed = fixed_closures(scenario, config);
-        let k = features.len();
-        let base = substream(&run_rng(config.seed, 0), "controls/means");
+        let (plans, names) = Plans::new(scenario, config, pairs)?;
         let chunks: Vec<u64> = (0..draws.div_ceil(CHUNK)).collect();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(config.threads.max(1))
-            .build()
-            .map_err(|e| Error::Invalid(format!("cannot start {} threads: {e}", config.threads)))?;
-        let parts: Vec<Moments> = pool.install(|| {
-            chunks
-                .par_iter()
-                .map(|&c| {
-                    let mut m = Moments::new(k);
-                    let (mut lost, mut out) = (Vec::new(), vec![0.0; k]);
-                    let mut plan = fixed.clone();
-                    for j in c * CHUNK..((c + 1) * CHUNK).min(draws) {
-                        let mut g: ChaCha8Rng = base.clone();
-                        g.set_stream(j);
-                        plan.truncate(fixed.len());
-                        plan.extend(sampler.sample_one_stream(0, days, &mut g));
-                        features.compute(&plan, &mut lost, &mut out);
-                        m.push(&out);
-                    }
-                    m
-                })
-                .collect()
-        });
-        let mut all = Moments::new(k);
-        for p in &parts {
+        let mut all = Moments::new(plans.features.len());
+        for p in &plans.draw(&chunks, draws)? {
             all.merge(p);
         }
         Ok(Controls {
-            means: ControlMeans::from_moments(&all)?,
-            features,
-            names,
-            sampler,
-            fixed,
-            seed: config.seed,
-            days,
+            set: ControlSet {
+                names,
+                means: ControlMeans::from_moments(&all)?,
+            },
+            plans,
         })
     }
 
     /// The number of controls.
     pub fn len(&self) -> usize {
-        self.features.len()
+        self.set.len()
     }
 
     /// Whether there are none (no random closures).
     pub fn is_empty(&self) -> bool {
-        self.features.is_empty()
+        self.set.is_empty()
     }
 
     /// The controls' names.
     pub fn names(&self) -> &[String] {
-        &self.names
+        &self.set.names
     }
 
     /// Their means and the error of those.
     pub fn means(&self) -> &ControlMeans {
-        &self.means
+        &self.set.means
+    }
+
+    /// Their names and means, for the estimator.
+    pub fn set(&self) -> &ControlSet {
+        &self.set
     }
 
     /// The controls of the runs `runs`, `runs.len() x len()`, row-major.
     pub fn of_runs(&self, runs: &[u64]) -> Vec<f64> {
-        let k = self.len();
-        let mut x = vec![0.0; runs.len() * k];
-        let mut lost = Vec::new();
-        let mut plan = self.fixed.clone();
-        for (row, &i) in x.chunks_exact_mut(k.max(1)).zip(runs) {
-            plan.truncate(self.fixed.len());
-            plan.extend(self.sampler.sample(0, self.days, &run_rng(self.seed, i)));
-            self.features.compute(&plan, &mut lost, row);
-        }
-        x
+        self.plans.of_runs(runs)
     }
+}
+
+/// The draws for the control means default to 50 per run, and at least 50,000.
+pub fn default_draws(runs: u64) -> u64 {
+    (50 * runs).max(50_000)
+}
+
+/// A shard's file of its runs' plan features: `run`, then one column per control.
+pub const FEATURES_FILE: &str = "control_features.csv";
+
+/// A shard's file of its chunks of the control-mean draws: per chunk and control, the
+/// chunk's plans, the control's mean over them, and its centred sums of products with
+/// every control (one column each, named as the controls).
+pub const DRAWS_FILE: &str = "control_draws.csv";
+
+/// A number in Rust's shortest round-trip form, the sign of a zero kept (so that a
+/// merge reads back the very bits).
+fn exact(v: f64) -> String {
+    format!("{v:?}")
+}
+
+/// A shard's files for the controls of the merged study ([`FEATURES_FILE`],
+/// [`DRAWS_FILE`]): the plan features of its runs `runs`, and the moments of its chunks
+/// of the `draws` control-mean draws (chunk `c` is shard `k/n`'s when `c % n == k - 1`,
+/// as runs are), so that [`from_shards`] gives the very means and features one process
+/// computes. The controls are those of the command line (no pairs). No files without
+/// random closures.
+///
+/// # Errors
+/// A `config` without a shard, a bad closure model or regime start, or threads that
+/// cannot start.
+pub fn shard_files(
+    scenario: &Scenario,
+    config: &Config,
+    draws: u64,
+    runs: &[u64],
+) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
+    let shard = config
+        .shard
+        .ok_or_else(|| Error::Invalid("shard_files is for a shard's partial result".into()))?;
+    let (plans, names) = Plans::new(scenario, config, false)?;
+    let k = names.len();
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    let x = plans.of_runs(runs);
+    let header: Vec<&str> = std::iter::once("run")
+        .chain(names.iter().map(String::as_str))
+        .collect();
+    let features = csv_bytes(
+        &header,
+        runs.iter().zip(x.chunks_exact(k)).map(|(r, row)| {
+            std::iter::once(r.to_string())
+                .chain(row.iter().map(|v| exact(*v)))
+                .collect::<Vec<_>>()
+        }),
+    );
+    let chunks: Vec<u64> = (0..draws.div_ceil(CHUNK))
+        .filter(|c| shard.contains(*c))
+        .collect();
+    let moments = plans.draw(&chunks, draws)?;
+    let header: Vec<&str> = ["chunk", "draws", "plans", "control", "mean"]
+        .into_iter()
+        .chain(names.iter().map(String::as_str))
+        .collect();
+    let mut rows = Vec::new();
+    for (c, m) in chunks.iter().zip(&moments) {
+        for (a, name) in names.iter().enumerate() {
+            let mut row = vec![
+                c.to_string(),
+                draws.to_string(),
+                m.count().to_string(),
+                name.clone(),
+                exact(m.mean()[a]),
+            ];
+            row.extend(m.comoment()[a * k..(a + 1) * k].iter().map(|v| exact(*v)));
+            rows.push(row);
+        }
+    }
+    Ok(vec![
+        (FEATURES_FILE, features),
+        (DRAWS_FILE, csv_bytes(&header, rows)),
+    ])
+}
+
+/// The controls of a merged study, read from its shards ([`shard_files`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FromShards {
+    /// The controls' names and means (merged from the shards' chunks in chunk order, as
+    /// one process merges them).
+    pub set: ControlSet,
+    /// The runs, in order.
+    pub runs: Vec<u64>,
+    /// Their features, `runs.len() x set.len()`, row-major.
+    pub x: Vec<f64>,
+}
+
+/// The controls of the study whose shards are in `dirs` (any order), as one process
+/// computes them: `Ok(Err(note))` when a shard carries none (a shard written before the
+/// controls were on by default, or with `--no-controls`, or a scenario without random
+/// closures), the note saying which.
+///
+/// # Errors
+/// A shard's control file that cannot be read, or that does not fit the others (other
+/// controls, a chunk missing or repeated, a number that is not one): the error names the
+/// file and line.
+pub fn from_shards(dirs: &[PathBuf]) -> Result<Result<FromShards, String>, Error> {
+    let lacking: Vec<String> = dirs
+        .iter()
+        .filter(|d| {
+            let listed = Manifest::read(&d.join("shard.json"))
+                .map(|m| {
+                    m.files
+                        .iter()
+                        .filter(|f| f.name == FEATURES_FILE || f.name == DRAWS_FILE)
+                        .count()
+                })
+                .unwrap_or(0);
+            listed < 2
+        })
+        .map(|d| d.display().to_string())
+        .collect();
+    if !lacking.is_empty() {
+        return Ok(Err(format!(
+            "no controlled estimate (controlled.csv, controls.csv): {} carr{} no plan \
+             features ({FEATURES_FILE}, {DRAWS_FILE}): shards written by an older \
+             chokepoint, with --no-controls, or of a scenario without random closures",
+            lacking.join(", "),
+            if lacking.len() == 1 { "ies" } else { "y" }
+        )));
+    }
+    let mut names: Option<Vec<String>> = None;
+    let mut rows: Vec<(u64, Vec<f64>)> = Vec::new();
+    let mut chunks: BTreeMap<u64, (PathBuf, u64, Moments)> = BTreeMap::new();
+    let mut total: Option<(PathBuf, u64)> = None;
+    for d in dirs {
+        let path = d.join(FEATURES_FILE);
+        let (mut r, header) = reader(&path)?;
+        if header.first().map(String::as_str) != Some("run") || header.len() < 2 {
+            return Err(at(
+                &path,
+                1,
+                "run",
+                "expected the columns run, then the controls".into(),
+            ));
+        }
+        let these = header[1..].to_vec();
+        let k = these.len();
+        match &names {
+            Some(n) if *n != these => {
+                return Err(at(
+                    &path,
+                    1,
+                    &these[0],
+                    format!(
+                    "controls {} differ from another shard's {}: the shards are not of one study",
+                    these.join(","),
+                    n.join(",")
+                ),
+                ))
+            }
+            _ => names = Some(these.clone()),
+        }
+        for rec in r.records() {
+            let rec = rec.map_err(|e| at(&path, 0, "run", e.to_string()))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let cell = |i: usize| rec.get(i).unwrap_or("");
+            let run: u64 = cell(0).parse().map_err(|_| {
+                at(
+                    &path,
+                    line,
+                    "run",
+                    format!("{:?}: expected a run number", cell(0)),
+                )
+            })?;
+            let mut row = Vec::with_capacity(k);
+            for (i, name) in these.iter().enumerate() {
+                row.push(float(&path, line, name, cell(i + 1))?);
+            }
+            rows.push((run, row));
+        }
+        let path = d.join(DRAWS_FILE);
+        let (mut r, header) = reader(&path)?;
+        let want: Vec<String> = ["chunk", "draws", "plans", "control", "mean"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(these.iter().cloned())
+            .collect();
+        if header != want {
+            return Err(at(
+                &path,
+                1,
+                "chunk",
+                format!("expected the columns {}", want.join(",")),
+            ));
+        }
+        let mut open: Option<(u64, u64, Vec<f64>, Vec<f64>)> = None;
+        let mut close =
+            |open: &mut Option<(u64, u64, Vec<f64>, Vec<f64>)>, line: u64| -> Result<(), Error> {
+                if let Some((c, n, mean, co)) = open.take() {
+                    if mean.len() != k {
+                        return Err(at(
+                            &path,
+                            line,
+                            "control",
+                            format!("chunk {c} has {} of the {k} controls", mean.len()),
+                        ));
+                    }
+                    if chunks
+                        .insert(c, (path.clone(), n, Moments::from_parts(n, mean, co)?))
+                        .is_some()
+                    {
+                        return Err(at(
+                            &path,
+                            line,
+                            "chunk",
+                            format!("chunk {c} is in two shards"),
+                        ));
+                    }
+                }
+                Ok(())
+            };
+        let mut last = 1;
+        for rec in r.records() {
+            let rec = rec.map_err(|e| at(&path, 0, "chunk", e.to_string()))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            last = line;
+            let cell = |i: usize| rec.get(i).unwrap_or("");
+            let whole = |i: usize, col: &str| -> Result<u64, Error> {
+                cell(i).parse().map_err(|_| {
+                    at(
+                        &path,
+                        line,
+                        col,
+                        format!("{:?}: expected a whole number", cell(i)),
+                    )
+                })
+            };
+            let (c, draws, n) = (whole(0, "chunk")?, whole(1, "draws")?, whole(2, "plans")?);
+            match &total {
+                Some((p, t)) if *t != draws => {
+                    return Err(at(
+                        &path,
+                        line,
+                        "draws",
+                        format!(
+                            "{draws} draws, but {} says {t}: the shards are not of one study",
+                            p.display()
+                        ),
+                    ))
+                }
+                _ => total = Some((path.clone(), draws)),
+            }
+            if open.as_ref().is_some_and(|o| o.0 != c) {
+                close(&mut open, line)?;
+            }
+            let o = open.get_or_insert_with(|| (c, n, Vec::new(), Vec::new()));
+            let a = o.2.len();
+            if a >= k || cell(3) != these[a] || o.1 != n {
+                return Err(at(
+                    &path,
+                    line,
+                    "control",
+                    format!(
+                        "{:?}: expected control {} of chunk {c} ({} plans)",
+                        cell(3),
+                        these.get(a).map_or("(none: all were read)", String::as_str),
+                        o.1
+                    ),
+                ));
+            }
+            o.2.push(float(&path, line, "mean", cell(4))?);
+            for (b, name) in these.iter().enumerate() {
+                o.3.push(float(&path, line, name, cell(5 + b))?);
+            }
+        }
+        close(&mut open, last)?;
+    }
+    let names = names.unwrap_or_default();
+    let Some((path, draws)) = total else {
+        return Ok(Err(format!(
+            "no controlled estimate: the shards hold no control-mean draws ({DRAWS_FILE})"
+        )));
+    };
+    let want = draws.div_ceil(CHUNK);
+    let mut all = Moments::new(names.len());
+    for (i, (c, (p, n, m))) in chunks.iter().enumerate() {
+        let plans = (draws - c * CHUNK).min(CHUNK);
+        if *c != i as u64 || *n != plans {
+            return Err(at(p, 0, "chunk", format!(
+                "chunk {c} of {n} plans: the shards' chunks must be 0..{want} of {CHUNK} plans (the last of the rest)"
+            )));
+        }
+        all.merge(m);
+    }
+    if chunks.len() as u64 != want {
+        return Err(at(&path, 0, "chunk", format!(
+            "the shards hold {} chunks of the {draws} control-mean draws, not {want}: a shard is missing",
+            chunks.len()
+        )));
+    }
+    rows.sort_by_key(|r| r.0);
+    let runs: Vec<u64> = rows.iter().map(|r| r.0).collect();
+    Ok(Ok(FromShards {
+        set: ControlSet {
+            names,
+            means: ControlMeans::from_moments(&all)?,
+        },
+        runs,
+        x: rows.into_iter().flat_map(|r| r.1).collect(),
+    }))
+}
+
+/// A CSV reader of `path`, and its header.
+fn reader(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), Error> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    let header = r
+        .headers()
+        .map_err(|e| at(path, 1, "", e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    Ok((r, header))
+}
+
+/// The number in `text`, or an error naming the file, line and column.
+fn float(path: &Path, line: u64, column: &str, text: &str) -> Result<f64, Error> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            at(
+                path,
+                line,
+                column,
+                format!("{text:?}: expected a finite number"),
+            )
+        })
 }
 
 /// The metrics estimated with controls, as named in `controlled.csv`, in its order (the
@@ -160,7 +567,7 @@ pub struct MetricEstimate {
 /// # Errors
 /// Too few runs for the controls (at least `len() + 3`).
 pub fn analyse(
-    controls: &Controls,
+    controls: &ControlSet,
     records: &[RunRecord],
     x: &[f64],
 ) -> Result<Vec<MetricEstimate>, Error> {
@@ -173,7 +580,7 @@ pub fn analyse(
                 .collect();
             Ok(MetricEstimate {
                 metric: metric.name,
-                estimate: estimate(&y, x, controls.len(), controls.means())?,
+                estimate: estimate(&y, x, controls.len(), &controls.means)?,
             })
         })
         .collect()
@@ -184,12 +591,12 @@ pub fn analyse(
 /// # Errors
 /// As [`analyse`].
 pub fn total_loss(
-    controls: &Controls,
+    controls: &ControlSet,
     records: &[RunRecord],
     x: &[f64],
 ) -> Result<Controlled, Error> {
     let y: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
-    estimate(&y, x, controls.len(), controls.means())
+    estimate(&y, x, controls.len(), &controls.means)
 }
 
 /// The files of the controlled estimates, for the study's output set (they are listed in
@@ -197,7 +604,7 @@ pub fn total_loss(
 /// of each metric) and `controls.csv` (each control's mean, its error, and its weight
 /// for the total loss).
 pub fn files(
-    controls: &Controls,
+    controls: &ControlSet,
     estimates: &[MetricEstimate],
     x: &[f64],
 ) -> Vec<(&'static str, Vec<u8>)> {
@@ -234,7 +641,7 @@ pub fn files(
                 } else {
                     e.control_mean_share
                 }),
-                controls.means().draws,
+                controls.means.draws,
             ));
         }
     }
@@ -245,7 +652,7 @@ pub fn files(
     let k = controls.len();
     let n = x.len() / k.max(1);
     let loss_var = total.map_or(0.0, |t| t.estimate.plain.se.powi(2) * t.estimate.n as f64);
-    for (a, name) in controls.names().iter().enumerate() {
+    for (a, name) in controls.names.iter().enumerate() {
         let col: Vec<f64> = (0..n).map(|i| x[i * k + a]).collect();
         let var = crate::montecarlo::stats::mean_sd(&col).1.powi(2);
         let beta = total.map_or(0.0, |t| t.estimate.coefficients[a]);
@@ -256,8 +663,8 @@ pub fn files(
         };
         text.push_str(&format!(
             "{name},{},{},{},{}\n",
-            num(controls.means().mean[a]),
-            num(controls.means().error_cov[a * k + a].sqrt()),
+            num(controls.means.mean[a]),
+            num(controls.means.error_cov[a * k + a].sqrt()),
             num(beta),
             num(share),
         ));

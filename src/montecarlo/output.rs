@@ -1631,7 +1631,18 @@ impl Merge {
 
     /// Write the merged study into `dir` as its runs are read ([`Writer`]), keeping
     /// only each run's [`RunRecord::slim`]: the outcome returned holds those.
-    pub fn write(mut self, dir: &Path) -> Result<Outcome, Error> {
+    pub fn write(self, dir: &Path) -> Result<Outcome, Error> {
+        self.write_with(dir, |_| Ok(Vec::new()))
+    }
+
+    /// As [`Merge::write`], with the files `extra` makes of the merged outcome (the
+    /// controlled estimates: [`super::controlled::from_shards`]) written with the others
+    /// and listed in the manifest.
+    pub fn write_with(
+        mut self,
+        dir: &Path,
+        extra: impl FnOnce(&Outcome) -> Result<Vec<(&'static str, Vec<u8>)>, Error>,
+    ) -> Result<Outcome, Error> {
         let mut w = Writer::create(dir, &self.manifest)?;
         let mut records = Vec::with_capacity(self.runs.min(1 << 20) as usize);
         while let Some(r) = self.next_record()? {
@@ -1642,7 +1653,8 @@ impl Merge {
             manifest: self.manifest,
             records,
         };
-        w.finish(&outcome, Vec::new())?;
+        let extra = extra(&outcome)?;
+        w.finish(&outcome, extra)?;
         Ok(outcome)
     }
 }

@@ -43,6 +43,8 @@ pub const OWN_FILES: &[&str] = &[
     // montecarlo --shard
     "shard.json",
     "daily_runs.csv",
+    "control_features.csv",
+    "control_draws.csv",
     // fit
     "posterior.csv",
     "generations.csv",

@@ -36,3 +36,38 @@ pub fn csv_rows(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String
         })
         .collect()
 }
+
+/// Re-sign the files of a shard's `shard.json` in `dir` (after a test edited them), so
+/// that what a merge reads is the edited file itself.
+pub fn resign(dir: &std::path::Path) {
+    use chokepoint::output::manifest::{FileRecord, Manifest};
+    let path = dir.join("shard.json");
+    let mut m = Manifest::read(&path).unwrap();
+    for f in &mut m.files {
+        *f = FileRecord::of_file(dir, &f.name).unwrap();
+    }
+    m.write(&path).unwrap();
+}
+
+/// `result` is an `Error::File` at `line` and `column` of `path` whose message holds
+/// `text`.
+pub fn assert_file_error<T: std::fmt::Debug>(
+    result: Result<T, chokepoint::Error>,
+    path: &std::path::Path,
+    line: u64,
+    column: &str,
+    text: &str,
+) {
+    match result {
+        Err(chokepoint::Error::File {
+            path: p,
+            line: l,
+            column: c,
+            message,
+        }) => {
+            assert_eq!((p.as_path(), l, c.as_deref()), (path, line, Some(column)));
+            assert!(message.contains(text), "{message}");
+        }
+        other => panic!("expected a file error, got {other:?}"),
+    }
+}

@@ -368,7 +368,7 @@ use chokepoint::sim::{CorridorMetrics, DailySeries, RunReport};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{cli, csv_rows, root};
+use crate::common::{assert_file_error, cli, csv_rows, resign, root};
 
 /// A cheap deterministic stand-in for the engine: each corridor loses 1000 USD per
 /// closed day times (1 - factor), plus a little per start day so values are not round;
@@ -459,7 +459,7 @@ fn fake_outcome(s: &Scenario, config: &Config) -> montecarlo::Outcome {
 }
 
 /// Every file of a folder, by name, except timing.json.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -473,7 +473,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-fn assert_same_files(a: &Path, b: &Path) {
+pub(super) fn assert_same_files(a: &Path, b: &Path) {
     let (fa, fb) = (files(a), files(b));
     assert_eq!(
         fa.keys().collect::<Vec<_>>(),
@@ -1671,7 +1671,6 @@ where
 /// panic or a silent zero, even when its shard.json was re-signed to match.
 #[test]
 fn a_corrupted_partial_file_names_its_line_and_column() {
-    use chokepoint::output::manifest::{FileRecord, Manifest};
     let s = random_scenario();
     let root = tempfile::tempdir().unwrap();
     let dirs: Vec<PathBuf> = (1..=2)
@@ -1688,14 +1687,6 @@ fn a_corrupted_partial_file_names_its_line_and_column() {
             d
         })
         .collect();
-    let resign = |dir: &Path| {
-        let path = dir.join("shard.json");
-        let mut m = Manifest::read(&path).unwrap();
-        for f in &mut m.files {
-            *f = FileRecord::of_file(dir, &f.name).unwrap();
-        }
-        m.write(&path).unwrap();
-    };
     let corrupt = |name: &str, edit: &dyn Fn(&str) -> String| {
         let path = dirs[1].join(name);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1711,20 +1702,7 @@ fn a_corrupted_partial_file_names_its_line_and_column() {
         lines[2] = cells.join(",");
         lines.join("\n") + "\n"
     });
-    match output::merge(&dirs) {
-        Err(chokepoint::Error::File {
-            path: p,
-            line,
-            column,
-            message,
-        }) => {
-            assert_eq!(p, path);
-            assert_eq!(line, 3);
-            assert_eq!(column.as_deref(), Some("closure_days"));
-            assert!(message.contains("\"three\""), "{message}");
-        }
-        other => panic!("expected a file error, got {other:?}"),
-    }
+    assert_file_error(output::merge(&dirs), &path, 3, "closure_days", "\"three\"");
     std::fs::write(&path, text).unwrap();
     // A missing column.
     corrupt("crossings.csv", &|t| {

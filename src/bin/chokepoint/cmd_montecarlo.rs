@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use chokepoint::closure::{regime, RegimeStart};
-use chokepoint::montecarlo::controlled::{self, Controls};
+use chokepoint::montecarlo::controlled::{self, ControlSet, Controls};
 use chokepoint::montecarlo::{self, output, stats::Stats, Config, Shard};
 use chokepoint::output::money;
 use chokepoint::sim::Engine;
@@ -89,11 +89,15 @@ pub struct Args {
     /// variates of controlled.csv; default 50 per run, at least 50,000.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
     control_draws: Option<u64>,
-    /// Also estimate the mean with control variates: controlled.csv and controls.csv
-    /// (provisional: docs/montecarlo.md, "Control variates"). Implied by
-    /// --control-draws and --stop-on-controlled.
+    /// Estimate the means with control variates too (controlled.csv, controls.csv; a
+    /// shard writes its runs' plan features for `merge`): the default, this flag is
+    /// kept for older command lines.
     #[arg(long)]
     controls: bool,
+    /// No control variates: no controlled.csv or controls.csv (a shard writes no plan
+    /// features).
+    #[arg(long, conflicts_with_all = ["controls", "control_draws", "stop_on_controlled"])]
+    no_controls: bool,
     /// With --target-rel-error, stop on the controlled estimate's relative error
     /// instead of the plain one's.
     #[arg(long, requires = "target_rel_error")]
@@ -152,11 +156,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Every run has the fixed closures: runs rejoin the simulation of those alone.
     let base = montecarlo::fixed_closures(&scenario, &config);
     // Control variates: features of each run's closure plan, their means from cheap draws.
-    let want = args.controls || args.stop_on_controlled || args.control_draws.is_some();
-    let controls = if want && shard.is_none() && !scenario.closure_sampler()?.is_empty() {
-        let draws = args
-            .control_draws
-            .unwrap_or_else(|| (50 * args.runs).max(50_000));
+    // On unless --no-controls, and only with random closures (nothing to control for
+    // without); a shard writes its runs' features and its chunks of the draws instead.
+    let want = !args.no_controls && !scenario.closure_sampler()?.is_empty();
+    let draws = args
+        .control_draws
+        .unwrap_or_else(|| controlled::default_draws(args.runs));
+    let controls = if want && shard.is_none() {
         Some(Controls::new(&scenario, &config, draws, false)?)
     } else {
         None
@@ -172,7 +178,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 if records.len() < c.len() + 3 {
                     return Ok(false);
                 }
-                let e = controlled::total_loss(c, records, &seen)?;
+                let e = controlled::total_loss(c.set(), records, &seen)?;
                 Ok(e.controlled.relative_error() <= x)
             }
             _ => {
@@ -209,17 +215,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // the other files and listed in the manifest.
     let mut controlled_line_text = None;
     let mut extra = Vec::new();
+    let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
     if let (None, Some(c)) = (shard, &controls) {
-        let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
         let x = c.of_runs(&runs);
-        match controlled::analyse(c, &outcome.records, &x) {
-            Ok(estimates) => {
-                controlled_line_text = estimates.first().map(|t| controlled_line(&t.estimate, c));
-                extra = controlled::files(c, &estimates, &x);
-            }
-            // Too few runs for the controls: no controlled estimate.
-            Err(e) => eprintln!("no controlled estimate: {e}"),
-        }
+        (controlled_line_text, extra) = controlled_files(c.set(), &outcome.records, &x);
+    } else if shard.is_some() && want {
+        extra = controlled::shard_files(&scenario, &config, draws, &runs)?;
     }
     writer.finish(&outcome, extra)?;
     let losses: Vec<f64> = outcome
@@ -286,7 +287,27 @@ fn loss_line(s: &Stats) -> String {
     )
 }
 
-fn controlled_line(e: &chokepoint::control_variates::Controlled, c: &Controls) -> String {
+/// The controlled estimates of a study's runs `records` whose features are `x`: the
+/// summary's line and the files (none, with a note on stderr, when the runs are too
+/// few for the controls).
+fn controlled_files(
+    c: &ControlSet,
+    records: &[montecarlo::RunRecord],
+    x: &[f64],
+) -> (Option<String>, Vec<(&'static str, Vec<u8>)>) {
+    match controlled::analyse(c, records, x) {
+        Ok(estimates) => (
+            estimates.first().map(|t| controlled_line(&t.estimate, c)),
+            controlled::files(c, &estimates, x),
+        ),
+        Err(e) => {
+            eprintln!("no controlled estimate: {e}");
+            (None, Vec::new())
+        }
+    }
+}
+
+fn controlled_line(e: &chokepoint::control_variates::Controlled, c: &ControlSet) -> String {
     let i = &e.controlled;
     format!(
         "total loss, controlled: mean {} (95% CI {} .. {}, rel. error {:.1}%); variance \
@@ -299,7 +320,7 @@ fn controlled_line(e: &chokepoint::control_variates::Controlled, c: &Controls) -
         e.variance_reduction,
         e.effective_runs,
         c.len(),
-        c.means().draws,
+        c.means.draws,
     )
 }
 
@@ -310,8 +331,30 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
     let t0 = Instant::now();
     // The shards' tables are read a run at a time and written as they are read.
     let merge = output::Merge::open(dirs)?;
+    // The controls, from the plan features and chunks of draws the shards carry.
+    let controls = controlled::from_shards(dirs)?;
     study::prepare_out(out, merge.manifest(), force)?;
-    let outcome = merge.write(out)?;
+    let mut controlled_line_text = None;
+    let outcome = merge.write_with(out, |outcome| match &controls {
+        Ok(c) => {
+            let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
+            if runs != c.runs {
+                return Err(chokepoint::Error::Invalid(format!(
+                    "the shards' {} hold {} runs' plan features, their runs.csv {} runs",
+                    controlled::FEATURES_FILE,
+                    c.runs.len(),
+                    runs.len()
+                )));
+            }
+            let (line, files) = controlled_files(&c.set, &outcome.records, &c.x);
+            controlled_line_text = line;
+            Ok(files)
+        }
+        Err(note) => {
+            eprintln!("{note}");
+            Ok(Vec::new())
+        }
+    })?;
     let seconds = t0.elapsed().as_secs_f64();
     output::write_timing(
         out,
@@ -334,6 +377,9 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
         .collect();
     if let Some(s) = Stats::of(&losses) {
         println!("{}", loss_line(&s));
+    }
+    if let Some(line) = controlled_line_text {
+        println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }
