@@ -360,8 +360,28 @@ fn controls_estimate_each_option_s_avoided_loss_beside_the_plain_one() {
     assert!(manifest.contains("controlled.csv"));
     let text = std::fs::read_to_string(out.join("controlled.csv")).unwrap();
     assert_eq!(text.lines().count(), 1 + 2 * 3);
+    // Controls are on by default; --no-controls writes the same files without
+    // controlled.csv.
+    let with = std::fs::read(out.join("compare_runs.csv")).unwrap();
+    let o = run(&["--no-controls", "--control-draws", "5000", "--force"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--no-controls with --control-draws"
+    );
+    let o = run(&["--no-controls", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.join("controlled.csv").exists());
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("controlled"));
+    assert_eq!(std::fs::read(out.join("compare_runs.csv")).unwrap(), with);
+    let o = run(&["--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("controlled.csv").is_file());
     let o = run(&["--controls", "--shard", "1/2", "--force"]);
     assert_eq!(o.status.code(), Some(2));
+    // A shard by default: no controls (a comparison's shards carry no plan features).
+    let o = run(&["--shard", "1/2", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// `compare_runs.csv` reports the run-out figures of the metric table, run by run as

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use chokepoint::compare::{self, Analysis, Candidate, Futures, Study};
-use chokepoint::montecarlo::{self, output::Timing, Shard};
+use chokepoint::montecarlo::{self, controlled, output::Timing, Shard};
 use chokepoint::output::money;
 use chokepoint::study::request::{CompareRequest, MonteCarloRequest};
 
@@ -78,15 +78,18 @@ pub struct Args {
     /// does not set its own.
     #[arg(long, value_name = "STATE|stationary")]
     regime_start: Option<String>,
-    /// Control variates: also the plain and the controlled estimate of each candidate's
-    /// mean loss and each option's mean avoided loss, side by side (controlled.csv).
+    /// Control variates (the default; this flag is kept for older command lines): the
+    /// plain and the controlled estimate of each candidate's mean loss and each
+    /// option's mean avoided loss, side by side (controlled.csv). Not for a shard.
     #[arg(long, conflicts_with = "shard")]
     controls: bool,
-    /// Plan draws for the controls' means (implies --controls; default 50 x runs, at
-    /// least 50,000).
+    /// Plan draws for the controls' means (default 50 x runs, at least 50,000).
     #[arg(long, value_name = "N", conflicts_with = "shard",
           value_parser = clap::value_parser!(u64).range(2..))]
     control_draws: Option<u64>,
+    /// No control variates: no controlled.csv.
+    #[arg(long, conflicts_with_all = ["controls", "control_draws"])]
+    no_controls: bool,
     /// Also write the HTML report, OUT/report.html (not with --shard).
     #[arg(long, conflicts_with = "shard")]
     report: bool,
@@ -182,13 +185,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         let mut extra = Vec::new();
         let mut lines = String::new();
-        if args.controls || args.control_draws.is_some() {
+        // On unless --no-controls; a comparison without random closures (nothing to
+        // control for) or with too few runs gets a note instead.
+        if !args.no_controls {
             let draws = args
                 .control_draws
-                .unwrap_or_else(|| (50 * args.runs).max(50_000));
-            let est = compare::controlled::analyse(&s, &config, &outcome, draws)?;
-            lines = controlled_lines(&est);
-            extra.push(("controlled.csv", compare::controlled::csv(&est)));
+                .unwrap_or_else(|| controlled::default_draws(args.runs));
+            match compare::controlled::analyse(&s, &config, &outcome, draws) {
+                Ok(est) => {
+                    lines = controlled_lines(&est);
+                    extra.push(("controlled.csv", compare::controlled::csv(&est)));
+                }
+                Err(e) => eprintln!("no controlled estimate (controlled.csv): {e}"),
+            }
         }
         let a = compare::output::write_outputs_with(&args.out, &outcome, extra)?;
         print!("{}", table(&a));
@@ -221,6 +230,10 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
         },
     )?;
     let a = compare::output::write_outputs(out, &outcome)?;
+    eprintln!(
+        "no controlled estimate (controlled.csv): a comparison's shards carry no plan \
+         features; run the comparison in one process for it"
+    );
     println!(
         "merged {} shard(s), {done} run(s) of a comparison into {}",
         dirs.len(),
@@ -239,7 +252,7 @@ fn controlled_lines(est: &[compare::controlled::Estimate]) -> String {
         let _ = writeln!(
             s,
             "  {} / {}: plain {} (95% CI {} .. {}), controlled {} (95% CI {} .. {}), \
-             variance reduction {:.1}",
+             variance reduction {:.1} (as {:.0} plain runs)",
             e.future,
             e.candidate,
             money(c.plain.mean),
@@ -248,7 +261,8 @@ fn controlled_lines(est: &[compare::controlled::Estimate]) -> String {
             money(c.controlled.mean),
             money(c.controlled.ci_low),
             money(c.controlled.ci_high),
-            c.variance_reduction
+            c.variance_reduction,
+            c.effective_runs
         );
     }
     s
