@@ -57,6 +57,8 @@ def montecarlo(
     batch_size: int = 100,
     fixed_draws: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
+    controls: bool = True,
+    control_draws: Optional[int] = None,
 ) -> tuple[dict[str, bytes], list[str]]: ...
 def compare(
     base: Scenario,
@@ -73,6 +75,8 @@ def compare(
     bootstrap: int = 1000,
     regime_start: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
+    controls: bool = True,
+    control_draws: Optional[int] = None,
 ) -> tuple[dict[str, bytes], list[str]]: ...
 def uncertainty(
     base: Scenario,

@@ -237,6 +237,33 @@ class MonteCarloResult(_Result):
         """Total loss of each run (USD), indexed by run."""
         return self.runs.set_index("run")["total_loss_usd"]
 
+    @property
+    def controlled(self) -> Optional[pd.DataFrame]:
+        """``controlled.csv``: per metric, the ``plain`` and the ``controlled`` estimate
+        of its mean side by side (``mean, se, ci_low, ci_high``, the
+        ``variance_reduction`` factor and the ``effective_runs``); ``None`` for a study
+        without controls (``controls=False``, no random closures, too few runs)."""
+        return self.table("controlled.csv") if "controlled.csv" in self._files else None
+
+    @property
+    def controls(self) -> Optional[pd.DataFrame]:
+        """``controls.csv``: each control (a plan feature), its mean and that mean's
+        error, its coefficient and share of the variance of the total loss; ``None``
+        without controls."""
+        return self.table("controls.csv") if "controls.csv" in self._files else None
+
+    def controlled_stat(self, metric: str = "total_loss_usd", column: str = "mean") -> float:
+        """One value of the controlled estimate of ``controlled``, e.g.
+        ``controlled_stat("total_loss_usd", "variance_reduction")``; raises ``KeyError``
+        without controls."""
+        c = self.controlled
+        if c is None:
+            raise KeyError("no controlled.csv in this result (controls=False, or nothing to control for)")
+        sel = c[(c["metric"] == metric) & (c["estimator"] == "controlled")]
+        if sel.empty:
+            raise KeyError(f"no controlled estimate of {metric!r} in controlled.csv")
+        return float(sel[column].iloc[0])
+
     def stat(self, metric: str = "total_loss_usd", statistic: str = "mean") -> float:
         """One value of ``summary``, e.g. ``stat("total_loss_usd", "tvar95")`` (USD)."""
         s = self.summary
@@ -251,16 +278,29 @@ class MonteCarloResult(_Result):
         return self.stat("total_loss_usd", "mean")
 
     def __repr__(self) -> str:
+        controlled = ""
+        if self.controlled is not None:
+            controlled = (
+                f", controlled USD {self.controlled_stat():,.0f} (variance reduction "
+                f"{self.controlled_stat(column='variance_reduction'):.1f}, as "
+                f"{self.controlled_stat(column='effective_runs'):,.0f} plain runs)"
+            )
         return (
             f"<chokepoint.MonteCarloResult: {self.manifest['montecarlo']['runs']} runs, "
-            f"mean loss USD {self.mean_loss_usd:,.0f}>"
+            f"mean loss USD {self.mean_loss_usd:,.0f}{controlled}>"
         )
 
     def _repr_html_(self) -> str:
         s = self.summary
         s = s[s["metric"] == "total_loss_usd"].set_index("statistic")[["value", "ci_low", "ci_high"]]
         runs = self.manifest["montecarlo"]["runs"]
-        return f"<p>chokepoint Monte Carlo: total_loss_usd over {runs} runs</p>" + s.to_html()
+        html = f"<p>chokepoint Monte Carlo: total_loss_usd over {runs} runs</p>" + s.to_html()
+        c = self.controlled
+        if c is not None:
+            cols = ["estimator", "mean", "se", "ci_low", "ci_high", "variance_reduction", "effective_runs"]
+            c = c[c["metric"] == "total_loss_usd"][cols].set_index("estimator")
+            html += "<p>its mean, plain and with control variates (controlled.csv)</p>" + c.to_html()
+        return html
 
 
 class CompareResult(_Result):
@@ -347,6 +387,15 @@ class CompareResult(_Result):
         base and option, ``mean_reduction_usd`` (base minus option) with its paired 95%
         CI."""
         return self.table("revenue.csv")
+
+    @property
+    def controlled(self) -> Optional[pd.DataFrame]:
+        """``controlled.csv``: per future, candidate and quantity (``total_loss_usd``,
+        the candidate's mean loss; ``avoided_loss_usd``, the option's mean avoided loss)
+        the ``plain`` and the ``controlled`` estimate side by side, with the
+        ``variance_reduction`` factor and the ``effective_runs``; ``None`` for a
+        comparison without controls (``controls=False``, no random closures)."""
+        return self.table("controlled.csv") if "controlled.csv" in self._files else None
 
     @property
     def benefit_cost(self) -> pd.DataFrame:

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chokepoint::closure::{parse_date, ClosureWindow};
 use chokepoint::error::{Diagnostic, Severity};
-use chokepoint::montecarlo::{self as mc, Progress};
+use chokepoint::montecarlo::{self as mc, controlled, Progress};
 use chokepoint::output::{self, folder, Manifest};
 use chokepoint::scenario::params;
 use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
@@ -549,7 +549,7 @@ fn drive<'py, T: Send>(
 #[pyfunction]
 #[pyo3(signature = (scenario, runs, seed, threads, closures, fixed_closures=true, start=None,
                     days=None, target_rel_error=None, batch_size=100, fixed_draws=false,
-                    progress=None))]
+                    progress=None, controls=true, control_draws=None))]
 #[allow(clippy::too_many_arguments)]
 fn montecarlo<'py>(
     py: Python<'py>,
@@ -565,6 +565,8 @@ fn montecarlo<'py>(
     batch_size: u64,
     fixed_draws: bool,
     progress: Option<Bound<'py, PyAny>>,
+    controls: bool,
+    control_draws: Option<u64>,
 ) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
     let t0 = Instant::now();
     let st = study(scenario, &closures, fixed_closures, start.as_deref(), days)?;
@@ -595,15 +597,27 @@ fn montecarlo<'py>(
     })?;
     let mut outcome = outcome.map_err(py_err)?;
     outcome.manifest.scenario.changes = changes_text(&scenario.changes);
+    let mut notes = Vec::new();
     let files = py
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
             let done = outcome.records.len() as f64;
+            // The controlled estimates, as the CLI's (not with fixed draws: the runs'
+            // plans are not the sampler's, so their features would not be theirs).
+            let extra = if controls && !fixed_draws {
+                let draws = control_draws.unwrap_or_else(|| controlled::default_draws(runs));
+                let (extra, note) = controlled::study_files(s, &config, draws, &outcome.records)?;
+                notes.extend(note);
+                extra
+            } else {
+                Vec::new()
+            };
             timed_files_on_pool(threads, seconds, done, |dir| {
-                mc::output::write_outputs(dir, &outcome)
+                mc::output::write_outputs_with(dir, &outcome, extra)
             })
         })
         .map_err(py_err)?;
+    warnings.extend(notes);
     Ok((files_dict(py, files)?, warnings))
 }
 
@@ -754,7 +768,8 @@ fn uncertainty<'py>(
 #[pyfunction]
 #[pyo3(signature = (base, options, runs, seed, threads, closures, fixed_closures=true,
                     start=None, days=None, futures=None, threshold_usd=None,
-                    bootstrap=1000, regime_start=None, progress=None))]
+                    bootstrap=1000, regime_start=None, progress=None, controls=true,
+                    control_draws=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare<'py>(
     py: Python<'py>,
@@ -772,6 +787,8 @@ fn compare<'py>(
     bootstrap: u32,
     regime_start: Option<String>,
     progress: Option<Bound<'py, PyAny>>,
+    controls: bool,
+    control_draws: Option<u64>,
 ) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
     use chokepoint::compare::{self, Candidate, Futures};
     let t0 = Instant::now();
@@ -860,6 +877,7 @@ fn compare<'py>(
     })?;
     let mut outcome = outcome.map_err(py_err)?;
     outcome.manifest.scenario.changes = changes_text(&base.changes);
+    let mut warnings = st.warnings;
     let files = py
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
@@ -868,12 +886,24 @@ fn compare<'py>(
                 .first()
                 .and_then(|r| r.first())
                 .map_or(0, Vec::len);
+            // The controlled estimates, as the CLI's: a note when there is nothing to
+            // control for or too few runs.
+            let mut extra = Vec::new();
+            if controls {
+                let draws = control_draws.unwrap_or_else(|| controlled::default_draws(runs));
+                match compare::controlled::analyse(&s, &config, &outcome, draws) {
+                    Ok(est) => extra.push(("controlled.csv", compare::controlled::csv(&est))),
+                    Err(e) => {
+                        warnings.push(format!("no controlled estimate (controlled.csv): {e}"))
+                    }
+                }
+            }
             timed_files_on_pool(threads, seconds, done as f64, |dir| {
-                compare::output::write_outputs(dir, &outcome).map(|_| ())
+                compare::output::write_outputs_with(dir, &outcome, extra).map(|_| ())
             })
         })
         .map_err(py_err)?;
-    Ok((files_dict(py, files)?, st.warnings))
+    Ok((files_dict(py, files)?, warnings))
 }
 
 /// A criticality study, as `chokepoint criticality --out`: every corridor closed in turn

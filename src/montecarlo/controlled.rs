@@ -210,6 +210,38 @@ pub fn default_draws(runs: u64) -> u64 {
     (50 * runs).max(50_000)
 }
 
+/// The controlled-estimate files (`controlled.csv`, `controls.csv`: [`files`]) of a
+/// finished study of `scenario` with `config` whose runs are `records`, the controls'
+/// means from `draws` plans (at least 2); no files and a note instead when there is
+/// nothing to control for (no random closure process) or too few runs.
+///
+/// # Errors
+/// A bad closure model or regime start, fewer than 2 draws, or threads that cannot
+/// start.
+pub fn study_files(
+    scenario: &Scenario,
+    config: &Config,
+    draws: u64,
+    records: &[RunRecord],
+) -> Result<(Vec<File>, Option<String>), Error> {
+    if scenario.closure_sampler()?.is_empty() {
+        return Ok((
+            Vec::new(),
+            Some("no controlled estimate: no random closure process to control for".into()),
+        ));
+    }
+    let c = Controls::new(scenario, config, draws, false)?;
+    let runs: Vec<u64> = records.iter().map(|r| r.run).collect();
+    let x = c.of_runs(&runs);
+    Ok(match analyse(c.set(), records, &x) {
+        Ok(estimates) => (files(c.set(), &estimates, &x), None),
+        Err(e) => (Vec::new(), Some(format!("no controlled estimate: {e}"))),
+    })
+}
+
+/// A file of a study's output: its name and bytes.
+pub type File = (&'static str, Vec<u8>);
+
 /// A shard's file of its runs' plan features: `run`, then one column per control.
 pub const FEATURES_FILE: &str = "control_features.csv";
 

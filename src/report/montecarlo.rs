@@ -241,6 +241,50 @@ struct ConvRow {
     relative_error: f64,
 }
 
+/// A row of `controlled.csv`.
+#[derive(Deserialize)]
+struct ControlledRow {
+    metric: String,
+    estimator: String,
+    #[serde(deserialize_with = "nan_if_empty")]
+    mean: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    ci_low: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    ci_high: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    variance_reduction: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    effective_runs: f64,
+}
+
+/// The fact of the total loss's mean with control variates, beside the plain one, from
+/// `controlled.csv` (`None` for a folder without it: `--no-controls`, or an older one).
+fn controlled_fact(dir: &Path, per: &str) -> Result<Option<(String, String)>, Error> {
+    if !dir.join("controlled.csv").is_file() {
+        return Ok(None);
+    }
+    let csv: Csv<ControlledRow> = Csv::read(dir, "controlled.csv", "montecarlo")?;
+    let Some(c) = csv
+        .rows
+        .iter()
+        .find(|r| r.metric == "total_loss_usd" && r.estimator == "controlled")
+    else {
+        return Err(csv.error("has no `total_loss_usd,controlled` row"));
+    };
+    Ok(Some((
+        "total loss, with control variates".to_string(),
+        format!(
+            "mean USD {} m per {per} (95% CI {} to {}): variance reduction {:.1}, as {:.0} plain runs (controlled.csv)",
+            musd(c.mean),
+            musd(c.ci_low),
+            musd(c.ci_high),
+            c.variance_reduction,
+            c.effective_runs
+        ),
+    )))
+}
+
 /// What the figures of the page read, prepared once.
 struct Ctx {
     summary: Summary,
@@ -315,6 +359,9 @@ pub(super) fn page<'a>(
             musd(summary.get("total_loss_usd", "tvar95"))
         ),
     )];
+    if let Some(fact) = controlled_fact(dir, per)? {
+        facts.push(fact);
+    }
     if let Some(c) = info.field("close") {
         facts.push(("fixed closures (--close)".into(), c.into()));
     }

@@ -255,7 +255,13 @@ fn a_merged_folder_reports_as_one_process() {
         one.contains("id=\"svg-map\""),
         "the map is drawn with --scenario"
     );
+    // The controls are on by default: the page gives the controlled mean beside the
+    // plain one, and the merged folder's page is the same.
+    assert!(one.contains("total loss, with control variates"));
     assert_eq!(one, html(&dirs[3]));
+    // Without controlled.csv (--no-controls, or an older folder) there is no such line.
+    fs::remove_file(dirs[0].join("controlled.csv")).unwrap();
+    assert!(!html(&dirs[0]).contains("with control variates"));
 }
 
 // --- In a browser -------------------------------------------------------------------------
@@ -797,6 +803,7 @@ fn a_bad_cell_in_any_file_a_report_reads_names_its_line_and_column() {
         (&mc, "exceedance.csv", "return_period_years"),
         (&mc, "convergence.csv", "mean_total_loss_usd"),
         (&mc, "runs.csv", "total_loss_usd"),
+        (&mc, "controlled.csv", "mean"),
         (&compare, "differences.csv", "mean_reduction"),
         (&compare, "wins.csv", "p_beats"),
         (&compare, "best.csv", "p_best"),
