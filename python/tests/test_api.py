@@ -650,3 +650,39 @@ def test_metric_table_is_what_each_study_writes():
     metrics = r.table("run.csv")
     total = list(metrics[metrics["scope"] == "total"]["metric"])
     assert total == of("run")
+
+
+def test_controls_are_on_by_default_as_the_cli(cli, tmp_path):
+    none = tmp_path / "none"
+    run_cli(cli, "montecarlo", RANDOM, "--runs", "40", "--seed", "5", "--quiet", "--no-controls", "--out", str(none))
+    mc = cp.montecarlo(RANDOM, runs=40, seed=5, threads=1, progress=False)
+    off = cp.montecarlo(RANDOM, runs=40, seed=5, threads=1, progress=False, controls=False)
+    # controls=False is the CLI's --no-controls; the default adds two files and changes none.
+    assert set(off.files) == set(folder_files(none))
+    assert set(mc.files) - set(off.files) == {"controlled.csv", "controls.csv"}
+    for name in off.files:
+        if name.endswith(".csv"):
+            assert mc.files[name] == off.files[name], name
+    # The plain and the controlled estimate side by side.
+    c = mc.controlled.set_index(["metric", "estimator"])
+    plain = c.loc[("total_loss_usd", "plain")]
+    assert plain["mean"] == pytest.approx(mc.mean_loss_usd, rel=1e-12)
+    assert plain["variance_reduction"] == 1.0
+    vrf = mc.controlled_stat(column="variance_reduction")
+    assert mc.controlled_stat(column="effective_runs") == pytest.approx(40 * vrf, rel=1e-12)
+    assert mc.controlled_stat() == c.loc[("total_loss_usd", "controlled"), "mean"]
+    assert "controlled USD" in repr(mc) and "control variates" in mc._repr_html_()
+    assert set(mc.controls["control"]) >= {"lost_days:north"}
+    assert off.controlled is None and off.controls is None and "controlled" not in repr(off)
+    with pytest.raises(KeyError):
+        off.controlled_stat()
+    with pytest.raises(cp.InvalidArgumentError):
+        cp.montecarlo(RANDOM, runs=5, seed=5, progress=False, control_draws=1)
+    # compare: controlled.csv by default, none with controls=False.
+    cmp = cp.compare(CBASE, [WIDER], runs=30, seed=9, fixed_closures=False, bootstrap=50, progress=False)
+    assert set(cmp.controlled["quantity"]) == {"total_loss_usd", "avoided_loss_usd"}
+    cmp_off = cp.compare(
+        CBASE, [WIDER], runs=30, seed=9, fixed_closures=False, bootstrap=50, progress=False, controls=False
+    )
+    assert cmp_off.controlled is None
+    assert set(cmp.files) - set(cmp_off.files) == {"controlled.csv"}
