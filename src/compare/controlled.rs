@@ -13,10 +13,13 @@
 //! (HC3, control-mean error included) and its honesty tests are those of
 //! [`crate::control_variates`] and `tests/integration/controls.rs`.
 
+use std::path::PathBuf;
+
 use crate::control_variates::{estimate, Controlled};
-use crate::montecarlo::controlled::Controls;
+use crate::montecarlo::controlled::{self, ControlSet, Controls, File};
 use crate::Error;
 
+use super::output::part_dir;
 use super::{Config, Outcome, Study};
 
 /// One estimate of a comparison's controlled analysis.
@@ -54,13 +57,7 @@ pub fn analyse(
     let futures = study.future_list();
     let mut out = Vec::new();
     for (f, future) in futures.iter().enumerate() {
-        let scenario = future.apply(&study.base.scenario)?;
-        // As the comparison's cells: the future's own regime start (in the scenario it
-        // gives) first, else the command line's.
-        let mut mc = config.mc.clone();
-        if future.regime_start.is_some() {
-            mc.regime_start = None;
-        }
+        let (scenario, mc) = future_config(study, config, future)?;
         let controls = Controls::new(&scenario, &mc, draws, false)?;
         if controls.is_empty() {
             return Err(Error::Invalid(format!(
@@ -69,31 +66,114 @@ pub fn analyse(
                 future.name
             )));
         }
-        let base = &outcome.records[f][0];
-        let runs: Vec<u64> = base.iter().map(|r| r.run).collect();
+        let runs: Vec<u64> = outcome.records[f][0].iter().map(|r| r.run).collect();
         let x = controls.of_runs(&runs);
-        let k = controls.len();
-        let base_loss = outcome.losses(f, 0);
-        for (c, label) in outcome.labels.iter().enumerate() {
-            let loss = outcome.losses(f, c);
-            out.push(Estimate {
-                future: future.name.clone(),
-                candidate: label.clone(),
-                quantity: "total_loss_usd",
-                estimate: estimate(&loss, &x, k, controls.means())?,
-            });
-            if c > 0 {
-                let avoided: Vec<f64> = base_loss.iter().zip(&loss).map(|(b, o)| b - o).collect();
-                out.push(Estimate {
-                    future: future.name.clone(),
-                    candidate: label.clone(),
-                    quantity: "avoided_loss_usd",
-                    estimate: estimate(&avoided, &x, k, controls.means())?,
-                });
-            }
-        }
+        estimates_of(outcome, f, controls.set(), &x, &mut out)?;
     }
     Ok(out)
+}
+
+/// The base scenario of `future` and the Monte Carlo configuration of its cells: the
+/// future's own regime start (in the scenario it gives) first, else the command line's.
+fn future_config(
+    study: &Study,
+    config: &Config,
+    future: &super::Future,
+) -> Result<(crate::Scenario, crate::montecarlo::Config), Error> {
+    let scenario = future.apply(&study.base.scenario)?;
+    let mut mc = config.mc.clone();
+    if future.regime_start.is_some() {
+        mc.regime_start = None;
+    }
+    Ok((scenario, mc))
+}
+
+/// The estimates of future `f` of `outcome` (every candidate's mean loss, every
+/// option's mean avoided loss) with the controls `set` whose values for the future's
+/// runs are `x`, onto `out`.
+fn estimates_of(
+    outcome: &Outcome,
+    f: usize,
+    set: &ControlSet,
+    x: &[f64],
+    out: &mut Vec<Estimate>,
+) -> Result<(), Error> {
+    let future = &outcome.futures[f];
+    let (k, means) = (set.len(), &set.means);
+    let base_loss = outcome.losses(f, 0);
+    for (c, label) in outcome.labels.iter().enumerate() {
+        let loss = outcome.losses(f, c);
+        out.push(Estimate {
+            future: future.clone(),
+            candidate: label.clone(),
+            quantity: "total_loss_usd",
+            estimate: estimate(&loss, x, k, means)?,
+        });
+        if c > 0 {
+            let avoided: Vec<f64> = base_loss.iter().zip(&loss).map(|(b, o)| b - o).collect();
+            out.push(Estimate {
+                future: future.clone(),
+                candidate: label.clone(),
+                quantity: "avoided_loss_usd",
+                estimate: estimate(&avoided, x, k, means)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A comparison shard's files for the controls of the merged comparison, per future
+/// (by index): those of a Monte Carlo shard ([`crate::montecarlo::controlled::shard_files`])
+/// of the future's base, for its base part (`part-F-0`). None without random closures.
+///
+/// # Errors
+/// A `config` without a shard, a future that cannot be applied, a bad closure model.
+pub fn shard_files(
+    study: &Study,
+    config: &Config,
+    outcome: &Outcome,
+    draws: u64,
+) -> Result<Vec<(usize, Vec<File>)>, Error> {
+    let mut out = Vec::new();
+    for (f, future) in study.future_list().iter().enumerate() {
+        let (scenario, mc) = future_config(study, config, future)?;
+        let runs: Vec<u64> = outcome.records[f][0].iter().map(|r| r.run).collect();
+        out.push((f, controlled::shard_files(&scenario, &mc, draws, &runs)?));
+    }
+    Ok(out)
+}
+
+/// The estimates of the merged comparison `outcome` whose shards are in `dirs`, from
+/// the controls their base parts carry ([`shard_files`]), as one process computes
+/// them: `Ok(Err(note))` when a shard carries none, or the runs are too few.
+///
+/// # Errors
+/// A shard's control file that cannot be read or does not fit the others.
+pub fn from_shards(
+    dirs: &[PathBuf],
+    outcome: &Outcome,
+) -> Result<Result<Vec<Estimate>, String>, Error> {
+    let mut out = Vec::new();
+    for f in 0..outcome.futures.len() {
+        let parts: Vec<PathBuf> = dirs.iter().map(|d| d.join(part_dir(f, 0))).collect();
+        let c = match controlled::from_shards(&parts)? {
+            Ok(c) => c,
+            Err(note) => return Ok(Err(note)),
+        };
+        let runs: Vec<u64> = outcome.records[f][0].iter().map(|r| r.run).collect();
+        if runs != c.runs {
+            return Err(Error::Invalid(format!(
+                "the shards' {} hold {} runs' plan features, their runs {}",
+                controlled::FEATURES_FILE,
+                c.runs.len(),
+                runs.len()
+            )));
+        }
+        if let Err(e) = estimates_of(outcome, f, &c.set, &c.x, &mut out) {
+            return Ok(Err(format!("no controlled estimate: {e}")));
+        }
+    }
+    Ok(Ok(out))
 }
 
 /// `controlled.csv` of a comparison: one row per future, candidate, quantity and

@@ -450,7 +450,7 @@ pub fn write_outputs_with(
 }
 
 /// The subfolder of a shard holding future `f`'s candidate `c`.
-fn part_dir(f: usize, c: usize) -> String {
+pub fn part_dir(f: usize, c: usize) -> String {
     format!("part-{f}-{c}")
 }
 

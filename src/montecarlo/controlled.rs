@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use super::{fixed_closures, run_rng, Config, RunRecord};
 use crate::closure::{substream, ClosureSampler, ClosureWindow, PlanFeatures};
 use crate::control_variates::{estimate, ControlMeans, Controlled, Moments};
-use crate::output::manifest::Manifest;
+use crate::output::manifest::{FileRecord, Manifest};
 use crate::study::metrics::Study;
 use crate::study::output::{csv_bytes, error_at as at, num};
 use crate::{Error, Scenario};
@@ -318,6 +318,25 @@ pub fn shard_files(
         (FEATURES_FILE, features),
         (DRAWS_FILE, csv_bytes(&header, rows)),
     ])
+}
+
+/// Add `files` to the shard's partial result in `dir`: each written, then listed with
+/// its checksum in the shard's `shard.json`, rewritten last (a comparison's shard adds
+/// its controls to its base parts this way).
+///
+/// # Errors
+/// A file that cannot be written, or a `shard.json` that cannot be read.
+pub fn add_to_shard(dir: &Path, files: Vec<File>) -> Result<(), Error> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let path = dir.join("shard.json");
+    let mut m = Manifest::read(&path)?;
+    for (name, bytes) in files {
+        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
+        m.files.push(FileRecord::of_bytes(name, &bytes));
+    }
+    crate::output::write_bytes_atomic(&path, &m.to_json()?)
 }
 
 /// The controls of a merged study, read from its shards ([`shard_files`]).

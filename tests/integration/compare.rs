@@ -230,8 +230,38 @@ fn shards_and_threads_give_the_same_files() {
     );
     let one = files(&dir.path().join("one"));
     assert!(one.contains_key("benefit_cost.csv") && one.contains_key("manifest.json"));
+    // Controls by default, from the shards' plan features after a merge.
+    assert!(one.contains_key("controlled.csv"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("control variates"));
     assert_eq!(one, files(&dir.path().join("two")));
     assert_eq!(one, files(&dir.path().join("merged")));
+    // Shards without plan features (an older chokepoint's): merged without
+    // controlled.csv, with a note; the other files unchanged.
+    for f in 0..2 {
+        let part = dir.path().join("s2").join(format!("part-{f}-0"));
+        for name in ["control_features.csv", "control_draws.csv"] {
+            std::fs::remove_file(part.join(name)).unwrap();
+        }
+        let path = part.join("shard.json");
+        let mut m = chokepoint::output::Manifest::read(&path).unwrap();
+        m.files.retain(|f| !f.name.starts_with("control_"));
+        m.write(&path).unwrap();
+    }
+    let out = cli(&["merge", &d("s3"), &d("s1"), &d("s2"), "--out", &d("old")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no plan features"));
+    let mut old = files(&dir.path().join("old"));
+    assert!(!old.contains_key("controlled.csv"));
+    let mut without = one.clone();
+    without.remove("controlled.csv");
+    // The manifest lists controlled.csv in one, not in the other.
+    let (a, b) = (without.remove("manifest.json"), old.remove("manifest.json"));
+    assert_ne!(a, b);
+    assert_eq!(without, old);
     let manifest = String::from_utf8(one["manifest.json"].clone()).unwrap();
     assert!(manifest.contains("\"command\": \"compare\""));
     assert!(manifest.contains("risk.toml"));
@@ -377,11 +407,11 @@ fn controls_estimate_each_option_s_avoided_loss_beside_the_plain_one() {
     let o = run(&["--force"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.join("controlled.csv").is_file());
+    // A shard carries its base part's plan features (`--controls`, a no-op, is accepted).
     let o = run(&["--controls", "--shard", "1/2", "--force"]);
-    assert_eq!(o.status.code(), Some(2));
-    // A shard by default: no controls (a comparison's shards carry no plan features).
-    let o = run(&["--shard", "1/2", "--force"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("part-0-0").join("control_features.csv").is_file());
+    assert!(!out.join("part-0-1").join("control_features.csv").exists());
 }
 
 /// `compare_runs.csv` reports the run-out figures of the metric table, run by run as

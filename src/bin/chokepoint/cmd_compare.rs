@@ -80,14 +80,14 @@ pub struct Args {
     regime_start: Option<String>,
     /// Control variates (the default; this flag is kept for older command lines): the
     /// plain and the controlled estimate of each candidate's mean loss and each
-    /// option's mean avoided loss, side by side (controlled.csv). Not for a shard.
-    #[arg(long, conflicts_with = "shard")]
+    /// option's mean avoided loss, side by side (controlled.csv; a shard writes its
+    /// runs' plan features for `merge`).
+    #[arg(long)]
     controls: bool,
     /// Plan draws for the controls' means (default 50 x runs, at least 50,000).
-    #[arg(long, value_name = "N", conflicts_with = "shard",
-          value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
     control_draws: Option<u64>,
-    /// No control variates: no controlled.csv.
+    /// No control variates: no controlled.csv (a shard writes no plan features).
     #[arg(long, conflicts_with_all = ["controls", "control_draws"])]
     no_controls: bool,
     /// Also write the HTML report, OUT/report.html (not with --shard).
@@ -180,17 +180,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         futures,
         shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
     );
+    let draws = args
+        .control_draws
+        .unwrap_or_else(|| controlled::default_draws(args.runs));
     if shard.is_some() {
         compare::output::write_partial(&args.out, &outcome)?;
+        // The controls' raw material, in each future's base part, for the merge.
+        if !args.no_controls {
+            for (f, files) in compare::controlled::shard_files(&s, &config, &outcome, draws)? {
+                let part = args.out.join(compare::output::part_dir(f, 0));
+                controlled::add_to_shard(&part, files)?;
+            }
+        }
     } else {
         let mut extra = Vec::new();
         let mut lines = String::new();
         // On unless --no-controls; a comparison without random closures (nothing to
         // control for) or with too few runs gets a note instead.
         if !args.no_controls {
-            let draws = args
-                .control_draws
-                .unwrap_or_else(|| controlled::default_draws(args.runs));
             match compare::controlled::analyse(&s, &config, &outcome, draws) {
                 Ok(est) => {
                     lines = controlled_lines(&est);
@@ -229,17 +236,24 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
             runs_per_second: done as f64 / seconds,
         },
     )?;
-    let a = compare::output::write_outputs(out, &outcome)?;
-    eprintln!(
-        "no controlled estimate (controlled.csv): a comparison's shards carry no plan \
-         features; run the comparison in one process for it"
-    );
+    // The controls, from the plan features the shards' base parts carry.
+    let mut extra = Vec::new();
+    let mut lines = String::new();
+    match compare::controlled::from_shards(dirs, &outcome)? {
+        Ok(est) => {
+            lines = controlled_lines(&est);
+            extra.push(("controlled.csv", compare::controlled::csv(&est)));
+        }
+        Err(note) => eprintln!("{note}"),
+    }
+    let a = compare::output::write_outputs_with(out, &outcome, extra)?;
     println!(
         "merged {} shard(s), {done} run(s) of a comparison into {}",
         dirs.len(),
         out.display()
     );
     print!("{}", table(&a));
+    print!("{lines}");
     Ok(ExitCode::SUCCESS)
 }
 
