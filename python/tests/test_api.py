@@ -650,3 +650,28 @@ def test_metric_table_is_what_each_study_writes():
     metrics = r.table("run.csv")
     total = list(metrics[metrics["scope"] == "total"]["metric"])
     assert total == of("run")
+
+
+def _cli_warnings(cli, *args) -> list[str]:
+    out = subprocess.run([cli, *args], capture_output=True, text=True, check=True)
+    return [line.removeprefix("warning: ") for line in out.stderr.splitlines() if line.startswith("warning: ")]
+
+
+def test_closures_that_do_nothing_warn_in_the_cli_words(cli):
+    """The window warnings are worded once, in the library: Python warns with the lines the CLI
+    prints on stderr, for the scenario's own closures and the given ones alike."""
+    expected = _cli_warnings(cli, "run", TWOLAND, "--start", "2024-06-01", "--close", "north:2030-01-01+10")
+    assert len(expected) == 2
+    assert expected[0].startswith("1 of the scenario's 1 fixed closure(s) fall outside the simulated window")
+    assert expected[1].startswith("closure north:2030-01-01+10 lies wholly outside the simulated window")
+    with pytest.warns(UserWarning) as caught:
+        r = cp.run(TWOLAND, ["north:2030-01-01+10"], start="2024-06-01")
+    assert [str(w.message) for w in caught] == expected
+    assert r.warnings == expected
+    # Criticality's closures in force in every run: the same words.
+    expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "15", "--close", "north:2031-01-01+5")
+    with pytest.warns(UserWarning) as caught:
+        k = cp.criticality(ONLY_ROUTE, 15, closures=["north:2031-01-01+5"])
+    got = [str(w.message) for w in caught]
+    assert expected and expected[0].startswith("closure north:2031-01-01+5 lies wholly outside")
+    assert got[: len(expected)] == expected and k.warnings[: len(expected)] == expected

@@ -467,7 +467,7 @@ fn inputs_that_do_nothing_are_warned_about() {
         "north:2030-01-01+10",
     ]);
     ok(&o);
-    assert!(stderr(&o).contains("--close north:2030-01-01+10 lies wholly outside"));
+    assert!(stderr(&o).contains("closure north:2030-01-01+10 lies wholly outside"));
     assert!(
         stdout(&o).contains("0 closure window(s) apply"),
         "{}",
