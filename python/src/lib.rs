@@ -893,17 +893,6 @@ fn criticality<'py>(
     } = request.plan(s, sets_file).map_err(py_err)?;
     let mut warnings: Vec<String> = outside_window.iter().map(ToString::to_string).collect();
     manifest.scenario.changes = changes_text(&scenario.changes);
-    let start_day = config.start_day;
-    let end = start_day + i64::from(duration_days);
-    let horizon = i64::from(s.settings.days + s.settings.runout_max_days);
-    if end > horizon {
-        warnings.push(format!(
-            "the closures run to {} (reopening), past the run-out's last day {}: what they \
-             cost after it is not counted",
-            s.date_of(end),
-            s.date_of(horizon - 1)
-        ));
-    }
     if mc_config.is_some() && !s.closures.is_empty() {
         warnings.push(
             "the Monte Carlo view leaves out the scenario's own [[closure]] windows (as \
@@ -922,6 +911,10 @@ fn criticality<'py>(
         Ok::<_, Error>((results, view))
     })?;
     let (results, view) = outcome.map_err(py_err)?;
+    // What the CLI prints under its table (a closure past the window or the run-out, a
+    // run-out cut off, negative components), in the same words.
+    let found = crit::warnings::check(s, config.start_day, duration_days, &results);
+    warnings.extend(found.into_iter().map(|w| w.text));
     let text = crit::output::text(&results, view.as_ref());
     let files = py
         .detach(|| {

@@ -668,10 +668,22 @@ def test_closures_that_do_nothing_warn_in_the_cli_words(cli):
         r = cp.run(TWOLAND, ["north:2030-01-01+10"], start="2024-06-01")
     assert [str(w.message) for w in caught] == expected
     assert r.warnings == expected
-    # Criticality's closures in force in every run: the same words.
-    expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "15", "--close", "north:2031-01-01+5")
+    # Criticality's closures in force in every run: the same words (a closure before the window:
+    # one long after it stops criticality with an engine error, on main too).
+    expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "15", "--close", "north:2023-01-01+5")
     with pytest.warns(UserWarning) as caught:
-        k = cp.criticality(ONLY_ROUTE, 15, closures=["north:2031-01-01+5"])
+        k = cp.criticality(ONLY_ROUTE, 15, closures=["north:2023-01-01+5"])
     got = [str(w.message) for w in caught]
-    assert expected and expected[0].startswith("closure north:2031-01-01+5 lies wholly outside")
+    assert expected and expected[0].startswith("closure north:2023-01-01+5 lies wholly outside")
     assert got[: len(expected)] == expected and k.warnings[: len(expected)] == expected
+
+
+def test_criticality_warns_in_the_cli_words(cli):
+    """The warnings the CLI prints under the criticality table (a closure past the window, negative
+    components...) are the library's: Python warns with the same lines."""
+    expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "200")
+    assert len(expected) >= 1 and expected[0].startswith("Each closure lasts 200 days")
+    with pytest.warns(UserWarning) as caught:
+        k = cp.criticality(ONLY_ROUTE, 200)
+    assert [str(w.message) for w in caught] == expected
+    assert k.warnings == expected
