@@ -764,3 +764,71 @@ fn replay_needs_a_montecarlo_folder() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("holds no manifest.json"), "{err}");
 }
+
+/// The flags several commands share are declared once (bin/chokepoint/flags.rs): each
+/// command keeps its own wording of them, the library's defaults, its own limits, and
+/// only the flags it takes.
+#[test]
+fn shared_flags_keep_each_commands_wording_defaults_and_limits() {
+    use chokepoint::study::request::MonteCarloRequest;
+    use chokepoint::uncertainty::study::Config;
+    let help = |cmd: &str| {
+        let o = cli(&[cmd, "--help"]);
+        ok(&o);
+        stdout(&o)
+    };
+    let runs = format!("[default: {}]", MonteCarloRequest::RUNS);
+    let mc = help("montecarlo");
+    assert!(mc.contains("Runs (simulated years); the most with --target-rel-error"));
+    assert!(
+        mc.contains(&runs) && mc.contains("--control-draws <N>"),
+        "{mc}"
+    );
+    let cmp = help("compare");
+    for words in [
+        "Runs (simulated years), the same for every option",
+        "A fixed closure in every run of every option",
+        "in every future that does not set its own",
+        "Ignore the scenarios' own [[closure]] windows",
+    ] {
+        assert!(cmp.contains(words), "{words}: {cmp}");
+    }
+    assert!(cmp.contains(&runs));
+    let unc = help("uncertainty");
+    assert!(unc.contains(&format!("[default: {}]", Config::POINTS)));
+    assert!(unc.contains("points p with p % n == k-1"));
+    let run = help("run");
+    assert!(run.contains("An ad-hoc closure") && run.contains("Days to simulate"));
+    assert!(!run.contains("--runs") && !run.contains("--seed") && !run.contains("--quiet"));
+    assert!(!help("fit").contains("--quiet"));
+    // Limits and requirements set per command on a shared flag.
+    let refused = |args: &[&str], needle: &str| {
+        let o = cli(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    };
+    let s = "scenarios/twoland.toml";
+    refused(
+        &["compare", s, "x.toml", "--runs", "1", "--out", "o"],
+        "--runs",
+    );
+    refused(
+        &["criticality", s, "--duration", "5", "--seed", "3"],
+        "--runs",
+    );
+    refused(&["run", s, "--force"], "--out");
+    refused(&["run", s, "--runs", "5"], "unexpected argument '--runs'");
+    refused(
+        &[
+            "compare",
+            s,
+            "x.toml",
+            "--shard",
+            "1/2",
+            "--controls",
+            "--out",
+            "o",
+        ],
+        "cannot be used with",
+    );
+}
