@@ -5,6 +5,19 @@ from typing import Callable, Optional
 _Diag = tuple[str, str, str, int, str, Optional[str]]
 
 TABLES: list[str]
+# The studies' defaults (the library's request types'; the CLI's flags show the same).
+DEFAULT_RUNS: int
+DEFAULT_SEED: int
+DEFAULT_BATCH_SIZE: int
+DEFAULT_COMPARE_BOOTSTRAP: int
+DEFAULT_CRITICALITY_BOOTSTRAP: int
+DEFAULT_CRITICALITY_CAPACITY_FACTOR: float
+DEFAULT_UNCERTAINTY_POINTS: int
+DEFAULT_UNCERTAINTY_YEARS: int
+DEFAULT_UNCERTAINTY_BASE_POINTS: int
+DEFAULT_UNCERTAINTY_BOOTSTRAP: int
+DEFAULT_UNCERTAINTY_DESIGN: str
+DEFAULT_UNCERTAINTY_GROUPS: str
 
 class Scenario:
     @staticmethod
@@ -54,7 +67,7 @@ def montecarlo(
     start: Optional[str] = None,
     days: Optional[int] = None,
     target_rel_error: Optional[float] = None,
-    batch_size: int = 100,
+    batch_size: int = ...,
     fixed_draws: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
     controls: bool = True,
@@ -72,7 +85,7 @@ def compare(
     days: Optional[int] = None,
     futures: Optional[str] = None,
     threshold_usd: Optional[float] = None,
-    bootstrap: int = 1000,
+    bootstrap: int = ...,
     regime_start: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
     controls: bool = True,
@@ -86,11 +99,11 @@ def uncertainty(
     seed: int,
     threads: int,
     indices: bool = False,
-    base_points: int = 16,
-    groups: str = "target",
-    bootstrap: int = 1000,
+    base_points: int = ...,
+    groups: str = ...,
+    bootstrap: int = ...,
     fixed_closures: bool = True,
-    design: str = "random",
+    design: str = ...,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> dict[str, bytes]: ...
 def criticality(
@@ -99,10 +112,10 @@ def criticality(
     threads: int,
     sets: Optional[str] = None,
     start: Optional[str] = None,
-    capacity_factor: float = 0.0,
+    capacity_factor: float = ...,
     runs: Optional[int] = None,
-    seed: int = 0,
-    bootstrap: int = 1000,
+    seed: int = ...,
+    bootstrap: int = ...,
     regime_start: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> tuple[dict[str, bytes], str, list[str]]: ...

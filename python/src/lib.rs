@@ -14,14 +14,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chokepoint::closure::{parse_date, ClosureWindow};
+use chokepoint::compare::Candidate;
 use chokepoint::error::{Diagnostic, Severity};
 use chokepoint::montecarlo::{self as mc, controlled, Progress};
 use chokepoint::output::{self, folder, Manifest};
 use chokepoint::scenario::params;
-use chokepoint::scenario::{apply_window, in_window, parse_close_spec};
+use chokepoint::scenario::{apply_window, StudyClosures};
 use chokepoint::scenario::{load_option, load_with_warnings, looks_like_option, ScenarioOption};
 use chokepoint::sim::{Engine, Record, RunReport};
-use chokepoint::study::request::{CompareRequest, MonteCarloRequest};
+use chokepoint::study::request::{CompareRequest, CriticalityRequest, MonteCarloRequest};
+use chokepoint::uncertainty::study::Config as UncertaintyConfig;
 use chokepoint::{Error, Scenario};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -96,34 +98,12 @@ fn invalid(message: String) -> PyErr {
     error_of("InvalidArgumentError", message, Vec::new())
 }
 
-/// An option file's own facts (what `compare` needs of it).
+/// An option file's own facts (what `compare` needs of it), and the file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct OptionInfo {
-    name: String,
-    description: String,
-    base: String,
-    capital_cost_usd: f64,
-    horizon_years: f64,
-    /// USD/year (0 when the file gives none).
-    #[serde(default)]
-    annual_cost_usd: f64,
+    option: ScenarioOption,
     /// The option file, as given to `load`.
-    #[serde(default)]
     path: String,
-}
-
-impl OptionInfo {
-    fn of(o: &ScenarioOption, path: &Path) -> OptionInfo {
-        OptionInfo {
-            name: o.name.clone(),
-            description: o.description.clone(),
-            base: o.base.display().to_string(),
-            capital_cost_usd: o.capital_cost_usd,
-            horizon_years: o.horizon_years,
-            annual_cost_usd: o.annual_cost_usd,
-            path: path.display().to_string(),
-        }
-    }
 }
 
 /// What pickles a scenario: the validated scenario itself and its overrides.
@@ -143,6 +123,34 @@ struct PyScenario {
     option: Option<OptionInfo>,
 }
 
+impl PyScenario {
+    /// The file it was loaded from, for messages.
+    fn source_name(&self) -> String {
+        self.inner
+            .source
+            .as_ref()
+            .map_or("a scenario".into(), |p| p.display().to_string())
+    }
+
+    /// The option file's facts; an error for a scenario file.
+    fn option_info(&self) -> PyResult<&OptionInfo> {
+        self.option.as_ref().ok_or_else(|| {
+            invalid(format!(
+                "{} is a scenario, not an option file: an option names its `base` and lists \
+                 its changes",
+                self.source_name()
+            ))
+        })
+    }
+
+    /// This option (loaded from an option file) as a candidate of a study, with
+    /// `scenario`, its scenario as the study runs it; an error for a scenario file.
+    fn option_candidate(&self, scenario: Scenario) -> PyResult<Candidate> {
+        let info = self.option_info()?;
+        Ok(Candidate::of_option(&info.option, &info.path, scenario))
+    }
+}
+
 #[pymethods]
 impl PyScenario {
     /// Load a scenario file, or an option file applied to its base. Returns the scenario
@@ -154,7 +162,14 @@ impl PyScenario {
             if is_option {
                 let (o, s) = load_option(&path)?;
                 let warnings = s.check().map_err(Error::from)?;
-                Ok((s, warnings, Some(OptionInfo::of(&o, &path))))
+                Ok((
+                    s,
+                    warnings,
+                    Some(OptionInfo {
+                        option: o,
+                        path: path.display().to_string(),
+                    }),
+                ))
             } else {
                 let (s, w) = load_with_warnings(&path)?;
                 Ok((s, w, None))
@@ -288,15 +303,16 @@ impl PyScenario {
         let Some(o) = &self.option else {
             return Ok(None);
         };
+        let (path, o) = (&o.path, &o.option);
         let d = PyDict::new(py);
         d.set_item("name", &o.name)?;
         d.set_item("description", &o.description)?;
-        d.set_item("base", &o.base)?;
+        d.set_item("base", o.base.display().to_string())?;
         d.set_item("capital_cost_usd", o.capital_cost_usd)?;
         d.set_item("annual_cost_usd", o.annual_cost_usd)?;
         d.set_item("horizon_years", o.horizon_years)?;
         d.set_item("discount_rate", self.inner.settings.discount_rate)?;
-        d.set_item("path", &o.path)?;
+        d.set_item("path", path)?;
         Ok(Some(d))
     }
 
@@ -350,32 +366,13 @@ fn study(
         .transpose()
         .map_err(|e| invalid(format!("start: {}", chain(&e))))?;
     apply_window(&mut s, start, days).map_err(py_err)?;
-    let mut warnings = Vec::new();
-    let mut fixed = Vec::new();
-    if fixed_closures {
-        let (inside, outside): (Vec<_>, Vec<_>) = s.closures.iter().partition(|w| in_window(&s, w));
-        if !outside.is_empty() {
-            warnings.push(format!(
-                "{} of the scenario's {} fixed closure(s) fall outside the simulated window \
-                 and do nothing; {} apply",
-                outside.len(),
-                s.closures.len(),
-                inside.len()
-            ));
-        }
-        fixed = inside.into_iter().cloned().collect();
-    }
-    let mut extra = Vec::new();
-    for spec in closures {
-        let w = parse_close_spec(&s, spec).map_err(py_err)?;
-        if !in_window(&s, &w) {
-            warnings.push(format!(
-                "closure {spec} lies wholly outside the simulated window ({} from {}): it does nothing",
-                s.settings.days, s.settings.start
-            ));
-        }
-        extra.push(w);
-    }
+    let StudyClosures {
+        fixed,
+        extra,
+        warnings,
+        ..
+    } = StudyClosures::of(&s, fixed_closures, closures).map_err(py_err)?;
+    let warnings = warnings.iter().map(ToString::to_string).collect();
     Ok(Study {
         scenario: s,
         fixed,
@@ -548,8 +545,8 @@ fn drive<'py, T: Send>(
 /// while the runs go on in other threads without the GIL.
 #[pyfunction]
 #[pyo3(signature = (scenario, runs, seed, threads, closures, fixed_closures=true, start=None,
-                    days=None, target_rel_error=None, batch_size=100, fixed_draws=false,
-                    progress=None, controls=true, control_draws=None))]
+                    days=None, target_rel_error=None, batch_size=MonteCarloRequest::BATCH_SIZE,
+                    fixed_draws=false, progress=None, controls=true, control_draws=None))]
 #[allow(clippy::too_many_arguments)]
 fn montecarlo<'py>(
     py: Python<'py>,
@@ -605,7 +602,7 @@ fn montecarlo<'py>(
             // The controlled estimates, as the CLI's (not with fixed draws: the runs'
             // plans are not the sampler's, so their features would not be theirs).
             let extra = if controls && !fixed_draws {
-                let draws = control_draws.unwrap_or_else(|| controlled::default_draws(runs));
+                let draws = control_draws.unwrap_or_else(|| MonteCarloRequest::control_draws(runs));
                 let (extra, note) = controlled::study_files(s, &config, draws, &outcome.records)?;
                 notes.extend(note);
                 extra
@@ -662,8 +659,10 @@ fn timed_files_on_pool(
 /// uncertain in `[[uncertain]]` tables and what is fixed in the files.
 #[pyfunction]
 #[pyo3(signature = (base, options, points, years, seed, threads, indices=false,
-                    base_points=16, groups="target".to_string(), bootstrap=1000,
-                    fixed_closures=true, design="random".to_string(), progress=None))]
+                    base_points=UncertaintyConfig::BASE_POINTS as usize,
+                    groups=UncertaintyConfig::GROUPS.to_string(),
+                    bootstrap=UncertaintyConfig::BOOTSTRAP, fixed_closures=true,
+                    design=UncertaintyConfig::DESIGN.to_string(), progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn uncertainty<'py>(
     py: Python<'py>,
@@ -681,21 +680,14 @@ fn uncertainty<'py>(
     design: String,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use chokepoint::compare::{self, Candidate};
     use chokepoint::uncertainty::study::{self, DesignKind, Grouping, Study};
     let t0 = Instant::now();
-    let name_of = |s: &PyScenario| {
-        s.inner
-            .source
-            .as_ref()
-            .map_or("a scenario".into(), |p| p.display().to_string())
-    };
     for s in std::iter::once(base).chain(options.iter().map(|o| &**o)) {
         if !s.changes.is_empty() {
             return Err(invalid(format!(
                 "{} has overrides ({}): an uncertainty study draws its parameters from the \
                  [[uncertain]] tables; put fixed values in the files",
-                name_of(s),
+                s.source_name(),
                 changes_text(&s.changes).join(", ")
             )));
         }
@@ -705,30 +697,13 @@ fn uncertainty<'py>(
         return Err(invalid(format!(
             "the base {} is an option file: the base of a study is a scenario file (the \
              option's `base`)",
-            name_of(base)
+            base.source_name()
         )));
     }
-    let mut candidates = Vec::new();
-    for o in &options {
-        let Some(info) = &o.option else {
-            return Err(invalid(format!(
-                "{} is a scenario, not an option file: an option names its `base` and lists \
-                 its changes",
-                name_of(o)
-            )));
-        };
-        candidates.push(Candidate {
-            label: info.name.clone(),
-            path: PathBuf::from(&info.path),
-            appraisal: Some(compare::Appraisal {
-                capital_cost_usd: info.capital_cost_usd,
-                annual_cost_usd: info.annual_cost_usd,
-                horizon_years: info.horizon_years,
-                discount_rate: o.inner.settings.discount_rate,
-            }),
-            scenario: o.inner.clone(),
-        });
-    }
+    let candidates = options
+        .iter()
+        .map(|o| o.option_candidate(o.inner.clone()))
+        .collect::<PyResult<Vec<_>>>()?;
     let mut base_c = Candidate::base(base.inner.clone());
     base_c.path = base.inner.source.clone().unwrap_or_default();
     let s = Study::new(base_c, candidates).map_err(py_err)?;
@@ -768,8 +743,8 @@ fn uncertainty<'py>(
 #[pyfunction]
 #[pyo3(signature = (base, options, runs, seed, threads, closures, fixed_closures=true,
                     start=None, days=None, futures=None, threshold_usd=None,
-                    bootstrap=1000, regime_start=None, progress=None, controls=true,
-                    control_draws=None))]
+                    bootstrap=CompareRequest::BOOTSTRAP, regime_start=None, progress=None,
+                    controls=true, control_draws=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare<'py>(
     py: Python<'py>,
@@ -790,7 +765,7 @@ fn compare<'py>(
     controls: bool,
     control_draws: Option<u64>,
 ) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
-    use chokepoint::compare::{self, Candidate, Futures};
+    use chokepoint::compare::{self, Futures};
     let t0 = Instant::now();
     let request = CompareRequest {
         mc: MonteCarloRequest {
@@ -807,10 +782,7 @@ fn compare<'py>(
         return Err(invalid(format!(
             "the base {} is an option file: the base of a comparison is a scenario file (the \
              option's `base`)",
-            base.inner
-                .source
-                .as_ref()
-                .map_or("given".into(), |p| p.display().to_string())
+            base.source_name()
         )));
     }
     let st = study(base, &closures, fixed_closures, start.as_deref(), days)?;
@@ -821,44 +793,24 @@ fn compare<'py>(
         .map_err(|e| invalid(format!("start: {}", chain(&e))))?;
     let mut candidates = Vec::new();
     for o in &options {
-        let Some(info) = &o.option else {
-            return Err(invalid(format!(
-                "{} is a scenario, not an option file: an option names its `base` and lists \
-                 its changes",
-                o.inner
-                    .source
-                    .as_ref()
-                    .map_or("an option".into(), |p| p.display().to_string())
-            )));
-        };
+        let name = &o.option_info()?.option.name;
         if !o.changes.is_empty() {
             return Err(invalid(format!(
-                "option {} has overrides of its own ({}): give them on the base, whose \
+                "option {name} has overrides of its own ({}): give them on the base, whose \
                  overrides apply to every option",
-                info.name,
                 changes_text(&o.changes).join(", ")
             )));
         }
         let mut scenario = o.inner.clone();
-        for (name, value) in &base.changes {
-            params::set(&mut scenario, name, *value)
-                .map_err(|e| invalid(format!("option {}: {e}", info.name)))?;
+        for (param, value) in &base.changes {
+            params::set(&mut scenario, param, *value)
+                .map_err(|e| invalid(format!("option {name}: {e}")))?;
         }
         if !base.changes.is_empty() {
             scenario.check().map_err(|e| py_err(Error::from(e)))?;
         }
         apply_window(&mut scenario, start_date, days).map_err(py_err)?;
-        candidates.push(Candidate {
-            label: info.name.clone(),
-            path: PathBuf::from(&info.path),
-            appraisal: Some(compare::Appraisal {
-                capital_cost_usd: info.capital_cost_usd,
-                annual_cost_usd: info.annual_cost_usd,
-                horizon_years: info.horizon_years,
-                discount_rate: scenario.settings.discount_rate,
-            }),
-            scenario,
-        });
+        candidates.push(o.option_candidate(scenario)?);
     }
     let mut base_c = Candidate::base(st.scenario.clone());
     base_c.path = base.inner.source.clone().unwrap_or_default();
@@ -890,7 +842,7 @@ fn compare<'py>(
             // control for or too few runs.
             let mut extra = Vec::new();
             if controls {
-                let draws = control_draws.unwrap_or_else(|| controlled::default_draws(runs));
+                let draws = control_draws.unwrap_or_else(|| MonteCarloRequest::control_draws(runs));
                 match compare::controlled::analyse(&s, &config, &outcome, draws) {
                     Ok(est) => extra.push(("controlled.csv", compare::controlled::csv(&est))),
                     Err(e) => {
@@ -913,7 +865,8 @@ fn compare<'py>(
 /// CLI's text table, warnings).
 #[pyfunction]
 #[pyo3(signature = (scenario, duration_days, threads, sets=None, start=None,
-                    capacity_factor=0.0, runs=None, seed=0, bootstrap=1000,
+                    capacity_factor=CriticalityRequest::CAPACITY_FACTOR, runs=None,
+                    seed=MonteCarloRequest::SEED, bootstrap=CriticalityRequest::BOOTSTRAP,
                     regime_start=None, progress=None, closures=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn criticality<'py>(
@@ -933,7 +886,7 @@ fn criticality<'py>(
 ) -> PyResult<(Bound<'py, PyDict>, String, Vec<String>)> {
     use chokepoint::criticality as crit;
     use chokepoint::output::manifest::SetsFile;
-    use chokepoint::study::request::{CriticalityPlan, CriticalityRequest};
+    use chokepoint::study::request::CriticalityPlan;
     let t0 = Instant::now();
     let s = &scenario.inner;
     let mut request = CriticalityRequest {
@@ -967,24 +920,8 @@ fn criticality<'py>(
         mut manifest,
         outside_window,
     } = request.plan(s, sets_file).map_err(py_err)?;
-    let mut warnings: Vec<String> = outside_window
-        .iter()
-        .map(|spec| {
-            format!("closure {spec} lies wholly outside the simulated window: it does nothing")
-        })
-        .collect();
+    let mut warnings: Vec<String> = outside_window.iter().map(ToString::to_string).collect();
     manifest.scenario.changes = changes_text(&scenario.changes);
-    let start_day = config.start_day;
-    let end = start_day + i64::from(duration_days);
-    let horizon = i64::from(s.settings.days + s.settings.runout_max_days);
-    if end > horizon {
-        warnings.push(format!(
-            "the closures run to {} (reopening), past the run-out's last day {}: what they \
-             cost after it is not counted",
-            s.date_of(end),
-            s.date_of(horizon - 1)
-        ));
-    }
     if mc_config.is_some() && !s.closures.is_empty() {
         warnings.push(
             "the Monte Carlo view leaves out the scenario's own [[closure]] windows (as \
@@ -1003,6 +940,10 @@ fn criticality<'py>(
         Ok::<_, Error>((results, view))
     })?;
     let (results, view) = outcome.map_err(py_err)?;
+    // What the CLI prints under its table (a closure past the window or the run-out, a
+    // run-out cut off, negative components), in the same words.
+    let found = crit::warnings::check(s, config.start_day, duration_days, &results);
+    warnings.extend(found.into_iter().map(|w| w.text));
     let text = crit::output::text(&results, view.as_ref());
     let files = py
         .detach(|| {
@@ -1129,5 +1070,31 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimators::chatterjee_xi, m)?)?;
     m.add_function(wrap_pyfunction!(estimators::variance_split, m)?)?;
     m.add("TABLES", PyList::new(m.py(), tables::NAMES)?)?;
+    // The defaults of the studies' settings, as the CLI's flags have them: the Python
+    // wrappers' signatures read these, so a default lives in the library alone.
+    m.add("DEFAULT_RUNS", MonteCarloRequest::RUNS)?;
+    m.add("DEFAULT_SEED", MonteCarloRequest::SEED)?;
+    m.add("DEFAULT_BATCH_SIZE", MonteCarloRequest::BATCH_SIZE)?;
+    m.add("DEFAULT_COMPARE_BOOTSTRAP", CompareRequest::BOOTSTRAP)?;
+    m.add(
+        "DEFAULT_CRITICALITY_BOOTSTRAP",
+        CriticalityRequest::BOOTSTRAP,
+    )?;
+    m.add(
+        "DEFAULT_CRITICALITY_CAPACITY_FACTOR",
+        CriticalityRequest::CAPACITY_FACTOR,
+    )?;
+    m.add("DEFAULT_UNCERTAINTY_POINTS", UncertaintyConfig::POINTS)?;
+    m.add("DEFAULT_UNCERTAINTY_YEARS", UncertaintyConfig::YEARS)?;
+    m.add(
+        "DEFAULT_UNCERTAINTY_BASE_POINTS",
+        UncertaintyConfig::BASE_POINTS,
+    )?;
+    m.add(
+        "DEFAULT_UNCERTAINTY_BOOTSTRAP",
+        UncertaintyConfig::BOOTSTRAP,
+    )?;
+    m.add("DEFAULT_UNCERTAINTY_DESIGN", UncertaintyConfig::DESIGN)?;
+    m.add("DEFAULT_UNCERTAINTY_GROUPS", UncertaintyConfig::GROUPS)?;
     Ok(())
 }

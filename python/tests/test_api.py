@@ -686,3 +686,40 @@ def test_controls_are_on_by_default_as_the_cli(cli, tmp_path):
     )
     assert cmp_off.controlled is None
     assert set(cmp.files) - set(cmp_off.files) == {"controlled.csv"}
+
+
+def _cli_warnings(cli, *args) -> list[str]:
+    out = subprocess.run([cli, *args], capture_output=True, text=True, check=True)
+    return [line.removeprefix("warning: ") for line in out.stderr.splitlines() if line.startswith("warning: ")]
+
+
+def test_closures_that_do_nothing_warn_in_the_cli_words(cli):
+    """The window warnings are worded once, in the library: Python warns with the lines the CLI
+    prints on stderr, for the scenario's own closures and the given ones alike."""
+    expected = _cli_warnings(cli, "run", TWOLAND, "--start", "2024-06-01", "--close", "north:2030-01-01+10")
+    assert len(expected) == 2
+    assert expected[0].startswith("1 of the scenario's 1 fixed closure(s) fall outside the simulated window")
+    assert expected[1].startswith("closure north:2030-01-01+10 lies wholly outside the simulated window")
+    with pytest.warns(UserWarning) as caught:
+        r = cp.run(TWOLAND, ["north:2030-01-01+10"], start="2024-06-01")
+    assert [str(w.message) for w in caught] == expected
+    assert r.warnings == expected
+    # Criticality's closures in force in every run: the same words (a closure before the window:
+    # one long after it stops criticality with an engine error, on main too).
+    expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "15", "--close", "north:2023-01-01+5")
+    with pytest.warns(UserWarning) as caught:
+        k = cp.criticality(ONLY_ROUTE, 15, closures=["north:2023-01-01+5"])
+    got = [str(w.message) for w in caught]
+    assert expected and expected[0].startswith("closure north:2023-01-01+5 lies wholly outside")
+    assert got[: len(expected)] == expected and k.warnings[: len(expected)] == expected
+
+
+def test_criticality_warns_in_the_cli_words(cli):
+    """The warnings the CLI prints under the criticality table (a closure past the window, negative
+    components...) are the library's: Python warns with the same lines."""
+    expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "200")
+    assert len(expected) >= 1 and expected[0].startswith("Each closure lasts 200 days")
+    with pytest.warns(UserWarning) as caught:
+        k = cp.criticality(ONLY_ROUTE, 200)
+    assert [str(w.message) for w in caught] == expected
+    assert k.warnings == expected

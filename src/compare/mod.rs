@@ -90,17 +90,29 @@ impl Candidate {
     pub fn option(path: impl Into<PathBuf>) -> Result<Candidate, Error> {
         let path = path.into();
         let (opt, scenario) = crate::scenario::load_option(&path)?;
-        Ok(Candidate {
-            label: opt.name.clone(),
-            path,
+        Ok(Candidate::of_option(&opt, path, scenario))
+    }
+
+    /// An option loaded already (by [`crate::scenario::load_option`] from the file
+    /// `path`): its name and costs from `option`, and `scenario`, the option applied to
+    /// its base (with whatever else the caller moved or changed since; its discount rate
+    /// is the appraisal's).
+    pub fn of_option(
+        option: &crate::scenario::ScenarioOption,
+        path: impl Into<PathBuf>,
+        scenario: Scenario,
+    ) -> Candidate {
+        Candidate {
+            label: option.name.clone(),
+            path: path.into(),
             appraisal: Some(Appraisal {
-                capital_cost_usd: opt.capital_cost_usd,
-                annual_cost_usd: opt.annual_cost_usd,
-                horizon_years: opt.horizon_years,
+                capital_cost_usd: option.capital_cost_usd,
+                annual_cost_usd: option.annual_cost_usd,
+                horizon_years: option.horizon_years,
                 discount_rate: scenario.settings.discount_rate,
             }),
             scenario,
-        })
+        }
     }
 
     /// An "option" that is the base itself with no changes and no cost (tests,

@@ -49,10 +49,24 @@ pub const FILES: [&str; 10] = [
 
 /// The tables of a finished comparison, as (file name, bytes).
 pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("compare_runs.csv", compare_runs(o, a)),
+        ("differences.csv", differences(a)),
+        ("wins.csv", wins(a)),
+        ("best.csv", best(a)),
+        ("tail.csv", tail(a)),
+        ("diversion.csv", diversion(a)),
+        ("revenue.csv", revenue(a)),
+        ("benefit_cost.csv", benefit_cost(a)),
+        ("futures.csv", futures(a)),
+        ("robustness.csv", robustness(a)),
+    ]
+}
+
+/// `compare_runs.csv`, one row per future x run x candidate: each run's metrics.
+fn compare_runs(o: &Outcome, a: &Analysis) -> Vec<u8> {
     let l = |k: usize| a.labels[k].clone();
     let fut = |k: usize| a.futures[k].clone();
-    let mut out = Vec::new();
-
     let mut header = vec!["future", "run", "candidate"];
     let metrics = crate::study::metrics::of(crate::study::metrics::Study::Compare);
     header.extend(metrics.iter().map(|m| m.name));
@@ -68,8 +82,13 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             })
         })
     });
-    out.push(("compare_runs.csv", csv_bytes(&header, rows)));
+    csv_bytes(&header, rows)
+}
 
+/// `differences.csv`, one row per future x pair x metric: the mean reduction with its paired and unpaired intervals.
+fn differences(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.differences.iter().map(|d| {
         let p = &d.paired;
         vec![
@@ -89,29 +108,31 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(p.variance_removed()),
         ]
     });
-    out.push((
-        "differences.csv",
-        csv_bytes(
-            &[
-                "future",
-                "option",
-                "against",
-                "metric",
-                "runs",
-                "mean_reduction",
-                "paired_se",
-                "reduction_ci_low",
-                "reduction_ci_high",
-                "unpaired_se",
-                "reduction_unpaired_ci_low",
-                "reduction_unpaired_ci_high",
-                "ci_width_ratio",
-                "variance_removed_share",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "option",
+            "against",
+            "metric",
+            "runs",
+            "mean_reduction",
+            "paired_se",
+            "reduction_ci_low",
+            "reduction_ci_high",
+            "unpaired_se",
+            "reduction_unpaired_ci_low",
+            "reduction_unpaired_ci_high",
+            "ci_width_ratio",
+            "variance_removed_share",
+        ],
+        rows,
+    )
+}
 
+/// `wins.csv`, one row per future x pair: runs the option wins, ties and loses.
+fn wins(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.wins.iter().map(|w| {
         let (lo, hi) = w.wins.ci();
         let n = w.wins.n;
@@ -129,26 +150,28 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(w.wins.ties as f64 / n.max(1) as f64),
         ]
     });
-    out.push((
-        "wins.csv",
-        csv_bytes(
-            &[
-                "future",
-                "option",
-                "against",
-                "runs",
-                "wins",
-                "ties",
-                "losses",
-                "p_beats",
-                "p_beats_ci_low",
-                "p_beats_ci_high",
-                "p_ties",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "option",
+            "against",
+            "runs",
+            "wins",
+            "ties",
+            "losses",
+            "p_beats",
+            "p_beats_ci_low",
+            "p_beats_ci_high",
+            "p_ties",
+        ],
+        rows,
+    )
+}
 
+/// `best.csv`, one row per future x candidate: the ranking by mean and how often each is best.
+fn best(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.best.iter().map(|b| {
         let (lo, hi) = best_ci(b);
         vec![
@@ -166,27 +189,29 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(b.p_ranking_holds),
         ]
     });
-    out.push((
-        "best.csv",
-        csv_bytes(
-            &[
-                "future",
-                "candidate",
-                "mean_total_loss_usd",
-                "rank_by_mean",
-                "runs",
-                "runs_best",
-                "p_best",
-                "p_best_ci_low",
-                "p_best_ci_high",
-                "p_tied_best",
-                "bootstrap_p_keeps_rank",
-                "bootstrap_p_ranking_holds",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "candidate",
+            "mean_total_loss_usd",
+            "rank_by_mean",
+            "runs",
+            "runs_best",
+            "p_best",
+            "p_best_ci_low",
+            "p_best_ci_high",
+            "p_tied_best",
+            "bootstrap_p_keeps_rank",
+            "bootstrap_p_ranking_holds",
+        ],
+        rows,
+    )
+}
 
+/// `tail.csv`, one row per future x pair x measure: VaR and TVaR of both and the reduction.
+fn tail(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.tails.iter().map(|t| {
         vec![
             fut(t.future),
@@ -200,24 +225,26 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(-t.ci.0),
         ]
     });
-    out.push((
-        "tail.csv",
-        csv_bytes(
-            &[
-                "future",
-                "option",
-                "against",
-                "measure",
-                "option_usd",
-                "against_usd",
-                "reduction_usd",
-                "reduction_ci_low_usd",
-                "reduction_ci_high_usd",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "option",
+            "against",
+            "measure",
+            "option_usd",
+            "against_usd",
+            "reduction_usd",
+            "reduction_ci_low_usd",
+            "reduction_ci_high_usd",
+        ],
+        rows,
+    )
+}
 
+/// `diversion.csv`, one row per future x option x corridor: trade delivered, option against base.
+fn diversion(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.corridors.iter().map(|r| {
         let usd = r.second.as_ref();
         vec![
@@ -234,26 +261,28 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(usd.map_or(f64::NAN, |p| p.ci_high)),
         ]
     });
-    out.push((
-        "diversion.csv",
-        csv_bytes(
-            &[
-                "future",
-                "option",
-                "corridor",
-                "base_delivered_t",
-                "option_delivered_t",
-                "mean_difference_t",
-                "ci_low_t",
-                "ci_high_t",
-                "mean_difference_usd",
-                "ci_low_usd",
-                "ci_high_usd",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "option",
+            "corridor",
+            "base_delivered_t",
+            "option_delivered_t",
+            "mean_difference_t",
+            "ci_low_t",
+            "ci_high_t",
+            "mean_difference_usd",
+            "ci_low_usd",
+            "ci_high_usd",
+        ],
+        rows,
+    )
+}
 
+/// `revenue.csv`, one row per future x option x country: border revenue lost, option against base.
+fn revenue(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.revenue.iter().map(|r| {
         vec![
             fut(r.future),
@@ -266,23 +295,25 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(-r.paired.ci_low),
         ]
     });
-    out.push((
-        "revenue.csv",
-        csv_bytes(
-            &[
-                "future",
-                "option",
-                "country",
-                "base_revenue_lost_usd",
-                "option_revenue_lost_usd",
-                "mean_reduction_usd",
-                "reduction_ci_low_usd",
-                "reduction_ci_high_usd",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "option",
+            "country",
+            "base_revenue_lost_usd",
+            "option_revenue_lost_usd",
+            "mean_reduction_usd",
+            "reduction_ci_low_usd",
+            "reduction_ci_high_usd",
+        ],
+        rows,
+    )
+}
 
+/// `benefit_cost.csv`, one row per future x option: avoided loss, present values, NPV, benefit/cost ratio.
+fn benefit_cost(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.benefit_cost.iter().map(|b| {
         let ap = b.appraisal;
         let pvb = b.through(|x| ap.pv_benefit(x));
@@ -320,42 +351,44 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             num(pm(rh)),
         ]
     });
-    out.push((
-        "benefit_cost.csv",
-        csv_bytes(
-            &[
-                "future",
-                "option",
-                "capital_cost_usd",
-                "annual_cost_usd_per_year",
-                "horizon_years",
-                "discount_rate_per_year",
-                "annuity_factor_years",
-                "runs_per_year",
-                "avoided_loss_usd_per_year",
-                "avoided_loss_ci_low_usd_per_year",
-                "avoided_loss_ci_high_usd_per_year",
-                "pv_benefit_usd",
-                "pv_benefit_ci_low_usd",
-                "pv_benefit_ci_high_usd",
-                "pv_cost_usd",
-                "npv_usd",
-                "npv_ci_low_usd",
-                "npv_ci_high_usd",
-                "benefit_cost_ratio",
-                "benefit_cost_ratio_ci_low",
-                "benefit_cost_ratio_ci_high",
-                "tvar95_reduction_usd",
-                "tvar95_reduction_ci_low_usd",
-                "tvar95_reduction_ci_high_usd",
-                "tvar95_reduction_usd_per_musd",
-                "tvar95_reduction_ci_low_usd_per_musd",
-                "tvar95_reduction_ci_high_usd_per_musd",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "option",
+            "capital_cost_usd",
+            "annual_cost_usd_per_year",
+            "horizon_years",
+            "discount_rate_per_year",
+            "annuity_factor_years",
+            "runs_per_year",
+            "avoided_loss_usd_per_year",
+            "avoided_loss_ci_low_usd_per_year",
+            "avoided_loss_ci_high_usd_per_year",
+            "pv_benefit_usd",
+            "pv_benefit_ci_low_usd",
+            "pv_benefit_ci_high_usd",
+            "pv_cost_usd",
+            "npv_usd",
+            "npv_ci_low_usd",
+            "npv_ci_high_usd",
+            "benefit_cost_ratio",
+            "benefit_cost_ratio_ci_low",
+            "benefit_cost_ratio_ci_high",
+            "tvar95_reduction_usd",
+            "tvar95_reduction_ci_low_usd",
+            "tvar95_reduction_ci_high_usd",
+            "tvar95_reduction_usd_per_musd",
+            "tvar95_reduction_ci_low_usd_per_musd",
+            "tvar95_reduction_ci_high_usd_per_musd",
+        ],
+        rows,
+    )
+}
 
+/// `futures.csv`, one row per future x candidate: mean loss, regret, cost, share below the threshold.
+fn futures(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
     let rows = a.future_rows.iter().map(|r| {
         vec![
             fut(r.future),
@@ -370,25 +403,26 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             r.below.map(num).unwrap_or_default(),
         ]
     });
-    out.push((
-        "futures.csv",
-        csv_bytes(
-            &[
-                "future",
-                "candidate",
-                "mean_loss_usd_per_year",
-                "ci_low_usd_per_year",
-                "ci_high_usd_per_year",
-                "regret_usd_per_year",
-                "equivalent_annual_cost_usd_per_year",
-                "loss_plus_cost_usd_per_year",
-                "regret_with_cost_usd_per_year",
-                "share_below_threshold",
-            ],
-            rows,
-        ),
-    ));
+    csv_bytes(
+        &[
+            "future",
+            "candidate",
+            "mean_loss_usd_per_year",
+            "ci_low_usd_per_year",
+            "ci_high_usd_per_year",
+            "regret_usd_per_year",
+            "equivalent_annual_cost_usd_per_year",
+            "loss_plus_cost_usd_per_year",
+            "regret_with_cost_usd_per_year",
+            "share_below_threshold",
+        ],
+        rows,
+    )
+}
 
+/// `robustness.csv`, one row per candidate: the largest regret over futures and the satisficing share.
+fn robustness(a: &Analysis) -> Vec<u8> {
+    let l = |k: usize| a.labels[k].clone();
     let rows = a.robust.iter().map(|r| {
         vec![
             l(r.candidate),
@@ -400,22 +434,18 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             r.below.map(num).unwrap_or_default(),
         ]
     });
-    out.push((
-        "robustness.csv",
-        csv_bytes(
-            &[
-                "candidate",
-                "max_regret_usd_per_year",
-                "least_max_regret",
-                "max_regret_with_cost_usd_per_year",
-                "least_max_regret_with_cost",
-                "threshold_usd_per_year",
-                "share_below_threshold",
-            ],
-            rows,
-        ),
-    ));
-    out
+    csv_bytes(
+        &[
+            "candidate",
+            "max_regret_usd_per_year",
+            "least_max_regret",
+            "max_regret_with_cost_usd_per_year",
+            "least_max_regret_with_cost",
+            "threshold_usd_per_year",
+            "share_below_threshold",
+        ],
+        rows,
+    )
 }
 
 /// Whether `o` is one shard's partial result.

@@ -205,11 +205,6 @@ impl Controls {
     }
 }
 
-/// The draws for the control means default to 50 per run, and at least 50,000.
-pub fn default_draws(runs: u64) -> u64 {
-    (50 * runs).max(50_000)
-}
-
 /// The controlled-estimate files (`controlled.csv`, `controls.csv`: [`files`]) of a
 /// finished study of `scenario` with `config` whose runs are `records`, the controls'
 /// means from `draws` plans (at least 2); no files and a note instead when there is

@@ -20,7 +20,10 @@ pub use option::load_option;
 pub use priors::{load_priors, with_priors};
 pub use raw::ACCEPTED_KEYS;
 pub use uncertain::OPTION_PARAMS;
-pub use window::{apply_window, did_you_mean, in_window, parse_close_spec, parse_date};
+pub use window::{
+    apply_window, did_you_mean, in_window, parse_close_spec, parse_date, window_text,
+    StudyClosures, WindowWarning,
+};
 
 use std::path::PathBuf;
 

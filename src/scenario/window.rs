@@ -165,3 +165,153 @@ pub fn apply_window(
     }
     Ok(())
 }
+
+/// `2024-01-01 .. 2024-12-31 (366 days)`: the simulated window of `scenario`, as the
+/// warnings about it name it.
+pub fn window_text(scenario: &Scenario) -> String {
+    format!(
+        "{} .. {} ({} days)",
+        scenario.settings.start,
+        scenario.date_of(i64::from(scenario.settings.days) - 1),
+        scenario.settings.days
+    )
+}
+
+/// A closure that does nothing in the simulated window: what a front end (the CLI on
+/// stderr, Python as a `UserWarning`) tells its user, in these words
+/// ([`std::fmt::Display`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum WindowWarning {
+    /// Some of the scenario's own fixed closures fall outside the window.
+    FixedOutside {
+        /// How many fall outside.
+        outside: usize,
+        /// How many the scenario has.
+        total: usize,
+        /// The window ([`window_text`]).
+        window: String,
+        /// The target of the first that falls outside.
+        first_target: String,
+        /// The first day of the first that falls outside.
+        first_start: NaiveDate,
+    },
+    /// A closure given with the study (a spec, as the manifest records it) lies wholly
+    /// outside the window.
+    CloseOutside {
+        /// The closure's spec.
+        spec: String,
+        /// The window ([`window_text`]).
+        window: String,
+    },
+}
+
+impl WindowWarning {
+    /// `spec` lies wholly outside `scenario`'s window.
+    pub fn close_outside(scenario: &Scenario, spec: &str) -> WindowWarning {
+        WindowWarning::CloseOutside {
+            spec: spec.to_string(),
+            window: window_text(scenario),
+        }
+    }
+}
+
+impl std::fmt::Display for WindowWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WindowWarning::FixedOutside {
+                outside,
+                total,
+                window,
+                first_target,
+                first_start,
+            } => write!(
+                f,
+                "{outside} of the scenario's {total} fixed closure(s) fall outside the \
+                 simulated window {window} and do nothing (the first: {first_target} from \
+                 {first_start}); {} apply",
+                total - outside
+            ),
+            WindowWarning::CloseOutside { spec, window } => write!(
+                f,
+                "closure {spec} lies wholly outside the simulated window {window}: it does \
+                 nothing"
+            ),
+        }
+    }
+}
+
+/// The closures in force in every run of a study, on a scenario whose window is moved
+/// already: the scenario's own fixed closures that touch the window, the given ones, and
+/// a warning for every closure that does nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyClosures {
+    /// The scenario's own fixed closures that touch the window (none without
+    /// `fixed_closures`).
+    pub fixed: Vec<ClosureWindow>,
+    /// The given closures, in order (also those that do nothing).
+    pub extra: Vec<ClosureWindow>,
+    /// How many of `extra` touch the window.
+    pub extra_in_window: usize,
+    /// What does nothing in the window.
+    pub warnings: Vec<WindowWarning>,
+}
+
+impl StudyClosures {
+    /// The closures of a study of `scenario` (its window moved already) with its own
+    /// fixed closures (unless not `fixed_closures`) and `close`, closure specs (an error
+    /// names the spec that cannot be read).
+    ///
+    /// ```
+    /// use chokepoint::scenario::{StudyClosures, WindowWarning};
+    /// let mut scenario = chokepoint::Scenario::empty("x");
+    /// scenario.corridors.push(chokepoint::network::Corridor {
+    ///     id: "torkham".into(), name: "Torkham".into(), links: vec![],
+    ///     reaction_days: None, expected_closure_days: None });
+    /// let c = StudyClosures::of(&scenario, true, &["torkham:2031-01-01+5".into()])?;
+    /// assert_eq!((c.extra.len(), c.extra_in_window), (1, 0));
+    /// assert!(c.warnings[0].to_string().starts_with("closure torkham:2031-01-01+5 lies"));
+    /// # Ok::<(), chokepoint::Error>(())
+    /// ```
+    pub fn of(
+        scenario: &Scenario,
+        fixed_closures: bool,
+        close: &[String],
+    ) -> Result<StudyClosures, Error> {
+        let mut warnings = Vec::new();
+        let mut fixed = Vec::new();
+        if fixed_closures {
+            let (inside, outside): (Vec<_>, Vec<_>) = scenario
+                .closures
+                .iter()
+                .partition(|w| in_window(scenario, w));
+            if let Some(first) = outside.first() {
+                warnings.push(WindowWarning::FixedOutside {
+                    outside: outside.len(),
+                    total: scenario.closures.len(),
+                    window: window_text(scenario),
+                    first_target: scenario.target_name(first.target).to_string(),
+                    first_start: scenario.date_of(first.start_day),
+                });
+            }
+            fixed = inside.into_iter().cloned().collect();
+        }
+        let mut extra = Vec::new();
+        let mut extra_in_window = 0;
+        for spec in close {
+            let w = parse_close_spec(scenario, spec)?;
+            if in_window(scenario, &w) {
+                extra_in_window += 1;
+            } else {
+                warnings.push(WindowWarning::close_outside(scenario, spec));
+            }
+            extra.push(w);
+        }
+        Ok(StudyClosures {
+            fixed,
+            extra,
+            extra_in_window,
+            warnings,
+        })
+    }
+}

@@ -3,8 +3,9 @@
 //! logic: the defaults, the checks of counts and thresholds, the regime start and the
 //! thread count live once, in the request's constructor and its `config`.
 //!
-//! A front end moves the scenario's window and parses its closures (whose warnings it
-//! words for its own user), then hands them to the request.
+//! A front end moves the scenario's window and reads its closures
+//! ([`crate::scenario::StudyClosures`], whose warnings it prints), then hands them to the
+//! request.
 
 use crate::closure::ClosureWindow;
 use crate::montecarlo::{self, Shard};
@@ -43,8 +44,26 @@ pub struct MonteCarloRequest {
 }
 
 impl MonteCarloRequest {
+    /// Runs (simulated years), unless told otherwise (a comparison's too).
+    pub const RUNS: u64 = 1000;
+    /// Base seed, unless told otherwise (every study's).
+    pub const SEED: u64 = 0;
     /// Runs per batch with a target relative error, unless told otherwise.
     pub const BATCH_SIZE: u64 = 100;
+    /// Plans drawn per run for the means of the control variates, unless told otherwise.
+    pub const CONTROL_DRAWS_PER_RUN: u64 = 50;
+    /// The fewest plans drawn for the means of the control variates, unless told
+    /// otherwise.
+    pub const CONTROL_DRAWS_MIN: u64 = 50_000;
+
+    /// Plans drawn for the means of the control variates of a study of `runs` runs,
+    /// unless told otherwise: [`Self::CONTROL_DRAWS_PER_RUN`] per run, at least
+    /// [`Self::CONTROL_DRAWS_MIN`].
+    pub fn control_draws(runs: u64) -> u64 {
+        Self::CONTROL_DRAWS_PER_RUN
+            .saturating_mul(runs)
+            .max(Self::CONTROL_DRAWS_MIN)
+    }
 
     /// `runs` runs from `seed`, with the defaults: every core, no shard, no target, the
     /// scenario's fixed closures and regime start, daily series kept.
@@ -227,14 +246,16 @@ pub struct CriticalityPlan {
     pub mc: Option<criticality::McConfig>,
     /// The study's manifest (its files are added when they are written).
     pub manifest: Manifest,
-    /// The closure specs of `close` that lie wholly outside the window (they do
-    /// nothing: the front end says so in its own words).
-    pub outside_window: Vec<String>,
+    /// A warning for every closure of `close` that lies wholly outside the window (it
+    /// does nothing: the front end prints the warnings).
+    pub outside_window: Vec<crate::scenario::WindowWarning>,
 }
 
 impl CriticalityRequest {
     /// Bootstrap resamples, unless told otherwise.
     pub const BOOTSTRAP: u64 = 1000;
+    /// Capacity factor while closed, unless told otherwise: shut.
+    pub const CAPACITY_FACTOR: f64 = 0.0;
 
     /// Each corridor closed for `duration_days`, with the defaults: shut (factor 0), a
     /// month after the window's start, every core, no background, no Monte Carlo view.
@@ -242,11 +263,11 @@ impl CriticalityRequest {
         CriticalityRequest {
             duration_days,
             start: None,
-            capacity_factor: 0.0,
+            capacity_factor: Self::CAPACITY_FACTOR,
             threads: None,
             close: Vec::new(),
             runs: None,
-            seed: 0,
+            seed: MonteCarloRequest::SEED,
             bootstrap_resamples: Self::BOOTSTRAP,
             regime_start: None,
         }
@@ -291,7 +312,9 @@ impl CriticalityRequest {
         for spec in &self.close {
             let w = crate::scenario::parse_close_spec(scenario, spec)?;
             if !crate::scenario::in_window(scenario, &w) {
-                outside_window.push(spec.clone());
+                outside_window.push(crate::scenario::WindowWarning::close_outside(
+                    scenario, spec,
+                ));
             }
             background.push(w);
         }
@@ -375,6 +398,8 @@ mod tests {
         let c = CompareRequest::new(10, 3);
         assert_eq!((c.bootstrap_resamples, c.mc.record_daily), (1000, false));
         assert!(c.check().is_ok());
+        assert_eq!(MonteCarloRequest::control_draws(10), 50_000);
+        assert_eq!(MonteCarloRequest::control_draws(10_000), 500_000);
     }
 
     #[test]

@@ -467,7 +467,7 @@ fn inputs_that_do_nothing_are_warned_about() {
         "north:2030-01-01+10",
     ]);
     ok(&o);
-    assert!(stderr(&o).contains("--close north:2030-01-01+10 lies wholly outside"));
+    assert!(stderr(&o).contains("closure north:2030-01-01+10 lies wholly outside"));
     assert!(
         stdout(&o).contains("0 closure window(s) apply"),
         "{}",
@@ -763,4 +763,86 @@ fn replay_needs_a_montecarlo_folder() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("holds no manifest.json"), "{err}");
+}
+
+/// The flags several commands share are declared once (bin/chokepoint/flags.rs): each
+/// command keeps its own wording of them, the library's defaults, its own limits, and
+/// only the flags it takes.
+#[test]
+fn shared_flags_keep_each_commands_wording_defaults_and_limits() {
+    use chokepoint::study::request::MonteCarloRequest;
+    use chokepoint::uncertainty::study::Config;
+    let help = |cmd: &str| {
+        let o = cli(&[cmd, "--help"]);
+        ok(&o);
+        stdout(&o)
+    };
+    let runs = format!("[default: {}]", MonteCarloRequest::RUNS);
+    let mc = help("montecarlo");
+    assert!(mc.contains("Runs (simulated years); the most with --target-rel-error"));
+    assert!(
+        mc.contains(&runs) && mc.contains("--control-draws <N>"),
+        "{mc}"
+    );
+    let cmp = help("compare");
+    for words in [
+        "Runs (simulated years), the same for every option",
+        "A fixed closure in every run of every option",
+        "in every future that does not set its own",
+        "Ignore the scenarios' own [[closure]] windows",
+    ] {
+        assert!(cmp.contains(words), "{words}: {cmp}");
+    }
+    assert!(cmp.contains(&runs));
+    let unc = help("uncertainty");
+    assert!(unc.contains(&format!("[default: {}]", Config::POINTS)));
+    assert!(unc.contains("points p with p % n == k-1"));
+    let run = help("run");
+    assert!(run.contains("An ad-hoc closure") && run.contains("Days to simulate"));
+    assert!(!run.contains("--runs") && !run.contains("--seed") && !run.contains("--quiet"));
+    assert!(!help("fit").contains("--quiet"));
+    // Limits and requirements set per command on a shared flag.
+    let refused = |args: &[&str], needle: &str| {
+        let o = cli(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    };
+    let s = "scenarios/twoland.toml";
+    refused(
+        &["compare", s, "x.toml", "--runs", "1", "--out", "o"],
+        "--runs",
+    );
+    refused(
+        &["criticality", s, "--duration", "5", "--seed", "3"],
+        "--runs",
+    );
+    refused(&["run", s, "--force"], "--out");
+    refused(&["run", s, "--runs", "5"], "unexpected argument '--runs'");
+    // Controls are on by default: --no-controls refuses the flags that ask for them.
+    refused(
+        &[
+            "compare",
+            s,
+            "x.toml",
+            "--no-controls",
+            "--control-draws",
+            "100",
+            "--out",
+            "o",
+        ],
+        "cannot be used with",
+    );
+    refused(
+        &[
+            "montecarlo",
+            s,
+            "--target-rel-error",
+            "0.1",
+            "--stop-on-controlled",
+            "--no-controls",
+            "--out",
+            "o",
+        ],
+        "cannot be used with",
+    );
 }

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use chokepoint::compare::{self, Analysis, Candidate, Futures, Study};
-use chokepoint::montecarlo::{self, controlled, output::Timing, Shard};
+use chokepoint::montecarlo::{self, controlled, output::Timing};
 use chokepoint::output::money;
 use chokepoint::study::request::{CompareRequest, MonteCarloRequest};
 
+use crate::flags;
 use crate::study;
 use crate::study::Bar;
 
@@ -22,30 +22,41 @@ use crate::study::Bar;
       --no-fixed-closures --futures scenarios/afghanistan/futures.toml --threshold 20e6 \\
       --runs 1000 --out out/futures
   chokepoint compare BASE OPTION... --runs 10000 --shard 2/4 --out out/c2   (then: chokepoint merge out/c* --out out/c)")]
+#[command(
+    mut_arg("runs", |a| a
+        .help("Runs (simulated years), the same for every option")
+        .value_parser(clap::value_parser!(u64).range(2..))),
+    mut_arg("seed", |a| a
+        .help("Base seed: run i of every option draws from ChaCha8 seeded with it, on stream i")),
+    mut_arg("shard", |a| a
+        .help("Run only shard k of n and write a partial result for `chokepoint merge`")),
+    mut_arg("close", |a| a
+        .help("A fixed closure in every run of every option, ID:FROM..TO or ID:FROM+DAYS[@F]")),
+    mut_arg("no_fixed_closures", |a| a.help("Ignore the scenarios' own [[closure]] windows")),
+    mut_arg("regime_start", |a| a.help(
+        "How the regime chain starts (`stationary` or a state id), in every future that \
+         does not set its own")),
+    mut_arg("controls", |a| a
+        .help(
+            "Control variates (the default; this flag is kept for older command lines): \
+             the plain and the controlled estimate of each candidate's mean loss and each \
+             option's mean avoided loss, side by side (controlled.csv; a shard writes its \
+             runs' plan features for `merge`)")),
+    mut_arg("control_draws", |a| a
+        .help("Plan draws for the controls' means (default 50 x runs, at least 50,000)")),
+    mut_arg("no_controls", |a| a
+        .help("No control variates: no controlled.csv (a shard writes no plan features)")),
+)]
 pub struct Args {
     /// The base scenario (TOML).
     base: PathBuf,
     /// Option files of that base (each once).
     #[arg(required = true)]
     options: Vec<PathBuf>,
-    /// Runs (simulated years), the same for every option.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..))]
-    runs: u64,
-    /// Base seed: run i of every option draws from ChaCha8 seeded with it, on stream i.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
-    /// Output folder. Checked before the runs: it may hold only this same study's files.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long)]
-    force: bool,
-    /// Run only shard k of n and write a partial result for `chokepoint merge`.
-    #[arg(long, value_name = "K/N")]
-    shard: Option<String>,
+    #[command(flatten)]
+    sampling: flags::Sampling,
+    #[command(flatten)]
+    output: flags::Output,
     /// A futures file (TOML): run every option in every future, with regret.
     #[arg(long, value_name = "FILE")]
     futures: Option<PathBuf>,
@@ -53,43 +64,17 @@ pub struct Args {
     #[arg(long, value_name = "USD")]
     threshold: Option<f64>,
     /// Bootstrap resamples for the tail measures' intervals and the ranking's stability.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = CompareRequest::BOOTSTRAP,
+          value_parser = clap::value_parser!(u32).range(1..))]
     bootstrap: u32,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-    /// First simulated date (default: the scenario's start).
-    #[arg(long, value_name = "DATE")]
-    start: Option<String>,
-    /// Days per run, 1..=3660 (default: the scenario's days).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
-    days: Option<u32>,
-    /// A fixed closure in every run of every option, ID:FROM..TO or ID:FROM+DAYS[@F].
-    #[arg(long, value_name = "SPEC")]
-    close: Vec<String>,
-    /// A CSV table of closures, one a row: columns corridor, start, days or end (the
-    /// reopening date), factor (optional, 0 = shut). Its rows join --close. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    closures: Vec<PathBuf>,
-    /// Ignore the scenarios' own [[closure]] windows.
-    #[arg(long)]
-    no_fixed_closures: bool,
-    /// How the regime chain starts (`stationary` or a state id), in every future that
-    /// does not set its own.
-    #[arg(long, value_name = "STATE|stationary")]
-    regime_start: Option<String>,
-    /// Control variates (the default; this flag is kept for older command lines): the
-    /// plain and the controlled estimate of each candidate's mean loss and each
-    /// option's mean avoided loss, side by side (controlled.csv; a shard writes its
-    /// runs' plan features for `merge`).
-    #[arg(long)]
-    controls: bool,
-    /// Plan draws for the controls' means (default 50 x runs, at least 50,000).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
-    control_draws: Option<u64>,
-    /// No control variates: no controlled.csv (a shard writes no plan features).
-    #[arg(long, conflicts_with_all = ["controls", "control_draws"])]
-    no_controls: bool,
+    #[command(flatten)]
+    quiet: flags::Quiet,
+    #[command(flatten)]
+    window: flags::Window,
+    #[command(flatten)]
+    regime: flags::Regime,
+    #[command(flatten)]
+    controls: flags::ControlVariates,
     /// Also write the HTML report, OUT/report.html (not with --shard).
     #[arg(long, conflicts_with = "shard")]
     report: bool,
@@ -97,19 +82,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let shard = args
-        .shard
-        .as_deref()
-        .map(str::parse::<Shard>)
-        .transpose()
-        .context("--shard")?;
+    let shard = args.sampling.sharding.shard()?;
+    let runs = args.sampling.runs;
+    let out = &args.output.out;
     let request = CompareRequest {
         mc: MonteCarloRequest {
-            threads: args.threads.map(|t| t as usize),
+            threads: args.sampling.seeding.threads(),
             shard,
-            fixed_closures: !args.no_fixed_closures,
-            regime_start: args.regime_start.clone(),
-            ..CompareRequest::new(args.runs, args.seed).mc
+            fixed_closures: !args.window.no_fixed_closures(),
+            regime_start: args.regime.regime_start.clone(),
+            ..CompareRequest::new(runs, args.sampling.seeding.seed).mc
         },
         bootstrap_resamples: args.bootstrap,
         threshold_usd: args.threshold,
@@ -117,14 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     request.check()?;
     let threads = request.mc.threads();
     let mut base = chokepoint::scenario::load_any(&args.base)?;
-    let close = study::close_specs(&base, &args.close, &args.closures)?;
-    let c = study::closures(
-        &mut base,
-        args.start.as_deref(),
-        args.days,
-        args.no_fixed_closures,
-        &close,
-    )?;
+    let (close, c) = args.window.apply(&mut base)?;
     let mut options = Vec::new();
     for p in &args.options {
         options.push(Candidate::option(p)?);
@@ -133,30 +108,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     base_c.path = args.base.clone();
     let mut s = Study::new(base_c, options)?;
     // The base's window is moved already; move the options' the same way.
-    let start = args
-        .start
-        .as_deref()
-        .map(chokepoint::scenario::parse_date)
-        .transpose()
-        .context("--start")?;
     for o in &mut s.options {
-        chokepoint::scenario::apply_window(&mut o.scenario, start, args.days).context("--days")?;
+        args.window.move_only(&mut o.scenario)?;
     }
     if let Some(path) = &args.futures {
         let scenarios: Vec<&chokepoint::Scenario> = s.candidates().map(|c| &c.scenario).collect();
         s.futures = Some(Futures::load(path, &scenarios)?);
     }
     let config = request.config(&s, &close, c.extra.clone())?;
-    study::prepare_out(&args.out, &compare::manifest(&s, &config), args.force)?;
+    study::prepare_out(
+        out,
+        &compare::manifest(&s, &config),
+        args.output.force.force,
+    )?;
     let futures = s.future_list().len();
     eprintln!(
         "{}: {} option(s) against the base, {} future(s); {} in every run",
         args.base.display(),
         s.options.len(),
         futures,
-        c.describe()
+        study::describe(&c)
     );
-    let bar = Bar::new(args.quiet);
+    let bar = Bar::new(args.quiet.quiet);
     let outcome = compare::simulate(&s, &config, &bar)?;
     let seconds = t0.elapsed().as_secs_f64();
     let done = outcome
@@ -165,7 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .and_then(|r| r.first())
         .map_or(0, Vec::len);
     montecarlo::output::write_timing(
-        &args.out,
+        out,
         &Timing {
             threads,
             seconds,
@@ -180,15 +153,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         futures,
         shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
     );
-    let draws = args
-        .control_draws
-        .unwrap_or_else(|| controlled::default_draws(args.runs));
+    let draws = args.controls.draws(runs);
     if shard.is_some() {
-        compare::output::write_partial(&args.out, &outcome)?;
+        compare::output::write_partial(out, &outcome)?;
         // The controls' raw material, in each future's base part, for the merge.
-        if !args.no_controls {
+        if let Some(draws) = draws {
             for (f, files) in compare::controlled::shard_files(&s, &config, &outcome, draws)? {
-                let part = args.out.join(compare::output::part_dir(f, 0));
+                let part = out.join(compare::output::part_dir(f, 0));
                 controlled::add_to_shard(&part, files)?;
             }
         }
@@ -197,7 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut lines = String::new();
         // On unless --no-controls; a comparison without random closures (nothing to
         // control for) or with too few runs gets a note instead.
-        if !args.no_controls {
+        if let Some(draws) = draws {
             match compare::controlled::analyse(&s, &config, &outcome, draws) {
                 Ok(est) => {
                     lines = controlled_lines(&est);
@@ -206,13 +177,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Err(e) => eprintln!("no controlled estimate (controlled.csv): {e}"),
             }
         }
-        let a = compare::output::write_outputs_with(&args.out, &outcome, extra)?;
+        let a = compare::output::write_outputs_with(out, &outcome, extra)?;
         print!("{}", table(&a));
         print!("{lines}");
     }
-    println!("wrote {}", args.out.display());
+    println!("wrote {}", out.display());
     if args.report {
-        crate::cmd_report::write(&args.out, Some(&args.base))?;
+        crate::cmd_report::write(out, Some(&args.base))?;
     }
     Ok(ExitCode::SUCCESS)
 }

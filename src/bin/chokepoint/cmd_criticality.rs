@@ -12,6 +12,7 @@ use chokepoint::output;
 use chokepoint::output::manifest::SetsFile;
 use chokepoint::study::request::{CriticalityPlan, CriticalityRequest};
 
+use crate::flags;
 use crate::study;
 use crate::study::Bar;
 
@@ -31,6 +32,20 @@ left out. With --close or --closures, those closures are in force in every run a
 set is ranked by the loss it adds to theirs. With --runs, each corridor's contribution to the Monte Carlo's mean annual loss
 and TVaR95 is the base study minus the same runs with that corridor's closure processes
 and shock targets switched off (common draws). See docs/criticality.md.")]
+#[command(
+    mut_arg("seed", |a| a
+        .help("Base seed of the Monte Carlo view (as for `montecarlo`)")
+        .requires("runs")),
+    mut_arg("regime_start", |a| a
+        .help("How the regime chain starts in every run (as for `montecarlo`)")
+        .requires("runs")),
+    mut_arg("close", |a| a.help(
+        "A closure in force in every run, ID:FROM..TO or ID:FROM+DAYS with an optional \
+         @FACTOR: each set closes on top of it and is ranked by the loss it adds. Repeatable")),
+    mut_arg("closures", |a| a.help(
+        "A CSV table of closures in force in every run (columns corridor, start, days or \
+         end, factor); its rows join --close. Repeatable")),
+)]
 pub struct Args {
     /// Scenario file (TOML), or an option file (its changes on its base scenario).
     scenario: PathBuf,
@@ -46,43 +61,26 @@ pub struct Args {
     /// Capacity factor while closed (0 = shut, default; 0.1 = a trickle).
     #[arg(long, value_name = "F", default_value_t = 0.0)]
     capacity_factor: f64,
-    /// Output folder (nothing is written without it). Checked before any work.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long, requires = "out")]
-    force: bool,
+    #[command(flatten)]
+    output: flags::MaybeOutput,
     /// Also write the HTML report, OUT/report.html.
     #[arg(long, requires = "out")]
     report: bool,
     /// Also the Monte Carlo view, over this many runs (simulated years).
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..))]
     runs: Option<u64>,
-    /// Base seed of the Monte Carlo view (as for `montecarlo`).
-    #[arg(long, default_value_t = 0, requires = "runs")]
-    seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    seeding: flags::Seeding,
     /// Bootstrap resamples for the TVaR95 intervals and the ranking's stability.
-    #[arg(long, value_name = "B", default_value_t = 1000, requires = "runs",
+    #[arg(long, value_name = "B", default_value_t = CriticalityRequest::BOOTSTRAP, requires = "runs",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     bootstrap: u64,
-    /// How the regime chain starts in every run (as for `montecarlo`).
-    #[arg(long, value_name = "STATE|stationary", requires = "runs")]
-    regime_start: Option<String>,
-    /// A closure in force in every run, ID:FROM..TO or ID:FROM+DAYS with an optional
-    /// @FACTOR: each set closes on top of it and is ranked by the loss it adds.
-    /// Repeatable.
-    #[arg(long, value_name = "SPEC")]
-    close: Vec<String>,
-    /// A CSV table of closures in force in every run (columns corridor, start, days or
-    /// end, factor); its rows join --close. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    closures: Vec<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    regime: flags::Regime,
+    #[command(flatten)]
+    closures: flags::Closures,
+    #[command(flatten)]
+    quiet: flags::Quiet,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -96,12 +94,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .transpose()
             .context("--start")?,
         capacity_factor: args.capacity_factor,
-        threads: args.threads.map(|t| t as usize),
-        close: study::close_specs(&scenario, &args.close, &args.closures)?,
+        threads: args.seeding.threads(),
+        close: args.closures.specs(&scenario)?,
         runs: args.runs,
-        seed: args.seed,
+        seed: args.seeding.seed,
         bootstrap_resamples: args.bootstrap,
-        regime_start: args.regime_start.clone(),
+        regime_start: args.regime.regime_start.clone(),
         ..CriticalityRequest::new(args.duration)
     };
     let sets_file = match &args.sets {
@@ -119,15 +117,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         manifest,
         outside_window,
     } = request.plan(&scenario, sets_file)?;
-    for spec in outside_window {
-        study::warn(&format!(
-            "--close {spec} lies wholly outside the simulated window: it does nothing"
-        ));
+    for w in outside_window {
+        study::warn(&w.to_string());
     }
     let threads = config.threads;
     let close = request.close;
-    if let Some(dir) = &args.out {
-        study::prepare_out(dir, &manifest, args.force)?;
+    if let Some(dir) = &args.output.out {
+        study::prepare_out(dir, &manifest, args.output.force.force)?;
     }
     let results = criticality::run_sets(&scenario, &sets, &config)?;
     let mc = match &mc_config {
@@ -138,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                      (as montecarlo --no-fixed-closures)",
                 );
             }
-            let bar = Bar::new(args.quiet);
+            let bar = Bar::new(args.quiet.quiet);
             Some(criticality::contributions(&scenario, mc, &bar)?)
         }
         None => None,
@@ -169,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     {
         study::warn(&w.text);
     }
-    if let Some(dir) = &args.out {
+    if let Some(dir) = &args.output.out {
         let runs = 1 + sets.len() as u64 + mc_config.as_ref().map_or(0, |m| m.runs);
         output::write_timing(
             dir,

@@ -24,7 +24,9 @@ scenario's history/episodes.csv) is replayed with the parameters drawn; a point'
 is the sum over episodes and banded figures of 0 inside the band and the log-ratio to the
 nearer edge outside. Episodes from --held-out-from on are not fitted, only checked.
 Writes posterior.csv (a joint CSV for [[uncertain]] joint = \"...\"), summary.csv,
-generations.csv, particles.csv and predictive.csv; docs/calibration.md describes them.")]
+generations.csv, particles.csv and predictive.csv; docs/calibration.md describes them.",
+    mut_arg("seed", |a| a.help("Seed of every random choice of the fit"))
+)]
 pub struct Args {
     /// The scenario whose [[uncertain]] tables are the priors.
     scenario: PathBuf,
@@ -56,26 +58,15 @@ pub struct Args {
     /// Posterior draws replayed on every episode for the predictive intervals.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
     predictive_draws: u32,
-    /// Seed of every random choice of the fit.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
-    /// Output folder. Checked before the runs: it may hold only this same study's files.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    seeding: crate::flags::Seeding,
+    #[command(flatten)]
+    output: crate::flags::Output,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = chokepoint::study::request::threads_or_cores(args.seeding.threads());
     let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
     if let Some(p) = &args.priors {
         let priors = chokepoint::scenario::load_priors(p, &scenario)?;
@@ -114,13 +105,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         draws: args.draws as usize,
         predictive_draws: args.predictive_draws.min(args.draws) as usize,
         held_out_from: args.held_out_from,
-        seed: args.seed,
+        seed: args.seeding.seed,
         threads,
         ..FitConfig::default()
     };
     let mut manifest = Manifest::new("fit", &scenario);
     manifest.fit = Some(episode_fit::record(&axes, &list, &replays, &config));
-    crate::study::prepare_out(&args.out, &manifest, args.force)?;
+    crate::study::prepare_out(&args.output.out, &manifest, args.output.force.force)?;
     let (fitted, held) = episode_fit::split(&replays, config.held_out_from);
     let names: Vec<String> = axes.iter().map(|a| a.label()).collect();
     eprintln!(
@@ -144,9 +135,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     let seconds = t0.elapsed().as_secs_f64();
     let files = episode_fit::files(&fit, &rows);
-    chokepoint::study::output::write_with_manifest(&args.out, files, &manifest, "manifest.json")?;
+    chokepoint::study::output::write_with_manifest(
+        &args.output.out,
+        files,
+        &manifest,
+        "manifest.json",
+    )?;
     chokepoint::output::write_timing(
-        &args.out,
+        &args.output.out,
         &chokepoint::output::Timing {
             threads,
             seconds,
@@ -201,6 +197,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if r.held_out { " (held out)" } else { "" }
         );
     }
-    println!("wrote {} in {seconds:.1} s", args.out.display());
+    println!("wrote {} in {seconds:.1} s", args.output.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -4,14 +4,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use chokepoint::closure::{regime, RegimeStart};
 use chokepoint::montecarlo::controlled::{self, ControlSet, Controls};
-use chokepoint::montecarlo::{self, output, stats::Stats, Config, Shard};
+use chokepoint::montecarlo::{self, output, stats::Stats, Config};
 use chokepoint::output::money;
 use chokepoint::sim::Engine;
 use chokepoint::study::request::MonteCarloRequest;
 
+use crate::flags;
 use crate::study::{self, Bar};
 
 /// Arguments of `chokepoint montecarlo`.
@@ -31,76 +31,32 @@ leaves out its replay of 2024):
 pub struct Args {
     /// Scenario file (TOML), or an option file (its changes on its base scenario).
     scenario: PathBuf,
-    /// Runs (simulated years); the most with --target-rel-error.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
-    runs: u64,
-    /// Base seed: run i draws from ChaCha8 seeded with it, on stream i.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
-    /// Output folder. Checked before the runs: it may hold only this same study's files.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long)]
-    force: bool,
-    /// Run only shard k of n (runs i with i % n == k-1) and write a partial result for
-    /// `chokepoint merge`.
-    #[arg(long, value_name = "K/N")]
-    shard: Option<String>,
+    #[command(flatten)]
+    sampling: flags::Sampling,
+    #[command(flatten)]
+    output: flags::Output,
     /// Stop once the relative standard error of the mean total loss is at most this
     /// (checked after every --batch-size runs).
     #[arg(long, value_name = "X", value_parser = positive, conflicts_with = "shard")]
     target_rel_error: Option<f64>,
     /// Runs per batch with --target-rel-error.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = MonteCarloRequest::BATCH_SIZE,
+          value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: u64,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-    /// First simulated date (default: the scenario's start).
-    #[arg(long, value_name = "DATE")]
-    start: Option<String>,
-    /// Days per run, 1..=3660 (default: the scenario's days).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
-    days: Option<u32>,
-    /// A fixed closure in every run, ID:FROM..TO (TO = reopening date) or ID:FROM+DAYS,
-    /// with an optional @FACTOR. Repeatable.
-    #[arg(long, value_name = "SPEC")]
-    close: Vec<String>,
-    /// A CSV table of closures, one a row: columns corridor, start, days or end (the
-    /// reopening date), factor (optional, 0 = shut). Its rows join --close. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    closures: Vec<PathBuf>,
-    /// Ignore the scenario's own [[closure]] windows.
-    #[arg(long)]
-    no_fixed_closures: bool,
+    #[command(flatten)]
+    quiet: flags::Quiet,
+    #[command(flatten)]
+    window: flags::Window,
     /// Also write the HTML report, OUT/report.html (not with --shard: report the merge).
     #[arg(long, conflicts_with = "shard")]
     report: bool,
-    /// How the regime chain starts in every run: `stationary` (drawn from its long-run
-    /// shares: an average year) or a state id (every year begins in it). Default: the
-    /// scenario's [regimes] initial, stationary when it has none.
-    #[arg(long, value_name = "STATE|stationary")]
-    regime_start: Option<String>,
-    /// Plans drawn (on a random stream of their own) for the means of the control
-    /// variates of controlled.csv; default 50 per run, at least 50,000.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
-    control_draws: Option<u64>,
-    /// Estimate the means with control variates too (controlled.csv, controls.csv; a
-    /// shard writes its runs' plan features for `merge`): the default, this flag is
-    /// kept for older command lines.
-    #[arg(long)]
-    controls: bool,
-    /// No control variates: no controlled.csv or controls.csv (a shard writes no plan
-    /// features).
-    #[arg(long, conflicts_with_all = ["controls", "control_draws", "stop_on_controlled"])]
-    no_controls: bool,
+    #[command(flatten)]
+    regime: flags::Regime,
+    #[command(flatten)]
+    controls: flags::ControlVariates,
     /// With --target-rel-error, stop on the controlled estimate's relative error
     /// instead of the plain one's.
-    #[arg(long, requires = "target_rel_error")]
+    #[arg(long, requires = "target_rel_error", conflicts_with = "no_controls")]
     stop_on_controlled: bool,
 }
 
@@ -116,56 +72,49 @@ fn positive(s: &str) -> Result<f64, String> {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let shard = args
-        .shard
-        .as_deref()
-        .map(str::parse::<Shard>)
-        .transpose()
-        .context("--shard")?;
+    let shard = args.sampling.sharding.shard()?;
+    let runs = args.sampling.runs;
+    let out = &args.output.out;
     let request = MonteCarloRequest {
-        threads: args.threads.map(|t| t as usize),
+        threads: args.sampling.seeding.threads(),
         shard,
         target_rel_error: args.target_rel_error,
         batch_size: args.batch_size,
-        fixed_closures: !args.no_fixed_closures,
-        regime_start: args.regime_start.clone(),
-        ..MonteCarloRequest::new(args.runs, args.seed)
+        fixed_closures: !args.window.no_fixed_closures(),
+        regime_start: args.regime.regime_start.clone(),
+        ..MonteCarloRequest::new(runs, args.sampling.seeding.seed)
     };
     let threads = request.threads();
     let mut scenario = chokepoint::scenario::load_any(&args.scenario)?;
-    let close = study::close_specs(&scenario, &args.close, &args.closures)?;
-    let c = study::closures(
-        &mut scenario,
-        args.start.as_deref(),
-        args.days,
-        args.no_fixed_closures,
-        &close,
-    )?;
+    let (close, c) = args.window.apply(&mut scenario)?;
     for w in MonteCarloRequest::warnings(&scenario) {
         study::warn(&format!("{}: {w}", args.scenario.display()));
     }
     let config = request.config(&scenario, &close, c.extra.clone())?;
     study::prepare_out(
-        &args.out,
+        out,
         &montecarlo::manifest(&scenario, &config),
-        args.force,
+        args.output.force.force,
     )?;
-    eprintln!("{}: {} in every run", args.scenario.display(), c.describe());
+    eprintln!(
+        "{}: {} in every run",
+        args.scenario.display(),
+        study::describe(&c)
+    );
     let start_line = regime_line(&scenario, &config);
-    let bar = Bar::new(args.quiet);
+    let bar = Bar::new(args.quiet.quiet);
     // Every run has the fixed closures: runs rejoin the simulation of those alone.
     let base = montecarlo::fixed_closures(&scenario, &config);
     // Control variates: features of each run's closure plan, their means from cheap draws.
     // On unless --no-controls, and only with random closures (nothing to control for
     // without); a shard writes its runs' features and its chunks of the draws instead.
-    let want = !args.no_controls && !scenario.closure_sampler()?.is_empty();
-    let draws = args
-        .control_draws
-        .unwrap_or_else(|| controlled::default_draws(args.runs));
-    let controls = if want && shard.is_none() {
-        Some(Controls::new(&scenario, &config, draws, false)?)
-    } else {
-        None
+    let draws = match args.controls.draws(runs) {
+        Some(d) if !scenario.closure_sampler()?.is_empty() => Some(d),
+        _ => None,
+    };
+    let controls = match draws {
+        Some(d) if shard.is_none() => Some(Controls::new(&scenario, &config, d, false)?),
+        _ => None,
     };
     let seen = std::sync::Mutex::new(Vec::<f64>::new());
     let stop = |records: &[montecarlo::RunRecord], x: f64| -> Result<bool, chokepoint::Error> {
@@ -189,7 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     // Each run's rows go to the files as it finishes; only what the statistics need
     // stays in memory.
-    let mut writer = output::Writer::create(&args.out, &montecarlo::manifest(&scenario, &config))?;
+    let mut writer = output::Writer::create(out, &montecarlo::manifest(&scenario, &config))?;
     let outcome = montecarlo::simulate_to(
         &scenario,
         &config,
@@ -204,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let done = outcome.records.len();
     // Timing first, the manifest last (a folder without one is unfinished).
     output::write_timing(
-        &args.out,
+        out,
         &output::Timing {
             threads,
             seconds,
@@ -219,8 +168,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let (None, Some(c)) = (shard, &controls) {
         let x = c.of_runs(&runs);
         (controlled_line_text, extra) = controlled_files(c.set(), &outcome.records, &x);
-    } else if shard.is_some() && want {
-        extra = controlled::shard_files(&scenario, &config, draws, &runs)?;
+    } else if let (Some(_), Some(d)) = (shard, draws) {
+        extra = controlled::shard_files(&scenario, &config, d, &runs)?;
     }
     writer.finish(&outcome, extra)?;
     let losses: Vec<f64> = outcome
@@ -244,9 +193,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(line) = controlled_line_text {
         println!("{line}");
     }
-    println!("wrote {}", args.out.display());
+    println!("wrote {}", out.display());
     if args.report {
-        crate::cmd_report::write(&args.out, Some(&args.scenario))?;
+        crate::cmd_report::write(out, Some(&args.scenario))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use chokepoint::output::{self, Manifest};
 use chokepoint::sim::Engine;
 
+use crate::flags;
 use crate::study;
 
 /// Arguments of `chokepoint run`.
@@ -19,6 +20,18 @@ use crate::study;
   chokepoint run scenarios/twoland.toml --close north:2025-03-10+14 --start 2025-03-01 --days 120
   chokepoint run --replay out/mc --run 17 --out out/run17
   chokepoint run scenarios/afghanistan/base.toml --reference   # every day simulated plainly")]
+#[command(
+    mut_arg("out", |a| a.help(
+        "Output folder for run.csv, daily.csv, prices.csv and manifest.json (nothing is \
+         written without it). Checked before the run: it may hold only this same study's \
+         files")),
+    mut_arg("close", |a| a.help(
+        "An ad-hoc closure, ID:FROM..TO (TO = reopening date) or ID:FROM+DAYS, with an \
+         optional @FACTOR (0 = shut, default). Repeatable")),
+    mut_arg("days", |a| a.help("Days to simulate, 1..=3660 (default: the scenario's days)")),
+    mut_arg("no_fixed_closures", |a| a
+        .help("Ignore the scenario's own [[closure]] windows (only --close applies)")),
+)]
 pub struct Args {
     /// Scenario file (TOML), or an option file (run on its base scenario with its changes).
     /// With --replay: the study's scenario (default: the path its manifest records).
@@ -35,31 +48,10 @@ pub struct Args {
     /// counterfactual, no plan remembered): slower, and the same results.
     #[arg(long)]
     reference: bool,
-    /// Output folder for run.csv, daily.csv, prices.csv and manifest.json (nothing is
-    /// written without it). Checked before the run: it may hold only this same study's
-    /// files.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long, requires = "out")]
-    force: bool,
-    /// An ad-hoc closure, ID:FROM..TO (TO = reopening date) or ID:FROM+DAYS, with an
-    /// optional @FACTOR (0 = shut, default). Repeatable.
-    #[arg(long, value_name = "SPEC")]
-    close: Vec<String>,
-    /// A CSV table of closures, one a row: columns corridor, start, days or end (the
-    /// reopening date), factor (optional, 0 = shut). Its rows join --close. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    closures: Vec<PathBuf>,
-    /// First simulated date (default: the scenario's start).
-    #[arg(long, value_name = "DATE")]
-    start: Option<String>,
-    /// Days to simulate, 1..=3660 (default: the scenario's days).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
-    days: Option<u32>,
-    /// Ignore the scenario's own [[closure]] windows (only --close applies).
-    #[arg(long)]
-    no_fixed_closures: bool,
+    #[command(flatten)]
+    output: flags::MaybeOutput,
+    #[command(flatten)]
+    window: flags::Window,
     /// Also write the HTML report, OUT/report.html (see `chokepoint report`).
     #[arg(long, requires = "out")]
     report: bool,
@@ -74,19 +66,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let t0 = std::time::Instant::now();
     let mut scenario = chokepoint::scenario::load_any(path)?;
-    let close = study::close_specs(&scenario, &args.close, &args.closures)?;
-    let c = study::closures(
-        &mut scenario,
-        args.start.as_deref(),
-        args.days,
-        args.no_fixed_closures,
-        &close,
-    )?;
+    let (close, c) = args.window.apply(&mut scenario)?;
     let mut manifest = Manifest::new("run", &scenario);
-    manifest.set_no_fixed_closures(args.no_fixed_closures);
+    manifest.set_no_fixed_closures(args.window.no_fixed_closures());
     manifest.closures.close = close.clone();
-    if let Some(dir) = &args.out {
-        study::prepare_out(dir, &manifest, args.force)?;
+    if let Some(dir) = &args.output.out {
+        study::prepare_out(dir, &manifest, args.output.force.force)?;
     }
     let mut closures = c.fixed.clone();
     closures.extend(c.extra.iter().cloned());
@@ -98,7 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         path.display(),
         s.days,
         s.start,
-        c.describe()
+        study::describe(&c)
     );
     print!("{}", output::summary_text(&report.metrics));
     write(&args, t0, &scenario, &report, &manifest)?;
@@ -122,7 +107,7 @@ fn write(
     report: &chokepoint::sim::RunReport,
     manifest: &Manifest,
 ) -> anyhow::Result<()> {
-    if let Some(dir) = &args.out {
+    if let Some(dir) = &args.output.out {
         let seconds = t0.elapsed().as_secs_f64();
         output::write_timing(
             dir,
@@ -201,8 +186,8 @@ fn replay(args: &Args, dir: &std::path::Path, k: u64) -> anyhow::Result<ExitCode
         .iter()
         .map(|w| output::manifest::ClosureRecord::of(&scenario, w))
         .collect();
-    if let Some(out) = &args.out {
-        study::prepare_out(out, &manifest, args.force)?;
+    if let Some(out) = &args.output.out {
+        study::prepare_out(out, &manifest, args.output.force.force)?;
     }
     let report = Engine::with_execution(&scenario, execution(args))?
         .run(&rec.closures, chokepoint::sim::Record::Daily)?;

@@ -10,6 +10,9 @@ use chokepoint::montecarlo::output::Timing;
 use chokepoint::output::money;
 use chokepoint::uncertainty::study::{self, Analysis, Config, DesignKind, Grouping, Study};
 
+use chokepoint::study::request::threads_or_cores;
+
+use crate::flags;
 use crate::study::Bar;
 
 /// Arguments of `chokepoint uncertainty`.
@@ -28,6 +31,13 @@ parameter point runs the same simulated years (common closure draws) for the bas
 every option, so differences between points are the parameters' alone. A study costs
 points x (options + 1) x years simulated years; with --indices points = base-points x
 (factors + 2). docs/uncertainty.md describes the method and every file.")]
+#[command(
+    mut_arg("seed", |a| a.help("Seed of the closure draws, the design's scramble and the bootstrap")),
+    mut_arg("no_fixed_closures", |a| a.help("Ignore the scenarios' own [[closure]] windows")),
+    mut_arg("shard", |a| a.help(
+        "Run only shard k of n (points p with p % n == k-1, every scenario and year of \
+         each) and write a partial result for `chokepoint merge`")),
+)]
 pub struct Args {
     /// The base scenario (TOML), then option files of that base.
     #[arg(required = true)]
@@ -35,66 +45,51 @@ pub struct Args {
     /// How the points are drawn (without --indices): `random` (independent uniform draws:
     /// every interval and Chatterjee's xi apply) or `sobol` (a scrambled Sobol' sequence:
     /// more even, no xi).
-    #[arg(long, default_value = "random", value_parser = ["random", "sobol"])]
+    #[arg(long, default_value = Config::DESIGN, value_parser = ["random", "sobol"])]
     design: String,
     /// Parameter points (without --indices).
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(8..=65536))]
+    #[arg(long, default_value_t = Config::POINTS,
+          value_parser = clap::value_parser!(u64).range(8..=65536))]
     points: u64,
     /// Simulated years per point and scenario (the same years at every point).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = Config::YEARS,
+          value_parser = clap::value_parser!(u64).range(2..))]
     years: u64,
     /// Sobol' indices: a Saltelli design of --base-points x (factors + 2) random points.
     #[arg(long)]
     indices: bool,
     /// Base points of the Saltelli design (with --indices).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(4..=65536))]
+    #[arg(long, default_value_t = Config::BASE_POINTS,
+          value_parser = clap::value_parser!(u64).range(4..=65536))]
     base_points: u64,
     /// Factors of the indices: `target` (the axes of one process, shock, link... together)
     /// or `axis` (each axis alone).
-    #[arg(long, default_value = "target", value_parser = ["target", "axis"])]
+    #[arg(long, default_value = Config::GROUPS, value_parser = ["target", "axis"])]
     groups: String,
-    /// Seed of the closure draws, the design's scramble and the bootstrap.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    threads: Option<u32>,
+    #[command(flatten)]
+    seeding: flags::Seeding,
     /// Bootstrap resamples of every interval.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = Config::BOOTSTRAP,
+          value_parser = clap::value_parser!(u32).range(1..))]
     bootstrap: u32,
-    /// Ignore the scenarios' own [[closure]] windows.
-    #[arg(long)]
-    no_fixed_closures: bool,
-    /// Output folder. Checked before the runs: it may hold only this same study's files.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the files chokepoint wrote in --out for another study (others are kept).
-    #[arg(long)]
-    force: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    fixed: flags::FixedClosures,
+    #[command(flatten)]
+    output: flags::Output,
+    #[command(flatten)]
+    quiet: flags::Quiet,
     /// Also write the HTML report, OUT/report.html (not with --shard: report the merge).
     #[arg(long, conflicts_with = "shard")]
     report: bool,
-    /// Run only shard k of n (points p with p % n == k-1, every scenario and year of
-    /// each) and write a partial result for `chokepoint merge`.
-    #[arg(long, value_name = "K/N")]
-    shard: Option<String>,
+    #[command(flatten)]
+    sharding: flags::Sharding,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
-    let shard = args
-        .shard
-        .as_deref()
-        .map(str::parse::<chokepoint::output::Shard>)
-        .transpose()
-        .map_err(|e| anyhow::Error::new(e).context("--shard"))?;
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let shard = args.sharding.shard()?;
+    let threads = threads_or_cores(args.seeding.threads());
+    let out = &args.output.out;
     let base_path = &args.files[0];
     let base = chokepoint::scenario::load_any(base_path)?;
     let mut base_c = Candidate::base(base);
@@ -106,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let s = Study::new(base_c, options)?;
     let config = Config {
         years: args.years,
-        seed: args.seed,
+        seed: args.seeding.seed,
         threads,
         design: DesignKind::of(
             &args.design,
@@ -116,12 +111,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?,
         grouping: Grouping::of(&args.groups)?,
         bootstrap_resamples: args.bootstrap,
-        no_fixed_closures: args.no_fixed_closures,
+        no_fixed_closures: args.fixed.no_fixed_closures,
         shard,
     };
     config.check()?;
     let manifest = study::manifest(&s, &config)?;
-    crate::study::prepare_out(&args.out, &manifest, args.force)?;
+    crate::study::prepare_out(out, &manifest, args.output.force.force)?;
     let all_points = manifest.uncertainty.as_ref().map_or(0, |u| u.points);
     // The points this process simulates (a shard's share of them).
     let points = (0..all_points)
@@ -143,12 +138,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         config.years,
         points * s.candidates.len() as u64 * config.years
     );
-    let bar = Bar::new(args.quiet);
+    let bar = Bar::new(args.quiet.quiet);
     let outcome = study::simulate(&s, &config, &bar, &AtomicBool::new(false))?;
     let seconds = t0.elapsed().as_secs_f64();
     let years = points * s.candidates.len() as u64 * config.years;
     chokepoint::montecarlo::output::write_timing(
-        &args.out,
+        out,
         &Timing {
             threads,
             seconds,
@@ -161,19 +156,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         config.years
     );
     if let Some(sh) = shard {
-        study::shard::write_partial(&args.out, &outcome)?;
+        study::shard::write_partial(out, &outcome)?;
         println!(
             "shard {sh}: wrote {} (merge all {} shards with `chokepoint merge`)",
-            args.out.display(),
+            out.display(),
             sh.n()
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let a = study::output::write_outputs(&args.out, &outcome)?;
+    let a = study::output::write_outputs(out, &outcome)?;
     print!("{}", table(&outcome.labels, &a));
-    println!("wrote {}", args.out.display());
+    println!("wrote {}", out.display());
     if args.report {
-        crate::cmd_report::write(&args.out, Some(base_path))?;
+        crate::cmd_report::write(out, Some(base_path))?;
     }
     Ok(ExitCode::SUCCESS)
 }

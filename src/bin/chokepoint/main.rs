@@ -16,6 +16,7 @@ mod cmd_run;
 mod cmd_solve;
 mod cmd_uncertainty;
 mod cmd_validate;
+mod flags;
 mod study;
 
 /// Simulate how closures of trade corridors disrupt trade, and what they cost.

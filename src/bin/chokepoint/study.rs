@@ -5,11 +5,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use chokepoint::closure::ClosureWindow;
 use chokepoint::output::{folder, Manifest};
-use chokepoint::scenario::{
-    apply_window, in_window, parse_close_spec, parse_date, read_closures_csv,
-};
+use chokepoint::scenario::{apply_window, parse_date, read_closures_csv, StudyClosures};
 use chokepoint::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -18,92 +15,32 @@ pub fn warn(msg: &str) {
     eprintln!("warning: {msg}");
 }
 
-/// The window and closures of a study, from the command line.
-pub struct Closures {
-    /// The scenario's own fixed closures that touch the window (none with
-    /// `--no-fixed-closures`).
-    pub fixed: Vec<ClosureWindow>,
-    /// The `--close` windows, in order (also those that do nothing).
-    pub extra: Vec<ClosureWindow>,
-    /// How many of `extra` touch the window.
-    pub extra_in_window: usize,
-}
-
-impl Closures {
-    /// `N closure window(s) (A of the scenario's, B from --close)`: those that apply.
-    pub fn describe(&self) -> String {
-        let n = self.fixed.len() + self.extra_in_window;
-        format!(
-            "{n} closure window(s) apply ({} of the scenario's, {} from --close)",
-            self.fixed.len(),
-            self.extra_in_window
-        )
-    }
-}
-
-fn window_text(s: &Scenario) -> String {
+/// `N closure window(s) apply (A of the scenario's, B from --close)`: those that apply.
+pub fn describe(c: &StudyClosures) -> String {
+    let n = c.fixed.len() + c.extra_in_window;
     format!(
-        "{} .. {} ({} days)",
-        s.settings.start,
-        s.date_of(i64::from(s.settings.days) - 1),
-        s.settings.days
+        "{n} closure window(s) apply ({} of the scenario's, {} from --close)",
+        c.fixed.len(),
+        c.extra_in_window
     )
 }
 
 /// Move the window (`--start`, `--days`) and parse `--close`; warn about closures that
-/// do nothing in the window.
+/// do nothing in the window (the library words the warnings: [`StudyClosures`]).
 pub fn closures(
     scenario: &mut Scenario,
     start: Option<&str>,
     days: Option<u32>,
     no_fixed_closures: bool,
     close: &[String],
-) -> anyhow::Result<Closures> {
+) -> anyhow::Result<StudyClosures> {
     let start = start.map(parse_date).transpose().context("--start")?;
     apply_window(scenario, start, days).context("--days")?;
-    let mut fixed = Vec::new();
-    let mut dropped = Vec::new();
-    if !no_fixed_closures {
-        for w in &scenario.closures {
-            if in_window(scenario, w) {
-                fixed.push(w.clone());
-            } else {
-                dropped.push(w);
-            }
-        }
+    let c = StudyClosures::of(scenario, !no_fixed_closures, close).context("--close")?;
+    for w in &c.warnings {
+        warn(&w.to_string());
     }
-    if !dropped.is_empty() {
-        let first = dropped[0];
-        warn(&format!(
-            "{} of the scenario's {} fixed closure(s) fall outside the simulated window {} \
-             and do nothing (the first: {} from {}); {} apply",
-            dropped.len(),
-            scenario.closures.len(),
-            window_text(scenario),
-            scenario.target_name(first.target),
-            scenario.date_of(first.start_day),
-            fixed.len()
-        ));
-    }
-    let mut extra = Vec::new();
-    let mut extra_in_window = 0;
-    for spec in close {
-        let w = parse_close_spec(scenario, spec).context("--close")?;
-        if in_window(scenario, &w) {
-            extra_in_window += 1;
-        } else {
-            warn(&format!(
-                "--close {spec} lies wholly outside the simulated window {}: it does nothing",
-                window_text(scenario)
-            ));
-        }
-        extra.push(w);
-    }
-    Ok(Closures {
-        fixed,
-        extra,
-        extra_in_window,
-    })
+    Ok(c)
 }
 
 /// The `--close` specs followed by the rows of every `--closures` table (CSV: corridor,

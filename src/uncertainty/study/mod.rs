@@ -202,12 +202,14 @@ impl Default for Config {
     /// The default study: 64 random points of 200 years.
     fn default() -> Self {
         Config {
-            years: 200,
+            years: Self::YEARS,
             seed: 0,
             threads: 1,
-            design: DesignKind::Random { points: 64 },
+            design: DesignKind::Random {
+                points: Self::POINTS as usize,
+            },
             grouping: Grouping::Target,
-            bootstrap_resamples: 1000,
+            bootstrap_resamples: Self::BOOTSTRAP,
             no_fixed_closures: false,
             shard: None,
         }
@@ -215,6 +217,19 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Simulated years per point and scenario, unless told otherwise.
+    pub const YEARS: u64 = 200;
+    /// Parameter points of a random or Sobol' design, unless told otherwise.
+    pub const POINTS: u64 = 64;
+    /// Base points of a Saltelli design (Sobol' indices), unless told otherwise.
+    pub const BASE_POINTS: u64 = 16;
+    /// The design without indices, unless told otherwise (a name [`DesignKind::of`] takes).
+    pub const DESIGN: &'static str = "random";
+    /// The factors of the indices, unless told otherwise (a name [`Grouping::of`] takes).
+    pub const GROUPS: &'static str = "target";
+    /// Bootstrap resamples of every interval, unless told otherwise.
+    pub const BOOTSTRAP: u32 = 1000;
+
     /// Refuse settings that cannot give a study.
     pub fn check(&self) -> Result<(), Error> {
         if self.years < 2 {
