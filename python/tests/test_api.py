@@ -704,8 +704,7 @@ def test_closures_that_do_nothing_warn_in_the_cli_words(cli):
         r = cp.run(TWOLAND, ["north:2030-01-01+10"], start="2024-06-01")
     assert [str(w.message) for w in caught] == expected
     assert r.warnings == expected
-    # Criticality's closures in force in every run: the same words (a closure before the window:
-    # one long after it stops criticality with an engine error, on main too).
+    # Criticality's closures in force in every run: the same words.
     expected = _cli_warnings(cli, "criticality", ONLY_ROUTE, "--duration", "15", "--close", "north:2023-01-01+5")
     with pytest.warns(UserWarning) as caught:
         k = cp.criticality(ONLY_ROUTE, 15, closures=["north:2023-01-01+5"])

@@ -311,12 +311,15 @@ impl CriticalityRequest {
         let mut outside_window = Vec::new();
         for spec in &self.close {
             let w = crate::scenario::parse_close_spec(scenario, spec)?;
-            if !crate::scenario::in_window(scenario, &w) {
+            // One that does nothing in the window is left out, as montecarlo's
+            // `fixed_closures` leaves it out: the warning says it does nothing.
+            if crate::scenario::in_window(scenario, &w) {
+                background.push(w);
+            } else {
                 outside_window.push(crate::scenario::WindowWarning::close_outside(
                     scenario, spec,
                 ));
             }
-            background.push(w);
         }
         let config = criticality::Config {
             duration_days: self.duration_days,

@@ -224,6 +224,45 @@ fn cli_takes_background_closures() {
     assert!(manifest.contains("north:2024-01-21"), "{manifest}");
 }
 
+/// A background closure wholly outside the window does nothing, as the warning says:
+/// it is left out (it once stopped the study with an engine error), so the table is the
+/// one without it, the runs' Monte Carlo view included.
+#[test]
+fn a_background_closure_outside_the_window_does_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = fixture("criticality/only_route.toml");
+    let run = |extra: &[&str], name: &str| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "criticality",
+            p(&scenario),
+            "--duration",
+            "15",
+            "--runs",
+            "4",
+            "--seed",
+            "3",
+            "--out",
+            p(&out),
+        ];
+        args.extend_from_slice(extra);
+        let o = cli(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        (out, stderr(&o))
+    };
+    let (without, _) = run(&[], "without");
+    let (with, err) = run(&["--close", "north:2031-01-01+5"], "with");
+    assert!(
+        err.contains("closure north:2031-01-01+5 lies wholly outside the simulated window"),
+        "{err}"
+    );
+    for name in ["criticality.csv", "contributions.csv"] {
+        let a = fs::read(without.join(name)).unwrap();
+        let b = fs::read(with.join(name)).unwrap();
+        assert!(a == b, "{name} differs");
+    }
+}
+
 #[test]
 fn n_k_sets_from_a_file_close_together() {
     let tmp = tempfile::tempdir().unwrap();
