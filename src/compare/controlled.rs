@@ -69,9 +69,7 @@ pub fn analyse(
                 future.name
             )));
         }
-        let base = &outcome.records[f][0];
-        let runs: Vec<u64> = base.iter().map(|r| r.run).collect();
-        let x = controls.of_runs(&runs);
+        let x = controls.of_runs(&outcome.columns[f][0].runs);
         let k = controls.len();
         let base_loss = outcome.losses(f, 0);
         for (c, label) in outcome.labels.iter().enumerate() {

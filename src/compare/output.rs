@@ -27,7 +27,7 @@
 use std::path::{Path, PathBuf};
 
 use super::analysis::{analyse, best_ci, pairs, Analysis};
-use super::Outcome;
+use super::{Columns, Outcome};
 use crate::montecarlo;
 use crate::output::manifest::Manifest;
 use crate::study::output::{csv_bytes, num, write_with_manifest};
@@ -57,13 +57,19 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     let metrics = crate::study::metrics::of(crate::study::metrics::Study::Compare);
     header.extend(metrics.iter().map(|m| m.name));
     let metrics = &metrics;
-    let rows = o.records.iter().enumerate().flat_map(|(fi, by_c)| {
-        let n = by_c.first().map_or(0, Vec::len);
+    // Every compare metric is defined in every run (`Columns` holds NaN for an
+    // undefined one, which no compare metric has).
+    let rows = o.columns.iter().enumerate().flat_map(|(fi, by_c)| {
+        let n = by_c.first().map_or(0, super::Columns::len);
         (0..n).flat_map(move |i| {
-            by_c.iter().enumerate().map(move |(k, runs)| {
-                let r = &runs[i];
-                let mut row = vec![fut(fi), r.run.to_string(), l(k)];
-                row.extend(metrics.iter().map(|m| m.cell((m.value)(&r.metrics))));
+            by_c.iter().enumerate().map(move |(k, cols)| {
+                let mut row = vec![fut(fi), cols.runs[i].to_string(), l(k)];
+                row.extend(
+                    metrics
+                        .iter()
+                        .zip(&cols.metrics)
+                        .map(|(m, col)| m.cell(Some(col[i]))),
+                );
                 row
             })
         })
@@ -512,14 +518,21 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         Some(f) => f.names.clone(),
         None => vec!["as_scenario".into()],
     };
-    let mut records = Vec::new();
+    // Each part's runs are read back a run at a time and only their columns kept.
+    let mut columns = Vec::new();
     for fi in 0..futures.len() {
         let mut row = Vec::new();
         for k in 0..labels.len() {
             let parts: Vec<PathBuf> = dirs.iter().map(|d| d.join(part_dir(fi, k))).collect();
-            row.push(montecarlo::output::merge(&parts)?.records);
+            let mut runs = montecarlo::output::Merge::open(&parts)?;
+            let n = runs.manifest().montecarlo.as_ref().map_or(0, |m| m.runs);
+            let mut cols = Columns::with_capacity(n.min(1 << 20) as usize);
+            while let Some(r) = runs.next_record()? {
+                cols.push(&r);
+            }
+            row.push(cols);
         }
-        records.push(row);
+        columns.push(row);
     }
     if let Some(mc) = manifest.montecarlo.as_mut() {
         mc.shard = None;
@@ -529,7 +542,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         manifest,
         labels,
         futures,
-        records,
+        columns,
+        records: Vec::new(),
     })
 }
 
