@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use super::analysis::{analyse, best_ci, pairs, Analysis};
 use super::{Columns, Outcome};
 use crate::montecarlo;
-use crate::output::manifest::Manifest;
+use crate::output::manifest::{FileRecord, Manifest};
 use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::Error;
 
@@ -47,23 +47,28 @@ pub const FILES: [&str; 10] = [
     "robustness.csv",
 ];
 
-/// The tables of a finished comparison, as (file name, bytes).
-pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
-    let l = |k: usize| a.labels[k].clone();
-    let fut = |k: usize| a.futures[k].clone();
-    let mut out = Vec::new();
-
+/// `compare_runs.csv`'s header and rows (one per future, run and candidate), made a row
+/// at a time from the outcome's columns.
+fn run_rows<'a>(
+    o: &'a Outcome,
+    a: &'a Analysis,
+) -> (Vec<&'static str>, impl Iterator<Item = Vec<String>> + 'a) {
     let mut header = vec!["future", "run", "candidate"];
     let metrics = crate::study::metrics::of(crate::study::metrics::Study::Compare);
     header.extend(metrics.iter().map(|m| m.name));
-    let metrics = &metrics;
     // Every compare metric is defined in every run (`Columns` holds NaN for an
     // undefined one, which no compare metric has).
-    let rows = o.columns.iter().enumerate().flat_map(|(fi, by_c)| {
-        let n = by_c.first().map_or(0, super::Columns::len);
+    let rows = o.columns.iter().enumerate().flat_map(move |(fi, by_c)| {
+        let n = by_c.first().map_or(0, Columns::len);
+        let metrics = metrics.clone();
         (0..n).flat_map(move |i| {
+            let metrics = metrics.clone();
             by_c.iter().enumerate().map(move |(k, cols)| {
-                let mut row = vec![fut(fi), cols.runs[i].to_string(), l(k)];
+                let mut row = vec![
+                    a.futures[fi].clone(),
+                    cols.runs[i].to_string(),
+                    a.labels[k].clone(),
+                ];
                 row.extend(
                     metrics
                         .iter()
@@ -74,7 +79,23 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
             })
         })
     });
-    out.push(("compare_runs.csv", csv_bytes(&header, rows)));
+    (header, rows)
+}
+
+/// The tables of a finished comparison, as (file name, bytes).
+pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
+    let (header, rows) = run_rows(o, a);
+    let mut out = vec![("compare_runs.csv", csv_bytes(&header, rows))];
+    out.extend(statistics(a));
+    out
+}
+
+/// The tables of a finished comparison but `compare_runs.csv` (its statistics), as
+/// (file name, bytes).
+fn statistics(a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
+    let l = |k: usize| a.labels[k].clone();
+    let fut = |k: usize| a.futures[k].clone();
+    let mut out = Vec::new();
 
     let rows = a.differences.iter().map(|d| {
         let p = &d.paired;
@@ -449,9 +470,18 @@ pub fn write_outputs_with(
     }
     crate::output::create_dir(dir)?;
     let a = analyse(o);
-    let mut files = tables(o, &a);
-    files.extend(extra);
-    write_with_manifest(dir, files, &o.manifest, "manifest.json")?;
+    // compare_runs.csv (a row per future, run and candidate) goes to its file a row at a
+    // time; the statistics' tables are small.
+    let mut manifest = o.manifest.clone();
+    manifest.files.clear();
+    let (header, rows) = run_rows(o, &a);
+    crate::output::write_csv(&dir.join(FILES[0]), &header, rows)?;
+    manifest.files.push(FileRecord::of_file(dir, FILES[0])?);
+    for (name, bytes) in statistics(&a).into_iter().chain(extra) {
+        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
+        manifest.files.push(FileRecord::of_bytes(name, &bytes));
+    }
+    crate::output::write_bytes_atomic(&dir.join("manifest.json"), &manifest.to_json()?)?;
     Ok(a)
 }
 
