@@ -355,8 +355,8 @@ struct Cell {
 }
 
 /// Run the comparison: every candidate in every future, run by run on common random
-/// numbers (see the module docs), on `config.mc.threads` workers. The records are the
-/// same for any thread count.
+/// numbers (see the module docs), on `config.mc.threads` workers. The outcome (its
+/// columns, and a shard's records) is the same for any thread count.
 pub fn simulate(study: &Study, config: &Config, progress: &dyn Progress) -> Result<Outcome, Error> {
     simulate_stoppable(study, config, progress, &AtomicBool::new(false))
 }

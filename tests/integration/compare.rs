@@ -33,6 +33,12 @@ fn config(runs: u64) -> Config {
 fn an_option_that_changes_nothing_differs_by_zero_and_never_wins() {
     let s = study(&["compare/nothing.toml", "compare/wider_north.toml"]);
     let o = compare::simulate_quietly(&s, &config(60)).unwrap();
+    // A whole comparison keeps every run's numbers, in run order, and no run's record.
+    assert_eq!(o.runs(), 60);
+    assert!(o.columns[0]
+        .iter()
+        .all(|c| c.runs == (0..60).collect::<Vec<u64>>()));
+    assert!(o.records.is_empty());
     // Exactly the same loss in every run.
     let base = o.losses(0, 0);
     assert_eq!(o.losses(0, 1), base);
