@@ -1,6 +1,7 @@
 //! The statistics of a comparison, from its outcome alone (so a merge of shards gives
 //! exactly what one process gives). See [`super::stats`] for the definitions.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use super::stats::{
@@ -231,11 +232,7 @@ pub fn analyse(o: &Outcome) -> Analysis {
     };
     let c = o.labels.len();
     let nf = o.futures.len();
-    let runs = o
-        .records
-        .first()
-        .and_then(|r| r.first())
-        .map_or(0, Vec::len);
+    let runs = o.runs();
     let mut a = Analysis {
         labels: o.labels.clone(),
         futures: o.futures.clone(),
@@ -273,25 +270,17 @@ pub fn analyse(o: &Outcome) -> Analysis {
     let mut cost_table = vec![vec![0.0; nf]; c];
     let mut below_count = vec![0usize; c];
     for f in 0..nf {
-        let cols = &o.records[f];
-        let get = |k: usize, name: &str| -> Vec<f64> {
-            cols[k].iter().map(|r| metric(&r.metrics, name)).collect()
-        };
-        let totals: Vec<Vec<f64>> = (0..c).map(|k| get(k, "total_loss_usd")).collect();
-        let refs: Vec<&[f64]> = totals.iter().map(Vec::as_slice).collect();
+        let cols = &o.columns[f];
+        let totals: Vec<Cow<[f64]>> = (0..c).map(|k| cols[k].losses()).collect();
+        let refs: Vec<&[f64]> = totals.iter().map(|v| &v[..]).collect();
         for &(x, y) in &pairs(c) {
             for m in metrics() {
-                let (vx, vy) = if m == "total_loss_usd" {
-                    (totals[x].clone(), totals[y].clone())
-                } else {
-                    (get(x, m), get(y, m))
-                };
                 a.differences.push(Difference {
                     future: f,
                     option: x,
                     against: y,
                     metric: m.into(),
-                    paired: Paired::of(&vx, &vy),
+                    paired: Paired::of(&cols[x].metric(m), &cols[y].metric(m)),
                 });
             }
             a.wins.push(WinRow {
@@ -345,23 +334,12 @@ pub fn analyse(o: &Outcome) -> Analysis {
         // Corridors and revenue, each option against the base.
         for k in 1..c {
             let corridors: BTreeSet<&String> = cols[0]
-                .iter()
-                .chain(&cols[k])
-                .flat_map(|r| r.metrics.corridors.iter().map(|x| &x.corridor))
+                .corridors
+                .keys()
+                .chain(cols[k].corridors.keys())
                 .collect();
             for id in corridors {
-                let of = |j: usize, usd: bool| -> Vec<f64> {
-                    cols[j]
-                        .iter()
-                        .map(|r| {
-                            r.metrics
-                                .corridors
-                                .iter()
-                                .find(|x| &x.corridor == id)
-                                .map_or(0.0, |x| if usd { x.delivered_usd } else { x.delivered_t })
-                        })
-                        .collect()
-                };
+                let of = |j: usize, usd: bool| cols[j].corridor(id, usd);
                 let (bt, ot) = (of(0, false), of(k, false));
                 let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
                 a.corridors.push(KeyRow {
@@ -375,23 +353,12 @@ pub fn analyse(o: &Outcome) -> Analysis {
                 });
             }
             let countries: BTreeSet<&String> = cols[0]
-                .iter()
-                .chain(&cols[k])
-                .flat_map(|r| r.metrics.revenue_lost_usd.keys())
+                .revenue
+                .keys()
+                .chain(cols[k].revenue.keys())
                 .collect();
             for country in countries {
-                let of = |j: usize| -> Vec<f64> {
-                    cols[j]
-                        .iter()
-                        .map(|r| {
-                            r.metrics
-                                .revenue_lost_usd
-                                .get(country)
-                                .copied()
-                                .unwrap_or(0.0)
-                        })
-                        .collect()
-                };
+                let of = |j: usize| cols[j].revenue(country);
                 let (b, x) = (of(0), of(k));
                 let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
                 a.revenue.push(KeyRow {

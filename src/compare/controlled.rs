@@ -66,7 +66,7 @@ pub fn analyse(
                 future.name
             )));
         }
-        let runs: Vec<u64> = outcome.records[f][0].iter().map(|r| r.run).collect();
+        let runs: Vec<u64> = outcome.columns[f][0].runs.clone();
         let x = controls.of_runs(&runs);
         estimates_of(outcome, f, controls.set(), &x, &mut out)?;
     }
@@ -137,7 +137,7 @@ pub fn shard_files(
     let mut out = Vec::new();
     for (f, future) in study.future_list().iter().enumerate() {
         let (scenario, mc) = future_config(study, config, future)?;
-        let runs: Vec<u64> = outcome.records[f][0].iter().map(|r| r.run).collect();
+        let runs: Vec<u64> = outcome.columns[f][0].runs.clone();
         out.push((f, controlled::shard_files(&scenario, &mc, draws, &runs)?));
     }
     Ok(out)
@@ -160,7 +160,7 @@ pub fn from_shards(
             Ok(c) => c,
             Err(note) => return Ok(Err(note)),
         };
-        let runs: Vec<u64> = outcome.records[f][0].iter().map(|r| r.run).collect();
+        let runs: Vec<u64> = outcome.columns[f][0].runs.clone();
         if runs != c.runs {
             return Err(Error::Invalid(format!(
                 "the shards' {} hold {} runs' plan features, their runs {}",

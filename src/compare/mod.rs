@@ -38,6 +38,7 @@
 //! ```
 
 pub mod analysis;
+pub mod columns;
 pub mod controlled;
 pub mod futures;
 pub mod headline;
@@ -48,6 +49,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use analysis::{analyse, Analysis};
+pub use columns::Columns;
 pub use futures::{Future, Futures};
 pub use stats::Appraisal;
 
@@ -287,11 +289,12 @@ pub struct Outcome {
     pub labels: Vec<String>,
     /// The futures' names.
     pub futures: Vec<String>,
-    /// `records[future][candidate]`: the runs, in run-index order. A shard keeps every
-    /// table of a run; a whole comparison only what its statistics and
-    /// `compare_runs.csv` read (the closures, scalar metrics, corridors and revenue
-    /// lost), so its
-    /// memory is one small record per run and candidate.
+    /// `columns[future][candidate]`: the numbers of the runs that the statistics and
+    /// `compare_runs.csv` read, in run-index order (a few hundred bytes a run and
+    /// candidate).
+    pub columns: Vec<Vec<Columns>>,
+    /// A shard's runs, every table of each, as `columns` (its partial result writes
+    /// them); empty for a whole comparison, which keeps no run's record.
     pub records: Vec<Vec<Vec<RunRecord>>>,
 }
 
@@ -306,10 +309,15 @@ impl Outcome {
 
     /// Total losses of one candidate in one future, in run order.
     pub fn losses(&self, future: usize, candidate: usize) -> Vec<f64> {
-        self.records[future][candidate]
-            .iter()
-            .map(|r| r.metrics.total_loss_usd)
-            .collect()
+        self.columns[future][candidate].losses().into_owned()
+    }
+
+    /// Runs per cell (of this shard, for a shard).
+    pub fn runs(&self) -> usize {
+        self.columns
+            .first()
+            .and_then(|r| r.first())
+            .map_or(0, Columns::len)
     }
 }
 
@@ -359,8 +367,8 @@ struct Cell {
 }
 
 /// Run the comparison: every candidate in every future, run by run on common random
-/// numbers (see the module docs), on `config.mc.threads` workers. The records are the
-/// same for any thread count.
+/// numbers (see the module docs), on `config.mc.threads` workers. The outcome (its
+/// columns, and a shard's records) is the same for any thread count.
 pub fn simulate(study: &Study, config: &Config, progress: &dyn Progress) -> Result<Outcome, Error> {
     simulate_stoppable(study, config, progress, &AtomicBool::new(false))
 }
@@ -416,7 +424,8 @@ pub fn simulate_stoppable(
     let days = study.base.scenario.settings.days;
     let mine = crate::study::runs(config.mc.runs, config.mc.shard);
     // A shard writes every table of its runs (a Monte Carlo partial result per cell);
-    // a whole comparison keeps only what its statistics and compare_runs.csv read.
+    // a whole comparison keeps only the columns its statistics and compare_runs.csv
+    // read.
     let keep_all = config.mc.shard.is_some();
     progress.start(mine.len() as u64);
     let each = RunsOnly {
@@ -429,11 +438,14 @@ pub fn simulate_stoppable(
         .stop_on(stop);
     // Cell by cell (each worker holds one engine at a time), every cell on the same runs
     // and the same run generators: common random numbers do not depend on the order.
-    let mut records: Vec<Vec<Vec<RunRecord>>> = Vec::with_capacity(cells.len());
+    let mut columns: Vec<Vec<Columns>> = Vec::with_capacity(cells.len());
+    let mut records: Vec<Vec<Vec<RunRecord>>> = Vec::new();
     for (f, row) in cells.iter().enumerate() {
-        let mut by_candidate = Vec::with_capacity(row.len());
+        let mut cols_by_candidate = Vec::with_capacity(row.len());
+        let mut by_candidate = Vec::new();
         for (c, cell) in row.iter().enumerate() {
-            let mut runs: Vec<RunRecord> = Vec::with_capacity(mine.len());
+            let mut cols = Columns::with_capacity(mine.len());
+            let mut runs: Vec<RunRecord> = Vec::new();
             let describe = |_: u64| {
                 format!(
                     " (seed {}, future {}, candidate {})",
@@ -448,35 +460,45 @@ pub fn simulate_stoppable(
                     let mut closures = cell.fixed.clone();
                     closures.extend(cell.sampler.sample(0, days, &rng));
                     let report = engine.run(&closures, Record::Totals)?;
-                    let mut record = RunRecord {
+                    Ok(RunRecord {
                         run: i,
-                        closures: closures
-                            .iter()
-                            .map(|w| ClosureRow::of(&cell.scenario, w))
-                            .collect(),
+                        closures: if keep_all {
+                            closures
+                                .iter()
+                                .map(|w| ClosureRow::of(&cell.scenario, w))
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
                         metrics: report.metrics,
                         daily: None,
-                    };
-                    if !keep_all {
-                        slim(&mut record);
-                    }
-                    Ok(record)
+                    })
                 },
                 &describe,
                 |_, r| {
-                    runs.push(r);
+                    cols.push(&r);
+                    if keep_all {
+                        runs.push(r);
+                    }
                     Ok(Flow::Continue)
                 },
             )?;
-            by_candidate.push(runs);
+            cols_by_candidate.push(cols);
+            if keep_all {
+                by_candidate.push(runs);
+            }
         }
-        records.push(by_candidate);
+        columns.push(cols_by_candidate);
+        if keep_all {
+            records.push(by_candidate);
+        }
     }
     progress.finish();
     Ok(Outcome {
         manifest: manifest(study, config),
         labels,
         futures: futures.into_iter().map(|f| f.name).collect(),
+        columns,
         records,
     })
 }
@@ -495,20 +517,6 @@ impl Progress for RunsOnly<'_> {
             self.inner.run_done();
         }
     }
-}
-
-/// Leave out of a run's record the tables a whole comparison never reads (prices,
-/// crossings, trade by product and partner, welfare by country): its statistics and
-/// `compare_runs.csv` read the scalar metrics, the corridors and the revenue lost; the
-/// closures (a few rows) stay, to show the draws are common.
-fn slim(r: &mut RunRecord) {
-    let m = &mut r.metrics;
-    m.prices = Vec::new();
-    m.crossings = Vec::new();
-    m.by_product = Default::default();
-    m.by_partner = Default::default();
-    m.welfare_by_buyer = Default::default();
-    m.welfare_by_seller = Default::default();
 }
 
 /// [`simulate`] without progress.

@@ -27,9 +27,9 @@
 use std::path::{Path, PathBuf};
 
 use super::analysis::{analyse, best_ci, pairs, Analysis};
-use super::Outcome;
+use super::{Columns, Outcome};
 use crate::montecarlo;
-use crate::output::manifest::Manifest;
+use crate::output::manifest::{FileRecord, Manifest};
 use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::Error;
 
@@ -49,8 +49,16 @@ pub const FILES: [&str; 10] = [
 
 /// The tables of a finished comparison, as (file name, bytes).
 pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
+    let (header, rows) = run_rows(o, a);
+    let mut out = vec![("compare_runs.csv", csv_bytes(&header, rows))];
+    out.extend(statistics(a));
+    out
+}
+
+/// The tables of a finished comparison but `compare_runs.csv` (its statistics), as
+/// (file name, bytes).
+fn statistics(a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     vec![
-        ("compare_runs.csv", compare_runs(o, a)),
         ("differences.csv", differences(a)),
         ("wins.csv", wins(a)),
         ("best.csv", best(a)),
@@ -63,26 +71,39 @@ pub fn tables(o: &Outcome, a: &Analysis) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// `compare_runs.csv`, one row per future x run x candidate: each run's metrics.
-fn compare_runs(o: &Outcome, a: &Analysis) -> Vec<u8> {
-    let l = |k: usize| a.labels[k].clone();
-    let fut = |k: usize| a.futures[k].clone();
+/// `compare_runs.csv`'s header and rows (one per future, run and candidate), made a row
+/// at a time from the outcome's columns.
+fn run_rows<'a>(
+    o: &'a Outcome,
+    a: &'a Analysis,
+) -> (Vec<&'static str>, impl Iterator<Item = Vec<String>> + 'a) {
     let mut header = vec!["future", "run", "candidate"];
     let metrics = crate::study::metrics::of(crate::study::metrics::Study::Compare);
     header.extend(metrics.iter().map(|m| m.name));
-    let metrics = &metrics;
-    let rows = o.records.iter().enumerate().flat_map(|(fi, by_c)| {
-        let n = by_c.first().map_or(0, Vec::len);
+    // Every compare metric is defined in every run (`Columns` holds NaN for an
+    // undefined one, which no compare metric has).
+    let rows = o.columns.iter().enumerate().flat_map(move |(fi, by_c)| {
+        let n = by_c.first().map_or(0, Columns::len);
+        let metrics = metrics.clone();
         (0..n).flat_map(move |i| {
-            by_c.iter().enumerate().map(move |(k, runs)| {
-                let r = &runs[i];
-                let mut row = vec![fut(fi), r.run.to_string(), l(k)];
-                row.extend(metrics.iter().map(|m| m.cell((m.value)(&r.metrics))));
+            let metrics = metrics.clone();
+            by_c.iter().enumerate().map(move |(k, cols)| {
+                let mut row = vec![
+                    a.futures[fi].clone(),
+                    cols.runs[i].to_string(),
+                    a.labels[k].clone(),
+                ];
+                row.extend(
+                    metrics
+                        .iter()
+                        .zip(&cols.metrics)
+                        .map(|(m, col)| m.cell(Some(col[i]))),
+                );
                 row
             })
         })
     });
-    csv_bytes(&header, rows)
+    (header, rows)
 }
 
 /// `differences.csv`, one row per future x pair x metric: the mean reduction with its paired and unpaired intervals.
@@ -473,9 +494,18 @@ pub fn write_outputs_with(
     }
     crate::output::create_dir(dir)?;
     let a = analyse(o);
-    let mut files = tables(o, &a);
-    files.extend(extra);
-    write_with_manifest(dir, files, &o.manifest, "manifest.json")?;
+    // compare_runs.csv (a row per future, run and candidate) goes to its file a row at a
+    // time; the statistics' tables are small.
+    let mut manifest = o.manifest.clone();
+    manifest.files.clear();
+    let (header, rows) = run_rows(o, &a);
+    crate::output::write_csv(&dir.join(FILES[0]), &header, rows)?;
+    manifest.files.push(FileRecord::of_file(dir, FILES[0])?);
+    for (name, bytes) in statistics(&a).into_iter().chain(extra) {
+        crate::output::write_bytes_atomic(&dir.join(name), &bytes)?;
+        manifest.files.push(FileRecord::of_bytes(name, &bytes));
+    }
+    crate::output::write_bytes_atomic(&dir.join("manifest.json"), &manifest.to_json()?)?;
     Ok(a)
 }
 
@@ -542,14 +572,21 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         Some(f) => f.names.clone(),
         None => vec!["as_scenario".into()],
     };
-    let mut records = Vec::new();
+    // Each part's runs are read back a run at a time and only their columns kept.
+    let mut columns = Vec::new();
     for fi in 0..futures.len() {
         let mut row = Vec::new();
         for k in 0..labels.len() {
             let parts: Vec<PathBuf> = dirs.iter().map(|d| d.join(part_dir(fi, k))).collect();
-            row.push(montecarlo::output::merge(&parts)?.records);
+            let mut runs = montecarlo::output::Merge::open(&parts)?;
+            let n = runs.manifest().montecarlo.as_ref().map_or(0, |m| m.runs);
+            let mut cols = Columns::with_capacity(n.min(1 << 20) as usize);
+            while let Some(r) = runs.next_record()? {
+                cols.push(&r);
+            }
+            row.push(cols);
         }
-        records.push(row);
+        columns.push(row);
     }
     if let Some(mc) = manifest.montecarlo.as_mut() {
         mc.shard = None;
@@ -559,7 +596,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
         manifest,
         labels,
         futures,
-        records,
+        columns,
+        records: Vec::new(),
     })
 }
 

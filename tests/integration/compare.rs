@@ -33,6 +33,12 @@ fn config(runs: u64) -> Config {
 fn an_option_that_changes_nothing_differs_by_zero_and_never_wins() {
     let s = study(&["compare/nothing.toml", "compare/wider_north.toml"]);
     let o = compare::simulate_quietly(&s, &config(60)).unwrap();
+    // A whole comparison keeps every run's numbers, in run order, and no run's record.
+    assert_eq!(o.runs(), 60);
+    assert!(o.columns[0]
+        .iter()
+        .all(|c| c.runs == (0..60).collect::<Vec<u64>>()));
+    assert!(o.records.is_empty());
     // Exactly the same loss in every run.
     let base = o.losses(0, 0);
     assert_eq!(o.losses(0, 1), base);
@@ -75,8 +81,11 @@ fn the_base_processes_close_the_same_windows_in_every_option() {
     // risk.toml adds a process and a link, joins the shock, changes north's law; the
     // south process is untouched, so its windows are the base's in every run. The
     // capacity option changes no risk: all its windows are the base's.
+    // A whole comparison keeps no run's record: the one shard of one keeps them all.
     let s = study(&["options/risk.toml", "compare/wider_north.toml"]);
-    let o = compare::simulate_quietly(&s, &config(40)).unwrap();
+    let mut c = config(40);
+    c.mc.shard = Some("1/1".parse().unwrap());
+    let o = compare::simulate_quietly(&s, &c).unwrap();
     let mut compared = 0;
     for i in 0..40 {
         let base = &o.records[0][0][i];

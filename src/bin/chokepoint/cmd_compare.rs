@@ -132,11 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bar = Bar::new(args.quiet.quiet);
     let outcome = compare::simulate(&s, &config, &bar)?;
     let seconds = t0.elapsed().as_secs_f64();
-    let done = outcome
-        .records
-        .first()
-        .and_then(|r| r.first())
-        .map_or(0, Vec::len);
+    let done = outcome.runs();
     montecarlo::output::write_timing(
         out,
         &Timing {
@@ -193,11 +189,7 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
     let t0 = Instant::now();
     let outcome = compare::output::merge(dirs)?;
     study::prepare_out(out, &outcome.manifest, force)?;
-    let done = outcome
-        .records
-        .first()
-        .and_then(|r| r.first())
-        .map_or(0, Vec::len);
+    let done = outcome.runs();
     let seconds = t0.elapsed().as_secs_f64();
     montecarlo::output::write_timing(
         out,
