@@ -693,13 +693,6 @@ fn uncertainty<'py>(
         }
     }
     let grouping = Grouping::of(&groups).map_err(py_err)?;
-    if base.option.is_some() {
-        return Err(invalid(format!(
-            "the base {} is an option file: the base of a study is a scenario file (the \
-             option's `base`)",
-            base.source_name()
-        )));
-    }
     let candidates = options
         .iter()
         .map(|o| o.option_candidate(o.inner.clone()))
@@ -778,13 +771,6 @@ fn compare<'py>(
         threshold_usd,
     };
     request.check().map_err(py_err)?;
-    if base.option.is_some() {
-        return Err(invalid(format!(
-            "the base {} is an option file: the base of a comparison is a scenario file (the \
-             option's `base`)",
-            base.source_name()
-        )));
-    }
     let st = study(base, &closures, fixed_closures, start.as_deref(), days)?;
     let start_date = start
         .as_deref()

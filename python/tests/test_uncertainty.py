@@ -68,6 +68,13 @@ def test_counts_are_validated():
         cp.uncertainty(BASE, [], points=8, years=2, groups="corridor", progress=False)
 
 
+def test_an_option_as_the_base_is_refused_in_the_librarys_words():
+    """The check is the library's (compare::Study, uncertainty::Study), as the CLI's."""
+    for options in ([], [OPTION]):
+        with pytest.raises(cp.InvalidArgumentError, match="is an option file"):
+            cp.uncertainty(OPTION, options, points=8, years=2, progress=False)
+
+
 def test_a_scenario_without_uncertain_tables_says_what_to_add():
     with pytest.raises(cp.ChokepointError, match=r"\[\[uncertain\]\]"):
         cp.uncertainty(NO_TABLES, [], points=8, years=2, progress=False)

@@ -526,6 +526,18 @@ fn part_manifest(m: &Manifest, future: &str, label: &str) -> Manifest {
 /// Write a shard's partial result into `dir`: a Monte Carlo partial result per
 /// (future, candidate) in `part-F-C/`, then `shard.json`.
 pub fn write_partial(dir: &Path, o: &Outcome) -> Result<(), Error> {
+    write_partial_with(dir, o, Vec::new())
+}
+
+/// As [`write_partial`], with `controls` (future, files: those of
+/// [`super::controlled::shard_files`]) added to each future's base part before the
+/// shard's `shard.json` is written: a shard cut short has no `shard.json`, so it cannot
+/// pass for one whose controls were left out.
+pub fn write_partial_with(
+    dir: &Path,
+    o: &Outcome,
+    controls: Vec<(usize, Vec<montecarlo::controlled::File>)>,
+) -> Result<(), Error> {
     if !is_shard(o) {
         return Err(Error::Invalid(
             "write_partial is for a shard's result (Config::mc.shard)".into(),
@@ -540,6 +552,9 @@ pub fn write_partial(dir: &Path, o: &Outcome) -> Result<(), Error> {
             };
             montecarlo::output::write_partial(&dir.join(part_dir(fi, k)), &part)?;
         }
+    }
+    for (f, files) in controls {
+        montecarlo::controlled::add_to_shard(&dir.join(part_dir(f, 0)), files)?;
     }
     write_with_manifest(dir, Vec::new(), &o.manifest, "shard.json")
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chokepoint::compare::{self, Analysis, Candidate, Futures, Study};
-use chokepoint::montecarlo::{self, controlled, output::Timing};
+use chokepoint::montecarlo::{self, output::Timing};
 use chokepoint::output::money;
 use chokepoint::study::request::{CompareRequest, MonteCarloRequest};
 
@@ -151,14 +151,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let draws = args.controls.draws(runs);
     if shard.is_some() {
-        compare::output::write_partial(out, &outcome)?;
         // The controls' raw material, in each future's base part, for the merge.
-        if let Some(draws) = draws {
-            for (f, files) in compare::controlled::shard_files(&s, &config, &outcome, draws)? {
-                let part = out.join(compare::output::part_dir(f, 0));
-                controlled::add_to_shard(&part, files)?;
-            }
-        }
+        let controls = match draws {
+            Some(draws) => compare::controlled::shard_files(&s, &config, &outcome, draws)?,
+            None => Vec::new(),
+        };
+        compare::output::write_partial_with(out, &outcome, controls)?;
     } else {
         let mut extra = Vec::new();
         let mut lines = String::new();
