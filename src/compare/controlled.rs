@@ -124,20 +124,21 @@ fn estimates_of(
 
 /// A comparison shard's files for the controls of the merged comparison, per future
 /// (by index): those of a Monte Carlo shard ([`crate::montecarlo::controlled::shard_files`])
-/// of the future's base, for its base part (`part-F-0`). None without random closures.
+/// of the future's base, for its base part (`part-F-0`), for the shard's runs. None
+/// without random closures. They depend on the plans alone, not on the runs' results:
+/// a shard makes them before its runs (see [`super::output::ShardWriter::create`]).
 ///
 /// # Errors
 /// A `config` without a shard, a future that cannot be applied, a bad closure model.
 pub fn shard_files(
     study: &Study,
     config: &Config,
-    outcome: &Outcome,
     draws: u64,
 ) -> Result<Vec<(usize, Vec<File>)>, Error> {
+    let runs = crate::study::runs(config.mc.runs, config.mc.shard);
     let mut out = Vec::new();
     for (f, future) in study.future_list().iter().enumerate() {
         let (scenario, mc) = future_config(study, config, future)?;
-        let runs: Vec<u64> = outcome.columns[f][0].runs.clone();
         out.push((f, controlled::shard_files(&scenario, &mc, draws, &runs)?));
     }
     Ok(out)

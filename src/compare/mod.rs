@@ -382,6 +382,51 @@ pub fn simulate_stoppable(
     progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> Result<Outcome, Error> {
+    simulate_inner(study, config, progress, stop, None)
+}
+
+/// A shard of the comparison ([`simulate_stoppable`] with `config.mc.shard` set), its
+/// runs written into `shard`'s parts as each cell's runs finish, in run order: the
+/// outcome holds the columns and no run's record, so a shard's memory does not grow
+/// with its runs' tables. Finish with [`output::ShardWriter::finish`], which writes the
+/// shard's `shard.json`; a writer dropped unfinished (an error here, a stop) leaves
+/// nothing that merges. The files are those of [`output::write_partial_with`] on the
+/// outcome of [`simulate_stoppable`], byte for byte.
+///
+/// # Errors
+/// As [`simulate_stoppable`]; also a `config` without a shard, or a `shard` writer of
+/// another comparison's manifest.
+pub fn simulate_to(
+    study: &Study,
+    config: &Config,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+    shard: &mut output::ShardWriter,
+) -> Result<Outcome, Error> {
+    if config.mc.shard.is_none() {
+        return Err(Error::Invalid(
+            "simulate_to writes a shard's parts (Config::mc.shard); write a whole \
+             comparison with output::write_outputs"
+                .into(),
+        ));
+    }
+    if shard.manifest() != &manifest(study, config) {
+        return Err(Error::Invalid(
+            "the shard writer is of another comparison: create it with this study's \
+             manifest (compare::manifest)"
+                .into(),
+        ));
+    }
+    simulate_inner(study, config, progress, stop, Some(shard))
+}
+
+fn simulate_inner(
+    study: &Study,
+    config: &Config,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+    mut shard: Option<&mut output::ShardWriter>,
+) -> Result<Outcome, Error> {
     config.mc.check()?;
     if config.mc.target_rel_error.is_some() {
         return Err(Error::Invalid(
@@ -423,10 +468,11 @@ pub fn simulate_stoppable(
     }
     let days = study.base.scenario.settings.days;
     let mine = crate::study::runs(config.mc.runs, config.mc.shard);
-    // A shard writes every table of its runs (a Monte Carlo partial result per cell);
-    // a whole comparison keeps only the columns its statistics and compare_runs.csv
-    // read.
-    let keep_all = config.mc.shard.is_some();
+    // A shard writes every table of its runs (a Monte Carlo partial result per cell):
+    // into its writer's parts as they finish, or kept whole for write_partial; a whole
+    // comparison keeps only the columns its statistics and compare_runs.csv read.
+    let tables = config.mc.shard.is_some();
+    let keep_all = tables && shard.is_none();
     progress.start(mine.len() as u64);
     let each = RunsOnly {
         inner: progress,
@@ -446,6 +492,12 @@ pub fn simulate_stoppable(
         for (c, cell) in row.iter().enumerate() {
             let mut cols = Columns::with_capacity(mine.len());
             let mut runs: Vec<RunRecord> = Vec::new();
+            // Streamed: each run's rows go to the part at once; its slim record (the
+            // scalars of the part's runs.csv) is kept until the cell is finished.
+            let mut part = match shard.as_deref_mut() {
+                Some(w) => Some(w.part(f, c)?),
+                None => None,
+            };
             let describe = |_: u64| {
                 format!(
                     " (seed {}, future {}, candidate {})",
@@ -462,7 +514,7 @@ pub fn simulate_stoppable(
                     let report = engine.run(&closures, Record::Totals)?;
                     Ok(RunRecord {
                         run: i,
-                        closures: if keep_all {
+                        closures: if tables {
                             closures
                                 .iter()
                                 .map(|w| ClosureRow::of(&cell.scenario, w))
@@ -477,12 +529,18 @@ pub fn simulate_stoppable(
                 &describe,
                 |_, r| {
                     cols.push(&r);
-                    if keep_all {
+                    if let Some(w) = part.as_mut() {
+                        w.push(&r)?;
+                        runs.push(r.slim());
+                    } else if keep_all {
                         runs.push(r);
                     }
                     Ok(Flow::Continue)
                 },
             )?;
+            if let (Some(w), Some(p)) = (shard.as_deref_mut(), part) {
+                w.finish_part(f, c, p, std::mem::take(&mut runs))?;
+            }
             cols_by_candidate.push(cols);
             if keep_all {
                 by_candidate.push(runs);

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use super::analysis::{analyse, best_ci, pairs, Analysis};
 use super::{Columns, Outcome};
-use crate::montecarlo;
+use crate::montecarlo::{self, RunRecord};
 use crate::output::manifest::{FileRecord, Manifest};
 use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::Error;
@@ -532,31 +532,180 @@ pub fn write_partial(dir: &Path, o: &Outcome) -> Result<(), Error> {
 /// As [`write_partial`], with `controls` (future, files: those of
 /// [`super::controlled::shard_files`]) added to each future's base part before the
 /// shard's `shard.json` is written: a shard cut short has no `shard.json`, so it cannot
-/// pass for one whose controls were left out.
+/// pass for one whose controls were left out. For the outcome of
+/// [`super::simulate_stoppable`] (a shard's runs held whole); [`super::simulate_to`]
+/// writes its parts as its cells finish instead.
 pub fn write_partial_with(
     dir: &Path,
     o: &Outcome,
     controls: Vec<(usize, Vec<montecarlo::controlled::File>)>,
 ) -> Result<(), Error> {
-    if !is_shard(o) {
-        return Err(Error::Invalid(
-            "write_partial is for a shard's result (Config::mc.shard)".into(),
-        ));
-    }
-    crate::output::create_dir(dir)?;
+    let mut shard = ShardWriter::create(dir, &o.manifest, controls)?;
     for (fi, by_c) in o.records.iter().enumerate() {
         for (k, runs) in by_c.iter().enumerate() {
-            let part = montecarlo::Outcome {
-                manifest: part_manifest(&o.manifest, &o.futures[fi], &o.labels[k]),
-                records: runs.clone(),
-            };
-            montecarlo::output::write_partial(&dir.join(part_dir(fi, k)), &part)?;
+            let mut part = shard.part(fi, k)?;
+            for r in runs {
+                part.push(r)?;
+            }
+            shard.finish_part(fi, k, part, runs.iter().map(RunRecord::slim).collect())?;
         }
     }
-    for (f, files) in controls {
-        montecarlo::controlled::add_to_shard(&dir.join(part_dir(f, 0)), files)?;
+    shard.finish()
+}
+
+/// A comparison shard's partial result, written as its cells finish: each (future,
+/// candidate) cell's runs stream into a Monte Carlo partial result in `part-F-C/`
+/// ([`montecarlo::output::Writer`]), finished (its own `shard.json`) when the cell ends,
+/// with the future's controls in its base part; the shard's `shard.json` is written by
+/// [`ShardWriter::finish`], last, once every cell is.
+///
+/// A writer dropped unfinished (an error, a stop) removes the parts it finished and the
+/// temporaries of the one it was writing: a shard cut short leaves no `shard.json`, so
+/// nothing in it merges.
+pub struct ShardWriter {
+    dir: PathBuf,
+    manifest: Manifest,
+    labels: Vec<String>,
+    futures: Vec<String>,
+    /// Per future, the control files still to go into its base part.
+    controls: Vec<(usize, Vec<montecarlo::controlled::File>)>,
+    /// The part folders begun, in order.
+    begun: Vec<PathBuf>,
+    /// The cells finished, in order.
+    done: Vec<(usize, usize)>,
+    finished: bool,
+}
+
+impl ShardWriter {
+    /// Start writing the shard of the comparison `manifest` (a shard's: see
+    /// [`super::manifest`]) into `dir` (created if needed); `controls` go into the base
+    /// parts, as in [`write_partial_with`].
+    pub fn create(
+        dir: &Path,
+        manifest: &Manifest,
+        controls: Vec<(usize, Vec<montecarlo::controlled::File>)>,
+    ) -> Result<ShardWriter, Error> {
+        if !crate::study::output::is_shard(manifest) {
+            return Err(Error::Invalid(
+                "write_partial is for a shard's result (Config::mc.shard)".into(),
+            ));
+        }
+        let (labels, futures) = cells(manifest, dir)?;
+        crate::output::create_dir(dir)?;
+        Ok(ShardWriter {
+            dir: dir.to_path_buf(),
+            manifest: manifest.clone(),
+            labels,
+            futures,
+            controls,
+            begun: Vec::new(),
+            done: Vec::new(),
+            finished: false,
+        })
     }
-    write_with_manifest(dir, Vec::new(), &o.manifest, "shard.json")
+
+    /// The comparison's manifest (of this shard).
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn part_manifest(&self, f: usize, c: usize) -> Result<Manifest, Error> {
+        match (self.futures.get(f), self.labels.get(c)) {
+            (Some(future), Some(label)) => Ok(part_manifest(&self.manifest, future, label)),
+            _ => Err(Error::Invalid(format!(
+                "no cell ({f}, {c}) in a comparison of {} future(s) and {} candidate(s)",
+                self.futures.len(),
+                self.labels.len()
+            ))),
+        }
+    }
+
+    /// Begin the part of future `f`'s candidate `c`: push its runs, in run order, into
+    /// the writer returned, then hand it to [`ShardWriter::finish_part`].
+    pub fn part(&mut self, f: usize, c: usize) -> Result<montecarlo::output::Writer, Error> {
+        let manifest = self.part_manifest(f, c)?;
+        let dir = self.dir.join(part_dir(f, c));
+        self.begun.push(dir.clone());
+        montecarlo::output::Writer::create(&dir, &manifest)
+    }
+
+    /// Finish the part of future `f`'s candidate `c`, whose runs `writer` wrote and
+    /// `runs` are (slim or whole, in the same order); the future's controls go into its
+    /// base part (`c == 0`).
+    pub fn finish_part(
+        &mut self,
+        f: usize,
+        c: usize,
+        writer: montecarlo::output::Writer,
+        runs: Vec<RunRecord>,
+    ) -> Result<(), Error> {
+        let part = montecarlo::Outcome {
+            manifest: self.part_manifest(f, c)?,
+            records: runs,
+        };
+        let extra = match self.controls.iter().position(|(x, _)| c == 0 && *x == f) {
+            Some(i) => self.controls.swap_remove(i).1,
+            None => Vec::new(),
+        };
+        writer.finish(&part, extra)?;
+        self.done.push((f, c));
+        Ok(())
+    }
+
+    /// Write the shard's `shard.json`, last: an error unless every cell's part is
+    /// finished.
+    pub fn finish(mut self) -> Result<(), Error> {
+        let cells = self.futures.len() * self.labels.len();
+        let mut done = self.done.clone();
+        done.sort_unstable();
+        done.dedup();
+        if done.len() != cells {
+            return Err(Error::Invalid(format!(
+                "{} of the shard's {cells} parts are written: a shard is finished once \
+                 every future's every candidate is",
+                done.len()
+            )));
+        }
+        write_with_manifest(&self.dir, Vec::new(), &self.manifest, "shard.json")?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for ShardWriter {
+    /// A shard cut short leaves none of its parts behind: each finished part's
+    /// `shard.json` first, then the files it lists, then the folder if it is empty.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        for part in &self.begun {
+            let manifest = part.join("shard.json");
+            if let Ok(m) = Manifest::read(&manifest) {
+                let _ = std::fs::remove_file(&manifest);
+                for f in &m.files {
+                    let _ = std::fs::remove_file(part.join(&f.name));
+                }
+            }
+            let _ = std::fs::remove_dir(part);
+        }
+    }
+}
+
+/// The candidates' labels (`base`, then the options) and the futures' names of the
+/// comparison `manifest` (read from `dir`, for messages).
+fn cells(manifest: &Manifest, dir: &Path) -> Result<(Vec<String>, Vec<String>), Error> {
+    let rec = manifest
+        .compare
+        .as_ref()
+        .ok_or_else(|| Error::Invalid(format!("{}: not a compare shard", dir.display())))?;
+    let mut labels = vec![super::BASE_LABEL.to_string()];
+    labels.extend(rec.options.iter().map(|o| o.label.clone()));
+    let futures: Vec<String> = match &rec.futures {
+        Some(f) => f.names.clone(),
+        None => vec!["as_scenario".into()],
+    };
+    Ok((labels, futures))
 }
 
 /// Merge the partial results of shards `1/n ..= n/n` of one comparison (any order) into
@@ -577,16 +726,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
             )));
         }
     }
-    let rec = manifest
-        .compare
-        .clone()
-        .ok_or_else(|| Error::Invalid(format!("{}: not a compare shard", first.display())))?;
-    let mut labels = vec![super::BASE_LABEL.to_string()];
-    labels.extend(rec.options.iter().map(|o| o.label.clone()));
-    let futures: Vec<String> = match &rec.futures {
-        Some(f) => f.names.clone(),
-        None => vec!["as_scenario".into()],
-    };
+    let (labels, futures) = cells(&manifest, first)?;
     // Each part's runs are read back a run at a time and only their columns kept.
     let mut columns = Vec::new();
     for fi in 0..futures.len() {

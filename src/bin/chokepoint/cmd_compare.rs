@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use chokepoint::compare::{self, Analysis, Candidate, Futures, Study};
@@ -130,7 +131,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         study::describe(&c)
     );
     let bar = Bar::new(args.quiet.quiet);
-    let outcome = compare::simulate(&s, &config, &bar)?;
+    let draws = args.controls.draws(runs);
+    let never = AtomicBool::new(false);
+    // A shard writes each cell's part as its runs finish, the controls' raw material
+    // (made before the runs: it depends on the plans alone) in each future's base part,
+    // and its shard.json last, after timing.json.
+    let mut parts = match shard {
+        Some(_) => {
+            let controls = match draws {
+                Some(draws) => compare::controlled::shard_files(&s, &config, draws)?,
+                None => Vec::new(),
+            };
+            let manifest = compare::manifest(&s, &config);
+            Some(compare::output::ShardWriter::create(
+                out, &manifest, controls,
+            )?)
+        }
+        None => None,
+    };
+    let outcome = match parts.as_mut() {
+        Some(p) => compare::simulate_to(&s, &config, &bar, &never, p)?,
+        None => compare::simulate(&s, &config, &bar)?,
+    };
     let seconds = t0.elapsed().as_secs_f64();
     let done = outcome.runs();
     montecarlo::output::write_timing(
@@ -149,14 +171,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         futures,
         shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
     );
-    let draws = args.controls.draws(runs);
-    if shard.is_some() {
-        // The controls' raw material, in each future's base part, for the merge.
-        let controls = match draws {
-            Some(draws) => compare::controlled::shard_files(&s, &config, &outcome, draws)?,
-            None => Vec::new(),
-        };
-        compare::output::write_partial_with(out, &outcome, controls)?;
+    if let Some(parts) = parts {
+        parts.finish()?;
     } else {
         let mut extra = Vec::new();
         let mut lines = String::new();
