@@ -488,3 +488,134 @@ fn compare_reports_the_run_out_as_montecarlo_does() {
         );
     }
 }
+
+/// Every file under `dir`, by its path below `dir` (sub-folders too).
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let name = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(name, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A shard streamed into its parts as its cells finish (`simulate_to`, what the CLI
+/// does) writes exactly the files of its whole runs written at the end
+/// (`write_partial_with`), controls included, and holds no run's record.
+#[test]
+fn a_streamed_shard_writes_the_files_of_its_whole_runs() {
+    use chokepoint::compare::output::{write_partial_with, ShardWriter};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = study(&["options/risk.toml", "compare/wider_north.toml"]);
+    s.futures = Some(
+        Futures::load(
+            &fixture("compare/futures.toml"),
+            &s.candidates().map(|c| &c.scenario).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    );
+    let mut c = config(25);
+    c.mc.shard = Some("2/3".parse().unwrap());
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let controls = || compare::controlled::shard_files(&s, &c, 2_000).unwrap();
+    assert!(controls().iter().all(|(_, files)| files.len() == 2));
+
+    let whole = compare::simulate_quietly(&s, &c).unwrap();
+    let at_end = dir.path().join("at_end");
+    write_partial_with(&at_end, &whole, controls()).unwrap();
+
+    let streamed = dir.path().join("streamed");
+    let mut w = ShardWriter::create(&streamed, &compare::manifest(&s, &c), controls()).unwrap();
+    let o =
+        compare::simulate_to(&s, &c, &chokepoint::montecarlo::NoProgress, &never, &mut w).unwrap();
+    assert!(
+        !streamed.join("shard.json").exists(),
+        "shard.json comes with finish, last"
+    );
+    w.finish().unwrap();
+    assert!(
+        o.records.is_empty(),
+        "a streamed shard keeps no run's record"
+    );
+    assert_eq!(o.columns, whole.columns);
+    let (a, b) = (tree(&at_end), tree(&streamed));
+    // 2 futures x 3 candidates, each part with its shard.json; the base parts with the
+    // controls; the shard's own shard.json.
+    assert_eq!(a.keys().filter(|k| k.ends_with("shard.json")).count(), 7);
+    assert!(a.contains_key("part-1-0/control_features.csv"));
+    assert_eq!(a, b);
+    // The outcome of simulate_to is written already: it cannot be written again.
+    assert!(write_partial_with(&dir.path().join("again"), &o, Vec::new()).is_err());
+}
+
+/// A shard cut short (stopped, or failing) mid-way leaves no shard.json, neither its own
+/// nor a finished part's, and nothing that merges: its writer removes what it wrote.
+#[test]
+fn a_shard_cut_short_leaves_nothing_that_merges() {
+    use chokepoint::compare::output::{merge, ShardWriter};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    /// Sets the stop flag once `at` runs of the comparison are done.
+    struct StopAt<'a> {
+        done: AtomicU64,
+        at: u64,
+        stop: &'a AtomicBool,
+    }
+    impl chokepoint::montecarlo::Progress for StopAt<'_> {
+        fn run_done(&self) {
+            if self.done.fetch_add(1, Ordering::SeqCst) + 1 == self.at {
+                self.stop.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+    let s = study(&["options/risk.toml", "compare/wider_north.toml"]);
+    let mut c = config(30);
+    c.mc.shard = Some("1/1".parse().unwrap());
+    let controls = || compare::controlled::shard_files(&s, &c, 2_000).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Stopped in the second of three cells: a comparison's run is done once every cell
+    // ran it, so 15 of 30 is half-way through the second cell (the first is finished).
+    let stopped = dir.path().join("stopped");
+    let stop = AtomicBool::new(false);
+    let progress = StopAt {
+        done: AtomicU64::new(0),
+        at: 15,
+        stop: &stop,
+    };
+    let mut w = ShardWriter::create(&stopped, &compare::manifest(&s, &c), controls()).unwrap();
+    let r = compare::simulate_to(&s, &c, &progress, &stop, &mut w);
+    assert!(matches!(r, Err(chokepoint::Error::Cancelled)), "{r:?}");
+    assert!(
+        stopped.join("part-0-0/shard.json").exists(),
+        "cell 0 was finished"
+    );
+    // Finishing it anyway is refused, and leaves nothing.
+    let e = w.finish().unwrap_err().to_string();
+    assert!(e.contains("1 of the shard's 3 parts"), "{e}");
+    assert_eq!(tree(&stopped), BTreeMap::new());
+    assert!(merge(&[stopped.clone()]).is_err());
+
+    // A part that cannot be written (a file where its folder goes): the error, and the
+    // finished parts are gone when the writer is dropped; the file is left alone.
+    let failed = dir.path().join("failed");
+    std::fs::create_dir_all(&failed).unwrap();
+    std::fs::write(failed.join("part-0-2"), b"not a folder").unwrap();
+    let never = AtomicBool::new(false);
+    let mut w = ShardWriter::create(&failed, &compare::manifest(&s, &c), controls()).unwrap();
+    let r = compare::simulate_to(&s, &c, &chokepoint::montecarlo::NoProgress, &never, &mut w);
+    assert!(r.is_err(), "{r:?}");
+    assert!(failed.join("part-0-1/shard.json").exists());
+    drop(w);
+    let left: Vec<String> = tree(&failed).into_keys().collect();
+    assert_eq!(left, vec!["part-0-2".to_string()]);
+    assert!(!failed.join("part-0-0").exists() && !failed.join("part-0-1").exists());
+    assert!(merge(&[failed]).is_err());
+}
