@@ -601,7 +601,7 @@ fn a_shard_cut_short_leaves_nothing_that_merges() {
     let e = w.finish().unwrap_err().to_string();
     assert!(e.contains("1 of the shard's 3 parts"), "{e}");
     assert_eq!(tree(&stopped), BTreeMap::new());
-    assert!(merge(&[stopped.clone()]).is_err());
+    assert!(merge(std::slice::from_ref(&stopped)).is_err());
 
     // A part that cannot be written (a file where its folder goes): the error, and the
     // finished parts are gone when the writer is dropped; the file is left alone.
