@@ -18,7 +18,9 @@
 //! candidate and future; [`output::write_partial`] writes them as one Monte Carlo
 //! partial result per (future, candidate) in `part-F-C/` subfolders (the same files a
 //! `montecarlo --shard` writes, read back bit for bit), and [`output::merge`] combines
-//! the shards into exactly the outcome one process would have produced.
+//! the shards into exactly the outcome one process would have produced. [`simulate_to`]
+//! writes the same files as each cell's runs finish ([`output::ShardWriter`], what the
+//! CLI does), so a shard holds no run's record.
 //!
 //! ```
 //! use chokepoint::compare::{self, Candidate, Config, Study};
@@ -294,7 +296,8 @@ pub struct Outcome {
     /// candidate).
     pub columns: Vec<Vec<Columns>>,
     /// A shard's runs, every table of each, as `columns` (its partial result writes
-    /// them); empty for a whole comparison, which keeps no run's record.
+    /// them); empty for a whole comparison, which keeps no run's record, and for a shard
+    /// run by [`simulate_to`], which wrote them as they finished.
     pub records: Vec<Vec<Vec<RunRecord>>>,
 }
 
