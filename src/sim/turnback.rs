@@ -9,6 +9,9 @@
 //! over the rest of its present route is below the expected cost of waiting
 //! (`decision.rs`), and waits otherwise.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
 use super::Sim;
 
 /// A turn-back route: the cheapest path for `product` from the entry of darc `avoid`
@@ -44,6 +47,28 @@ struct Dijkstra {
     dist: Vec<f64>,
     via: Vec<u32>,
     done: Vec<bool>,
+    /// The fast path's frontier: (distance, node), least first (see
+    /// [`Sim::cheapest_path`]).
+    heap: BinaryHeap<Reverse<(Dist, u32)>>,
+}
+
+/// A distance of the search, ordered as `<` orders them (they are never NaN, and never
+/// −0.0: they start at +0.0 and grow by sums).
+#[derive(Clone, Copy, PartialEq)]
+struct Dist(f64);
+
+impl Eq for Dist {}
+
+impl PartialOrd for Dist {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Dist {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 impl Sim<'_> {
@@ -412,7 +437,12 @@ impl Sim<'_> {
     ) -> Option<Vec<u32>> {
         let n = self.scn.nodes.len();
         let cost = &self.nets[p].darc_cost;
-        let Dijkstra { dist, via, done } = dij;
+        let Dijkstra {
+            dist,
+            via,
+            done,
+            heap,
+        } = dij;
         dist.clear();
         dist.resize(n, f64::INFINITY);
         via.clear();
@@ -420,13 +450,31 @@ impl Sim<'_> {
         done.clear();
         done.resize(n, false);
         dist[from as usize] = 0.0;
+        // The fast path keeps the frontier in a heap: it yields the node the reference's
+        // scan picks (the least distance not done, the lowest node on a tie), as every
+        // node not done with a finite distance has an entry of that distance, and
+        // entries no longer current are passed over.
+        let fast = self.shortcuts.memo;
+        heap.clear();
+        if fast {
+            heap.push(Reverse((Dist(0.0), from)));
+        }
         loop {
             let mut v = usize::MAX;
             let mut best = f64::INFINITY;
-            for (i, (&dv, &dn)) in dist.iter().zip(done.iter()).enumerate() {
-                if !dn && dv < best {
-                    best = dv;
-                    v = i;
+            if fast {
+                while let Some(Reverse((Dist(d), i))) = heap.pop() {
+                    if !done[i as usize] && d == dist[i as usize] {
+                        (best, v) = (d, i as usize);
+                        break;
+                    }
+                }
+            } else {
+                for (i, (&dv, &dn)) in dist.iter().zip(done.iter()).enumerate() {
+                    if !dn && dv < best {
+                        best = dv;
+                        v = i;
+                    }
                 }
             }
             if v == usize::MAX {
@@ -445,6 +493,9 @@ impl Sim<'_> {
                 if nd < dist[w] {
                     dist[w] = nd;
                     via[w] = a;
+                    if fast && !done[w] {
+                        heap.push(Reverse((Dist(nd), w as u32)));
+                    }
                 }
             }
         }
