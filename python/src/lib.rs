@@ -598,12 +598,12 @@ fn montecarlo<'py>(
     let files = py
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
-            let done = outcome.records.len() as f64;
+            let done = outcome.runs.len() as f64;
             // The controlled estimates, as the CLI's (not with fixed draws: the runs'
             // plans are not the sampler's, so their features would not be theirs).
             let extra = if controls && !fixed_draws {
                 let draws = control_draws.unwrap_or_else(|| MonteCarloRequest::control_draws(runs));
-                let (extra, note) = controlled::study_files(s, &config, draws, &outcome.records)?;
+                let (extra, note) = controlled::study_files(s, &config, draws, &outcome.runs)?;
                 notes.extend(note);
                 extra
             } else {

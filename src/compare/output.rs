@@ -546,10 +546,8 @@ pub fn write_partial_with(
     crate::output::create_dir(dir)?;
     for (fi, by_c) in o.records.iter().enumerate() {
         for (k, runs) in by_c.iter().enumerate() {
-            let part = montecarlo::Outcome {
-                manifest: part_manifest(&o.manifest, &o.futures[fi], &o.labels[k]),
-                records: runs.clone(),
-            };
+            let manifest = part_manifest(&o.manifest, &o.futures[fi], &o.labels[k]);
+            let part = montecarlo::Outcome::of_records(manifest, runs.clone());
             montecarlo::output::write_partial(&dir.join(part_dir(fi, k)), &part)?;
         }
     }

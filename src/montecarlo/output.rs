@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::stats::{self, Stats};
-use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
+use super::{ClosureRow, DailyRecord, Outcome, RunRecord, Runs};
 use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
@@ -83,13 +83,14 @@ fn scalar(m: &RunMetrics, x: &Metric, countries: &[String]) -> Option<f64> {
     (x.value)(m)
 }
 
-/// [`scalar`] of the `pos`-th run written, `r`: the revenue lost from the writer's
-/// columns per country (a slim record has none), the other scalars from `r`.
-fn kept_scalar(kept: &Kept, r: &RunRecord, pos: usize, x: &Metric) -> Option<f64> {
+/// [`scalar`] of the `pos`-th run written: the revenue lost from the writer's columns
+/// per country (summed over the study's countries), the other scalars from the
+/// outcome's columns `runs`.
+fn kept_scalar(kept: &Kept, runs: &Runs, pos: usize, x: &Metric) -> Option<f64> {
     if x.name == "revenue_lost_usd" {
         return Some(kept.revenue.values().map(|v| v[pos]).sum());
     }
-    (x.value)(&r.metrics)
+    runs.value(x, pos)
 }
 
 fn revenue_column(country: &str) -> String {
@@ -121,23 +122,23 @@ pub(super) fn scalar_columns<'a>(
 }
 
 /// `runs.csv`: one row per run, from what the statistics keep of each run.
-fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
+fn runs_table(kept: &Kept, runs: &Runs) -> Vec<u8> {
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     let scalars = scalars();
     header.extend(scalars.iter().map(|s| s.name.to_string()));
     header.extend(kept.revenue.keys().map(|c| revenue_column(c)));
     let seed = kept.seed.to_string();
-    let rows = runs.iter().zip(&kept.closures).enumerate();
-    let rows = rows.map(|(pos, (r, &closures))| {
+    let rows = runs.runs.iter().zip(&kept.closures).enumerate();
+    let rows = rows.map(|(pos, (run, &closures))| {
         let mut row = vec![
-            r.run.to_string(),
+            run.to_string(),
             seed.clone(),
-            r.run.to_string(),
+            run.to_string(),
             closures.to_string(),
         ];
         // A whole number (days, a 0/1 flag) without a decimal point; undefined: empty.
         for s in &scalars {
-            row.push(s.cell(kept_scalar(kept, r, pos, s)));
+            row.push(s.cell(kept_scalar(kept, runs, pos, s)));
         }
         for values in kept.revenue.values() {
             row.push(num(values[pos]));
@@ -721,7 +722,7 @@ impl Drop for DailySpill {
 
 /// The files of a Monte Carlo study (or of a shard's partial result), written as its
 /// runs arrive: each run's rows go to the per-run tables at once, and only what the
-/// statistics need is kept ([`RunRecord::slim`] and one number per run and metric), so
+/// statistics need is kept (one number per run and metric), so
 /// the memory of a study does not hold its runs' tables.
 ///
 /// [`Writer::push`] the runs in run order, then [`Writer::finish`]: it writes `runs.csv`
@@ -841,8 +842,8 @@ impl Writer {
         &self.kept.runs
     }
 
-    /// Finish with `outcome`, the study whose runs were pushed (its records, slim or
-    /// whole, in the same order): `runs.csv`, the statistics (not for a shard) and
+    /// Finish with `outcome`, the study whose runs were pushed (its [`Outcome::runs`]
+    /// in the same order; its records are not read): `runs.csv`, the statistics (not for a shard) and
     /// `extra` files, the per-run tables renamed onto their names, and its manifest (with
     /// every file's checksum) last, as `manifest.json` (`shard.json` for a shard).
     pub fn finish(
@@ -851,8 +852,8 @@ impl Writer {
         extra: Vec<(&'static str, Vec<u8>)>,
     ) -> Result<(), Error> {
         let manifest = &outcome.manifest;
-        let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
-        if runs != self.kept.runs {
+        let runs = &outcome.runs.runs;
+        if *runs != self.kept.runs {
             return Err(Error::Invalid(format!(
                 "the outcome holds {} runs, {} were written: finish a writer with the \
                  study whose runs it wrote",
@@ -868,12 +869,12 @@ impl Writer {
         let stats = if self.partial {
             Vec::new()
         } else {
-            stats_files(&mut self.kept, &outcome.records, self.start)?
+            stats_files(&mut self.kept, &outcome.runs, self.start)?
         };
         let dir = self.dir.clone();
         let mut manifest = manifest.clone();
         manifest.files.clear();
-        let runs = runs_table(&self.kept, &outcome.records);
+        let runs = runs_table(&self.kept, &outcome.runs);
         crate::output::write_bytes_atomic(&dir.join("runs.csv"), &runs)?;
         manifest.files.push(FileRecord::of_bytes("runs.csv", &runs));
         for s in &mut self.streams {
@@ -928,7 +929,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 /// The statistics files of a finished study whose runs are `runs`, made side by side.
 fn stats_files(
     kept: &mut Kept,
-    runs: &[RunRecord],
+    runs: &Runs,
     start: NaiveDate,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
     use rayon::prelude::*;
@@ -939,7 +940,7 @@ fn stats_files(
         None => [Vec::new(), Vec::new()],
     };
     let kept = &*kept;
-    let losses: Vec<f64> = runs.iter().map(|r| r.metrics.total_loss_usd).collect();
+    let losses = runs.losses();
     let makers: Vec<(&'static str, Make<'_>)> = vec![
         ("summary.csv", Box::new(|| summary_csv(kept, runs))),
         ("exceedance.csv", Box::new(|| exceedance_csv(&losses))),
@@ -962,7 +963,7 @@ struct Series<'a> {
     values: std::borrow::Cow<'a, [f64]>,
 }
 
-fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
+fn summary_series<'a>(kept: &'a Kept, runs: &Runs) -> Vec<Series<'a>> {
     let mut out = vec![Series {
         name: "closure_windows".into(),
         values: kept.closures.iter().map(|&n| f64::from(n)).collect(),
@@ -970,10 +971,8 @@ fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
     for s in scalars() {
         out.push(Series {
             name: s.name.to_string(),
-            values: runs
-                .iter()
-                .enumerate()
-                .filter_map(|(pos, r)| kept_scalar(kept, r, pos, s))
+            values: (0..runs.len())
+                .filter_map(|pos| kept_scalar(kept, runs, pos, s))
                 .collect(),
         });
     }
@@ -991,7 +990,7 @@ fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
     out
 }
 
-fn summary_csv(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
+fn summary_csv(kept: &Kept, runs: &Runs) -> Vec<u8> {
     let header = strings(&["metric", "statistic", "value", "ci_low", "ci_high"]);
     let mut rows = Vec::new();
     for s in summary_series(kept, runs) {
@@ -1630,7 +1629,8 @@ impl Merge {
     }
 
     /// Write the merged study into `dir` as its runs are read ([`Writer`]), keeping
-    /// only each run's [`RunRecord::slim`]: the outcome returned holds those.
+    /// only each run's scalar metrics: the outcome returned holds those ([`Outcome::runs`])
+    /// and no records.
     pub fn write(self, dir: &Path) -> Result<Outcome, Error> {
         self.write_with(dir, |_| Ok(Vec::new()))
     }
@@ -1644,14 +1644,16 @@ impl Merge {
         extra: impl FnOnce(&Outcome) -> Result<Vec<(&'static str, Vec<u8>)>, Error>,
     ) -> Result<Outcome, Error> {
         let mut w = Writer::create(dir, &self.manifest)?;
-        let mut records = Vec::with_capacity(self.runs.min(1 << 20) as usize);
+        let study = Study::Montecarlo;
+        let mut runs = Runs::with_capacity(study, self.runs.min(1 << 20) as usize);
         while let Some(r) = self.next_record()? {
             w.push(&r)?;
-            records.push(r.slim());
+            runs.push(r.run, &r.metrics);
         }
         let outcome = Outcome {
             manifest: self.manifest,
-            records,
+            runs,
+            records: Vec::new(),
         };
         let extra = extra(&outcome)?;
         w.finish(&outcome, extra)?;
@@ -1670,10 +1672,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
     while let Some(r) = m.next_record()? {
         records.push(r);
     }
-    Ok(Outcome {
-        manifest: m.manifest,
-        records,
-    })
+    Ok(Outcome::of_records(m.manifest, records))
 }
 
 #[cfg(test)]
