@@ -55,7 +55,12 @@ impl Runs {
         Runs {
             study,
             runs: Vec::with_capacity(runs),
-            metrics: vec![Vec::with_capacity(runs); metrics::of(study).len()],
+            // Each column its own room (`vec![v; n]` clones `v`, and a clone keeps no
+            // spare capacity: the columns would grow by doubling).
+            metrics: metrics::of(study)
+                .iter()
+                .map(|_| Vec::with_capacity(runs))
+                .collect(),
         }
     }
 
@@ -72,6 +77,16 @@ impl Runs {
     /// Whether no run is held.
     pub fn is_empty(&self) -> bool {
         self.runs.is_empty()
+    }
+
+    /// Room for this many runs in each column without growing.
+    pub fn capacity(&self) -> usize {
+        self.metrics
+            .iter()
+            .map(Vec::capacity)
+            .chain([self.runs.capacity()])
+            .min()
+            .unwrap_or(0)
     }
 
     /// Append run `run`'s metrics `m` (runs come in run order).
@@ -152,6 +167,22 @@ mod tests {
                 },
                 daily: None,
             })
+    }
+
+    /// Columns made with room for `n` runs hold `n` runs without growing (each column
+    /// its own room: a cloned `Vec` has none to spare).
+    #[test]
+    fn columns_have_the_room_asked_for() {
+        for study in Study::ALL {
+            let mut cols = Runs::with_capacity(study, 1000);
+            assert!(cols.capacity() >= 1000, "{}", study.name());
+            let before: Vec<*const f64> = cols.metrics.iter().map(|c| c.as_ptr()).collect();
+            for i in 0..1000 {
+                cols.push(i, &RunMetrics::default());
+            }
+            let after: Vec<*const f64> = cols.metrics.iter().map(|c| c.as_ptr()).collect();
+            assert_eq!(before, after, "{}: a column moved", study.name());
+        }
     }
 
     proptest! {
