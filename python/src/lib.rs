@@ -598,12 +598,12 @@ fn montecarlo<'py>(
     let files = py
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
-            let done = outcome.records.len() as f64;
+            let done = outcome.runs.len() as f64;
             // The controlled estimates, as the CLI's (not with fixed draws: the runs'
             // plans are not the sampler's, so their features would not be theirs).
             let extra = if controls && !fixed_draws {
                 let draws = control_draws.unwrap_or_else(|| MonteCarloRequest::control_draws(runs));
-                let (extra, note) = controlled::study_files(s, &config, draws, &outcome.records)?;
+                let (extra, note) = controlled::study_files(s, &config, draws, &outcome.runs)?;
                 notes.extend(note);
                 extra
             } else {
@@ -819,11 +819,7 @@ fn compare<'py>(
     let files = py
         .detach(|| {
             let seconds = t0.elapsed().as_secs_f64();
-            let done = outcome
-                .records
-                .first()
-                .and_then(|r| r.first())
-                .map_or(0, Vec::len);
+            let done = outcome.runs();
             // The controlled estimates, as the CLI's: a note when there is nothing to
             // control for or too few runs.
             let mut extra = Vec::new();

@@ -440,6 +440,8 @@ def test_compare_equals_cli_byte_for_byte(cli, tmp_path, futures):
     theirs = folder_files(out)
     assert "benefit_cost.csv" in theirs
     assert_same_folder(c.files, theirs)
+    # timing.json counts the runs done (it counted none once the records went).
+    assert c.timing["threads"] == 2 and c.timing["runs_per_second"] > 0
     # The frames are the CLI's tables, read back exactly.
     cli_bc = pd.read_csv(out / "benefit_cost.csv")
     assert list(c.benefit_cost["avoided_loss_usd_per_year"]) == list(cli_bc["avoided_loss_usd_per_year"])

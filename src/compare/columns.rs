@@ -6,17 +6,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::montecarlo::RunRecord;
-use crate::study::metrics::{self, Study};
+use crate::montecarlo::{RunRecord, Runs};
+use crate::study::metrics::Study;
 
-/// The numbers of one cell's runs, in run order.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The numbers of one cell's runs, in run order. Its runs' indices and compare metrics
+/// (`runs`, `metrics`, `metric`, `losses`) are a [`Runs`] of [`Study::Compare`], which it
+/// dereferences to.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Columns {
-    /// The runs' indices.
-    pub runs: Vec<u64>,
-    /// `metrics[m][i]`: compare metric `m` (in [`metrics::of`]`(Study::Compare)`'s order)
-    /// in run `i`; NaN where undefined (no compare metric is).
-    pub metrics: Vec<Vec<f64>>,
+    /// The runs' indices and their compare metrics (in [`metrics::of`]`(Study::Compare)`'s
+    /// order; NaN where undefined: no compare metric is).
+    pub scalars: Runs,
     /// Per corridor: tonnes and USD delivered over it, run by run (0 in a run that
     /// does not report the corridor).
     pub corridors: BTreeMap<String, [Vec<f64>; 2]>,
@@ -37,30 +37,27 @@ impl Columns {
     /// No run yet, with room for `runs` runs in each column (more may be pushed).
     pub fn with_capacity(runs: usize) -> Columns {
         Columns {
-            runs: Vec::with_capacity(runs),
-            metrics: vec![Vec::with_capacity(runs); metrics::of(Study::Compare).len()],
+            scalars: Runs::with_capacity(Study::Compare, runs),
+            corridors: BTreeMap::new(),
+            revenue: BTreeMap::new(),
             capacity: runs,
-            ..Columns::default()
         }
     }
 
     /// Runs held.
     pub fn len(&self) -> usize {
-        self.runs.len()
+        self.scalars.len()
     }
 
     /// Whether no run is held.
     pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
+        self.scalars.is_empty()
     }
 
     /// Append the numbers of the next run (in run order).
     pub fn push(&mut self, r: &RunRecord) {
-        let n = self.runs.len();
-        self.runs.push(r.run);
-        for (col, m) in self.metrics.iter_mut().zip(metrics::of(Study::Compare)) {
-            col.push((m.value)(&r.metrics).unwrap_or(f64::NAN));
-        }
+        let n = self.len();
+        self.scalars.push(r.run, &r.metrics);
         // A corridor reported twice in a run counts its first report, as a lookup would.
         let cap = self.capacity;
         for c in &r.metrics.corridors {
@@ -89,22 +86,6 @@ impl Columns {
         }
     }
 
-    /// Metric `name` (a compare metric) run by run; NaN in every run for another name.
-    pub fn metric(&self, name: &str) -> std::borrow::Cow<'_, [f64]> {
-        match metrics::of(Study::Compare)
-            .iter()
-            .position(|m| m.name == name)
-        {
-            Some(k) => std::borrow::Cow::Borrowed(&self.metrics[k]),
-            None => std::borrow::Cow::Owned(vec![f64::NAN; self.len()]),
-        }
-    }
-
-    /// Total loss, run by run.
-    pub fn losses(&self) -> std::borrow::Cow<'_, [f64]> {
-        self.metric("total_loss_usd")
-    }
-
     /// Corridor `id`'s tonnes (`usd` false) or USD delivered, run by run (0s for a
     /// corridor this cell never reports).
     pub fn corridor(&self, id: &str, usd: bool) -> std::borrow::Cow<'_, [f64]> {
@@ -124,6 +105,20 @@ impl Columns {
     }
 }
 
+impl Default for Columns {
+    fn default() -> Columns {
+        Columns::new()
+    }
+}
+
+impl std::ops::Deref for Columns {
+    type Target = Runs;
+
+    fn deref(&self) -> &Runs {
+        &self.scalars
+    }
+}
+
 /// A column of `n` zeros with room for `capacity` runs (at least `n + 1`).
 fn zeros(n: usize, capacity: usize) -> Vec<f64> {
     let mut v = Vec::with_capacity(capacity.max(n + 1));
@@ -135,6 +130,7 @@ fn zeros(n: usize, capacity: usize) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::sim::{CorridorMetrics, RunMetrics};
+    use crate::study::metrics;
     use proptest::prelude::*;
 
     const KEYS: [&str; 4] = ["a", "b", "c", "d"];

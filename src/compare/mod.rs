@@ -495,8 +495,12 @@ fn simulate_inner(
         for (c, cell) in row.iter().enumerate() {
             let mut cols = Columns::with_capacity(mine.len());
             let mut runs: Vec<RunRecord> = Vec::new();
-            // Streamed: each run's rows go to the part at once; its slim record (the
-            // scalars of the part's runs.csv) is kept until the cell is finished.
+            // Streamed: each run's rows go to the part at once; its scalars (those of the
+            // part's runs.csv) are kept as columns until the cell is finished.
+            let mut part_runs = montecarlo::Runs::with_capacity(
+                crate::study::metrics::Study::Montecarlo,
+                if shard.is_some() { mine.len() } else { 0 },
+            );
             let mut part = match shard.as_deref_mut() {
                 Some(w) => Some(w.part(f, c)?),
                 None => None,
@@ -534,7 +538,7 @@ fn simulate_inner(
                     cols.push(&r);
                     if let Some(w) = part.as_mut() {
                         w.push(&r)?;
-                        runs.push(r.slim());
+                        part_runs.push(r.run, &r.metrics);
                     } else if keep_all {
                         runs.push(r);
                     }
@@ -542,7 +546,7 @@ fn simulate_inner(
                 },
             )?;
             if let (Some(w), Some(p)) = (shard.as_deref_mut(), part) {
-                w.finish_part(f, c, p, std::mem::take(&mut runs))?;
+                w.finish_part(f, c, p, std::mem::take(&mut part_runs))?;
             }
             cols_by_candidate.push(cols);
             if keep_all {

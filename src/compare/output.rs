@@ -28,8 +28,9 @@ use std::path::{Path, PathBuf};
 
 use super::analysis::{analyse, best_ci, pairs, Analysis};
 use super::{Columns, Outcome};
-use crate::montecarlo::{self, RunRecord};
+use crate::montecarlo;
 use crate::output::manifest::{FileRecord, Manifest};
+use crate::study::metrics::Study;
 use crate::study::output::{csv_bytes, num, write_with_manifest};
 use crate::Error;
 
@@ -544,10 +545,12 @@ pub fn write_partial_with(
     for (fi, by_c) in o.records.iter().enumerate() {
         for (k, runs) in by_c.iter().enumerate() {
             let mut part = shard.part(fi, k)?;
+            let mut kept = montecarlo::Runs::with_capacity(Study::Montecarlo, runs.len());
             for r in runs {
                 part.push(r)?;
+                kept.push(r.run, &r.metrics);
             }
-            shard.finish_part(fi, k, part, runs.iter().map(RunRecord::slim).collect())?;
+            shard.finish_part(fi, k, part, kept)?;
         }
     }
     shard.finish()
@@ -630,18 +633,19 @@ impl ShardWriter {
     }
 
     /// Finish the part of future `f`'s candidate `c`, whose runs `writer` wrote and
-    /// `runs` are (slim or whole, in the same order); the future's controls go into its
-    /// base part (`c == 0`).
+    /// `runs` holds the columns of (in the same order); the future's controls go into
+    /// its base part (`c == 0`).
     pub fn finish_part(
         &mut self,
         f: usize,
         c: usize,
         writer: montecarlo::output::Writer,
-        runs: Vec<RunRecord>,
+        runs: montecarlo::Runs,
     ) -> Result<(), Error> {
         let part = montecarlo::Outcome {
             manifest: self.part_manifest(f, c)?,
-            records: runs,
+            runs,
+            records: Vec::new(),
         };
         let extra = match self.controls.iter().position(|(x, _)| c == 0 && *x == f) {
             Some(i) => self.controls.swap_remove(i).1,

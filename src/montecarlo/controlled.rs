@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::{fixed_closures, run_rng, Config, RunRecord};
+use super::{fixed_closures, run_rng, Config, Runs};
 use crate::closure::{substream, ClosureSampler, ClosureWindow, PlanFeatures};
 use crate::control_variates::{estimate, ControlMeans, Controlled, Moments};
 use crate::output::manifest::{FileRecord, Manifest};
@@ -206,7 +206,7 @@ impl Controls {
 }
 
 /// The controlled-estimate files (`controlled.csv`, `controls.csv`: [`files`]) of a
-/// finished study of `scenario` with `config` whose runs are `records`, the controls'
+/// finished study of `scenario` with `config` whose runs are `runs`, the controls'
 /// means from `draws` plans (at least 2); no files and a note instead when there is
 /// nothing to control for (no random closure process) or too few runs.
 ///
@@ -217,7 +217,7 @@ pub fn study_files(
     scenario: &Scenario,
     config: &Config,
     draws: u64,
-    records: &[RunRecord],
+    runs: &Runs,
 ) -> Result<(Vec<File>, Option<String>), Error> {
     if scenario.closure_sampler()?.is_empty() {
         return Ok((
@@ -226,9 +226,8 @@ pub fn study_files(
         ));
     }
     let c = Controls::new(scenario, config, draws, false)?;
-    let runs: Vec<u64> = records.iter().map(|r| r.run).collect();
-    let x = c.of_runs(&runs);
-    Ok(match analyse(c.set(), records, &x) {
+    let x = c.of_runs(&runs.runs);
+    Ok(match analyse(c.set(), runs, &x) {
         Ok(estimates) => (files(c.set(), &estimates, &x), None),
         Err(e) => (Vec::new(), Some(format!("no controlled estimate: {e}"))),
     })
@@ -607,42 +606,38 @@ pub struct MetricEstimate {
     pub estimate: Controlled,
 }
 
-/// The plain and controlled means of [`metrics`] over `records`; `x` is
-/// [`Controls::of_runs`] of their runs.
+/// The plain and controlled means of [`metrics`] over the runs `runs` (any study's
+/// columns that hold them); `x` is [`Controls::of_runs`] of their runs.
 ///
 /// # Errors
 /// Too few runs for the controls (at least `len() + 3`).
 pub fn analyse(
     controls: &ControlSet,
-    records: &[RunRecord],
+    runs: &Runs,
     x: &[f64],
 ) -> Result<Vec<MetricEstimate>, Error> {
     metrics()
         .into_iter()
         .map(|metric| {
-            let y: Vec<f64> = records
-                .iter()
-                .map(|r| (metric.value)(&r.metrics).unwrap_or(f64::NAN))
-                .collect();
             Ok(MetricEstimate {
                 metric: metric.name,
-                estimate: estimate(&y, x, controls.len(), &controls.means)?,
+                estimate: estimate(
+                    &runs.metric(metric.name),
+                    x,
+                    controls.len(),
+                    &controls.means,
+                )?,
             })
         })
         .collect()
 }
 
-/// The controlled estimate of the mean total loss over `records`.
+/// The controlled estimate of the mean total loss over the runs `runs`.
 ///
 /// # Errors
 /// As [`analyse`].
-pub fn total_loss(
-    controls: &ControlSet,
-    records: &[RunRecord],
-    x: &[f64],
-) -> Result<Controlled, Error> {
-    let y: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
-    estimate(&y, x, controls.len(), &controls.means)
+pub fn total_loss(controls: &ControlSet, runs: &Runs, x: &[f64]) -> Result<Controlled, Error> {
+    estimate(&runs.losses(), x, controls.len(), &controls.means)
 }
 
 /// The files of the controlled estimates, for the study's output set (they are listed in

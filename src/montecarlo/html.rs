@@ -9,11 +9,7 @@ impl Outcome {
     /// The loss statistics of a Monte Carlo study (total loss, USD: mean with its 95%
     /// confidence interval, percentiles (p95 and p99 are the VaR) and TVaR) as an HTML table.
     pub fn to_html(&self) -> String {
-        let losses: Vec<f64> = self
-            .records
-            .iter()
-            .map(|r| r.metrics.total_loss_usd)
-            .collect();
+        let losses = self.runs.losses();
         let Some(st) = Stats::of(&losses) else {
             return table("Monte Carlo: no runs", &["statistic", "value"], &[]);
         };

@@ -47,7 +47,8 @@
 //! # let scenario = chokepoint::Scenario::empty("x");
 //! let config = Config { runs: 20, seed: 1, threads: 2, ..Config::default() };
 //! let out = montecarlo::simulate(&scenario, &config, || Ok(Days), &NoProgress)?;
-//! assert_eq!(out.records.len(), 20);
+//! assert_eq!(out.runs.len(), 20);
+//! assert_eq!(out.runs.losses()[0], out.records[0].metrics.total_loss_usd);
 //! # Ok::<(), chokepoint::Error>(())
 //! ```
 
@@ -55,6 +56,7 @@ pub mod controlled;
 mod html;
 pub mod output;
 pub mod replay;
+mod runs;
 pub mod stats;
 pub mod warnings;
 
@@ -246,53 +248,39 @@ pub struct RunRecord {
     pub daily: Option<DailyRecord>,
 }
 
-impl RunRecord {
-    /// The record without its tables: run and scalar metrics (what `runs.csv`, the
-    /// stopping rules and the controlled estimates read); no closures, corridors,
-    /// crossings, trade, welfare, prices, revenue lost per country (the writer keeps one
-    /// number per run and country) or daily series. A study streamed to its files
-    /// ([`simulate_to`]) keeps only these.
-    pub fn slim(&self) -> RunRecord {
-        let m = &self.metrics;
-        RunRecord {
-            run: self.run,
-            closures: Vec::new(),
-            metrics: RunMetrics {
-                trade_value_halted_usd: m.trade_value_halted_usd,
-                reroute_cost_usd: m.reroute_cost_usd,
-                delay_cost_usd: m.delay_cost_usd,
-                spoilage_usd: m.spoilage_usd,
-                lost_trade_usd: m.lost_trade_usd,
-                total_loss_usd: m.total_loss_usd,
-                welfare_loss_usd: m.welfare_loss_usd,
-                peak_stranded_trucks: m.peak_stranded_trucks,
-                stranded_truck_days: m.stranded_truck_days,
-                days_to_recover: m.days_to_recover,
-                runout_days: m.runout_days,
-                runout_capped: m.runout_capped,
-                runout_open_t: m.runout_open_t,
-                runout_open_usd: m.runout_open_usd,
-                demand_forgone_t: m.demand_forgone_t,
-                demand_forgone_usd: m.demand_forgone_usd,
-                orders: m.orders,
-                ..RunMetrics::default()
-            },
-            daily: None,
-        }
-    }
-}
-
 /// The result of a Monte Carlo study (or of one shard): its manifest and its runs in
 /// run-index order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// What identifies it.
     pub manifest: Manifest,
-    /// The runs, by run index.
+    /// Every run's index and scalar metrics (`runs.csv`'s metric columns), by run index:
+    /// what the statistics, the stopping rules and the controlled estimates read.
+    pub runs: Runs,
+    /// The runs' whole records, by run index, from [`simulate`] and the other forms
+    /// that keep them; empty from a study streamed to its files ([`simulate_to`],
+    /// [`output::Merge`]), which keeps only `runs`.
     pub records: Vec<RunRecord>,
 }
 
+impl Outcome {
+    /// The outcome of the runs `records` (in run order) with `manifest`: their records
+    /// and their columns.
+    pub fn of_records(manifest: Manifest, records: Vec<RunRecord>) -> Outcome {
+        let mut runs = Runs::with_capacity(crate::study::metrics::Study::Montecarlo, records.len());
+        for r in &records {
+            runs.push(r.run, &r.metrics);
+        }
+        Outcome {
+            manifest,
+            runs,
+            records,
+        }
+    }
+}
+
 pub use crate::study::{NoProgress, Progress};
+pub use runs::Runs;
 
 /// The generator of run `i`: `ChaCha8Rng::seed_from_u64(seed)` on stream `i`.
 pub fn run_rng(seed: u64, run: u64) -> ChaCha8Rng {
@@ -408,13 +396,12 @@ pub enum Draws {
 }
 
 /// Whether to stop after a batch: given the runs so far (in run order) and the target.
-pub type Stop<'a> = dyn Fn(&[RunRecord], f64) -> Result<bool, Error> + Sync + 'a;
+pub type Stop<'a> = dyn Fn(&Runs, f64) -> Result<bool, Error> + Sync + 'a;
 
 /// The default rule of `target_rel_error`: the plain relative standard error of the
 /// mean total loss is at most the target.
-fn plain_stop(records: &[RunRecord], x: f64) -> Result<bool, Error> {
-    let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
-    Ok(stats::relative_standard_error(&losses) <= x)
+fn plain_stop(runs: &Runs, x: f64) -> Result<bool, Error> {
+    Ok(stats::relative_standard_error(&runs.losses()) <= x)
 }
 
 /// [`simulate`], with `config.target_rel_error` checked by `rule` after each batch
@@ -472,8 +459,9 @@ where
 }
 
 /// [`simulate_until`] that writes each run's rows into `writer`'s files as it finishes,
-/// in run order, and keeps only what the statistics need: the records of the outcome
-/// are [`RunRecord::slim`], so the memory of a study does not grow with its runs' tables.
+/// in run order, and keeps only what the statistics need: the outcome holds the runs'
+/// scalar metrics ([`Outcome::runs`]) and no records, so the memory of a study does not
+/// grow with its runs' tables.
 /// With `stop`, it gives up between runs once it is set ([`Error::Cancelled`]). Finish
 /// the files with [`output::Writer::finish`] and the outcome's manifest; a writer
 /// dropped unfinished leaves no file of the study behind.
@@ -582,20 +570,20 @@ where
     };
 
     let mine = crate::study::runs(config.runs, config.shard);
-    let mut records: Vec<RunRecord> = Vec::with_capacity(mine.len());
+    let mut kept = Runs::with_capacity(crate::study::metrics::Study::Montecarlo, mine.len());
+    let mut records: Vec<RunRecord> =
+        Vec::with_capacity(if writer.is_some() { 0 } else { mine.len() });
     let sink = |_: u64, r: RunRecord| -> Result<Flow, Error> {
+        kept.push(r.run, &r.metrics);
         match writer.as_deref_mut() {
-            Some(w) => {
-                w.push(&r)?;
-                records.push(r.slim());
-            }
+            Some(w) => w.push(&r)?,
             None => records.push(r),
         }
         let Some(x) = config.target_rel_error else {
             return Ok(Flow::Continue);
         };
         // Stop after the first whole batch (by run index) at which the target is met.
-        if records.len() % config.batch_size as usize == 0 && rule(&records, x)? {
+        if kept.len() % config.batch_size as usize == 0 && rule(&kept, x)? {
             return Ok(Flow::Stop);
         }
         Ok(Flow::Continue)
@@ -607,7 +595,7 @@ where
     runner.run(&mine, make_model, work, &describe, sink)?;
     let runs = match config.shard {
         Some(_) => config.runs,
-        None => records.len() as u64,
+        None => kept.len() as u64,
     };
     let mut manifest = manifest(scenario, config);
     if let Some(mc) = &mut manifest.montecarlo {
@@ -616,5 +604,9 @@ where
             mc.rng = FIXED_DRAWS_RNG.into();
         }
     }
-    Ok(Outcome { manifest, records })
+    Ok(Outcome {
+        manifest,
+        runs: kept,
+        records,
+    })
 }

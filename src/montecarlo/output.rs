@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::stats::{self, Stats};
-use super::{ClosureRow, DailyRecord, Outcome, RunRecord};
+use super::{ClosureRow, DailyRecord, Outcome, RunRecord, Runs};
 use crate::output::create_dir;
 use crate::output::manifest::{FileRecord, Manifest, MonteCarlo, Shard};
 use crate::sim::{CorridorMetrics, CrossingMetrics, Delivered, PriceMetrics, RunMetrics};
@@ -83,13 +83,14 @@ fn scalar(m: &RunMetrics, x: &Metric, countries: &[String]) -> Option<f64> {
     (x.value)(m)
 }
 
-/// [`scalar`] of the `pos`-th run written, `r`: the revenue lost from the writer's
-/// columns per country (a slim record has none), the other scalars from `r`.
-fn kept_scalar(kept: &Kept, r: &RunRecord, pos: usize, x: &Metric) -> Option<f64> {
+/// [`scalar`] of the `pos`-th run written: the revenue lost from the writer's columns
+/// per country (summed over the study's countries), the other scalars from the
+/// outcome's columns `runs`.
+fn kept_scalar(kept: &Kept, runs: &Runs, pos: usize, x: &Metric) -> Option<f64> {
     if x.name == "revenue_lost_usd" {
         return Some(kept.revenue.values().map(|v| v[pos]).sum());
     }
-    (x.value)(&r.metrics)
+    runs.value(x, pos)
 }
 
 fn revenue_column(country: &str) -> String {
@@ -121,23 +122,23 @@ pub(super) fn scalar_columns<'a>(
 }
 
 /// `runs.csv`: one row per run, from what the statistics keep of each run.
-fn runs_table(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
+fn runs_table(kept: &Kept, runs: &Runs) -> Vec<u8> {
     let mut header = strings(&["run", "seed", "stream", "closure_windows"]);
     let scalars = scalars();
     header.extend(scalars.iter().map(|s| s.name.to_string()));
     header.extend(kept.revenue.keys().map(|c| revenue_column(c)));
     let seed = kept.seed.to_string();
-    let rows = runs.iter().zip(&kept.closures).enumerate();
-    let rows = rows.map(|(pos, (r, &closures))| {
+    let rows = runs.runs.iter().zip(&kept.closures).enumerate();
+    let rows = rows.map(|(pos, (run, &closures))| {
         let mut row = vec![
-            r.run.to_string(),
+            run.to_string(),
             seed.clone(),
-            r.run.to_string(),
+            run.to_string(),
             closures.to_string(),
         ];
         // A whole number (days, a 0/1 flag) without a decimal point; undefined: empty.
         for s in &scalars {
-            row.push(s.cell(kept_scalar(kept, r, pos, s)));
+            row.push(s.cell(kept_scalar(kept, runs, pos, s)));
         }
         for values in kept.revenue.values() {
             row.push(num(values[pos]));
@@ -288,25 +289,26 @@ fn price_rows(r: &RunRecord) -> impl Iterator<Item = Vec<String>> + '_ {
 type PriceKey = (String, String, String);
 
 /// What `prices.csv` needs of the price points that changed, over the runs so far:
-/// each changed point's peak change, one number per run in which it changed, and the
-/// running sum of its mean change (0 in the runs where it did not change).
+/// each changed point's peak change, one number per run in which it changed (on disk),
+/// and the running sum of its mean change (0 in the runs where it did not change).
 #[derive(Default)]
 struct PriceChanges {
-    /// Per point that changed in any run: its number in `peak_point`.
+    /// Per point that changed in any run: its number (its column in `peaks`).
     index: BTreeMap<PriceKey, u32>,
     /// Per point (by number): its counterfactual mean price (of the first run in which
     /// it changed), the sum of its mean change over the runs up to `next` (in run
     /// order, as [`Stats::of`] sums them), and `next`, the position after the last
     /// run in which it changed.
     points: Vec<(f64, f64, usize)>,
-    /// The peak changes, in run order: the point (by number) and its peak change.
-    peak_point: Vec<u32>,
-    peak_value: Vec<f64>,
+    /// The peak changes, in run order, a column per point (by number); created in the
+    /// study's folder at the first change.
+    peaks: Option<ColumnSpill>,
 }
 
 impl PriceChanges {
-    /// Keep the changed points of the `pos`-th run.
-    fn push(&mut self, prices: &[PriceMetrics], pos: usize) {
+    /// Keep the changed points of the `pos`-th run (their peak changes in a hidden
+    /// file in `dir`).
+    fn push(&mut self, prices: &[PriceMetrics], pos: usize, dir: &Path) -> Result<(), Error> {
         for q in prices.iter().filter(|q| q.peak_change_usd_per_t != 0.0) {
             let key = (q.product.clone(), q.side.clone(), q.node.clone());
             let k = match self.index.get(&key) {
@@ -328,22 +330,14 @@ impl PriceChanges {
             }
             *sum += q.mean_change_usd_per_t;
             *next = pos + 1;
-            self.peak_point.push(k);
-            self.peak_value.push(q.peak_change_usd_per_t);
+            if self.peaks.is_none() {
+                self.peaks = Some(ColumnSpill::create(dir, "price_peaks")?);
+            }
+            if let Some(peaks) = &mut self.peaks {
+                peaks.push(k, q.peak_change_usd_per_t)?;
+            }
         }
-    }
-
-    /// Per point (by number), its peak changes in run order.
-    fn peaks(&self) -> Vec<Vec<f64>> {
-        let mut count = vec![0usize; self.points.len()];
-        for &k in &self.peak_point {
-            count[k as usize] += 1;
-        }
-        let mut out: Vec<Vec<f64>> = count.into_iter().map(Vec::with_capacity).collect();
-        for (&k, &v) in self.peak_point.iter().zip(&self.peak_value) {
-            out[k as usize].push(v);
-        }
-        out
+        Ok(())
     }
 }
 
@@ -355,7 +349,7 @@ impl PriceChanges {
 /// changes (never 0) in run order followed by the zeros have the same sorted values and
 /// the same sum in run order (adding 0.0 changes a sum only from -0.0, which no sum
 /// with a non-zero change reaches).
-fn prices_csv(points: &PriceChanges, n: usize) -> Vec<u8> {
+fn prices_csv(points: &PriceChanges, n: usize) -> Result<Vec<u8>, Error> {
     let header = strings(&[
         "product",
         "node",
@@ -371,13 +365,19 @@ fn prices_csv(points: &PriceChanges, n: usize) -> Vec<u8> {
         "peak_change_max_usd_per_t",
         "mean_change_mean_usd_per_t",
     ]);
-    let mut peaks = points.peaks();
+    // The points' statistics by number, their peak changes read back a block of
+    // points at a time; the rows in the order of the points' keys.
+    let mut stats: Vec<(usize, Option<Stats>)> = Vec::with_capacity(points.points.len());
+    if let Some(peaks) = &points.peaks {
+        peaks.for_each(SPILL_VALUES, |_, mut peak| {
+            let changed = peak.len();
+            peak.resize(n, 0.0);
+            stats.push((changed, Stats::of(&peak)));
+        })?;
+    }
     let rows = points.index.iter().map(|((product, side, node), &k)| {
         let (cf, sum, next) = points.points[k as usize];
-        let mut peak = std::mem::take(&mut peaks[k as usize]);
-        let changed = peak.len();
-        peak.resize(n, 0.0);
-        let st = Stats::of(&peak);
+        let (changed, st) = &stats[k as usize];
         // The mean of the mean change over all `n` runs, as `Stats::of` sums them.
         let mean = if next < n { sum + 0.0 } else { sum } / n as f64;
         let g = |x: Option<f64>| x.map(num).unwrap_or_default();
@@ -397,7 +397,7 @@ fn prices_csv(points: &PriceChanges, n: usize) -> Vec<u8> {
             g((n > 0).then_some(mean)),
         ]
     });
-    csv_bytes(&header, rows)
+    Ok(csv_bytes(&header, rows))
 }
 
 /// The columns of `closures.csv`: the run, then [`ClosureRow::COLUMNS`].
@@ -531,10 +531,13 @@ struct Kept {
     /// Each run's number of closure windows.
     closures: Vec<u32>,
     /// Per corridor, crossing, product, country and partner metric, in order of first
-    /// appearance: its values over the runs that have it.
-    keyed: Vec<(String, Vec<f64>)>,
+    /// appearance: its name.
+    keyed: Vec<String>,
     /// Where each name of `keyed` is.
     index: HashMap<String, usize>,
+    /// Their values over the runs that have them, a column per name of `keyed`, on
+    /// disk; created in the study's folder at the first value.
+    keyed_values: Option<ColumnSpill>,
     /// The price points that changed in any run.
     points: PriceChanges,
     /// The revenue lost per country (sorted), one value per run written (0 in a run
@@ -564,17 +567,22 @@ impl Kept {
         }
     }
 
-    fn push_keyed(&mut self, name: String, v: f64) {
+    fn push_keyed(&mut self, name: String, v: f64, dir: &Path) -> Result<(), Error> {
         let i = match self.index.get(&name) {
             Some(&i) => i,
             None => {
-                let values = Vec::with_capacity(self.capacity);
-                self.keyed.push((name.clone(), values));
+                self.keyed.push(name.clone());
                 self.index.insert(name, self.keyed.len() - 1);
                 self.keyed.len() - 1
             }
         };
-        self.keyed[i].1.push(v);
+        if self.keyed_values.is_none() {
+            self.keyed_values = Some(ColumnSpill::create(dir, "summary_runs")?);
+        }
+        match &mut self.keyed_values {
+            Some(spill) => spill.push(i as u32, v),
+            None => Ok(()),
+        }
     }
 
     /// Keep what the statistics need of run `r` (the `pos`-th run); its daily series go
@@ -583,33 +591,38 @@ impl Kept {
         let m = &r.metrics;
         for c in &m.corridors {
             let name = format!("corridor:{}:closure_days", c.corridor);
-            self.push_keyed(name, f64::from(c.closure_days));
+            self.push_keyed(name, f64::from(c.closure_days), dir)?;
             self.push_keyed(
                 format!("corridor:{}:delivered_t", c.corridor),
                 c.delivered_t,
-            );
+                dir,
+            )?;
         }
         for c in &m.crossings {
             let name = format!("crossing:{}:peak_stranded_trucks", c.link);
-            self.push_keyed(name, c.peak_stranded_trucks);
+            self.push_keyed(name, c.peak_stranded_trucks, dir)?;
             let name = format!("crossing:{}:stranded_truck_days", c.link);
-            self.push_keyed(name, c.stranded_truck_days);
+            self.push_keyed(name, c.stranded_truck_days, dir)?;
         }
         for (p, d) in &m.by_product {
-            self.push_keyed(format!("product:{p}:delivered_usd"), d.usd);
+            self.push_keyed(format!("product:{p}:delivered_usd"), d.usd, dir)?;
         }
         for (side, map) in [
             ("buyer", &m.welfare_by_buyer),
             ("seller", &m.welfare_by_seller),
         ] {
             for (c, w) in map {
-                self.push_keyed(format!("{side}:{c}:welfare_loss_usd"), w.welfare_loss_usd);
+                self.push_keyed(
+                    format!("{side}:{c}:welfare_loss_usd"),
+                    w.welfare_loss_usd,
+                    dir,
+                )?;
             }
         }
         for (p, d) in &m.by_partner {
-            self.push_keyed(format!("partner:{p}:delivered_usd"), d.usd);
+            self.push_keyed(format!("partner:{p}:delivered_usd"), d.usd, dir)?;
         }
-        self.points.push(&m.prices, pos);
+        self.points.push(&m.prices, pos, dir)?;
         if let Some(d) = &r.daily {
             if self.daily.is_none() {
                 self.daily = Some(DailySpill::create(dir)?);
@@ -619,6 +632,115 @@ impl Kept {
             }
         }
         Ok(())
+    }
+}
+
+/// About how many spilled values the statistics read back into memory at a time (8 MB).
+const SPILL_VALUES: usize = 1 << 20;
+
+/// Columns of numbers of a study's runs (one number per run that has it, in run
+/// order), written to a hidden temporary file of the study's folder (`.NAME.tmpPID`,
+/// binary: the column's number and the value, per value) as the runs arrive, and read
+/// back a block of columns at a time: what the statistics need of every corridor,
+/// crossing, product and price point, without memory that grows with the runs.
+struct ColumnSpill {
+    path: PathBuf,
+    /// `None` once closed for reading.
+    file: Option<BufWriter<File>>,
+    /// Values per column.
+    counts: Vec<usize>,
+}
+
+impl ColumnSpill {
+    fn create(dir: &Path, name: &str) -> Result<ColumnSpill, Error> {
+        let path = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+        Ok(ColumnSpill {
+            path,
+            file: Some(BufWriter::new(file)),
+            counts: Vec::new(),
+        })
+    }
+
+    /// Append `v` to column `k`.
+    fn push(&mut self, k: u32, v: f64) -> Result<(), Error> {
+        use std::io::Write;
+        let Some(w) = self.file.as_mut() else {
+            return Err(Error::Invalid(format!(
+                "{} is closed: no value can be added",
+                self.path.display()
+            )));
+        };
+        let mut rec = [0u8; 12];
+        rec[..4].copy_from_slice(&k.to_le_bytes());
+        rec[4..].copy_from_slice(&v.to_le_bytes());
+        w.write_all(&rec).map_err(|e| io_error(&self.path, e))?;
+        let k = k as usize;
+        if self.counts.len() <= k {
+            self.counts.resize(k + 1, 0);
+        }
+        self.counts[k] += 1;
+        Ok(())
+    }
+
+    /// Write out what is buffered: no value may be added after.
+    fn close(&mut self) -> Result<(), Error> {
+        if let Some(w) = self.file.take() {
+            w.into_inner()
+                .map_err(|e| io_error(&self.path, e.into_error()))?;
+        }
+        Ok(())
+    }
+
+    /// Call `each(k, column k's values in run order)` for every column in order,
+    /// reading the file once for each block of columns that holds about `values`
+    /// values (at least one column). [`Self::close`] first.
+    fn for_each(&self, values: usize, mut each: impl FnMut(usize, Vec<f64>)) -> Result<(), Error> {
+        use std::io::{BufReader, Read};
+        if self.file.is_some() {
+            return Err(Error::Invalid(format!(
+                "{} is still being written: close it before reading",
+                self.path.display()
+            )));
+        }
+        let bad = |e| io_error(&self.path, e);
+        let mut k0 = 0;
+        while k0 < self.counts.len() {
+            let mut k1 = k0 + 1;
+            let mut held = self.counts[k0];
+            while k1 < self.counts.len() && held + self.counts[k1] <= values {
+                held += self.counts[k1];
+                k1 += 1;
+            }
+            let mut cols: Vec<Vec<f64>> = self.counts[k0..k1]
+                .iter()
+                .map(|&n| Vec::with_capacity(n))
+                .collect();
+            let mut file = BufReader::new(File::open(&self.path).map_err(bad)?);
+            let mut rec = [0u8; 12];
+            for _ in 0..self.counts.iter().sum::<usize>() {
+                file.read_exact(&mut rec).map_err(bad)?;
+                let k = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize;
+                if (k0..k1).contains(&k) {
+                    let mut x = [0u8; 8];
+                    x.copy_from_slice(&rec[4..]);
+                    cols[k - k0].push(f64::from_le_bytes(x));
+                }
+            }
+            for (i, col) in cols.into_iter().enumerate() {
+                each(k0 + i, col);
+            }
+            k0 = k1;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ColumnSpill {
+    /// The file is the study's scratch: it never outlives the writer.
+    fn drop(&mut self) {
+        self.file = None;
+        let _ = fs::remove_file(&self.path);
     }
 }
 
@@ -721,7 +843,7 @@ impl Drop for DailySpill {
 
 /// The files of a Monte Carlo study (or of a shard's partial result), written as its
 /// runs arrive: each run's rows go to the per-run tables at once, and only what the
-/// statistics need is kept ([`RunRecord::slim`] and one number per run and metric), so
+/// statistics need is kept (one number per run and metric), so
 /// the memory of a study does not hold its runs' tables.
 ///
 /// [`Writer::push`] the runs in run order, then [`Writer::finish`]: it writes `runs.csv`
@@ -841,8 +963,8 @@ impl Writer {
         &self.kept.runs
     }
 
-    /// Finish with `outcome`, the study whose runs were pushed (its records, slim or
-    /// whole, in the same order): `runs.csv`, the statistics (not for a shard) and
+    /// Finish with `outcome`, the study whose runs were pushed (its [`Outcome::runs`]
+    /// in the same order; its records are not read): `runs.csv`, the statistics (not for a shard) and
     /// `extra` files, the per-run tables renamed onto their names, and its manifest (with
     /// every file's checksum) last, as `manifest.json` (`shard.json` for a shard).
     pub fn finish(
@@ -851,8 +973,8 @@ impl Writer {
         extra: Vec<(&'static str, Vec<u8>)>,
     ) -> Result<(), Error> {
         let manifest = &outcome.manifest;
-        let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
-        if runs != self.kept.runs {
+        let runs = &outcome.runs.runs;
+        if *runs != self.kept.runs {
             return Err(Error::Invalid(format!(
                 "the outcome holds {} runs, {} were written: finish a writer with the \
                  study whose runs it wrote",
@@ -868,12 +990,12 @@ impl Writer {
         let stats = if self.partial {
             Vec::new()
         } else {
-            stats_files(&mut self.kept, &outcome.records, self.start)?
+            stats_files(&mut self.kept, &outcome.runs, self.start)?
         };
         let dir = self.dir.clone();
         let mut manifest = manifest.clone();
         manifest.files.clear();
-        let runs = runs_table(&self.kept, &outcome.records);
+        let runs = runs_table(&self.kept, &outcome.runs);
         crate::output::write_bytes_atomic(&dir.join("runs.csv"), &runs)?;
         manifest.files.push(FileRecord::of_bytes("runs.csv", &runs));
         for s in &mut self.streams {
@@ -928,32 +1050,39 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 /// The statistics files of a finished study whose runs are `runs`, made side by side.
 fn stats_files(
     kept: &mut Kept,
-    runs: &[RunRecord],
+    runs: &Runs,
     start: NaiveDate,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, Error> {
     use rayon::prelude::*;
-    type Make<'a> = Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>;
-    // The daily series' file is gone before the manifest is written.
+    type Make<'a> = Box<dyn Fn() -> Result<Vec<u8>, Error> + Send + Sync + 'a>;
+    // The scratch files (the daily series, the keyed metrics' and price points'
+    // columns) are gone before the manifest is written.
     let bands = match kept.daily.take() {
         Some(mut spill) => spill.bands()?,
         None => [Vec::new(), Vec::new()],
     };
+    for spill in [&mut kept.keyed_values, &mut kept.points.peaks]
+        .into_iter()
+        .flatten()
+    {
+        spill.close()?;
+    }
     let kept = &*kept;
-    let losses: Vec<f64> = runs.iter().map(|r| r.metrics.total_loss_usd).collect();
+    let losses = runs.losses();
     let makers: Vec<(&'static str, Make<'_>)> = vec![
         ("summary.csv", Box::new(|| summary_csv(kept, runs))),
-        ("exceedance.csv", Box::new(|| exceedance_csv(&losses))),
-        ("daily_bands.csv", Box::new(|| bands_csv(&bands, start))),
-        ("convergence.csv", Box::new(|| convergence_csv(&losses))),
+        ("exceedance.csv", Box::new(|| Ok(exceedance_csv(&losses)))),
+        ("daily_bands.csv", Box::new(|| Ok(bands_csv(&bands, start)))),
+        ("convergence.csv", Box::new(|| Ok(convergence_csv(&losses)))),
         (
             "prices.csv",
             Box::new(|| prices_csv(&kept.points, runs.len())),
         ),
     ];
-    Ok(makers
+    makers
         .par_iter()
-        .map(|(name, make)| (*name, make()))
-        .collect())
+        .map(|(name, make)| Ok((*name, make()?)))
+        .collect()
 }
 
 /// One metric's values over runs, for the summary.
@@ -962,7 +1091,9 @@ struct Series<'a> {
     values: std::borrow::Cow<'a, [f64]>,
 }
 
-fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
+/// The summary's series held in memory: closure windows, the scalars and the revenue
+/// lost per country (the keyed metrics follow, from their scratch file).
+fn summary_series<'a>(kept: &'a Kept, runs: &Runs) -> Vec<Series<'a>> {
     let mut out = vec![Series {
         name: "closure_windows".into(),
         values: kept.closures.iter().map(|&n| f64::from(n)).collect(),
@@ -970,10 +1101,8 @@ fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
     for s in scalars() {
         out.push(Series {
             name: s.name.to_string(),
-            values: runs
-                .iter()
-                .enumerate()
-                .filter_map(|(pos, r)| kept_scalar(kept, r, pos, s))
+            values: (0..runs.len())
+                .filter_map(|pos| kept_scalar(kept, runs, pos, s))
                 .collect(),
         });
     }
@@ -983,55 +1112,68 @@ fn summary_series<'a>(kept: &'a Kept, runs: &[RunRecord]) -> Vec<Series<'a>> {
             values: values.as_slice().into(),
         });
     }
-    // Per corridor, crossing and product, in order of first appearance.
-    out.extend(kept.keyed.iter().map(|(name, values)| Series {
-        name: name.clone(),
-        values: values.as_slice().into(),
-    }));
     out
 }
 
-fn summary_csv(kept: &Kept, runs: &[RunRecord]) -> Vec<u8> {
+fn summary_csv(kept: &Kept, runs: &Runs) -> Result<Vec<u8>, Error> {
     let header = strings(&["metric", "statistic", "value", "ci_low", "ci_high"]);
     let mut rows = Vec::new();
     for s in summary_series(kept, runs) {
-        let Some(st) = Stats::of(&s.values) else {
-            rows.push(vec![
-                s.name,
-                "n".into(),
-                "0".into(),
-                String::new(),
-                String::new(),
-            ]);
-            continue;
-        };
-        let m = &s.name;
-        let row = |stat: &str, v: String| {
-            vec![m.clone(), stat.to_string(), v, String::new(), String::new()]
-        };
-        rows.push(row("n", st.n.to_string()));
-        rows.push(vec![
-            m.clone(),
-            "mean".into(),
-            num(st.mean),
-            num(st.ci_low),
-            num(st.ci_high),
-        ]);
-        rows.push(row("se", num(st.se)));
-        rows.push(row("relative_error", num(st.relative_error())));
-        rows.push(row("sd", num(st.sd)));
-        rows.push(row("min", num(st.min)));
-        rows.push(row("p5", num(st.p5)));
-        rows.push(row("p50", num(st.p50)));
-        rows.push(row("p95", num(st.p95)));
-        rows.push(row("p99", num(st.p99)));
-        rows.push(row("max", num(st.max)));
-        rows.push(row("var95", num(st.p95)));
-        rows.push(row("tvar95", num(st.tvar95)));
-        rows.push(row("var99", num(st.p99)));
-        rows.push(row("tvar99", num(st.tvar99)));
+        summary_rows(&mut rows, s);
     }
-    csv_bytes(&header, rows)
+    // Per corridor, crossing and product, in order of first appearance, read back a
+    // block of metrics at a time.
+    if let Some(spill) = &kept.keyed_values {
+        spill.for_each(SPILL_VALUES, |k, values| {
+            let name = kept.keyed[k].clone();
+            summary_rows(
+                &mut rows,
+                Series {
+                    name,
+                    values: values.into(),
+                },
+            );
+        })?;
+    }
+    Ok(csv_bytes(&header, rows))
+}
+
+/// The rows of `summary.csv` of one series.
+fn summary_rows(rows: &mut Vec<Vec<String>>, s: Series<'_>) {
+    let Some(st) = Stats::of(&s.values) else {
+        rows.push(vec![
+            s.name,
+            "n".into(),
+            "0".into(),
+            String::new(),
+            String::new(),
+        ]);
+        return;
+    };
+    let m = &s.name;
+    let row =
+        |stat: &str, v: String| vec![m.clone(), stat.to_string(), v, String::new(), String::new()];
+    rows.push(row("n", st.n.to_string()));
+    rows.push(vec![
+        m.clone(),
+        "mean".into(),
+        num(st.mean),
+        num(st.ci_low),
+        num(st.ci_high),
+    ]);
+    rows.push(row("se", num(st.se)));
+    rows.push(row("relative_error", num(st.relative_error())));
+    rows.push(row("sd", num(st.sd)));
+    rows.push(row("min", num(st.min)));
+    rows.push(row("p5", num(st.p5)));
+    rows.push(row("p50", num(st.p50)));
+    rows.push(row("p95", num(st.p95)));
+    rows.push(row("p99", num(st.p99)));
+    rows.push(row("max", num(st.max)));
+    rows.push(row("var95", num(st.p95)));
+    rows.push(row("tvar95", num(st.tvar95)));
+    rows.push(row("var99", num(st.p99)));
+    rows.push(row("tvar99", num(st.tvar99)));
 }
 
 fn exceedance_csv(losses: &[f64]) -> Vec<u8> {
@@ -1630,7 +1772,8 @@ impl Merge {
     }
 
     /// Write the merged study into `dir` as its runs are read ([`Writer`]), keeping
-    /// only each run's [`RunRecord::slim`]: the outcome returned holds those.
+    /// only each run's scalar metrics: the outcome returned holds those ([`Outcome::runs`])
+    /// and no records.
     pub fn write(self, dir: &Path) -> Result<Outcome, Error> {
         self.write_with(dir, |_| Ok(Vec::new()))
     }
@@ -1644,14 +1787,16 @@ impl Merge {
         extra: impl FnOnce(&Outcome) -> Result<Vec<(&'static str, Vec<u8>)>, Error>,
     ) -> Result<Outcome, Error> {
         let mut w = Writer::create(dir, &self.manifest)?;
-        let mut records = Vec::with_capacity(self.runs.min(1 << 20) as usize);
+        let study = Study::Montecarlo;
+        let mut runs = Runs::with_capacity(study, self.runs.min(1 << 20) as usize);
         while let Some(r) = self.next_record()? {
             w.push(&r)?;
-            records.push(r.slim());
+            runs.push(r.run, &r.metrics);
         }
         let outcome = Outcome {
             manifest: self.manifest,
-            records,
+            runs,
+            records: Vec::new(),
         };
         let extra = extra(&outcome)?;
         w.finish(&outcome, extra)?;
@@ -1670,10 +1815,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Outcome, Error> {
     while let Some(r) = m.next_record()? {
         records.push(r);
     }
-    Ok(Outcome {
-        manifest: m.manifest,
-        records,
-    })
+    Ok(Outcome::of_records(m.manifest, records))
 }
 
 #[cfg(test)]
@@ -1712,7 +1854,7 @@ mod tests {
                 row.extend([st.mean, st.min, st.p5, st.p50, st.p95, st.max, sm.mean].map(num));
                 row
             });
-        let header = String::from_utf8(prices_csv(&PriceChanges::default(), 0)).unwrap();
+        let header = String::from_utf8(prices_csv(&PriceChanges::default(), 0).unwrap()).unwrap();
         let header: Vec<&str> = header.trim_end().split(',').collect();
         csv_bytes(&header, rows)
     }
@@ -1758,11 +1900,15 @@ mod tests {
     }
 
     fn sparse_prices_csv(runs: &[Vec<PriceMetrics>]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
         let mut kept = PriceChanges::default();
         for (pos, prices) in runs.iter().enumerate() {
-            kept.push(prices, pos);
+            kept.push(prices, pos, dir.path()).unwrap();
         }
-        prices_csv(&kept, runs.len())
+        if let Some(peaks) = &mut kept.peaks {
+            peaks.close().unwrap();
+        }
+        prices_csv(&kept, runs.len()).unwrap()
     }
 
     /// A point whose only change is a mean change of -0.0, in the last run: the dense
@@ -1782,6 +1928,42 @@ mod tests {
         let text = String::from_utf8(sparse_prices_csv(&runs)).unwrap();
         assert_eq!(text, String::from_utf8(dense_prices_csv(&runs)).unwrap());
         assert!(text.trim_end().ends_with(",0.0"), "{text}");
+    }
+
+    proptest::proptest! {
+        /// Columns spilled value by value, in any interleaving, come back whole and in
+        /// order, column by column, for any number of values read at a time; the file
+        /// is gone once the spill is dropped.
+        #[test]
+        fn spilled_columns_come_back_as_pushed(
+            values in proptest::collection::vec((0u32..7, -1e6f64..1e6), 0..60),
+            block in 1usize..80,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut spill = ColumnSpill::create(dir.path(), "x").unwrap();
+            let mut want: Vec<Vec<f64>> = Vec::new();
+            for &(k, v) in &values {
+                spill.push(k, v).unwrap();
+                if want.len() <= k as usize {
+                    want.resize(k as usize + 1, Vec::new());
+                }
+                want[k as usize].push(v);
+            }
+            proptest::prop_assert!(spill.for_each(block, |_, _| ()).is_err());
+            spill.close().unwrap();
+            proptest::prop_assert!(spill.push(0, 1.0).is_err());
+            let mut got: Vec<Vec<f64>> = Vec::new();
+            spill
+                .for_each(block, |k, col| {
+                    assert_eq!(k, got.len());
+                    got.push(col);
+                })
+                .unwrap();
+            proptest::prop_assert_eq!(got, want);
+            let path = spill.path.clone();
+            drop(spill);
+            proptest::prop_assert!(!path.exists());
+        }
     }
 
     /// The bands made a block of days at a time from the file equal those of all the

@@ -58,8 +58,7 @@ fn study<M: RunModel + Send>(
     let c = config(runs, seed);
     let out = montecarlo::simulate(scenario, &c, make, &NoProgress).unwrap();
     let controls = Controls::new(scenario, &c, draws, false).unwrap();
-    let ids: Vec<u64> = out.records.iter().map(|r| r.run).collect();
-    controlled::total_loss(controls.set(), &out.records, &controls.of_runs(&ids)).unwrap()
+    controlled::total_loss(controls.set(), &out.runs, &controls.of_runs(&out.runs.runs)).unwrap()
 }
 
 /// Over `estimates` of seeded studies: the share of controlled intervals that cover

@@ -1558,7 +1558,7 @@ fn a_stopped_study_returns_cancelled_and_no_outcome() {
 
 /// A study streamed to its files as runs finish (`simulate_to`, what the CLI does)
 /// writes exactly the files of the whole outcome written at the end, for a whole study
-/// and for a shard, and keeps only each run's slim record.
+/// and for a shard, and keeps only its runs' columns of scalars, no record.
 #[test]
 fn a_streamed_study_writes_the_files_of_the_whole_outcome() {
     let s = random_scenario();
@@ -1591,16 +1591,11 @@ fn a_streamed_study_writes_the_files_of_the_whole_outcome() {
         .unwrap();
         writer.finish(&streamed, Vec::new()).unwrap();
         assert_same_files(a.path(), b.path());
-        let slim: Vec<montecarlo::RunRecord> = whole
-            .records
-            .iter()
-            .map(montecarlo::RunRecord::slim)
-            .collect();
-        assert_eq!(streamed.records, slim);
-        assert!(streamed
-            .records
-            .iter()
-            .all(|r| r.metrics.corridors.is_empty()));
+        // The streamed study keeps its runs' columns, the same as the whole records
+        // give, and no record.
+        assert_eq!(streamed.runs, whole.runs);
+        assert_eq!(streamed.runs.len(), whole.records.len());
+        assert!(streamed.records.is_empty());
         assert!(whole
             .records
             .iter()

@@ -117,23 +117,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let seen = std::sync::Mutex::new(Vec::<f64>::new());
-    let stop = |records: &[montecarlo::RunRecord], x: f64| -> Result<bool, chokepoint::Error> {
+    let stop = |done_runs: &montecarlo::Runs, x: f64| -> Result<bool, chokepoint::Error> {
         match (&controls, args.stop_on_controlled) {
             (Some(c), true) => {
                 let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
                 let done = seen.len() / c.len().max(1);
-                let runs: Vec<u64> = records[done..].iter().map(|r| r.run).collect();
-                seen.extend(c.of_runs(&runs));
-                if records.len() < c.len() + 3 {
+                seen.extend(c.of_runs(&done_runs.runs[done..]));
+                if done_runs.len() < c.len() + 3 {
                     return Ok(false);
                 }
-                let e = controlled::total_loss(c.set(), records, &seen)?;
+                let e = controlled::total_loss(c.set(), done_runs, &seen)?;
                 Ok(e.controlled.relative_error() <= x)
             }
-            _ => {
-                let losses: Vec<f64> = records.iter().map(|r| r.metrics.total_loss_usd).collect();
-                Ok(montecarlo::stats::relative_standard_error(&losses) <= x)
-            }
+            _ => Ok(montecarlo::stats::relative_standard_error(&done_runs.losses()) <= x),
         }
     };
     // Each run's rows go to the files as it finishes; only what the statistics need
@@ -150,7 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &mut writer,
     )?;
     let seconds = t0.elapsed().as_secs_f64();
-    let done = outcome.records.len();
+    let done = outcome.runs.len();
     // Timing first, the manifest last (a folder without one is unfinished).
     output::write_timing(
         out,
@@ -164,19 +160,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // the other files and listed in the manifest.
     let mut controlled_line_text = None;
     let mut extra = Vec::new();
-    let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
+    let runs = &outcome.runs.runs;
     if let (None, Some(c)) = (shard, &controls) {
-        let x = c.of_runs(&runs);
-        (controlled_line_text, extra) = controlled_files(c.set(), &outcome.records, &x);
+        let x = c.of_runs(runs);
+        (controlled_line_text, extra) = controlled_files(c.set(), &outcome.runs, &x);
     } else if let (Some(_), Some(d)) = (shard, draws) {
-        extra = controlled::shard_files(&scenario, &config, d, &runs)?;
+        extra = controlled::shard_files(&scenario, &config, d, runs)?;
     }
     writer.finish(&outcome, extra)?;
-    let losses: Vec<f64> = outcome
-        .records
-        .iter()
-        .map(|r| r.metrics.total_loss_usd)
-        .collect();
+    let losses = outcome.runs.losses();
     println!(
         "{}: {done} run(s) of {} days{} in {seconds:.1} s ({:.1} runs/s, {threads} thread(s))",
         args.scenario.display(),
@@ -236,15 +228,15 @@ fn loss_line(s: &Stats) -> String {
     )
 }
 
-/// The controlled estimates of a study's runs `records` whose features are `x`: the
+/// The controlled estimates of a study's runs `runs` whose features are `x`: the
 /// summary's line and the files (none, with a note on stderr, when the runs are too
 /// few for the controls).
 fn controlled_files(
     c: &ControlSet,
-    records: &[montecarlo::RunRecord],
+    runs: &montecarlo::Runs,
     x: &[f64],
 ) -> (Option<String>, Vec<(&'static str, Vec<u8>)>) {
-    match controlled::analyse(c, records, x) {
+    match controlled::analyse(c, runs, x) {
         Ok(estimates) => (
             estimates.first().map(|t| controlled_line(&t.estimate, c)),
             controlled::files(c, &estimates, x),
@@ -286,8 +278,8 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
     let mut controlled_line_text = None;
     let outcome = merge.write_with(out, |outcome| match &controls {
         Ok(c) => {
-            let runs: Vec<u64> = outcome.records.iter().map(|r| r.run).collect();
-            if runs != c.runs {
+            let runs = &outcome.runs.runs;
+            if *runs != c.runs {
                 return Err(chokepoint::Error::Invalid(format!(
                     "the shards' {} hold {} runs' plan features, their runs.csv {} runs",
                     controlled::FEATURES_FILE,
@@ -295,7 +287,7 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
                     runs.len()
                 )));
             }
-            let (line, files) = controlled_files(&c.set, &outcome.records, &c.x);
+            let (line, files) = controlled_files(&c.set, &outcome.runs, &c.x);
             controlled_line_text = line;
             Ok(files)
         }
@@ -310,21 +302,16 @@ pub fn merge(dirs: &[PathBuf], out: &std::path::Path, force: bool) -> anyhow::Re
         &output::Timing {
             threads: dirs.len(),
             seconds,
-            runs_per_second: outcome.records.len() as f64 / seconds,
+            runs_per_second: outcome.runs.len() as f64 / seconds,
         },
     )?;
     println!(
         "merged {} shard(s), {} run(s) into {}",
         dirs.len(),
-        outcome.records.len(),
+        outcome.runs.len(),
         out.display()
     );
-    let losses: Vec<f64> = outcome
-        .records
-        .iter()
-        .map(|r| r.metrics.total_loss_usd)
-        .collect();
-    if let Some(s) = Stats::of(&losses) {
+    if let Some(s) = Stats::of(&outcome.runs.losses()) {
         println!("{}", loss_line(&s));
     }
     if let Some(line) = controlled_line_text {

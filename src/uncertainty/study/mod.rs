@@ -657,11 +657,7 @@ pub fn simulate(
             Some(stop),
             Draws::Fixed,
         )?;
-        let losses = out
-            .records
-            .iter()
-            .map(|r| r.metrics.total_loss_usd)
-            .collect();
+        let losses = out.runs.losses().into_owned();
         let appraisal = study.candidates[c].appraisal.map(|a| Appraisal {
             discount_rate: scenario.settings.discount_rate,
             ..a
