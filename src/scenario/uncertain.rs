@@ -21,6 +21,7 @@
 //! and checks that the law's values are ones the parameter accepts (its 0.1%, 50% and
 //! 99.9% quantiles, or every value of a choice, set on a copy of the scenario).
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -412,10 +413,18 @@ fn feasible(s: &Scenario, option: Option<&ScenarioOption>, axis: &Axis) -> Resul
             })
             .collect(),
     };
+    // Values already tried, by their bits: a row repeated (a Markov chain's draws repeat
+    // the states it stays in) is refused or accepted as its first copy was, so it is
+    // tried once; the first refused row is still the one named.
+    let mut tried: HashSet<Vec<u64>> = HashSet::new();
     for (u, what) in probes {
+        let values = axis.values_at(u);
+        if !tried.insert(values.iter().map(|(_, v)| v.to_bits()).collect()) {
+            continue;
+        }
         let mut t = s.clone();
         let mut o = option.cloned();
-        for (name, v) in axis.values_at(u) {
+        for (name, v) in values {
             if !v.is_finite() {
                 return Err(format!("at {what}, `{name}` is {v}"));
             }

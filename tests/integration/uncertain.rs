@@ -318,6 +318,34 @@ source = "E"
     }
 }
 
+/// A joint table's rows are each tried on the scenario; rows repeated (as a Markov
+/// chain's draws are) are tried once, and the first refused row is the one named.
+#[test]
+fn a_refused_joint_row_is_named_by_its_first_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("d")).unwrap();
+    let draws = "process.torkham.rate_per_year,process.torkham.mean_duration_days\n\
+                 2.0,8.0\n2.0,8.0\n3.0,9.0\n2.0,-5.0\n2.0,-5.0\n3.0,-1.0\n2.0,8.0\n";
+    fs::write(dir.path().join("d/chain.csv"), draws).unwrap();
+    let extra = "[[uncertain]]\njoint = \"d/chain.csv\"\nsource = \"E\"\n";
+    let (path, first) = starter_with(dir.path(), extra);
+    let o = cli(&["validate", path.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("s.toml:{first}:")), "{err}");
+    assert!(err.contains("at row 4 of the draws"), "{err}");
+    assert!(!err.contains("row 5") && !err.contains("row 6"), "{err}");
+    // Without its refused rows, the chain is accepted.
+    let good: String = draws
+        .lines()
+        .filter(|l| !l.contains('-'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(dir.path().join("d/chain.csv"), good).unwrap();
+    let o = cli(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 #[test]
 fn options_carry_their_own_tables_after_the_base() {
     let dir = tempfile::tempdir().unwrap();
