@@ -14,8 +14,9 @@ use crate::study::metrics::Study;
 /// dereferences to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Columns {
-    /// The runs' indices and their compare metrics (in [`metrics::of`]`(Study::Compare)`'s
-    /// order; NaN where undefined: no compare metric is).
+    /// The runs' indices and their compare metrics (in
+    /// [`crate::study::metrics::of`]`(Study::Compare)`'s order; NaN where undefined: no
+    /// compare metric is).
     pub scalars: Runs,
     /// Per corridor: tonnes and USD delivered over it, run by run (0 in a run that
     /// does not report the corridor).
