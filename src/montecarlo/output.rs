@@ -638,26 +638,57 @@ impl Kept {
 /// About how many spilled values the statistics read back into memory at a time (8 MB).
 const SPILL_VALUES: usize = 1 << 20;
 
+/// A hidden scratch file of a study's folder (`.NAME.tmpPID`), written as the runs
+/// arrive and read back once they are done; removed when dropped, so it never outlives
+/// the writer.
+struct Scratch {
+    path: PathBuf,
+    /// `None` once closed for reading.
+    file: Option<BufWriter<File>>,
+}
+
+impl Scratch {
+    fn create(dir: &Path, name: &str) -> Result<Scratch, Error> {
+        let path = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
+        Ok(Scratch {
+            path,
+            file: Some(BufWriter::new(file)),
+        })
+    }
+
+    /// Write out what is buffered: nothing may be written after.
+    fn close(&mut self) -> Result<(), Error> {
+        if let Some(w) = self.file.take() {
+            w.into_inner()
+                .map_err(|e| io_error(&self.path, e.into_error()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        self.file = None;
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
 /// Columns of numbers of a study's runs (one number per run that has it, in run
 /// order), written to a hidden temporary file of the study's folder (`.NAME.tmpPID`,
 /// binary: the column's number and the value, per value) as the runs arrive, and read
 /// back a block of columns at a time: what the statistics need of every corridor,
 /// crossing, product and price point, without memory that grows with the runs.
 struct ColumnSpill {
-    path: PathBuf,
-    /// `None` once closed for reading.
-    file: Option<BufWriter<File>>,
+    scratch: Scratch,
     /// Values per column.
     counts: Vec<usize>,
 }
 
 impl ColumnSpill {
     fn create(dir: &Path, name: &str) -> Result<ColumnSpill, Error> {
-        let path = dir.join(format!(".{name}.tmp{}", std::process::id()));
-        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
         Ok(ColumnSpill {
-            path,
-            file: Some(BufWriter::new(file)),
+            scratch: Scratch::create(dir, name)?,
             counts: Vec::new(),
         })
     }
@@ -665,16 +696,17 @@ impl ColumnSpill {
     /// Append `v` to column `k`.
     fn push(&mut self, k: u32, v: f64) -> Result<(), Error> {
         use std::io::Write;
-        let Some(w) = self.file.as_mut() else {
+        let Scratch { path, file } = &mut self.scratch;
+        let Some(w) = file.as_mut() else {
             return Err(Error::Invalid(format!(
                 "{} is closed: no value can be added",
-                self.path.display()
+                path.display()
             )));
         };
         let mut rec = [0u8; 12];
         rec[..4].copy_from_slice(&k.to_le_bytes());
         rec[4..].copy_from_slice(&v.to_le_bytes());
-        w.write_all(&rec).map_err(|e| io_error(&self.path, e))?;
+        w.write_all(&rec).map_err(|e| io_error(path, e))?;
         let k = k as usize;
         if self.counts.len() <= k {
             self.counts.resize(k + 1, 0);
@@ -685,11 +717,7 @@ impl ColumnSpill {
 
     /// Write out what is buffered: no value may be added after.
     fn close(&mut self) -> Result<(), Error> {
-        if let Some(w) = self.file.take() {
-            w.into_inner()
-                .map_err(|e| io_error(&self.path, e.into_error()))?;
-        }
-        Ok(())
+        self.scratch.close()
     }
 
     /// Call `each(k, column k's values in run order)` for every column in order,
@@ -697,13 +725,14 @@ impl ColumnSpill {
     /// values (at least one column). [`Self::close`] first.
     fn for_each(&self, values: usize, mut each: impl FnMut(usize, Vec<f64>)) -> Result<(), Error> {
         use std::io::{BufReader, Read};
-        if self.file.is_some() {
+        let path = &self.scratch.path;
+        if self.scratch.file.is_some() {
             return Err(Error::Invalid(format!(
                 "{} is still being written: close it before reading",
-                self.path.display()
+                path.display()
             )));
         }
-        let bad = |e| io_error(&self.path, e);
+        let bad = |e| io_error(path, e);
         let mut k0 = 0;
         while k0 < self.counts.len() {
             let mut k1 = k0 + 1;
@@ -716,7 +745,7 @@ impl ColumnSpill {
                 .iter()
                 .map(|&n| Vec::with_capacity(n))
                 .collect();
-            let mut file = BufReader::new(File::open(&self.path).map_err(bad)?);
+            let mut file = BufReader::new(File::open(path).map_err(bad)?);
             let mut rec = [0u8; 12];
             for _ in 0..self.counts.iter().sum::<usize>() {
                 file.read_exact(&mut rec).map_err(bad)?;
@@ -736,20 +765,11 @@ impl ColumnSpill {
     }
 }
 
-impl Drop for ColumnSpill {
-    /// The file is the study's scratch: it never outlives the writer.
-    fn drop(&mut self) {
-        self.file = None;
-        let _ = fs::remove_file(&self.path);
-    }
-}
-
 /// The daily series of a study's runs, written to a hidden temporary file
 /// (`.daily_runs.csv.tmpPID`, binary) as the runs arrive and read back a block of days at a time for the
 /// fan-chart bands, so the memory they take does not grow with the runs.
 struct DailySpill {
-    path: PathBuf,
-    file: Option<BufWriter<File>>,
+    scratch: Scratch,
     /// Bytes written so far.
     at: u64,
     /// Per run: where its series start, and their lengths (stranded trucks, delivered).
@@ -758,11 +778,8 @@ struct DailySpill {
 
 impl DailySpill {
     fn create(dir: &Path) -> Result<DailySpill, Error> {
-        let path = dir.join(format!(".daily_runs.csv.tmp{}", std::process::id()));
-        let file = File::create(&path).map_err(|e| io_error(&path, e))?;
         Ok(DailySpill {
-            path,
-            file: Some(BufWriter::new(file)),
+            scratch: Scratch::create(dir, "daily_runs.csv")?,
             at: 0,
             index: Vec::new(),
         })
@@ -770,14 +787,15 @@ impl DailySpill {
 
     fn push(&mut self, d: &DailyRecord) -> Result<(), Error> {
         use std::io::Write;
-        let Some(w) = self.file.as_mut() else {
+        let Scratch { path, file } = &mut self.scratch;
+        let Some(w) = file.as_mut() else {
             return Ok(());
         };
         self.index
             .push((self.at, d.stranded_trucks.len(), d.delivered_usd.len()));
         for x in d.stranded_trucks.iter().chain(&d.delivered_usd) {
             w.write_all(&x.to_le_bytes())
-                .map_err(|e| io_error(&self.path, e))?;
+                .map_err(|e| io_error(path, e))?;
             self.at += 8;
         }
         Ok(())
@@ -793,11 +811,8 @@ impl DailySpill {
     /// [`Self::bands`] with about `values` values in memory at a time.
     fn bands_by(&mut self, values: usize) -> Result<[Vec<stats::Band>; 2], Error> {
         use std::io::{Read, Seek, SeekFrom};
-        if let Some(w) = self.file.take() {
-            w.into_inner()
-                .map_err(|e| io_error(&self.path, e.into_error()))?;
-        }
-        let path = self.path.clone();
+        self.scratch.close()?;
+        let path = self.scratch.path.clone();
         let bad = |e| io_error(&path, e);
         let mut file = File::open(&path).map_err(bad)?;
         let block = (values / self.index.len().max(1)).max(1);
@@ -830,14 +845,6 @@ impl DailySpill {
             }
         }
         Ok(out)
-    }
-}
-
-impl Drop for DailySpill {
-    /// The file is the study's scratch: it never outlives the writer.
-    fn drop(&mut self) {
-        self.file = None;
-        let _ = fs::remove_file(&self.path);
     }
 }
 
@@ -1960,7 +1967,7 @@ mod tests {
                 })
                 .unwrap();
             proptest::prop_assert_eq!(got, want);
-            let path = spill.path.clone();
+            let path = spill.scratch.path.clone();
             drop(spill);
             proptest::prop_assert!(!path.exists());
         }
@@ -1997,7 +2004,7 @@ mod tests {
                 "{values} values a block"
             );
         }
-        let path = spill.path.clone();
+        let path = spill.scratch.path.clone();
         drop(spill);
         assert!(!path.exists());
     }
